@@ -1,0 +1,303 @@
+"""The command line: parse arguments, call the library, format results. Errors are caught once,
+in main(), and mapped to the exit codes documented in formkit.errors and the README."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
+
+_debug = {"on": False}
+
+
+def _workspace(ctx: click.Context, check_photos: bool = True):
+    from .workspace import load_workspace
+
+    return load_workspace(ctx.obj["workspace"], check_photos=check_photos)
+
+
+def _state(ws):
+    from .state import State
+
+    return State.load(ws.state_file)
+
+
+def _google(ws, credentials: Path | None):
+    from .google.client import connect
+
+    return connect(ws.credentials, credentials, on_retry=lambda msg: click.echo(f"  … {msg}", err=True))
+
+
+def _set_workspace(ctx: click.Context, _param, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)["workspace"] = value
+
+
+# Accepted before or after the command name: `formkit -w DIR create` and `formkit create -w DIR`.
+workspace_option = click.option("--workspace", "-w", type=click.Path(path_type=Path, file_okay=False),
+                                expose_value=False, callback=_set_workspace, is_eager=True,
+                                help="The workspace folder (default: the current folder).")
+commune_option = click.option("--commune", "communes", multiple=True, metavar="ID",
+                              help="Only this commune (repeat for several). Default: all.")
+credentials_option = click.option("--credentials", type=click.Path(path_type=Path, dir_okay=False),
+                                  help="OAuth client or service-account JSON (overrides formkit.toml).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "-w", type=click.Path(path_type=Path, file_okay=False),
+              help="The workspace folder (default: the current folder).")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+@click.version_option(__version__, prog_name="formkit")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
+    """formkit: SIPAS satisfaction surveys for Vietnamese communes — Google Forms, QR table
+    stands, quarterly indices."""
+    _debug["on"] = debug
+    ctx.obj = {"workspace": workspace}
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+def init(directory: Path) -> None:
+    """Write an example workspace (3 communes, officers, a roster, sample photos) into DIRECTORY.
+
+    Example: formkit init tay-ninh
+    """
+    from .example import write_example_workspace
+
+    written = write_example_workspace(directory)
+    click.echo(f"Wrote {len(written)} files into {directory}. Next: cd {directory} && formkit check")
+
+
+@cli.command()
+@workspace_option
+@click.argument("template_id", required=False)
+@click.pass_context
+def templates(ctx: click.Context, template_id: str | None) -> None:
+    """List the question sets, or show one's questions.
+
+    Example: formkit templates sipas-2640
+    """
+    from .templates import available_templates, find_template, load_template
+
+    root = ctx.obj["workspace"] or Path.cwd()
+    if template_id is None:
+        for name in available_templates(root):
+            t = load_template(name, root)
+            click.echo(f"{t.id:<16} v{t.version}  {len(t.criteria):>2} criteria  {t.name}  ({find_template(name, root)})")
+        return
+    t = load_template(template_id, root)
+    click.echo(f"{t.id} v{t.version}: {t.name}\nIndex: {t.index.name} (factor = {t.index.factor}, overall = {t.index.overall})")
+    for section in t.sections:
+        condition = f"  [only if {section.ask_if.question} = {section.ask_if.answer}]" if section.ask_if else ""
+        factor = f"Factor {section.factor}: " if section.factor else ""
+        click.echo(f"\n{factor}{section.title}{condition}")
+        for q in section.questions:
+            options = f"  ({' / '.join(q.fixed_options)})" if q.fixed_options else ""
+            role = f" [{q.role}]" if q.role else ""
+            click.echo(f"  {q.id:<14}{'*' if q.required else ' '} {q.title}{role}{options}")
+
+
+@cli.command()
+@workspace_option
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate the workspace, its template, rosters and photos, calling nothing remote.
+
+    Example: formkit check
+    """
+    from .create import plan
+
+    ws = _workspace(ctx)
+    plan(ws, _state(ws))
+    officers = sum(len(c.officers) for c in ws.communes)
+    click.echo(f"OK: {len(ws.communes)} communes, {officers} officers, template {ws.template.id} v{ws.template.version}, "
+               f"{ws.unit.display_name}")
+
+
+@cli.command()
+@workspace_option
+@commune_option
+@click.option("--dry-run", is_flag=True, help="Print the plan and write the exact request bodies; call nothing.")
+@click.option("--new-version", is_flag=True, help="After a template change: make new forms beside the old ones.")
+@credentials_option
+@click.pass_context
+def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool, credentials: Path | None) -> None:
+    """Create, publish and record one form per commune (safe to re-run; finishes interrupted runs).
+
+    Example: formkit create --commune hoa-thanh --dry-run
+    """
+    from . import create as creating
+    from .google.transport import endpoint_override
+    from .linking import instructions, write_apps_script
+
+    ws = _workspace(ctx)
+    state = _state(ws)
+    backend = None if dry_run else (endpoint_override() or "google")
+    lines = creating.plan(ws, state, communes, new_version, backend)
+    for line in lines:
+        click.echo(f"{line.commune.id:<20} {line.action:<15} {line.detail}")
+    if dry_run:
+        written = creating.write_dry_run(lines, ws.output_dir / "dry-run")
+        click.echo(f"Dry run: {len(written)} request bodies in {ws.output_dir / 'dry-run'}; nothing was sent.")
+        return
+    if all(line.action in ("done", "blocked") for line in lines):
+        _fail_if_blocked(lines)
+        click.echo("Nothing to do.")
+        return
+    google = _google(ws, credentials)
+    outcomes = creating.run(ws, state, google, lines, report=lambda m: click.echo(f"  {m}"))
+    calls = sum(google.calls.values())
+    click.echo(f"\n{len([o for o in outcomes if o.action != 'blocked'])} communes ready; {calls} Google API calls "
+               f"({', '.join(f'{k} {v}' for k, v in sorted(google.calls.items()))}).")
+    for o in outcomes:
+        if o.form is not None and o.form.done:
+            click.echo(f"  {o.commune.id:<20} {o.form.responder_uri}")
+    script = write_apps_script(ws, state)
+    click.echo("\n" + instructions(ws, script))
+    _fail_if_blocked(lines)
+
+
+def _fail_if_blocked(lines) -> None:
+    from .errors import UsageError
+
+    blocked = [f"{line.commune.id}: {line.detail}" for line in lines if line.action == "blocked"]
+    if blocked:
+        raise UsageError("Some communes were left as they are:\n  " + "\n  ".join(blocked))
+
+
+@cli.command()
+@workspace_option
+@click.option("--spreadsheet", metavar="ID", default="", help="Link into this existing spreadsheet.")
+@credentials_option
+@click.pass_context
+def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:
+    """Link every commune's form to one spreadsheet, one tab each.
+
+    On Google this writes the Apps Script that does it (output/link-forms.gs) and explains the
+    steps; on the embedded backend it links the forms directly.
+
+    Example: formkit link
+    """
+    from .google.transport import endpoint_override
+    from .linking import instructions, link_local, write_apps_script
+
+    ws = _workspace(ctx, check_photos=False)
+    state = _state(ws)
+    endpoint = endpoint_override()
+    if endpoint is None:
+        script = write_apps_script(ws, state, spreadsheet)
+        click.echo(instructions(ws, script))
+        return
+    for commune_id, tab, spreadsheet_id in link_local(ws, state, endpoint, spreadsheet):
+        click.echo(f"{commune_id:<20} → spreadsheet {spreadsheet_id}, tab '{tab}'")
+
+
+@cli.command()
+@workspace_option
+@commune_option
+@credentials_option
+@click.pass_context
+def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
+    """Per commune: form URL, published/accepting, linked sheet, response count.
+
+    Example: formkit status
+    """
+    from .status import collect
+
+    ws = _workspace(ctx, check_photos=False)
+    rows = collect(ws, _state(ws), _google(ws, credentials), communes)
+
+    def flag(value):
+        return "?" if value is None else ("yes" if value else "NO")
+
+    click.echo(f"{'commune':<20} {'step':<12} {'published':<10} {'accepting':<10} {'responses':>9}  linked sheet / form")
+    for r in rows:
+        count = "" if r.responses is None else str(r.responses)
+        click.echo(f"{r.commune_id:<20} {r.step:<12} {flag(r.published):<10} {flag(r.accepting):<10} {count:>9}  "
+                   f"{r.linked_sheet or '(not linked)'}  {r.responder_uri}")
+
+
+@cli.command()
+@workspace_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False),
+              help="Where the backend keeps its data (default: the workspace's local-google/).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
+    """Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent pages).
+
+    Example: formkit serve --port 8765
+    """
+    from .localserver import LocalGoogle
+
+    if data is None:
+        root = Path(ctx.obj["workspace"] or Path.cwd())
+        data = root / "local-google"
+    import time
+
+    server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
+    click.echo(f"Local Google backend on {server.base_url} (data in {data}).\n"
+               f"In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={server.base_url}\nCtrl-C stops it.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the demo workspace (default: ./formkit-demo; rebuilt on each run).")
+def demo(out: Path | None) -> None:
+    """Run the whole pipeline on the embedded backend: no network, no Google account.
+
+    Example: formkit demo
+    """
+    from .demo import run_demo
+
+    run_demo(out or Path("formkit-demo"), echo=click.echo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="formkit", standalone_mode=False)
+        return 0
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_RUNTIME
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if exc.exit_code == 2 else exc.exit_code
+    except FormkitError as exc:
+        if _debug["on"]:
+            traceback.print_exc()
+        click.echo(f"Error: {_message(exc)}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted; everything finished so far is saved.", err=True)
+        return EXIT_RUNTIME
+    except Exception as exc:  # a bug: say so plainly, and how to see more
+        if _debug["on"]:
+            traceback.print_exc()
+        else:
+            click.echo(f"Internal error: {exc.__class__.__name__}: {exc}\nRun again with --debug for the traceback.", err=True)
+        return EXIT_RUNTIME
+
+
+def _message(exc: FormkitError) -> str:
+    if isinstance(exc, InputError):
+        return exc.headline + ":\n" + "\n".join(f"  - {p}" for p in exc.problems)
+    return str(exc)
+
+
+def run() -> None:
+    sys.exit(main())

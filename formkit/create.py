@@ -1,0 +1,234 @@
+"""`formkit create`: one published form per commune, 3 Forms API calls each, safe to interrupt.
+
+Per commune: forms.create (title only, unpublished) → one forms.batchUpdate with every item
+(our own item IDs, so section jumps are wired in the same batch; the form comes back with it) →
+forms.setPublishSettings. The state file is written before the first call and after each one;
+a re-run finishes what an interrupted run left, and never makes a second form:
+  pending   → the nonce in the Drive file name finds a form whose creation was not recorded
+  created   → forms.get tells whether the batchUpdate already happened
+  built     → publishing again is harmless
+Extra calls are spent only on that recovery, and on updating the officer/field dropdowns of an
+existing form when the workspace lists different officers or fields (forms.get + batchUpdate).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import Problems, RemoteError, UsageError
+from .files import atomic_write_json
+from .formspec import FormBodies, build_bodies, check_commune
+from .google.client import Google
+from .state import FormRecord, QuestionRecord, State
+from .workspace import Commune, Workspace
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class PlanLine:
+    commune: Commune
+    action: str  # create | resume | update-options | done | blocked
+    detail: str = ""
+    form: FormRecord | None = None
+    bodies: FormBodies | None = field(default=None, repr=False)
+
+
+def plan(ws: Workspace, state: State, commune_ids=(), new_version: bool = False,
+         backend: str | None = None) -> list[PlanLine]:
+    """What `create` would do for each selected commune. Raises before any remote call when the
+    workspace cannot make valid forms or the state belongs to another backend."""
+    communes = ws.select(commune_ids)
+    problems = Problems()
+    for commune in communes:
+        check_commune(ws.template, commune, problems)
+    problems.raise_if_any("the workspace cannot make valid forms")
+    elsewhere = [f"{c.id} (made on {state.current(c.id).endpoint})" for c in communes
+                 if backend and state.current(c.id) and state.current(c.id).endpoint != backend]
+    if elsewhere:
+        raise UsageError(
+            f"this run talks to {backend}, but these communes' forms were made elsewhere: {', '.join(elsewhere)}. "
+            "Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace."
+        )
+    return [_plan_commune(ws, c, state.current(c.id), new_version) for c in communes]
+
+
+def _plan_commune(ws: Workspace, commune: Commune, current: FormRecord | None, new_version: bool) -> PlanLine:
+    template = ws.template
+    nonce = current.nonce if current and not current.done else secrets.token_hex(3)
+    bodies = build_bodies(template, commune, ws.unit, nonce)
+    line = PlanLine(commune, "done", "", current, bodies)
+    if current is None:
+        line.action, line.detail = "create", f"{template.id} v{template.version}"
+        return line
+    same_template = (current.template, current.template_version) == (template.id, template.version)
+    if not current.done:
+        if same_template:
+            line.action, line.detail = "resume", f"finish from step '{current.step}'"
+        else:
+            line.action = "blocked"
+            line.detail = (f"an unfinished {current.template} v{current.template_version} form exists; "
+                           "set that template back and re-run to finish it first")
+    elif not same_template:
+        if new_version:
+            line.action = "create"
+            line.detail = (f"new form for {template.id} v{template.version} beside {current.template} "
+                           f"v{current.template_version}, which keeps its answers")
+        else:
+            line.action = "blocked"
+            line.detail = (f"its form uses {current.template} v{current.template_version} but the workspace says "
+                           f"{template.id} v{template.version}; `formkit create --new-version` makes a new form "
+                           "beside the old one (which keeps its answers)")
+    elif bodies.officer_options != current.officer_options or list(bodies.field_options) != current.field_options:
+        line.action, line.detail = "update-options", "the officer or field list changed"
+    else:
+        line.detail = "already created"
+    return line
+
+
+def write_dry_run(lines: list[PlanLine], out_dir: Path) -> list[Path]:
+    """The exact request bodies, one file per call, calling nothing."""
+    written = []
+    for line in lines:
+        if line.action not in ("create", "resume") or line.bodies is None:
+            continue
+        base = out_dir / line.commune.id
+        for name, body in (("1-forms.create", line.bodies.create), ("2-forms.batchUpdate", line.bodies.batch_update),
+                           ("3-forms.setPublishSettings", line.bodies.publish)):
+            atomic_write_json(base / f"{name}.json", body)
+            written.append(base / f"{name}.json")
+    return written
+
+
+@dataclass
+class Outcome:
+    commune: Commune
+    action: str
+    form: FormRecord | None
+
+
+def run(ws: Workspace, state: State, google: Google, lines: list[PlanLine], report: Report = print) -> list[Outcome]:
+    outcomes = []
+    for line in lines:
+        if line.action in ("done", "blocked"):
+            outcomes.append(Outcome(line.commune, line.action, line.form))
+            continue
+        if line.action == "update-options":
+            _update_options(state, google, line, report)
+        else:
+            form = line.form if line.action == "resume" else None
+            line.form = _build(ws, state, google, line.commune, line.bodies, form, report)
+        outcomes.append(Outcome(line.commune, line.action, line.form))
+    return outcomes
+
+
+def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies: FormBodies,
+           form: FormRecord | None, report: Report) -> FormRecord:
+    fresh = form is None  # made in this run: nothing to look for after a crash
+    if form is None:
+        form = FormRecord(ws.template.id, ws.template.version, google.backend,
+                          bodies.create["info"]["documentTitle"], nonce=bodies.nonce)
+        state.add(commune.id, form)
+        state.save()  # the nonce is on disk before Google hears of the form
+    if form.step == "pending":
+        found = None if fresh else _find_orphan(google, form)
+        created = found or google.create_form(bodies.create, recover=lambda: _find_orphan(google, form))
+        form.form_id = created["formId"]
+        form.responder_uri = created.get("responderUri", "")
+        form.step = "created"
+        state.save()
+        report(f"{commune.id}: form {form.form_id} {'found again' if found else 'created'}")
+    if form.step == "created":
+        existing = None if fresh else _built_form(google, form, bodies)
+        answer = {"form": existing} if existing else google.batch_update(
+            form.form_id, bodies.batch_update, recover=lambda: _wrap(_built_form(google, form, bodies)))
+        _record_items(form, bodies, answer["form"], google.backend)
+        form.step = "built"
+        state.save()
+        report(f"{commune.id}: {len(form.questions)} questions {'found in place' if existing else 'added'}")
+    if form.step == "built":
+        google.publish(form.form_id, bodies.publish)
+        form.step = "published"
+        state.save()
+        report(f"{commune.id}: published — {form.responder_uri}")
+    return form
+
+
+def _wrap(form: dict | None) -> dict | None:
+    return {"form": form} if form else None
+
+
+def _find_orphan(google: Google, form: FormRecord) -> dict | None:
+    """The form a crashed run created but did not record: its Drive name carries our nonce."""
+    files = google.find_forms_named(form.document_title)
+    if len(files) > 1:
+        raise RemoteError(f"{len(files)} forms are named '{form.document_title}' in Drive; delete the extra ones "
+                          "(keep one) and run again")
+    return {"formId": files[0]["id"]} if files else None
+
+
+def _built_form(google: Google, form: FormRecord, bodies: FormBodies) -> dict | None:
+    """The form as Google has it, if our batchUpdate already put its items there."""
+    current = google.get_form(form.form_id)
+    ours = {b.item_id for b in bodies.questions}
+    have = {item.get("itemId") for item in current.get("items", [])}
+    if ours <= have:
+        return current
+    if have & ours:
+        raise RemoteError(f"form {form.form_id} holds only some of its questions; delete it in Google Forms, "
+                          "remove its entry from state/forms.json and run again")
+    return None
+
+
+def _record_items(form: FormRecord, bodies: FormBodies, google_form: dict, backend: str) -> None:
+    items = {item.get("itemId"): item for item in google_form.get("items", [])}
+    form.responder_uri = google_form.get("responderUri", form.responder_uri)
+    form.edit_url = (f"https://docs.google.com/forms/d/{form.form_id}/edit" if backend == "google"
+                     else f"{backend}/v1/forms/{form.form_id}")
+    form.questions = {}
+    for built in bodies.questions:
+        if not built.question_id:
+            continue
+        item = items.get(built.item_id)
+        if item is None:
+            raise RemoteError(f"form {form.form_id}: question '{built.question.id}' is missing after the update")
+        question_id = item["questionItem"]["question"]["questionId"]
+        form.questions[built.question.id] = QuestionRecord(question_id, built.item_id, item.get("title", ""),
+                                                           list(built.options))
+    form.officer_options = dict(bodies.officer_options)
+    form.field_options = list(bodies.field_options)
+
+
+def _update_options(state: State, google: Google, line: PlanLine, report: Report) -> None:
+    """New or departed officers, new fields: replace the dropdown options (answers are untouched;
+    departed officers are remembered so their old answers still count for them)."""
+    form, bodies = line.form, line.bodies
+    current = google.get_form(form.form_id)
+    positions = {item.get("itemId"): i for i, item in enumerate(current.get("items", []))}
+    requests = []
+    for built in bodies.questions:
+        if built.question.role not in ("officer", "field"):
+            continue
+        record = form.questions.get(built.question.id)
+        if record is None or record.options == list(built.options) or record.item_id not in positions:
+            continue
+        item = current["items"][positions[record.item_id]]
+        item["questionItem"]["question"]["choiceQuestion"]["options"] = [{"value": v} for v in built.options]
+        requests.append({"updateItem": {"item": {"itemId": record.item_id, "questionItem": item["questionItem"]},
+                                        "location": {"index": positions[record.item_id]},
+                                        "updateMask": "questionItem.question.choiceQuestion.options"}})
+    if requests:
+        google.batch_update(form.form_id, {"requests": requests})
+    for officer_id, label in form.officer_options.items():
+        if officer_id not in bodies.officer_options:
+            form.former_officers[officer_id] = label
+    for built in bodies.questions:
+        if built.question.role in ("officer", "field") and built.question.id in form.questions:
+            form.questions[built.question.id].options = list(built.options)
+    form.officer_options = dict(bodies.officer_options)
+    form.field_options = list(bodies.field_options)
+    state.save()
+    report(f"{line.commune.id}: officer/field lists updated ({len(requests)} question(s))")

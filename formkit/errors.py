@@ -1,0 +1,85 @@
+"""The one error hierarchy. The CLI catches FormkitError once and exits with its exit_code.
+
+Exit codes (documented in the README):
+  0  success
+  1  a remote or runtime failure (Google refused, network gone, quota exhausted after retries)
+  2  bad usage, configuration, template, input data or credentials
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: which file, where in it, and what."""
+
+    file: str
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.place}" if self.place else self.file
+        return f"{where}: {self.message}"
+
+
+class FormkitError(Exception):
+    exit_code = EXIT_RUNTIME
+
+
+class InputError(FormkitError):
+    """Bad configuration, template, roster, photo or response data: every problem at once."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, problems: list[Problem] | Problem, headline: str = "") -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.headline = headline or f"{len(self.problems)} problem(s) in the input"
+        super().__init__(self.headline + "\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class UsageError(FormkitError):
+    exit_code = EXIT_USAGE
+
+
+class CredentialsError(FormkitError):
+    """No usable Google credential: explained in one paragraph, never with the secret."""
+
+    exit_code = EXIT_USAGE
+
+
+class RemoteError(FormkitError):
+    """Google (or the local backend) failed after retries, or answered something unusable."""
+
+    exit_code = EXIT_RUNTIME
+
+
+class StateError(FormkitError):
+    """The workspace state file is unreadable or disagrees with the workspace."""
+
+    exit_code = EXIT_RUNTIME
+
+
+class Problems:
+    """Collects problems so validation can report all of them at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, file: str, place: str, message: str) -> None:
+        self.items.append(Problem(str(file), place, message))
+
+    def extend(self, other: "Problems | list[Problem]") -> None:
+        self.items.extend(other.items if isinstance(other, Problems) else other)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self, headline: str = "") -> None:
+        if self.items:
+            raise InputError(self.items, headline)

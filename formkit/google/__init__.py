@@ -1,0 +1,1 @@
+"""Access to Google: credentials, retries, and thin clients for Forms, Sheets and Drive."""

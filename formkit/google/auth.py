@@ -1,0 +1,139 @@
+"""Which Google credential to use, and the OAuth token cache.
+
+Order: an explicit credentials file (--credentials, FORMKIT_CREDENTIALS, or [google] credentials
+in formkit.toml); with FORMKIT_GOOGLE_ENDPOINT set and no file, anonymous (the local backend);
+otherwise application-default credentials. A commune's normal path is an OAuth client for a
+desktop app: the user signs in once in the browser and the token is cached, owner-only, in the
+user's config folder — never in the workspace, never in git, never printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..errors import CredentialsError
+from ..files import atomic_write_text
+
+SCOPES = [
+    "https://www.googleapis.com/auth/forms.body",
+    "https://www.googleapis.com/auth/forms.responses.readonly",
+    "https://www.googleapis.com/auth/spreadsheets.readonly",
+    "https://www.googleapis.com/auth/drive.file",
+]
+
+HOW_TO = (
+    "To create forms in a Google account, download an OAuth client ID for a desktop app from the "
+    "Google Cloud console (APIs & Services → Credentials; enable the Forms, Sheets and Drive APIs) "
+    "and pass it with --credentials FILE or [google] credentials = \"FILE\" in formkit.toml; the "
+    "README's 'Google credentials' section shows each step. To try formkit without a Google account, "
+    "run `formkit demo`, or `formkit serve` and set FORMKIT_GOOGLE_ENDPOINT to the address it prints."
+)
+
+
+def config_dir() -> Path:
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "formkit"
+
+
+def token_path(client_id: str) -> Path:
+    return config_dir() / "tokens" / f"{hashlib.sha256(client_id.encode()).hexdigest()[:16]}.json"
+
+
+def credentials_file(cli_value: Path | None, workspace_value: Path | None) -> Path | None:
+    value = cli_value or (Path(os.environ["FORMKIT_CREDENTIALS"]) if os.environ.get("FORMKIT_CREDENTIALS") else None)
+    return value or workspace_value
+
+
+def load_credentials(file: Path | None, endpoint: str | None, interactive: bool = True):
+    """A google.auth credential for the Forms, Sheets and Drive scopes."""
+    if file is not None:
+        return _from_file(Path(file), interactive)
+    if endpoint is not None:
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    try:
+        credentials, _ = google.auth.default(scopes=SCOPES)
+        return credentials
+    except DefaultCredentialsError:
+        raise CredentialsError("No Google credentials are configured. " + HOW_TO) from None
+
+
+def _from_file(path: Path, interactive: bool):
+    if not path.is_file():
+        raise CredentialsError(f"The credentials file {path} does not exist. " + HOW_TO)
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise CredentialsError(f"{path} is not a JSON credentials file. " + HOW_TO) from None
+    if not isinstance(info, dict):
+        raise CredentialsError(f"{path} is not a JSON credentials file. " + HOW_TO)
+    if "installed" in info or "web" in info:
+        return _oauth_user(path, info, interactive)
+    if info.get("type") == "service_account":
+        from google.oauth2 import service_account
+
+        try:
+            return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+        except (ValueError, KeyError) as exc:
+            raise CredentialsError(f"{path} is an incomplete service-account key ({exc.__class__.__name__}). " + HOW_TO) from None
+    if info.get("type") == "authorized_user":
+        from google.oauth2.credentials import Credentials
+
+        return Credentials.from_authorized_user_info(info, SCOPES)
+    raise CredentialsError(
+        f"{path} is neither an OAuth client (\"installed\"), a service-account key nor an authorized-user file. " + HOW_TO
+    )
+
+
+def _oauth_user(path: Path, info: dict, interactive: bool):
+    from google.auth.exceptions import RefreshError
+    from google.auth.transport.requests import Request
+    from google.oauth2.credentials import Credentials
+
+    client = info.get("installed") or info.get("web") or {}
+    client_id = client.get("client_id")
+    if not client_id or not client.get("client_secret") or "PLACEHOLDER" in json.dumps(client):
+        raise CredentialsError(f"{path} has no real client_id/client_secret (is it the example file?). " + HOW_TO)
+    cache = token_path(client_id)
+    credentials = None
+    if cache.is_file():
+        try:
+            credentials = Credentials.from_authorized_user_file(str(cache), SCOPES)
+        except (ValueError, KeyError):
+            credentials = None  # a damaged cache is replaced by signing in again
+    if credentials is not None and not credentials.valid and credentials.refresh_token:
+        try:
+            credentials.refresh(Request())
+            save_token(cache, credentials.to_json())
+        except RefreshError:
+            credentials = None  # revoked or expired refresh token: sign in again
+    if credentials is None or not credentials.valid:
+        if not interactive:
+            raise CredentialsError(f"Signing in to Google is needed for {path}; run the command in a terminal. " + HOW_TO)
+        from google_auth_oauthlib.flow import InstalledAppFlow
+
+        flow = InstalledAppFlow.from_client_config(info, SCOPES)
+        credentials = flow.run_local_server(
+            port=0, open_browser=True,
+            authorization_prompt_message="Mở địa chỉ sau để đăng nhập Google / Open this address to sign in:\n{url}\n",
+        )
+        save_token(cache, credentials.to_json())
+    return credentials
+
+
+def save_token(path: Path, token_json: str) -> None:
+    """Owner-only: the folder 0700, the file 0600 from the moment it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    atomic_write_text(path, token_json, mode=0o600)

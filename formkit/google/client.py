@@ -1,0 +1,139 @@
+"""The Google calls formkit makes, each retried and counted, through the real client libraries:
+google-api-python-client for Forms and Drive, gspread for Sheets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable, Iterator
+
+import gspread
+from google.auth.transport.requests import AuthorizedSession
+
+from . import retry
+from .transport import SessionHttp, rebase
+
+FORM_MIME = "application/vnd.google-apps.form"
+RESPONSES_PAGE = 5000  # the most forms.responses.list returns per page
+
+
+class _GspreadHTTP(gspread.http_client.HTTPClient):
+    """gspread's URLs are constants; rewrite them when an endpoint override is set."""
+
+    endpoint: str | None = None
+
+    def request(self, method, endpoint, *args, **kwargs):
+        return super().request(method, rebase(endpoint, self.endpoint), *args, **kwargs)
+
+
+class Google:
+    def __init__(self, credentials, endpoint: str | None = None, policy: retry.RetryPolicy | None = None,
+                 on_retry: Callable[[str], None] | None = None) -> None:
+        self.endpoint = endpoint
+        self.policy = policy or retry.RetryPolicy.from_env()
+        self.on_retry = on_retry
+        self.session = AuthorizedSession(credentials)
+        self.calls: Counter[str] = Counter()  # API method -> requests sent, retries included
+        self._services: dict[str, Any] = {}
+        self._gspread: gspread.Client | None = None
+
+    @property
+    def backend(self) -> str:
+        """What the state file records: forms made on one backend mean nothing on another."""
+        return self.endpoint or "google"
+
+    def _service(self, api: str, version: str, path: str = ""):
+        if api not in self._services:
+            from googleapiclient.discovery import build
+
+            options = {"api_endpoint": f"{self.endpoint}/{path}"} if self.endpoint else None
+            self._services[api] = build(api, version, http=SessionHttp(self.session), static_discovery=True,
+                                        client_options=options, cache_discovery=False)
+        return self._services[api]
+
+    def _call(self, name: str, fn: Callable[[], Any], recover: Callable[[], Any] | None = None) -> Any:
+        def counted():
+            self.calls[name] += 1
+            return fn()
+
+        return retry.call(counted, name, self.policy, recover=recover, on_retry=self.on_retry)
+
+    # Forms -------------------------------------------------------------------------------------
+    @property
+    def _forms(self):
+        return self._service("forms", "v1").forms()
+
+    def create_form(self, body: dict, recover: Callable[[], Any] | None = None) -> dict:
+        # Unpublished until every item is in place: a half-built form never takes answers.
+        return self._call("forms.create", lambda: self._forms.create(body=body, unpublished=True).execute(), recover)
+
+    def batch_update(self, form_id: str, body: dict, recover: Callable[[], Any] | None = None) -> dict:
+        return self._call("forms.batchUpdate",
+                          lambda: self._forms.batchUpdate(formId=form_id, body=body).execute(), recover)
+
+    def publish(self, form_id: str, body: dict) -> dict:
+        return self._call("forms.setPublishSettings",
+                          lambda: self._forms.setPublishSettings(formId=form_id, body=body).execute())
+
+    def get_form(self, form_id: str) -> dict:
+        return self._call("forms.get", lambda: self._forms.get(formId=form_id).execute())
+
+    def responses(self, form_id: str, since: str | None = None) -> Iterator[dict]:
+        """Every response (all pages), or those at or after `since` (RFC 3339 UTC)."""
+        token = None
+        while True:
+            kwargs: dict[str, Any] = {"formId": form_id, "pageSize": RESPONSES_PAGE}
+            if since:
+                kwargs["filter"] = f"timestamp >= {since}"
+            if token:
+                kwargs["pageToken"] = token
+            page = self._call("forms.responses.list", lambda: self._forms.responses().list(**kwargs).execute())
+            yield from page.get("responses", [])
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+    # Drive -------------------------------------------------------------------------------------
+    def find_forms_named(self, name: str) -> list[dict]:
+        drive = self._service("drive", "v3", "drive/v3/")
+        quoted = name.replace("\\", "\\\\").replace("'", "\\'")
+        query = f"name = '{quoted}' and mimeType = '{FORM_MIME}' and trashed = false"
+        result = self._call("drive.files.list", lambda: drive.files().list(
+            q=query, fields="files(id,name)", pageSize=10, supportsAllDrives=True,
+            includeItemsFromAllDrives=True).execute())
+        return result.get("files", [])
+
+    # Sheets ------------------------------------------------------------------------------------
+    @property
+    def _sheets(self) -> gspread.http_client.HTTPClient:
+        if self._gspread is None:
+            self._gspread = gspread.Client(None, session=self.session, http_client=_GspreadHTTP)
+            self._gspread.http_client.endpoint = self.endpoint
+        return self._gspread.http_client
+
+    def read_tabs(self, spreadsheet_id: str, tabs: list[str]) -> list[dict]:
+        """All tabs in one values:batchGet, unformatted with serial-number dates (locale-proof)."""
+        ranges = [quote_tab(t) for t in tabs]
+        params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+                  "majorDimension": "ROWS"}
+        result = self._call("sheets.values.batchGet",
+                            lambda: self._sheets.values_batch_get(spreadsheet_id, ranges, dict(params)))
+        return result.get("valueRanges", [])
+
+    def tab_titles(self, spreadsheet_id: str) -> list[str]:
+        meta = self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id))
+        return [s["properties"]["title"] for s in meta.get("sheets", [])]
+
+
+def quote_tab(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def connect(workspace_credentials=None, cli_credentials=None, on_retry: Callable[[str], None] | None = None) -> Google:
+    """A Google client for this run: the endpoint override if set, the chosen credential."""
+    from .auth import credentials_file, load_credentials
+    from .transport import endpoint_override
+
+    endpoint = endpoint_override()
+    credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), endpoint)
+    return Google(credentials, endpoint, on_retry=on_retry)

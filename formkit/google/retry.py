@@ -1,0 +1,121 @@
+"""Retries for Google calls: 429, 5xx and dropped connections, with truncated exponential backoff
+and jitter (Google's advice: wait min(2^n + random, 32–64 s)), honouring Retry-After, bounded.
+
+A write whose outcome is unknown (the connection dropped, or a 5xx after the request went out)
+is not blindly repeated: the caller may pass `recover`, which looks at Google to see whether the
+write happened, so an interrupted forms.create never makes a second form.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import requests
+
+from ..errors import CredentialsError, RemoteError
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 7  # tries in all, the first included
+    base: float = 1.0  # seconds; FORMKIT_RETRY_BASE scales the whole schedule (tests use 0.01)
+    cap: float = 32.0
+    longest_wait: float = 120.0  # a Retry-After beyond this ends the run (progress is saved)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    @classmethod
+    def from_env(cls) -> "RetryPolicy":
+        base = os.environ.get("FORMKIT_RETRY_BASE")
+        return cls(base=float(base)) if base else cls()
+
+    def backoff(self, attempt: int) -> float:
+        return min(self.cap * self.base, self.base * 2**attempt) + random.uniform(0, self.base)
+
+
+@dataclass
+class Failure:
+    status: int | None  # None: no HTTP answer (connection dropped, refused, timed out)
+    message: str
+    retry_after: float | None = None
+
+
+def describe(exc: BaseException) -> Failure | None:
+    """What went wrong with a call, or None when it is not a transport/HTTP failure."""
+    from gspread.exceptions import APIError
+    from googleapiclient.errors import HttpError
+
+    if isinstance(exc, HttpError):
+        return Failure(exc.status_code, google_message(exc.content, exc.status_code), _retry_after(exc.resp))
+    if isinstance(exc, APIError):
+        response = exc.response
+        return Failure(response.status_code, google_message(response.content, response.status_code),
+                       _retry_after(response.headers))
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, http.client.HTTPException,
+                        ConnectionError, socket.timeout, TimeoutError)):
+        return Failure(None, f"connection failed ({exc.__class__.__name__}: {exc})")
+    return None
+
+
+def google_message(content: bytes | str, status: int) -> str:
+    """Google's {"error": {"message", "status"}} as one line."""
+    try:
+        error = json.loads(content)["error"]
+        return f"HTTP {status} {error.get('status', '')}: {error.get('message', '')}".strip()
+    except (ValueError, KeyError, TypeError):
+        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+        return f"HTTP {status}: {text[:200]}"
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") or headers.get("Retry-After") if headers else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def call(fn: Callable[[], Any], what: str, policy: RetryPolicy,
+         recover: Callable[[], Any] | None = None, on_retry: Callable[[str], None] | None = None) -> Any:
+    """Run fn, retrying transient failures; raise RemoteError/CredentialsError when it cannot succeed.
+
+    recover() is asked after an uncertain failure of a write: it returns the write's result if the
+    write did happen, or None to try the write again.
+    """
+    for attempt in range(policy.attempts):
+        try:
+            return fn()
+        except Exception as exc:  # classified below; anything unknown is re-raised
+            failure = describe(exc)
+            if failure is None:
+                raise
+            if failure.status in (401,):
+                raise CredentialsError(
+                    f"{what}: Google rejected the credential ({failure.message}). Sign in again: delete the "
+                    "cached token (see README, 'Google credentials') and re-run."
+                ) from exc
+            if failure.status is not None and failure.status not in RETRYABLE_STATUS:
+                raise RemoteError(f"{what}: {failure.message}") from exc
+            if attempt == policy.attempts - 1:
+                raise RemoteError(f"{what}: still failing after {policy.attempts} attempts: {failure.message}. "
+                                  "Everything done so far is saved; run the command again later.") from exc
+            if failure.retry_after is not None and failure.retry_after > policy.longest_wait:
+                raise RemoteError(f"{what}: {failure.message}; Google asks to wait {failure.retry_after:.0f} s. "
+                                  "Everything done so far is saved; run the command again then.") from exc
+            if recover is not None and (failure.status is None or failure.status >= 500):
+                recovered = recover()
+                if recovered is not None:
+                    return recovered
+            delay = failure.retry_after if failure.retry_after is not None else policy.backoff(attempt)
+            if on_retry:
+                on_retry(f"{what}: {failure.message}; retrying in {delay:.1f} s")
+            policy.sleep(delay)
+    raise AssertionError("unreachable")

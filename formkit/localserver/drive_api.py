@@ -1,0 +1,111 @@
+"""Drive API v3, as much as finding files needs: files.list with a `q` of name, mimeType and
+trashed terms joined by `and` (what formkit's recovery and gspread's open() send), files.get,
+and files.create of a spreadsheet (gspread's create()).
+
+Forms are Drive files named by their documentTitle; spreadsheets by their title. Nothing is
+ever trashed here.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from . import spreadsheets
+from .errors import ApiError, unsupported
+from .routing import Request
+
+FORM = "application/vnd.google-apps.form"
+SPREADSHEET = "application/vnd.google-apps.spreadsheet"
+_TERM = re.compile(r"""\s*(name|mimeType|trashed)\s*(=|!=|\bcontains\b)\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|true|false)\s*""")
+_AND = re.compile(r"and\b\s*", re.IGNORECASE)
+
+
+def _bad_value(location: str, message: str = "Invalid Value") -> ApiError:
+    error = ApiError(400, message)
+    error.details = [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                      "fieldViolations": [{"field": location, "description": message}]}]
+    return error
+
+
+def _files(req: Request) -> list[dict]:
+    found = [{"id": f["formId"], "name": f["info"]["documentTitle"], "mimeType": FORM, "createdTime": f["createdTime"]}
+             for f in req.store.all("form")]
+    found += [{"id": s["spreadsheetId"], "name": s["properties"]["title"], "mimeType": SPREADSHEET,
+               "createdTime": s["createdTime"]} for s in req.store.all("spreadsheet")]
+    return sorted(found, key=lambda f: f["createdTime"])
+
+
+def _resource(file: dict, fields: str) -> dict:
+    out = {"kind": "drive#file", "id": file["id"], "name": file["name"], "mimeType": file["mimeType"]}
+    for extra in ("createdTime", "modifiedTime"):
+        if extra in fields:
+            out[extra] = file["createdTime"]
+    return out
+
+
+def parse_query(q: str) -> list[tuple[str, str, str]]:
+    """(field, operator, value) terms of a Drive query; raises ApiError for anything else."""
+    terms, position = [], 0
+    while True:
+        match = _TERM.match(q, position)
+        if not match:
+            raise _bad_value("q", f"Invalid Value: the local backend reads only name, mimeType and trashed "
+                                  f"terms joined by 'and', not {q[position:]!r}")
+        field, op, literal = match.groups()
+        if literal[0] in "'\"":
+            literal = re.sub(r"\\(.)", r"\1", literal[1:-1])
+        terms.append((field, op, literal))
+        position = match.end()
+        if position == len(q):
+            return terms
+        joined = _AND.match(q, position)
+        if not joined:
+            raise _bad_value("q")
+        position = joined.end()
+
+
+def _matches(file: dict, terms: list[tuple[str, str, str]]) -> bool:
+    for field, op, value in terms:
+        actual = "false" if field == "trashed" else file[field]
+        if op == "contains":
+            ok = value.lower() in actual.lower()
+        else:
+            ok = (actual == value) == (op == "=")
+        if not ok:
+            return False
+    return True
+
+
+def list_files(req: Request) -> dict:
+    terms = parse_query(req.arg("q") or "") if (req.arg("q") or "").strip() else []
+    size = min(int(req.arg("pageSize") or 100), 1000) or 100
+    token = req.arg("pageToken")
+    try:
+        start = int(base64.urlsafe_b64decode(token).decode()) if token else 0
+    except ValueError:
+        raise _bad_value("pageToken") from None
+    files = [f for f in _files(req) if _matches(f, terms)]
+    fields = req.arg("fields") or ""
+    result: dict = {"kind": "drive#fileList", "incompleteSearch": False,
+                    "files": [_resource(f, fields) for f in files[start:start + size]]}
+    if start + size < len(files):
+        result["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return result
+
+
+def get_file(req: Request) -> dict:
+    file_id = req.params["fileId"]
+    for file in _files(req):
+        if file["id"] == file_id:
+            return _resource(file, req.arg("fields") or "")
+    raise ApiError(404, f"File not found: {file_id}.")
+
+
+def create_file(req: Request) -> dict:
+    body = req.json or {}
+    if body.get("mimeType") != SPREADSHEET:
+        raise unsupported(f"files.create of mimeType {body.get('mimeType')!r} (only spreadsheets)")
+    doc = spreadsheets.create(req.store, body.get("name") or "")
+    return _resource({"id": doc["spreadsheetId"], "name": doc["properties"]["title"], "mimeType": SPREADSHEET,
+                      "createdTime": doc["createdTime"]}, req.arg("fields") or "")

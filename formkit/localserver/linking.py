@@ -1,0 +1,102 @@
+"""A form's link to a spreadsheet, and the rows Google Forms writes into it.
+
+Google links in the Forms UI (or Apps Script's form.setDestination); the Forms API cannot.
+Like Google: the link adds a tab "Câu trả lời biểu mẫu N" (N the next free number) at the front,
+its first column "Dấu thời gian" holds each response's time as a date-time cell in the
+spreadsheet's time zone, then one column per question titled as the question, in form order.
+Answers are typed into cells the way Sheets types user input (so a phone number loses its
+leading zero, as it does in Google's own response sheets); checkbox answers are joined with
+", ". Columns belong to question ids: a question added later gets a new column at the end, and
+a retitled or deleted question keeps its old column and header.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from . import cells, forms_model, spreadsheets
+from .errors import invalid
+from .store import Store
+
+_WORDS = {True: ("Câu trả lời biểu mẫu ", "Dấu thời gian"), False: ("Form Responses ", "Timestamp")}
+
+
+def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: str = "",
+         tab_name: str = "") -> dict:
+    """Link `form` (saved by the caller) to a spreadsheet, new unless an id is given, and copy
+    in the responses it already has. Linking again to the same spreadsheet changes nothing."""
+    current = form.get("link")
+    if current and spreadsheet_id in ("", current["spreadsheetId"]):
+        doc = spreadsheets.load(store, current["spreadsheetId"])
+        tab = spreadsheets.tab_by_id(doc, current["sheetId"])
+        if tab is not None:
+            return {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "tabName": tab["title"]}
+    if spreadsheet_id:
+        doc = spreadsheets.load(store, spreadsheet_id)
+    else:
+        title = spreadsheet_title or f"{form['info']['title'] or form['info']['documentTitle']} (Câu trả lời)"
+        doc = spreadsheets.create(store, title, tabs=[])
+    stem, timestamp = _WORDS[doc["properties"]["locale"].startswith("vi")]
+    tab = spreadsheets.add_tab(doc, {"title": spreadsheets.next_title(doc, stem), "index": 0})
+    if tab_name and tab_name != tab["title"]:
+        if spreadsheets.tab_by_title(doc, tab_name):
+            raise invalid(f'A sheet with the name "{tab_name}" already exists. Please enter another name.')
+        tab["title"] = tab_name  # what formkit's Apps Script does right after linking
+    form["link"] = {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "columns": []}
+    spreadsheets.put_row(store, doc, tab, 0, 0, [("s", timestamp)])
+    _add_columns(store, form, doc, tab)
+    for _, _, response in store.responses(form["formId"]):
+        _append(store, form, doc, tab, response)
+    spreadsheets.save(store, doc)
+    return {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "tabName": tab["title"]}
+
+
+def _target(store: Store, form: dict) -> tuple[dict, dict] | None:
+    """The linked spreadsheet and tab, or None when unlinked or the tab was deleted."""
+    current = form.get("link")
+    if not current:
+        return None
+    doc = store.get("spreadsheet", current["spreadsheetId"])
+    tab = spreadsheets.tab_by_id(doc, current["sheetId"]) if doc else None
+    return (doc, tab) if tab else None
+
+
+def add_new_columns(store: Store, form: dict) -> None:
+    """After the form changed: a header for every question the sheet has no column for yet."""
+    target = _target(store, form)
+    if target and _add_columns(store, form, *target):
+        spreadsheets.save(store, target[0])
+
+
+def record(store: Store, form: dict, response: dict) -> None:
+    """Write one response as the next row of the linked tab, if there is one."""
+    target = _target(store, form)
+    if target:
+        _add_columns(store, form, *target)
+        _append(store, form, *target, response)
+        spreadsheets.save(store, target[0])
+
+
+def _add_columns(store: Store, form: dict, doc: dict, tab: dict) -> bool:
+    columns = form["link"]["columns"]
+    added = False
+    for item in forms_model.questions(form):
+        question_id = forms_model.question_of(item)["questionId"]
+        if question_id not in columns:
+            columns.append(question_id)
+            spreadsheets.put_row(store, doc, tab, 0, len(columns), [("s", item.get("title", ""))])
+            added = True
+    return added
+
+
+def _append(store: Store, form: dict, doc: dict, tab: dict, response: dict) -> None:
+    row = max(1, store.last_row(doc["spreadsheetId"], tab["sheetId"]) + 1)
+    moment = datetime.fromisoformat(response["lastSubmittedTime"].replace("Z", "+00:00"))
+    locale = doc["properties"]["locale"]
+    row_cells: list[cells.Cell] = [("d", cells.serial(moment, doc["properties"]["timeZone"]))]
+    for question_id in form["link"]["columns"]:
+        answer = response.get("answers", {}).get(question_id)
+        values = [a.get("value", "") for a in (answer or {}).get("textAnswers", {}).get("answers", [])]
+        text = ", ".join(values)
+        row_cells.append(cells.user_typed(text, locale) if text else ("", None))
+    spreadsheets.put_row(store, doc, tab, row, 0, row_cells)

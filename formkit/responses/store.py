@@ -1,0 +1,192 @@
+"""The local response store (state/responses.sqlite): every answer as received, kept for good.
+
+Reports read this store, never the sheet, so a quarter's report can be reproduced after the sheet
+was edited or the form changed. Two tables, one row each per response:
+  responses  the raw answers as received (JSON: template question id -> text), for the record,
+             the follow-up list and the invalid-answer list
+  coded      what the indices need, compact: commune, officer, field, time, and one byte per
+             scale question (0 blank, 1…k the option's position, 255 no such option)
+
+A response's key is (commune, form, submission second, n-th response in that second). It does
+not include the answers, so a row edited in the sheet later is not counted a second time, and a
+response read once from the Forms API and later from the linked sheet is the same response.
+Times are Vietnam local time (UTC+7, no daylight saving), as "YYYY-MM-DD HH:MM:SS".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable
+
+from ..templates import Question, Template, nfc
+
+VIETNAM = timezone(timedelta(hours=7))
+BLANK, INVALID = 0, 255
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  commune_id TEXT NOT NULL,
+  form_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  template TEXT NOT NULL,
+  template_version INTEGER NOT NULL,
+  submitted TEXT NOT NULL,
+  pulled_at TEXT NOT NULL,
+  answers TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coded (
+  id INTEGER PRIMARY KEY REFERENCES responses(id),
+  template TEXT NOT NULL,
+  template_version INTEGER NOT NULL,
+  commune_id TEXT NOT NULL,
+  submitted TEXT NOT NULL,
+  officer_id TEXT,
+  field TEXT,
+  codes BLOB NOT NULL,
+  flags INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS coded_by_time ON coded (template, submitted);
+CREATE TABLE IF NOT EXISTS invalid (
+  response_id INTEGER NOT NULL REFERENCES responses(id),
+  question_id TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+"""
+
+# coded.flags bits: what the follow-up list and integrity checks look for without reading JSON.
+HAS_COMMENT, HAS_PHONE, HAS_NEGATIVE, HAS_INVALID = 1, 2, 4, 8
+
+
+@dataclass
+class ResponseRow:
+    """One response, already mapped to the template's question ids by the reader (pull/CSV)."""
+
+    commune_id: str
+    form_id: str
+    source: str  # "api" | "sheet" | "csv"
+    template: str
+    template_version: int
+    submitted: datetime  # aware, or naive meaning Vietnam local time
+    answers: dict[str, str]  # template question id -> raw text as received
+    officer_id: str | None = None  # resolved by the reader from the form's officer list
+    invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
+
+
+def scale_questions(template: Template) -> list[Question]:
+    """The questions coded as bytes, in this order: criteria, the gate, the overall question…"""
+    return [q for q in template.questions if q.scale is not None]
+
+
+def local_second(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VIETNAM).replace(tzinfo=None)
+    return moment.replace(microsecond=0).strftime(TIME_FORMAT)
+
+
+class ResponseStore:
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path))
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "ResponseStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def add(self, rows: Iterable[ResponseRow], template: Template) -> int:
+        """Store the responses not stored yet; returns how many were new. One transaction, so an
+        interrupted pull leaves the store as it was. `rows` must hold every response of each second
+        it touches (the n-th-in-second part of the key depends on it): a whole sheet, or a Forms
+        API listing from a second boundary."""
+        questions = scale_questions(template)
+        pulled_at = datetime.now(VIETNAM).strftime(TIME_FORMAT)
+        seen: Counter[tuple[str, str, str]] = Counter()
+        added = 0
+        with self.db:
+            for row in sorted(rows, key=lambda r: local_second(r.submitted)):
+                second = local_second(row.submitted)
+                seen[(row.commune_id, row.form_id, second)] += 1
+                key = f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
+                answers = {k: nfc(v) for k, v in row.answers.items() if v is not None and str(v).strip() != ""}
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO responses (key, commune_id, form_id, source, template, template_version,"
+                    " submitted, pulled_at, answers) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (key, row.commune_id, row.form_id, row.source, row.template, row.template_version, second,
+                     pulled_at, json.dumps(answers, ensure_ascii=False)))
+                if cursor.rowcount == 0:
+                    continue
+                added += 1
+                response_id = cursor.lastrowid
+                codes, invalid = encode(questions, answers)
+                invalid = row.invalid + invalid
+                flags = _flags(template, answers, questions, codes, invalid)
+                self.db.execute(
+                    "INSERT INTO coded (id, template, template_version, commune_id, submitted, officer_id, field,"
+                    " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (response_id, row.template, row.template_version, row.commune_id, second, row.officer_id,
+                     _field(template, answers), codes, flags))
+                self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
+                                    [(response_id, q, raw, reason) for q, raw, reason in invalid])
+        return added
+
+    def latest(self, commune_id: str, form_id: str) -> str | None:
+        """The newest stored submission second for a form (local time), for incremental pulls."""
+        row = self.db.execute("SELECT max(submitted) FROM responses WHERE commune_id = ? AND form_id = ?",
+                              (commune_id, form_id)).fetchone()
+        return row[0]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
+
+
+def encode(questions: list[Question], answers: dict[str, str]) -> tuple[bytes, list[tuple[str, str, str]]]:
+    codes = bytearray(len(questions))
+    invalid = []
+    for i, q in enumerate(questions):
+        raw = answers.get(q.id)
+        if raw is None:
+            continue
+        labels = q.scale.labels
+        text = nfc(raw).strip()
+        if text in labels:
+            codes[i] = labels.index(text) + 1
+        else:
+            codes[i] = INVALID
+            invalid.append((q.id, raw, f"not one of the options ({' / '.join(labels)})"))
+    return bytes(codes), invalid
+
+
+def _field(template: Template, answers: dict[str, str]) -> str | None:
+    question = template.by_role("field")
+    return answers.get(question.id) if question else None
+
+
+def _flags(template: Template, answers: dict[str, str], questions: list[Question], codes: bytes,
+           invalid: list) -> int:
+    flags = 0
+    comment, phone = template.by_role("comment"), template.by_role("phone")
+    if comment and answers.get(comment.id):
+        flags |= HAS_COMMENT
+    if phone and answers.get(phone.id):
+        flags |= HAS_PHONE
+    for q, code in zip(questions, codes):
+        if q.is_criterion and code not in (BLANK, INVALID) and q.scale.options[code - 1].negative:
+            flags |= HAS_NEGATIVE
+    if invalid:
+        flags |= HAS_INVALID
+    return flags

@@ -1,0 +1,105 @@
+"""Officer rosters kept in CSV or XLSX (staff lists live in Excel).
+
+Columns (first row), English or Vietnamese, any order, case and accents as typed:
+  id | mã, name | họ và tên, title | chức vụ, counter | quầy, photo | ảnh  (photo optional).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from pathlib import Path
+
+from .errors import Problems
+
+COLUMNS = {
+    "id": {"id", "mã", "ma", "mã cán bộ"},
+    "name": {"name", "full name", "họ và tên", "họ tên", "ho ten"},
+    "title": {"title", "chức vụ", "chuc vu", "chức danh"},
+    "counter": {"counter", "quầy", "quay", "quầy số"},
+    "photo": {"photo", "ảnh", "anh", "ảnh chân dung"},
+}
+REQUIRED = ("id", "name", "title", "counter")
+
+
+def _key(header: str) -> str | None:
+    text = unicodedata.normalize("NFC", str(header or "")).strip().lower()
+    return next((col for col, names in COLUMNS.items() if text in names), None)
+
+
+def read_roster(path: Path, shown: str, problems: Problems, sheet: str | None = None) -> list[dict]:
+    """Rows as dicts with the canonical keys; problems are added, never raised."""
+    if not path.is_file():
+        problems.add(shown, "", "roster file not found")
+        return []
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(path, shown, problems)
+    elif suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path, shown, problems, sheet)
+    else:
+        problems.add(shown, "", "a roster must be .csv (UTF-8) or .xlsx")
+        return []
+    if not rows:
+        if rows is not None:
+            problems.add(shown, "row 1", "the roster is empty: expected a header row and one row per officer")
+        return []
+    header, body = rows[0], rows[1:]
+    mapping: dict[int, str] = {}
+    for i, cell in enumerate(header):
+        key = _key(cell)
+        if key is None:
+            if str(cell or "").strip():
+                problems.add(shown, f"row 1, column {i + 1}", f"unknown column '{cell}'")
+            continue
+        if key in mapping.values():
+            problems.add(shown, f"row 1, column {i + 1}", f"column '{cell}' repeats '{key}'")
+        mapping[i] = key
+    missing = [c for c in REQUIRED if c not in mapping.values()]
+    if missing:
+        expected = ", ".join(f"{c} ({' / '.join(sorted(COLUMNS[c] - {c}))})" for c in REQUIRED)
+        problems.add(shown, "row 1", f"missing column(s) {', '.join(missing)}; expected: {expected}, photo")
+        return []
+    officers = []
+    for r, row in enumerate(body, 2):
+        if not any(str(c or "").strip() for c in row):
+            continue
+        record = {key: str(row[i]).strip() if i < len(row) and row[i] is not None else "" for i, key in mapping.items()}
+        record["_place"] = f"row {r}"
+        officers.append(record)
+    return officers
+
+
+def _csv_rows(path: Path, shown: str, problems: Problems) -> list[list[str]] | None:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.add(shown, f"line {line}", "not UTF-8 text; in Excel choose 'Save as → CSV UTF-8 (Comma delimited)'")
+        return None
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(path: Path, shown: str, problems: Problems, sheet: str | None) -> list[list] | None:
+    from openpyxl import load_workbook  # only rosters in Excel need it
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        problems.add(shown, "", f"cannot read as an Excel workbook ({exc.__class__.__name__}: {exc})")
+        return None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            problems.add(shown, f"sheet '{sheet}'", f"no such sheet (sheets: {', '.join(book.sheetnames)})")
+            return None
+        ws = book[sheet] if sheet else book.worksheets[0]
+        return [list(row) for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()

@@ -1,0 +1,437 @@
+"""Question-set templates: TOML data files loaded, NFC-normalised and validated with clear errors.
+
+A template lists sections of questions, the answer scales, and how its index is computed, so that
+neither `formkit create` nor `formkit report` needs code per template. Lookup order: the
+workspace's own `templates/` folder, then the templates shipped with formkit.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem, Problems
+from .resources import shipped_dir
+
+KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
+ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}
+ROLLUPS = {"mean", "pooled"}
+PLACEHOLDERS = {"commune", "unit"}
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    score: float | None = None  # None: not counted in the index (like a blank answer)
+    satisfied: bool = False
+    negative: bool = False  # a rating that puts the response on the follow-up list
+
+
+@dataclass(frozen=True)
+class Scale:
+    id: str
+    options: tuple[Option, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(o.label for o in self.options)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    title: str
+    description: str = ""
+    required: bool = False
+    role: str | None = None
+    scale: Scale | None = None
+    option_label: str = "{name}"  # officer dropdown: how an officer reads in the list
+    factor: str | None = None  # set for criteria: the factor whose section holds them
+
+    @property
+    def is_criterion(self) -> bool:
+        return self.factor is not None
+
+    @property
+    def has_answer(self) -> bool:
+        return self.kind != "info"
+
+    @property
+    def fixed_options(self) -> tuple[str, ...]:
+        return self.scale.labels if self.scale else ()
+
+
+@dataclass(frozen=True)
+class Condition:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    description: str
+    factor: str | None
+    ask_if: Condition | None
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Factor:
+    id: str
+    title: str
+    criteria: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class IndexRule:
+    name: str
+    factor: str = "mean"
+    overall: str = "mean"
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    version: int
+    name: str
+    form_title: str
+    description: str
+    index: IndexRule
+    scales: dict[str, Scale]
+    sections: tuple[Section, ...]
+    source: Path
+    questions: tuple[Question, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "questions", tuple(q for s in self.sections for q in s.questions))
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def by_role(self, role: str) -> Question | None:
+        return next((q for q in self.questions if q.role == role), None)
+
+    @property
+    def factors(self) -> tuple[Factor, ...]:
+        return tuple(
+            Factor(s.factor, s.title, tuple(q for q in s.questions if q.is_criterion))
+            for s in self.sections
+            if s.factor is not None
+        )
+
+    @property
+    def criteria(self) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.is_criterion)
+
+    def section_of(self, question_id: str) -> Section:
+        return next(s for s in self.sections if any(q.id == question_id for q in s.questions))
+
+
+def template_dirs(workspace_dir: Path | None) -> list[Path]:
+    dirs = []
+    if workspace_dir is not None:
+        dirs.append(Path(workspace_dir) / "templates")
+    dirs.append(shipped_dir("templates") / "forms")
+    return dirs
+
+
+def available_templates(workspace_dir: Path | None = None) -> list[str]:
+    names: set[str] = set()
+    for d in template_dirs(workspace_dir):
+        if d.is_dir():
+            names.update(p.stem for p in d.glob("*.toml"))
+    return sorted(names)
+
+
+def find_template(template_id: str, workspace_dir: Path | None = None) -> Path | None:
+    for d in template_dirs(workspace_dir):
+        path = d / f"{template_id}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def load_template(template_id: str, workspace_dir: Path | None = None) -> Template:
+    path = find_template(template_id, workspace_dir)
+    if path is None:
+        known = ", ".join(available_templates(workspace_dir)) or "none"
+        raise InputError(
+            Problem("formkit.toml", "template", f"unknown template '{template_id}' (known: {known})")
+        )
+    return load_template_file(path)
+
+
+def load_template_file(path: Path) -> Template:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(str(path), "", f"not UTF-8 text ({exc.reason})")) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(str(path), "", f"not valid TOML: {exc}")) from exc
+    return _TemplateReader(path, _nfc_all(raw)).read()
+
+
+def _nfc_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value).strip("\n")
+    if isinstance(value, list):
+        return [_nfc_all(v) for v in value]
+    if isinstance(value, dict):
+        return {nfc(k): _nfc_all(v) for k, v in value.items()}
+    return value
+
+
+class _TemplateReader:
+    """Turns the parsed TOML into a Template, collecting every problem before failing."""
+
+    def __init__(self, path: Path, raw: dict[str, Any]) -> None:
+        self.path = path
+        self.raw = raw
+        self.problems = Problems()
+
+    def problem(self, place: str, message: str) -> None:
+        self.problems.add(str(self.path), place, message)
+
+    def text(self, table: dict, key: str, place: str, required: bool = True) -> str:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.problem(f"{place}.{key}" if place else key, "missing")
+            return ""
+        if not isinstance(value, str):
+            self.problem(f"{place}.{key}" if place else key, f"must be text, not {type(value).__name__}")
+            return ""
+        self.check_placeholders(value, f"{place}.{key}" if place else key)
+        return value
+
+    def check_placeholders(self, value: str, place: str, allowed: set[str] = PLACEHOLDERS) -> None:
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            self.problem(place, f"bad placeholder syntax: {exc}")
+            return
+        unknown = names - allowed
+        if unknown:
+            self.problem(place, f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+
+    def read(self) -> Template:
+        raw = self.raw
+        known_top = {"id", "version", "name", "form_title", "description", "index", "scales", "sections"}
+        for key in sorted(set(raw) - known_top):
+            self.problem(key, f"unknown key (known: {', '.join(sorted(known_top))})")
+        template_id = self.text(raw, "id", "")
+        if template_id and template_id != self.path.stem:
+            self.problem("id", f"'{template_id}' does not match the file name '{self.path.stem}.toml'")
+        version = raw.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            self.problem("version", "must be a whole number ≥ 1")
+            version = 1
+        name = self.text(raw, "name", "")
+        form_title = self.text(raw, "form_title", "")
+        description = self.text(raw, "description", "", required=False)
+        index = self.read_index(raw.get("index"))
+        scales = self.read_scales(raw.get("scales"))
+        sections = self.read_sections(raw.get("sections"), scales)
+        self.problems.raise_if_any(f"template {self.path} is not valid")
+        return Template(template_id, version, name, form_title, description, index, scales, sections, self.path)
+
+    def read_index(self, table: Any) -> IndexRule:
+        if not isinstance(table, dict):
+            self.problem("index", "missing table [index] (name, factor, overall)")
+            return IndexRule("")
+        for key in sorted(set(table) - {"name", "factor", "overall"}):
+            self.problem(f"index.{key}", "unknown key (known: name, factor, overall)")
+        rollups = {}
+        for key in ("factor", "overall"):
+            value = table.get(key, "mean")
+            if value not in ROLLUPS:
+                self.problem(f"index.{key}", f"'{value}' is not one of {sorted(ROLLUPS)}")
+                value = "mean"
+            rollups[key] = value
+        return IndexRule(self.text(table, "name", "index"), **rollups)
+
+    def read_scales(self, table: Any) -> dict[str, Scale]:
+        scales: dict[str, Scale] = {}
+        if not isinstance(table, dict) or not table:
+            self.problem("scales", "missing: at least one [scales.<id>] with options")
+            return scales
+        for scale_id, body in table.items():
+            place = f"scales.{scale_id}"
+            options_raw = body.get("options") if isinstance(body, dict) else None
+            if not isinstance(options_raw, list) or len(options_raw) < 2:
+                self.problem(f"{place}.options", "must list at least two options")
+                continue
+            options = []
+            for i, opt in enumerate(options_raw, 1):
+                opt_place = f"{place}.options[{i}]"
+                if not isinstance(opt, dict):
+                    self.problem(opt_place, "must be a table like { label = \"…\", score = 1 }")
+                    continue
+                for key in sorted(set(opt) - {"label", "score", "satisfied", "negative"}):
+                    self.problem(f"{opt_place}.{key}", "unknown key (known: label, score, satisfied, negative)")
+                label = self.text(opt, "label", opt_place)
+                score = opt.get("score")
+                if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+                    self.problem(f"{opt_place}.score", "must be a number")
+                    score = None
+                satisfied, negative = bool(opt.get("satisfied")), bool(opt.get("negative"))
+                if (satisfied or negative) and score is None:
+                    self.problem(opt_place, "a satisfied or negative option needs a score")
+                if satisfied and negative:
+                    self.problem(opt_place, "cannot be both satisfied and negative")
+                options.append(Option(label, score, satisfied, negative))
+            labels = [o.label for o in options]
+            for dup in sorted({x for x in labels if labels.count(x) > 1}):
+                self.problem(f"{place}.options", f"option '{dup}' appears twice")
+            scales[scale_id] = Scale(scale_id, tuple(options))
+        return scales
+
+    def read_sections(self, raw_sections: Any, scales: dict[str, Scale]) -> tuple[Section, ...]:
+        if not isinstance(raw_sections, list) or not raw_sections:
+            self.problem("sections", "missing: at least one [[sections]]")
+            return ()
+        sections: list[Section] = []
+        seen_sections: set[str] = set()
+        seen_questions: set[str] = set()
+        roles: dict[str, str] = {}
+        for s_index, raw in enumerate(raw_sections, 1):
+            place = f"sections[{s_index}]"
+            known = {"id", "title", "description", "factor", "ask_if", "questions"}
+            for key in sorted(set(raw) - known):
+                self.problem(f"{place}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+            section_id = self.text(raw, "id", place)
+            if section_id in seen_sections:
+                self.problem(f"{place}.id", f"section id '{section_id}' is used twice")
+            seen_sections.add(section_id)
+            factor = raw.get("factor")
+            if factor is not None and not isinstance(factor, str):
+                self.problem(f"{place}.factor", "must be text, e.g. \"1\"")
+                factor = None
+            questions = []
+            for q_index, q_raw in enumerate(raw.get("questions") or [], 1):
+                q = self.read_question(q_raw, f"{place}.questions[{q_index}]", scales, factor)
+                if q is None:
+                    continue
+                if q.id in seen_questions:
+                    self.problem(f"{place}.questions[{q_index}].id", f"question id '{q.id}' is used twice")
+                seen_questions.add(q.id)
+                if q.role:
+                    if q.role in roles:
+                        self.problem(f"{place}.questions[{q_index}].role", f"role '{q.role}' already used by '{roles[q.role]}'")
+                    roles[q.role] = q.id
+                questions.append(q)
+            if not questions:
+                self.problem(f"{place}.questions", "a section needs at least one question")
+            ask_if = self.read_condition(raw.get("ask_if"), f"{place}.ask_if")
+            sections.append(
+                Section(section_id, self.text(raw, "title", place), self.text(raw, "description", place, False),
+                        factor, ask_if, tuple(questions))
+            )
+        self.check_conditions(sections)
+        factors = [s.factor for s in sections if s.factor is not None]
+        for dup in sorted({f for f in factors if factors.count(f) > 1}):
+            self.problem("sections", f"factor '{dup}' is given to more than one section")
+        if not factors:
+            self.problem("sections", "no section has a factor: the index would have nothing to count")
+        return tuple(sections)
+
+    def read_question(self, raw: Any, place: str, scales: dict[str, Scale], factor: str | None) -> Question | None:
+        if not isinstance(raw, dict):
+            self.problem(place, "must be a table")
+            return None
+        known = {"id", "kind", "title", "description", "required", "role", "scale", "option_label"}
+        for key in sorted(set(raw) - known):
+            self.problem(f"{place}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+        qid = self.text(raw, "id", place)
+        kind = raw.get("kind")
+        if kind not in KINDS:
+            self.problem(f"{place}.kind", f"'{kind}' is not one of {sorted(KINDS)}")
+        role = raw.get("role")
+        if role is not None and role not in ROLES:
+            self.problem(f"{place}.role", f"'{role}' is not one of {sorted(ROLES)}")
+        scale = None
+        scale_id = raw.get("scale")
+        if scale_id is not None:
+            scale = scales.get(scale_id)
+            if scale is None:
+                self.problem(f"{place}.scale", f"unknown scale '{scale_id}' (defined: {', '.join(scales) or 'none'})")
+        if kind in ("choice", "dropdown") and role not in ("officer", "field") and scale_id is None:
+            self.problem(f"{place}.scale", f"a {kind} question needs a scale (its options)")
+        if role in ("officer", "field"):
+            if kind != "dropdown":
+                self.problem(f"{place}.kind", f"a question with role '{role}' must be a dropdown")
+            if scale_id is not None:
+                self.problem(f"{place}.scale", f"role '{role}' takes its options from the workspace, not a scale")
+        if kind in ("text", "paragraph", "info") and scale_id is not None:
+            self.problem(f"{place}.scale", f"a {kind} question has no options")
+        option_label = raw.get("option_label", "{name}")
+        if role == "officer":
+            self.check_placeholders(option_label, f"{place}.option_label", {"name", "title", "counter", "id"})
+        is_criterion = factor is not None and kind in ("choice", "dropdown") and role is None
+        if is_criterion and scale is not None and not any(o.score is not None for o in scale.options):
+            self.problem(f"{place}.scale", "a criterion's scale needs scored options")
+        return Question(
+            id=qid,
+            kind=kind or "text",
+            title=self.text(raw, "title", place),
+            description=self.text(raw, "description", place, required=False),
+            required=bool(raw.get("required", False)),
+            role=role,
+            scale=scale,
+            option_label=option_label,
+            factor=factor if is_criterion else None,
+        )
+
+    def read_condition(self, raw: Any, place: str) -> Condition | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or set(raw) != {"question", "answer"}:
+            self.problem(place, "must be { question = \"<id>\", answer = \"<option>\" }")
+            return None
+        return Condition(str(raw["question"]), str(raw["answer"]))
+
+    def check_conditions(self, sections: list[Section]) -> None:
+        """A conditional section is reached by a choice question in the section just before it.
+
+        That is what Google Forms navigation can express: each option of a single-choice question
+        jumps to a section when the respondent leaves the question's section.
+        """
+        for i, section in enumerate(sections):
+            cond = section.ask_if
+            if cond is None:
+                continue
+            place = f"sections[{i + 1}].ask_if"
+            if i == 0:
+                self.problem(place, "the first section cannot be conditional")
+                continue
+            previous = sections[i - 1]
+            gate = next((q for q in previous.questions if q.id == cond.question), None)
+            if gate is None:
+                self.problem(place, f"question '{cond.question}' must be in the section just before ('{previous.id}')")
+                continue
+            if gate.kind not in ("choice", "dropdown") or gate.scale is None:
+                self.problem(place, f"question '{cond.question}' must be a choice or dropdown with a scale")
+            elif cond.answer not in gate.scale.labels:
+                self.problem(place, f"'{cond.answer}' is not an option of '{cond.question}' {list(gate.scale.labels)}")
+            if not gate.required:
+                self.problem(place, f"question '{cond.question}' decides navigation and must be required")
+            gates = [q for q in previous.questions if any(s.ask_if and s.ask_if.question == q.id for s in sections)]
+            if len(gates) > 1:
+                self.problem(place, f"section '{previous.id}' holds more than one navigation question")
+            if i == len(sections) - 1:
+                self.problem(place, "a conditional section cannot be the last one (nowhere to skip to)")

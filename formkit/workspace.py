@@ -1,0 +1,299 @@
+"""The workspace: formkit.toml (the unit above the communes, communes, officers, fields of
+procedure), optional rosters, photos, and the folders where formkit keeps state and output.
+
+Everything is validated before any remote call, and every problem is reported at once with the
+file and the place.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem, Problems, UsageError
+from .roster import read_roster
+from .templates import Template, load_template
+
+CONFIG_NAME = "formkit.toml"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def nfc(text: Any) -> str:
+    return unicodedata.normalize("NFC", str(text)).strip()
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: str
+    name: str
+    title: str
+    counter: str
+    photo: Path | None  # absolute; None when the officer has no photo
+
+    def option_label(self, pattern: str) -> str:
+        """How this officer reads in the form's dropdown (the template chooses the pattern)."""
+        return nfc(pattern.format(name=self.name, title=self.title, counter=self.counter, id=self.id))
+
+
+@dataclass(frozen=True)
+class Commune:
+    id: str
+    kind: str  # Xã, Phường, Đặc khu …
+    name: str
+    fields: tuple[str, ...]
+    officers: tuple[Officer, ...]
+    sheet_tab: str  # the tab of the shared spreadsheet that collects this commune's answers
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.kind} {self.name}".strip()
+
+    def officer(self, officer_id: str) -> Officer:
+        for o in self.officers:
+            if o.id == officer_id:
+                return o
+        raise KeyError(officer_id)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The unit above the communes: a province since July 2025, or a legacy district."""
+
+    kind: str
+    name: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.kind} {self.name}".strip()
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO: Monday = 1
+    start: time = time(7, 0)
+    end: time = time(17, 30)
+
+    def contains(self, moment) -> bool:
+        return moment.isoweekday() in self.weekdays and self.start <= moment.time() <= self.end
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    template_id: str
+    unit: Unit
+    communes: tuple[Commune, ...]
+    office_hours: OfficeHours = OfficeHours()
+    credentials: Path | None = None
+    issuing_body: str = ""  # who signs reports; defaults to the unit's people's committee
+    template: Template = field(default=None, compare=False)  # type: ignore[assignment]
+
+    # Where things live inside the workspace.
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "forms.json"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def local_google_dir(self) -> Path:
+        return self.root / "local-google"
+
+    def commune(self, commune_id: str) -> Commune:
+        for c in self.communes:
+            if c.id == commune_id:
+                return c
+        raise UsageError(f"no commune '{commune_id}' in {self.root / CONFIG_NAME} (known: {', '.join(c.id for c in self.communes)})")
+
+    def select(self, commune_ids: tuple[str, ...] | list[str] | None) -> list[Commune]:
+        if not commune_ids:
+            return list(self.communes)
+        return [self.commune(c) for c in commune_ids]
+
+
+def find_workspace(directory: Path | None) -> Path:
+    root = Path(directory or Path.cwd()).resolve()
+    if not (root / CONFIG_NAME).is_file():
+        raise UsageError(
+            f"no {CONFIG_NAME} in {root}. Run `formkit init DIR` for an example workspace, "
+            "or pass --workspace DIR."
+        )
+    return root
+
+
+def load_workspace(directory: Path | None = None, check_photos: bool = True) -> Workspace:
+    root = find_workspace(directory)
+    path = root / CONFIG_NAME
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(str(path), "", f"not UTF-8 text ({exc.reason})")) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(str(path), "", f"not valid TOML: {exc}")) from exc
+    return _WorkspaceReader(root, path, raw, check_photos).read()
+
+
+class _WorkspaceReader:
+    def __init__(self, root: Path, path: Path, raw: dict, check_photos: bool) -> None:
+        self.root, self.path, self.raw, self.check_photos = root, path, raw, check_photos
+        self.problems = Problems()
+        self.shown = CONFIG_NAME
+
+    def problem(self, place: str, message: str, file: str | None = None) -> None:
+        self.problems.add(file or self.shown, place, message)
+
+    def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "") -> str:
+        value = table.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(f"{place}.{key}" if place else key, "missing")
+            return default
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            self.problem(f"{place}.{key}" if place else key, f"must be text, not {type(value).__name__}")
+            return default
+        return nfc(value)
+
+    def read(self) -> Workspace:
+        raw = self.raw
+        known = {"template", "unit", "issuing_body", "office_hours", "google", "communes"}
+        for key in sorted(set(raw) - known):
+            self.problem(key, f"unknown key (known: {', '.join(sorted(known))})")
+        template_id = self.text(raw, "template", "", default="sipas-2640", required=False)
+        template = None
+        try:
+            template = load_template(template_id, self.root)
+        except InputError as exc:
+            self.problems.extend([Problem(self.shown, "template", p.message) if p.file == "formkit.toml" else p
+                                  for p in exc.problems])
+        unit_raw = raw.get("unit")
+        if not isinstance(unit_raw, dict):
+            self.problem("unit", "missing table [unit] with kind (e.g. \"Tỉnh\") and name")
+            unit_raw = {}
+        unit = Unit(self.text(unit_raw, "kind", "unit"), self.text(unit_raw, "name", "unit"))
+        hours = self.read_hours(raw.get("office_hours"))
+        credentials = None
+        google = raw.get("google") or {}
+        if not isinstance(google, dict):
+            self.problem("google", "must be a table")
+            google = {}
+        if google.get("credentials"):
+            credentials = (self.root / nfc(google["credentials"])).resolve()
+        communes = self.read_communes(raw.get("communes"))
+        issuing = self.text(raw, "issuing_body", "", required=False) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
+        self.problems.raise_if_any(f"the workspace {self.root} is not valid")
+        return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
+
+    def read_hours(self, raw: Any) -> OfficeHours:
+        if raw is None:
+            return OfficeHours()
+        if not isinstance(raw, dict):
+            self.problem("office_hours", "must be a table with weekdays, start, end")
+            return OfficeHours()
+        default = OfficeHours()
+        weekdays = raw.get("weekdays", list(default.weekdays))
+        if not isinstance(weekdays, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays):
+            self.problem("office_hours.weekdays", "must list ISO weekdays 1 (Monday) … 7 (Sunday)")
+            weekdays = list(default.weekdays)
+        times = {}
+        for key in ("start", "end"):
+            value = raw.get(key, getattr(default, key))
+            if isinstance(value, str):
+                try:
+                    value = time.fromisoformat(value)
+                except ValueError:
+                    self.problem(f"office_hours.{key}", f"'{value}' is not a time like \"07:30\"")
+                    value = getattr(default, key)
+            if not isinstance(value, time):
+                self.problem(f"office_hours.{key}", "must be a time like \"07:30\"")
+                value = getattr(default, key)
+            times[key] = value
+        return OfficeHours(tuple(weekdays), times["start"], times["end"])
+
+    def read_communes(self, raw: Any) -> list[Commune]:
+        if not isinstance(raw, list) or not raw:
+            self.problem("communes", "missing: at least one [[communes]] entry")
+            return []
+        communes: list[Commune] = []
+        seen_communes: dict[str, str] = {}
+        seen_officers: dict[str, str] = {}
+        for i, c in enumerate(raw, 1):
+            place = f"communes[{i}]"
+            if not isinstance(c, dict):
+                self.problem(place, "must be a table")
+                continue
+            known = {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab"}
+            for key in sorted(set(c) - known):
+                self.problem(f"{place}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+            cid = self.text(c, "id", place)
+            if cid and not ID_PATTERN.match(cid):
+                self.problem(f"{place}.id", f"'{cid}' must be lower-case letters, digits, - or _ (e.g. \"hoa-thanh\")")
+            if cid in seen_communes:
+                self.problem(f"{place}.id", f"commune id '{cid}' is already used by {seen_communes[cid]}")
+            seen_communes.setdefault(cid, place)
+            name = self.text(c, "name", place)
+            kind = self.text(c, "kind", place, required=False, default="Xã")
+            fields = c.get("fields", [])
+            if not isinstance(fields, list) or not all(isinstance(f, str) and f.strip() for f in fields):
+                self.problem(f"{place}.fields", "must be a list of fields of procedure, e.g. [\"Hộ tịch\", \"Chứng thực\"]")
+                fields = []
+            fields = [nfc(f) for f in fields]
+            for dup in sorted({f for f in fields if fields.count(f) > 1}):
+                self.problem(f"{place}.fields", f"'{dup}' is listed twice")
+            officers = self.read_officers(c, place, seen_officers)
+            sheet_tab = self.text(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
+            communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab))
+        return communes
+
+    def read_officers(self, c: dict, place: str, seen: dict[str, str]) -> list[Officer]:
+        records: list[tuple[dict, str, str]] = []  # (record, file shown, place)
+        for j, o in enumerate(c.get("officers") or [], 1):
+            if not isinstance(o, dict):
+                self.problem(f"{place}.officers[{j}]", "must be a table")
+                continue
+            known = {"id", "name", "title", "counter", "photo"}
+            for key in sorted(set(o) - known):
+                self.problem(f"{place}.officers[{j}].{key}", f"unknown key (known: {', '.join(sorted(known))})")
+            records.append((o, self.shown, f"{place}.officers[{j}]"))
+        if c.get("roster"):
+            roster_path = self.root / nfc(c["roster"])
+            shown = nfc(c["roster"])
+            for record in read_roster(roster_path, shown, self.problems, c.get("roster_sheet")):
+                records.append((record, shown, record.pop("_place")))
+        officers = []
+        for record, file, where in records:
+            def field_text(key: str, required: bool = True) -> str:
+                value = record.get(key)
+                if value is None or not str(value).strip():
+                    if required:
+                        self.problem(f"{where}.{key}" if file == self.shown else f"{where}, column {key}", "missing", file)
+                    return ""
+                return nfc(value)
+
+            oid = field_text("id")
+            if oid and not ID_PATTERN.match(oid):
+                self.problem(f"{where}.id" if file == self.shown else f"{where}, column id",
+                             f"'{oid}' must be lower-case letters, digits, - or _", file)
+            if oid in seen:
+                self.problem(f"{where}.id" if file == self.shown else f"{where}, column id",
+                             f"officer id '{oid}' is already used by {seen[oid]}", file)
+            seen.setdefault(oid, f"{file}: {where}")
+            photo = None
+            photo_text = field_text("photo", required=False)
+            if photo_text:
+                photo = (self.root / photo_text).resolve()
+                if self.check_photos and not photo.is_file():
+                    self.problem(f"{where}.photo" if file == self.shown else f"{where}, column photo",
+                                 f"photo file not found: {photo_text} (looked in {photo.parent})", file)
+            officers.append(Officer(oid, field_text("name"), field_text("title"), field_text("counter"), photo))
+        return officers

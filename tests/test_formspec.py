@@ -1,0 +1,108 @@
+"""The request bodies and prefilled links: golden files, and the structure Google needs."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from golden import check_golden
+from formkit.formspec import build_bodies, entry_number, prefill_url, stable_id
+from formkit.templates import available_templates, load_template
+from formkit.workspace import load_workspace
+
+
+@pytest.fixture
+def ws(example_dir):
+    return load_workspace(example_dir)
+
+
+@pytest.mark.parametrize("template_id", ["sipas-2640", "can-bo-3", "tra-ket-qua-6"])
+def test_batch_update_body_matches_golden(ws, template_id):
+    bodies = build_bodies(load_template(template_id), ws.commune("hoa-thanh"), ws.unit, "golden")
+    check_golden(f"batchUpdate-{template_id}.json", bodies.batch_update)
+
+
+def test_create_and_publish_bodies(ws):
+    bodies = build_bodies(ws.template, ws.commune("hoa-thanh"), ws.unit, "n0nce1")
+    assert bodies.create == {"info": {
+        "title": "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành",
+        "documentTitle": "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành [formkit hoa-thanh n0nce1]"}}
+    assert bodies.publish == {"publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
+                              "updateMask": "publishState"}
+
+
+def items(bodies):
+    return [r["createItem"]["item"] for r in bodies.batch_update["requests"] if "createItem" in r]
+
+
+def test_one_batch_holds_every_item_with_our_ids_and_the_jump(ws):
+    template = ws.template
+    bodies = build_bodies(template, ws.commune("hoa-thanh"), ws.unit, "x")
+    created = items(bodies)
+    questions = [i for i in created if "questionItem" in i]
+    assert len(questions) == len([q for q in template.questions if q.has_answer]) == 29
+    ids = [i["itemId"] for i in created] + [i["questionItem"]["question"]["questionId"] for i in questions]
+    assert len(ids) == len(set(ids)) and all(len(i) == 8 and int(i, 16) < 2**31 for i in ids)
+    locations = [r["createItem"]["location"]["index"] for r in bodies.batch_update["requests"] if "createItem" in r]
+    assert locations == list(range(len(created)))
+    # The gate jumps to factor 5 on "Có" and past it on "Không", both to sections in this batch.
+    sections = {i["itemId"]: i["title"] for i in created if "pageBreakItem" in i}
+    gate = next(i for i in questions if i["title"].startswith("Ông/Bà có góp ý"))
+    jumps = {o["value"]: sections[o["goToSectionId"]] for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
+    assert jumps == {"Có": "Tiếp nhận, giải quyết góp ý, phản ánh, kiến nghị", "Không": "Đánh giá chung và ý kiến khác"}
+    assert bodies.batch_update["includeFormInResponse"] is True
+
+
+def test_never_collects_email_and_nothing_personal_is_required(ws):
+    bodies = build_bodies(ws.template, ws.commune("hoa-thanh"), ws.unit, "x")
+    settings = [r["updateSettings"] for r in bodies.batch_update["requests"] if "updateSettings" in r]
+    assert settings == [{"settings": {"emailCollectionType": "DO_NOT_COLLECT"}, "updateMask": "emailCollectionType"}]
+    by_title = {i["title"]: i for i in items(bodies) if "questionItem" in i}
+    phone = by_title["Số điện thoại để liên hệ lại (không bắt buộc)"]
+    assert phone["questionItem"]["question"]["required"] is False
+
+
+def test_officer_and_field_dropdowns_come_from_the_commune(ws):
+    commune = ws.commune("nam-dong")
+    bodies = build_bodies(ws.template, commune, ws.unit, "x")
+    assert bodies.officer_options == {"pham-thu-ha": "Phạm Thu Hà – Quầy 1",
+                                      "vo-duc-thang": "Võ Đức Thắng – Quầy 2"}
+    dropdowns = {i["title"]: [o["value"] for o in i["questionItem"]["question"]["choiceQuestion"]["options"]]
+                 for i in items(bodies) if i.get("questionItem", {}).get("question", {}).get("choiceQuestion", {}).get("type") == "DROP_DOWN"}
+    assert dropdowns["Lĩnh vực thủ tục hành chính Ông/Bà vừa thực hiện"] == ["Hộ tịch", "Chứng thực", "Kinh doanh"]
+    assert list(bodies.officer_options.values()) == dropdowns["Cán bộ, công chức đã tiếp nhận, giải quyết hồ sơ của Ông/Bà"]
+
+
+def test_ids_are_stable_across_communes_and_runs(ws):
+    a = build_bodies(ws.template, ws.commune("hoa-thanh"), ws.unit, "1")
+    b = build_bodies(ws.template, ws.commune("nam-dong"), ws.unit, "2")
+    assert [q.question_id for q in a.questions] == [q.question_id for q in b.questions]
+    assert stable_id("sipas-2640", "question", "1.1") == a.questions[[q.question.id for q in a.questions].index("1.1")].question_id
+
+
+def test_prefilled_links_match_golden(ws):
+    responder = "https://docs.google.com/forms/d/e/1FAIpQLSexample/viewform"
+    lines = []
+    for commune in ws.communes:
+        bodies = build_bodies(ws.template, commune, ws.unit, "x")
+        officer_q = next(b for b in bodies.questions if b.question.role == "officer")
+        for officer_id, label in bodies.officer_options.items():
+            lines.append(f"{commune.id}/{officer_id}: {prefill_url(responder, [(officer_q.question_id, label)])}")
+    check_golden("prefill-links.txt", "\n".join(lines) + "\n")
+
+
+def test_prefill_url_round_trips_utf8():
+    url = prefill_url("https://docs.google.com/forms/d/e/ID/viewform",
+                      [("1a2b3c4d", "Nguyễn Thị Lan – Công chức"), ("2000000f", "Hộ tịch & Chứng thực")])
+    query = parse_qs(urlsplit(url).query)
+    assert query["usp"] == ["pp_url"]
+    assert query[f"entry.{entry_number('1a2b3c4d')}"] == ["Nguyễn Thị Lan – Công chức"]
+    assert query[f"entry.{0x2000000f}"] == ["Hộ tịch & Chứng thực"]
+    assert " " not in url
+
+
+def test_every_shipped_template_builds(ws):
+    for template_id in available_templates():
+        bodies = build_bodies(load_template(template_id), ws.commune("binh-thanh"), ws.unit, "x")
+        assert bodies.batch_update["requests"]
