@@ -257,14 +257,18 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Folder for the demo workspace (default: ./formkit-demo; rebuilt on each run).")
-def demo(out: Path | None) -> None:
+@click.option("--serve", is_flag=True, help="Keep the backend running afterwards, to open the forms in a browser.")
+def demo(out: Path | None, serve: bool) -> None:
     """Run the whole pipeline on the embedded backend: no network, no Google account.
 
-    Example: formkit demo
+    Creates the example communes' forms, links them to one spreadsheet, prints the posters, has a
+    few hundred citizens answer, pulls the answers and writes the quarterly report.
+
+    Example: formkit demo --out /tmp/formkit-demo
     """
     from .demo import run_demo
 
-    run_demo(out or Path("formkit-demo"), echo=click.echo)
+    run_demo(out or Path("formkit-demo"), echo=click.echo, serve=serve)
 
 
 def main(argv: list[str] | None = None) -> int:

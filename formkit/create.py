@@ -132,14 +132,14 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         form = FormRecord(ws.template.id, ws.template.version, google.backend,
                           bodies.create["info"]["documentTitle"], nonce=bodies.nonce)
         state.add(commune.id, form)
-        state.save()  # the nonce is on disk before Google hears of the form
+        state.save(form)  # the nonce is on disk before Google hears of the form
     if form.step == "pending":
         found = None if fresh else _find_orphan(google, form)
         created = found or google.create_form(bodies.create, recover=lambda: _find_orphan(google, form))
         form.form_id = created["formId"]
         form.responder_uri = created.get("responderUri", "")
         form.step = "created"
-        state.save()
+        state.save(form)
         report(f"{commune.id}: form {form.form_id} {'found again' if found else 'created'}")
     if form.step == "created":
         existing = None if fresh else _built_form(google, form, bodies)
@@ -147,12 +147,12 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
             form.form_id, bodies.batch_update, recover=lambda: _wrap(_built_form(google, form, bodies)))
         _record_items(form, bodies, answer["form"], google.backend)
         form.step = "built"
-        state.save()
+        state.save(form)
         report(f"{commune.id}: {len(form.questions)} questions {'found in place' if existing else 'added'}")
     if form.step == "built":
         google.publish(form.form_id, bodies.publish)
         form.step = "published"
-        state.save()
+        state.save(form)
         report(f"{commune.id}: published — {form.responder_uri}")
     return form
 

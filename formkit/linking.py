@@ -131,6 +131,6 @@ def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str =
         answer = response.json()
         spreadsheet_id = answer["spreadsheetId"]
         form.spreadsheet_id, form.sheet_tab = spreadsheet_id, answer["tabName"]
-        state.save()
+        state.save(form)
         linked.append((commune.id, form.sheet_tab, spreadsheet_id))
     return linked

@@ -103,6 +103,10 @@ class Workspace:
         return self.state_dir / "forms.json"
 
     @property
+    def responses_file(self) -> Path:
+        return self.state_dir / "responses.sqlite"
+
+    @property
     def output_dir(self) -> Path:
         return self.root / "output"
 

@@ -420,6 +420,7 @@ def test_tabs_ranges_and_user_entered_values(server):
         ["a", "2,5", "TRUE"]]  # vi_VN writes a decimal comma
     sheet.del_worksheet(added)
     assert [w.title for w in sheet.worksheets()] == ["Tab có 'nháy'"]
+    assert client.open("Bảng thử").id == sheet.id  # gspread's Drive query, double quotes and all
 
 
 # Drive -----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import CredentialsError
+from ..errors import CredentialsError, RemoteError
 from ..files import atomic_write_text
 
 SCOPES = [
@@ -97,27 +97,23 @@ def _from_file(path: Path, interactive: bool):
 
 
 def _oauth_user(path: Path, info: dict, interactive: bool):
-    from google.auth.exceptions import RefreshError
+    from google.auth.exceptions import RefreshError, TransportError
     from google.auth.transport.requests import Request
-    from google.oauth2.credentials import Credentials
 
     client = info.get("installed") or info.get("web") or {}
     client_id = client.get("client_id")
     if not client_id or not client.get("client_secret") or "PLACEHOLDER" in json.dumps(client):
         raise CredentialsError(f"{path} has no real client_id/client_secret (is it the example file?). " + HOW_TO)
     cache = token_path(client_id)
-    credentials = None
-    if cache.is_file():
-        try:
-            credentials = Credentials.from_authorized_user_file(str(cache), SCOPES)
-        except (ValueError, KeyError):
-            credentials = None  # a damaged cache is replaced by signing in again
+    credentials = _cached(cache, client) if cache.is_file() else None
     if credentials is not None and not credentials.valid and credentials.refresh_token:
         try:
             credentials.refresh(Request())
             save_token(cache, credentials.to_json())
         except RefreshError:
             credentials = None  # revoked or expired refresh token: sign in again
+        except TransportError as exc:
+            raise RemoteError(f"cannot reach Google's sign-in server to refresh the token ({exc.__class__.__name__})") from None
     if credentials is None or not credentials.valid:
         if not interactive:
             raise CredentialsError(f"Signing in to Google is needed for {path}; run the command in a terminal. " + HOW_TO)
@@ -130,6 +126,26 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
         )
         save_token(cache, credentials.to_json())
     return credentials
+
+
+def _cached(cache: Path, client: dict):
+    """The cached user credential, talking to the token endpoint the client file names (google-auth's
+    own loader always assumes Google's). None if the cache is damaged: the user signs in again."""
+    from datetime import datetime
+
+    from google.oauth2.credentials import Credentials
+
+    try:
+        info = json.loads(cache.read_text(encoding="utf-8"))
+        expiry = info.get("expiry")
+        return Credentials(
+            token=info.get("token"), refresh_token=info["refresh_token"], client_id=info["client_id"],
+            client_secret=info["client_secret"], scopes=SCOPES,
+            token_uri=client.get("token_uri") or "https://oauth2.googleapis.com/token",
+            expiry=datetime.strptime(expiry.rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S") if expiry else None,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def save_token(path: Path, token_json: str) -> None:

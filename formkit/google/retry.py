@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import requests
+from google.auth.exceptions import RefreshError
 
 from ..errors import CredentialsError, RemoteError
 
@@ -50,6 +51,7 @@ class Failure:
 
 def describe(exc: BaseException) -> Failure | None:
     """What went wrong with a call, or None when it is not a transport/HTTP failure."""
+    from google.auth.exceptions import TransportError
     from gspread.exceptions import APIError
     from googleapiclient.errors import HttpError
 
@@ -60,7 +62,7 @@ def describe(exc: BaseException) -> Failure | None:
         return Failure(response.status_code, google_message(response.content, response.status_code),
                        _retry_after(response.headers))
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, http.client.HTTPException,
-                        ConnectionError, socket.timeout, TimeoutError)):
+                        ConnectionError, socket.timeout, TimeoutError, TransportError)):
         return Failure(None, f"connection failed ({exc.__class__.__name__}: {exc})")
     return None
 
@@ -93,6 +95,9 @@ def call(fn: Callable[[], Any], what: str, policy: RetryPolicy,
     for attempt in range(policy.attempts):
         try:
             return fn()
+        except RefreshError as exc:
+            raise CredentialsError(f"{what}: Google refused to refresh the sign-in ({exc.args[0] if exc.args else exc}). "
+                                   "Sign in again: delete the cached token (see README, 'Google credentials').") from None
         except Exception as exc:  # classified below; anything unknown is re-raised
             failure = describe(exc)
             if failure is None:

@@ -112,9 +112,10 @@ def _record(req: Request, doc: dict, answers: dict[str, list[str]], moment: date
         "responseId": ids.response_id(),
         "createTime": stamp,
         "lastSubmittedTime": stamp,
-        "answers": {qid: {"questionId": qid, "textAnswers": {"answers": [{"value": v} for v in values]}}
-                    for qid, values in answers.items()},
     }
+    if answers:  # Google leaves the key out of an empty response
+        response["answers"] = {qid: {"questionId": qid, "textAnswers": {"answers": [{"value": v} for v in values]}}
+                               for qid, values in answers.items()}
     req.store.add_response(doc["formId"], response["responseId"], ids.epoch_us(moment), response)
     return response
 

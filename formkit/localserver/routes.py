@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import admin, drive_api, forms_api, respondent, sheets_api
+from . import admin, drive_api, forms_api, oauth, respondent, sheets_api
 from .routing import Route, route
 
 _SHEET = "/v4/spreadsheets/{spreadsheetId}"
@@ -34,6 +34,8 @@ ROUTES: list[Route] = [
     # What a citizen's phone opens
     route("GET", "/forms/d/e/{publishedId}/viewform", respondent.view),
     route("POST", "/forms/d/e/{publishedId}/formResponse", respondent.submit),
+    # OAuth 2.0 token endpoint, for google-auth's refresh and service-account flows
+    route("POST", "/token", oauth.token),
     # formkit's own
     route("POST", "/formkit/v1/forms/{formId}:linkSheet", admin.link_sheet, admin=True),
     route("GET", "/formkit/v1/faults", admin.list_faults, admin=True),

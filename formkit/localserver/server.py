@@ -39,6 +39,8 @@ class App:
         self.store = store
         self.faults = Faults()
         self.calls = Calls()
+        self.issued_tokens: list[str] = []  # access tokens handed out by /token (oauth.py)
+        self.bearers: list[str] = []  # Authorization headers seen on Google API calls
 
     def handle(self, route: Route, req: Request) -> Reply:
         try:
@@ -100,6 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
         fault = None if route.admin else self.app.faults.take(self.command, parts.path)
         if route.api_method:
             self.app.calls.count(route.counter, fault is not None)
+            if self.headers.get("Authorization"):
+                self.app.bearers.append(self.headers["Authorization"])
         if fault and fault.kind == "status":
             error = fault.error()
             return self._send(json_reply(error.body(), error.code, error.headers))

@@ -159,8 +159,11 @@ class Store:
     def drop_sheet(self, ss: str, sheet: int) -> None:
         self._run("DELETE FROM cells WHERE spreadsheet_id = ? AND sheet_id = ?", (ss, sheet))
 
-    def last_row(self, ss: str, sheet: int, cols: tuple[int, int] = (0, 2**31)) -> int:
-        """The last row holding a value within the columns, -1 when there is none."""
-        rows = self._all("SELECT MAX(row) FROM cells WHERE spreadsheet_id = ? AND sheet_id = ? "
-                         "AND col BETWEEN ? AND ?", (ss, sheet, *cols))
+    def last_row(self, ss: str, sheet: int, cols: tuple[int, int] | None = None) -> int:
+        """The last row holding a value (within the columns, if given), -1 when there is none.
+        Without columns it is one index lookup: every response to a linked form asks."""
+        sql, args = "SELECT MAX(row) FROM cells WHERE spreadsheet_id = ? AND sheet_id = ?", (ss, sheet)
+        if cols is not None:
+            sql, args = sql + " AND col BETWEEN ? AND ?", (*args, *cols)
+        rows = self._all(sql, args)
         return -1 if rows[0][0] is None else rows[0][0]

@@ -1,0 +1,67 @@
+"""Benchmark: `formkit create` for 200 communes on the embedded backend.
+
+Prints the Forms API calls per commune (counted by the server, target 3) and the wall time.
+Run from a checkout:  python benchmarks/create.py [--communes 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from formkit.localserver import LocalGoogle  # noqa: E402
+
+FIELDS = '["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng", "Kinh doanh"]'
+
+
+def workspace_toml(communes: int) -> str:
+    parts = ['template = "sipas-2640"\n\n[unit]\nkind = "Tỉnh"\nname = "Thử Nghiệm"\n']
+    for c in range(1, communes + 1):
+        parts.append(f'[[communes]]\nid = "xa-{c:03d}"\nkind = "Xã"\nname = "Số {c}"\nfields = {FIELDS}\n')
+        for o in range(1, 4):
+            parts.append(f'[[communes.officers]]\nid = "cb-{c:03d}-{o}"\nname = "Cán bộ {o} xã {c}"\n'
+                         f'title = "Công chức"\ncounter = "Quầy {o}"\n')
+    return "\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "ws"
+        root.mkdir()
+        (root / "formkit.toml").write_text(workspace_toml(args.communes), encoding="utf-8")
+        with LocalGoogle(Path(tmp) / "google.sqlite").start() as server:
+            env = {**os.environ, "FORMKIT_GOOGLE_ENDPOINT": server.base_url, "PYTHONPATH": str(REPO)}
+            command = [sys.executable, "-m", "formkit", "create", "-w", str(root)]
+            started = time.perf_counter()
+            result = subprocess.run(command, env=env, capture_output=True, text=True)
+            elapsed = time.perf_counter() - started
+            if result.returncode != 0:
+                sys.exit(f"create failed ({result.returncode}):\n{result.stderr}")
+            calls = requests.get(f"{server.base_url}/formkit/v1/calls", timeout=10).json()
+            rerun_started = time.perf_counter()
+            subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            rerun = time.perf_counter() - rerun_started
+            calls_after = requests.get(f"{server.base_url}/formkit/v1/calls", timeout=10).json()
+    forms_calls = sum(v for k, v in calls.items() if k.startswith("forms."))
+    print(f"communes:                     {args.communes}")
+    print(f"Forms API calls:              {forms_calls} ({', '.join(f'{k} {v}' for k, v in sorted(calls.items()))})")
+    print(f"Forms API calls per commune:  {forms_calls / args.communes:.2f}  (target 3)")
+    print(f"wall time:                    {elapsed:.2f} s  ({args.communes / elapsed:.1f} communes/s)")
+    print(f"re-run (nothing to do):       {rerun:.2f} s, {sum(calls_after.values()) - sum(calls.values())} calls")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Benchmark for `formkit pull`: 100 communes' forms feeding one spreadsheet, one tab each.
+
+    python benchmarks/pull.py [--communes 100] [--responses 3] [--unlinked]
+
+Generates a workspace, creates and links every form on a fresh local Google backend, submits a
+few responses per commune through the respondent page, then pulls twice (the second finds
+nothing new) and prints the Google calls each pull made and its wall time. Target (issue 4):
+Sheets API calls per pull = 1, whatever the number of communes. --unlinked skips the linking, to
+compare with reading every form through forms.responses.list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+import requests  # noqa: E402
+
+from formkit.cli import main  # noqa: E402
+from formkit.google.client import connect  # noqa: E402
+from formkit.localserver import LocalGoogle  # noqa: E402
+from formkit.responses.pull import pull  # noqa: E402
+from formkit.responses.store import ResponseStore  # noqa: E402
+from formkit.state import State  # noqa: E402
+from formkit.workspace import load_workspace  # noqa: E402
+
+FIELDS = '["Hộ tịch", "Chứng thực", "Đất đai"]'
+LEVELS = ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"]
+
+
+def write_workspace(root: Path, communes: int) -> None:
+    parts = ['template = "sipas-2640"\n\n[unit]\nkind = "Tỉnh"\nname = "Tây Ninh"\n']
+    for i in range(1, communes + 1):
+        parts.append(f'[[communes]]\nid = "xa-{i:03d}"\nkind = "Xã"\nname = "Số {i}"\nfields = {FIELDS}\n')
+        for j in (1, 2):
+            parts.append(f'[[communes.officers]]\nid = "can-bo-{i:03d}-{j}"\nname = "Cán bộ {j} xã {i}"\n'
+                         f'title = "Công chức"\ncounter = "Quầy {j}"\n')
+    root.mkdir(parents=True)
+    (root / "formkit.toml").write_text("\n".join(parts), encoding="utf-8")
+
+
+def run(args: list[str]) -> None:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = main(args)
+    if code != 0:
+        raise SystemExit(f"formkit {' '.join(args)} failed:\n{output.getvalue()}")
+
+
+def submit_all(ws, state, per_commune: int) -> int:
+    session, sent = requests.Session(), 0
+    for n, commune in enumerate(ws.communes):
+        form = state.current(commune.id)
+        url = form.responder_uri.rsplit("/viewform", 1)[0] + "/formResponse"
+        for k in range(per_commune):
+            data = {}
+            for q in ws.template.questions:
+                record = form.questions.get(q.id)
+                if record is None:
+                    continue
+                if q.role in ("officer", "field"):
+                    value = record.options[k % len(record.options)]
+                elif q.id == "co-gop-y":
+                    value = "Không"
+                elif q.scale is not None and not q.id.startswith("5."):
+                    value = LEVELS[(n + k) % len(LEVELS)]
+                else:
+                    continue
+                data[f"entry.{int(record.question_id, 16)}"] = value
+            stamp = f"2026-07-{1 + k % 28:02d}T{8 + n % 9:02d}:{n % 60:02d}:{k % 60:02d}+07:00"
+            reply = session.post(url, data=data, headers={"X-Formkit-Submit-Time": stamp}, timeout=30)
+            reply.raise_for_status()
+            sent += 1
+    return sent
+
+
+def timed_pull(ws, state, store, base: str) -> None:
+    requests.delete(f"{base}/formkit/v1/calls", timeout=5)
+    started = time.perf_counter()
+    result = pull(ws, state, connect(), store)
+    wall = time.perf_counter() - started
+    calls = requests.get(f"{base}/formkit/v1/calls", timeout=5).json()
+    sheets = sum(n for name, n in calls.items() if name.startswith("sheets."))
+    print(f"  responses added: {sum(result.added.values())}; warnings: {len(result.warnings)}")
+    print(f"  Sheets API calls per pull: {sheets}")
+    print(f"  forms.get calls: {calls.get('forms.get', 0)}; forms.responses.list calls: "
+          f"{calls.get('forms.responses.list', 0)}")
+    print(f"  wall time: {wall:.2f} s")
+
+
+def main_benchmark() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=100)
+    parser.add_argument("--responses", type=int, default=3, help="responses submitted per commune")
+    parser.add_argument("--unlinked", action="store_true", help="leave the forms unlinked (Forms API path)")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        with LocalGoogle(tmp / "google.sqlite").start() as server:
+            base = server.base_url
+            os.environ["FORMKIT_GOOGLE_ENDPOINT"] = base
+            root = tmp / "workspace"
+            write_workspace(root, options.communes)
+            started = time.perf_counter()
+            run(["create", "-w", str(root)])
+            if not options.unlinked:
+                run(["link", "-w", str(root)])
+            ws = load_workspace(root)
+            state = State.load(ws.state_file)
+            sheets = {state.current(c.id).spreadsheet_id for c in ws.communes} - {""}
+            sent = submit_all(ws, state, options.responses)
+            print(f"setup: {options.communes} communes, {len(sheets)} spreadsheet(s), {sent} responses "
+                  f"submitted in {time.perf_counter() - started:.1f} s")
+            with ResponseStore(ws.state_dir / "responses.sqlite") as store:
+                print("first pull:")
+                timed_pull(ws, state, store, base)
+                print("second pull (nothing new):")
+                timed_pull(ws, state, store, base)
+
+
+if __name__ == "__main__":
+    main_benchmark()

@@ -1,0 +1,270 @@
+"""`formkit posters`: from the workspace and the state file to print-ready PDFs.
+
+Order of work, so that a mistake costs nothing: the layout is checked, the selection resolved and
+every link built from the state file (never retyped) before anything is drawn. Photos are then
+prepared in the background while the pages before them are drawn (with strict, all of them
+first), and the files are written only once every document has been drawn, each atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import InputError, Problem, Problems, StateError, UsageError
+from ..files import atomic_write_bytes
+from ..formspec import prefill_url
+from ..state import FormRecord, State
+from ..templates import Question, Template, load_template
+from ..workspace import CONFIG_NAME, Commune, Officer, Workspace
+from . import photos as photo_prep
+from .layouts import Layout, find_layout, list_layouts, load_layout
+from .render import Page, render, values
+
+DEFAULT_LAYOUT = "a5-table-stand"
+
+
+@dataclass(frozen=True)
+class PosterOptions:
+    communes: tuple[str, ...] = ()  # commune ids; empty: all
+    officers: tuple[str, ...] = ()  # officer ids; empty: every officer, plus the commune pages
+    layout: str = DEFAULT_LAYOUT
+    out_dir: Path | None = None  # default: <workspace>/output/posters
+    combined: bool = False  # one PDF for the whole selection instead of one per commune
+    fields: bool = False  # also a sheet of QR labels per commune, one per field of procedure
+    strict: bool = False  # a missing or unreadable photo is an error, not a warning
+
+
+@dataclass
+class PosterResult:
+    files: list[Path] = field(default_factory=list)
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _CommunePlan:
+    commune: Commune
+    form: FormRecord
+    pages: list[Page]  # commune page (unless officers were chosen), then one per officer
+    labels: list[Page]  # field labels, when asked for
+    officer_pages: list[tuple[int, Officer]]  # index into pages, officer
+
+
+def make_posters(workspace: Workspace, state: State, options: PosterOptions = PosterOptions()) -> PosterResult:
+    """Write the PDFs for the selection: one per commune (its commune page, then one page per
+    officer) or one for all with `combined`, plus field-label sheets with `fields`.
+
+    Raises UsageError (unknown commune, officer or layout), StateError (no published form),
+    InputError (invalid layout; officers or fields the form does not list; with `strict`, missing
+    or unreadable photos) — always before any file is written.
+    """
+    result = PosterResult()
+    layout = load_layout(options.layout, workspace.root)
+    labels_layout = _labels_layout(layout, workspace) if options.fields else None
+    selection = _select(workspace, options)
+    plans = _Planner(workspace, state, result.warnings).plan(selection, options)
+
+    out_dir = Path(options.out_dir) if options.out_dir else workspace.output_dir / "posters"
+    rendered = []
+    with photo_prep.Preparer() as preparer:
+        # Photos decode on the other cores while this process draws the pages before them.
+        photos = _Photos(workspace, layout, plans, preparer)
+        if options.strict:
+            photos.wait_all()  # every photo checked before anything is drawn
+            photos.problems.raise_if_any("photos missing or unreadable (--strict)")
+        for path, doc_layout, pages, title in _documents(plans, layout, labels_layout, out_dir, options.combined):
+            if pages:
+                rendered.append((path, render(doc_layout, photos.fill(pages), title)))
+    result.warnings.extend(f"{p}: a placeholder is printed instead" for p in photos.problems.items)
+    for path, done in rendered:  # written only once every document has been drawn
+        atomic_write_bytes(path, done.data, mode=0o644)  # made to be shared and printed
+        result.files.append(path)
+        result.pages += done.pages
+        result.warnings.extend(done.warnings)
+    return result
+
+
+def _documents(plans: list[_CommunePlan], layout: Layout, labels_layout: Layout | None, out_dir: Path,
+               combined: bool) -> list[tuple[Path, Layout, list[Page], str]]:
+    """(file, layout, pages, PDF title) for each document to write."""
+    if combined:
+        documents = [(out_dir / "posters.pdf", layout, [p for plan in plans for p in plan.pages],
+                      "Đánh giá mức độ hài lòng")]
+        if labels_layout is not None:
+            documents.append((out_dir / "fields.pdf", labels_layout, [p for plan in plans for p in plan.labels],
+                              "Đánh giá mức độ hài lòng theo lĩnh vực"))
+        return documents
+    documents = []
+    for plan in plans:
+        name = plan.commune.display_name
+        documents.append((out_dir / f"{plan.commune.id}.pdf", layout, plan.pages, f"Đánh giá mức độ hài lòng – {name}"))
+        if labels_layout is not None:
+            documents.append((out_dir / f"{plan.commune.id}-fields.pdf", labels_layout, plan.labels,
+                              f"Đánh giá mức độ hài lòng theo lĩnh vực – {name}"))
+    return documents
+
+
+def _labels_layout(layout: Layout, ws: Workspace) -> Layout:
+    if find_layout(layout.field_labels, ws.root) is None:
+        known = ", ".join(list_layouts(ws.root, kind="labels")) or "none"
+        raise InputError(Problem(str(layout.source), "field_labels",
+                                 f"no label layout '{layout.field_labels}' (known: {known})"))
+    return load_layout(layout.field_labels, ws.root, kind="labels")
+
+
+def _select(ws: Workspace, options: PosterOptions) -> list[tuple[Commune, list[Officer], bool]]:
+    """(commune, its officers to print, whether its commune page is printed)."""
+    communes = ws.select(options.communes)
+    if not options.officers:
+        return [(c, list(c.officers), True) for c in communes]
+    home = {o.id: c for c in ws.communes for o in c.officers}
+    for oid in dict.fromkeys(options.officers):
+        if oid not in home:
+            known = [o.id for c in communes for o in c.officers]
+            shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
+            raise UsageError(f"no officer '{oid}' in the workspace (known: {shown or 'none'})")
+        if home[oid] not in communes:
+            raise UsageError(f"officer '{oid}' belongs to commune '{home[oid].id}', which is not selected")
+    wanted = set(options.officers)
+    chosen = [(c, [o for o in c.officers if o.id in wanted], False) for c in communes]
+    return [entry for entry in chosen if entry[1]]
+
+
+class _Planner:
+    """Builds every page's values and link from the state file; collects what is out of date."""
+
+    def __init__(self, ws: Workspace, state: State, warnings: list[str]) -> None:
+        self.ws, self.state, self.warnings = ws, state, warnings
+        self.problems = Problems()
+        self.templates: dict[str, Template] = {}
+        self.state_name = _shown(ws, ws.state_file)
+
+    def plan(self, selection: list[tuple[Commune, list[Officer], bool]], options: PosterOptions) -> list[_CommunePlan]:
+        plans = [self.commune(c, officers, with_page, options.fields) for c, officers, with_page in selection]
+        self.problems.raise_if_any("the forms do not match the workspace: run `formkit create` to update them, "
+                                   "then print again")
+        return plans
+
+    def template(self, template_id: str) -> Template:
+        if template_id not in self.templates:
+            self.templates[template_id] = load_template(template_id, self.ws.root)
+        return self.templates[template_id]
+
+    def question_id(self, commune: Commune, form: FormRecord, question: Question) -> str:
+        record = form.questions.get(question.id)
+        if record is None or not record.question_id:
+            raise StateError(f"{self.state_name}: the form of commune '{commune.id}' has no question "
+                             f"'{question.id}'; run `formkit create` to rebuild it")
+        return record.question_id
+
+    def commune(self, commune: Commune, officers: list[Officer], with_page: bool, fields: bool) -> _CommunePlan:
+        form = self.state.published(commune.id)
+        template = self.template(form.template)
+        base = {"commune": commune.display_name, "unit": self.ws.unit.display_name,
+                "link": short_link(form.responder_uri)}
+        pages = [Page("commune", values(**base), form.responder_uri, who=f"commune '{commune.id}'")] if with_page else []
+        officer_pages: list[tuple[int, Officer]] = []
+        officer_q = template.by_role("officer")
+        if officer_q is None and officers:
+            self.warnings.append(f"commune '{commune.id}': template '{template.id}' does not ask which officer served, "
+                                 "so the officer pages carry the commune's link")
+        for officer in officers:
+            url = form.responder_uri
+            if officer_q is not None:
+                value = self.option(commune, form, officer_q, form.officer_options.get(officer.id),
+                                    f"officer '{officer.id}' ({officer.name})")
+                if value is None:
+                    continue
+                current = officer.option_label(officer_q.option_label)
+                if current != value:
+                    self.warnings.append(f"officer '{officer.id}': the form still lists '{value}', the workspace now "
+                                         f"says '{current}'; run `formkit create` to update the form")
+                url = prefill_url(form.responder_uri, [(self.question_id(commune, form, officer_q), value)])
+            page_values = values(**base, name=officer.name, title=officer.title, counter=officer.counter)
+            officer_pages.append((len(pages), officer))
+            pages.append(Page("officer", page_values, url, who=f"officer '{officer.id}' ({officer.name})"))
+        labels = self.labels(commune, form, template, base) if fields else []
+        return _CommunePlan(commune, form, pages, labels, officer_pages)
+
+    def labels(self, commune: Commune, form: FormRecord, template: Template, base: dict[str, str]) -> list[Page]:
+        field_q = template.by_role("field")
+        if field_q is None:
+            raise UsageError(f"template '{template.id}' has no question for the field of procedure, "
+                             "so there is nothing to prefill on field labels")
+        if not commune.fields:
+            self.warnings.append(f"commune '{commune.id}' lists no fields of procedure in {CONFIG_NAME}: no field labels")
+        labels = []
+        for name in commune.fields:
+            value = self.option(commune, form, field_q, name if name in form.field_options else None, f"field '{name}'")
+            if value is None:
+                continue
+            url = prefill_url(form.responder_uri, [(self.question_id(commune, form, field_q), value)])
+            labels.append(Page("label", values(**base, field=value), url, who=f"commune '{commune.id}', field '{name}'"))
+        return labels
+
+    def option(self, commune: Commune, form: FormRecord, question: Question, value: str | None, what: str) -> str | None:
+        """The dropdown option to prefill, exactly as the form has it; None (and a problem) if absent."""
+        record = form.questions.get(question.id)
+        if value is None or (record is not None and record.options and value not in record.options):
+            self.problems.add(self.state_name, f"commune '{commune.id}'",
+                              f"{what} is not in the form's list for '{question.title}' (added or renamed after "
+                              "the form was made)")
+            return None
+        return value
+
+
+def short_link(uri: str) -> str:
+    """The responder link as a person reads it aloud or types it: without the scheme."""
+    return re.sub(r"^https?://", "", uri)
+
+
+class _Photos:
+    """The officers' photos, prepared in the background in page order, handed out as pages are drawn."""
+
+    def __init__(self, ws: Workspace, layout: Layout, plans: list[_CommunePlan], preparer: photo_prep.Preparer) -> None:
+        self.ws = ws
+        self.problems = Problems()
+        self.officers: list[Officer] = []  # by slot
+        self.done: list[photo_prep.Photo | photo_prep.PhotoError] = []
+        block = layout.block("officer", "photo")
+        if block is None:
+            self.results = iter(())
+            return
+        for plan in plans:
+            for i, officer in plan.officer_pages:
+                if officer.photo is None:
+                    self.problems.add(CONFIG_NAME, f"officer '{officer.id}' ({officer.name})", "no photo given")
+                else:
+                    plan.pages[i] = replace(plan.pages[i], slot=len(self.officers))
+                    self.officers.append(officer)
+        size = photo_prep.pixels_for(block.box.w, block.box.h)
+        self.results = preparer.map([(o.photo, size) for o in self.officers])
+
+    def get(self, slot: int) -> photo_prep.Photo | photo_prep.PhotoError:
+        while len(self.done) <= slot:
+            photo = next(self.results)
+            if isinstance(photo, photo_prep.PhotoError):
+                officer = self.officers[len(self.done)]
+                self.problems.add(_shown(self.ws, officer.photo), f"photo of officer '{officer.id}' ({officer.name})",
+                                  str(photo))
+            self.done.append(photo)
+        return self.done[slot]
+
+    def wait_all(self) -> None:
+        if self.officers:
+            self.get(len(self.officers) - 1)
+
+    def fill(self, pages: list[Page]) -> Iterator[Page]:
+        for page in pages:
+            photo = self.get(page.slot) if page.slot >= 0 else None
+            yield replace(page, photo=photo) if isinstance(photo, photo_prep.Photo) else page
+
+
+def _shown(ws: Workspace, path: Path) -> str:
+    try:
+        return str(Path(path).relative_to(ws.root))
+    except ValueError:
+        return str(path)

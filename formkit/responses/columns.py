@@ -1,0 +1,174 @@
+"""From a table of answers (a linked sheet's tab, a CSV export) to ResponseRows.
+
+Columns are matched to questions by the titles the form was created with. Matching ignores
+Unicode normalisation (NFC/NFD), surrounding and repeated spaces (Google keeps a title's trailing
+space) and letter case (a header retyped by hand); it never goes further than that. Columns that
+match nothing and questions without a column are reported, never guessed.
+
+Also here: what an answer means for one form — which officer a dropdown label names (current and
+former officers), whether a field of procedure is one of the form's.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ..errors import Problem
+from ..formspec import build_bodies, texts
+from ..state import FormRecord
+from ..templates import Template
+from ..workspace import Commune, Unit
+from .store import ResponseRow
+from .timestamps import cell_time, timestamp_header
+
+NOT_OFFICER = "not an officer of this commune's form"
+NOT_FIELD = "not one of this commune's fields of procedure"
+
+
+def title_key(text: object) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text or ""))).strip().casefold()
+
+
+def clean(text: object) -> str:
+    return unicodedata.normalize("NFC", str(text or "")).strip()
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: a number typed into the sheet (a phone that lost its leading zero,
+    912345678) reads without '.0'; text stays exactly as received."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass
+class ColumnMap:
+    time_column: int
+    day_first: bool
+    columns: dict[str, list[int]]  # template question id -> its column(s), usually one
+    warnings: list[str] = field(default_factory=list)
+
+
+def map_header(header: list, titles: dict[str, str], where: str) -> ColumnMap:
+    """Which column holds the time and which holds each question. Raises ValueError when there is
+    no "Dấu thời gian"/"Timestamp" column."""
+    time_column, day_first = -1, True
+    for i, title in enumerate(header):
+        order = timestamp_header(title)
+        if order is not None:
+            time_column, day_first = i, order
+            break
+    if time_column < 0:
+        raise ValueError("no 'Dấu thời gian' or 'Timestamp' column in the header row")
+    questions: dict[str, list[str]] = {}  # title key -> question ids in form order
+    for qid, title in titles.items():
+        questions.setdefault(title_key(title), []).append(qid)
+    columns_by_key: dict[str, list[int]] = {}
+    for i, title in enumerate(header):
+        if i != time_column:
+            columns_by_key.setdefault(title_key(title), []).append(i)
+
+    result = ColumnMap(time_column, day_first, {})
+    for key, columns in columns_by_key.items():
+        qids = questions.get(key, [])
+        if len(qids) == 1:
+            # One question, several columns: Google adds a column when a question is re-created.
+            result.columns[qids[0]] = columns
+            if len(columns) > 1:
+                result.warnings.append(f"{where}: {len(columns)} columns are titled '{clean(header[columns[0]])}'; "
+                                       f"each row's first non-blank one is read as question {qids[0]}")
+            continue
+        # Several questions share a title: Google writes their columns in form order.
+        for qid, column in zip(qids, columns):
+            result.columns[qid] = [column]
+        for column in columns[len(qids):]:
+            name = clean(header[column]) or f"column {column + 1} (no title)"
+            result.warnings.append(f"{where}: column '{name}' matches no question of the form; ignored")
+    for qid, title in titles.items():
+        if qid not in result.columns:
+            result.warnings.append(f"{where}: question {qid} ('{clean(title)}') has no column; "
+                                   "its answers are read as blank")
+    return result
+
+
+@dataclass
+class FormShape:
+    """One form as its answers are read: titles, officers and fields it was created with."""
+
+    commune_id: str
+    form_id: str
+    template: Template
+    template_version: int
+    titles: dict[str, str]  # template question id -> title as created
+    officers: dict[str, str] = field(default_factory=dict)  # dropdown label (NFC) -> officer id
+    fields: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_record(cls, commune_id: str, record: FormRecord, template: Template) -> "FormShape":
+        officers = {clean(label): oid for oid, label in record.former_officers.items()}
+        officers.update({clean(label): oid for oid, label in record.officer_options.items()})
+        return cls(commune_id, record.form_id, template, record.template_version,
+                   {qid: q.title for qid, q in record.questions.items()}, officers,
+                   frozenset(clean(f) for f in record.field_options))
+
+    @classmethod
+    def from_workspace(cls, commune: Commune, unit: Unit, template: Template, form_id: str) -> "FormShape":
+        """For a commune with no form in the state: the form `create` would make."""
+        bodies = build_bodies(template, commune, unit, nonce="")
+        values = texts(template, commune, unit)
+        titles = {b.question.id: b.question.title.format(**values) for b in bodies.questions if b.question_id}
+        officers = {clean(label): oid for oid, label in bodies.officer_options.items()}
+        return cls(commune.id, form_id, template, template.version, titles, officers,
+                   frozenset(clean(f) for f in bodies.field_options))
+
+    def row(self, source: str, submitted, answers: dict[str, str]) -> ResponseRow:
+        """A ResponseRow with its officer resolved; an unknown officer or field is kept as invalid."""
+        row = ResponseRow(self.commune_id, self.form_id, source, self.template.id, self.template_version,
+                          submitted, answers)
+        officer_q, field_q = self.template.by_role("officer"), self.template.by_role("field")
+        if officer_q is not None and clean(answers.get(officer_q.id)):
+            raw = answers[officer_q.id]
+            row.officer_id = self.officers.get(clean(raw))
+            if row.officer_id is None:
+                row.invalid.append((officer_q.id, raw, NOT_OFFICER))
+        if field_q is not None and clean(answers.get(field_q.id)) and clean(answers[field_q.id]) not in self.fields:
+            row.invalid.append((field_q.id, answers[field_q.id], NOT_FIELD))
+        return row
+
+
+def read_table(shape: FormShape, values: list[list], source: str, where: str, file: str,
+               place: str = "") -> tuple[list[ResponseRow], list[str], list[Problem]]:
+    """A header row and answer rows -> (rows, warnings, problems). Row numbers in problems are
+    the sheet's (the header is row 1); blank rows are skipped."""
+    if not values:
+        return [], [], []
+    try:
+        columns = map_header(values[0], shape.titles, where)
+    except ValueError as exc:
+        return [], [], [Problem(file, f"{place}row 1", str(exc))]
+    rows, problems = [], []
+    for number, cells in enumerate(values[1:], start=2):
+        if all(cell_text(c).strip() == "" for c in cells):
+            continue
+        stamp = cells[columns.time_column] if columns.time_column < len(cells) else ""
+        if cell_text(stamp).strip() == "":
+            problems.append(Problem(file, f"{place}row {number}", "answers without a time"))
+            continue
+        try:
+            submitted = cell_time(stamp, columns.day_first)
+        except ValueError as exc:
+            problems.append(Problem(file, f"{place}row {number}", str(exc)))
+            continue
+        answers = {}
+        for qid, indexes in columns.columns.items():
+            text = next((t for t in (cell_text(cells[i]) if i < len(cells) else "" for i in indexes) if t.strip()), "")
+            if text:
+                answers[qid] = text
+        rows.append(shape.row(source, submitted, answers))
+    return rows, columns.warnings, problems

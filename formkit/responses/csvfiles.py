@@ -1,0 +1,120 @@
+"""Google's CSV exports of a response sheet, for `formkit report --from-csv` (no Google access).
+
+File → Download → CSV names the file "<spreadsheet> - <tab>.csv": for a form's own sheet
+"<form title> (Câu trả lời) - Câu trả lời biểu mẫu 1.csv" (English: "(Responses) - Form
+Responses 1.csv"); for the shared spreadsheet `formkit link` recommends, "<spreadsheet> - <commune
+tab>.csv". The commune is the one named by --commune, else the one whose form title, or failing
+that whose tab, the file name carries; never a guess. UTF-8 with or without BOM.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+from ..errors import Problems
+from ..formspec import form_title
+from ..state import State
+from ..templates import load_template
+from ..workspace import Commune, Workspace
+from .columns import FormShape, read_table, title_key
+from .store import ResponseRow
+
+_NAME = re.compile(r"^(?P<title>.+?) \((?:câu trả lời|responses)\)(?: - (?P<tab>.+?))?$", re.IGNORECASE)
+_DOWNLOAD_COPY = re.compile(r" ?\(\d+\)$")  # "… (1).csv" when the browser already had the file
+_SUFFIX = re.compile(r" \[formkit \S+ \S+\]$")  # document_title = form title + " [formkit <commune> <nonce>]"
+_UNSAFE = re.compile(r'[\\/:*?"<>|]')  # what browsers replace in a downloaded file's name
+
+
+def read_exports(ws: Workspace, state: State, paths: list[Path],
+                 commune_id: str | None = None) -> tuple[list[ResponseRow], list[str]]:
+    """Every response in the given exports, with warnings about columns; all problems in all files
+    are raised together as one InputError."""
+    problems = Problems()
+    rows: list[ResponseRow] = []
+    warnings: list[str] = []
+    forced = ws.commune(commune_id) if commune_id else None
+    for path in map(Path, paths):
+        values = _read_csv(path, problems)
+        if values is None:
+            continue
+        commune = forced or _commune_of(ws, state, path, problems)
+        if commune is None:
+            continue
+        shape = _shape(ws, state, commune)
+        got, warned, bad = read_table(shape, values, "csv", path.name, str(path))
+        rows.extend(got)
+        warnings.extend(warned)
+        problems.extend(bad)
+    problems.raise_if_any("the CSV export(s) cannot be read")
+    return rows, warnings
+
+
+def _read_csv(path: Path, problems: Problems) -> list[list[str]] | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(str(path), "", f"cannot be read ({exc.strerror or exc})")
+        return None
+    try:
+        text = data.decode("utf-8-sig")  # Excel and some browsers add a BOM; Google does not
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.add(str(path), f"line {line}", "not UTF-8 text: download it again from Google Sheets "
+                     "(File → Download → CSV) rather than saving it from Excel")
+        return None
+    try:
+        values = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problems.add(str(path), "", f"not a CSV file ({exc})")
+        return None
+    if not values:
+        problems.add(str(path), "", "empty: no header row")
+        return None
+    return values
+
+
+def title_of(ws: Workspace, state: State, commune: Commune) -> str:
+    """The commune's form title: as created (state), else as `create` would make it."""
+    form = state.current(commune.id)
+    if form is not None and _SUFFIX.search(form.document_title):
+        return _SUFFIX.sub("", form.document_title)
+    return form_title(ws.template, commune, ws.unit)
+
+
+def _file_key(text: str) -> str:
+    return _UNSAFE.sub("_", title_key(text))
+
+
+def _commune_of(ws: Workspace, state: State, path: Path, problems: Problems) -> Commune | None:
+    name = unicodedata.normalize("NFC", path.name)  # macOS may hand over NFD file names
+    stem = _DOWNLOAD_COPY.sub("", name[:-4] if name.lower().endswith(".csv") else name)
+    match = _NAME.match(stem.strip())
+    title = match.group("title") if match else stem
+    by_title = [c for c in ws.communes if _file_key(title_of(ws, state, c)) == _file_key(title)]
+    if len(by_title) == 1:
+        return by_title[0]
+    # A shared spreadsheet's export, or one title for every commune: the tab decides.
+    tab = stem.rsplit(" - ", 1)[-1] if " - " in stem else ""
+    by_tab = [c for c in by_title or ws.communes if tab and _file_key(tab) in
+              {_file_key(c.sheet_tab)} | {_file_key(f.sheet_tab) for f in state.forms(c.id) if f.sheet_tab}]
+    if len(by_tab) == 1:
+        return by_tab[0]
+    expected = "; ".join(f"{c.id}: '{title_of(ws, state, c)} (Câu trả lời) - …csv' or '… - {c.sheet_tab}.csv'"
+                         for c in ws.communes)
+    several = by_tab or by_title
+    found = (f"fits {len(several)} communes ({', '.join(c.id for c in several)})" if several
+             else "names no commune of the workspace")
+    problems.add(str(path), "file name", f"{found}; expected {expected}. Rename the file or pass --commune ID")
+    return None
+
+
+def _shape(ws: Workspace, state: State, commune: Commune) -> FormShape:
+    """Titles from the commune's current form in the state, else from the workspace's template."""
+    form = state.current(commune.id)
+    if form is not None and form.questions:
+        return FormShape.from_record(commune.id, form, load_template(form.template, ws.root))
+    return FormShape.from_workspace(commune, ws.unit, ws.template, form.form_id if form and form.form_id else "csv")

@@ -1,0 +1,92 @@
+"""Submission times as Google hands them over, to the naive Vietnam-local datetimes the store keys on.
+
+- Sheets read with SERIAL_NUMBER: days since 1899-12-30 in the spreadsheet's time zone (taken to
+  be Vietnam's, like every commune's sheet).
+- Text timestamps (CSV exports, cells typed as text): "27/09/2025 8:07:24" day first under the
+  Vietnamese header "Dấu thời gian", "6/7/2015 20:54:13" month first under the English "Timestamp".
+- The Forms API: RFC 3339 UTC with up to nine fractional digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+
+from .store import TIME_FORMAT, VIETNAM
+
+SERIAL_EPOCH = datetime(1899, 12, 30)
+# Float error of a serial near 46,000 days is about a microsecond; ten times that as the margin.
+SERIAL_MARGIN = timedelta(microseconds=10)
+
+# Header of the timestamp column -> whether its text dates are day first.
+HEADERS = {"dấu thời gian": True, "timestamp": False}
+
+_TEXT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def timestamp_header(title: object) -> bool | None:
+    """Day first (True) or month first (False) if this header names the timestamp column, else None."""
+    key = unicodedata.normalize("NFC", str(title or "")).strip().casefold()
+    return HEADERS.get(key)
+
+
+def from_serial(serial: float) -> datetime:
+    """Serial days -> local datetime, floored to the second.
+
+    A small margin is added before flooring so that 08:07:24 stored as 08:07:23.999999 stays
+    24 s. It is kept far below a millisecond: a response really stamped at 24.9995 s must stay in
+    second 24, where the Forms API's copy of it (floored the same way) is keyed, or a form read
+    through the API and later through its sheet would count that response twice."""
+    moment = SERIAL_EPOCH + timedelta(days=float(serial)) + SERIAL_MARGIN
+    return moment.replace(microsecond=0)
+
+
+def parse_text(text: str, day_first: bool) -> datetime:
+    """'27/09/2025 8:07:24' (day first) or '6/7/2015 20:54:13' (month first); ISO 8601 as well.
+    Raises ValueError with a readable message."""
+    text = str(text).strip()
+    match = _TEXT.match(text)
+    if match:
+        a, b, year, hour, minute, second = match.groups()
+        day, month = (a, b) if day_first else (b, a)
+        try:
+            return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        except ValueError as exc:
+            order = "day/month/year" if day_first else "month/day/year"
+            raise ValueError(f"'{text}' is not a valid {order} time ({exc})") from None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        example = "27/09/2025 8:07:24" if day_first else "9/27/2025 8:07:24"
+        raise ValueError(f"'{text}' is not a time like {example}") from None
+    return local(moment)
+
+
+def local(moment: datetime) -> datetime:
+    """Naive Vietnam local time, floored to the second (aware times are converted)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VIETNAM).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def cell_time(value: object, day_first: bool) -> datetime:
+    """A timestamp cell as read from a sheet: a serial number or text."""
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a time")
+    if isinstance(value, (int, float)):
+        return from_serial(value)
+    return parse_text(str(value), day_first)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """The Forms API's '2025-09-27T01:07:24.123456789Z' -> local time (Python keeps 6 digits)."""
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), text.strip(), count=1)
+    return local(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+
+
+def rfc3339_utc(local_second: str) -> str:
+    """The store's local 'YYYY-MM-DD HH:MM:SS' -> '2026-09-27T01:07:24Z', for `timestamp >=`."""
+    moment = datetime.strptime(local_second, TIME_FORMAT).replace(tzinfo=VIETNAM)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

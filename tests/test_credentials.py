@@ -1,0 +1,92 @@
+"""Credentials: the real google-auth refresh and service-account flows against the local
+backend's token endpoint; tokens are cached owner-only and never printed."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from formkit.google.auth import SCOPES, token_path
+
+CLIENT_ID = "123-test.apps.googleusercontent.com"
+
+
+def oauth_client(tmp_path, base: str):
+    path = tmp_path / "credentials.json"
+    path.write_text(json.dumps({"installed": {
+        "client_id": CLIENT_ID, "client_secret": "s3cret-client", "project_id": "p",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": f"{base}/token",
+        "redirect_uris": ["http://localhost"]}}), encoding="utf-8")
+    return path
+
+
+def cached_token(base: str, expired: bool = True) -> dict:
+    return {"token": "ya29.old-access", "refresh_token": "1//refresh-SECRET", "token_uri": f"{base}/token",
+            "client_id": CLIENT_ID, "client_secret": "s3cret-client", "scopes": SCOPES,
+            "expiry": "2020-01-01T00:00:00Z" if expired else "2999-01-01T00:00:00Z"}
+
+
+def test_expired_cached_token_is_refreshed_saved_0600_and_never_printed(example_dir, local_google, formkit,
+                                                                         tmp_path, monkeypatch):
+    base = local_google.base_url
+    monkeypatch.setenv("FORMKIT_GOOGLE_ENDPOINT", base)
+    cache = token_path(CLIENT_ID)
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps(cached_token(base)), encoding="utf-8")
+    result = formkit("create", "-w", example_dir, "--commune", "nam-dong",
+                     "--credentials", oauth_client(tmp_path, base))
+    assert result.exit_code == 0, result.output
+    issued = local_google.app.issued_tokens
+    assert len(issued) == 1
+    assert set(local_google.app.bearers) == {f"Bearer {issued[0]}"}  # every API call carried it
+    saved = json.loads(cache.read_text(encoding="utf-8"))
+    assert saved["token"] == issued[0] and saved["refresh_token"] == "1//refresh-SECRET"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
+    for secret in (issued[0], "1//refresh-SECRET", "s3cret-client"):
+        assert secret not in result.output
+    assert not any(p.name.startswith("token") for p in example_dir.rglob("*"))  # never in the workspace
+
+
+def test_valid_cached_token_is_used_without_refresh(example_dir, local_google, formkit, tmp_path, monkeypatch):
+    base = local_google.base_url
+    monkeypatch.setenv("FORMKIT_GOOGLE_ENDPOINT", base)
+    cache = token_path(CLIENT_ID)
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps(cached_token(base, expired=False)), encoding="utf-8")
+    result = formkit("create", "-w", example_dir, "--commune", "nam-dong", "--credentials", oauth_client(tmp_path, base))
+    assert result.exit_code == 0, result.output
+    assert local_google.app.issued_tokens == []
+    assert set(local_google.app.bearers) == {"Bearer ya29.old-access"}
+
+
+def test_service_account_key_signs_in_through_the_token_endpoint(example_dir, local_google, formkit, tmp_path,
+                                                                  monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    base = local_google.base_url
+    monkeypatch.setenv("FORMKIT_GOOGLE_ENDPOINT", base)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path = tmp_path / "service-account.json"
+    path.write_text(json.dumps({"type": "service_account", "project_id": "p", "private_key_id": "k1",
+                                "private_key": pem, "client_email": "formkit@p.iam.gserviceaccount.com",
+                                "client_id": "1", "token_uri": f"{base}/token"}), encoding="utf-8")
+    result = formkit("create", "-w", example_dir, "--commune", "nam-dong", "--credentials", path)
+    assert result.exit_code == 0, result.output
+    assert len(local_google.app.issued_tokens) == 1
+    assert pem.splitlines()[1] not in result.output
+
+
+def test_broken_credentials_files_are_explained(example_dir, formkit, tmp_path):
+    not_json = tmp_path / "c.json"
+    not_json.write_text("{oops", encoding="utf-8")
+    unknown = tmp_path / "u.json"
+    unknown.write_text('{"type": "something_else"}', encoding="utf-8")
+    for path, words in ((not_json, "not a JSON credentials file"), (unknown, "neither an OAuth client"),
+                        (tmp_path / "missing.json", "does not exist")):
+        result = formkit("create", "-w", example_dir, "--credentials", path)
+        assert result.exit_code == 2 and words in result.err and "Traceback" not in result.err
+        assert "README" in result.err
