@@ -3,7 +3,6 @@ in main(), and mapped to the exit codes documented in formkit.errors and the REA
 
 from __future__ import annotations
 
-import sys
 import traceback
 from pathlib import Path
 
@@ -225,6 +224,148 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
 
 @cli.command()
 @workspace_option
+@commune_option
+@credentials_option
+@click.pass_context
+def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
+    """Read every commune's responses (linked sheet, else the Forms API) into the local store.
+
+    Safe to repeat: responses already stored are not added twice. Reports read the store.
+
+    Example: formkit pull
+    """
+    from .responses.pull import pull as pull_responses
+    from .responses.store import ResponseStore
+
+    ws = _workspace(ctx, check_photos=False)
+    state = _state(ws)
+    google = _google(ws, credentials)
+    with ResponseStore(ws.responses_file) as store:
+        result = pull_responses(ws, state, google, store, communes)
+        total = store.count()
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for commune_id, added in result.added.items():
+        click.echo(f"{commune_id:<20} {result.source.get(commune_id, '-'):<6} +{added}")
+    click.echo(f"{sum(result.added.values())} new responses ({total} stored in {ws.responses_file}); "
+               f"{result.spreadsheets} Sheets API call(s), {sum(google.calls.values())} Google API calls in all.")
+
+
+@cli.command()
+@workspace_option
+@click.option("--quarter", metavar="2026Q3", help="A quarter.")
+@click.option("--month", metavar="2026-09", help="A month.")
+@click.option("--year", metavar="2026", help="A year.")
+@click.option("--from", "start", metavar="2026-07-01", help="First day (with --to).")
+@click.option("--to", "end", metavar="2026-09-30", help="Last day, inclusive (with --from).")
+@commune_option
+@click.option("--format", "formats", default="pdf,xlsx,csv,json", show_default=True,
+              help="Comma-separated: pdf, xlsx, csv, json.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder (default: output/reports).")
+@click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="CSV of dossiers handled (commune, period, count) for participation rates.")
+@click.option("--from-csv", "from_csv", is_flag=True,
+              help="Compute from Google's CSV exports given as FILE… instead of the pulled responses.")
+@click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, from_csv,
+           csv_files) -> None:
+    """Satisfaction indices per criterion, factor, commune, officer and field; follow-up list;
+    integrity warnings — as a PDF to sign, an XLSX to work in, CSV and JSON.
+
+    Reads the responses stored by `formkit pull`, or, with --from-csv, Google's CSV exports
+    ("… (Câu trả lời) - Câu trả lời biểu mẫu 1.csv") with no Google access at all.
+
+    Example: formkit report --quarter 2026Q3 --format pdf,xlsx
+    """
+    from .errors import UsageError
+    from .report import FORMATS, build_report, parse_period, write_report
+    from .responses.store import ResponseStore
+
+    chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise UsageError(f"--format: unknown {', '.join(unknown) or 'nothing chosen'} (choose from {', '.join(FORMATS)})")
+    if from_csv != bool(csv_files):
+        raise UsageError("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3")
+    period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
+    ws = _workspace(ctx, check_photos=False)
+    if from_csv:
+        store = _store_from_exports(ws, list(csv_files), communes)
+    elif not ws.responses_file.exists():
+        raise UsageError(f"no responses yet in {ws.responses_file}: run `formkit pull` first, or use --from-csv FILE…")
+    else:
+        store = ResponseStore(ws.responses_file)
+    with store:
+        result = build_report(ws, store, period, communes, dossiers)
+    paths = write_report(result, chosen, out or ws.output_dir / "reports")
+    summary = result.data  # the JSON body without the follow-up list (large for a province's year)
+    overall = summary["sipas"]
+    click.echo(f"{summary.get('index_name', 'Index')}: {'—' if overall is None else f'{overall:.2f} %'} "
+               f"from {summary['responses']} responses ({summary['period']['start']} – {summary['period']['end']})")
+    for commune in summary["communes"]:
+        value = commune.get("sipas")
+        click.echo(f"  {commune['id']:<20} {commune['responses']:>6} responses  "
+                   f"{'—' if value is None else f'{value:6.2f} %'}")
+    click.echo(f"  {len(result.follow_up)} to call back, {len(summary['integrity'])} integrity warning(s), "
+               f"{len(summary['invalid'])} invalid answer(s)")
+    for path in paths:
+        click.echo(str(path))
+
+
+def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
+    """Google's CSV exports into a store in memory: the same computation, no Google access."""
+    from .errors import UsageError
+    from .responses.csvfiles import read_exports
+    from .responses.store import ResponseStore
+    from .templates import load_template
+
+    if len(communes) > 1:
+        raise UsageError("with --from-csv, --commune names the commune of the files (one at most)")
+    rows, warnings = read_exports(ws, _state(ws), files, communes[0] if communes else None)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    store = ResponseStore(":memory:")
+    for template_id in sorted({r.template for r in rows}):
+        store.add([r for r in rows if r.template == template_id], load_template(template_id, ws.root))
+    return store
+
+
+@cli.command()
+@workspace_option
+@commune_option
+@click.option("--officer", "officers", multiple=True, metavar="ID", help="Only this officer (repeatable).")
+@click.option("--layout", default="a5-table-stand", show_default=True, help="A layout in posters/ (see --list-layouts).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder (default: output/posters).")
+@click.option("--combined", is_flag=True, help="One PDF for the whole selection.")
+@click.option("--field", "fields", is_flag=True, help="Also QR labels, one per field of procedure (lĩnh vực).")
+@click.option("--strict", is_flag=True, help="A missing or unreadable photo is an error (exit 2), not a warning.")
+@click.option("--list-layouts", is_flag=True, help="List the poster layouts and exit.")
+@click.pass_context
+def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts) -> None:
+    """Print-ready PDFs: a QR table stand per officer (prefilled), a commune poster, field labels.
+
+    Example: formkit posters --commune hoa-thanh --layout a6-counter-card
+    """
+    from .posters import PosterOptions, list_layouts as layouts, make_posters
+
+    if list_layouts:
+        for name in layouts(ctx.obj["workspace"]):
+            click.echo(name)
+        return
+    ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
+    options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
+                            fields=fields, strict=strict)
+    result = make_posters(ws, _state(ws), options)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for path in result.files:
+        click.echo(str(path))
+    click.echo(f"{result.pages} pages in {len(result.files)} PDF(s). Print at 100 % (actual size), not 'fit to page'.")
+
+
+@cli.command()
+@workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False),
@@ -301,7 +442,3 @@ def _message(exc: FormkitError) -> str:
     if isinstance(exc, InputError):
         return exc.headline + ":\n" + "\n".join(f"  - {p}" for p in exc.problems)
     return str(exc)
-
-
-def run() -> None:
-    sys.exit(main())

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import Problems, RemoteError, UsageError
+from .errors import Problems, RemoteError
 from .files import atomic_write_json
 from .formspec import FormBodies, build_bodies, check_commune
 from .google.client import Google
@@ -46,13 +46,8 @@ def plan(ws: Workspace, state: State, commune_ids=(), new_version: bool = False,
     for commune in communes:
         check_commune(ws.template, commune, problems)
     problems.raise_if_any("the workspace cannot make valid forms")
-    elsewhere = [f"{c.id} (made on {state.current(c.id).endpoint})" for c in communes
-                 if backend and state.current(c.id) and state.current(c.id).endpoint != backend]
-    if elsewhere:
-        raise UsageError(
-            f"this run talks to {backend}, but these communes' forms were made elsewhere: {', '.join(elsewhere)}. "
-            "Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace."
-        )
+    if backend:
+        state.check_backend([c.id for c in communes], backend)
     return [_plan_commune(ws, c, state.current(c.id), new_version) for c in communes]
 
 

@@ -1,16 +1,22 @@
-"""`formkit demo`: the whole pipeline on the embedded backend, with no network and no account."""
+"""`formkit demo`: the whole pipeline on the embedded backend, with no network and no account.
+
+init → create (3 calls per commune) → link to one spreadsheet → posters → a few hundred citizens
+answer through the respondent page over the last two quarters → pull → report in every format.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
 from .errors import UsageError
 
 MARKER = ".formkit-demo"
+RESPONSES = 300
 
 
 @contextmanager
@@ -39,12 +45,31 @@ def prepare(out: Path) -> None:
     (out / MARKER).write_text("made by formkit demo; rebuilt on each run\n", encoding="utf-8")
 
 
-def run_demo(out: Path, echo: Callable[[str], None] = print) -> dict[str, Path]:
+def last_quarters(today: date) -> tuple[str, datetime, datetime]:
+    """The last complete quarter before today (reported), and the start of the one before it
+    (answers are spread over both, so the report shows a change and a trend)."""
+    from .responses.store import VIETNAM
+
+    index = today.year * 4 + (today.month - 1) // 3 - 1  # quarters since year 0, minus one
+    year, quarter = divmod(index, 4)
+    start_year, start_quarter = divmod(index - 1, 4)
+    start = datetime(start_year, start_quarter * 3 + 1, 1, tzinfo=VIETNAM)
+    end_year, end_quarter = divmod(index + 1, 4)
+    end = datetime(end_year, end_quarter * 3 + 1, 1, tzinfo=VIETNAM)
+    return f"{year}Q{quarter + 1}", start, end
+
+
+def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False) -> dict[str, Path]:
     from . import create
     from .example import write_example_workspace
     from .google.client import connect
     from .linking import link_local, write_apps_script
     from .localserver import LocalGoogle
+    from .posters import PosterOptions, make_posters
+    from .report import build_report, parse_period, write_report
+    from .responses.pull import pull
+    from .responses.store import ResponseStore
+    from .simulate import submit_sample_responses
     from .state import State
     from .workspace import load_workspace
 
@@ -53,17 +78,52 @@ def run_demo(out: Path, echo: Callable[[str], None] = print) -> dict[str, Path]:
     write_example_workspace(out)
     ws = load_workspace(out)
     state = State.load(ws.state_file)
-    paths: dict[str, Path] = {"workspace": out}
+    paths: dict[str, Path] = {"workspace": out, "state": ws.state_file}
+    quarter, start, end = last_quarters(date.today())
     with LocalGoogle(ws.local_google_dir / "google.sqlite").start() as server, endpoint(server.base_url):
-        echo(f"Local Google backend: {server.base_url}")
+        echo(f"Local Google backend: {server.base_url} (data in {ws.local_google_dir})")
         google = connect()
-        lines = create.plan(ws, state, backend=google.backend)
-        for outcome in create.run(ws, state, google, lines, report=lambda m: echo(f"  {m}")):
-            echo(f"  {outcome.commune.id:<12} {outcome.form.responder_uri}")
-        paths["state"] = ws.state_file
+        outcomes = create.run(ws, state, google, create.plan(ws, state, backend=google.backend), report=lambda m: None)
+        echo(f"create: {len(outcomes)} forms published with {sum(google.calls.values())} Forms API calls")
         paths["apps script"] = write_apps_script(ws, state)
-        for commune_id, tab, sheet in link_local(ws, state, server.base_url):
-            echo(f"  {commune_id:<12} linked to sheet {sheet}, tab '{tab}'")
+        linked = link_local(ws, state, server.base_url)
+        echo(f"link:   {len(linked)} forms into spreadsheet {linked[0][2]}, one tab per commune")
+
+        posters = make_posters(ws, state, PosterOptions())
+        echo(f"posters: {posters.pages} pages in {len(posters.files)} PDFs")
+        paths["posters"] = posters.files[0].parent
+
+        answered = submit_sample_responses(ws, state, RESPONSES, start, end)
+        echo(f"answers: {answered} citizens answered through the respondent page "
+             f"({start:%d/%m/%Y} – {end:%d/%m/%Y})")
+        with ResponseStore(ws.responses_file) as store:
+            pulled = pull(ws, state, google, store)
+            echo(f"pull:   {sum(pulled.added.values())} responses stored with {pulled.spreadsheets} Sheets API call")
+            report = build_report(ws, store, parse_period(quarter=quarter))
+        written = write_report(report, ("pdf", "xlsx", "csv", "json"), ws.output_dir / "reports")
+        for path in written:  # the CSV tables share a folder: show it once
+            paths.setdefault(f"report {path.suffix[1:]}", path.parent if path.suffix == ".csv" else path)
+        overall = report.data["sipas"]
+        echo(f"report: {quarter}, overall index {'—' if overall is None else f'{overall:.2f} %'}, "
+             f"{len(report.follow_up)} to call back, {len(report.data['integrity'])} integrity warning(s)")
+        if serve:
+            _keep_serving(server, state, ws, echo)
+    echo("")
     for name, path in paths.items():
-        echo(f"{name:<12} {path}")
+        echo(f"{name:<24} {path}")
     return paths
+
+
+def _keep_serving(server, state, ws, echo: Callable[[str], None]) -> None:
+    import time
+
+    echo("\nThe backend keeps running; open a form as a citizen would:")
+    for commune in ws.communes:
+        echo(f"  {commune.display_name}: {state.published(commune.id).responder_uri}")
+    echo(f"Or use the workspace: export FORMKIT_GOOGLE_ENDPOINT={server.base_url}; formkit -w {ws.root} status\n"
+         "Ctrl-C stops it.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass

@@ -33,3 +33,32 @@ def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
 def atomic_write_json(path: Path, value: Any, mode: int | None = None) -> None:
     text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     atomic_write_text(path, text, mode)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML data file (workspace, template, layout), every text NFC; a file that cannot be read
+    is an InputError naming it (and the line, for TOML syntax)."""
+    import tomllib
+
+    from .errors import InputError, Problem
+
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(str(path), "", f"not UTF-8 text ({exc.reason})")) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(str(path), "", f"not valid TOML: {exc}")) from exc
+    return _nfc_all(raw)
+
+
+def _nfc_all(value: Any) -> Any:
+    import unicodedata
+
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip("\n")
+    if isinstance(value, list):
+        return [_nfc_all(v) for v in value]
+    if isinstance(value, dict):
+        return {unicodedata.normalize("NFC", k): _nfc_all(v) for k, v in value.items()}
+    return value

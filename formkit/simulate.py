@@ -48,7 +48,10 @@ def one_response(rng: random.Random, template: Template, form: FormRecord, commu
         put(officer_q.id, form.officer_options[officer.id])
     if field_q and commune.fields and rng.random() < 0.8:
         put(field_q.id, rng.choice(commune.fields))
-    mood = quality.get(officer.id, 0.8)
+    # Ratings hang together: most respondents leave content (the officer's quality is the chance),
+    # the others are let down on a few points rather than on everything.
+    content = rng.random() < quality.get(officer.id, 0.8)
+    mood = 0.97 if content else 0.55
     gate_answers: dict[str, str] = {}
     for section in template.sections:
         for q in section.questions:
@@ -62,23 +65,29 @@ def one_response(rng: random.Random, template: Template, form: FormRecord, commu
                 choice = labels[0] if rng.random() < 0.25 else labels[-1]  # e.g. gave feedback: Có / Không
                 gate_answers[q.id] = choice
             else:
-                choice = _rated(rng, q, mood)
+                choice = _rated(rng, q, mood, content)
             put(q.id, choice)
     comment, phone = template.by_role("comment"), template.by_role("phone")
-    if comment and rng.random() < 0.12:
+    if comment and rng.random() < (0.03 if content else 0.2):
         put(comment.id, rng.choice(COMMENTS))
         if phone and rng.random() < 0.5:
             put(phone.id, "09" + "".join(str(rng.randrange(10)) for _ in range(8)))
     return answers
 
 
-def _rated(rng: random.Random, q, mood: float) -> str:
-    """Scored options from worst to best; a good officer's respondents lean to the best ones."""
-    scored = sorted((o for o in q.scale.options if o.score is not None), key=lambda o: o.score)
-    if rng.random() < 0.04 and len(scored) < len(q.scale.options):
-        return next(o.label for o in q.scale.options if o.score is None)  # "Không biết"
-    position = min(len(scored) - 1, int(len(scored) * (rng.random() * 0.55 + mood * 0.6)))
-    return scored[position].label
+def _rated(rng: random.Random, q, mood: float, content: bool) -> str:
+    """Satisfied with probability `mood`; otherwise the middle option for a content respondent,
+    lower ones now and then for the others. Sometimes an unscored option ("Không biết")."""
+    options = q.scale.options
+    unscored = [o for o in options if o.score is None]
+    if unscored and rng.random() < 0.04:
+        return unscored[0].label
+    satisfied = sorted((o for o in options if o.satisfied), key=lambda o: o.score)
+    others = sorted((o for o in options if o.score is not None and not o.satisfied), key=lambda o: -o.score)
+    if rng.random() < mood or not others:
+        return satisfied[-1].label if rng.random() < mood * 0.6 else satisfied[0].label
+    weights = [1.0, 0.0, 0.0][: len(others)] if content else [0.6, 0.28, 0.12][: len(others)]
+    return rng.choices(others, weights=weights)[0].label
 
 
 def office_time(rng: random.Random, start: datetime, end: datetime, evening: bool = False) -> datetime:
@@ -96,7 +105,7 @@ def submit_sample_responses(ws: Workspace, state: State, count: int, start: date
     """Submit `count` responses spread over [start, end) plus a planted burst; returns how many."""
     rng = random.Random(seed)
     session = requests.Session()
-    quality = {o.id: rng.uniform(0.45, 0.95) for c in ws.communes for o in c.officers}
+    quality = {o.id: rng.uniform(0.45, 0.85) for c in ws.communes for o in c.officers}
     submitted = 0
 
     def post(form: FormRecord, data: dict[str, str], moment: datetime) -> None:
@@ -117,7 +126,7 @@ def submit_sample_responses(ws: Workspace, state: State, count: int, start: date
     commune = communes[0]
     form = state.published(commune.id)
     burst = one_response(random.Random(seed + 1), ws.template, form, commune, {o.id: 1.0 for o in commune.officers})
-    burst_start = office_time(rng, start, end)
+    burst_start = office_time(rng, end - timedelta(days=30), end)  # in the period being reported
     for i in range(8):
         post(form, burst, burst_start + timedelta(seconds=40 * i))
     return submitted

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import StateError
+from .errors import StateError, UsageError
 from .files import atomic_write_text
 
 FORMAT = 1
@@ -121,6 +121,15 @@ class State:
         if form is None or not form.done:
             raise StateError(f"commune '{commune_id}' has no published form yet: run `formkit create` first")
         return form
+
+    def check_backend(self, commune_ids, backend: str) -> None:
+        """Forms made on one backend (Google, or a local one) mean nothing on another."""
+        elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
+                            if f.form_id and f.endpoint != backend})
+        if elsewhere:
+            raise UsageError(f"this run talks to {backend}, but these forms were made elsewhere: "
+                             f"{', '.join(elsewhere)}. Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a "
+                             "separate workspace.")
 
     def add(self, commune_id: str, form: FormRecord) -> None:
         self.communes.setdefault(commune_id, []).append(form)

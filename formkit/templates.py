@@ -8,13 +8,13 @@ workspace's own `templates/` folder, then the templates shipped with formkit.
 from __future__ import annotations
 
 import string
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, Problems
+from .files import read_toml
 from .resources import shipped_dir
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
@@ -177,23 +177,7 @@ def load_template(template_id: str, workspace_dir: Path | None = None) -> Templa
 
 def load_template_file(path: Path) -> Template:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not UTF-8 text ({exc.reason})")) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not valid TOML: {exc}")) from exc
-    return _TemplateReader(path, _nfc_all(raw)).read()
-
-
-def _nfc_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return nfc(value).strip("\n")
-    if isinstance(value, list):
-        return [_nfc_all(v) for v in value]
-    if isinstance(value, dict):
-        return {nfc(k): _nfc_all(v) for k, v in value.items()}
-    return value
+    return _TemplateReader(path, read_toml(path)).read()
 
 
 class _TemplateReader:

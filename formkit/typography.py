@@ -8,6 +8,8 @@ Vietnamese). TrueType fonts registered this way are embedded (subset) in every P
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import cache
 
 from .resources import fonts_dir
@@ -41,3 +43,21 @@ def register_fonts() -> None:
     addMapping(SERIF, 1, 0, SERIF_BOLD)
     addMapping(SERIF, 0, 1, SERIF_ITALIC)
     addMapping(SERIF, 1, 1, SERIF_BOLD)
+
+
+_a85_lock = threading.Lock()
+
+
+@contextmanager
+def binary_pdf_streams():
+    """ReportLab wraps every stream in ASCII85 by default (+25 % size, for 7-bit mail of the
+    1990s); it reads the switch while drawing and while saving, so hold it off for both."""
+    from reportlab import rl_config
+
+    with _a85_lock:
+        saved = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            yield
+        finally:
+            rl_config.useA85 = saved

@@ -8,7 +8,6 @@ file and the place.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, Problems, UsageError
+from .files import read_toml
 from .roster import read_roster
 from .templates import Template, load_template
 
@@ -139,13 +139,7 @@ def find_workspace(directory: Path | None) -> Path:
 def load_workspace(directory: Path | None = None, check_photos: bool = True) -> Workspace:
     root = find_workspace(directory)
     path = root / CONFIG_NAME
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not UTF-8 text ({exc.reason})")) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not valid TOML: {exc}")) from exc
-    return _WorkspaceReader(root, path, raw, check_photos).read()
+    return _WorkspaceReader(root, path, read_toml(path), check_photos).read()
 
 
 class _WorkspaceReader:

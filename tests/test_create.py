@@ -14,9 +14,7 @@ import pytest
 import requests
 
 from conftest import add_fault, server_calls
-from formkit.create import plan
 from formkit.formspec import build_bodies
-from formkit.google.client import Google
 from formkit.google.discovery import validate_request
 from formkit.state import State
 from formkit.workspace import load_workspace

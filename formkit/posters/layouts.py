@@ -17,12 +17,12 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem, Problems, UsageError
+from ..files import read_toml
 from ..resources import shipped_dir
 from . import textfit
 
@@ -202,23 +202,7 @@ def load_layout(name: str, workspace_dir: Path | None = None, kind: str = "poste
 
 def load_layout_file(path: Path) -> Layout:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not UTF-8 text ({exc.reason})")) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not valid TOML: {exc}")) from exc
-    return _LayoutReader(path, _nfc_all(raw)).read()
-
-
-def _nfc_all(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, list):
-        return [_nfc_all(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _nfc_all(v) for k, v in value.items()}
-    return value
+    return _LayoutReader(path, read_toml(path)).read()
 
 
 class _LayoutReader:

@@ -7,16 +7,13 @@ document is either drawn completely or not at all; callers write the bytes out a
 from __future__ import annotations
 
 import io
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from ..typography import SANS_BOLD, register_fonts
+from ..typography import SANS_BOLD, binary_pdf_streams, register_fonts
 from . import qr, textfit
 from .layouts import Block, Box, Layout
 from .photos import Photo
@@ -51,28 +48,12 @@ def values(**named: str) -> dict[str, str]:
     return out
 
 
-_a85_lock = threading.Lock()
-
-
-@contextmanager
-def _binary_streams():
-    """ReportLab wraps every stream in ASCII85 by default (+25 % size, for 7-bit mail of the
-    1990s); it reads the switch while drawing and while saving, so hold it off for both."""
-    with _a85_lock:
-        saved = rl_config.useA85
-        rl_config.useA85 = 0
-        try:
-            yield
-        finally:
-            rl_config.useA85 = saved
-
-
 def render(layout: Layout, pages: Iterable[Page], title: str) -> Rendered:
     """The whole document as PDF bytes: one page per Page, or a grid of labels per sheet."""
     register_fonts()
     out = io.BytesIO()
     result = Rendered(b"", 0)
-    with _binary_streams():
+    with binary_pdf_streams():
         canvas = Canvas(out, pagesize=(layout.width_mm * MM, layout.height_mm * MM),
                         pageCompression=1, invariant=1, initialFontName=textfit.FONTS["regular"])
         canvas.setTitle(title)

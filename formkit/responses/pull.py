@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import Problems, RemoteError, UsageError
+from ..errors import Problems, RemoteError
 from ..google.client import Google
 from ..google.retry import describe
 from ..state import FormRecord, State
@@ -46,7 +46,7 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     each commune's current form was read; communes without a published form are only in `added`.
     The state file gains each form's linked spreadsheet and newest response time."""
     communes = ws.select(commune_ids)
-    _check_backend(state, communes, google.backend)
+    state.check_backend([c.id for c in communes], google.backend)
     result = PullResult({c.id: 0 for c in communes})
     jobs = _plan(ws, state, google, communes, result)
     sheet_rows = _read_sheets(google, [j for j in jobs if j.sheet], result)
@@ -58,14 +58,6 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     if changed:
         state.save()
     return result
-
-
-def _check_backend(state: State, communes: list[Commune], backend: str) -> None:
-    elsewhere = sorted({f"{c.id} ({f.endpoint})" for c in communes for f in state.forms(c.id)
-                        if f.form_id and f.endpoint != backend})
-    if elsewhere:
-        raise UsageError(f"this run talks to {backend}, but these forms were made elsewhere: {', '.join(elsewhere)}. "
-                         "Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.")
 
 
 def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], result: PullResult) -> list[_Job]:

@@ -1,0 +1,150 @@
+"""Integrity warnings: patterns that suggest stuffed or manipulated answers. Flagged with counts so
+someone can look; nothing is ever removed from the indices.
+
+  identical_answers   ≥ cluster_size responses with exactly the same answer codes (every scale
+                      question, blanks included) for the same officer in the same commune,
+                      each run of them spanning at most cluster_minutes (responses without an
+                      officer form one group per commune)
+  off_hours           submissions outside the workspace's office hours, per commune
+  more_than_dossiers  more evaluations than dossiers handled (see participation.py)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..responses.store import scale_questions
+from ..templates import Template
+from ..workspace import OfficeHours
+from .groups import DAY, NO_OFFICER, Group
+from .load import Responses
+
+WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
+
+
+@dataclass(frozen=True)
+class IntegrityRules:
+    cluster_size: int = 5
+    cluster_minutes: int = 10
+
+
+@dataclass
+class Cluster:
+    commune: int  # category index in Responses.communes
+    officer: int  # category index in Responses.officers
+    rows: np.ndarray  # row positions in the Responses, in time order
+
+
+def stamp(seconds: int) -> str:
+    """Seconds on the local clock -> "YYYY-MM-DD HH:MM:SS"."""
+    return str(np.datetime64(int(seconds), "s")).replace("T", " ")
+
+
+def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
+    n, size, window = len(resp), rules.cluster_size, rules.cluster_minutes * 60
+    if n < size or size < 2:
+        return []
+    # The answer codes packed 8 per uint64: exact sort keys, no hashing.
+    width = -(-resp.codes.shape[1] // 8) * 8
+    packed = np.zeros((n, width), np.uint8)
+    packed[:, : resp.codes.shape[1]] = resp.codes
+    words = packed.view(np.uint64)
+    keys = [resp.commune, resp.officer, *words.T]
+    order = np.lexsort([resp.time, *reversed(keys)])
+    group = np.stack([k[order].astype(np.uint64) for k in keys], axis=1)
+    t = resp.time[order]
+    # A run of `size` consecutive rows of one group within the window marks all of its rows.
+    same = np.all(group[: n - size + 1] == group[size - 1:], axis=1)
+    starts = np.flatnonzero(same & (t[size - 1:] - t[: n - size + 1] <= window))
+    if not len(starts):
+        return []
+    depth = np.zeros(n + 1, np.int64)
+    np.add.at(depth, starts, 1)
+    np.add.at(depth, starts + size, -1)
+    marked = np.cumsum(depth[:n]) > 0
+    # Marked rows split into clusters where the group changes or the gap exceeds the window.
+    new = marked.copy()
+    new[1:] &= ~(marked[:-1] & np.all(group[1:] == group[:-1], axis=1) & (t[1:] - t[:-1] <= window))
+    positions = np.flatnonzero(marked)
+    runs = np.split(order[positions], np.flatnonzero(new[positions])[1:])
+    return [Cluster(int(resp.commune[m[0]]), int(resp.officer[m[0]]), m) for m in runs]
+
+
+def answer_summary(codes: np.ndarray, questions) -> str:
+    """One answer set in a few words: "22 × Rất hài lòng; 1 × Có"."""
+    def label(q, c: int) -> str:
+        return q.scale.options[c - 1].label if 0 < c <= len(q.scale.options) else ("(trống)" if c == 0 else "(không hợp lệ)")
+
+    labels = Counter(label(q, int(c)) for q, c in zip(questions, codes))
+    return "; ".join(f"{n} × {label}" for label, n in labels.most_common())
+
+
+def inside_hours(times: np.ndarray, hours: OfficeHours) -> np.ndarray:
+    """Vectorised OfficeHours.contains for seconds on the local clock."""
+    weekday = (times // DAY + 3) % 7 + 1  # 1970-01-01 was a Thursday (ISO 4)
+    second = times % DAY
+
+    def seconds(t) -> int:
+        return t.hour * 3600 + t.minute * 60 + t.second
+
+    return np.isin(weekday, hours.weekdays) & (second >= seconds(hours.start)) & (second <= seconds(hours.end))
+
+
+def hours_text(hours: OfficeHours) -> str:
+    days = sorted(hours.weekdays)
+    span = (f"{WEEKDAYS[days[0]]} – {WEEKDAYS[days[-1]]}" if days == list(range(days[0], days[-1] + 1))
+            else ", ".join(WEEKDAYS[d] for d in days))
+    return f"{span}, {hours.start:%H:%M} – {hours.end:%H:%M}"
+
+
+def off_hours(resp: Responses, hours: OfficeHours) -> list[tuple[int, int, int, str, str]]:
+    """Per commune with any: (commune index, count, on non-working days, first, last)."""
+    outside = ~inside_hours(resp.time, hours)
+    if not outside.any():
+        return []
+    commune, times = resp.commune[outside], resp.time[outside]
+    rest_day = ~np.isin((times // DAY + 3) % 7 + 1, hours.weekdays)
+    size = len(resp.communes)
+    count = np.bincount(commune, minlength=size)
+    rest = np.bincount(commune, weights=rest_day, minlength=size)
+    first, last = np.full(size, np.iinfo(np.int64).max), np.full(size, np.iinfo(np.int64).min)
+    np.minimum.at(first, commune, times)
+    np.maximum.at(last, commune, times)
+    return [(int(c), int(count[c]), int(rest[c]), stamp(first[c]), stamp(last[c])) for c in np.flatnonzero(count)]
+
+
+def warnings(current: Responses, template: Template, hours: OfficeHours, rules, names, per_commune: Group,
+             commune_row, over: dict[str, tuple[int, int]]) -> list[dict]:
+    """The warnings as the report lists them, each with its counts and a sentence in Vietnamese."""
+    questions = scale_questions(template)
+    out = []
+    for cluster in identical_clusters(current, rules):
+        times = current.time[cluster.rows]
+        cid, oid = current.communes[cluster.commune], current.officers[cluster.officer]
+        minutes = (int(times.max()) - int(times.min())) / 60
+        out.append({"kind": "identical_answers", "commune": cid, "commune_name": names.get(cid, cid), "officer": oid,
+                    "count": len(cluster.rows), "first": stamp(times.min()),
+                    "last": stamp(times.max()), "minutes": minutes,
+                    "answers": answer_summary(current.codes[cluster.rows[0]], questions),
+                    "response_ids": sorted(int(i) for i in current.ids[cluster.rows]),
+                    "message": f"{len(cluster.rows)} phiếu trả lời giống hệt nhau trong {minutes:.0f} phút"
+                               f" (cán bộ: {oid or NO_OFFICER})"})
+    for commune, count, rest_days, first, last in off_hours(current, hours):
+        cid = current.communes[commune]
+        responses = int(per_commune.responses[commune_row[cid]])
+        out.append({"kind": "off_hours", "commune": cid, "commune_name": names.get(cid, cid), "officer": None,
+                    "count": count, "non_working_days": rest_days, "share": 100.0 * count / responses if responses else None,
+                    "first": first, "last": last,
+                    "message": f"{count} phiếu gửi ngoài giờ làm việc ({hours_text(hours)}),"
+                               f" trong đó {rest_days} phiếu vào ngày nghỉ"})
+    for cid, (responses, dossiers) in over.items():
+        out.append({"kind": "more_than_dossiers", "commune": cid, "commune_name": names.get(cid, cid), "officer": None,
+                    "count": responses, "dossiers": dossiers, "excess": responses - dossiers,
+                    "message": f"{responses} phiếu đánh giá nhiều hơn {dossiers} hồ sơ đã giải quyết"
+                               f" (thừa {responses - dossiers})"})
+    kinds = ["identical_answers", "off_hours", "more_than_dossiers"]
+    out.sort(key=lambda w: (kinds.index(w["kind"]), commune_row.get(w["commune"], len(commune_row)), w.get("first") or ""))
+    return out

@@ -1,0 +1,86 @@
+"""The notes that explain every number of the report, written from the template itself so they
+stay true for any question set: anyone with the counts can recompute each index by hand."""
+
+from __future__ import annotations
+
+from ..templates import Template
+from . import fmt
+
+
+def _labels(options) -> str:
+    return ", ".join(f"“{o.label}” ({fmt.score(o.score).replace(',00', '')} điểm)" for o in options)
+
+
+def _ids(ids: list[str]) -> str:
+    return ids[0] if len(ids) == 1 else (f"{ids[0]} … {ids[-1]}" if len(ids) > 4 else ", ".join(ids))
+
+
+def scale_notes(template: Template) -> list[str]:
+    """One sentence per answer scale the criteria use."""
+    by_scale: dict[str, list] = {}
+    for q in template.criteria:
+        by_scale.setdefault(q.scale.id, []).append(q)
+    out = []
+    for scale_id, questions in by_scale.items():
+        options = questions[0].scale.options
+        satisfied = [o for o in options if o.satisfied]
+        scored = [o for o in options if o.score is not None]
+        unscored = [o for o in options if o.score is None]
+        text = (f"Tiêu chí {_ids([q.id for q in questions])}: mức hài lòng là {_labels(satisfied)}; "
+                f"các mức có tính điểm là {_labels(scored)}")
+        if unscored:
+            text += "; không tính vào chỉ số: " + ", ".join(f"“{o.label}”" for o in unscored)
+        out.append(text + ".")
+    return out
+
+
+def build_notes(report) -> list[str]:
+    t, d, rules = report.template, report.data, report.rules
+    notes = [
+        "Chỉ số của mỗi tiêu chí = 100 × số câu trả lời ở mức hài lòng ÷ số câu trả lời ở các mức có tính điểm. "
+        "Câu bỏ trống, câu chọn phương án không tính điểm và câu trả lời không hợp lệ không được tính.",
+        *scale_notes(t),
+        "Điểm trung bình của tiêu chí = tổng số điểm ÷ số câu trả lời ở các mức có tính điểm; "
+        "cột “Mức k” là số câu trả lời được k điểm.",
+        ("Chỉ số của mỗi yếu tố = trung bình cộng chỉ số các tiêu chí của yếu tố đó."
+         if t.index.factor == "mean" else
+         "Chỉ số của mỗi yếu tố = 100 × tổng số câu trả lời hài lòng ÷ tổng số câu trả lời có tính điểm "
+         "của mọi tiêu chí thuộc yếu tố (gộp chung)."),
+        (f"{t.index.name} = trung bình cộng chỉ số các yếu tố."
+         if t.index.overall == "mean" else
+         f"{t.index.name} = 100 × tổng số câu trả lời hài lòng ÷ tổng số câu trả lời có tính điểm của mọi tiêu chí (gộp chung)."),
+    ]
+    for section in t.sections:
+        if section.ask_if and section.factor:
+            gate = t.question(section.ask_if.question)
+            notes.append(f"Yếu tố {section.factor} chỉ tính các phiếu trả lời “{section.ask_if.answer}” ở câu "
+                         f"“{gate.title}”; câu trả lời yếu tố này trên phiếu trả lời khác không được tính và "
+                         "được liệt kê ở mục câu trả lời không hợp lệ.")
+    if d["empty_criteria"] or d["empty_factors"]:
+        parts = []
+        if d["empty_criteria"]:
+            parts.append("tiêu chí " + ", ".join(d["empty_criteria"]))
+        if d["empty_factors"]:
+            parts.append("yếu tố " + ", ".join(d["empty_factors"]))
+        notes.append(f"Không có câu trả lời nào cho {' và '.join(parts)}: không có chỉ số (ghi “–”) và "
+                     "không tính vào các trung bình ở cấp trên.")
+    else:
+        notes.append("Tiêu chí hoặc yếu tố không có câu trả lời nào thì không có chỉ số (ghi “–”) và không tính "
+                     "vào các trung bình ở cấp trên.")
+    notes += [
+        "Các chỉ số được làm tròn đến 2 chữ số thập phân khi trình bày; tệp JSON và XLSX giữ nguyên giá trị.",
+        f"Thay đổi = chỉ số kỳ này − chỉ số {report.previous.label} (điểm phần trăm). Xếp hạng theo chỉ số, "
+        "từ cao xuống thấp; xã, phường chưa có phiếu không được xếp hạng.",
+        "Tỷ lệ tham gia = số phiếu ÷ số hồ sơ đã giải quyết, tính trong các kỳ có số liệu hồ sơ nằm trọn trong kỳ báo cáo.",
+        "Danh sách cần liên hệ lại gồm các phiếu có tiêu chí (hoặc câu đánh giá chung) ở mức không hài lòng, "
+        "có ý kiến, hoặc để lại số điện thoại. Số điện thoại chỉ ghi đầy đủ trong danh sách của từng xã, phường "
+        "để liên hệ lại, theo Nghị định 13/2023/NĐ-CP; các bảng và tệp khác che bớt (ví dụ 091****678).",
+        f"Cảnh báo (không loại bỏ phiếu nào): từ {rules.cluster_size} phiếu trở lên trả lời giống hệt nhau cho cùng "
+        f"một cán bộ trong vòng {rules.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
+        f"({d['integrity_rules']['office_hours']}); số phiếu nhiều hơn số hồ sơ.",
+    ]
+    others = d["excluded"]["other_templates"]
+    if others:
+        notes.append("Không tính phiếu của mẫu khác: " + ", ".join(f"{k}: {fmt.number(v)} phiếu" for k, v in others.items())
+                     + ". Các phiên bản của cùng mẫu phiếu được gộp theo mã câu hỏi.")
+    return notes

@@ -1,0 +1,195 @@
+"""The report's tables, as the XLSX sheets and CSV files show them (the PDF lays out its own,
+narrower versions of the same numbers).
+
+Cell values stay raw: indices 0–100 unrounded (the writers format them), counts as int, times as
+"YYYY-MM-DD HH:MM:SS", None for "no value". Column kinds tell the writers how to show a value.
+Phones are in full only in the follow-up table, which is written per commune.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .build import Report
+
+KINDS = {"text", "int", "percent", "points", "score", "time"}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"
+    width: int = 0  # XLSX column width in characters; 0: chosen from the kind
+
+
+@dataclass
+class Table:
+    slug: str  # CSV file name
+    sheet: str  # XLSX sheet it goes on
+    title: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    groups: list[tuple[str, str, list[list]]] | None = None  # (commune id, heading, rows): follow-up only
+
+
+def _factor_columns(report: Report) -> list[Column]:
+    return [Column(f"Yếu tố {fid} (%)", "percent") for fid in report.data["factors"]]
+
+
+def _factor_cells(row: dict) -> list:
+    return list(row["factors"].values())
+
+
+def summary(report: Report) -> Table:
+    d = report.data
+    excluded = d["excluded"]["other_templates_total"]
+    return Table("tong-hop", "Tổng hợp", f"{d['index_name']} {report.period.label}", [
+        Column("Mẫu phiếu", width=16), Column("Từ ngày", width=12), Column("Đến ngày", width=12),
+        Column("Số phiếu", "int"), Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"),
+        Column(f"Số phiếu {report.previous.label}", "int"), Column(f"Chỉ số {report.previous.label} (%)", "percent"),
+        Column("Thay đổi (điểm %)", "points"), Column("Phiếu mẫu khác (không tính)", "int")],
+        [[d["template"], d["period"]["start"], d["period"]["end"], d["responses"], d["sipas"], d["mean"],
+          d["previous_period"]["responses"], d["previous_period"]["sipas"], d["change"], excluded]])
+
+
+def _levels(report: Report) -> list[str]:
+    keys: list[str] = []
+    for c in report.data["criteria"].values():
+        keys += [k for k in c["counts"] if k not in keys]
+    return sorted(keys, key=float)
+
+
+def factors(report: Report) -> Table:
+    levels = _levels(report)
+    return Table("yeu-to", "Tổng hợp", "Chỉ số theo yếu tố", [
+        Column("Yếu tố", width=8), Column("Tên yếu tố", width=50), Column("Số trả lời", "int"),
+        Column("Số hài lòng", "int"), Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"),
+        *[Column(f"Mức {k}", "int") for k in levels]],
+        [[fid, f["title"], f["answers"], f["satisfied"], f["index"], f["mean"], *[f["counts"].get(k) for k in levels]]
+         for fid, f in report.data["factors"].items()])
+
+
+def criteria(report: Report) -> Table:
+    levels = _levels(report)
+    return Table("tieu-chi", "Tổng hợp", "Chỉ số theo tiêu chí", [
+        Column("Mã", width=6), Column("Tiêu chí", width=60), Column("Yếu tố", width=8),
+        *[Column(f"Mức {k}", "int") for k in levels], Column("Số trả lời", "int"), Column("Số hài lòng", "int"),
+        Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"), Column("Không tính điểm", "int"),
+        Column("Bỏ trống", "int"), Column("Không hợp lệ", "int"), Column("Trả lời ngoài điều kiện", "int")],
+        [[cid, c["title"], c["factor"], *[c["counts"].get(k) for k in levels], c["answers"], c["satisfied"],
+          c["index"], c["mean"], c["unscored"], c["blank"], c["invalid"], c["outside_condition"]]
+         for cid, c in report.data["criteria"].items()])
+
+
+def trend(report: Report) -> Table:
+    return Table("xu-huong", "Tổng hợp", "Diễn biến theo quý", [
+        Column("Quý", width=14), Column("Từ ngày", width=12), Column("Đến ngày", width=12), Column("Số phiếu", "int"),
+        Column("Chỉ số (%)", "percent")],
+        [[q["label"], q["start"], q["end"], q["responses"], q["sipas"]] for q in report.data["trend"]])
+
+
+def communes(report: Report) -> Table:
+    dossiers = report.data["participation"] is not None
+    columns = [Column("Mã xã", width=16), Column("Xã, phường", width=28), Column("Số phiếu", "int"),
+               *_factor_columns(report), Column("Chỉ số (%)", "percent"), Column("Xếp hạng", "int"),
+               Column("Số phiếu kỳ trước", "int"), Column("Chỉ số kỳ trước (%)", "percent"),
+               Column("Thay đổi (điểm %)", "points"), Column("Cần liên hệ lại", "int"), Column("Có ý kiến", "int")]
+    if dossiers:
+        columns += [Column("Số hồ sơ", "int"), Column("Tỷ lệ tham gia (%)", "percent")]
+    rows = []
+    for c in report.data["communes"]:
+        row = [c["id"], c["name"], c["responses"], *_factor_cells(c), c["sipas"], c["rank"], c["previous_responses"],
+               c["previous_sipas"], c["change"], c["follow_up"], c["comments"]]
+        rows.append(row + ([c.get("dossiers"), c.get("participation")] if dossiers else []))
+    return Table("theo-xa", "Theo xã", "Kết quả theo xã, phường", columns, rows)
+
+
+def officers(report: Report) -> Table:
+    return Table("theo-can-bo", "Theo cán bộ", "Kết quả theo cán bộ, công chức", [
+        Column("Xã, phường", width=24), Column("Mã cán bộ", width=18), Column("Họ và tên", width=24),
+        Column("Chức danh", width=30), Column("Còn trong danh sách", width=10), Column("Số phiếu", "int"),
+        *_factor_columns(report), Column("Chỉ số (%)", "percent"), Column("Phiếu có mức không hài lòng", "int"),
+        Column("Có ý kiến", "int")],
+        [[o["commune_name"], o["id"], o["name"], o["title"], "có" if o["listed"] else "không", o["responses"],
+          *_factor_cells(o), o["sipas"], o["low_ratings"], o["comments"]] for o in report.data["officers"]])
+
+
+def fields(report: Report) -> Table:
+    return Table("theo-linh-vuc", "Theo lĩnh vực", "Kết quả theo lĩnh vực thủ tục hành chính", [
+        Column("Lĩnh vực", width=36), Column("Số phiếu", "int"), *_factor_columns(report),
+        Column("Chỉ số (%)", "percent")],
+        [[f["name"], f["responses"], *_factor_cells(f), f["sipas"]] for f in report.data["fields"]])
+
+
+def participation(report: Report) -> Table | None:
+    p = report.data["participation"]
+    if p is None:
+        return None
+    rows = [[c["name"], ", ".join(c["periods"]), c["dossiers"], c["responses"], c["rate"],
+             "đủ" if c["complete"] else "thiếu", "có" if c["over"] else ""] for c in p["communes"]]
+    rows.append(["Tổng cộng", "", p["dossiers"], p["responses"], p["rate"], "", ""])
+    return Table("ty-le-tham-gia", "Tỷ lệ tham gia", "Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ)", [
+        Column("Xã, phường", width=28), Column("Kỳ có số hồ sơ", width=24), Column("Số hồ sơ", "int"),
+        Column("Số phiếu", "int"), Column("Tỷ lệ tham gia (%)", "percent"), Column("Số liệu hồ sơ", width=10),
+        Column("Phiếu nhiều hơn hồ sơ", width=10)], rows)
+
+
+FOLLOW_UP_COLUMNS = [Column("STT", "int", 6), Column("Xã, phường", width=22), Column("Thời gian", "time", 17),
+                     Column("Cán bộ", width=22), Column("Lĩnh vực", width=20),
+                     Column("Tiêu chí đánh giá thấp", width=50), Column("Ý kiến", width=50),
+                     Column("Số điện thoại", width=15), Column("Mã phiếu", "int", 10)]
+
+
+def low_text(items) -> str:
+    return "; ".join(f"{a.question} {a.title}: {a.answer}" for a in items)
+
+
+def follow_up(report: Report) -> Table:
+    """Full phone numbers: written only to the per-commune follow-up outputs."""
+    groups = []
+    for cid, name, items in report.follow_up_by_commune():
+        rows = [[i, f.commune_name, f.submitted, f.officer_name, f.field or "", low_text(f.low), f.comment, f.phone,
+                 f.response_id] for i, f in enumerate(items, 1)]
+        groups.append((cid, f"{name}: {len(items)} phiếu cần liên hệ lại", rows))
+    return Table("can-lien-he-lai", "Cần liên hệ lại", "Danh sách cần liên hệ lại", FOLLOW_UP_COLUMNS,
+                 [r for _, _, rows in groups for r in rows], groups)
+
+
+KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "off_hours": "Gửi ngoài giờ làm việc",
+              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ"}
+
+
+def warnings(report: Report) -> Table:
+    return Table("canh-bao", "Cảnh báo", "Cảnh báo về tính toàn vẹn của số liệu (không loại phiếu nào)", [
+        Column("Loại cảnh báo", width=28), Column("Xã, phường", width=22), Column("Cán bộ", width=20),
+        Column("Số phiếu", "int"), Column("Từ", "time", 17), Column("Đến", "time", 17), Column("Chi tiết", width=60),
+        Column("Mã phiếu", width=30)],
+        [[KIND_NAMES.get(w["kind"], w["kind"]), w["commune_name"], w.get("officer") or "", w["count"], w.get("first"),
+          w.get("last"), w["message"] + (f". Câu trả lời: {w['answers']}" if w.get("answers") else ""),
+          ", ".join(map(str, w.get("response_ids", [])))] for w in report.data["integrity"]])
+
+
+def invalid(report: Report) -> Table:
+    return Table("khong-hop-le", "Không hợp lệ", "Câu trả lời không hợp lệ (không tính vào chỉ số)", [
+        Column("Mã phiếu", "int", 10), Column("Xã, phường", width=22), Column("Thời gian", "time", 17),
+        Column("Câu hỏi", width=12), Column("Nội dung câu hỏi", width=40), Column("Câu trả lời", width=30),
+        Column("Lý do", width=50)],
+        [[e["response_id"], e["commune_name"], e["submitted"], e["question"], e["question_title"], e["raw"],
+          e["reason"]] for e in report.data["invalid"]])
+
+
+def all_tables(report: Report) -> list[Table]:
+    """In sheet order; the follow-up table is the only one holding phones in full."""
+    tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
+              officers(report), fields(report), participation(report), follow_up(report), warnings(report),
+              invalid(report)]
+    return [t for t in tables if t is not None]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would run as a formula ("=HYPERLINK(…)", "+1…", "@SUM…") gets a leading
+    apostrophe, so Excel and LibreOffice show it as text (OWASP's advice for CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -1,0 +1,93 @@
+"""`formkit demo` end to end, and its report checked against the answers as Google keeps them."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from formkit.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "formkit-demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    return out
+
+
+def test_demo_produces_every_artefact(demo):
+    assert (demo / "state" / "forms.json").is_file()
+    assert (demo / "output" / "link-forms.gs").is_file()
+    assert sorted(p.name for p in (demo / "output" / "posters").glob("*.pdf")) == [
+        "binh-thanh.pdf", "hoa-thanh.pdf", "nam-dong.pdf"]
+    reports = demo / "output" / "reports"
+    for suffix in ("pdf", "xlsx", "json"):
+        assert len(list(reports.glob(f"*.{suffix}"))) == 1, suffix
+    assert list(reports.rglob("*.csv"))
+
+
+def test_demo_twice_rebuilds_its_folder(demo, tmp_path):
+    from formkit.cli import main
+
+    assert main(["demo", "--out", str(demo)]) == 0  # its own folder: rebuilt
+    (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
+    assert main(["demo", "--out", str(tmp_path)]) == 2  # someone else's: refused
+    assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_report_agrees_with_the_answers_google_keeps(demo):
+    """Recompute criterion indices straight from forms.responses.list on the demo's backend data
+    (not through formkit's pull or store) and compare with the report's JSON."""
+    from google.auth.credentials import AnonymousCredentials
+
+    from formkit.google.client import Google
+    from formkit.localserver import LocalGoogle
+    from formkit.state import State
+    from formkit.templates import load_template
+
+    report = json.loads(next((demo / "output" / "reports").glob("*.json")).read_text(encoding="utf-8"))
+    template = load_template("sipas-2640")
+    state = State.load(demo / "state" / "forms.json")
+    start = datetime.fromisoformat(report["period"]["start"]).replace(tzinfo=timezone(timedelta(hours=7)))
+    end = datetime.fromisoformat(report["period"]["end"]).replace(tzinfo=timezone(timedelta(hours=7))) + timedelta(days=1)
+    counts: dict[str, Counter] = {q.id: Counter() for q in template.criteria}
+    responses = 0
+    with LocalGoogle(demo / "local-google" / "google.sqlite").start() as server:
+        google = Google(AnonymousCredentials(), server.base_url)
+        for commune_id, forms in state.communes.items():
+            form = forms[-1]
+            ids = {record.question_id: qid for qid, record in form.questions.items()}
+            for response in google.responses(form.form_id):
+                moment = datetime.fromisoformat(response["lastSubmittedTime"].replace("Z", "+00:00"))
+                if not start <= moment < end:
+                    continue
+                responses += 1
+                for answer in response["answers"].values():
+                    qid = ids[answer["questionId"]]
+                    if qid in counts:
+                        counts[qid][answer["textAnswers"]["answers"][0]["value"]] += 1
+    assert report["responses"] == responses > 50
+    for q in template.criteria:
+        satisfied = counts[q.id]["Hài lòng"] + counts[q.id]["Rất hài lòng"]
+        total = sum(counts[q.id].values())
+        assert report["criteria"][q.id]["answers"] == total
+        assert report["criteria"][q.id]["index"] == pytest.approx(100 * satisfied / total)
+    # Identical answers planted in a burst by the demo are flagged, not removed.
+    assert any(w["kind"] == "identical_answers" and w["count"] >= 8 for w in report["integrity"])
+
+
+@pytest.mark.parametrize("today, expected", [
+    ("2026-11-24", ("2026Q3", "2026-04-01", "2026-10-01")),
+    ("2027-01-05", ("2026Q4", "2026-07-01", "2027-01-01")),
+    ("2026-04-01", ("2026Q1", "2025-10-01", "2026-04-01")),
+])
+def test_demo_reports_the_last_complete_quarter(today, expected):
+    from datetime import date
+
+    from formkit.demo import last_quarters
+
+    quarter, start, end = last_quarters(date.fromisoformat(today))
+    assert (quarter, start.date().isoformat(), end.date().isoformat()) == expected

@@ -1,0 +1,333 @@
+"""The report's outputs: JSON shape, the follow-up list and where phone numbers may appear,
+XLSX sheets and formats, CSV encoding, formula injection, the PDF read back, integrity flags,
+participation from a dossiers CSV, invalid answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from formkit.errors import InputError, UsageError
+from formkit.report import IntegrityRules, build_report, parse_period, write_report
+from formkit.report.followup import mask_phone, mask_text
+from formkit.report.load import SEP
+from formkit.workspace import load_workspace
+from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answers, hand_rows, row, store_of
+
+approx = pytest.approx
+TODAY = date(2026, 11, 24)
+MM = 72 / 25.4
+
+
+@pytest.fixture
+def ws(example_dir):
+    return load_workspace(example_dir)
+
+
+@pytest.fixture
+def written(ws, tmp_path):
+    """The hand-made quarter (see report_data.hand_rows) in every format."""
+    store = store_of(hand_rows(ws.template), ws.template)
+    report = build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY)
+    paths = write_report(report, ("pdf", "xlsx", "csv", "json"), tmp_path / "reports")
+    return report, {p.relative_to(tmp_path / "reports").as_posix(): p for p in paths}
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_files_written(written):
+    _, files = written
+    assert set(files) == {
+        "bao-cao-2026Q3.pdf", "bao-cao-2026Q3.xlsx", "bao-cao-2026Q3.json",
+        *(f"bao-cao-2026Q3-csv/{name}.csv" for name in ("tong-hop", "yeu-to", "tieu-chi", "xu-huong", "theo-xa",
+                                                          "theo-can-bo", "theo-linh-vuc", "canh-bao", "khong-hop-le")),
+        "bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv", "bao-cao-2026Q3-csv/can-lien-he-lai/nam-dong.csv"}
+
+
+def test_json_shape(written):
+    report, files = written
+    text = files["bao-cao-2026Q3.json"].read_text(encoding="utf-8")
+    assert "Xã Hòa Thành" in text  # UTF-8, not \\u escapes
+    data = json.loads(text)
+    assert data == json.loads(json.dumps(report.to_json()))  # the fast writer says what to_json says
+    for key in ("template", "period", "responses", "sipas", "index_name", "factors", "criteria", "communes",
+                "officers", "fields", "follow_up", "integrity", "invalid", "trend", "previous_period", "notes"):
+        assert key in data, key
+    assert data["template"] == "sipas-2640" and data["period"]["start"] == "2026-07-01" and data["period"]["end"] == "2026-09-30"
+    assert set(data["factors"]) == {"1", "2", "3", "4", "5"} and set(data["factors"]["1"]) >= {"title", "index"}
+    assert len(data["criteria"]) == 22
+    assert set(data["criteria"]["1.1"]) >= {"factor", "title", "answers", "satisfied", "index", "mean", "counts"}
+    assert set(data["communes"][0]) >= {"id", "name", "responses", "sipas", "factors", "rank", "change"}
+    assert data["sipas"] == approx(66.416666666) and isinstance(data["sipas"], float)  # unrounded
+
+
+def test_follow_up_list(written):
+    report, _ = written
+    items = report.to_json()["follow_up"]
+    # hoa-thanh first (workspace order), each commune in time order
+    assert [(f["commune"], f["submitted"]) for f in items] == [
+        ("hoa-thanh", "2026-07-06 09:00:00"), ("hoa-thanh", "2026-07-08 16:00:00"), ("hoa-thanh", "2026-07-12 10:00:00"),
+        ("nam-dong", "2026-07-07 18:30:00"), ("nam-dong", "2026-07-11 10:00:00")]
+    r1, r5, r3, r4, r2 = items
+    assert r1["reasons"] == ["comment", "phone"] and r1["comment"] == INJECTION and r1["phone"] == "091****678"
+    assert r1["officer_name"] == "Nguyễn Thị Lan" and r1["field"] == "Hộ tịch"
+    assert [a["id"] for a in r5["low_criteria"]] == ["5.1", "5.2", "5.3", "5.4"]
+    assert r5["low_criteria"][0]["answer"] == LEVEL[2] and r5["officer_name"] == "old-officer"
+    assert [a["id"] for a in r3["low_criteria"]] == ["1.1", "1.2", "1.3", "1.4", "5.1", "5.2", "5.3", "5.4", "hai-long-chung"]
+    assert r4["comment"] == "Xin gọi lại cho tôi theo số 098****321 nhé" and r4["officer"] is None
+    assert [a["id"] for a in r2["low_criteria"]] == ["4.1", "4.2", "4.3"]
+    assert report.follow_up[0].phone == PHONE  # kept in full for the commune's own list
+    low = report.follow_up[2].low[0]
+    assert (low.question, low.answer) == ("1.1", LEVEL[2]) and low.title.startswith("Nơi ngồi chờ")
+
+
+def test_phone_masking():
+    assert mask_phone("0912345678") == mask_phone(" 0912 345 678") == mask_phone("0912.345.678") == "091****678"
+    assert mask_phone("+84 912 345 678") == "+849*****678"
+    assert mask_phone("12345") == "*****" and mask_phone("") == ""
+    assert mask_text("gọi 0912 345 678 hoặc +84912345678.") == "gọi 091****678 hoặc +849*****678."
+    assert mask_text("phí 1.000.000 đồng, hồ sơ số 2026/123") == "phí 1.000.000 đồng, hồ sơ số 2026/123"
+
+
+def test_phones_only_in_each_communes_follow_up_list(written):
+    _, files = written
+    phone = squeeze(PHONE)
+    for name, path in files.items():
+        if path.suffix == ".csv":
+            text = squeeze(path.read_text(encoding="utf-8-sig"))
+            assert (phone in text) == (name == "bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv"), name
+            assert (TEXT_PHONE in text) == (name == "bao-cao-2026Q3-csv/can-lien-he-lai/nam-dong.csv"), name
+        elif path.suffix == ".json":
+            text = squeeze(path.read_text(encoding="utf-8"))
+            assert PHONE_DIGITS not in text and phone not in text and TEXT_PHONE not in text
+    from openpyxl import load_workbook
+
+    book = load_workbook(files["bao-cao-2026Q3.xlsx"])
+    for sheet in book.worksheets:
+        text = squeeze(" ".join(str(c.value) for r in sheet.iter_rows() for c in r if c.value is not None))
+        assert (phone in text) == (sheet.title == "Cần liên hệ lại"), sheet.title
+        assert (TEXT_PHONE in text) == (sheet.title == "Cần liên hệ lại"), sheet.title
+    text = squeeze(pdf_text(files["bao-cao-2026Q3.pdf"]))
+    start, end = text.index("V.DANHSÁCHCẦNLIÊNHỆLẠI"), text.index("VI.CẢNHBÁO")
+    assert text.count(phone) == 1 and start < text.index(phone) < end
+    assert text.count(TEXT_PHONE) == 1 and start < text.index(TEXT_PHONE) < end
+
+
+def test_xlsx_sheets_formats_and_formula_injection(written):
+    from openpyxl import load_workbook
+
+    report, files = written
+    book = load_workbook(files["bao-cao-2026Q3.xlsx"])
+    assert book.sheetnames == ["Tổng hợp", "Theo xã", "Theo cán bộ", "Theo lĩnh vực", "Cần liên hệ lại", "Cảnh báo",
+                               "Không hợp lệ"]
+    sheet = book["Theo xã"]
+    header = [c.value for c in sheet[1]]
+    hoa = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "hoa-thanh")
+    index = hoa[header.index("Chỉ số (%)")]
+    assert index.value == approx(0.675) and index.number_format == "0.00%"  # 67.5 %, a real number
+    change = hoa[header.index("Thay đổi (điểm %)")]
+    assert change.value == approx(-0.325) and change.number_format.startswith("+0.00%")
+    assert hoa[header.index("Số phiếu")].value == 3
+    cells = [c for s in book.worksheets for r in s.iter_rows() for c in r]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    follow = book["Cần liên hệ lại"]
+    comments = [c.value for r in follow.iter_rows() for c in r if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert comments == ["'" + INJECTION]
+    assert any(c.value == "Xã Hòa Thành: 3 phiếu cần liên hệ lại" for r in follow.iter_rows() for c in r)
+    times = [c.value for r in follow.iter_rows() for c in r if isinstance(c.value, datetime)]
+    assert datetime(2026, 7, 6, 9, 0) in times
+
+
+def test_csv_bom_and_formula_injection(written):
+    _, files = written
+    raw = files["bao-cao-2026Q3-csv/theo-xa.csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    hoa = dict(zip(rows[0], next(r for r in rows if r[0] == "hoa-thanh")))
+    assert (hoa["Xã, phường"], hoa["Chỉ số (%)"], hoa["Thay đổi (điểm %)"]) == ("Xã Hòa Thành", "67.50", "-32.50")
+    follow = list(csv.reader(io.StringIO(files["bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv"].read_text("utf-8-sig"))))
+    assert follow[1][follow[0].index("Ý kiến")] == "'" + INJECTION
+    assert follow[1][follow[0].index("Số điện thoại")] == PHONE
+
+
+def test_pdf_read_back(written):
+    from pypdf import PdfReader
+
+    report, files = written
+    path = files["bao-cao-2026Q3.pdf"]
+    text = pdf_text(path)
+    assert unicodedata.is_normalized("NFC", text)
+    for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ỦY BAN NHÂN DÂN",
+                     "BÁO CÁO", "quý III năm 2026", "Tây Ninh, ngày 24 tháng 11 năm 2026", "Xã Hòa Thành",
+                     "Xã Bình Thạnh", "Phường Nam Đông", "66,42", "GHI CHÚ VỀ CÁCH TÍNH", "CHỦ TỊCH", "Nơi nhận"):
+        assert squeeze(expected) in squeeze(text), expected
+    reader = PdfReader(path)
+    used = {}
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == approx((595.27, 841.89), abs=0.1)
+        resources = page["/Resources"]["/Font"]
+        # ReportLab lists Helvetica in every page's resources and sets it in empty text objects;
+        # what counts is the fonts of the text objects that draw glyphs (Tj, TJ).
+        content = page.get_contents().get_data().decode("latin-1")
+        drawing = [block for block in re.findall(r"\bBT\b(.*?)\bET\b", content, re.S) if re.search(r"T[jJ]\b", block)]
+        for key in {k for block in drawing for k in re.findall(r"(/F[\d+]+) [\d.]+ Tf", block)}:
+            font = resources[key].get_object()
+            used[font["/BaseFont"]] = font
+    assert sorted(name.split("+")[-1] for name in used) == ["LiberationSerif", "LiberationSerif-Bold",
+                                                            "LiberationSerif-Italic"]
+    assert all("/FontFile2" in f["/FontDescriptor"] for f in used.values())  # embedded
+
+
+def test_pdf_margins(written):
+    import pypdfium2
+
+    _, files = written
+    pdf = pypdfium2.PdfDocument(str(files["bao-cao-2026Q3.pdf"]))
+    for page in pdf:
+        text = page.get_textpage()
+        boxes = [text.get_charbox(i) for i in range(text.count_chars())]
+        boxes = [b for b in boxes if b[2] > b[0]]
+        assert min(b[0] for b in boxes) >= 30 * MM - 1  # left 30 mm
+        assert max(b[2] for b in boxes) <= (210 - 15) * MM + 1  # right 15 mm
+        assert min(b[1] for b in boxes) >= 20 * MM - 1  # bottom 20 mm
+
+
+def test_invalid_answers_listed(written):
+    report, _ = written
+    invalid = report.to_json()["invalid"]
+    assert [(e["commune"], e["question"]) for e in invalid] == [("nam-dong", f"5.{k}") for k in range(1, 5)] + [
+        ("hoa-thanh", "1.1")]
+    tam = invalid[-1]
+    assert (tam["raw"], tam["submitted"]) == ("Tàm tạm", "2026-07-08 16:00:00")
+    assert tam["reason"].startswith("không thuộc các phương án trả lời")
+
+
+def test_off_hours_flagged(written):
+    report, _ = written
+    off = {w["commune"]: w for w in report.to_json()["integrity"] if w["kind"] == "off_hours"}
+    # R3 on a Sunday (not an office day), R4 at 18:30 on a Tuesday; R2 on Saturday 10:00 is inside
+    assert (off["hoa-thanh"]["count"], off["hoa-thanh"]["non_working_days"]) == (1, 1)
+    assert (off["nam-dong"]["count"], off["nam-dong"]["non_working_days"]) == (1, 0)
+    assert off["nam-dong"]["first"] == "2026-07-07 18:30:00"
+
+
+def test_identical_answer_clusters(ws):
+    same = answers(ws.template, {"1": 5, "2": 5, "3": 5, "4": 5}, "Không", 5)
+    other = answers(ws.template, {"1": 4, "2": 4, "3": 4, "4": 4}, "Không", 4)
+    base = datetime(2026, 8, 4, 9, 0)
+
+    def at(minutes, officer, answered=same, commune="hoa-thanh"):
+        return row(commune, (base + timedelta(minutes=minutes)).isoformat(sep=" "), answered, officer)
+
+    rows = [at(m, "tran-van-minh") for m in (0, 2, 4, 6, 9)]  # 5 in 9 minutes: flagged
+    rows += [at(m, "le-hoang-phuong") for m in (0, 1, 2, 3)]  # only 4
+    rows += [at(m, "nguyen-thi-lan") for m in (0, 5, 10, 15, 20)]  # 5, but over 20 minutes
+    rows += [at(m, "tran-van-minh", other) for m in (1, 3, 5)]  # other answers, same officer
+    rows += [at(m, "pham-thu-ha", commune="nam-dong") for m in (100, 101)] + [at(102, "vo-duc-thang", commune="nam-dong")]
+    rows += [at(m, "pham-thu-ha", commune="nam-dong") for m in (200, 201, 202, 203, 204, 205)]  # 6: flagged
+    store = store_of(rows, ws.template)
+    report = build_report(ws, store, parse_period(month="2026-08"), today=TODAY).to_json()
+    clusters = [w for w in report["integrity"] if w["kind"] == "identical_answers"]
+    assert [(w["commune"], w["officer"], w["count"], w["minutes"]) for w in clusters] == [
+        ("hoa-thanh", "tran-van-minh", 5, 9.0), ("nam-dong", "pham-thu-ha", 6, 5.0)]
+    assert clusters[0]["first"] == "2026-08-04 09:00:00" and len(clusters[0]["response_ids"]) == 5
+    assert clusters[0]["answers"].startswith("19 × Rất hài lòng")  # 18 criteria and the overall question
+    assert report["responses"] == len(rows)  # flagged, never removed
+    looser = build_report(ws, store, parse_period(month="2026-08"), rules=IntegrityRules(4, 30),
+                          today=TODAY).to_json()
+    counts = sorted(w["count"] for w in looser["integrity"] if w["kind"] == "identical_answers")
+    assert counts == [4, 5, 5, 6]
+
+
+def write_dossiers(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8-sig")
+    return path
+
+
+def test_participation_from_dossiers(ws, tmp_path):
+    # Bình Thạnh's figures: 14,895 evaluations for 15,771 dossiers = 94.44 %
+    levels = [LEVEL[4], LEVEL[5], LEVEL[3]]
+    start = datetime(2026, 7, 1, 7, 30)
+    rows = [row("binh-thanh", (start + timedelta(days=k // 170, minutes=3 * (k % 170))).isoformat(sep=" "),
+                {"1.1": levels[k % 3]}, "dang-thi-hong") for k in range(14_895)]
+    rows += [row("nam-dong", f"2026-08-0{k + 3} 09:00:00", {"1.1": LEVEL[5]}, "pham-thu-ha") for k in range(3)]
+    rows += [row("hoa-thanh", "2026-07-15 09:00:00", {"1.1": LEVEL[5]}, None),
+             row("hoa-thanh", "2026-09-15 09:00:00", {"1.1": LEVEL[5]}, None)]
+    dossiers = write_dossiers(tmp_path / "ho-so.csv", "xã;kỳ;số hồ sơ\n"
+                              "binh-thanh;2026-07;5.000\nBình Thạnh;2026-08;5.271\nXã Bình Thạnh;09/2026;5500\n"
+                              "nam-dong;2026Q3;2\nhoa-thanh;2026-07;40\nhoa-thanh;2026Q2;160\n")
+    report = build_report(ws, store_of(rows, ws.template), parse_period(quarter="2026Q3"), dossiers=dossiers,
+                          today=TODAY).to_json()
+    p = {c["id"]: c for c in report["participation"]["communes"]}
+    assert (p["binh-thanh"]["responses"], p["binh-thanh"]["dossiers"]) == (14_895, 15_771)
+    assert p["binh-thanh"]["rate"] == approx(94.4455, abs=1e-4) and p["binh-thanh"]["complete"]
+    assert p["binh-thanh"]["periods"] == ["2026-07", "2026-08", "2026-09"]
+    assert (p["nam-dong"]["rate"], p["nam-dong"]["over"]) == (approx(150.0), True)
+    # hoa-thanh: only July has a count in the quarter (2026Q2 is another period): July's responses only
+    assert (p["hoa-thanh"]["responses"], p["hoa-thanh"]["dossiers"], p["hoa-thanh"]["complete"]) == (1, 40, False)
+    over = [w for w in report["integrity"] if w["kind"] == "more_than_dossiers"]
+    assert [(w["commune"], w["count"], w["dossiers"], w["excess"]) for w in over] == [("nam-dong", 3, 2, 1)]
+    assert report["participation"]["rate"] == approx(100 * (14_895 + 3 + 1) / (15_771 + 2 + 40))
+    by_id = {c["id"]: c for c in report["communes"]}
+    assert by_id["binh-thanh"]["participation"] == approx(94.4455, abs=1e-4)
+
+
+def test_dossiers_file_problems_listed_at_once(ws, tmp_path):
+    path = write_dossiers(tmp_path / "bad.csv", "commune,period,count\nxa-khong-co,2026Q3,10\nhoa-thanh,2026Q5,10\n"
+                          "nam-dong,2026-07,mười\nbinh-thanh,2026Q3,10\nbinh-thanh,2026-08,5\n")
+    with pytest.raises(InputError) as caught:
+        build_report(ws, store_of([], ws.template), parse_period(quarter="2026Q3"), dossiers=path)
+    messages = [f"{p.place}: {p.message}" for p in caught.value.problems]
+    assert len(messages) == 4
+    assert any("line 2" in m and "xa-khong-co" in m for m in messages)
+    assert any("line 3" in m and "2026Q5" in m for m in messages)
+    assert any("line 4" in m and "mười" in m for m in messages)
+    assert any("overlaps" in m for m in messages)
+    with pytest.raises(InputError, match="no 'count' column"):
+        build_report(ws, store_of([], ws.template), parse_period(quarter="2026Q3"),
+                     dossiers=write_dossiers(tmp_path / "x.csv", "commune,period\nhoa-thanh,2026Q3\n"))
+
+
+def test_chosen_communes_and_bad_choices(ws, tmp_path):
+    store = store_of(hand_rows(ws.template), ws.template)
+    report = build_report(ws, store, parse_period(quarter="2026Q3"), commune_ids=("nam-dong",), today=TODAY)
+    data = report.to_json()
+    assert [c["id"] for c in data["communes"]] == ["nam-dong"] and data["responses"] == 2
+    assert data["sipas"] == approx(75.0) and report.stem == "bao-cao-2026Q3-nam-dong"
+    with pytest.raises(UsageError):
+        build_report(ws, store, parse_period(quarter="2026Q3"), commune_ids=("khong-co",))
+    with pytest.raises(UsageError):
+        write_report(report, ("pdf", "docx"), tmp_path)
+
+
+def test_empty_period_writes_every_format(ws, tmp_path):
+    report = build_report(ws, store_of([], ws.template), parse_period(year="2027"), today=TODAY)
+    paths = write_report(report, "pdf,xlsx,csv,json", tmp_path)
+    assert {p.suffix for p in paths} == {".pdf", ".xlsx", ".csv", ".json"}
+    assert "Không có phiếu nào cần liên hệ lại" in pdf_text(next(p for p in paths if p.suffix == ".pdf"))
+
+
+def test_long_comment_and_separator_do_not_break_outputs(ws, tmp_path):
+    long = "Ý kiến rất dài. " * 400
+    rows = [row("hoa-thanh", "2026-07-06 09:00:00", answers(ws.template, {"1": 2}, "Không", y_kien_khac=long,
+                                                            linh_vuc=f"Hộ{SEP}tịch"), "nguyen-thi-lan")]
+    report = build_report(ws, store_of(rows, ws.template), parse_period(quarter="2026Q3"), today=TODAY)
+    fields = {f["name"]: f["responses"] for f in report.to_json()["fields"]}
+    assert fields["Hộ tịch"] == 1  # the separator inside a value became a space
+    paths = write_report(report, ("pdf", "xlsx"), tmp_path)
+    assert squeeze("đầy đủ trong tệp XLSX") in squeeze(pdf_text(paths[0]))
