@@ -23,5 +23,10 @@ def shipped_dir(name: str) -> Path:
     raise FileNotFoundError(f"formkit's shipped '{name}' folder is missing from {PACKAGE_DIR}")
 
 
+def first_file(dirs: list[Path], name: str) -> Path | None:
+    """The first of dirs holding `name`: a workspace's own data wins over what formkit ships."""
+    return next((d / name for d in dirs if (d / name).is_file()), None)
+
+
 def fonts_dir() -> Path:
     return PACKAGE_DIR / "fonts"

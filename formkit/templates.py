@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import InputError, Problem, Problems
 from .files import read_toml
-from .resources import shipped_dir
+from .resources import first_file, shipped_dir
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
 ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}
@@ -158,11 +158,7 @@ def available_templates(workspace_dir: Path | None = None) -> list[str]:
 
 
 def find_template(template_id: str, workspace_dir: Path | None = None) -> Path | None:
-    for d in template_dirs(workspace_dir):
-        path = d / f"{template_id}.toml"
-        if path.is_file():
-            return path
-    return None
+    return first_file(template_dirs(workspace_dir), f"{template_id}.toml")
 
 
 def load_template(template_id: str, workspace_dir: Path | None = None) -> Template:

@@ -14,6 +14,7 @@ import requests
 from conftest import server_calls
 from formkit.errors import InputError
 from formkit.google.client import connect
+from formkit.localserver.a1 import column_letters
 from formkit.responses.columns import NOT_OFFICER
 from formkit.responses.pull import pull
 from formkit.responses.store import ResponseStore
@@ -82,15 +83,6 @@ def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
     body = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": sheet_id, "title": new},
                                                     "fields": "title"}}]}
     requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5).raise_for_status()
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @pytest.fixture
@@ -181,8 +173,8 @@ def test_serial_times_numbers_and_edited_headers(published_workspace, store):
             title = "Số hồ sơ"  # renamed by hand: its answers cannot be placed
         edited.append(title)
     edited.append("Ghi chú của văn phòng")  # a column the office added
-    write_cells(base, form, f"A1:{column_letter(len(edited) - 1)}1", [edited])
-    write_cells(base, form, f"{column_letter(len(edited) - 1)}2", [["đã gọi lại"]])
+    write_cells(base, form, f"A1:{column_letters(len(edited) - 1)}1", [edited])
+    write_cells(base, form, f"{column_letters(len(edited) - 1)}2", [["đã gọi lại"]])
 
     result = pull(ws, state, connect(), store)
     [(_, submitted, source, given)] = stored(store, "hoa-thanh")
@@ -215,7 +207,7 @@ def test_unknown_and_former_officers(published_workspace, store):
     submit(form, answers(ws, form), "2025-09-27T08:07:24+07:00")
     submit(form, answers(ws, form), "2025-09-27T08:07:25+07:00")
     submit(form, answers(ws, form), "2025-09-27T08:07:26+07:00")
-    officer_column = column_letter(read_header(base, form).index(form.questions["can-bo"].title))
+    officer_column = column_letters(read_header(base, form).index(form.questions["can-bo"].title))
     form.former_officers["vo-van-cu"] = "Võ Văn Cũ – Quầy 4"  # left the office; old answers name them
     state.save()
     write_cells(base, form, f"{officer_column}3:{officer_column}4",

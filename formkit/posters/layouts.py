@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, Problems, UsageError
 from ..files import read_toml
-from ..resources import shipped_dir
+from ..resources import first_file, shipped_dir
 from . import textfit
 
 MM = 72 / 25.4
@@ -182,11 +182,7 @@ def list_layouts(workspace_dir: Path | None = None, kind: str = "poster") -> lis
 
 
 def find_layout(name: str, workspace_dir: Path | None = None) -> Path | None:
-    for d in layout_dirs(workspace_dir):
-        path = d / f"{name}.toml"
-        if path.is_file():
-            return path
-    return None
+    return first_file(layout_dirs(workspace_dir), f"{name}.toml")
 
 
 def load_layout(name: str, workspace_dir: Path | None = None, kind: str = "poster") -> Layout:

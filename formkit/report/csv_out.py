@@ -1,6 +1,6 @@
 """The report's tables as CSV: UTF-8 with BOM (so Excel reads Vietnamese), one file per table in
-<stem>-csv/, and the follow-up list as one file per commune in <stem>-csv/can-lien-he-lai/ (the only
-CSV files holding phone numbers in full).
+<stem>-csv/, and the follow-up list as one file per commune in <stem>-csv/can-lien-he-lai/: each
+commune's own list to call back, the only files anywhere holding phone numbers in full.
 
 Numbers use a decimal point; indices are percentages rounded to 2 decimals (the JSON and XLSX keep
 them unrounded, and the counts beside them let anyone recompute). Text that a spreadsheet would run
@@ -47,6 +47,8 @@ def write_csv(report: Report, out_dir: Path) -> list[Path]:
             atomic_write_bytes(path, render(table.columns, table.rows))
             paths.append(path)
             continue
+        if table.slug == "can-lien-he-lai":
+            table = tables.follow_up(report, full_phone=True)
         for commune_id, _, rows in table.groups:
             path = folder / table.slug / f"{commune_id}.csv"
             atomic_write_bytes(path, render(table.columns, rows))

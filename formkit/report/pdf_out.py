@@ -5,7 +5,8 @@ right; page numbers centred at the top from page 2; the signature block at the e
 
 Tables repeat their header rows on every page and split between rows; very long free text is cut
 in the PDF (never in the XLSX, CSV or JSON) so that every row fits a page. The follow-up list has
-one section per commune and is the only place in the PDF with full phone numbers.
+one section per commune; this report goes upward, so its phone numbers are masked (each commune's
+office gets its list in full as its own CSV file).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..files import atomic_write_bytes
 from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, register_fonts
 from . import charts, fmt, tables
 from .build import Report
+from .followup import mask_phone, mask_text
 
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 WIDTH = A4[0] - LEFT - RIGHT
@@ -252,8 +254,10 @@ def _low(items) -> str:
 
 def _follow_up(report: Report) -> list:
     groups = report.follow_up_by_commune()
-    out = [P(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại chỉ dùng để liên hệ lại về ý kiến "
-             "của người dân, không công bố và không dùng cho mục đích khác (Nghị định 13/2023/NĐ-CP).")]
+    out = [P(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
+             "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
+             "chỉ dùng để liên hệ lại về ý kiến của người dân, không công bố và không dùng cho mục đích khác "
+             "(Nghị định 13/2023/NĐ-CP).")]
     if not groups:
         return out + [P("Không có phiếu nào cần liên hệ lại.")]
     for k, (_, name, items) in enumerate(groups, 1):
@@ -263,8 +267,8 @@ def _follow_up(report: Report) -> list:
             if f.low:
                 parts.append("Đánh giá thấp: " + _low(f.low))
             if f.comment:
-                parts.append("Ý kiến: " + _clip(f.comment, COMMENT_SHOWN))
-            rows.append([i, fmt.when(f.submitted), f.officer_name, "\n".join(parts), f.phone])
+                parts.append("Ý kiến: " + _clip(mask_text(f.comment), COMMENT_SHOWN))
+            rows.append([i, fmt.when(f.submitted), f.officer_name, "\n".join(parts), mask_phone(f.phone)])
         out += [*lead(f"{k}. {T(name)} ({fmt.number(len(items))} phiếu)", "subheading"),
                 _grid([["STT", "Thời gian", "Cán bộ", "Nội dung", "Điện thoại"]], rows, "cttt" + "c", {2: 1, 3: 3})]
     return out

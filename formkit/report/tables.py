@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .build import Report
+from .followup import mask_phone, mask_text
 
 KINDS = {"text", "int", "percent", "points", "score", "time"}
 
@@ -144,11 +145,12 @@ def low_text(items) -> str:
     return "; ".join(f"{a.question} {a.title}: {a.answer}" for a in items)
 
 
-def follow_up(report: Report) -> Table:
-    """Full phone numbers: written only to the per-commune follow-up outputs."""
+def follow_up(report: Report, full_phone: bool = False) -> Table:
+    """Phones masked, except (full_phone) in the files made for each commune's own office."""
     groups = []
     for cid, name, items in report.follow_up_by_commune():
-        rows = [[i, f.commune_name, f.submitted, f.officer_name, f.field or "", low_text(f.low), f.comment, f.phone,
+        rows = [[i, f.commune_name, f.submitted, f.officer_name, f.field or "", low_text(f.low),
+                 f.comment if full_phone else mask_text(f.comment), f.phone if full_phone else mask_phone(f.phone),
                  f.response_id] for i, f in enumerate(items, 1)]
         groups.append((cid, f"{name}: {len(items)} phiếu cần liên hệ lại", rows))
     return Table("can-lien-he-lai", "Cần liên hệ lại", "Danh sách cần liên hệ lại", FOLLOW_UP_COLUMNS,
@@ -179,7 +181,7 @@ def invalid(report: Report) -> Table:
 
 
 def all_tables(report: Report) -> list[Table]:
-    """In sheet order; the follow-up table is the only one holding phones in full."""
+    """In sheet order; phone numbers masked everywhere (the report goes upward)."""
     tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
               officers(report), fields(report), participation(report), follow_up(report), warnings(report),
               invalid(report)]
