@@ -9,15 +9,15 @@ quality, a few unhappy respondents rating many criteria low, a quarter answering
 comments, phones, a few invalid answers, some evenings, one planted ballot-stuffing burst per
 commune), then times, each in its own
 process:
-  formkit   `python -m formkit report --year 2026 --format json` (or, while the CLI has no
-            report command, the same library calls: build_report + write_report json)
+  formkit   `python -m formkit report --year 2026 --format json`
   pandas    a straightforward pandas group-by computing the same criterion indices per commune
             and overall from the same store (the baseline; needs the "bench" extra)
   part      formkit doing only what the baseline does (formkit.report.load + formkit.indices),
             since the report also builds the follow-up list, integrity checks and tables
 and prints wall time, peak memory (the child's ru_maxrss) and responses per second, and checks
 that both computed the same criterion indices. Targets (issue 4): < 10 s and < 1 GiB for the
-million, and not slower than the baseline.
+million, and not slower than the baseline. Last, benchmarks/pull.py prints the pull side: Sheets
+API calls per pull for 100 communes in one spreadsheet (target 1).
 
 Generating the store takes a couple of minutes; --store DIR keeps it (benchmarks/out/ is ignored
 by git) and reuses it on the next run. --preview renders page 1 of a small report's PDF as a PNG.
@@ -137,25 +137,6 @@ def fill_store(root: Path, responses: int, communes: int) -> Path:
     return path
 
 
-def has_report_command() -> bool:
-    probe = subprocess.run([sys.executable, "-m", "formkit", "report", "--help"], cwd=ROOT,
-                           capture_output=True, text=True)
-    return probe.returncode == 0
-
-
-LIBRARY_CALL = """
-import sys; sys.path.insert(0, {root!r})
-from pathlib import Path
-from formkit.report import build_report, parse_period, write_report
-from formkit.responses.store import ResponseStore
-from formkit.workspace import load_workspace
-ws = load_workspace(Path({workspace!r}), check_photos=False)
-with ResponseStore(ws.state_dir / {store!r}) as store:
-    report = build_report(ws, store, parse_period(year={year!r}))
-write_report(report, formats=("json",), out_dir=Path({out!r}))
-"""
-
-
 def timed(command: list[str]) -> tuple[float, float]:
     """Run a child process; its wall time (s) and peak resident memory (MiB)."""
     started = time.perf_counter()
@@ -273,14 +254,9 @@ def main() -> None:
         with ResponseStore(root / "state" / STORE_NAME) as store:
             n = store.count()
         out = Path(tmp) / "reports"
-        if has_report_command():
-            how = "python -m formkit report --year 2026 --format json"
-            command = [sys.executable, "-m", "formkit", "report", "-w", str(root), "--year", str(YEAR),
-                       "--format", "json", "--out", str(out)]
-        else:
-            how = "build_report + write_report json (no `formkit report` command yet)"
-            command = [sys.executable, "-c", LIBRARY_CALL.format(root=str(ROOT), workspace=str(root), store=STORE_NAME,
-                                                                 year=str(YEAR), out=str(out))]
+        how = "python -m formkit report --year 2026 --format json"
+        command = [sys.executable, "-m", "formkit", "report", "-w", str(root), "--year", str(YEAR),
+                   "--format", "json", "--out", str(out)]
         wall, peak = timed(command)
         print(f"formkit  ({how}): {wall:6.2f} s, peak {peak:7.0f} MiB, {n / wall:12,.0f} responses/s")
         theirs = Path(tmp) / "pandas.json"
@@ -300,6 +276,9 @@ def main() -> None:
         print(f"targets: < 10 s {'OK' if wall < 10 else 'MISSED'}; < 1 GiB {'OK' if peak < 1024 else 'MISSED'}; "
               f"not slower than pandas: whole report {'OK' if wall <= base_wall else 'MISSED'}, "
               f"the same work {'OK' if part_wall <= base_wall else 'MISSED'}")
+    # The pull side: Sheets API calls per pull for 100 communes in one spreadsheet (target 1).
+    print("pull (benchmarks/pull.py, 100 communes in one spreadsheet):", flush=True)
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "pull.py"), "--communes", "100"], check=True)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,12 @@ def _state(ws):
     return State.load(ws.state_file)
 
 
-def _google(ws, credentials: Path | None):
+def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):
+    """A Google client, once the state is known to belong to this backend (before signing in)."""
     from .google.client import connect
+    from .google.transport import endpoint_override
 
+    state.check_backend([c.id for c in ws.select(communes)], endpoint_override() or "google")
     return connect(ws.credentials, credentials, on_retry=lambda msg: click.echo(f"  … {msg}", err=True))
 
 
@@ -149,7 +152,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
         _fail_if_blocked(lines)
         click.echo("Nothing to do.")
         return
-    google = _google(ws, credentials)
+    google = _google(ws, state, communes, credentials)
     outcomes = creating.run(ws, state, google, lines, report=lambda m: click.echo(f"  {m}"))
     calls = sum(google.calls.values())
     click.echo(f"\n{len([o for o in outcomes if o.action != 'blocked'])} communes ready; {calls} Google API calls "
@@ -210,7 +213,8 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
     from .status import collect
 
     ws = _workspace(ctx, check_photos=False)
-    rows = collect(ws, _state(ws), _google(ws, credentials), communes)
+    state = _state(ws)
+    rows = collect(ws, state, _google(ws, state, communes, credentials), communes)
 
     def flag(value):
         return "?" if value is None else ("yes" if value else "NO")
@@ -239,7 +243,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
 
     ws = _workspace(ctx, check_photos=False)
     state = _state(ws)
-    google = _google(ws, credentials)
+    google = _google(ws, state, communes, credentials)
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes)
         total = store.count()
@@ -412,7 +416,18 @@ def demo(out: Path | None, serve: bool) -> None:
     run_demo(out or Path("formkit-demo"), echo=click.echo, serve=serve)
 
 
+def _debug_flag(_ctx, _param, value: bool) -> None:
+    _debug["on"] = _debug["on"] or value
+
+
+# --debug is accepted after any command name too: `formkit create --debug`.
+for _command in cli.commands.values():
+    _command.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_debug_flag,
+                                        help="Show a traceback when something fails."))
+
+
 def main(argv: list[str] | None = None) -> int:
+    _debug["on"] = False
     try:
         cli.main(args=argv, prog_name="formkit", standalone_mode=False)
         return 0

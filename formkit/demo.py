@@ -91,7 +91,8 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
 
         posters = make_posters(ws, state, PosterOptions())
         echo(f"posters: {posters.pages} pages in {len(posters.files)} PDFs")
-        paths["posters"] = posters.files[0].parent
+        for path in posters.files:
+            paths[f"posters {path.stem}"] = path
 
         answered = submit_sample_responses(ws, state, RESPONSES, start, end)
         echo(f"answers: {answered} citizens answered through the respondent page "

@@ -123,9 +123,10 @@ class State:
         return form
 
     def check_backend(self, commune_ids, backend: str) -> None:
-        """Forms made on one backend (Google, or a local one) mean nothing on another."""
+        """Forms made on Google mean nothing to a local backend, and the other way round. (A local
+        backend may come back on another port with the same data, so its address may differ.)"""
         elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
-                            if f.form_id and f.endpoint != backend})
+                            if f.form_id and (f.endpoint == "google") != (backend == "google")})
         if elsewhere:
             raise UsageError(f"this run talks to {backend}, but these forms were made elsewhere: "
                              f"{', '.join(elsewhere)}. Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a "
