@@ -29,6 +29,22 @@ def test_demo_produces_every_artefact(demo):
     assert list(reports.rglob("*.csv"))
 
 
+def test_call_back_lists_hold_whole_phone_numbers(demo):
+    """The linked sheet typed the phones as numbers (leading zero lost, as Google's does); each
+    commune's own call-back list shows them as dialled, and nothing else shows them at all."""
+    import csv
+    import re
+
+    lists = list((demo / "output" / "reports").rglob("can-lien-he-lai/*.csv"))
+    phones = [row["Số điện thoại"] for path in lists
+              for row in csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()) if row["Số điện thoại"]]
+    assert phones and all(re.fullmatch(r"09\d{8}", p) for p in phones), phones
+    for path in (demo / "output" / "reports").rglob("*"):
+        if path.is_file() and path not in lists and path.suffix in (".csv", ".json"):
+            text = path.read_text(encoding="utf-8-sig")
+            assert not any(p in text or p[1:] in text for p in phones), path
+
+
 def test_demo_twice_rebuilds_its_folder(demo, tmp_path):
     from formkit.cli import main
 

@@ -96,6 +96,14 @@ def test_follow_up_list(written):
     assert (low.question, low.answer) == ("1.1", LEVEL[2]) and low.title.startswith("Nơi ngồi chờ")
 
 
+def test_a_phone_that_lost_its_leading_zero_in_the_sheet_gets_it_back():
+    from formkit.report.followup import as_dialled
+
+    assert as_dialled("912345678") == "0912345678"
+    assert as_dialled("0912345678") == "0912345678"
+    assert as_dialled("+84912345678") == "+84912345678" and as_dialled("12345") == "12345"
+
+
 def test_phone_masking():
     assert mask_phone("0912345678") == mask_phone(" 0912 345 678") == mask_phone("0912.345.678") == "091****678"
     assert mask_phone("+84 912 345 678") == "+849*****678"

@@ -38,6 +38,14 @@ def mask_phone(text: str | None) -> str:
     return ("+" if text.strip().startswith("+") else "") + digits[:3] + "*" * (len(digits) - 6) + digits[-3:]
 
 
+def as_dialled(phone: str) -> str:
+    """A phone typed into a sheet as a number loses its leading zero (0912345678 -> 912345678);
+    Vietnamese numbers have ten digits, so nine digits get their zero back. The store keeps the
+    answer as received; this is only how the call-back list shows it."""
+    text = phone.strip()
+    return "0" + text if text.isdigit() and len(text) == 9 and text[0] != "0" else phone
+
+
 def mask_text(text: str | None) -> str:
     """Free text with every phone-like number in it masked."""
     return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text or "")
@@ -159,5 +167,5 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
         cid = current.communes[commune]
         comment, phone = texts.get(response_id, ("", ""))
         out.append(FollowUp(response_id, cid, names.get(cid, cid), current.officers[officer], officer_names[officer],
-                            stamps[i], current.fields[field_index], lows[i], comment or "", phone or ""))
+                            stamps[i], current.fields[field_index], lows[i], comment or "", as_dialled(phone or "")))
     return out
