@@ -341,3 +341,16 @@ def test_long_comment_and_separator_do_not_break_outputs(ws, tmp_path):
     assert fields["Hộ tịch"] == 1  # the separator inside a value became a space
     paths = write_report(report, ("pdf", "xlsx"), tmp_path)
     assert squeeze("đầy đủ trong tệp XLSX") in squeeze(pdf_text(paths[0]))
+
+
+@pytest.mark.parametrize("table", ["tieu-chi", "yeu-to", "theo-xa", "theo-can-bo", "theo-linh-vuc"])
+def test_index_tables_match_golden(ws, tmp_path, table):
+    """The index tables of the hand-computed responses (checked number by number in
+    test_indices.py), pinned as they are written: a change in any figure or column shows here."""
+    from golden import check_golden
+
+    report = build_report(ws, store_of(hand_rows(ws.template), ws.template), parse_period(quarter="2026Q3"),
+                          today=date(2026, 11, 24))
+    write_report(report, ("csv",), tmp_path)
+    text = (tmp_path / "bao-cao-2026Q3-csv" / f"{table}.csv").read_text(encoding="utf-8-sig")
+    check_golden(f"report-{table}.csv", text.replace("\r\n", "\n"))
