@@ -20,19 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from formkit.localserver import LocalGoogle  # noqa: E402
-
-FIELDS = '["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng", "Kinh doanh"]'
-
-
-def workspace_toml(communes: int) -> str:
-    parts = ['template = "sipas-2640"\n\n[unit]\nkind = "Tỉnh"\nname = "Thử Nghiệm"\n']
-    for c in range(1, communes + 1):
-        parts.append(f'[[communes]]\nid = "xa-{c:03d}"\nkind = "Xã"\nname = "Số {c}"\nfields = {FIELDS}\n')
-        for o in range(1, 4):
-            parts.append(f'[[communes.officers]]\nid = "cb-{c:03d}-{o}"\nname = "Cán bộ {o} xã {c}"\n'
-                         f'title = "Công chức"\ncounter = "Quầy {o}"\n')
-    return "\n".join(parts)
-
+from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -41,7 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "ws"
         root.mkdir()
-        (root / "formkit.toml").write_text(workspace_toml(args.communes), encoding="utf-8")
+        (root / "formkit.toml").write_text(province_toml(args.communes), encoding="utf-8")
         with LocalGoogle(Path(tmp) / "google.sqlite").start() as server:
             env = {**os.environ, "FORMKIT_GOOGLE_ENDPOINT": server.base_url, "PYTHONPATH": str(REPO)}
             command = [sys.executable, "-m", "formkit", "create", "-w", str(root)]

@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
@@ -30,21 +31,14 @@ from formkit.localserver import LocalGoogle  # noqa: E402
 from formkit.responses.pull import pull  # noqa: E402
 from formkit.responses.store import ResponseStore  # noqa: E402
 from formkit.state import State  # noqa: E402
+from formkit.responses.store import VIETNAM  # noqa: E402
+from formkit.simulate import submit_sample_responses  # noqa: E402
 from formkit.workspace import load_workspace  # noqa: E402
-
-FIELDS = '["Hộ tịch", "Chứng thực", "Đất đai"]'
-LEVELS = ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"]
-
+from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 def write_workspace(root: Path, communes: int) -> None:
-    parts = ['template = "sipas-2640"\n\n[unit]\nkind = "Tỉnh"\nname = "Tây Ninh"\n']
-    for i in range(1, communes + 1):
-        parts.append(f'[[communes]]\nid = "xa-{i:03d}"\nkind = "Xã"\nname = "Số {i}"\nfields = {FIELDS}\n')
-        for j in (1, 2):
-            parts.append(f'[[communes.officers]]\nid = "can-bo-{i:03d}-{j}"\nname = "Cán bộ {j} xã {i}"\n'
-                         f'title = "Công chức"\ncounter = "Quầy {j}"\n')
     root.mkdir(parents=True)
-    (root / "formkit.toml").write_text("\n".join(parts), encoding="utf-8")
+    (root / "formkit.toml").write_text(province_toml(communes, officers=2), encoding="utf-8")
 
 
 def run(args: list[str]) -> None:
@@ -53,33 +47,6 @@ def run(args: list[str]) -> None:
         code = main(args)
     if code != 0:
         raise SystemExit(f"formkit {' '.join(args)} failed:\n{output.getvalue()}")
-
-
-def submit_all(ws, state, per_commune: int) -> int:
-    session, sent = requests.Session(), 0
-    for n, commune in enumerate(ws.communes):
-        form = state.current(commune.id)
-        url = form.responder_uri.rsplit("/viewform", 1)[0] + "/formResponse"
-        for k in range(per_commune):
-            data = {}
-            for q in ws.template.questions:
-                record = form.questions.get(q.id)
-                if record is None:
-                    continue
-                if q.role in ("officer", "field"):
-                    value = record.options[k % len(record.options)]
-                elif q.id == "co-gop-y":
-                    value = "Không"
-                elif q.scale is not None and not q.id.startswith("5."):
-                    value = LEVELS[(n + k) % len(LEVELS)]
-                else:
-                    continue
-                data[f"entry.{int(record.question_id, 16)}"] = value
-            stamp = f"2026-07-{1 + k % 28:02d}T{8 + n % 9:02d}:{n % 60:02d}:{k % 60:02d}+07:00"
-            reply = session.post(url, data=data, headers={"X-Formkit-Submit-Time": stamp}, timeout=30)
-            reply.raise_for_status()
-            sent += 1
-    return sent
 
 
 def timed_pull(ws, state, store, base: str) -> None:
@@ -116,7 +83,8 @@ def main_benchmark() -> None:
             ws = load_workspace(root)
             state = State.load(ws.state_file)
             sheets = {state.current(c.id).spreadsheet_id for c in ws.communes} - {""}
-            sent = submit_all(ws, state, options.responses)
+            sent = submit_sample_responses(ws, state, options.responses * options.communes,
+                                           datetime(2026, 7, 1, tzinfo=VIETNAM), datetime(2026, 10, 1, tzinfo=VIETNAM))
             print(f"setup: {options.communes} communes, {len(sheets)} spreadsheet(s), {sent} responses "
                   f"submitted in {time.perf_counter() - started:.1f} s")
             with ResponseStore(ws.state_dir / "responses.sqlite") as store:

@@ -43,12 +43,9 @@ import numpy as np  # noqa: E402
 from formkit.files import atomic_write_text  # noqa: E402
 from formkit.responses.store import ResponseRow, ResponseStore, scale_questions  # noqa: E402
 from formkit.workspace import load_workspace  # noqa: E402
+from synthetic import FIELDS, province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 YEAR = 2026
-FIELDS = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng", "Kinh doanh"]
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Ngô"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Hà", "Hạnh", "Hùng", "Lan", "Linh", "Minh", "Phương", "Tâm"]
-PLACES = ["Hòa", "Bình", "An", "Phước", "Long", "Thạnh", "Tân", "Mỹ", "Hưng", "Thành"]
 COMMENTS = ["Cán bộ hướng dẫn nhiệt tình, dễ hiểu.", "Phòng chờ hơi nóng, đề nghị lắp thêm quạt.",
             "Thời gian chờ lâu, nên có máy bấm số thứ tự.", "Cần niêm yết rõ hơn mức phí chứng thực.",
             "Hồ sơ bị trả lại hai lần vì thiếu giấy tờ mà lần đầu không được hướng dẫn."]
@@ -56,17 +53,7 @@ STORE_NAME = "responses.sqlite"
 
 
 def write_workspace(root: Path, communes: int) -> None:
-    parts = ['template = "sipas-2640"\n\n[unit]\nkind = "Tỉnh"\nname = "Tây Ninh"\n\n'
-             '[office_hours]\nweekdays = [1, 2, 3, 4, 5, 6]\nstart = "07:00"\nend = "17:30"\n']
-    for i in range(communes):
-        name = f"{PLACES[i % 10]} {PLACES[(i // 10) % 10]} {i + 1}"
-        parts.append(f'[[communes]]\nid = "xa-{i + 1:03d}"\nkind = "{"Phường" if i % 4 == 0 else "Xã"}"\n'
-                     f'name = "{name}"\nfields = {json.dumps(FIELDS, ensure_ascii=False)}\n')
-        for j in range(5):
-            officer = f"{FAMILY[(i + j) % 10]} Văn {GIVEN[(i * 5 + j) % 12]}"
-            parts.append(f'[[communes.officers]]\nid = "cb-{i + 1:03d}-{j + 1}"\nname = "{officer}"\n'
-                         f'title = "Công chức"\ncounter = "Quầy {j + 1}"\n')
-    atomic_write_text(root / "formkit.toml", "\n".join(parts))
+    atomic_write_text(root / "formkit.toml", province_toml(communes, officers=5))
 
 
 def synthetic_rows(ws, commune, n: int, rng: np.random.Generator, start: datetime, days: int) -> list[ResponseRow]:

@@ -23,7 +23,6 @@ from .errors import StateError, UsageError
 from .files import atomic_write_text
 
 FORMAT = 1
-STEPS = ("pending", "created", "built", "published")
 
 
 @dataclass

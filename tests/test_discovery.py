@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formkit.google.discovery import (check_field_mask, check_query, check_request, method_description,
+from formkit.google.discovery import (check_field_mask, check_query, check_request,
                                       validate_request)
 
 
@@ -65,7 +65,6 @@ def test_methods_without_a_body_and_unknown_methods():
     assert validate_request("forms", "v1", "forms.forms.get", {"x": 1}) == ["forms.forms.get takes no request body."]
     with pytest.raises(KeyError):
         validate_request("forms", "v1", "forms.forms.delete", {})
-    assert method_description("forms", "v1", "forms.forms.create").startswith("Create a new form")
 
 
 def test_query_parameters_and_field_masks():

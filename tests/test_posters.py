@@ -432,7 +432,8 @@ def test_photos_prepared_in_parallel_match_the_serial_result(tmp_path, monkeypat
     def flat(results):
         return [r.jpeg if isinstance(r, photos.Photo) else f"error: {r}" for r in results]
 
-    serial = flat(photos.prepare_all(jobs, workers=1))
+    with photos.Preparer(1) as preparer:
+        serial = flat(preparer.map(jobs))
     assert serial[3].startswith("error: cannot be read") and all(isinstance(r, bytes) for r in serial[:3])
     with photos.Preparer(2) as preparer:
         assert flat(preparer.map(jobs)) == serial

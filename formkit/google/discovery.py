@@ -61,10 +61,6 @@ def method(api: str, version: str, method_id: str) -> dict:
         raise KeyError(f"{api} {version} has no method '{method_id}'") from None
 
 
-def method_description(api: str, version: str, method_id: str) -> str:
-    return method(api, version, method_id).get("description", "")
-
-
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 

@@ -70,10 +70,6 @@ def question_of(item: dict) -> dict | None:
     return (item.get("questionItem") or {}).get("question")
 
 
-def item_kind(item: dict) -> str:
-    return next((k for k in ITEM_KINDS if item.get(k) is not None), "")
-
-
 # batchUpdate -----------------------------------------------------------------------------------
 def apply_requests(doc: dict, requests: list[dict]) -> list[dict]:
     """Apply batchUpdate requests to doc in place (the caller works on a copy); the replies."""

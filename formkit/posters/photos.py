@@ -121,12 +121,6 @@ def _crop(image: Image.Image) -> Image.Image:
     return image.crop((0, top, w, top + new_h))
 
 
-def prepare_all(jobs: list[tuple[Path, tuple[int, int]]], workers: int | None = None) -> list[Photo | PhotoError]:
-    """prepare() for each (path, size), in order; a failure is returned in its place, not raised."""
-    with Preparer(workers) as preparer:
-        return list(preparer.map(jobs))
-
-
 MIN_POOL_JOBS = 8  # below this, starting workers costs more than it saves
 
 
