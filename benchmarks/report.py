@@ -12,7 +12,7 @@ process:
   formkit   `python -m formkit report --year 2026 --format json`
   pandas    a straightforward pandas group-by computing the same criterion indices per commune
             and overall from the same store (the baseline; needs the "bench" extra)
-  part      formkit doing only what the baseline does (formkit.report.load + formkit.indices),
+  part      formkit doing only what the baseline does (formkit.report.load + formkit.report.indices),
             since the report also builds the follow-up list, integrity checks and tables
 and prints wall time, peak memory (the child's ru_maxrss) and responses per second, and checks
 that both computed the same criterion indices. Targets (issue 4): < 10 s and < 1 GiB for the
@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 
 from formkit.files import atomic_write_text  # noqa: E402
 from formkit.responses.store import ResponseRow, ResponseStore, scale_questions  # noqa: E402
-from formkit.workspace import load_workspace  # noqa: E402
+from formkit.workspace.config import load_workspace  # noqa: E402
 from synthetic import FIELDS, province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 YEAR = 2026
@@ -170,8 +170,8 @@ def baseline(workspace: Path, out: Path) -> None:
 
 def indices_only(workspace: Path, out: Path) -> None:
     """formkit's part of the work that the baseline does: read the store, tally, criterion indices
-    per commune and overall (formkit.report.load + formkit.indices)."""
-    from formkit import indices
+    per commune and overall (formkit.report.load + formkit.report.indices)."""
+    from formkit.report import indices
     from formkit.report import load
 
     ws = load_workspace(workspace, check_photos=False)
@@ -259,7 +259,7 @@ def main() -> None:
         print(compare(ours, theirs))
         part = json.loads(same_work.read_text(encoding="utf-8"))
         worst = max(abs(part["communes"][c][k] - v) for c, row in theirs["communes"].items() for k, v in row.items())
-        print(f"largest difference between formkit.indices and pandas per commune and criterion: {worst:.2e}")
+        print(f"largest difference between formkit.report.indices and pandas per commune and criterion: {worst:.2e}")
         print(f"targets: < 10 s {'OK' if wall < 10 else 'MISSED'}; < 1 GiB {'OK' if peak < 1024 else 'MISSED'}; "
               f"not slower than pandas: whole report {'OK' if wall <= base_wall else 'MISSED'}, "
               f"the same work {'OK' if part_wall <= base_wall else 'MISSED'}")

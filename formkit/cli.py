@@ -15,13 +15,13 @@ _debug = {"on": False}
 
 
 def _workspace(ctx: click.Context, check_photos: bool = True):
-    from .workspace import load_workspace
+    from .workspace.config import load_workspace
 
     return load_workspace(ctx.obj["workspace"], check_photos=check_photos)
 
 
 def _state(ws):
-    from .state import State
+    from .forms.state import State
 
     return State.load(ws.state_file)
 
@@ -70,7 +70,7 @@ def init(directory: Path) -> None:
 
     Example: formkit init tay-ninh
     """
-    from .example import write_example_workspace
+    from .workspace.example import write_example_workspace
 
     written = write_example_workspace(directory)
     click.echo(f"Wrote {len(written)} files into {directory}. Next: cd {directory} && formkit check")
@@ -85,7 +85,7 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 
     Example: formkit templates sipas-2640
     """
-    from .templates import available_templates, find_template, load_template
+    from .workspace.templates import available_templates, find_template, load_template
 
     root = ctx.obj["workspace"] or Path.cwd()
     if template_id is None:
@@ -113,7 +113,7 @@ def check(ctx: click.Context) -> None:
 
     Example: formkit check
     """
-    from .create import plan
+    from .forms.create import plan
 
     ws = _workspace(ctx)
     plan(ws, _state(ws))
@@ -134,9 +134,9 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
 
     Example: formkit create --commune hoa-thanh --dry-run
     """
-    from . import create as creating
+    from .forms import create as creating
     from .google.transport import endpoint_override
-    from .linking import instructions, write_apps_script
+    from .forms.linking import instructions, write_apps_script
 
     ws = _workspace(ctx)
     state = _state(ws)
@@ -187,7 +187,7 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
     Example: formkit link
     """
     from .google.transport import endpoint_override
-    from .linking import instructions, link_local, write_apps_script
+    from .forms.linking import instructions, link_local, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)
     state = _state(ws)
@@ -210,7 +210,7 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
 
     Example: formkit status
     """
-    from .status import collect
+    from .forms.status import collect
 
     ws = _workspace(ctx, check_photos=False)
     state = _state(ws)
@@ -322,7 +322,7 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
     from .errors import UsageError
     from .responses.csvfiles import read_exports
     from .responses.store import ResponseStore
-    from .templates import load_template
+    from .workspace.templates import load_template
 
     if len(communes) > 1:
         raise UsageError("with --from-csv, --commune names the commune of the files (one at most)")
@@ -411,7 +411,7 @@ def demo(out: Path | None, serve: bool) -> None:
 
     Example: formkit demo --out /tmp/formkit-demo
     """
-    from .demo import run_demo
+    from .demo.run import run_demo
 
     run_demo(out or Path("formkit-demo"), echo=click.echo, serve=serve)
 

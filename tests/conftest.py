@@ -44,7 +44,7 @@ def endpoint(local_google, monkeypatch):
 
 @pytest.fixture
 def example_dir(tmp_path) -> Path:
-    from formkit.example import write_example_workspace
+    from formkit.workspace.example import write_example_workspace
 
     root = tmp_path / "ws"
     write_example_workspace(root)
@@ -93,8 +93,8 @@ def add_fault(base_url: str, **fault) -> None:
 def published_workspace(example_dir, endpoint, formkit):
     """The example workspace with every commune's form created, published and linked on the
     local server. Returns (workspace, state, base_url)."""
-    from formkit.state import State
-    from formkit.workspace import load_workspace
+    from formkit.forms.state import State
+    from formkit.workspace.config import load_workspace
 
     result = formkit("create", "-w", example_dir)
     assert result.exit_code == 0, result.output

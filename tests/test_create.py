@@ -14,10 +14,10 @@ import pytest
 import requests
 
 from conftest import add_fault, server_calls
-from formkit.formspec import build_bodies
-from formkit.google.discovery import validate_request
-from formkit.state import State
-from formkit.workspace import load_workspace
+from formkit.forms.formspec import build_bodies
+from formkit.localserver.discovery import validate_request
+from formkit.forms.state import State
+from formkit.workspace.config import load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -98,7 +98,7 @@ def test_dry_run_writes_exact_bodies_and_calls_nothing(example_dir, endpoint, fo
 def test_every_body_sent_is_valid_for_googles_discovery_documents(example_dir):
     ws = load_workspace(example_dir)
     for template_id in ("sipas-2640", "can-bo-3", "tra-ket-qua-6"):
-        from formkit.templates import load_template
+        from formkit.workspace.templates import load_template
 
         bodies = build_bodies(load_template(template_id), ws.commune("binh-thanh"), ws.unit, "x")
         assert validate_request("forms", "v1", "forms.forms.create", bodies.create) == []

@@ -61,8 +61,8 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
 
     from formkit.google.client import Google
     from formkit.localserver import LocalGoogle
-    from formkit.state import State
-    from formkit.templates import load_template
+    from formkit.forms.state import State
+    from formkit.workspace.templates import load_template
 
     report = json.loads(next((demo / "output" / "reports").glob("*.json")).read_text(encoding="utf-8"))
     template = load_template("sipas-2640")
@@ -103,7 +103,7 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
 def test_demo_reports_the_last_complete_quarter(today, expected):
     from datetime import date
 
-    from formkit.demo import last_quarters
+    from formkit.demo.run import last_quarters
 
     quarter, start, end = last_quarters(date.fromisoformat(today))
     assert (quarter, start.date().isoformat(), end.date().isoformat()) == expected

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from golden import check_golden
-from formkit.formspec import build_bodies, entry_number, prefill_url, stable_id
-from formkit.templates import available_templates, load_template
-from formkit.workspace import load_workspace
+from formkit.forms.formspec import build_bodies, entry_number, prefill_url, stable_id
+from formkit.workspace.templates import available_templates, load_template
+from formkit.workspace.config import load_workspace
 
 
 @pytest.fixture

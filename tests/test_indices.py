@@ -10,12 +10,12 @@ from datetime import date
 import numpy as np
 import pytest
 
-from formkit import indices
+from formkit.report import indices
 from formkit.errors import UsageError
 from formkit.report import build_report, parse_period
 from formkit.report.period import Period
-from formkit.templates import load_template, load_template_file
-from formkit.workspace import load_workspace
+from formkit.workspace.templates import load_template, load_template_file
+from formkit.workspace.config import load_workspace
 from report_data import LEVEL, hand_rows, row, store_of
 
 approx = pytest.approx

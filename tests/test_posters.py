@@ -19,12 +19,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from formkit.errors import InputError, StateError, UsageError
-from formkit.example import sample_photo, write_example_workspace
-from formkit.formspec import build_bodies, entry_number, prefill_url
+from formkit.workspace.example import sample_photo, write_example_workspace
+from formkit.forms.formspec import build_bodies, entry_number, prefill_url
 from formkit.posters import PosterOptions, list_layouts, load_layout, make_posters
 from formkit.posters.layouts import load_layout_file
-from formkit.state import FormRecord, QuestionRecord, State
-from formkit.workspace import load_workspace
+from formkit.forms.state import FormRecord, QuestionRecord, State
+from formkit.workspace.config import load_workspace
 
 DPI = 150
 MM = 72 / 25.4

@@ -18,8 +18,8 @@ from formkit.localserver.a1 import column_letters
 from formkit.responses.columns import NOT_OFFICER
 from formkit.responses.pull import pull
 from formkit.responses.store import ResponseStore
-from formkit.state import State
-from formkit.workspace import load_workspace
+from formkit.forms.state import State
+from formkit.workspace.config import load_workspace
 
 BATCH_GET = "sheets.spreadsheets.values.batchGet"
 

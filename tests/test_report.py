@@ -18,7 +18,7 @@ from formkit.errors import InputError, UsageError
 from formkit.report import IntegrityRules, build_report, parse_period, write_report
 from formkit.report.followup import mask_phone, mask_text
 from formkit.report.load import SEP
-from formkit.workspace import load_workspace
+from formkit.workspace.config import load_workspace
 from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answers, hand_rows, row, store_of
 
 approx = pytest.approx

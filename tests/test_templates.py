@@ -9,7 +9,7 @@ import pytest
 
 from formkit.errors import InputError
 from formkit.resources import shipped_dir
-from formkit.templates import available_templates, load_template, load_template_file
+from formkit.workspace.templates import available_templates, load_template, load_template_file
 
 SHIPPED = shipped_dir("templates") / "forms"
 

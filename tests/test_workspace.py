@@ -10,7 +10,7 @@ import pytest
 
 from conftest import server_calls
 from formkit.errors import InputError
-from formkit.workspace import load_workspace
+from formkit.workspace.config import load_workspace
 
 
 def test_example_workspace_loads(example_dir):

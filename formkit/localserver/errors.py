@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..google.discovery import Violation
+from .discovery import Violation
 
 STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
           409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE",

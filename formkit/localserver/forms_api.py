@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timezone
 
 from . import forms_model, linking, masks
-from ..google.discovery import check_field_mask
+from .discovery import check_field_mask
 from .errors import failed_precondition, invalid, not_found
 from .forms_model import Problem, resource, revision_id
 from .routing import Request

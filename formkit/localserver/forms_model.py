@@ -11,7 +11,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from ..google.discovery import check_field_mask
+from .discovery import check_field_mask
 from . import ids, masks
 
 ITEM_KINDS = ("questionItem", "textItem", "pageBreakItem", "imageItem", "videoItem", "questionGroupItem")

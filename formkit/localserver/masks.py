@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from ..google.discovery import camel
+from .discovery import camel
 
 
 def paths(mask: str) -> list[list[str]]:

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..google.discovery import check_query, check_request, method
+from .discovery import check_query, check_request, method
 from . import routes
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults

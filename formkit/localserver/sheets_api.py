@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from . import masks, spreadsheets
-from ..google.discovery import check_field_mask
+from .discovery import check_field_mask
 from .errors import ApiError, invalid, unsupported
 from .routing import Request
 

@@ -15,10 +15,10 @@ from typing import Iterator
 
 from ..errors import InputError, Problem, Problems, StateError, UsageError
 from ..files import atomic_write_bytes
-from ..formspec import prefill_url
-from ..state import FormRecord, State
-from ..templates import Question, Template, load_template
-from ..workspace import CONFIG_NAME, Commune, Officer, Workspace
+from ..forms.formspec import prefill_url
+from ..forms.state import FormRecord, State
+from ..workspace.templates import Question, Template, load_template
+from ..workspace.config import CONFIG_NAME, Commune, Officer, Workspace
 from . import photos as photo_prep
 from .layouts import Layout, find_layout, list_layouts, load_layout
 from .render import Page, render, values

@@ -4,7 +4,7 @@
     report = build_report(ws, store, period, commune_ids=(), dossiers=None)
     paths = write_report(report, formats=("pdf", "xlsx", "csv", "json"), out_dir=ws.output_dir / "reports")
 
-Modules: period (which days), load (store -> numpy), formkit.indices (the arithmetic), build (the
+Modules: period (which days), load (store -> numpy), formkit.report.indices (the arithmetic), build (the
 report model), integrity, followup, participation, tables (the tables every format shares), and
 one writer per format (json_out, csv_out, xlsx_out, pdf_out with charts).
 """

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import indices as ix
+from . import indices as ix
 from ..responses.store import HAS_COMMENT, HAS_PHONE, VIETNAM, ResponseStore
-from ..templates import Template
-from ..workspace import OfficeHours, Workspace
+from ..workspace.templates import Template
+from ..workspace.config import OfficeHours, Workspace
 from . import integrity, load
 from .followup import FollowUp, follow_up_list
 from .groups import NO_FIELD, NO_OFFICER, Fine, day_seconds, span, value

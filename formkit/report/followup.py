@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import indices as ix
+from . import indices as ix
 from ..responses.store import HAS_COMMENT, HAS_PHONE, ResponseStore
-from ..templates import Template
-from ..workspace import Workspace
+from ..workspace.templates import Template
+from ..workspace.config import Workspace
 from .groups import NO_OFFICER
 from .load import Responses, texts_of
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import numpy as np
 
-from .. import indices as ix
+from . import indices as ix
 from .load import Responses
 from .period import Period
 

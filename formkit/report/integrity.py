@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..responses.store import scale_questions
-from ..templates import Template
-from ..workspace import OfficeHours
+from ..workspace.templates import Template
+from ..workspace.config import OfficeHours
 from .groups import DAY, NO_OFFICER, Group
 from .load import Responses
 

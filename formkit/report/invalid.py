@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import indices as ix
+from . import indices as ix
 from ..responses.store import ResponseStore
-from ..templates import Template
+from ..workspace.templates import Template
 from .followup import mask_text
 from .integrity import stamp
 from .load import Responses, stored_invalid

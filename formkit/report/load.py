@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..responses.store import HAS_COMMENT, HAS_PHONE, ResponseStore, encode, scale_questions
-from ..templates import Template
+from ..workspace.templates import Template
 
 BLOCK = 250_000  # ids per query: a few tens of MB of text at most
 SEP = "\x1f"  # between text values; removed from the values themselves first

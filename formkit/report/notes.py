@@ -3,7 +3,7 @@ stay true for any question set: anyone with the counts can recompute each index 
 
 from __future__ import annotations
 
-from ..templates import Template
+from ..workspace.templates import Template
 from . import fmt
 
 

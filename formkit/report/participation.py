@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problems
-from ..workspace import Workspace
+from ..workspace.config import Workspace
 from .groups import Fine
 from .period import Period, parse_code
 

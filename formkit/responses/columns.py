@@ -16,10 +16,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..errors import Problem
-from ..formspec import build_bodies, texts
-from ..state import FormRecord
-from ..templates import Template
-from ..workspace import Commune, Unit
+from ..forms.formspec import build_bodies, texts
+from ..forms.state import FormRecord
+from ..workspace.templates import Template
+from ..workspace.config import Commune, Unit
 from .store import ResponseRow
 from .timestamps import cell_time, timestamp_header
 

@@ -16,10 +16,10 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import Problems
-from ..formspec import form_title
-from ..state import State
-from ..templates import load_template
-from ..workspace import Commune, Workspace
+from ..forms.formspec import form_title
+from ..forms.state import State
+from ..workspace.templates import load_template
+from ..workspace.config import Commune, Workspace
 from .columns import FormShape, read_table, title_key
 from .store import ResponseRow
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from ..errors import Problems, RemoteError
 from ..google.client import Google
 from ..google.retry import describe
-from ..state import FormRecord, State
-from ..templates import Template, load_template
-from ..workspace import Commune, Workspace
+from ..forms.state import FormRecord, State
+from ..workspace.templates import Template, load_template
+from ..workspace.config import Commune, Workspace
 from .columns import FormShape, read_table, title_key
 from .store import ResponseRow, ResponseStore
 from .timestamps import parse_rfc3339, rfc3339_utc

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from ..templates import Question, Template, nfc
+from ..workspace.templates import Question, Template, nfc
 
 VIETNAM = timezone(timedelta(hours=7))
 BLANK, INVALID = 0, 255

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import Problems, RemoteError
-from .files import atomic_write_json
+from ..errors import Problems, RemoteError
+from ..files import atomic_write_json
 from .formspec import FormBodies, build_bodies, check_commune
-from .google.client import Google
+from ..google.client import Google
 from .state import FormRecord, QuestionRecord, State
-from .workspace import Commune, Workspace
+from ..workspace.config import Commune, Workspace
 
 Report = Callable[[str], None]
 

@@ -11,7 +11,7 @@ import io
 import unicodedata
 from pathlib import Path
 
-from .errors import Problems
+from ..errors import Problems
 
 COLUMNS = {
     "id": {"id", "mã", "ma", "mã cán bộ"},

@@ -14,11 +14,11 @@ from datetime import datetime, time, timedelta
 
 import requests
 
-from .formspec import entry_number
-from .responses.store import VIETNAM
-from .state import FormRecord, State
-from .templates import Template
-from .workspace import Commune, Workspace
+from ..forms.formspec import entry_number
+from ..responses.store import VIETNAM
+from ..forms.state import FormRecord, State
+from ..workspace.templates import Template
+from ..workspace.config import Commune, Workspace
 
 COMMENTS = [
     "Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",

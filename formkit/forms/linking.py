@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .files import atomic_write_text
+from ..files import atomic_write_text
 from .state import State
-from .workspace import Workspace
+from ..workspace.config import Workspace
 
 SCRIPT_NAME = "link-forms.gs"
 
@@ -112,7 +112,7 @@ def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str =
     one spreadsheet (created on first use), one tab per commune. Returns (commune, tab, sheet)."""
     import requests
 
-    from .errors import RemoteError
+    from ..errors import RemoteError
 
     spreadsheet_id = spreadsheet_id or next(
         (f.spreadsheet_id for forms in state.communes.values() for f in forms if f.spreadsheet_id), "")

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from .errors import UsageError
+from ..errors import UsageError
 
 MARKER = ".formkit-demo"
 RESPONSES = 300
@@ -22,7 +22,7 @@ RESPONSES = 300
 @contextmanager
 def endpoint(url: str):
     """Point this process's Google traffic at the local backend for the duration of the demo."""
-    from .google.transport import ENDPOINT_VARIABLE
+    from ..google.transport import ENDPOINT_VARIABLE
 
     previous = os.environ.get(ENDPOINT_VARIABLE)
     os.environ[ENDPOINT_VARIABLE] = url
@@ -48,7 +48,7 @@ def prepare(out: Path) -> None:
 def last_quarters(today: date) -> tuple[str, datetime, datetime]:
     """The last complete quarter before today (reported), and the start of the one before it
     (answers are spread over both, so the report shows a change and a trend)."""
-    from .responses.store import VIETNAM
+    from ..responses.store import VIETNAM
 
     index = today.year * 4 + (today.month - 1) // 3 - 1  # quarters since year 0, minus one
     year, quarter = divmod(index, 4)
@@ -60,18 +60,18 @@ def last_quarters(today: date) -> tuple[str, datetime, datetime]:
 
 
 def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False) -> dict[str, Path]:
-    from . import create
-    from .example import write_example_workspace
-    from .google.client import connect
-    from .linking import link_local, write_apps_script
-    from .localserver import LocalGoogle
-    from .posters import PosterOptions, make_posters
-    from .report import build_report, parse_period, write_report
-    from .responses.pull import pull
-    from .responses.store import ResponseStore
+    from ..forms import create
+    from ..workspace.example import write_example_workspace
+    from ..google.client import connect
+    from ..forms.linking import link_local, write_apps_script
+    from ..localserver import LocalGoogle
+    from ..posters import PosterOptions, make_posters
+    from ..report import build_report, parse_period, write_report
+    from ..responses.pull import pull
+    from ..responses.store import ResponseStore
     from .simulate import submit_sample_responses
-    from .state import State
-    from .workspace import load_workspace
+    from ..forms.state import State
+    from ..workspace.config import load_workspace
 
     out = Path(out).resolve()
     prepare(out)

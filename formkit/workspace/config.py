@@ -14,8 +14,8 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, Problems, UsageError
-from .files import read_toml
+from ..errors import InputError, Problem, Problems, UsageError
+from ..files import read_toml
 from .roster import read_roster
 from .templates import Template, load_template
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, Problems
-from .files import read_toml
-from .resources import first_file, shipped_dir
+from ..errors import InputError, Problem, Problems
+from ..files import read_toml
+from ..resources import first_file, shipped_dir
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
 ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}

@@ -6,9 +6,9 @@ import csv
 import io
 from pathlib import Path
 
-from .errors import UsageError
-from .files import atomic_write_bytes, atomic_write_text
-from .workspace import CONFIG_NAME
+from ..errors import UsageError
+from ..files import atomic_write_bytes, atomic_write_text
+from .config import CONFIG_NAME
 
 EXAMPLE_TOML = """\
 # Không gian làm việc formkit — dữ liệu MẪU, thay bằng dữ liệu thật của địa phương.

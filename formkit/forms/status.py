@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .google.client import Google
+from ..google.client import Google
 from .state import State
-from .workspace import Workspace
+from ..workspace.config import Workspace
 
 
 @dataclass

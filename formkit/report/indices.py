@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .responses.store import INVALID, scale_questions
-from .templates import Question, Template
+from ..responses.store import INVALID, scale_questions
+from ..workspace.templates import Question, Template
 
 
 def score_key(score: float) -> str:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import StateError, UsageError
-from .files import atomic_write_text
+from ..errors import StateError, UsageError
+from ..files import atomic_write_text
 
 FORMAT = 1
 

@@ -1,0 +1,1 @@
+"""`formkit demo`: a whole quarter on the embedded backend, with simulated respondents."""

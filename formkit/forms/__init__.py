@@ -1,0 +1,1 @@
+"""Forms on Google: the request bodies (formspec), `create`, the state file, linking to a spreadsheet, `status`."""

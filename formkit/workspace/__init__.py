@@ -1,0 +1,1 @@
+"""The workspace: formkit.toml (config), officer rosters, question-set templates, the example `formkit init` writes."""
