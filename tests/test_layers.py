@@ -83,7 +83,7 @@ def test_no_module_imports_a_higher_layer_or_a_sibling():
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_check_sees_a_violation():
+def test_the_walker_sees_relative_imports():
     # The walker must see relative imports, or the test above could pass by seeing nothing.
     report = FORMKIT / "report" / "build.py"
     assert (report.stat().st_size and any(t == "workspace" for _, t in _imports(report)))
