@@ -255,3 +255,29 @@ def test_status_reports_publish_state_link_and_count(published_workspace, formki
     line = next(l for l in result.out.splitlines() if l.startswith("hoa-thanh"))
     assert "published" in line and " yes " in line and form.spreadsheet_id in line
     assert line.split()[4] == "1"
+
+
+def test_googles_in_order_check_refuses_the_old_batch_and_accepts_the_new_one(endpoint):
+    """batchUpdate-sipas-2640-rejected.json is the body formkit sent before it ordered its
+    requests (the gate's jumps name page breaks that later requests create); the backend, like
+    Google, refuses it whole. The body formkit sends now passes, through the real client."""
+    from google.auth.credentials import AnonymousCredentials
+    from googleapiclient.errors import HttpError
+    from formkit.google.client import Google
+
+    google = Google(AnonymousCredentials(), endpoint)
+    golden = REPO / "tests" / "golden"
+    rejected = json.loads((golden / "batchUpdate-sipas-2640-rejected.json").read_text(encoding="utf-8"))
+    accepted = json.loads((golden / "batchUpdate-sipas-2640.json").read_text(encoding="utf-8"))
+    form = google.create_form({"info": {"title": "Thứ tự"}})
+    forms = google._forms
+    with pytest.raises(HttpError) as caught:
+        forms.batchUpdate(formId=form["formId"], body=rejected).execute()
+    error = json.loads(caught.value.content)["error"]
+    assert (error["code"], error["status"]) == (400, "INVALID_ARGUMENT")
+    assert "goToSectionId" in error["message"] and "already in the form" in error["message"]
+    assert "items" not in google.get_form(form["formId"])
+    built = google.batch_update(form["formId"], accepted)["form"]
+    titles = [item["title"] for item in built["items"]]
+    expected = [r["createItem"]["item"]["title"] for r in reversed(accepted["requests"]) if "createItem" in r]
+    assert titles == expected  # bottom-up at index 0 leaves the form in template order

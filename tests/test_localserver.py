@@ -61,7 +61,8 @@ def survey_requests() -> list[dict]:
         {"itemId": "3c000006", **choice(Q_FIELDS, "Lĩnh vực", "CHECKBOX", ["Hộ tịch", "Đất đai", "Tư pháp"])},
         {"itemId": "3c000007", **text(Q_COMMENT, "Ý kiến đóng góp khác", paragraph=True)},
     ]
-    return [{"createItem": {"item": item, "location": {"index": i}}} for i, item in enumerate(items)]
+    # Bottom-up at index 0, as formkit sends it: each page break exists before a jump names it.
+    return [{"createItem": {"item": item, "location": {"index": 0}}} for item in reversed(items)]
 
 
 class RequestsHttp:
@@ -158,8 +159,9 @@ def test_create_build_publish_and_get(server, forms):
     built = forms.batchUpdate(formId=created["formId"], body={
         "includeFormInResponse": True, "requests": survey_requests(),
         "writeControl": {"requiredRevisionId": created["revisionId"]}}).execute()
-    assert built["replies"][2] == {"createItem": {"itemId": "3c000003", "questionId": [Q_GAVE]}}
-    assert built["replies"][3] == {"createItem": {"itemId": FEEDBACK}}
+    replies = built["replies"][::-1]  # sent last item first
+    assert replies[2] == {"createItem": {"itemId": "3c000003", "questionId": [Q_GAVE]}}
+    assert replies[3] == {"createItem": {"itemId": FEEDBACK}}
     assert built["writeControl"]["requiredRevisionId"] != created["revisionId"]
     assert [i["itemId"] for i in built["form"]["items"]][3:6] == [FEEDBACK, "3c000004", CLOSING]
 
@@ -220,6 +222,31 @@ def test_batch_update_refuses_what_google_refuses(forms, request_body, words):
         forms.batchUpdate(formId=form["formId"], body={"requests": [request_body]}).execute()
     assert caught.value.status_code == 400
     assert words in google_error(caught.value)["message"]
+
+
+def test_a_jump_to_a_section_made_later_in_the_batch_is_refused(forms):
+    """Google checks a batch's requests in order: the same items top-down (the gate before the page
+    breaks it jumps to) are refused as a whole, bottom-up they are accepted."""
+    top_down = [{"createItem": {"item": r["createItem"]["item"], "location": {"index": i}}}
+                for i, r in enumerate(reversed(survey_requests()))]
+    form = forms.create(body={"info": {"title": "Order"}}).execute()
+    with pytest.raises(HttpError) as caught:
+        forms.batchUpdate(formId=form["formId"], body={"requests": top_down}).execute()
+    error = google_error(caught.value)
+    assert (caught.value.status_code, error["status"]) == (400, "INVALID_ARGUMENT")
+    assert "requests[2].createItem" in error["message"] and FEEDBACK in error["message"]
+    assert "items" not in forms.get(formId=form["formId"]).execute()
+    forms.batchUpdate(formId=form["formId"], body={"requests": survey_requests()}).execute()
+    assert len(forms.get(formId=form["formId"]).execute()["items"]) == len(top_down)
+
+
+def test_an_index_beyond_the_form_at_that_moment_is_refused(forms):
+    form = forms.create(body={"info": {"title": "Index"}}).execute()
+    with pytest.raises(HttpError) as caught:  # index 1 of an empty form, before index 0 exists
+        forms.batchUpdate(formId=form["formId"], body={"requests": [
+            {"createItem": {"item": text("2c000001", "B"), "location": {"index": 1}}},
+            {"createItem": {"item": text("2c000002", "A"), "location": {"index": 0}}}]}).execute()
+    assert "requests[0].createItem" in google_error(caught.value)["message"]
 
 
 def test_create_accepts_only_the_title(forms):

@@ -112,6 +112,7 @@ def _create_item(doc: dict, request: dict) -> dict:
     item = copy.deepcopy(request["item"])
     _assign_ids(doc, item, replacing=None)
     check_item(item)
+    check_jumps(doc, item)
     doc["items"].insert(index, item)
     reply: dict = {"itemId": item["itemId"]}
     question = question_of(item)
@@ -134,6 +135,7 @@ def _update_item(doc: dict, request: dict) -> dict:
         new_q["questionId"] = old_q["questionId"]
     _assign_ids(doc, item, replacing=old)
     check_item(item)
+    check_jumps(doc, item)
     doc["items"][index] = item
     return {}
 
@@ -240,15 +242,23 @@ def _check_choice(choice: dict) -> None:
             raise Problem(f"options[{n}]: section navigation is only possible for RADIO and DROP_DOWN questions.")
 
 
+def check_jumps(doc: dict, item: dict) -> None:
+    """Google checks a batch's requests one at a time, in order: an option may jump only to a page
+    break that is in the form at that point of the batch (not one a later request creates)."""
+    sections = {other["itemId"] for other in doc["items"] if other.get("pageBreakItem") is not None}
+    choice = (question_of(item) or {}).get("choiceQuestion") or {}
+    for option in choice.get("options", []):
+        target = option.get("goToSectionId")
+        if target is not None and target not in sections:
+            raise Problem(f'Invalid goToSectionId "{target}" in item "{item["itemId"]}" (option '
+                          f'"{option.get("value", "")}"): it must be the itemId of a page break already '
+                          "in the form.")
+
+
 def check_navigation(doc: dict) -> None:
-    sections = {item["itemId"] for item in doc["items"] if item.get("pageBreakItem") is not None}
+    """After the whole batch: no jump may be left pointing at a deleted page break."""
     for item in doc["items"]:
-        choice = (question_of(item) or {}).get("choiceQuestion") or {}
-        for option in choice.get("options", []):
-            target = option.get("goToSectionId")
-            if target is not None and target not in sections:
-                raise Problem(f'Invalid goToSectionId "{target}" in item "{item["itemId"]}" (option '
-                              f'"{option.get("value", "")}"): it must be the itemId of a page break of the form.')
+        check_jumps(doc, item)
 
 
 # Sections and navigation -----------------------------------------------------------------------
