@@ -53,7 +53,9 @@ def test_create_makes_one_published_form_per_commune_in_3_calls(example_dir, end
     result = formkit("create", "-w", example_dir)
     assert result.exit_code == 0, result.output
     calls = server_calls(endpoint)
-    assert calls == {"forms.create": 3, "forms.batchUpdate": 3, "forms.setPublishSettings": 3}, calls
+    # 3 Forms calls, and 1 Drive call so that anyone with the link may answer (see forms/create.py).
+    assert calls == {"forms.create": 3, "forms.batchUpdate": 3, "forms.setPublishSettings": 3,
+                     "drive.permissions.create": 3}, calls
     ws = load_workspace(example_dir)
     state = State.load(ws.state_file)
     for commune in ws.communes:
@@ -64,6 +66,10 @@ def test_create_makes_one_published_form_per_commune_in_3_calls(example_dir, end
         assert form.officer_options == {o.id: f"{o.name} – {o.counter}" for o in commune.officers}
         remote = requests.get(f"{endpoint}/v1/forms/{form.form_id}", timeout=5).json()
         assert remote["publishSettings"]["publishState"] == {"isPublished": True, "isAcceptingResponses": True}
+        assert form.responders == "anyone"
+        permissions = requests.get(f"{endpoint}/drive/v3/files/{form.form_id}/permissions",
+                                   params={"includePermissionsForView": "published"}, timeout=5).json()["permissions"]
+        assert {"type": "anyone", "role": "reader", "view": "published"}.items() <= permissions[-1].items()
         assert remote["settings"].get("emailCollectionType") == "DO_NOT_COLLECT"
         by_item = {i["itemId"]: i for i in remote["items"]}
         for record in form.questions.values():
@@ -88,7 +94,8 @@ def test_dry_run_writes_exact_bodies_and_calls_nothing(example_dir, endpoint, fo
     assert server_calls(endpoint) == {}
     out = example_dir / "output" / "dry-run" / "nam-dong"
     assert sorted(p.name for p in out.iterdir()) == [
-        "1-forms.create.json", "2-forms.batchUpdate.json", "3-forms.setPublishSettings.json"]
+        "1-forms.create.json", "2-forms.batchUpdate.json", "3-forms.setPublishSettings.json",
+        "4-drive.permissions.create.json"]
     ws = load_workspace(example_dir)
     body = json.loads((out / "2-forms.batchUpdate.json").read_text(encoding="utf-8"))
     assert body == build_bodies(ws.template, ws.commune("nam-dong"), ws.unit, "any").batch_update
@@ -143,8 +150,10 @@ def test_quota_exhausted_keeps_progress_and_rerun_finishes(example_dir, endpoint
     requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
     assert formkit("create", "-w", example_dir).exit_code == 0
     calls = server_calls(endpoint)
-    # hoa-thanh only needed publishing; the other two communes were made from scratch.
-    assert calls == {"forms.create": 2, "forms.batchUpdate": 2, "forms.setPublishSettings": 3}, calls
+    # hoa-thanh only needed publishing (and a look at its responders first, as it was not made in
+    # this run); the other two communes were made from scratch.
+    assert calls == {"forms.create": 2, "forms.batchUpdate": 2, "forms.setPublishSettings": 3,
+                     "drive.permissions.list": 1, "drive.permissions.create": 3}, calls
     state = State.load(load_workspace(example_dir).state_file)
     assert {c: len(ids) for c, ids in published_forms(endpoint, state).items()} == {
         "hoa-thanh": 1, "binh-thanh": 1, "nam-dong": 1}
@@ -281,3 +290,33 @@ def test_googles_in_order_check_refuses_the_old_batch_and_accepts_the_new_one(en
     titles = [item["title"] for item in built["items"]]
     expected = [r["createItem"]["item"]["title"] for r in reversed(accepted["requests"]) if "createItem" in r]
     assert titles == expected  # bottom-up at index 0 leaves the form in template order
+
+
+def test_a_refusal_to_open_the_form_to_anyone_stops_that_commune_only(example_dir, endpoint, formkit):
+    """A Workspace policy that keeps sharing inside the organisation answers 403 to permissions.create."""
+    add_fault(endpoint, method="POST", path="/permissions$", kind="status", status=403, count=1)
+    result = formkit("create", "-w", example_dir)
+    assert result.exit_code == 1 and "Traceback" not in result.err
+    assert "hoa-thanh: Google would not let anyone with the link answer" in result.output
+    assert "Zalo" in result.err and "formkit create` again" in result.err
+    state = State.load(load_workspace(example_dir).state_file)
+    assert (state.current("hoa-thanh").step, state.current("hoa-thanh").responders) == ("published", "")
+    assert [state.current(c).responders for c in ("binh-thanh", "nam-dong")] == ["anyone", "anyone"]
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    assert formkit("create", "-w", example_dir).exit_code == 0  # the policy lifted: only hoa-thanh is finished
+    assert server_calls(endpoint) == {"drive.permissions.list": 1, "drive.permissions.create": 1}
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    assert "Nothing to do" in formkit("create", "-w", example_dir).out and server_calls(endpoint) == {}
+
+
+def test_a_form_published_before_responders_were_checked_is_only_checked(example_dir, endpoint, formkit):
+    assert formkit("create", "-w", example_dir).exit_code == 0
+    ws = load_workspace(example_dir)
+    state = State.load(ws.state_file)
+    for commune in ws.communes:  # as an older formkit left it: published, responders never looked at
+        state.current(commune.id).responders = ""
+    state.save()
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    result = formkit("create", "-w", example_dir)
+    assert result.exit_code == 0 and "let anyone with the link answer" in result.out
+    assert server_calls(endpoint) == {"drive.permissions.list": 3}  # already open to anyone: no grant

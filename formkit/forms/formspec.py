@@ -37,6 +37,21 @@ def prefill_url(responder_uri: str, answers: list[tuple[str, str]]) -> str:
     return f"{responder_uri}{separator}usp=pp_url&{params}"
 
 
+# Who may answer: anyone with the link (Drive permission with view "published", Google's guide
+# "Publish and manage responders on the form"). Citizens scan with Zalo, which cannot sign in.
+ANYONE_MAY_ANSWER = {"type": "anyone", "role": "reader", "view": "published"}
+
+
+def responders(permissions: list[dict]) -> str:
+    """"anyone", "domain:<name>" (only that organisation's signed-in users) or "" (nobody yet),
+    from a form's Drive permissions; absent fields read as Google's defaults."""
+    published = [p for p in permissions if p.get("view") == "published" and p.get("role") == "reader"]
+    if any(p.get("type") == "anyone" for p in published):
+        return "anyone"
+    domains = sorted(p.get("domain", "") for p in published if p.get("type") == "domain")
+    return f"domain:{domains[0]}" if domains else ""
+
+
 @dataclass(frozen=True)
 class BuiltQuestion:
     question: Question
