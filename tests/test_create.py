@@ -263,7 +263,8 @@ def test_status_reports_publish_state_link_and_count(published_workspace, formki
     assert result.exit_code == 0, result.output
     line = next(l for l in result.out.splitlines() if l.startswith("hoa-thanh"))
     assert "published" in line and " yes " in line and form.spreadsheet_id in line
-    assert line.split()[4] == "1"
+    assert "ai cũng trả lời được" in line and "None" not in result.out
+    assert line.split()[9] == "1"  # responses, after "ai cũng trả lời được"
 
 
 def test_googles_in_order_check_refuses_the_old_batch_and_accepts_the_new_one(endpoint):
@@ -320,3 +321,13 @@ def test_a_form_published_before_responders_were_checked_is_only_checked(example
     result = formkit("create", "-w", example_dir)
     assert result.exit_code == 0 and "let anyone with the link answer" in result.out
     assert server_calls(endpoint) == {"drive.permissions.list": 3}  # already open to anyone: no grant
+
+
+def test_status_reads_absent_fields_as_their_defaults(example_dir, endpoint, formkit):
+    """Google leaves out false: an unpublished form has no isPublished key. status says NO, not None."""
+    add_fault(endpoint, method="POST", path=":setPublishSettings", kind="status", status=400, count=1)
+    assert formkit("create", "-w", example_dir, "--commune", "hoa-thanh").exit_code == 1
+    result = formkit("status", "-w", example_dir, "--commune", "hoa-thanh")
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.out.splitlines() if l.startswith("hoa-thanh"))
+    assert line.split()[1:5] == ["built", "NO", "NO", "chưa"] and "None" not in result.out

@@ -153,7 +153,8 @@ def test_create_build_publish_and_get(server, forms):
     created = forms.create(body={"info": {"title": "Khảo sát SIPAS"}}, unpublished=True).execute()
     assert len(created["formId"]) == 44 and "items" not in created
     assert created["info"] == {"title": "Khảo sát SIPAS", "documentTitle": "Khảo sát SIPAS"}
-    assert created["publishSettings"]["publishState"] == {"isPublished": False, "isAcceptingResponses": False}
+    # proto3 JSON, as Google writes it: false is left out, so an unpublished form has no isPublished.
+    assert created["publishSettings"] == {"publishState": {}}
     assert created["responderUri"].startswith(server.base_url + "/forms/d/e/1FAIpQL")
 
     built = forms.batchUpdate(formId=created["formId"], body={
@@ -171,6 +172,8 @@ def test_create_build_publish_and_get(server, forms):
     assert published == {"formId": created["formId"],
                          "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}
     got = forms.get(formId=created["formId"]).execute()
+    assert "required" not in got["items"][1]["questionItem"]["question"]  # false: absent
+    assert got["items"][6]["questionItem"]["question"]["textQuestion"] == {}  # paragraph false: absent
     gate = got["items"][2]["questionItem"]["question"]["choiceQuestion"]["options"]
     assert gate == [{"value": "Có", "goToSectionId": FEEDBACK}, {"value": "Không", "goToSectionId": CLOSING}]
     assert got["publishSettings"]["publishState"]["isAcceptingResponses"] is True

@@ -12,6 +12,7 @@ from . import forms_model, linking, masks
 from .discovery import check_field_mask
 from .errors import failed_precondition, invalid, not_found
 from .forms_model import Problem, resource, revision_id
+from .proto import omit_defaults
 from .routing import Request
 from .store import Store
 
@@ -84,7 +85,7 @@ def set_publish_settings(req: Request) -> dict:
                       "publish_settings.publish_state.is_accepting_responses")
     doc["publishState"] = state
     save(req.store, doc)
-    return {"formId": doc["formId"], "publishSettings": {"publishState": state}}
+    return omit_defaults({"formId": doc["formId"], "publishSettings": {"publishState": state}})
 
 
 def list_responses(req: Request) -> dict:

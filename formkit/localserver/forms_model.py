@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .discovery import check_field_mask
 from . import ids, masks
+from .proto import omit_defaults
 
 ITEM_KINDS = ("questionItem", "textItem", "pageBreakItem", "imageItem", "videoItem", "questionGroupItem")
 QUESTION_KINDS = ("choiceQuestion", "textQuestion", "scaleQuestion", "dateQuestion", "timeQuestion",
@@ -41,16 +42,12 @@ def new_form(title: str, document_title: str, published: bool) -> dict:
 
 
 def resource(doc: dict, base_url: str) -> dict:
-    """The Form as the API returns it."""
-    form = {"formId": doc["formId"], "info": doc["info"], "settings": doc["settings"]}
-    if doc["items"]:
-        form["items"] = doc["items"]
-    form["revisionId"] = revision_id(doc)
-    form["responderUri"] = responder_uri(doc, base_url)
-    if doc.get("link"):
-        form["linkedSheetId"] = doc["link"]["spreadsheetId"]
-    form["publishSettings"] = {"publishState": doc["publishState"]}
-    return form
+    """The Form as the API returns it, fields at their default left out (proto.py)."""
+    form = {"formId": doc["formId"], "info": doc["info"], "settings": doc["settings"], "items": doc["items"],
+            "revisionId": revision_id(doc), "responderUri": responder_uri(doc, base_url),
+            "linkedSheetId": (doc.get("link") or {}).get("spreadsheetId", ""),
+            "publishSettings": {"publishState": doc["publishState"]}}
+    return omit_defaults(form)
 
 
 def revision_id(doc: dict) -> str:
