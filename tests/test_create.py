@@ -331,3 +331,30 @@ def test_status_reads_absent_fields_as_their_defaults(example_dir, endpoint, for
     assert result.exit_code == 0, result.output
     line = next(l for l in result.out.splitlines() if l.startswith("hoa-thanh"))
     assert line.split()[1:5] == ["built", "NO", "NO", "chưa"] and "None" not in result.out
+
+
+def test_a_lagging_drive_search_is_asked_again_before_a_second_form_is_made(example_dir, endpoint, formkit):
+    # The create answer is lost, and Drive's search misses the new form twice before it shows.
+    add_fault(endpoint, method="POST", path=r"/v1/forms$", kind="drop_after")
+    add_fault(endpoint, method="GET", path="/drive/v3/files$", kind="search_lag", count=2)
+    result = formkit("create", "-w", example_dir, "--commune", "hoa-thanh")
+    assert result.exit_code == 0, result.output
+    calls = server_calls(endpoint)
+    assert (calls["forms.create"], calls["drive.files.list"]) == (1, 3), calls
+    assert len([f for f in forms_on_server(endpoint) if "hoa-thanh" in f["name"]]) == 1
+    assert State.load(load_workspace(example_dir).state_file).current("hoa-thanh").possible_duplicates == []
+
+
+def test_a_duplicate_that_is_still_possible_is_recorded_and_named_in_status(example_dir, endpoint, formkit):
+    # Drive's search misses the form for longer than formkit waits (4 searches): a second form is made.
+    add_fault(endpoint, method="POST", path=r"/v1/forms$", kind="drop_after")
+    add_fault(endpoint, method="GET", path="/drive/v3/files$", kind="search_lag", count=4)
+    assert formkit("create", "-w", example_dir, "--commune", "hoa-thanh").exit_code == 0
+    assert server_calls(endpoint)["forms.create"] == 2
+    form = State.load(load_workspace(example_dir).state_file).current("hoa-thanh")
+    assert form.possible_duplicates == [form.document_title]
+    others = [f["id"] for f in forms_on_server(endpoint) if "hoa-thanh" in f["name"] and f["id"] != form.form_id]
+    assert len(others) == 1
+    result = formkit("status", "-w", example_dir, "--commune", "hoa-thanh")
+    assert result.exit_code == 0, result.output
+    assert f"possible duplicate form {others[0]}" in result.out

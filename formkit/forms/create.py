@@ -154,8 +154,8 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         state.add(commune.id, form)
         state.save(form)  # the nonce is on disk before Google hears of the form
     if form.step == "pending":
-        found = None if fresh else _find_orphan(google, form)
-        created = found or google.create_form(bodies.create, recover=lambda: _find_orphan(google, form))
+        found = None if fresh else _find_orphan_patiently(google, state, form)
+        created = found or google.create_form(bodies.create, recover=lambda: _find_orphan_patiently(google, state, form))
         form.form_id = created["formId"]
         form.responder_uri = created.get("responderUri", "")
         form.step = "created"
@@ -199,6 +199,27 @@ def _let_anyone_answer(google: Google, commune: Commune, form: FormRecord, check
 
 def _wrap(form: dict | None) -> dict | None:
     return {"form": form} if form else None
+
+
+# Drive's search is not read-after-write consistent: a form made a moment ago may not be found yet.
+# Search again after 1, 2 and 4 s (scaled like every retry) before concluding there is none.
+ORPHAN_SEARCH_WAITS = (1.0, 2.0, 4.0)
+
+
+def _find_orphan_patiently(google: Google, state: State, form: FormRecord) -> dict | None:
+    """The orphan of a lost forms.create answer, searched for with a bounded backoff. Not found:
+    the caller makes the form (again), and if the lost one still shows up later it is a duplicate,
+    so its Drive name is recorded and `formkit status` names any second form that carries it."""
+    found = _find_orphan(google, form)
+    for wait in ORPHAN_SEARCH_WAITS:
+        if found is not None:
+            return found
+        google.policy.sleep(wait * google.policy.base)
+        found = _find_orphan(google, form)
+    if found is None and form.document_title not in form.possible_duplicates:
+        form.possible_duplicates.append(form.document_title)
+        state.save(form)
+    return found
 
 
 def _find_orphan(google: Google, form: FormRecord) -> dict | None:

@@ -21,7 +21,7 @@ class CommuneStatus:
     responses: int | None = None
     template: str = ""
     responders: str | None = None  # "anyone", "domain:<name>", "" (nobody may answer); None: not asked
-    possible_duplicates: tuple[str, ...] = ()  # other forms a lost forms.create answer may have made
+    possible_duplicates: tuple[str, ...] = ()  # ids of other forms carrying this one's Drive name
 
     @property
     def who_may_answer(self) -> str:
@@ -42,8 +42,7 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
         if form is None:
             rows.append(CommuneStatus(commune.id, "not created"))
             continue
-        row = CommuneStatus(commune.id, form.step, form.responder_uri, template=f"{form.template} v{form.template_version}",
-                            possible_duplicates=tuple(form.possible_duplicates))
+        row = CommuneStatus(commune.id, form.step, form.responder_uri, template=f"{form.template} v{form.template_version}")
         if form.form_id:
             remote = google.get_form(form.form_id)
             if "publishSettings" in remote:  # absent only on legacy forms; an absent field inside is false
@@ -51,6 +50,8 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
                 row.published = bool(publish.get("isPublished", False))
                 row.accepting = bool(publish.get("isAcceptingResponses", False))
             row.responders = responders(google.responder_permissions(form.form_id))
+            row.possible_duplicates = tuple(f["id"] for name in form.possible_duplicates
+                                            for f in google.find_forms_named(name) if f["id"] != form.form_id)
             row.linked_sheet = remote.get("linkedSheetId", "")
             row.responder_uri = remote.get("responderUri", row.responder_uri)
             row.responses = sum(1 for _ in google.responses(form.form_id))
