@@ -190,10 +190,10 @@ def _let_anyone_answer(google: Google, commune: Commune, form: FormRecord, check
         raise RespondersRefused(
             f"{commune.id}: Google would not let anyone with the link answer form {form.form_id} ({exc}). "
             "The form is published, but citizens who scan with Zalo cannot sign in, so they could not answer. "
-            "A Google Workspace account whose administrator keeps sharing inside the organisation cannot "
-            "make such forms: ask the administrator to allow sharing outside it (Admin console → Apps → Google "
-            "Workspace → Drive and Docs → Sharing settings), or use the commune's own Google account, and run "
-            "`formkit create` again.") from None
+            "This is usually a Google Workspace policy of the account's organisation: ask its administrator "
+            "to let forms take answers from anyone with the link (Admin console → Apps → Google Workspace → "
+            "Drive and Docs, and Forms), or use the commune's own Google account; then run `formkit create` "
+            "again, which finishes this commune without making a new form.") from None
     return "anyone"
 
 

@@ -1,9 +1,11 @@
-"""Drive API v3, as much as finding files needs: files.list with a `q` of name, mimeType and
-trashed terms joined by `and` (what formkit's recovery and gspread's open() send), files.get,
-and files.create of a spreadsheet (gspread's create()).
+"""Drive API v3, as much as formkit needs: files.list with a `q` of name, mimeType and trashed
+terms joined by `and` (what formkit's recovery and gspread's open() send), files.get, files.create
+of a spreadsheet (gspread's create()), and permissions.list/create (who may answer a form).
 
 Forms are Drive files named by their documentTitle; spreadsheets by their title. Nothing is
 ever trashed here.
+
+Each Google behaviour modelled here is listed, with its public source and test, in docs/google-behaviour.md.
 """
 
 from __future__ import annotations

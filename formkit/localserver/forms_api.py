@@ -1,4 +1,7 @@
-"""Forms API v1: forms.create, get, batchUpdate, setPublishSettings, responses.list and get."""
+"""Forms API v1: forms.create, get, batchUpdate, setPublishSettings, responses.list and get.
+
+Each Google behaviour modelled here is listed, with its public source and test, in docs/google-behaviour.md.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ sections and answer-based navigation (goToSectionId), which the respondent page 
 
 A stored form is the API resource plus what Google keeps out of sight: the published id of the
 responder link, the revision counter, the publish state and the link to a sheet.
+
+Each Google rule modelled here is listed, with its public source and test, in docs/google-behaviour.md.
 """
 
 from __future__ import annotations
