@@ -130,6 +130,13 @@ def no_faults_left(server):
     http(server.base_url + "/formkit/v1/faults", method="DELETE")
 
 
+def let_anyone_answer(forms, form_id: str) -> None:
+    """Drive permissions.create of an "anyone" responder, through the real client."""
+    base = forms._baseUrl.rstrip("/")
+    drive_service(base).permissions().create(
+        fileId=form_id, body={"type": "anyone", "role": "reader", "view": "published"}).execute()
+
+
 def new_survey(forms, title: str = "Khảo sát", publish: bool = True) -> dict:
     form = forms.create(body={"info": {"title": title, "documentTitle": f"{title} [formkit x]"}},
                         unpublished=True).execute()
@@ -138,6 +145,7 @@ def new_survey(forms, title: str = "Khảo sát", publish: bool = True) -> dict:
         forms.setPublishSettings(formId=form["formId"], body={
             "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
             "updateMask": "publishState"}).execute()
+        let_anyone_answer(forms, form["formId"])
     return forms.get(formId=form["formId"]).execute()
 
 
@@ -471,6 +479,49 @@ def test_drive_finds_a_form_by_its_exact_name(server, forms):
 
 
 # Faults and counting ---------------------------------------------------------------------------
+def test_only_a_form_anyone_may_answer_takes_answers_without_sign_in(server, forms):
+    """Publishing does not open a form to responders: a Drive permission with view "published" does."""
+    form = new_survey(forms, "Người trả lời", publish=False)
+    forms.setPublishSettings(formId=form["formId"], body={
+        "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
+        "updateMask": "publishState"}).execute()
+    drive = drive_service(server.base_url)
+    status, body, _ = http(form["responderUri"])
+    assert status == 200 and "đăng nhập" in body and "<form" not in body
+    assert submit(form, {Q_GAVE: "Không"})[0] == 403
+    # Responder permissions are listed only when asked for with their view, as Google does.
+    assert [p["role"] for p in drive.permissions().list(fileId=form["formId"]).execute()["permissions"]] == ["owner"]
+    domain = drive.permissions().create(fileId=form["formId"], body={
+        "type": "domain", "domain": "tayninh.gov.vn", "role": "reader", "view": "published"}).execute()
+    assert submit(form, {Q_GAVE: "Không"})[0] == 403  # only that organisation's signed-in users
+    anyone = drive.permissions().create(fileId=form["formId"], body={
+        "type": "anyone", "role": "reader", "view": "published"}).execute()
+    assert anyone == drive.permissions().create(fileId=form["formId"], body={  # the same grant twice: one permission
+        "type": "anyone", "role": "reader", "view": "published"}).execute()
+    listed = drive.permissions().list(fileId=form["formId"], includePermissionsForView="published").execute()
+    assert [p["id"] for p in listed["permissions"]] == ["owner", domain["id"], anyone["id"]]
+    assert submit(form, {Q_GAVE: "Không"})[0] == 200
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"type": "everyone", "role": "reader"}, "type"),
+    ({"type": "anyone", "role": "owner"}, "role"),
+    ({"type": "user", "role": "reader"}, "email address"),
+    ({"type": "domain", "role": "reader"}, "domain"),
+    ({"type": "anyone", "role": "writer", "view": "published"}, "reader"),
+    ({"type": "anyone", "role": "reader", "view": "metadata"}, "view"),
+    ({"type": "anyone", "role": "reader", "colour": "red"}, "Unknown name"),
+])
+def test_permissions_create_refuses_what_google_refuses(server, forms, body, words):
+    form = forms.create(body={"info": {"title": "Quyền"}}).execute()
+    with pytest.raises(HttpError) as caught:
+        drive_service(server.base_url).permissions().create(fileId=form["formId"], body=body).execute()
+    assert caught.value.status_code == 400 and words in google_error(caught.value)["message"]
+    with pytest.raises(HttpError) as caught:
+        drive_service(server.base_url).permissions().list(fileId=form["formId"], includePermissionsForView="x").execute()
+    assert caught.value.status_code == 400
+
+
 def test_429_with_retry_after_reaches_the_client(server, forms):
     form = forms.create(body={"info": {"title": "Quota"}}).execute()
     http(server.base_url + "/formkit/v1/calls", method="DELETE")

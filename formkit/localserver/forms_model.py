@@ -65,6 +65,13 @@ def accepting(doc: dict) -> bool:
     return bool(state.get("isPublished") and state.get("isAcceptingResponses"))
 
 
+def anyone_may_answer(doc: dict) -> bool:
+    """Publishing does not say who may respond: responders are Drive permissions with view
+    "published" (kept in the stored form by drive_api.py). Only "anyone" lets a citizen who cannot
+    sign in (Zalo's browser) answer; the backend serves no signed-in respondents."""
+    return any(p.get("type") == "anyone" and p.get("view") == "published" for p in doc.get("permissions", []))
+
+
 def question_of(item: dict) -> dict | None:
     return (item.get("questionItem") or {}).get("question")
 
