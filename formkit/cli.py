@@ -206,7 +206,7 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 @credentials_option
 @click.pass_context
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
-    """Per commune: form URL, published/accepting, linked sheet, response count.
+    """Per commune: form URL, published/accepting, who may answer, linked sheet, response count.
 
     Example: formkit status
     """

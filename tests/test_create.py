@@ -273,6 +273,7 @@ def test_googles_in_order_check_refuses_the_old_batch_and_accepts_the_new_one(en
     Google, refuses it whole. The body formkit sends now passes, through the real client."""
     from google.auth.credentials import AnonymousCredentials
     from googleapiclient.errors import HttpError
+
     from formkit.google.client import Google
 
     google = Google(AnonymousCredentials(), endpoint)
