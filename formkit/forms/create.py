@@ -66,9 +66,6 @@ def _plan_commune(ws: Workspace, commune: Commune, current: FormRecord | None, n
     if current is None:
         line.action, line.detail = "create", f"{template.id} v{template.version}"
         return line
-    if current.done and not current.responders:
-        line.action, line.detail = "resume", "let anyone with the link answer"
-        return line
     same_template = (current.template, current.template_version) == (template.id, template.version)
     if not current.done:
         if same_template:
@@ -87,6 +84,8 @@ def _plan_commune(ws: Workspace, commune: Commune, current: FormRecord | None, n
             line.detail = (f"its form uses {current.template} v{current.template_version} but the workspace says "
                            f"{template.id} v{template.version}; `formkit create --new-version` makes a new form "
                            "beside the old one (which keeps its answers)")
+    elif not current.responders:  # published before formkit checked who may answer
+        line.action, line.detail = "resume", "let anyone with the link answer"
     elif bodies.officer_options != current.officer_options or list(bodies.field_options) != current.field_options:
         line.action, line.detail = "update-options", "the officer or field list changed"
     else:
