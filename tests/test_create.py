@@ -359,3 +359,25 @@ def test_a_duplicate_that_is_still_possible_is_recorded_and_named_in_status(exam
     result = formkit("status", "-w", example_dir, "--commune", "hoa-thanh")
     assert result.exit_code == 0, result.output
     assert f"possible duplicate form {others[0]}" in result.out
+
+
+def test_every_shipped_template_passes_the_in_order_checks_through_the_real_client(example_dir, endpoint):
+    """Each shipped template's bodies, sent by google-api-python-client to the strict backend: built,
+    published, opened to anyone, and every question where formkit expects it."""
+    from google.auth.credentials import AnonymousCredentials
+
+    from formkit.forms.formspec import ANYONE_MAY_ANSWER, responders
+    from formkit.google.client import Google
+    from formkit.workspace.templates import available_templates, load_template
+
+    ws = load_workspace(example_dir)
+    google = Google(AnonymousCredentials(), endpoint)
+    for template_id in available_templates():
+        bodies = build_bodies(load_template(template_id), ws.commune("binh-thanh"), ws.unit, "t")
+        form_id = google.create_form(bodies.create)["formId"]
+        built = google.batch_update(form_id, bodies.batch_update)["form"]
+        google.publish(form_id, bodies.publish)
+        google.add_permission(form_id, ANYONE_MAY_ANSWER)
+        ids = {item["itemId"] for item in built["items"]}
+        assert {b.item_id for b in bodies.questions} <= ids, template_id
+        assert responders(google.responder_permissions(form_id)) == "anyone"
