@@ -1,6 +1,7 @@
 """Benchmark: `formkit create` for 200 communes on the embedded backend.
 
-Prints the Forms API calls per commune (counted by the server, target 3) and the wall time.
+Prints the Forms API calls per commune (counted by the server, target 3), the Drive calls (target 1:
+the permission that lets anyone with the link answer) and the wall time.
 Run from a checkout:  python benchmarks/create.py [--communes 200]
 """
 
@@ -44,9 +45,12 @@ def main() -> None:
             rerun = time.perf_counter() - rerun_started
             calls_after = requests.get(f"{server.base_url}/formkit/v1/calls", timeout=10).json()
     forms_calls = sum(v for k, v in calls.items() if k.startswith("forms."))
+    drive_calls = sum(v for k, v in calls.items() if k.startswith("drive."))
     print(f"communes:                     {args.communes}")
-    print(f"Forms API calls:              {forms_calls} ({', '.join(f'{k} {v}' for k, v in sorted(calls.items()))})")
+    print(f"Google API calls:             {forms_calls + drive_calls} ({', '.join(f'{k} {v}' for k, v in sorted(calls.items()))})")
     print(f"Forms API calls per commune:  {forms_calls / args.communes:.2f}  (target 3)")
+    print(f"Drive API calls per commune:  {drive_calls / args.communes:.2f}  (target 1: anyone with the link may answer)")
+    print(f"Google API calls per commune: {(forms_calls + drive_calls) / args.communes:.2f}  (target 4)")
     print(f"wall time:                    {elapsed:.2f} s  ({args.communes / elapsed:.1f} communes/s)")
     print(f"re-run (nothing to do):       {rerun:.2f} s, {sum(calls_after.values()) - sum(calls.values())} calls")
 

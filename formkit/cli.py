@@ -206,7 +206,7 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 @credentials_option
 @click.pass_context
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
-    """Per commune: form URL, published/accepting, linked sheet, response count.
+    """Per commune: form URL, published/accepting, who may answer, linked sheet, response count.
 
     Example: formkit status
     """
@@ -219,11 +219,15 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
     def flag(value):
         return "?" if value is None else ("yes" if value else "NO")
 
-    click.echo(f"{'commune':<20} {'step':<12} {'published':<10} {'accepting':<10} {'responses':>9}  linked sheet / form")
+    click.echo(f"{'commune':<20} {'step':<12} {'published':<10} {'accepting':<10} {'who may answer':<22} "
+               f"{'responses':>9}  linked sheet / form")
     for r in rows:
         count = "" if r.responses is None else str(r.responses)
-        click.echo(f"{r.commune_id:<20} {r.step:<12} {flag(r.published):<10} {flag(r.accepting):<10} {count:>9}  "
-                   f"{r.linked_sheet or '(not linked)'}  {r.responder_uri}")
+        click.echo(f"{r.commune_id:<20} {r.step:<12} {flag(r.published):<10} {flag(r.accepting):<10} "
+                   f"{r.who_may_answer:<22} {count:>9}  {r.linked_sheet or '(not linked)'}  {r.responder_uri}")
+        for other in r.possible_duplicates:
+            click.echo(f"{'':<20} possible duplicate form {other}: a lost forms.create answer may have made it; "
+                       "check it in Google Drive and delete it if it is empty")
 
 
 @cli.command()

@@ -90,3 +90,23 @@ def test_broken_credentials_files_are_explained(example_dir, formkit, tmp_path):
         result = formkit("create", "-w", example_dir, "--credentials", path)
         assert result.exit_code == 2 and words in result.err and "Traceback" not in result.err
         assert "README" in result.err
+
+
+def test_a_refresh_token_google_no_longer_accepts_is_explained_in_one_paragraph(example_dir, local_google, formkit,
+                                                                                  tmp_path, monkeypatch):
+    """An app left in "Testing" loses its refresh tokens after 7 days: Google answers invalid_grant."""
+    from formkit.localserver.oauth import REVOKED_PREFIX
+
+    base = local_google.base_url
+    monkeypatch.setenv("FORMKIT_GOOGLE_ENDPOINT", base)
+    cache = token_path(CLIENT_ID)
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps({**cached_token(base), "refresh_token": REVOKED_PREFIX + "SECRET"}), encoding="utf-8")
+    result = formkit("pull", "-w", example_dir, "--credentials", oauth_client(tmp_path, base))
+    assert result.exit_code == 2, result.output
+    paragraph = result.err.strip()
+    assert "invalid_grant" in paragraph and "Testing" in paragraph and "In production" in paragraph
+    assert "7 days" in paragraph and "Traceback" not in result.err and REVOKED_PREFIX not in result.output
+    assert "\n\n" not in paragraph
+    assert not cache.exists()  # the next run signs in afresh instead of failing the same way
+    assert local_google.calls() == {}  # no Google API call was attempted

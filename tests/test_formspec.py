@@ -44,8 +44,16 @@ def test_one_batch_holds_every_item_with_our_ids_and_the_jump(ws):
     assert len(questions) == len([q for q in template.questions if q.has_answer]) == 29
     ids = [i["itemId"] for i in created] + [i["questionItem"]["question"]["questionId"] for i in questions]
     assert len(ids) == len(set(ids)) and all(len(i) == 8 and int(i, 16) < 2**31 for i in ids)
+    # Bottom-up at index 0: the form ends up in template order, and every section exists before
+    # the question that jumps to it is created (Google checks a batch's requests in order).
     locations = [r["createItem"]["location"]["index"] for r in bodies.batch_update["requests"] if "createItem" in r]
-    assert locations == list(range(len(created)))
+    assert locations == [0] * len(created)
+    in_form_order = created[::-1]
+    assert in_form_order[0]["title"] == template.sections[0].title
+    for position, item in enumerate(created):
+        made_before = {i["itemId"] for i in created[:position] if "pageBreakItem" in i}
+        choice = item.get("questionItem", {}).get("question", {}).get("choiceQuestion", {})
+        assert all(o["goToSectionId"] in made_before for o in choice.get("options", []) if "goToSectionId" in o)
     # The gate jumps to factor 5 on "Có" and past it on "Không", both to sections in this batch.
     sections = {i["itemId"]: i["title"] for i in created if "pageBreakItem" in i}
     gate = next(i for i in questions if i["title"].startswith("Ông/Bà có góp ý"))

@@ -61,7 +61,8 @@ def survey_requests() -> list[dict]:
         {"itemId": "3c000006", **choice(Q_FIELDS, "Lĩnh vực", "CHECKBOX", ["Hộ tịch", "Đất đai", "Tư pháp"])},
         {"itemId": "3c000007", **text(Q_COMMENT, "Ý kiến đóng góp khác", paragraph=True)},
     ]
-    return [{"createItem": {"item": item, "location": {"index": i}}} for i, item in enumerate(items)]
+    # Bottom-up at index 0, as formkit sends it: each page break exists before a jump names it.
+    return [{"createItem": {"item": item, "location": {"index": 0}}} for item in reversed(items)]
 
 
 class RequestsHttp:
@@ -129,6 +130,13 @@ def no_faults_left(server):
     http(server.base_url + "/formkit/v1/faults", method="DELETE")
 
 
+def let_anyone_answer(forms, form_id: str) -> None:
+    """Drive permissions.create of an "anyone" responder, through the real client."""
+    base = forms._baseUrl.rstrip("/")
+    drive_service(base).permissions().create(
+        fileId=form_id, body={"type": "anyone", "role": "reader", "view": "published"}).execute()
+
+
 def new_survey(forms, title: str = "Khảo sát", publish: bool = True) -> dict:
     form = forms.create(body={"info": {"title": title, "documentTitle": f"{title} [formkit x]"}},
                         unpublished=True).execute()
@@ -137,6 +145,7 @@ def new_survey(forms, title: str = "Khảo sát", publish: bool = True) -> dict:
         forms.setPublishSettings(formId=form["formId"], body={
             "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
             "updateMask": "publishState"}).execute()
+        let_anyone_answer(forms, form["formId"])
     return forms.get(formId=form["formId"]).execute()
 
 
@@ -152,14 +161,16 @@ def test_create_build_publish_and_get(server, forms):
     created = forms.create(body={"info": {"title": "Khảo sát SIPAS"}}, unpublished=True).execute()
     assert len(created["formId"]) == 44 and "items" not in created
     assert created["info"] == {"title": "Khảo sát SIPAS", "documentTitle": "Khảo sát SIPAS"}
-    assert created["publishSettings"]["publishState"] == {"isPublished": False, "isAcceptingResponses": False}
+    # proto3 JSON, as Google writes it: false is left out, so an unpublished form has no isPublished.
+    assert created["publishSettings"] == {"publishState": {}}
     assert created["responderUri"].startswith(server.base_url + "/forms/d/e/1FAIpQL")
 
     built = forms.batchUpdate(formId=created["formId"], body={
         "includeFormInResponse": True, "requests": survey_requests(),
         "writeControl": {"requiredRevisionId": created["revisionId"]}}).execute()
-    assert built["replies"][2] == {"createItem": {"itemId": "3c000003", "questionId": [Q_GAVE]}}
-    assert built["replies"][3] == {"createItem": {"itemId": FEEDBACK}}
+    replies = built["replies"][::-1]  # sent last item first
+    assert replies[2] == {"createItem": {"itemId": "3c000003", "questionId": [Q_GAVE]}}
+    assert replies[3] == {"createItem": {"itemId": FEEDBACK}}
     assert built["writeControl"]["requiredRevisionId"] != created["revisionId"]
     assert [i["itemId"] for i in built["form"]["items"]][3:6] == [FEEDBACK, "3c000004", CLOSING]
 
@@ -169,6 +180,8 @@ def test_create_build_publish_and_get(server, forms):
     assert published == {"formId": created["formId"],
                          "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}
     got = forms.get(formId=created["formId"]).execute()
+    assert "required" not in got["items"][1]["questionItem"]["question"]  # false: absent
+    assert got["items"][6]["questionItem"]["question"]["textQuestion"] == {}  # paragraph false: absent
     gate = got["items"][2]["questionItem"]["question"]["choiceQuestion"]["options"]
     assert gate == [{"value": "Có", "goToSectionId": FEEDBACK}, {"value": "Không", "goToSectionId": CLOSING}]
     assert got["publishSettings"]["publishState"]["isAcceptingResponses"] is True
@@ -220,6 +233,31 @@ def test_batch_update_refuses_what_google_refuses(forms, request_body, words):
         forms.batchUpdate(formId=form["formId"], body={"requests": [request_body]}).execute()
     assert caught.value.status_code == 400
     assert words in google_error(caught.value)["message"]
+
+
+def test_a_jump_to_a_section_made_later_in_the_batch_is_refused(forms):
+    """Google checks a batch's requests in order: the same items top-down (the gate before the page
+    breaks it jumps to) are refused as a whole, bottom-up they are accepted."""
+    top_down = [{"createItem": {"item": r["createItem"]["item"], "location": {"index": i}}}
+                for i, r in enumerate(reversed(survey_requests()))]
+    form = forms.create(body={"info": {"title": "Order"}}).execute()
+    with pytest.raises(HttpError) as caught:
+        forms.batchUpdate(formId=form["formId"], body={"requests": top_down}).execute()
+    error = google_error(caught.value)
+    assert (caught.value.status_code, error["status"]) == (400, "INVALID_ARGUMENT")
+    assert "requests[2].createItem" in error["message"] and FEEDBACK in error["message"]
+    assert "items" not in forms.get(formId=form["formId"]).execute()
+    forms.batchUpdate(formId=form["formId"], body={"requests": survey_requests()}).execute()
+    assert len(forms.get(formId=form["formId"]).execute()["items"]) == len(top_down)
+
+
+def test_an_index_beyond_the_form_at_that_moment_is_refused(forms):
+    form = forms.create(body={"info": {"title": "Index"}}).execute()
+    with pytest.raises(HttpError) as caught:  # index 1 of an empty form, before index 0 exists
+        forms.batchUpdate(formId=form["formId"], body={"requests": [
+            {"createItem": {"item": text("2c000001", "B"), "location": {"index": 1}}},
+            {"createItem": {"item": text("2c000002", "A"), "location": {"index": 0}}}]}).execute()
+    assert "requests[0].createItem" in google_error(caught.value)["message"]
 
 
 def test_create_accepts_only_the_title(forms):
@@ -441,6 +479,49 @@ def test_drive_finds_a_form_by_its_exact_name(server, forms):
 
 
 # Faults and counting ---------------------------------------------------------------------------
+def test_only_a_form_anyone_may_answer_takes_answers_without_sign_in(server, forms):
+    """Publishing does not open a form to responders: a Drive permission with view "published" does."""
+    form = new_survey(forms, "Người trả lời", publish=False)
+    forms.setPublishSettings(formId=form["formId"], body={
+        "publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}},
+        "updateMask": "publishState"}).execute()
+    drive = drive_service(server.base_url)
+    status, body, _ = http(form["responderUri"])
+    assert status == 200 and "đăng nhập" in body and "<form" not in body
+    assert submit(form, {Q_GAVE: "Không"})[0] == 403
+    # Responder permissions are listed only when asked for with their view, as Google does.
+    assert [p["role"] for p in drive.permissions().list(fileId=form["formId"]).execute()["permissions"]] == ["owner"]
+    domain = drive.permissions().create(fileId=form["formId"], body={
+        "type": "domain", "domain": "tayninh.gov.vn", "role": "reader", "view": "published"}).execute()
+    assert submit(form, {Q_GAVE: "Không"})[0] == 403  # only that organisation's signed-in users
+    anyone = drive.permissions().create(fileId=form["formId"], body={
+        "type": "anyone", "role": "reader", "view": "published"}).execute()
+    assert anyone == drive.permissions().create(fileId=form["formId"], body={  # the same grant twice: one permission
+        "type": "anyone", "role": "reader", "view": "published"}).execute()
+    listed = drive.permissions().list(fileId=form["formId"], includePermissionsForView="published").execute()
+    assert [p["id"] for p in listed["permissions"]] == ["owner", domain["id"], anyone["id"]]
+    assert submit(form, {Q_GAVE: "Không"})[0] == 200
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"type": "everyone", "role": "reader"}, "type"),
+    ({"type": "anyone", "role": "owner"}, "role"),
+    ({"type": "user", "role": "reader"}, "email address"),
+    ({"type": "domain", "role": "reader"}, "domain"),
+    ({"type": "anyone", "role": "writer", "view": "published"}, "reader"),
+    ({"type": "anyone", "role": "reader", "view": "metadata"}, "view"),
+    ({"type": "anyone", "role": "reader", "colour": "red"}, "Unknown name"),
+])
+def test_permissions_create_refuses_what_google_refuses(server, forms, body, words):
+    form = forms.create(body={"info": {"title": "Quyền"}}).execute()
+    with pytest.raises(HttpError) as caught:
+        drive_service(server.base_url).permissions().create(fileId=form["formId"], body=body).execute()
+    assert caught.value.status_code == 400 and words in google_error(caught.value)["message"]
+    with pytest.raises(HttpError) as caught:
+        drive_service(server.base_url).permissions().list(fileId=form["formId"], includePermissionsForView="x").execute()
+    assert caught.value.status_code == 400
+
+
 def test_429_with_retry_after_reaches_the_client(server, forms):
     form = forms.create(body={"info": {"title": "Quota"}}).execute()
     http(server.base_url + "/formkit/v1/calls", method="DELETE")

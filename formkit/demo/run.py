@@ -1,6 +1,6 @@
 """`formkit demo`: the whole pipeline on the embedded backend, with no network and no account.
 
-init → create (3 calls per commune) → link to one spreadsheet → posters → a few hundred citizens
+init → create (4 calls per commune: 3 Forms, 1 Drive) → link to one spreadsheet → posters → a few hundred citizens
 answer through the respondent page over the last two quarters → pull → report in every format.
 """
 
@@ -84,7 +84,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         echo(f"Local Google backend: {server.base_url} (data in {ws.local_google_dir})")
         google = connect()
         outcomes = create.run(ws, state, google, create.plan(ws, state, backend=google.backend), report=lambda m: None)
-        echo(f"create: {len(outcomes)} forms published with {sum(google.calls.values())} Forms API calls")
+        echo(f"create: {len(outcomes)} forms published with {sum(google.calls.values())} Google API calls")
         paths["apps script"] = write_apps_script(ws, state)
         linked = link_local(ws, state, server.base_url)
         echo(f"link:   {len(linked)} forms into spreadsheet {linked[0][2]}, one tab per commune")

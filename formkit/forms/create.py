@@ -1,12 +1,19 @@
-"""`formkit create`: one published form per commune, 3 Forms API calls each, safe to interrupt.
+"""`formkit create`: one published form per commune that anyone with the link may answer, in 3
+Forms API calls and 1 Drive call each, safe to interrupt.
 
 Per commune: forms.create (title only, unpublished) → one forms.batchUpdate with every item
-(our own item IDs, so section jumps are wired in the same batch; the form comes back with it) →
-forms.setPublishSettings. The state file is written before the first call and after each one;
-a re-run finishes what an interrupted run left, and never makes a second form:
+(our own item IDs, bottom-up so section jumps name sections already made; the form comes back
+with it) → forms.setPublishSettings → drive.permissions.create "anyone with the link may answer".
+That 4th call is needed because in Google's publishing model publishing does not say who may
+respond: responders are Drive permissions (view "published"), and a form only a domain's
+signed-in users may answer is useless to citizens who scan with Zalo. Granting the same
+permission again changes nothing, so a fresh form skips the permissions.list check.
+The state file is written before the first call and after each one; a re-run finishes what an
+interrupted run left, and never makes a second form:
   pending   → the nonce in the Drive file name finds a form whose creation was not recorded
   created   → forms.get tells whether the batchUpdate already happened
   built     → publishing again is harmless
+  published → permissions.list tells whether anyone may already answer (responders recorded: done)
 Extra calls are spent only on that recovery, and on updating the officer/field dropdowns of an
 existing form when the workspace lists different officers or fields (forms.get + batchUpdate).
 """
@@ -20,7 +27,7 @@ from typing import Callable
 
 from ..errors import Problems, RemoteError
 from ..files import atomic_write_json
-from .formspec import FormBodies, build_bodies, check_commune
+from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune, responders
 from ..google.client import Google
 from .state import FormRecord, QuestionRecord, State
 from ..workspace.config import Commune, Workspace
@@ -77,6 +84,8 @@ def _plan_commune(ws: Workspace, commune: Commune, current: FormRecord | None, n
             line.detail = (f"its form uses {current.template} v{current.template_version} but the workspace says "
                            f"{template.id} v{template.version}; `formkit create --new-version` makes a new form "
                            "beside the old one (which keeps its answers)")
+    elif not current.responders:  # published before formkit checked who may answer
+        line.action, line.detail = "resume", "let anyone with the link answer"
     elif bodies.officer_options != current.officer_options or list(bodies.field_options) != current.field_options:
         line.action, line.detail = "update-options", "the officer or field list changed"
     else:
@@ -92,7 +101,8 @@ def write_dry_run(lines: list[PlanLine], out_dir: Path) -> list[Path]:
             continue
         base = out_dir / line.commune.id
         for name, body in (("1-forms.create", line.bodies.create), ("2-forms.batchUpdate", line.bodies.batch_update),
-                           ("3-forms.setPublishSettings", line.bodies.publish)):
+                           ("3-forms.setPublishSettings", line.bodies.publish),
+                           ("4-drive.permissions.create", ANYONE_MAY_ANSWER)):
             atomic_write_json(base / f"{name}.json", body)
             written.append(base / f"{name}.json")
     return written
@@ -105,8 +115,14 @@ class Outcome:
     form: FormRecord | None
 
 
+class RespondersRefused(RemoteError):
+    """Google would not let anyone with the link answer one commune's form."""
+
+
 def run(ws: Workspace, state: State, google: Google, lines: list[PlanLine], report: Report = print) -> list[Outcome]:
-    outcomes = []
+    """Every selected commune; one whose form Google will not open to anyone stops there (it is
+    published but not answerable from Zalo), the others go on, and the run then fails naming it."""
+    outcomes, refused = [], []
     for line in lines:
         if line.action in ("done", "blocked"):
             outcomes.append(Outcome(line.commune, line.action, line.form))
@@ -115,8 +131,16 @@ def run(ws: Workspace, state: State, google: Google, lines: list[PlanLine], repo
             _update_options(state, google, line, report)
         else:
             form = line.form if line.action == "resume" else None
-            line.form = _build(ws, state, google, line.commune, line.bodies, form, report)
+            try:
+                line.form = _build(ws, state, google, line.commune, line.bodies, form, report)
+            except RespondersRefused as exc:
+                report(str(exc))
+                refused.append(str(exc))
+                outcomes.append(Outcome(line.commune, "refused", state.current(line.commune.id)))
+                continue
         outcomes.append(Outcome(line.commune, line.action, line.form))
+    if refused:
+        raise RemoteError("\n".join(refused))
     return outcomes
 
 
@@ -129,8 +153,8 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         state.add(commune.id, form)
         state.save(form)  # the nonce is on disk before Google hears of the form
     if form.step == "pending":
-        found = None if fresh else _find_orphan(google, form)
-        created = found or google.create_form(bodies.create, recover=lambda: _find_orphan(google, form))
+        found = None if fresh else _find_orphan_patiently(google, state, form)
+        created = found or google.create_form(bodies.create, recover=lambda: _find_orphan_patiently(google, state, form))
         form.form_id = created["formId"]
         form.responder_uri = created.get("responderUri", "")
         form.step = "created"
@@ -149,11 +173,52 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         form.step = "published"
         state.save(form)
         report(f"{commune.id}: published — {form.responder_uri}")
+    if form.step == "published" and not form.responders:
+        form.responders = _let_anyone_answer(google, commune, form, check_first=not fresh)
+        state.save(form)
+        report(f"{commune.id}: anyone with the link may answer")
     return form
+
+
+def _let_anyone_answer(google: Google, commune: Commune, form: FormRecord, check_first: bool) -> str:
+    if check_first and responders(google.responder_permissions(form.form_id)) == "anyone":
+        return "anyone"
+    try:
+        google.add_permission(form.form_id, ANYONE_MAY_ANSWER)
+    except RemoteError as exc:
+        raise RespondersRefused(
+            f"{commune.id}: Google would not let anyone with the link answer form {form.form_id} ({exc}). "
+            "The form is published, but citizens who scan with Zalo cannot sign in, so they could not answer. "
+            "This is usually a Google Workspace policy of the account's organisation: ask its administrator "
+            "to let forms take answers from anyone with the link (Admin console → Apps → Google Workspace → "
+            "Drive and Docs, and Forms), or use the commune's own Google account; then run `formkit create` "
+            "again, which finishes this commune without making a new form.") from None
+    return "anyone"
 
 
 def _wrap(form: dict | None) -> dict | None:
     return {"form": form} if form else None
+
+
+# Drive's search is not read-after-write consistent: a form made a moment ago may not be found yet.
+# Search again after 1, 2 and 4 s (scaled like every retry) before concluding there is none.
+ORPHAN_SEARCH_WAITS = (1.0, 2.0, 4.0)
+
+
+def _find_orphan_patiently(google: Google, state: State, form: FormRecord) -> dict | None:
+    """The orphan of a lost forms.create answer, searched for with a bounded backoff. Not found:
+    the caller makes the form (again), and if the lost one still shows up later it is a duplicate,
+    so its Drive name is recorded and `formkit status` names any second form that carries it."""
+    found = _find_orphan(google, form)
+    for wait in ORPHAN_SEARCH_WAITS:
+        if found is not None:
+            return found
+        google.policy.sleep(wait * google.policy.base)
+        found = _find_orphan(google, form)
+    if found is None and form.document_title not in form.possible_duplicates:
+        form.possible_duplicates.append(form.document_title)
+        state.save(form)
+    return found
 
 
 def _find_orphan(google: Google, form: FormRecord) -> dict | None:

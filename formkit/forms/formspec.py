@@ -37,6 +37,21 @@ def prefill_url(responder_uri: str, answers: list[tuple[str, str]]) -> str:
     return f"{responder_uri}{separator}usp=pp_url&{params}"
 
 
+# Who may answer: anyone with the link (Drive permission with view "published", Google's guide
+# "Publish and manage responders on the form"). Citizens scan with Zalo, which cannot sign in.
+ANYONE_MAY_ANSWER = {"type": "anyone", "role": "reader", "view": "published"}
+
+
+def responders(permissions: list[dict]) -> str:
+    """"anyone", "domain:<name>" (only that organisation's signed-in users) or "" (nobody yet),
+    from a form's Drive permissions; absent fields read as Google's defaults."""
+    published = [p for p in permissions if p.get("view") == "published" and p.get("role") == "reader"]
+    if any(p.get("type") == "anyone" for p in published):
+        return "anyone"
+    domains = sorted(p.get("domain", "") for p in published if p.get("type") == "domain")
+    return f"domain:{domains[0]}" if domains else ""
+
+
 @dataclass(frozen=True)
 class BuiltQuestion:
     question: Question
@@ -112,14 +127,16 @@ def build_bodies(template: Template, commune: Commune, unit: Unit, nonce: str) -
         {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"}, "updateMask": "emailCollectionType"}},
     ]
     jumps = _navigation(template, section_item)
+    items: list[dict] = []
     for position, section in enumerate(template.sections):
         header = _section_header(section, position, section_item[section.id], values)
         if header:
-            requests.append(header)
-        for q in section.questions:
-            requests.append({"createItem": {"item": _item(by_id[q.id], values, jumps.get(q.id))}})
-    for index, request in enumerate(requests[2:]):
-        request["createItem"]["location"] = {"index": index}
+            items.append(header)
+        items.extend(_item(by_id[q.id], values, jumps.get(q.id)) for q in section.questions)
+    # Google checks the requests of a batch one at a time, in order: a goToSectionId must name a
+    # page break that is already in the form. Inserting every item at index 0, last item first,
+    # creates each section before the questions that jump forward to it (jumps only go forward).
+    requests += [{"createItem": {"item": item, "location": {"index": 0}}} for item in reversed(items)]
 
     create = {"info": {"title": form_title(template, commune, unit),
                        "documentTitle": document_title(template, commune, unit, nonce)}}
@@ -139,7 +156,7 @@ def _section_header(section: Section, position: int, item_id: str, values: dict)
         item = {"itemId": item_id, "title": section.title.format(**values), "pageBreakItem": {}}
     if section.description:
         item["description"] = section.description.format(**values)
-    return {"createItem": {"item": item}}
+    return item
 
 
 def _navigation(template: Template, section_item: dict[str, str]) -> dict[str, dict[str, str]]:

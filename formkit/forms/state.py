@@ -51,6 +51,8 @@ class FormRecord:
     spreadsheet_id: str = ""  # the linked sheet, once known
     sheet_tab: str = ""
     last_pulled: str = ""  # RFC 3339 time of the newest response already pulled
+    responders: str = ""  # who may answer, once checked after publishing: "anyone" (formkit's goal)
+    possible_duplicates: list[str] = field(default_factory=list)  # form ids a lost create may also have made
 
     @property
     def done(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..google.client import Google
+from .formspec import responders
 from .state import State
 from ..workspace.config import Workspace
 
@@ -19,6 +20,19 @@ class CommuneStatus:
     linked_sheet: str = ""
     responses: int | None = None
     template: str = ""
+    responders: str | None = None  # "anyone", "domain:<name>", "" (nobody may answer); None: not asked
+    possible_duplicates: tuple[str, ...] = ()  # ids of other forms carrying this one's Drive name
+
+    @property
+    def who_may_answer(self) -> str:
+        """In Vietnamese, for the officer who reads `formkit status`."""
+        if self.responders is None:
+            return "?"
+        if self.responders == "anyone":
+            return "ai cũng trả lời được"
+        if self.responders.startswith("domain:"):
+            return f"chỉ trong tổ chức ({self.responders[7:]})"
+        return "chưa ai trả lời được"
 
 
 def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list[CommuneStatus]:
@@ -31,9 +45,13 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
         row = CommuneStatus(commune.id, form.step, form.responder_uri, template=f"{form.template} v{form.template_version}")
         if form.form_id:
             remote = google.get_form(form.form_id)
-            publish = remote.get("publishSettings", {}).get("publishState", {})
-            row.published = publish.get("isPublished")
-            row.accepting = publish.get("isAcceptingResponses")
+            if "publishSettings" in remote:  # absent only on legacy forms; an absent field inside is false
+                publish = remote["publishSettings"].get("publishState", {})
+                row.published = bool(publish.get("isPublished", False))
+                row.accepting = bool(publish.get("isAcceptingResponses", False))
+            row.responders = responders(google.responder_permissions(form.form_id))
+            row.possible_duplicates = tuple(f["id"] for name in form.possible_duplicates
+                                            for f in google.find_forms_named(name) if f["id"] != form.form_id)
             row.linked_sheet = remote.get("linkedSheetId", "")
             row.responder_uri = remote.get("responderUri", row.responder_uri)
             row.responses = sum(1 for _ in google.responses(form.form_id))

@@ -34,6 +34,23 @@ HOW_TO = (
 )
 
 
+def sign_in_expired(detail: str, cache: Path | None = None) -> str:
+    """One paragraph for a refresh token Google no longer accepts (invalid_grant)."""
+    removed = (f"formkit has removed the dead token ({cache}), so the next run opens the browser to sign in "
+               "again. " if cache else "Delete the cached token (README, 'Google credentials') and sign in again. ")
+    return (f"Google no longer accepts the saved sign-in ({detail}). Either the OAuth app is still in the "
+            "\"Testing\" publishing status, whose sign-ins expire after 7 days, or the account's access was "
+            "removed (password change, or https://myaccount.google.com/permissions). In the Google Cloud console "
+            "open APIs & Services → OAuth consent screen and press \"Publish app\" so it is \"In production\" "
+            "(no verification is needed for the commune's own account); then run the command again. " + removed
+            + "Nothing that was already done is lost.")
+
+
+def refused_grant(exc: Exception) -> bool:
+    """A refresh Google refused for good (expired or revoked), not a passing failure."""
+    return "invalid_grant" in str(exc)
+
+
 def config_dir() -> Path:
     if sys.platform == "win32":
         base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
@@ -110,8 +127,11 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
         try:
             credentials.refresh(Request())
             save_token(cache, credentials.to_json())
-        except RefreshError:
-            credentials = None  # revoked or expired refresh token: sign in again
+        except RefreshError as exc:
+            if refused_grant(exc):
+                cache.unlink(missing_ok=True)
+                raise CredentialsError(sign_in_expired("invalid_grant: the token expired or was revoked", cache)) from None
+            credentials = None  # any other refusal: sign in again
         except TransportError as exc:
             raise RemoteError(f"cannot reach Google's sign-in server to refresh the token ({exc.__class__.__name__})") from None
     if credentials is None or not credentials.valid:

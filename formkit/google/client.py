@@ -103,6 +103,20 @@ class Google:
             includeItemsFromAllDrives=True).execute())
         return result.get("files", [])
 
+    def responder_permissions(self, form_id: str) -> list[dict]:
+        """The form's Drive permissions, responders (view "published") included — Google lists
+        those only when asked with includePermissionsForView=published."""
+        drive = self._service("drive", "v3", "drive/v3/")
+        result = self._call("drive.permissions.list", lambda: drive.permissions().list(
+            fileId=form_id, fields="permissions(id,type,role,view,domain)", includePermissionsForView="published",
+            supportsAllDrives=True).execute())
+        return result.get("permissions", [])
+
+    def add_permission(self, form_id: str, body: dict) -> dict:
+        drive = self._service("drive", "v3", "drive/v3/")
+        return self._call("drive.permissions.create", lambda: drive.permissions().create(
+            fileId=form_id, body=body, fields="id,type,role,view", supportsAllDrives=True).execute())
+
     # Sheets ------------------------------------------------------------------------------------
     @property
     def _sheets(self) -> gspread.http_client.HTTPClient:

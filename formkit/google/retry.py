@@ -21,6 +21,7 @@ import requests
 from google.auth.exceptions import RefreshError
 
 from ..errors import CredentialsError, RemoteError
+from .auth import refused_grant, sign_in_expired
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 
@@ -96,7 +97,10 @@ def call(fn: Callable[[], Any], what: str, policy: RetryPolicy,
         try:
             return fn()
         except RefreshError as exc:
-            raise CredentialsError(f"{what}: Google refused to refresh the sign-in ({exc.args[0] if exc.args else exc}). "
+            reason = exc.args[0] if exc.args else str(exc)
+            if refused_grant(exc):
+                raise CredentialsError(f"{what}: " + sign_in_expired(reason)) from None
+            raise CredentialsError(f"{what}: Google refused to refresh the sign-in ({reason}). "
                                    "Sign in again: delete the cached token (see README, 'Google credentials').") from None
         except Exception as exc:  # classified below; anything unknown is re-raised
             failure = describe(exc)

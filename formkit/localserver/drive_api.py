@@ -1,9 +1,11 @@
-"""Drive API v3, as much as finding files needs: files.list with a `q` of name, mimeType and
-trashed terms joined by `and` (what formkit's recovery and gspread's open() send), files.get,
-and files.create of a spreadsheet (gspread's create()).
+"""Drive API v3, as much as formkit needs: files.list with a `q` of name, mimeType and trashed
+terms joined by `and` (what formkit's recovery and gspread's open() send), files.get, files.create
+of a spreadsheet (gspread's create()), and permissions.list/create (who may answer a form).
 
 Forms are Drive files named by their documentTitle; spreadsheets by their title. Nothing is
 ever trashed here.
+
+Each Google behaviour modelled here is listed, with its public source and test, in docs/google-behaviour.md.
 """
 
 from __future__ import annotations
@@ -109,3 +111,68 @@ def create_file(req: Request) -> dict:
     doc = spreadsheets.create(req.store, body.get("name") or "")
     return _resource({"id": doc["spreadsheetId"], "name": doc["properties"]["title"], "mimeType": SPREADSHEET,
                       "createdTime": doc["createdTime"]}, req.arg("fields") or "")
+
+
+# Permissions: who may open a file, and for a form who may answer it ----------------------------
+# Responders of a published form are permissions with view "published" (Google's guide "Publish
+# and manage responders on the form"). permissions.list returns them only when asked for with
+# includePermissionsForView=published, as Google does. Forms keep their permissions in the stored
+# form (out of the Forms resource); other files have their owner only.
+TYPES = ("user", "group", "domain", "anyone")
+ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
+OWNER = {"kind": "drive#permission", "id": "owner", "type": "user", "role": "owner",
+         "emailAddress": "owner@example.org"}
+
+
+def _permission_file(req: Request) -> tuple[dict | None, list[dict]]:
+    """(the stored form, or None for another file; its permissions). 404 for an unknown file."""
+    file_id = req.params["fileId"]
+    form = req.store.get("form", file_id)
+    if form is not None:
+        return form, [OWNER] + form.get("permissions", [])
+    if any(f["id"] == file_id for f in _files(req)):
+        return None, [OWNER]
+    raise ApiError(404, f"File not found: {file_id}.")
+
+
+def list_permissions(req: Request) -> dict:
+    view = req.arg("includePermissionsForView")
+    if view not in (None, "published"):
+        raise _bad_value("includePermissionsForView", "Invalid Value: the only supported value is 'published'.")
+    _, permissions = _permission_file(req)
+    shown = [p for p in permissions if "view" not in p or p["view"] == view]
+    return {"kind": "drive#permissionList", "permissions": shown}
+
+
+def create_permission(req: Request) -> dict:
+    body = req.json or {}
+    form, permissions = _permission_file(req)
+    kind, role, view = body.get("type"), body.get("role"), body.get("view")
+    if kind not in TYPES:
+        raise _bad_value("permission.type", f"The permission type field must be one of {', '.join(TYPES)}.")
+    if role not in ROLES or role == "owner":
+        raise _bad_value("permission.role", "The permission role field must be one of organizer, fileOrganizer, "
+                                            "writer, commenter, reader (ownership is not transferred here).")
+    if kind in ("user", "group") and not body.get("emailAddress"):
+        raise _bad_value("permission.emailAddress", "An email address must be specified for this permission type.")
+    if kind == "domain" and not body.get("domain"):
+        raise _bad_value("permission.domain", "A domain must be specified for this permission type.")
+    if kind == "anyone" and (body.get("emailAddress") or body.get("domain")):
+        raise _bad_value("permission.type", "An 'anyone' permission takes no email address or domain.")
+    if view is not None:
+        if view != "published" or form is None:
+            raise _bad_value("permission.view", "The view 'published' applies to forms only ('metadata' to folders).")
+        if role != "reader":
+            raise _bad_value("permission.role", "A permission with view 'published' must have the role reader.")
+    wanted = {"kind": "drive#permission", "type": kind, "role": role,
+              **{k: body[k] for k in ("emailAddress", "domain", "view") if body.get(k)}}
+    for existing in permissions:  # the same grant again changes nothing and answers the same
+        if {k: v for k, v in existing.items() if k != "id"} == wanted:
+            return existing
+    if form is None:
+        raise unsupported("permissions.create on a file that is not a form")
+    key = wanted.get("emailAddress") or wanted.get("domain") or "anyoneWithLink"
+    permission = {**wanted, "id": key if kind == "anyone" else f"{kind}:{key}"}
+    form.setdefault("permissions", []).append(permission)
+    req.store.put("form", form["formId"], form, alias=form["publishedId"])
+    return permission

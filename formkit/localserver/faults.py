@@ -7,6 +7,8 @@ Fault kinds:
   drop        close the connection without doing anything or answering
   drop_after  do the work, then close the connection without answering
   stall_after do the work, then wait `seconds` before answering
+  search_lag  Drive files.list answers as if no file matched yet (its search is not read-after-write
+              consistent: a file just made may be missing for a while)
 Each fault fires `count` times on requests whose method matches and whose path (as sent,
 percent-encoded, without the query) matches the `path` regular expression (re.search).
 """
@@ -21,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 from .errors import ApiError
 
-KINDS = ("status", "drop", "drop_after", "stall_after")
+KINDS = ("status", "drop", "drop_after", "stall_after", "search_lag")
 MESSAGES = {
     429: "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' "
          "(injected by formkit's local Google backend).",

@@ -1,4 +1,7 @@
-"""Forms API v1: forms.create, get, batchUpdate, setPublishSettings, responses.list and get."""
+"""Forms API v1: forms.create, get, batchUpdate, setPublishSettings, responses.list and get.
+
+Each Google behaviour modelled here is listed, with its public source and test, in docs/google-behaviour.md.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from . import forms_model, linking, masks
 from .discovery import check_field_mask
 from .errors import failed_precondition, invalid, not_found
 from .forms_model import Problem, resource, revision_id
+from .proto import omit_defaults
 from .routing import Request
 from .store import Store
 
@@ -84,7 +88,7 @@ def set_publish_settings(req: Request) -> dict:
                       "publish_settings.publish_state.is_accepting_responses")
     doc["publishState"] = state
     save(req.store, doc)
-    return {"formId": doc["formId"], "publishSettings": {"publishState": state}}
+    return omit_defaults({"formId": doc["formId"], "publishSettings": {"publishState": state}})
 
 
 def list_responses(req: Request) -> dict:

@@ -3,6 +3,8 @@ sections and answer-based navigation (goToSectionId), which the respondent page 
 
 A stored form is the API resource plus what Google keeps out of sight: the published id of the
 responder link, the revision counter, the publish state and the link to a sheet.
+
+Each Google rule modelled here is listed, with its public source and test, in docs/google-behaviour.md.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .discovery import check_field_mask
 from . import ids, masks
+from .proto import omit_defaults
 
 ITEM_KINDS = ("questionItem", "textItem", "pageBreakItem", "imageItem", "videoItem", "questionGroupItem")
 QUESTION_KINDS = ("choiceQuestion", "textQuestion", "scaleQuestion", "dateQuestion", "timeQuestion",
@@ -41,16 +44,12 @@ def new_form(title: str, document_title: str, published: bool) -> dict:
 
 
 def resource(doc: dict, base_url: str) -> dict:
-    """The Form as the API returns it."""
-    form = {"formId": doc["formId"], "info": doc["info"], "settings": doc["settings"]}
-    if doc["items"]:
-        form["items"] = doc["items"]
-    form["revisionId"] = revision_id(doc)
-    form["responderUri"] = responder_uri(doc, base_url)
-    if doc.get("link"):
-        form["linkedSheetId"] = doc["link"]["spreadsheetId"]
-    form["publishSettings"] = {"publishState": doc["publishState"]}
-    return form
+    """The Form as the API returns it, fields at their default left out (proto.py)."""
+    form = {"formId": doc["formId"], "info": doc["info"], "settings": doc["settings"], "items": doc["items"],
+            "revisionId": revision_id(doc), "responderUri": responder_uri(doc, base_url),
+            "linkedSheetId": (doc.get("link") or {}).get("spreadsheetId", ""),
+            "publishSettings": {"publishState": doc["publishState"]}}
+    return omit_defaults(form)
 
 
 def revision_id(doc: dict) -> str:
@@ -64,6 +63,13 @@ def responder_uri(doc: dict, base_url: str) -> str:
 def accepting(doc: dict) -> bool:
     state = doc["publishState"]
     return bool(state.get("isPublished") and state.get("isAcceptingResponses"))
+
+
+def anyone_may_answer(doc: dict) -> bool:
+    """Publishing does not say who may respond: responders are Drive permissions with view
+    "published" (kept in the stored form by drive_api.py). Only "anyone" lets a citizen who cannot
+    sign in (Zalo's browser) answer; the backend serves no signed-in respondents."""
+    return any(p.get("type") == "anyone" and p.get("view") == "published" for p in doc.get("permissions", []))
 
 
 def question_of(item: dict) -> dict | None:
@@ -112,6 +118,7 @@ def _create_item(doc: dict, request: dict) -> dict:
     item = copy.deepcopy(request["item"])
     _assign_ids(doc, item, replacing=None)
     check_item(item)
+    check_jumps(doc, item)
     doc["items"].insert(index, item)
     reply: dict = {"itemId": item["itemId"]}
     question = question_of(item)
@@ -134,6 +141,7 @@ def _update_item(doc: dict, request: dict) -> dict:
         new_q["questionId"] = old_q["questionId"]
     _assign_ids(doc, item, replacing=old)
     check_item(item)
+    check_jumps(doc, item)
     doc["items"][index] = item
     return {}
 
@@ -240,15 +248,23 @@ def _check_choice(choice: dict) -> None:
             raise Problem(f"options[{n}]: section navigation is only possible for RADIO and DROP_DOWN questions.")
 
 
+def check_jumps(doc: dict, item: dict) -> None:
+    """Google checks a batch's requests one at a time, in order: an option may jump only to a page
+    break that is in the form at that point of the batch (not one a later request creates)."""
+    sections = {other["itemId"] for other in doc["items"] if other.get("pageBreakItem") is not None}
+    choice = (question_of(item) or {}).get("choiceQuestion") or {}
+    for option in choice.get("options", []):
+        target = option.get("goToSectionId")
+        if target is not None and target not in sections:
+            raise Problem(f'Invalid goToSectionId "{target}" in item "{item["itemId"]}" (option '
+                          f'"{option.get("value", "")}"): it must be the itemId of a page break already '
+                          "in the form.")
+
+
 def check_navigation(doc: dict) -> None:
-    sections = {item["itemId"] for item in doc["items"] if item.get("pageBreakItem") is not None}
+    """After the whole batch: no jump may be left pointing at a deleted page break."""
     for item in doc["items"]:
-        choice = (question_of(item) or {}).get("choiceQuestion") or {}
-        for option in choice.get("options", []):
-            target = option.get("goToSectionId")
-            if target is not None and target not in sections:
-                raise Problem(f'Invalid goToSectionId "{target}" in item "{item["itemId"]}" (option '
-                              f'"{option.get("value", "")}"): it must be the itemId of a page break of the form.')
+        check_jumps(doc, item)
 
 
 # Sections and navigation -----------------------------------------------------------------------

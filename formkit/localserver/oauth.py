@@ -12,6 +12,9 @@ from urllib.parse import parse_qs
 from .routing import Request, json_reply
 
 GRANTS = {"refresh_token": "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer": "assertion"}
+# A refresh token that Google no longer honours (an app left in "Testing" after 7 days, or access
+# revoked by the user): tests use one with this prefix to get Google's invalid_grant answer.
+REVOKED_PREFIX = "1//revoked-"
 
 
 def token(req: Request):
@@ -19,6 +22,8 @@ def token(req: Request):
     grant = form.get("grant_type", "")
     if grant not in GRANTS or not form.get(GRANTS[grant]):
         return json_reply({"error": "invalid_grant", "error_description": "Bad Request"}, 400)
+    if grant == "refresh_token" and form["refresh_token"].startswith(REVOKED_PREFIX):
+        return json_reply({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, 400)
     access = "ya29.local-" + secrets.token_urlsafe(24)
     req.app.issued_tokens.append(access)
     return {"access_token": access, "expires_in": 3599, "token_type": "Bearer"}

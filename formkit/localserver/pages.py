@@ -88,5 +88,12 @@ def closed(title: str, status: int = 200) -> Reply:
                            "<p>Nếu bạn cho rằng đây là nhầm lẫn, hãy liên hệ với cơ quan đã gửi biểu mẫu.</p>"], status)
 
 
+def sign_in_required(title: str, status: int = 200) -> Reply:
+    """What Google shows where a form's responders are not "anyone with the link": a sign-in,
+    which Zalo's in-app browser cannot do."""
+    return _notice(title, [f"<p>Bạn cần đăng nhập bằng tài khoản được phép để trả lời biểu mẫu “{escape(title)}”.</p>",
+                           "<p>Hãy liên hệ với cơ quan đã gửi biểu mẫu.</p>"], status)
+
+
 def not_found() -> Reply:
     return _notice("Không tìm thấy biểu mẫu", ["<p>Địa chỉ này không dẫn tới biểu mẫu nào. Hãy quét lại mã QR.</p>"], 404)

@@ -31,6 +31,8 @@ def view(req: Request) -> Reply:
         return pages.not_found()
     if not forms_model.accepting(doc):
         return pages.closed(doc["info"]["title"])
+    if not forms_model.anyone_may_answer(doc):
+        return pages.sign_in_required(doc["info"]["title"])
     return html_reply(render(doc, _answers(doc, req.query), {}))
 
 
@@ -40,6 +42,8 @@ def submit(req: Request) -> Reply:
         return pages.not_found()
     if not forms_model.accepting(doc):
         return pages.closed(doc["info"]["title"], status=403)
+    if not forms_model.anyone_may_answer(doc):
+        return pages.sign_in_required(doc["info"]["title"], status=403)
     # Not Google: X-Formkit-Submit-Time (ISO 8601 with an offset) back-dates a response, so demos
     # and tests can fill a quarter; Google always uses the time the answer arrives.
     moment = ids.now()

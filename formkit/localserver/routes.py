@@ -31,6 +31,8 @@ ROUTES: list[Route] = [
     route("GET", "/drive/v3/files", drive_api.list_files, "drive.files.list"),
     route("POST", "/drive/v3/files", drive_api.create_file, "drive.files.create"),
     route("GET", "/drive/v3/files/{fileId}", drive_api.get_file, "drive.files.get"),
+    route("GET", "/drive/v3/files/{fileId}/permissions", drive_api.list_permissions, "drive.permissions.list"),
+    route("POST", "/drive/v3/files/{fileId}/permissions", drive_api.create_permission, "drive.permissions.create"),
     # What a citizen's phone opens
     route("GET", "/forms/d/e/{publishedId}/viewform", respondent.view),
     route("POST", "/forms/d/e/{publishedId}/formResponse", respondent.submit),

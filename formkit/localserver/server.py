@@ -109,6 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(json_reply(error.body(), error.code, error.headers))
         if fault and fault.kind == "drop":
             return self._drop()
+        if fault and fault.kind == "search_lag":
+            return self._send(json_reply({"kind": "drive#fileList", "incompleteSearch": False, "files": []}))
         req = Request(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True), self.headers, body,
                       f"http://{host}", self.app, {k: unquote(v) for k, v in params.items()})
         reply = self.app.handle(route, req)
