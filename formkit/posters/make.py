@@ -65,6 +65,7 @@ def make_posters(workspace: Workspace, state: State, options: PosterOptions = Po
     layout = load_layout(options.layout, workspace.root)
     labels_layout = _labels_layout(layout, workspace) if options.fields else None
     selection = _select(workspace, options)
+    _require_published(state, [commune for commune, _officers, _page in selection])
     plans = _Planner(workspace, state, result.warnings).plan(selection, options)
 
     out_dir = Path(options.out_dir) if options.out_dir else workspace.output_dir / "posters"
@@ -91,20 +92,28 @@ def _documents(plans: list[_CommunePlan], layout: Layout, labels_layout: Layout 
                combined: bool) -> list[tuple[Path, Layout, list[Page], str]]:
     """(file, layout, pages, PDF title) for each document to write."""
     if combined:
-        documents = [(out_dir / "posters.pdf", layout, [p for plan in plans for p in plan.pages],
+        documents = [(out_dir / f"posters-{layout.id}.pdf", layout, [p for plan in plans for p in plan.pages],
                       "Đánh giá mức độ hài lòng")]
         if labels_layout is not None:
-            documents.append((out_dir / "fields.pdf", labels_layout, [p for plan in plans for p in plan.labels],
+            documents.append((out_dir / f"fields-{labels_layout.id}.pdf", labels_layout, [p for plan in plans for p in plan.labels],
                               "Đánh giá mức độ hài lòng theo lĩnh vực"))
         return documents
     documents = []
     for plan in plans:
         name = plan.commune.display_name
-        documents.append((out_dir / f"{plan.commune.id}.pdf", layout, plan.pages, f"Đánh giá mức độ hài lòng – {name}"))
+        documents.append((out_dir / f"{plan.commune.id}-{layout.id}.pdf", layout, plan.pages, f"Đánh giá mức độ hài lòng – {name}"))
         if labels_layout is not None:
-            documents.append((out_dir / f"{plan.commune.id}-fields.pdf", labels_layout, plan.labels,
+            documents.append((out_dir / f"{plan.commune.id}-{labels_layout.id}.pdf", labels_layout, plan.labels,
                               f"Đánh giá mức độ hài lòng theo lĩnh vực – {name}"))
     return documents
+
+
+def _require_published(state: State, communes: list[Commune]) -> None:
+    """Posters carry the form's link: without a published form there is nothing to print yet."""
+    missing = [c.id for c in communes if (form := state.current(c.id)) is None or not form.done]
+    if missing:
+        raise UsageError(f"no published form yet for {', '.join(missing)}: run `formkit create` first "
+                         "(and `formkit link`), then `formkit posters`")
 
 
 def _labels_layout(layout: Layout, ws: Workspace) -> Layout:
@@ -165,7 +174,7 @@ class _Planner:
         template = self.template(form.template)
         base = {"commune": commune.display_name, "unit": self.ws.unit.display_name,
                 "link": short_link(form.responder_uri)}
-        pages = [Page("commune", values(**base), form.responder_uri, who=f"commune '{commune.id}'")] if with_page else []
+        pages = [Page("commune", values(**base, duration=duration(template)), form.responder_uri, who=f"commune '{commune.id}'")] if with_page else []
         officer_pages: list[tuple[int, Officer]] = []
         officer_q = template.by_role("officer")
         if officer_q is None and officers:
@@ -214,6 +223,12 @@ class _Planner:
                               "the form was made)")
             return None
         return value
+
+
+def duration(template: Template) -> str:
+    """How long the form takes, in the words its own description uses ("khoảng 3 phút")."""
+    found = re.search(r"khoảng\s+\d+\s+phút", template.description)
+    return found.group(0) if found else "ít phút"
 
 
 def short_link(uri: str) -> str:
