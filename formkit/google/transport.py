@@ -17,6 +17,7 @@ import httplib2
 import requests
 
 from ..errors import RemoteError, UsageError
+from ..i18n import _
 
 ENDPOINT_VARIABLE = "FORMKIT_GOOGLE_ENDPOINT"
 TIMEOUT = (10, 120)  # connect, read (seconds)
@@ -30,7 +31,8 @@ def endpoint_override() -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-        raise UsageError(f"{ENDPOINT_VARIABLE}={value!r} must look like http://127.0.0.1:8765")
+        raise UsageError(_("{variable}={value!r} must look like http://127.0.0.1:8765").format(
+            variable=ENDPOINT_VARIABLE, value=value))
     return value.rstrip("/")
 
 
@@ -45,7 +47,8 @@ def require_answering(endpoint: str) -> None:
     try:
         socket.create_connection((host, port), timeout=1).close()
     except OSError:
-        raise RemoteError(f"nothing answers at {endpoint} — start `formkit serve` or unset {ENDPOINT_VARIABLE}") from None
+        raise RemoteError(_("nothing answers at {endpoint} — start `formkit serve` or unset {variable}").format(
+            endpoint=endpoint, variable=ENDPOINT_VARIABLE)) from None
 
 
 def _is_loopback(host: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from ..errors import InputError, Problem, Problems, StateError, UsageError
 from ..files import atomic_write_bytes
+from ..i18n import _
 from ..forms.formspec import prefill_url
 from ..forms.state import FormRecord, State
 from ..workspace.templates import Question, Template, load_template
@@ -112,8 +113,8 @@ def _require_published(state: State, communes: list[Commune]) -> None:
     """Posters carry the form's link: without a published form there is nothing to print yet."""
     missing = [c.id for c in communes if (form := state.current(c.id)) is None or not form.done]
     if missing:
-        raise UsageError(f"no published form yet for {', '.join(missing)}: run `formkit create` first "
-                         "(and `formkit link`), then `formkit posters`")
+        raise UsageError(_("no published form yet for {communes}: run `formkit create` first (and `formkit link`), "
+                           "then `formkit posters`").format(communes=", ".join(missing)))
 
 
 def _labels_layout(layout: Layout, ws: Workspace) -> Layout:
