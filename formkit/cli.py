@@ -514,9 +514,13 @@ def _run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         say(_("Interrupted; everything finished so far is saved."), err=True)
         return EXIT_RUNTIME
-    except BrokenPipeError:  # Click's own output (--help) cut short by the reader (`| head`)
-        say()  # points the closed stream at /dev/null, so exiting does not fail again
-        return EXIT_OK
+    except SystemExit as exc:
+        # Click turns a closed pipe during its own output (--help | head) into exit 1; the reader
+        # simply had enough, which is not a failure.
+        if isinstance(exc.__context__, BrokenPipeError):
+            say()  # points the closed stream at /dev/null, so exiting does not fail again
+            return EXIT_OK
+        raise
     except Exception as exc:  # a bug: say so plainly, and how to see more
         if _debug["on"]:
             traceback.print_exc()
