@@ -129,12 +129,14 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 @cli.command(help=N_("Validate the workspace, its template, rosters and photos, calling nothing remote.\n\n"
                      "Example: formkit check"))
 @workspace_option
+@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
 @click.pass_context
-def check(ctx: click.Context) -> None:
+def check(ctx: click.Context, strict: bool) -> None:
     from .forms.create import plan
 
-    ws = _workspace(ctx)
+    ws = _workspace(ctx, check_photos=False)  # photos: read below, a warning unless --strict
     plan(ws, _state(ws))
+    _check_photos(ws, strict=strict)
     officers = sum(len(c.officers) for c in ws.communes)
     say(_("OK: {communes}, {officers}, template {template} v{version}, {unit}").format(
         communes=ngettext("{n} commune", "{n} communes", len(ws.communes)).format(n=len(ws.communes)),
@@ -155,10 +157,11 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     from .google.transport import endpoint_override
     from .forms.linking import instructions, write_apps_script
 
-    ws = _workspace(ctx)
+    ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
     state = _state(ws)
     backend = None if dry_run else (endpoint_override() or "google")
     lines = creating.plan(ws, state, communes, new_version, backend)
+    _check_photos(ws, communes)
     for line in lines:
         say(f"{line.commune.id:<20} {line.action:<15} {line.detail}")
     if dry_run:
@@ -184,6 +187,16 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     script = write_apps_script(ws, state)
     say("\n" + instructions(ws, script))
     _fail_if_blocked(lines)
+
+
+def _check_photos(ws, communes: tuple[str, ...] = (), strict: bool = False) -> None:
+    from .posters.make import check_photos
+
+    problems = check_photos(ws, communes)
+    if strict and problems:
+        raise InputError(problems, _("photos missing or unreadable (--strict)"))
+    for problem in problems:
+        _warn(_("{problem} (the posters print a placeholder; the form needs no photo)").format(problem=problem))
 
 
 def _api_calls(n: int) -> str:

@@ -57,7 +57,7 @@ def read(domain: str) -> Catalog:
 
 def _write_po(path: Path, catalog: Catalog) -> None:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=False)
+    write_po(buffer, catalog, width=100, ignore_obsolete=True, include_lineno=False)  # no line numbers: fewer merge conflicts
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
 
@@ -74,6 +74,7 @@ def update(domain: str) -> None:
     path = po_path(domain)
     if path.exists():
         catalog = read(domain)
+        template.creation_date = catalog.creation_date  # unchanged text, unchanged file (fewer conflicts)
         catalog.update(template, no_fuzzy_matching=True)
     else:
         catalog = Catalog(locale=LANG, domain=domain, project=domain)
