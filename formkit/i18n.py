@@ -14,7 +14,7 @@ import gettext
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "formkit"

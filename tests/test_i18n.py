@@ -117,6 +117,6 @@ def test_every_commands_help_has_an_example_in_both_languages(name, formkit, mon
 
 def test_a_checkout_speaks_vietnamese_without_any_build_step(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
-    done = subprocess.run([sys.executable, str(REPO / "cli.py"), "--help"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, str(REPO / "cli.py"), "--help"], capture_output=True, text=True, check=False,
                           env=env, cwd=tmp_path, timeout=60)
     assert done.returncode == 0 and "Cách dùng: formkit" in done.stdout and "Lệnh:" in done.stdout

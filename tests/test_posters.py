@@ -622,3 +622,24 @@ def test_posters_for_forms_created_on_the_local_server(published_workspace):
         labels = [c.text for image in render_pages(ws.output_dir / "posters" / f"{commune.id}-a4-field-labels.pdf")
                   for c in decode(image)]
         assert sorted(labels) == sorted(field_url(ws, state, commune.id, f) for f in commune.fields)
+
+
+def test_the_readable_link_is_the_short_one_where_the_workspace_gives_it(root):
+    edit_config(root, 'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\n',
+                'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\nshort_link = "https://forms.gle/AbC123xyz"\n')
+    ws, state = load(root)
+    result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh", "nam-dong")))
+    hoa_thanh, nam_dong = result.files
+    texts = [squash(t) for t in page_texts(hoa_thanh)]
+    assert all("forms.gle/AbC123xyz" in t for t in texts)  # commune page and every officer page
+    assert "viewform" not in texts[0]
+    form = state.published("hoa-thanh")
+    assert decode_one(render_pages(hoa_thanh)[0]) == form.responder_uri  # the QR keeps the full link
+    assert not any("forms.gle" in t for t in page_texts(nam_dong))  # no short link given: the long one
+
+
+def test_a_short_link_that_is_not_one_is_an_input_error(root):
+    edit_config(root, 'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\n',
+                'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\nshort_link = "forms.gle/AbC"\n')
+    with pytest.raises(InputError, match=r"communes\[1\]\.short_link: 'forms.gle/AbC' is not a short form link"):
+        load_workspace(root, check_photos=False)

@@ -94,7 +94,8 @@ def problems(domain: str) -> list[str]:
     catalog = read(domain)
     present = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
     found += [f"{domain}: not in the catalog (run tools/catalogs.py update): {m!r}" for m in sorted(source - present.keys())]
-    found += [f"{domain}: no longer in the source: {m!r}" for m in sorted(present.keys() - source)]
+    if domain != "click":  # an older Click lacks some of a newer one's strings: harmless there
+        found += [f"{domain}: no longer in the source: {m!r}" for m in sorted(present.keys() - source)]
     for key, message in present.items():
         strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
         if message.fuzzy or not all(strings):

@@ -195,7 +195,7 @@ class _Planner:
         form = self.state.published(commune.id)
         template = self.template(form.template)
         base = {"commune": commune.display_name, "unit": self.ws.unit.display_name,
-                "link": short_link(form.responder_uri)}
+                "link": short_link(commune.short_link or form.responder_uri)}
         pages = [Page("commune", values(**base, duration=duration(template)), form.responder_uri, who=f"commune '{commune.id}'")] if with_page else []
         officer_pages: list[tuple[int, Officer]] = []
         officer_q = template.by_role("officer")
@@ -258,7 +258,9 @@ def duration(template: Template) -> str:
 
 
 def short_link(uri: str) -> str:
-    """The responder link as a person reads it aloud or types it: without the scheme."""
+    """The link as a person reads it aloud or types it: without the scheme. The commune's
+    forms.gle link where formkit.toml gives one (the API has no way to make it); the QR codes
+    always carry the full, prefilled link."""
     return re.sub(r"^https?://", "", uri)
 
 

@@ -41,6 +41,7 @@ id = "hoa-thanh"
 kind = "Xã"
 name = "Hòa Thành"
 fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]
+# short_link = "https://forms.gle/..."   # the form's "Shorten URL" link (Send → link): printed under the QR
 
 [[communes.officers]]
 id = "nguyen-thi-lan"
