@@ -497,6 +497,9 @@ def _localize(command: click.Command) -> None:
     for option, text in zip(options, source["params"]):
         option.help = _(text) if text else text
     command._help_option = None  # Click caches "Show this message and exit." in the language of its first use
+    command.options_metavar = _(N_("[OPTIONS]"))  # Click's usage line keeps these in English otherwise
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = _(N_("COMMAND [ARGS]..."))
     for sub in getattr(command, "commands", {}).values():
         _localize(sub)
 
