@@ -4,7 +4,7 @@ LC_MESSAGES, LANGUAGE) or `--lang en`.
 The source strings are English; formkit/locale/vi/LC_MESSAGES holds two gettext catalogs:
 formkit.po (our messages) and click.po (Click's own: "Usage:", "Show this message and exit.").
 The compiled .mo files are committed beside them, so a checkout and a wheel work with no build
-step and no Babel at run time; tests/test_i18n.py fails when a .mo is older than its .po or a
+step and no Babel at run time; tests/test_i18n.py fails when a .mo is not the compiled .po, or a
 catalog is out of date with the source. tools/catalogs.py extracts, updates and compiles them.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "formkit"
@@ -23,7 +23,12 @@ LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
 LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")  # gettext's order
 
-_current: dict[str, gettext.NullTranslations | str] = {"lang": DEFAULT, "catalog": gettext.NullTranslations()}
+
+class _Current:
+    """The language this process speaks now (set by use())."""
+
+    lang: str = DEFAULT
+    catalog: gettext.NullTranslations = gettext.NullTranslations()
 
 
 def choose(explicit: str | None = None, environ: dict[str, str] | os._Environ = os.environ) -> str:
@@ -46,31 +51,25 @@ def _code(locale_name: str) -> str | None:
 
 def use(lang: str) -> None:
     """Speak `lang` from now on (formkit's messages; Click's follow inside `speaking`)."""
-    catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
-    _current.update(lang=lang, catalog=catalog)
+    _Current.catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    _Current.lang = lang
 
 
 def language() -> str:
-    return str(_current["lang"])
+    return _Current.lang
 
 
 def _(message: str) -> str:
-    return _catalog().gettext(message)
+    return _Current.catalog.gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _catalog().ngettext(singular, plural, n)
+    return _Current.catalog.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
     """Marks a string for the catalog where it is defined; it is translated where it is shown."""
     return message
-
-
-def _catalog() -> gettext.NullTranslations:
-    catalog = _current["catalog"]
-    assert isinstance(catalog, gettext.NullTranslations)
-    return catalog
 
 
 @contextmanager
