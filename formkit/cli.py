@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
-from .i18n import LANGUAGES, N_, _, choose, ngettext, speaking
+from .i18n import LANGUAGES, N_, _, choose, language, ngettext, speaking
 
 _debug = {"on": False}
 
@@ -342,11 +342,12 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     summary = result.data  # the JSON body without the follow-up list (large for a province's year)
     overall = summary["sipas"]
     say(_("{index}: {value} from {responses} ({start} – {end})").format(
-        index=summary.get("index_name", _("Index")), value="—" if overall is None else f"{overall:.2f} %",
-        responses=_responses(summary["responses"]), start=summary["period"]["start"], end=summary["period"]["end"]))
+        index=summary.get("index_name", _("Index")), value=_percent(overall),
+        responses=_responses(summary["responses"]), start=_day(summary["period"]["start"]),
+        end=_day(summary["period"]["end"])))
     for commune in summary["communes"]:
         value = commune.get("sipas")
-        say(f"  {commune['id']:<20} {_responses(commune['responses'], 6)}  {'—' if value is None else f'{value:6.2f} %'}")
+        say(f"  {commune['id']:<20} {_responses(commune['responses'], 6)}  {_percent(value, 6)}")
     integrity, invalid = len(summary["integrity"]), len(summary["invalid"])
     say("  " + ", ".join((
         ngettext("{n} to call back", "{n} to call back", len(result.follow_up)).format(n=len(result.follow_up)),
@@ -354,6 +355,22 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
         ngettext("{n} invalid answer", "{n} invalid answers", invalid).format(n=invalid))))
     for path in paths:
         say(str(path))
+
+
+def _percent(value: float | None, width: int = 0) -> str:
+    """88.32 % in English, 88,32 % in Vietnamese (the decimal comma, as in the report)."""
+    if value is None:
+        return "—"
+    text = f"{value:{width}.2f}"
+    return (text.replace(".", ",") if language() == "vi" else text) + " %"
+
+
+def _day(iso: str) -> str:
+    """2026-07-01 in English, 01/07/2026 in Vietnamese."""
+    if language() != "vi" or len(iso) != 10:
+        return iso
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
 
 
 def _responses(n: int, width: int = 0) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gettext
 import importlib.util
 import os
+import re
 import string
 import subprocess
 import sys
@@ -120,3 +121,20 @@ def test_a_checkout_speaks_vietnamese_without_any_build_step(tmp_path):
     done = subprocess.run([sys.executable, str(REPO / "cli.py"), "--help"], capture_output=True, text=True, check=False,
                           env=env, cwd=tmp_path, timeout=60)
     assert done.returncode == 0 and "Cách dùng: formkit" in done.stdout and "Lệnh:" in done.stdout
+
+
+def test_the_report_summary_in_vietnamese_uses_the_decimal_comma_and_day_first_dates(
+        example_dir, formkit, monkeypatch, tmp_path):
+    import shutil
+
+    export = tmp_path / "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"
+    shutil.copy(REPO / "tests" / "data" / "export-vi.csv", export)
+    args = ("report", "-w", example_dir, "--from-csv", export, "--year", "2025", "--format", "json")
+    vi = _run(formkit, monkeypatch, None, *args)
+    assert vi.exit_code == 0, vi.output
+    first = vi.out.splitlines()[0]
+    assert "từ 2 câu trả lời (01/01/2025 – 31/12/2025)" in first
+    assert re.search(r": \d+,\d\d % từ", first), first
+    en = _run(formkit, monkeypatch, "en_US.UTF-8", *args)
+    assert "from 2 responses (2025-01-01 – 2025-12-31)" in en.out
+    assert re.search(r": \d+\.\d\d % from", en.out), en.out
