@@ -450,9 +450,14 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
     try:
         server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
     except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
-        raise UsageError(_("cannot listen on {host}:{port}: {reason}. Is another `formkit serve` running? "
-                           "Stop it, or choose another port: formkit serve --port {next}").format(
-            host=host, port=port, reason=exc.strerror or exc, next=port + 1)) from None
+        import errno
+
+        reason, hint = exc.strerror or str(exc), _("Choose another address or port (--host, --port).")
+        if exc.errno == errno.EADDRINUSE:
+            reason = _("the port is already in use")
+            hint = _("Is another `formkit serve` running? Stop it, or choose another port: formkit serve --port {next}")
+        raise UsageError(_("cannot listen on {host}:{port}: {reason}.").format(host=host, port=port, reason=reason)
+                         + " " + hint.format(next=port + 1)) from None
     say(_("Local Google backend on {url} (data in {data}).\n"
           "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
         url=server.base_url, data=data))

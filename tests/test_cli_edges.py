@@ -42,7 +42,8 @@ def test_serve_on_a_busy_port_exits_2_with_a_clear_message(tmp_path, formkit):
         port = busy.getsockname()[1]
         result = formkit("serve", "--port", port, "--data", tmp_path / "data")
     assert result.exit_code == 2
-    assert f"cannot listen on 127.0.0.1:{port}" in result.err and "--port" in result.err
+    assert f"cannot listen on 127.0.0.1:{port}: the port is already in use." in result.err
+    assert f"formkit serve --port {port + 1}" in result.err
     assert "Internal error" not in result.err
 
 
