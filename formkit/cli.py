@@ -28,11 +28,15 @@ def say(message: str = "", err: bool = False) -> None:
     try:
         click.echo(message, err=err)
     except BrokenPipeError:
-        stream = sys.stderr if err else sys.stdout
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())  # no second error at exit
-        except (OSError, ValueError):
-            pass
+        _mute(sys.stderr if err else sys.stdout)
+
+
+def _mute(stream) -> None:
+    """Point a stream whose reader has gone at /dev/null, so that flushing at exit does not fail."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _workspace(ctx: click.Context, check_photos: bool = True):
@@ -556,7 +560,7 @@ def _run(argv: list[str]) -> int:
         # Click turns a closed pipe during its own output (--help | head) into exit 1; the reader
         # simply had enough, which is not a failure.
         if isinstance(exc.__context__, BrokenPipeError):
-            say()  # points the closed stream at /dev/null, so exiting does not fail again
+            _mute(sys.stdout)
             return EXIT_OK
         raise
     except Exception as exc:  # a bug: say so plainly, and how to see more
