@@ -58,9 +58,9 @@ def make_posters(workspace: Workspace, state: State, options: PosterOptions = Po
     """Write the PDFs for the selection: one per commune (its commune page, then one page per
     officer) or one for all with `combined`, plus field-label sheets with `fields`.
 
-    Raises UsageError (unknown commune, officer or layout), StateError (no published form),
-    InputError (invalid layout; officers or fields the form does not list; with `strict`, missing
-    or unreadable photos) — always before any file is written.
+    Raises UsageError (unknown commune, officer or layout; no published form yet), StateError (a
+    form record that lacks a question), InputError (invalid layout; officers or fields the form
+    does not list; with `strict`, missing or unreadable photos) — always before any file is written.
     """
     result = PosterResult()
     layout = load_layout(options.layout, workspace.root)
