@@ -1,17 +1,42 @@
 """The command line: parse arguments, call the library, format results. Errors are caught once,
-in main(), and mapped to the exit codes documented in formkit.errors and the README."""
+in main(), and mapped to the exit codes documented in formkit.errors and the README.
+
+Every message goes through gettext (formkit.i18n): Vietnamese by default, English with LANG=en…
+or --lang en. Help texts are marked with N_ where they are declared and translated in main(),
+once the language is known.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
+from .errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
+from .i18n import LANGUAGES, N_, _, choose, language, ngettext, speaking
 
 _debug = {"on": False}
+
+
+def say(message: str = "", err: bool = False) -> None:
+    """click.echo that survives a closed pipe (`formkit templates | head`): the rest of the output
+    is dropped and the command finishes its work, instead of failing half-way."""
+    try:
+        click.echo(message, err=err)
+    except BrokenPipeError:
+        _mute(sys.stderr if err else sys.stdout)
+
+
+def _mute(stream) -> None:
+    """Point a stream whose reader has gone at /dev/null, so that flushing at exit does not fail."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _workspace(ctx: click.Context, check_photos: bool = True):
@@ -32,7 +57,7 @@ def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):
     from .google.transport import endpoint_override
 
     state.check_backend([c.id for c in ws.select(communes)], endpoint_override() or "google")
-    return connect(ws.credentials, credentials, on_retry=lambda msg: click.echo(f"  … {msg}", err=True))
+    return connect(ws.credentials, credentials, on_retry=lambda msg: say(f"  … {msg}", err=True))
 
 
 def _set_workspace(ctx: click.Context, _param, value: Path | None) -> None:
@@ -43,126 +68,143 @@ def _set_workspace(ctx: click.Context, _param, value: Path | None) -> None:
 # Accepted before or after the command name: `formkit -w DIR create` and `formkit create -w DIR`.
 workspace_option = click.option("--workspace", "-w", type=click.Path(path_type=Path, file_okay=False),
                                 expose_value=False, callback=_set_workspace, is_eager=True,
-                                help="The workspace folder (default: the current folder).")
+                                help=N_("The workspace folder (default: the current folder)."))
 commune_option = click.option("--commune", "communes", multiple=True, metavar="ID",
-                              help="Only this commune (repeat for several). Default: all.")
+                              help=N_("Only this commune (repeat for several). Default: all."))
 credentials_option = click.option("--credentials", type=click.Path(path_type=Path, dir_okay=False),
-                                  help="OAuth client or service-account JSON (overrides formkit.toml).")
+                                  help=N_("OAuth client or service-account JSON (overrides formkit.toml)."))
+LANG_HELP = N_("Language of messages: vi (default) or en; also LANG=en_US.UTF-8.")
+DEBUG_HELP = N_("Show a traceback when something fails.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("formkit: SIPAS satisfaction surveys for Vietnamese communes — Google Forms, QR table "
+                     "stands, quarterly indices."))
 @click.option("--workspace", "-w", type=click.Path(path_type=Path, file_okay=False),
-              help="The workspace folder (default: the current folder).")
-@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
-@click.version_option(__version__, prog_name="formkit")
+              help=N_("The workspace folder (default: the current folder)."))
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
+@click.version_option(__version__, prog_name="formkit", help=N_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
-    """formkit: SIPAS satisfaction surveys for Vietnamese communes — Google Forms, QR table
-    stands, quarterly indices."""
     _debug["on"] = debug
     ctx.obj = {"workspace": workspace}
 
 
-@cli.command()
+@cli.command(help=N_("Write an example workspace (3 communes, officers, a roster, sample photos, a dossiers "
+                     "file) into DIRECTORY.\n\nExample: formkit init tay-ninh"))
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
 def init(directory: Path) -> None:
-    """Write an example workspace (3 communes, officers, a roster, sample photos) into DIRECTORY.
-
-    Example: formkit init tay-ninh
-    """
     from .workspace.example import write_example_workspace
 
     written = write_example_workspace(directory)
-    click.echo(f"Wrote {len(written)} files into {directory}. Next: cd {directory} && formkit check")
+    say(ngettext("Wrote {n} file into {dir}. Next: cd {dir} && formkit check",
+                 "Wrote {n} files into {dir}. Next: cd {dir} && formkit check", len(written))
+        .format(n=len(written), dir=directory))
 
 
-@cli.command()
+@cli.command(help=N_("List the question sets, or show one's questions.\n\nExample: formkit templates sipas-2640"))
 @workspace_option
 @click.argument("template_id", required=False)
 @click.pass_context
 def templates(ctx: click.Context, template_id: str | None) -> None:
-    """List the question sets, or show one's questions.
-
-    Example: formkit templates sipas-2640
-    """
     from .workspace.templates import available_templates, find_template, load_template
 
     root = ctx.obj["workspace"] or Path.cwd()
     if template_id is None:
         for name in available_templates(root):
             t = load_template(name, root)
-            click.echo(f"{t.id:<16} v{t.version}  {len(t.criteria):>2} criteria  {t.name}  ({find_template(name, root)})")
+            criteria = ngettext("{n} criterion", "{n} criteria", len(t.criteria)).format(n=f"{len(t.criteria):>2}")
+            say(f"{t.id:<16} v{t.version}  {criteria}  {t.name}  ({find_template(name, root)})")
         return
     t = load_template(template_id, root)
-    click.echo(f"{t.id} v{t.version}: {t.name}\nIndex: {t.index.name} (factor = {t.index.factor}, overall = {t.index.overall})")
+    say(_("{id} v{version}: {name}\nIndex: {index} (factor = {factor}, overall = {overall})").format(
+        id=t.id, version=t.version, name=t.name, index=t.index.name, factor=t.index.factor, overall=t.index.overall))
     for section in t.sections:
-        condition = f"  [only if {section.ask_if.question} = {section.ask_if.answer}]" if section.ask_if else ""
-        factor = f"Factor {section.factor}: " if section.factor else ""
-        click.echo(f"\n{factor}{section.title}{condition}")
+        condition = _("  [only if {question} = {answer}]").format(
+            question=section.ask_if.question, answer=section.ask_if.answer) if section.ask_if else ""
+        factor = _("Factor {factor}: ").format(factor=section.factor) if section.factor else ""
+        say(f"\n{factor}{section.title}{condition}")
         for q in section.questions:
             options = f"  ({' / '.join(q.fixed_options)})" if q.fixed_options else ""
             role = f" [{q.role}]" if q.role else ""
-            click.echo(f"  {q.id:<14}{'*' if q.required else ' '} {q.title}{role}{options}")
+            say(f"  {q.id:<14}{'*' if q.required else ' '} {q.title}{role}{options}")
 
 
-@cli.command()
+@cli.command(help=N_("Validate the workspace, its template, rosters and photos, calling nothing remote.\n\n"
+                     "Example: formkit check"))
 @workspace_option
+@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
 @click.pass_context
-def check(ctx: click.Context) -> None:
-    """Validate the workspace, its template, rosters and photos, calling nothing remote.
-
-    Example: formkit check
-    """
+def check(ctx: click.Context, strict: bool) -> None:
     from .forms.create import plan
 
-    ws = _workspace(ctx)
+    ws = _workspace(ctx, check_photos=False)  # photos: read below, a warning unless --strict
     plan(ws, _state(ws))
+    _check_photos(ws, strict=strict)
     officers = sum(len(c.officers) for c in ws.communes)
-    click.echo(f"OK: {len(ws.communes)} communes, {officers} officers, template {ws.template.id} v{ws.template.version}, "
-               f"{ws.unit.display_name}")
+    say(_("OK: {communes}, {officers}, template {template} v{version}, {unit}").format(
+        communes=ngettext("{n} commune", "{n} communes", len(ws.communes)).format(n=len(ws.communes)),
+        officers=ngettext("{n} officer", "{n} officers", officers).format(n=officers),
+        template=ws.template.id, version=ws.template.version, unit=ws.unit.display_name))
 
 
-@cli.command()
+@cli.command(help=N_("Create, publish and record one form per commune (safe to re-run; finishes interrupted "
+                     "runs).\n\nExample: formkit create --commune hoa-thanh --dry-run"))
 @workspace_option
 @commune_option
-@click.option("--dry-run", is_flag=True, help="Print the plan and write the exact request bodies; call nothing.")
-@click.option("--new-version", is_flag=True, help="After a template change: make new forms beside the old ones.")
+@click.option("--dry-run", is_flag=True, help=N_("Print the plan and write the exact request bodies; call nothing."))
+@click.option("--new-version", is_flag=True, help=N_("After a template change: make new forms beside the old ones."))
 @credentials_option
 @click.pass_context
 def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool, credentials: Path | None) -> None:
-    """Create, publish and record one form per commune (safe to re-run; finishes interrupted runs).
-
-    Example: formkit create --commune hoa-thanh --dry-run
-    """
     from .forms import create as creating
     from .google.transport import endpoint_override
     from .forms.linking import instructions, write_apps_script
 
-    ws = _workspace(ctx)
+    ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
     state = _state(ws)
     backend = None if dry_run else (endpoint_override() or "google")
     lines = creating.plan(ws, state, communes, new_version, backend)
+    _check_photos(ws, communes)
     for line in lines:
-        click.echo(f"{line.commune.id:<20} {line.action:<15} {line.detail}")
+        say(f"{line.commune.id:<20} {line.action:<15} {line.detail}")
     if dry_run:
         written = creating.write_dry_run(lines, ws.output_dir / "dry-run")
-        click.echo(f"Dry run: {len(written)} request bodies in {ws.output_dir / 'dry-run'}; nothing was sent.")
+        say(ngettext("Dry run: {n} request body in {dir}; nothing was sent.",
+                     "Dry run: {n} request bodies in {dir}; nothing was sent.", len(written))
+            .format(n=len(written), dir=ws.output_dir / "dry-run"))
         return
     if all(line.action in ("done", "blocked") for line in lines):
         _fail_if_blocked(lines)
-        click.echo("Nothing to do.")
+        say(_("Nothing to do."))
         return
     google = _google(ws, state, communes, credentials)
-    outcomes = creating.run(ws, state, google, lines, report=lambda m: click.echo(f"  {m}"))
-    calls = sum(google.calls.values())
-    click.echo(f"\n{len([o for o in outcomes if o.action != 'blocked'])} communes ready; {calls} Google API calls "
-               f"({', '.join(f'{k} {v}' for k, v in sorted(google.calls.items()))}).")
+    outcomes = creating.run(ws, state, google, lines, report=lambda m: say(f"  {m}"))
+    ready = len([o for o in outcomes if o.action != "blocked"])
+    say("\n" + _("{communes} ready; {calls} ({methods}).").format(
+        communes=ngettext("{n} commune", "{n} communes", ready).format(n=ready),
+        calls=_api_calls(sum(google.calls.values())),
+        methods=", ".join(f"{k} {v}" for k, v in sorted(google.calls.items()))))
     for o in outcomes:
         if o.form is not None and o.form.done:
-            click.echo(f"  {o.commune.id:<20} {o.form.responder_uri}")
+            say(f"  {o.commune.id:<20} {o.form.responder_uri}")
     script = write_apps_script(ws, state)
-    click.echo("\n" + instructions(ws, script))
+    say("\n" + instructions(ws, script))
     _fail_if_blocked(lines)
+
+
+def _check_photos(ws, communes: tuple[str, ...] = (), strict: bool = False) -> None:
+    from .posters.make import check_photos
+
+    problems = check_photos(ws, communes)
+    if strict and problems:
+        raise InputError(problems, _("photos missing or unreadable (--strict)"))
+    for problem in problems:
+        _warn(_("{problem} (the posters print a placeholder; the form needs no photo)").format(problem=problem))
+
+
+def _api_calls(n: int) -> str:
+    return ngettext("{n} Google API call", "{n} Google API calls", n).format(n=n)
 
 
 def _fail_if_blocked(lines) -> None:
@@ -170,23 +212,18 @@ def _fail_if_blocked(lines) -> None:
 
     blocked = [f"{line.commune.id}: {line.detail}" for line in lines if line.action == "blocked"]
     if blocked:
-        raise UsageError("Some communes were left as they are:\n  " + "\n  ".join(blocked))
+        raise UsageError(_("Some communes were left as they are:") + "\n  " + "\n  ".join(blocked))
 
 
-@cli.command()
+@cli.command(help=N_("Link every commune's form to one spreadsheet, one tab each.\n\n"
+                     "On Google this writes the Apps Script that does it (output/link-forms.gs) and explains the "
+                     "steps; on the embedded backend it links the forms directly.\n\nExample: formkit link"))
 @workspace_option
-@click.option("--spreadsheet", metavar="ID", default="", help="Link into this existing spreadsheet.")
+@click.option("--spreadsheet", metavar="ID", default="", help=N_("Link into this existing spreadsheet."))
 @credentials_option
 @click.pass_context
 def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:
-    """Link every commune's form to one spreadsheet, one tab each.
-
-    On Google this writes the Apps Script that does it (output/link-forms.gs) and explains the
-    steps; on the embedded backend it links the forms directly.
-
-    Example: formkit link
-    """
-    from .google.transport import endpoint_override
+    from .google.transport import endpoint_override, require_answering
     from .forms.linking import instructions, link_local, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)
@@ -194,22 +231,21 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
     endpoint = endpoint_override()
     if endpoint is None:
         script = write_apps_script(ws, state, spreadsheet)
-        click.echo(instructions(ws, script))
+        say(instructions(ws, script))
         return
+    require_answering(endpoint)
     for commune_id, tab, spreadsheet_id in link_local(ws, state, endpoint, spreadsheet):
-        click.echo(f"{commune_id:<20} → spreadsheet {spreadsheet_id}, tab '{tab}'")
+        say(_("{commune:<20} → spreadsheet {spreadsheet}, tab '{tab}'").format(
+            commune=commune_id, spreadsheet=spreadsheet_id, tab=tab))
 
 
-@cli.command()
+@cli.command(help=N_("Per commune: form URL, published/accepting, who may answer, linked sheet, response count.\n\n"
+                     "Example: formkit status"))
 @workspace_option
 @commune_option
 @credentials_option
 @click.pass_context
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
-    """Per commune: form URL, published/accepting, who may answer, linked sheet, response count.
-
-    Example: formkit status
-    """
     from .forms.status import collect
 
     ws = _workspace(ctx, check_photos=False)
@@ -217,31 +253,29 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
     rows = collect(ws, state, _google(ws, state, communes, credentials), communes)
 
     def flag(value):
-        return "?" if value is None else ("yes" if value else "NO")
+        return "?" if value is None else (_("yes") if value else _("NO"))
 
-    click.echo(f"{'commune':<20} {'step':<12} {'published':<10} {'accepting':<10} {'who may answer':<22} "
-               f"{'responses':>9}  linked sheet / form")
+    header = (_("commune"), _("step"), _("published"), _("accepting"), _("who may answer"), _("responses"),
+              _("linked sheet / form"))
+    say("{:<20} {:<12} {:<10} {:<12} {:<22} {:>11}  {}".format(*header))
+    not_linked = _("(not linked)")
     for r in rows:
         count = "" if r.responses is None else str(r.responses)
-        click.echo(f"{r.commune_id:<20} {r.step:<12} {flag(r.published):<10} {flag(r.accepting):<10} "
-                   f"{r.who_may_answer:<22} {count:>9}  {r.linked_sheet or '(not linked)'}  {r.responder_uri}")
+        say(f"{r.commune_id:<20} {r.step:<12} {flag(r.published):<10} {flag(r.accepting):<12} "
+            f"{r.who_may_answer:<22} {count:>11}  {r.linked_sheet or not_linked}  {r.responder_uri}")
         for other in r.possible_duplicates:
-            click.echo(f"{'':<20} possible duplicate form {other}: a lost forms.create answer may have made it; "
-                       "check it in Google Drive and delete it if it is empty")
+            say(" " * 21 + _("possible duplicate form {form}: a lost forms.create answer may have made it; "
+                             "check it in Google Drive and delete it if it is empty").format(form=other))
 
 
-@cli.command()
+@cli.command(help=N_("Read every commune's responses (linked sheet, else the Forms API) into the local store.\n\n"
+                     "Safe to repeat: responses already stored are not added twice. Reports read the store.\n\n"
+                     "Example: formkit pull"))
 @workspace_option
 @commune_option
 @credentials_option
 @click.pass_context
 def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
-    """Read every commune's responses (linked sheet, else the Forms API) into the local store.
-
-    Safe to repeat: responses already stored are not added twice. Reports read the store.
-
-    Example: formkit pull
-    """
     from .responses.pull import pull as pull_responses
     from .responses.store import ResponseStore
 
@@ -252,40 +286,44 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         result = pull_responses(ws, state, google, store, communes)
         total = store.count()
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _warn(warning)
     for commune_id, added in result.added.items():
-        click.echo(f"{commune_id:<20} {result.source.get(commune_id, '-'):<6} +{added}")
-    click.echo(f"{sum(result.added.values())} new responses ({total} stored in {ws.responses_file}); "
-               f"{result.spreadsheets} Sheets API call(s), {sum(google.calls.values())} Google API calls in all.")
+        say(f"{commune_id:<20} {result.source.get(commune_id, '-'):<6} +{added}")
+    added = sum(result.added.values())
+    say(_("{new} ({total} stored in {file}); {sheets}, {calls} in all.").format(
+        new=ngettext("{n} new response", "{n} new responses", added).format(n=added),
+        total=total, file=ws.responses_file, calls=_api_calls(sum(google.calls.values())),
+        sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls", result.spreadsheets).format(n=result.spreadsheets)))
 
 
-@cli.command()
+def _warn(message: str) -> None:
+    say(_("warning: {message}").format(message=message), err=True)
+
+
+@cli.command(help=N_("Satisfaction indices per criterion, factor, commune, officer and field; follow-up list; "
+                     "integrity warnings — as a PDF to sign, an XLSX to work in, CSV and JSON.\n\n"
+                     "Reads the responses stored by `formkit pull`, or, with --from-csv, Google's CSV exports "
+                     "(\"… (Câu trả lời) - Câu trả lời biểu mẫu 1.csv\") with no Google access at all.\n\n"
+                     "Example: formkit report --quarter 2026Q3 --format pdf,xlsx"))
 @workspace_option
-@click.option("--quarter", metavar="2026Q3", help="A quarter.")
-@click.option("--month", metavar="2026-09", help="A month.")
-@click.option("--year", metavar="2026", help="A year.")
-@click.option("--from", "start", metavar="2026-07-01", help="First day (with --to).")
-@click.option("--to", "end", metavar="2026-09-30", help="Last day, inclusive (with --from).")
+@click.option("--quarter", metavar="2026Q3", help=N_("A quarter."))
+@click.option("--month", metavar="2026-09", help=N_("A month."))
+@click.option("--year", metavar="2026", help=N_("A year."))
+@click.option("--from", "start", metavar="2026-07-01", help=N_("First day (with --to)."))
+@click.option("--to", "end", metavar="2026-09-30", help=N_("Last day, inclusive (with --from)."))
 @commune_option
 @click.option("--format", "formats", default="pdf,xlsx,csv,json", show_default=True,
-              help="Comma-separated: pdf, xlsx, csv, json.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder (default: output/reports).")
+              help=N_("Comma-separated: pdf, xlsx, csv, json."))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help=N_("Output folder (default: output/reports)."))
 @click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="CSV of dossiers handled (commune, period, count) for participation rates.")
+              help=N_("CSV of dossiers handled (commune, period, count) for participation rates."))
 @click.option("--from-csv", "from_csv", is_flag=True,
-              help="Compute from Google's CSV exports given as FILE… instead of the pulled responses.")
+              help=N_("Compute from Google's CSV exports given as FILE… instead of the pulled responses."))
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
 def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, from_csv,
            csv_files) -> None:
-    """Satisfaction indices per criterion, factor, commune, officer and field; follow-up list;
-    integrity warnings — as a PDF to sign, an XLSX to work in, CSV and JSON.
-
-    Reads the responses stored by `formkit pull`, or, with --from-csv, Google's CSV exports
-    ("… (Câu trả lời) - Câu trả lời biểu mẫu 1.csv") with no Google access at all.
-
-    Example: formkit report --quarter 2026Q3 --format pdf,xlsx
-    """
     from .errors import UsageError
     from .report import FORMATS, build_report, parse_period, write_report
     from .responses.store import ResponseStore
@@ -293,15 +331,17 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise UsageError(f"--format: unknown {', '.join(unknown) or 'nothing chosen'} (choose from {', '.join(FORMATS)})")
+        raise UsageError(_("--format: unknown {formats} (choose from {known})").format(
+            formats=", ".join(unknown) or _("nothing chosen"), known=", ".join(FORMATS)))
     if from_csv != bool(csv_files):
-        raise UsageError("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3")
+        raise UsageError(_("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
     ws = _workspace(ctx, check_photos=False)
     if from_csv:
         store = _store_from_exports(ws, list(csv_files), communes)
     elif not ws.responses_file.exists():
-        raise UsageError(f"no responses yet in {ws.responses_file}: run `formkit pull` first, or use --from-csv FILE…")
+        raise UsageError(_("no responses yet in {file}: run `formkit pull` first, or use --from-csv FILE…").format(
+            file=ws.responses_file))
     else:
         store = ResponseStore(ws.responses_file)
     with store:
@@ -309,16 +349,41 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     paths = write_report(result, chosen, out or ws.output_dir / "reports")
     summary = result.data  # the JSON body without the follow-up list (large for a province's year)
     overall = summary["sipas"]
-    click.echo(f"{summary.get('index_name', 'Index')}: {'—' if overall is None else f'{overall:.2f} %'} "
-               f"from {summary['responses']} responses ({summary['period']['start']} – {summary['period']['end']})")
+    say(_("{index}: {value} from {responses} ({start} – {end})").format(
+        index=summary.get("index_name", _("Index")), value=_percent(overall),
+        responses=_responses(summary["responses"]), start=_day(summary["period"]["start"]),
+        end=_day(summary["period"]["end"])))
     for commune in summary["communes"]:
         value = commune.get("sipas")
-        click.echo(f"  {commune['id']:<20} {commune['responses']:>6} responses  "
-                   f"{'—' if value is None else f'{value:6.2f} %'}")
-    click.echo(f"  {len(result.follow_up)} to call back, {len(summary['integrity'])} integrity warning(s), "
-               f"{len(summary['invalid'])} invalid answer(s)")
+        say(f"  {commune['id']:<20} {_responses(commune['responses'], 6)}  {_percent(value, 6)}")
+    integrity, invalid = len(summary["integrity"]), len(summary["invalid"])
+    say("  " + ", ".join((
+        ngettext("{n} to call back", "{n} to call back", len(result.follow_up)).format(n=len(result.follow_up)),
+        ngettext("{n} integrity warning", "{n} integrity warnings", integrity).format(n=integrity),
+        ngettext("{n} invalid answer", "{n} invalid answers", invalid).format(n=invalid))))
     for path in paths:
-        click.echo(str(path))
+        say(str(path))
+
+
+def _percent(value: float | None, width: int = 0) -> str:
+    """88.32 % in English, 88,32 % in Vietnamese (the decimal comma, as in the report)."""
+    if value is None:
+        return "—"
+    text = f"{value:{width}.2f}"
+    return (text.replace(".", ",") if language() == "vi" else text) + " %"
+
+
+def _day(iso: str) -> str:
+    """2026-07-01 in English, 01/07/2026 in Vietnamese."""
+    if language() != "vi" or len(iso) != 10:
+        return iso
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def _responses(n: int, width: int = 0) -> str:
+    """"1 response", "3 responses" ("1 câu trả lời", "3 câu trả lời"), the number right-aligned."""
+    return ngettext("{n} response", "{n} responses", n).format(n=f"{n:>{width}}")
 
 
 def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
@@ -329,61 +394,60 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
     from .workspace.templates import load_template
 
     if len(communes) > 1:
-        raise UsageError("with --from-csv, --commune names the commune of the files (one at most)")
+        raise UsageError(_("with --from-csv, --commune names the commune of the files (one at most)"))
     rows, warnings = read_exports(ws, _state(ws), files, communes[0] if communes else None)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _warn(warning)
     store = ResponseStore(":memory:")
     for template_id in sorted({r.template for r in rows}):
         store.add([r for r in rows if r.template == template_id], load_template(template_id, ws.root))
     return store
 
 
-@cli.command()
+@cli.command(help=N_("Print-ready PDFs: a QR table stand per officer (prefilled), a commune poster, field "
+                     "labels.\n\nExample: formkit posters --commune hoa-thanh --layout a6-counter-card"))
 @workspace_option
 @commune_option
-@click.option("--officer", "officers", multiple=True, metavar="ID", help="Only this officer (repeatable).")
-@click.option("--layout", default="a5-table-stand", show_default=True, help="A layout in posters/ (see --list-layouts).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder (default: output/posters).")
-@click.option("--combined", is_flag=True, help="One PDF for the whole selection.")
-@click.option("--field", "fields", is_flag=True, help="Also QR labels, one per field of procedure (lĩnh vực).")
-@click.option("--strict", is_flag=True, help="A missing or unreadable photo is an error (exit 2), not a warning.")
-@click.option("--list-layouts", is_flag=True, help="List the poster layouts and exit.")
+@click.option("--officer", "officers", multiple=True, metavar="ID", help=N_("Only this officer (repeatable)."))
+@click.option("--layout", default="a5-table-stand", show_default=True,
+              help=N_("A layout in posters/ (see --list-layouts)."))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help=N_("Output folder (default: output/posters)."))
+@click.option("--combined", is_flag=True, help=N_("One PDF for the whole selection."))
+@click.option("--field", "fields", is_flag=True, help=N_("Also QR labels, one per field of procedure (lĩnh vực)."))
+@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+@click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
 @click.pass_context
 def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts) -> None:
-    """Print-ready PDFs: a QR table stand per officer (prefilled), a commune poster, field labels.
-
-    Example: formkit posters --commune hoa-thanh --layout a6-counter-card
-    """
     from .posters import PosterOptions, list_layouts as layouts, make_posters
 
     if list_layouts:
         for name in layouts(ctx.obj["workspace"]):
-            click.echo(name)
+            say(name)
         return
     ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
                             fields=fields, strict=strict)
     result = make_posters(ws, _state(ws), options)
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        _warn(warning)
     for path in result.files:
-        click.echo(str(path))
-    click.echo(f"{result.pages} pages in {len(result.files)} PDF(s). Print at 100 % (actual size), not 'fit to page'.")
+        say(str(path))
+    say(_("{pages} in {files}. Print at 100 % (actual size), not 'fit to page'.").format(
+        pages=ngettext("{n} page", "{n} pages", result.pages).format(n=result.pages),
+        files=ngettext("{n} PDF", "{n} PDFs", len(result.files)).format(n=len(result.files))))
 
 
-@cli.command()
+@cli.command(help=N_("Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent "
+                     "pages).\n\nExample: formkit serve --port 8765"))
 @workspace_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("The address to listen on."))
+@click.option("--port", default=8765, show_default=True, type=int, help=N_("The port to listen on."))
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False),
-              help="Where the backend keeps its data (default: the workspace's local-google/).")
+              help=N_("Where the backend keeps its data (default: the workspace's local-google/)."))
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
-    """Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent pages).
-
-    Example: formkit serve --port 8765
-    """
+    from .errors import UsageError
     from .localserver import LocalGoogle
 
     if data is None:
@@ -391,9 +455,20 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
         data = root / "local-google"
     import time
 
-    server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
-    click.echo(f"Local Google backend on {server.base_url} (data in {data}).\n"
-               f"In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={server.base_url}\nCtrl-C stops it.")
+    try:
+        server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
+    except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
+        import errno
+
+        reason, hint = exc.strerror or str(exc), _("Choose another address or port (--host, --port).")
+        if exc.errno == errno.EADDRINUSE:
+            reason = _("the port is already in use")
+            hint = _("Is another `formkit serve` running? Stop it, or choose another port: formkit serve --port {next}")
+        raise UsageError(_("cannot listen on {host}:{port}: {reason}.").format(host=host, port=port, reason=reason)
+                         + " " + hint.format(next=port + 1)) from None
+    say(_("Local Google backend on {url} (data in {data}).\n"
+          "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
+        url=server.base_url, data=data))
     try:
         while True:
             time.sleep(3600)
@@ -403,40 +478,76 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
         server.stop()
 
 
-@cli.command()
+@cli.command(help=N_("Run the whole pipeline on the embedded backend: no network, no Google account.\n\n"
+                     "Creates the example communes' forms, links them to one spreadsheet, prints the posters, has a "
+                     "few hundred citizens answer, pulls the answers and writes the quarterly report.\n\n"
+                     "Example: formkit demo --out /tmp/formkit-demo"))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the demo workspace (default: ./formkit-demo; rebuilt on each run).")
-@click.option("--serve", is_flag=True, help="Keep the backend running afterwards, to open the forms in a browser.")
+              help=N_("Folder for the demo workspace (default: ./formkit-demo; rebuilt on each run)."))
+@click.option("--serve", is_flag=True, help=N_("Keep the backend running afterwards, to open the forms in a browser."))
 def demo(out: Path | None, serve: bool) -> None:
-    """Run the whole pipeline on the embedded backend: no network, no Google account.
-
-    Creates the example communes' forms, links them to one spreadsheet, prints the posters, has a
-    few hundred citizens answer, pulls the answers and writes the quarterly report.
-
-    Example: formkit demo --out /tmp/formkit-demo
-    """
     from .demo.run import run_demo
 
-    run_demo(out or Path("formkit-demo"), echo=click.echo, serve=serve)
+    run_demo(out or Path("formkit-demo"), echo=say, serve=serve)
 
 
 def _debug_flag(_ctx, _param, value: bool) -> None:
     _debug["on"] = _debug["on"] or value
 
 
-# --debug is accepted after any command name too: `formkit create --debug`.
-for _command in cli.commands.values():
-    _command.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_debug_flag,
-                                        help="Show a traceback when something fails."))
+# --debug and --lang are accepted after any command name too: `formkit create --debug --lang en`.
+# (main() reads --lang from the arguments before Click parses them, so that --help is translated.)
+for _command in [cli, *cli.commands.values()]:
+    if _command is not cli:
+        _command.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_debug_flag,
+                                            help=DEBUG_HELP))
+    _command.params.append(click.Option(["--lang"], type=click.Choice(LANGUAGES), expose_value=False, help=LANG_HELP))
+
+
+def _lang_argument(argv: list[str]) -> str | None:
+    """The last --lang given (`--lang en` or `--lang=en`), before "--"."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.split("=", 1)[1]
+    return found
+
+
+def _localize(command: click.Command) -> None:
+    """Translate the help texts declared with N_ into the current language (kept as declared in
+    _source, so that a second run in-process in another language starts from the English)."""
+    source = command.__dict__.setdefault("_source", {"help": command.help, "params": [p.help for p in command.params
+                                                                                      if isinstance(p, click.Option)]})
+    command.help = _(source["help"]) if source["help"] else source["help"]
+    options = [p for p in command.params if isinstance(p, click.Option)]
+    for option, text in zip(options, source["params"]):
+        option.help = _(text) if text else text
+    command._help_option = None  # Click caches "Show this message and exit." in the language of its first use
+    command.options_metavar = _(N_("[OPTIONS]"))  # Click's usage line keeps these in English otherwise
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = _(N_("COMMAND [ARGS]..."))
+    for sub in getattr(command, "commands", {}).values():
+        _localize(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with speaking(choose(_lang_argument(argv))):
+        _localize(cli)
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     _debug["on"] = False
     try:
         cli.main(args=argv, prog_name="formkit", standalone_mode=False)
-        return 0
+        return EXIT_OK
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        say(_("Aborted."), err=True)
         return EXIT_RUNTIME
     except click.ClickException as exc:
         exc.show()
@@ -444,16 +555,24 @@ def main(argv: list[str] | None = None) -> int:
     except FormkitError as exc:
         if _debug["on"]:
             traceback.print_exc()
-        click.echo(f"Error: {_message(exc)}", err=True)
+        say(_("Error: {message}").format(message=_message(exc)), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("Interrupted; everything finished so far is saved.", err=True)
+        say(_("Interrupted; everything finished so far is saved."), err=True)
         return EXIT_RUNTIME
+    except SystemExit as exc:
+        # Click turns a closed pipe during its own output (--help | head) into exit 1; the reader
+        # simply had enough, which is not a failure.
+        if isinstance(exc.__context__, BrokenPipeError):
+            _mute(sys.stdout)
+            return EXIT_OK
+        raise
     except Exception as exc:  # a bug: say so plainly, and how to see more
         if _debug["on"]:
             traceback.print_exc()
         else:
-            click.echo(f"Internal error: {exc.__class__.__name__}: {exc}\nRun again with --debug for the traceback.", err=True)
+            say(_("Internal error: {kind}: {error}\nRun again with --debug for the traceback.").format(
+                kind=exc.__class__.__name__, error=exc), err=True)
         return EXIT_RUNTIME
 
 

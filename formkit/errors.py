@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import ngettext
+
 EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2
@@ -39,7 +41,8 @@ class InputError(FormkitError):
 
     def __init__(self, problems: list[Problem] | Problem, headline: str = "") -> None:
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        self.headline = headline or f"{len(self.problems)} problem(s) in the input"
+        n = len(self.problems)
+        self.headline = headline or ngettext("{n} problem in the input", "{n} problems in the input", n).format(n=n)
         super().__init__(self.headline + "\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from formkit import i18n
 from formkit.cli import main
 
 
@@ -22,7 +23,12 @@ def isolated(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FORMKIT_RETRY_BASE", "0.01")
     # No accidental Application Default Credentials from the machine running the tests.
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(home / "gcloud"))
+    # Tests that assert on text choose a language: the older ones read English (the source
+    # strings); tests/test_i18n.py sets Vietnamese where it checks it.
+    monkeypatch.setenv("LANGUAGE", "en")
+    i18n.use("en")
     yield home
+    i18n.use("en")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def test_demo_produces_every_artefact(demo):
     assert (demo / "state" / "forms.json").is_file()
     assert (demo / "output" / "link-forms.gs").is_file()
     assert sorted(p.name for p in (demo / "output" / "posters").glob("*.pdf")) == [
-        "binh-thanh.pdf", "hoa-thanh.pdf", "nam-dong.pdf"]
+        "binh-thanh-a5-table-stand.pdf", "hoa-thanh-a5-table-stand.pdf", "nam-dong-a5-table-stand.pdf"]
     reports = demo / "output" / "reports"
     for suffix in ("pdf", "xlsx", "json"):
         assert len(list(reports.glob(f"*.{suffix}"))) == 1, suffix

@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"typography"},
     {"files", "resources"},
     {"errors"},
+    {"i18n"},
 ]
 LEAVES = {"localserver"}  # import nothing of formkit; only the layers named here may import them
 LEAF_USERS = {"cli", "demo"}

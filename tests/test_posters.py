@@ -130,7 +130,7 @@ def prefilled(url: str) -> dict[str, str]:
 def test_every_page_of_the_example_decodes_to_its_prefilled_link(root):
     ws, state = load(root)
     result = make_posters(ws, state, PosterOptions())
-    assert result.files == [ws.output_dir / "posters" / f"{c.id}.pdf" for c in ws.communes]
+    assert result.files == [ws.output_dir / "posters" / f"{c.id}-a5-table-stand.pdf" for c in ws.communes]
     assert result.pages == sum(1 + len(c.officers) for c in ws.communes)
     for commune, path in zip(ws.communes, result.files):
         form = state.published(commune.id)
@@ -164,17 +164,18 @@ def test_field_labels_decode_to_field_prefilled_links(root):
     ws, state = load(root)
     result = make_posters(ws, state, PosterOptions(communes=("binh-thanh", "nam-dong"), fields=True))
     names = [p.name for p in result.files]
-    assert names == ["binh-thanh.pdf", "binh-thanh-fields.pdf", "nam-dong.pdf", "nam-dong-fields.pdf"]
+    assert names == ["binh-thanh-a5-table-stand.pdf", "binh-thanh-a4-field-labels.pdf", "nam-dong-a5-table-stand.pdf",
+                     "nam-dong-a4-field-labels.pdf"]
     for commune_id in ("binh-thanh", "nam-dong"):
         commune = ws.commune(commune_id)
         form = state.published(commune_id)
-        decoded = [c.text for image in render_pages(ws.output_dir / "posters" / f"{commune_id}-fields.pdf")
+        decoded = [c.text for image in render_pages(ws.output_dir / "posters" / f"{commune_id}-a4-field-labels.pdf")
                    for c in decode(image)]
         assert sorted(decoded) == sorted(field_url(ws, state, commune_id, f) for f in commune.fields)
         for url in decoded:
             (value,) = prefilled(url).values()
             assert value in form.questions["linh-vuc"].options
-        text = squash(" ".join(page_texts(ws.output_dir / "posters" / f"{commune_id}-fields.pdf")))
+        text = squash(" ".join(page_texts(ws.output_dir / "posters" / f"{commune_id}-a4-field-labels.pdf")))
         for field in commune.fields:
             assert squash(field) in text
 
@@ -182,7 +183,7 @@ def test_field_labels_decode_to_field_prefilled_links(root):
 def test_combined_is_one_document_for_the_selection(root):
     ws, state = load(root)
     result = make_posters(ws, state, PosterOptions(combined=True, communes=("hoa-thanh", "nam-dong")))
-    assert [p.name for p in result.files] == ["posters.pdf"]
+    assert [p.name for p in result.files] == ["posters-a5-table-stand.pdf"]
     assert result.pages == len(PdfReader(result.files[0]).pages) == 4 + 3
     assert [len(embedded_images(result.files[0], i)) for i in range(7)] == [0, 1, 1, 1, 0, 1, 1]
     expected = [state.published("hoa-thanh").responder_uri,
@@ -191,7 +192,7 @@ def test_combined_is_one_document_for_the_selection(root):
                 *(officer_url(ws, state, "nam-dong", o.id) for o in ws.commune("nam-dong").officers)]
     assert [decode_one(image) for image in render_pages(result.files[0])] == expected
     both = make_posters(ws, state, PosterOptions(combined=True, fields=True))
-    assert [p.name for p in both.files] == ["posters.pdf", "fields.pdf"]
+    assert [p.name for p in both.files] == ["posters-a5-table-stand.pdf", "fields-a4-field-labels.pdf"]
     labels = [c.text for image in render_pages(both.files[1]) for c in decode(image)]
     assert len(labels) == sum(len(c.fields) for c in ws.communes)
 
@@ -227,7 +228,7 @@ def test_a_name_typed_decomposed_in_the_roster_prints_and_prefills_composed(root
 
     ws, state = load(root)
     result = make_posters(ws, state, PosterOptions(officers=("dang-thi-hong",)))
-    assert [p.name for p in result.files] == ["binh-thanh.pdf"]
+    assert [p.name for p in result.files] == ["binh-thanh-a5-table-stand.pdf"]
     (text,) = page_texts(result.files[0])
     assert "Đặng Thị Hồng" in text
     (image,) = render_pages(result.files[0])
@@ -343,11 +344,11 @@ def test_cmyk_jpeg_and_transparent_png(root):
     ws, state = load(root)
     result = make_posters(ws, state, PosterOptions(officers=("nguyen-thi-lan", "pham-thu-ha")))
     assert result.warnings == []
-    (cmyk,) = embedded_images(ws.output_dir / "posters" / "hoa-thanh.pdf", 0)
+    (cmyk,) = embedded_images(ws.output_dir / "posters" / "hoa-thanh-a5-table-stand.pdf", 0)
     assert cmyk.mode == "RGB"
     r, g, b = cmyk.getpixel((5, 5))  # the background colour survives CMYK → RGB
     assert abs(r - 93) < 25 and abs(g - 139) < 25 and abs(b - 186) < 25
-    (png,) = embedded_images(ws.output_dir / "posters" / "nam-dong.pdf", 0)
+    (png,) = embedded_images(ws.output_dir / "posters" / "nam-dong-a5-table-stand.pdf", 0)
     assert png.mode == "RGB"
     assert min(png.getpixel((2, 2))) > 245  # transparent → white paper, not black
     r, g, b = png.getpixel((png.width // 2, png.height // 2))
@@ -458,7 +459,7 @@ def test_photos_prepared_in_parallel_match_the_serial_result(tmp_path, monkeypat
 def test_selecting_officers_prints_only_their_pages(root):
     ws, state = load(root)
     result = make_posters(ws, state, PosterOptions(officers=("tran-van-minh", "vo-duc-thang")))
-    assert [p.name for p in result.files] == ["hoa-thanh.pdf", "nam-dong.pdf"]
+    assert [p.name for p in result.files] == ["hoa-thanh-a5-table-stand.pdf", "nam-dong-a5-table-stand.pdf"]
     assert result.pages == 2
     with pytest.raises(UsageError, match="no officer 'nobody'"):
         make_posters(ws, state, PosterOptions(officers=("nobody",)))
@@ -473,9 +474,32 @@ def test_selecting_officers_prints_only_their_pages(root):
 def test_a_commune_without_a_published_form_asks_for_formkit_create(root):
     ws = load_workspace(root, check_photos=False)
     state = publish(ws, skip=("nam-dong",))
-    with pytest.raises(StateError, match="formkit create"):
+    with pytest.raises(UsageError, match="nam-dong: run `formkit create` first") as raised:
         make_posters(ws, state, PosterOptions())
+    assert raised.value.exit_code == 2  # what to run first, not a runtime failure
     assert not (ws.output_dir / "posters").exists()
+
+
+def test_posters_before_create_exits_2_saying_what_to_run_first(example_dir, formkit):
+    result = formkit("posters", "-w", example_dir)
+    assert result.exit_code == 2
+    assert "formkit create" in result.err and "binh-thanh" in result.err
+
+
+def test_each_layout_writes_its_own_file(root):
+    ws, state = load(root)
+    first = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",)))
+    second = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), layout="a6-counter-card"))
+    assert [p.name for p in first.files + second.files] == ["hoa-thanh-a5-table-stand.pdf", "hoa-thanh-a6-counter-card.pdf"]
+    assert all(p.is_file() for p in first.files + second.files)
+
+
+def test_the_commune_page_says_how_long_the_form_takes(root):
+    ws, state = load(root)
+    result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",)))
+    text = squash(" ".join(page_texts(result.files[0])))
+    assert "dànhkhoảng3phútđánhgiá" in text  # as sipas-2640's description says (squash drops spaces)
+    assert "mộtphút" not in text
 
 
 def test_an_officer_added_after_the_form_was_made_asks_for_formkit_create(root):
@@ -588,13 +612,34 @@ def test_posters_for_forms_created_on_the_local_server(published_workspace):
     assert result.warnings == []
     for commune in ws.communes:
         form = state.published(commune.id)
-        decoded = [decode_one(image) for image in render_pages(ws.output_dir / "posters" / f"{commune.id}.pdf")]
+        decoded = [decode_one(image) for image in render_pages(ws.output_dir / "posters" / f"{commune.id}-a5-table-stand.pdf")]
         assert decoded[0] == form.responder_uri
         officer_q = form.questions[ws.template.by_role("officer").id]
         for officer, url in zip(commune.officers, decoded[1:], strict=True):
             assert url == officer_url(ws, state, commune.id, officer.id)
             assert prefilled(url) == {f"entry.{entry_number(officer_q.question_id)}": form.officer_options[officer.id]}
             assert form.officer_options[officer.id] in officer_q.options
-        labels = [c.text for image in render_pages(ws.output_dir / "posters" / f"{commune.id}-fields.pdf")
+        labels = [c.text for image in render_pages(ws.output_dir / "posters" / f"{commune.id}-a4-field-labels.pdf")
                   for c in decode(image)]
         assert sorted(labels) == sorted(field_url(ws, state, commune.id, f) for f in commune.fields)
+
+
+def test_the_readable_link_is_the_short_one_where_the_workspace_gives_it(root):
+    edit_config(root, 'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\n',
+                'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\nshort_link = "https://forms.gle/AbC123xyz"\n')
+    ws, state = load(root)
+    result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh", "nam-dong")))
+    hoa_thanh, nam_dong = result.files
+    texts = [squash(t) for t in page_texts(hoa_thanh)]
+    assert all("forms.gle/AbC123xyz" in t for t in texts)  # commune page and every officer page
+    assert "viewform" not in texts[0]
+    form = state.published("hoa-thanh")
+    assert decode_one(render_pages(hoa_thanh)[0]) == form.responder_uri  # the QR keeps the full link
+    assert not any("forms.gle" in t for t in page_texts(nam_dong))  # no short link given: the long one
+
+
+def test_a_short_link_that_is_not_one_is_an_input_error(root):
+    edit_config(root, 'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\n',
+                'fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]\nshort_link = "forms.gle/AbC"\n')
+    with pytest.raises(InputError, match=r"communes\[1\]\.short_link: 'forms.gle/AbC' is not a short form link"):
+        load_workspace(root, check_photos=False)

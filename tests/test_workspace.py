@@ -72,8 +72,6 @@ BAD_INPUTS = {
                              "formkit.toml: communes[3].id", "commune id 'hoa-thanh' is already used"),
     "duplicate officer id": (lambda d: edit(d / "formkit.toml", 'id = "vo-duc-thang"', 'id = "pham-thu-ha"'),
                              "communes[3].officers[2].id", "officer id 'pham-thu-ha' is already used"),
-    "missing photo": (lambda d: (d / "photos" / "tran-van-minh.jpg").unlink(),
-                      "communes[1].officers[2].photo", "photo file not found: photos/tran-van-minh.jpg"),
     "roster wrong columns": (lambda d: edit(d / "rosters" / "binh-thanh.csv", "id,name,title", "ma_so,name,chuc"),
                              "rosters/binh-thanh.csv: row 1", "missing column(s) id, title"),
     "roster wrong encoding": (lambda d: (d / "rosters" / "binh-thanh.csv").write_bytes(
@@ -115,6 +113,35 @@ def test_commune_without_fields_cannot_make_a_sipas_form(example_dir, endpoint, 
 def test_check_validates_without_remote_calls(example_dir, formkit):
     result = formkit("check", "-w", example_dir)
     assert result.exit_code == 0 and "3 communes, 8 officers" in result.out
+
+
+def _damage_photos(root: Path) -> None:
+    (root / "photos" / "tran-van-minh.jpg").unlink()  # missing
+    (root / "photos" / "nguyen-thi-lan.jpg").write_bytes(b"not a photo at all")  # not an image
+    whole = (root / "photos" / "vo-duc-thang.jpg").read_bytes()
+    (root / "photos" / "vo-duc-thang.jpg").write_bytes(whole[: len(whole) // 3])  # cut short in a copy
+
+
+def test_check_warns_about_missing_and_unreadable_photos_and_strict_makes_them_errors(example_dir, formkit):
+    _damage_photos(example_dir)
+    result = formkit("check", "-w", example_dir)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 3, result.err
+    assert "photos/tran-van-minh.jpg: photo of officer 'tran-van-minh' (Trần Văn Minh): file not found" in result.err
+    assert "photos/nguyen-thi-lan.jpg" in result.err and "photos/vo-duc-thang.jpg" in result.err
+    strict = formkit("check", "-w", example_dir, "--strict")
+    assert strict.exit_code == 2
+    assert "photos missing or unreadable (--strict)" in strict.err
+    assert all(name in strict.err for name in ("tran-van-minh.jpg", "nguyen-thi-lan.jpg", "vo-duc-thang.jpg"))
+
+
+def test_create_warns_about_a_missing_photo_and_makes_the_forms(example_dir, endpoint, formkit):
+    _damage_photos(example_dir)
+    result = formkit("create", "-w", example_dir)
+    assert result.exit_code == 0, result.output
+    assert "photos/tran-van-minh.jpg: photo of officer 'tran-van-minh' (Trần Văn Minh): file not found" in result.err
+    assert (example_dir / "state" / "forms.json").is_file()
 
 
 def test_no_workspace_is_a_usage_error(tmp_path, formkit):

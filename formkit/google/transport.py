@@ -7,14 +7,17 @@ not, so formkit hands the client this small adapter and decides about repeats it
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import socket
 from urllib.parse import urlsplit
 
 import httplib2
 import requests
 
-from ..errors import UsageError
+from ..errors import RemoteError, UsageError
+from ..i18n import _
 
 ENDPOINT_VARIABLE = "FORMKIT_GOOGLE_ENDPOINT"
 TIMEOUT = (10, 120)  # connect, read (seconds)
@@ -28,8 +31,33 @@ def endpoint_override() -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-        raise UsageError(f"{ENDPOINT_VARIABLE}={value!r} must look like http://127.0.0.1:8765")
+        raise UsageError(_("{variable}={value!r} must look like http://127.0.0.1:8765").format(
+            variable=ENDPOINT_VARIABLE, value=value))
     return value.rstrip("/")
+
+
+def require_answering(endpoint: str) -> None:
+    """A stopped local backend fails at once: a refused connection to this machine is not
+    something a retry cures, unlike a remote server that drops a connection now and then."""
+    parts = urlsplit(endpoint)
+    host = parts.hostname or ""
+    if not _is_loopback(host):
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        raise RemoteError(_("nothing answers at {endpoint} — start `formkit serve` or unset {variable}").format(
+            endpoint=endpoint, variable=ENDPOINT_VARIABLE)) from None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def rebase(url: str, endpoint: str | None) -> str:

@@ -79,13 +79,13 @@ def _notice(title: str, lines: list[str], status: int) -> Reply:
 
 
 def confirmation(title: str) -> Reply:
-    return _notice(title, ["<p>Chúng tôi đã ghi lại câu trả lời của bạn.</p>",
+    return _notice(title, ["<p>Chúng tôi đã ghi lại câu trả lời của Ông/Bà. Xin cảm ơn Ông/Bà.</p>",
                            '<p><a href="viewform">Gửi câu trả lời khác</a></p>'], 200)
 
 
 def closed(title: str, status: int = 200) -> Reply:
     return _notice(title, [f"<p>Biểu mẫu “{escape(title)}” không còn nhận câu trả lời nữa.</p>",
-                           "<p>Nếu bạn cho rằng đây là nhầm lẫn, hãy liên hệ với cơ quan đã gửi biểu mẫu.</p>"], status)
+                           "<p>Nếu Ông/Bà cho rằng đây là nhầm lẫn, hãy liên hệ với cơ quan đã gửi biểu mẫu.</p>"], status)
 
 
 def sign_in_required(title: str, status: int = 200) -> Reply:

@@ -103,7 +103,7 @@ def check(doc: dict, answers: dict[str, list[str]]) -> tuple[dict[str, list[str]
             elif question.get("required"):
                 errors[question_id] = REQUIRED
     banner = {"loop": "Các lựa chọn dẫn về một phần đã qua; không thể gửi biểu mẫu.",
-              "restart": "Lựa chọn này đưa bạn về đầu biểu mẫu; không thể gửi."}.get(why, "")
+              "restart": "Lựa chọn này đưa Ông/Bà về đầu biểu mẫu; không thể gửi."}.get(why, "")
     if errors and not banner:
         banner = "Vui lòng kiểm tra lại các câu trả lời được đánh dấu."
     return kept, errors, banner
@@ -193,11 +193,11 @@ def _question(item: dict, question: dict, values: dict[str, list[str]], errors: 
                   f'{_goto(o, where)}{" checked" if o["value"] in given else ""}> '
                   f'<span>{escape(o["value"])}</span></label>' for o in choice["options"]]
     elif (question.get("textQuestion") or {}).get("paragraph"):
-        parts.append(f'<textarea name="{name}" rows="4" placeholder="Câu trả lời của bạn" '
+        parts.append(f'<textarea name="{name}" rows="4" placeholder="Câu trả lời của Ông/Bà" '
                      f'aria-labelledby="t{question_id}">{escape(given[0] if given else "")}</textarea>')
     else:
         parts.append(f'<input type="text" name="{name}" value="{escape(given[0] if given else "")}" '
-                     f'placeholder="Câu trả lời của bạn" aria-labelledby="t{question_id}">')
+                     f'placeholder="Câu trả lời của Ông/Bà" aria-labelledby="t{question_id}">')
     if question_id in errors:
         parts.append(f'<p class="error" role="alert">{escape(errors[question_id])}</p>')
     css = "card q error-card" if question_id in errors else "card q"

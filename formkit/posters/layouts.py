@@ -43,7 +43,7 @@ HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 # What each page can fill in; every name also exists in capitals ({COMMUNE} → "XÃ HÒA THÀNH").
 _PAGE_VALUES = {
     "officer": ("commune", "unit", "link", "name", "title", "counter"),
-    "commune": ("commune", "unit", "link"),
+    "commune": ("commune", "unit", "link", "duration"),
     "label": ("commune", "unit", "link", "field"),
 }
 PLACEHOLDERS = {page: frozenset(v for name in names for v in (name, name.upper()))

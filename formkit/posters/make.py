@@ -15,6 +15,7 @@ from typing import Iterator
 
 from ..errors import InputError, Problem, Problems, StateError, UsageError
 from ..files import atomic_write_bytes
+from ..i18n import _
 from ..forms.formspec import prefill_url
 from ..forms.state import FormRecord, State
 from ..workspace.templates import Question, Template, load_template
@@ -57,14 +58,15 @@ def make_posters(workspace: Workspace, state: State, options: PosterOptions = Po
     """Write the PDFs for the selection: one per commune (its commune page, then one page per
     officer) or one for all with `combined`, plus field-label sheets with `fields`.
 
-    Raises UsageError (unknown commune, officer or layout), StateError (no published form),
-    InputError (invalid layout; officers or fields the form does not list; with `strict`, missing
-    or unreadable photos) — always before any file is written.
+    Raises UsageError (unknown commune, officer or layout; no published form yet), StateError (a
+    form record that lacks a question), InputError (invalid layout; officers or fields the form
+    does not list; with `strict`, missing or unreadable photos) — always before any file is written.
     """
     result = PosterResult()
     layout = load_layout(options.layout, workspace.root)
     labels_layout = _labels_layout(layout, workspace) if options.fields else None
     selection = _select(workspace, options)
+    _require_published(state, [commune for commune, _officers, _page in selection])
     plans = _Planner(workspace, state, result.warnings).plan(selection, options)
 
     out_dir = Path(options.out_dir) if options.out_dir else workspace.output_dir / "posters"
@@ -74,11 +76,12 @@ def make_posters(workspace: Workspace, state: State, options: PosterOptions = Po
         photos = _Photos(workspace, layout, plans, preparer)
         if options.strict:
             photos.wait_all()  # every photo checked before anything is drawn
-            photos.problems.raise_if_any("photos missing or unreadable (--strict)")
+            photos.problems.raise_if_any(_("photos missing or unreadable (--strict)"))
         for path, doc_layout, pages, title in _documents(plans, layout, labels_layout, out_dir, options.combined):
             if pages:
                 rendered.append((path, render(doc_layout, photos.fill(pages), title)))
-    result.warnings.extend(f"{p}: a placeholder is printed instead" for p in photos.problems.items)
+    result.warnings.extend(_("{problem}: a placeholder is printed instead").format(problem=p)
+                           for p in photos.problems.items)
     for path, done in rendered:  # written only once every document has been drawn
         atomic_write_bytes(path, done.data, mode=0o644)  # made to be shared and printed
         result.files.append(path)
@@ -91,27 +94,53 @@ def _documents(plans: list[_CommunePlan], layout: Layout, labels_layout: Layout 
                combined: bool) -> list[tuple[Path, Layout, list[Page], str]]:
     """(file, layout, pages, PDF title) for each document to write."""
     if combined:
-        documents = [(out_dir / "posters.pdf", layout, [p for plan in plans for p in plan.pages],
+        documents = [(out_dir / f"posters-{layout.id}.pdf", layout, [p for plan in plans for p in plan.pages],
                       "Đánh giá mức độ hài lòng")]
         if labels_layout is not None:
-            documents.append((out_dir / "fields.pdf", labels_layout, [p for plan in plans for p in plan.labels],
+            documents.append((out_dir / f"fields-{labels_layout.id}.pdf", labels_layout, [p for plan in plans for p in plan.labels],
                               "Đánh giá mức độ hài lòng theo lĩnh vực"))
         return documents
     documents = []
     for plan in plans:
         name = plan.commune.display_name
-        documents.append((out_dir / f"{plan.commune.id}.pdf", layout, plan.pages, f"Đánh giá mức độ hài lòng – {name}"))
+        documents.append((out_dir / f"{plan.commune.id}-{layout.id}.pdf", layout, plan.pages, f"Đánh giá mức độ hài lòng – {name}"))
         if labels_layout is not None:
-            documents.append((out_dir / f"{plan.commune.id}-fields.pdf", labels_layout, plan.labels,
+            documents.append((out_dir / f"{plan.commune.id}-{labels_layout.id}.pdf", labels_layout, plan.labels,
                               f"Đánh giá mức độ hài lòng theo lĩnh vực – {name}"))
     return documents
 
 
+CHECK_SIZE = (90, 120)  # pixels: enough to decode the whole file (a broken JPEG fails), cheap at 1/8 scale
+
+
+def check_photos(workspace: Workspace, communes: tuple[str, ...] = ()) -> list[Problem]:
+    """Every photo the workspace names, read the way `posters` reads it (a file that is missing,
+    not an image, or truncated is a problem). For `check` and `create`: a form needs no photo,
+    so the CLI warns, and errors only with --strict."""
+    officers = [o for c in workspace.select(communes) for o in c.officers if o.photo is not None]
+    with photo_prep.Preparer() as preparer:
+        results = list(preparer.map([(o.photo, CHECK_SIZE) for o in officers]))
+    problems = Problems()
+    for officer, photo in zip(officers, results):
+        if isinstance(photo, photo_prep.PhotoError):
+            problems.add(_shown(workspace, officer.photo), _("photo of officer '{id}' ({name})").format(
+                id=officer.id, name=officer.name), str(photo))
+    return problems.items
+
+
+def _require_published(state: State, communes: list[Commune]) -> None:
+    """Posters carry the form's link: without a published form there is nothing to print yet."""
+    missing = [c.id for c in communes if (form := state.current(c.id)) is None or not form.done]
+    if missing:
+        raise UsageError(_("no published form yet for {communes}: run `formkit create` first (and `formkit link`), "
+                           "then `formkit posters`").format(communes=", ".join(missing)))
+
+
 def _labels_layout(layout: Layout, ws: Workspace) -> Layout:
     if find_layout(layout.field_labels, ws.root) is None:
-        known = ", ".join(list_layouts(ws.root, kind="labels")) or "none"
-        raise InputError(Problem(str(layout.source), "field_labels",
-                                 f"no label layout '{layout.field_labels}' (known: {known})"))
+        known = ", ".join(list_layouts(ws.root, kind="labels")) or _("none")
+        raise InputError(Problem(str(layout.source), "field_labels", _("no label layout '{name}' (known: {known})")
+                                 .format(name=layout.field_labels, known=known)))
     return load_layout(layout.field_labels, ws.root, kind="labels")
 
 
@@ -125,9 +154,10 @@ def _select(ws: Workspace, options: PosterOptions) -> list[tuple[Commune, list[O
         if oid not in home:
             known = [o.id for c in communes for o in c.officers]
             shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
-            raise UsageError(f"no officer '{oid}' in the workspace (known: {shown or 'none'})")
+            raise UsageError(_("no officer '{id}' in the workspace (known: {known})").format(id=oid, known=shown or _("none")))
         if home[oid] not in communes:
-            raise UsageError(f"officer '{oid}' belongs to commune '{home[oid].id}', which is not selected")
+            raise UsageError(_("officer '{id}' belongs to commune '{commune}', which is not selected").format(
+                id=oid, commune=home[oid].id))
     wanted = set(options.officers)
     chosen = [(c, [o for o in c.officers if o.id in wanted], False) for c in communes]
     return [entry for entry in chosen if entry[1]]
@@ -144,8 +174,8 @@ class _Planner:
 
     def plan(self, selection: list[tuple[Commune, list[Officer], bool]], options: PosterOptions) -> list[_CommunePlan]:
         plans = [self.commune(c, officers, with_page, options.fields) for c, officers, with_page in selection]
-        self.problems.raise_if_any("the forms do not match the workspace: run `formkit create` to update them, "
-                                   "then print again")
+        self.problems.raise_if_any(_("the forms do not match the workspace: run `formkit create` to update them, "
+                                     "then print again"))
         return plans
 
     def template(self, template_id: str) -> Template:
@@ -156,32 +186,35 @@ class _Planner:
     def question_id(self, commune: Commune, form: FormRecord, question: Question) -> str:
         record = form.questions.get(question.id)
         if record is None or not record.question_id:
-            raise StateError(f"{self.state_name}: the form of commune '{commune.id}' has no question "
-                             f"'{question.id}'; run `formkit create` to rebuild it")
+            raise StateError(_("{file}: the form of commune '{commune}' has no question '{question}'; run "
+                               "`formkit create` to rebuild it").format(file=self.state_name, commune=commune.id,
+                                                                         question=question.id))
         return record.question_id
 
     def commune(self, commune: Commune, officers: list[Officer], with_page: bool, fields: bool) -> _CommunePlan:
         form = self.state.published(commune.id)
         template = self.template(form.template)
         base = {"commune": commune.display_name, "unit": self.ws.unit.display_name,
-                "link": short_link(form.responder_uri)}
-        pages = [Page("commune", values(**base), form.responder_uri, who=f"commune '{commune.id}'")] if with_page else []
+                "link": short_link(commune.short_link or form.responder_uri)}
+        pages = [Page("commune", values(**base, duration=duration(template)), form.responder_uri, who=f"commune '{commune.id}'")] if with_page else []
         officer_pages: list[tuple[int, Officer]] = []
         officer_q = template.by_role("officer")
         if officer_q is None and officers:
-            self.warnings.append(f"commune '{commune.id}': template '{template.id}' does not ask which officer served, "
-                                 "so the officer pages carry the commune's link")
+            self.warnings.append(_("commune '{commune}': template '{template}' does not ask which officer served, "
+                                   "so the officer pages carry the commune's link").format(commune=commune.id,
+                                                                                            template=template.id))
         for officer in officers:
             url = form.responder_uri
             if officer_q is not None:
                 value = self.option(commune, form, officer_q, form.officer_options.get(officer.id),
-                                    f"officer '{officer.id}' ({officer.name})")
+                                    _("officer '{id}' ({name})").format(id=officer.id, name=officer.name))
                 if value is None:
                     continue
                 current = officer.option_label(officer_q.option_label)
                 if current != value:
-                    self.warnings.append(f"officer '{officer.id}': the form still lists '{value}', the workspace now "
-                                         f"says '{current}'; run `formkit create` to update the form")
+                    self.warnings.append(_("officer '{id}': the form still lists '{value}', the workspace now says "
+                                           "'{current}'; run `formkit create` to update the form").format(
+                        id=officer.id, value=value, current=current))
                 url = prefill_url(form.responder_uri, [(self.question_id(commune, form, officer_q), value)])
             page_values = values(**base, name=officer.name, title=officer.title, counter=officer.counter)
             officer_pages.append((len(pages), officer))
@@ -192,13 +225,15 @@ class _Planner:
     def labels(self, commune: Commune, form: FormRecord, template: Template, base: dict[str, str]) -> list[Page]:
         field_q = template.by_role("field")
         if field_q is None:
-            raise UsageError(f"template '{template.id}' has no question for the field of procedure, "
-                             "so there is nothing to prefill on field labels")
+            raise UsageError(_("template '{template}' has no question for the field of procedure, so there is "
+                               "nothing to prefill on field labels").format(template=template.id))
         if not commune.fields:
-            self.warnings.append(f"commune '{commune.id}' lists no fields of procedure in {CONFIG_NAME}: no field labels")
+            self.warnings.append(_("commune '{commune}' lists no fields of procedure in {file}: no field labels").format(
+                commune=commune.id, file=CONFIG_NAME))
         labels = []
         for name in commune.fields:
-            value = self.option(commune, form, field_q, name if name in form.field_options else None, f"field '{name}'")
+            value = self.option(commune, form, field_q, name if name in form.field_options else None,
+                                _("field '{name}'").format(name=name))
             if value is None:
                 continue
             url = prefill_url(form.responder_uri, [(self.question_id(commune, form, field_q), value)])
@@ -209,15 +244,23 @@ class _Planner:
         """The dropdown option to prefill, exactly as the form has it; None (and a problem) if absent."""
         record = form.questions.get(question.id)
         if value is None or (record is not None and record.options and value not in record.options):
-            self.problems.add(self.state_name, f"commune '{commune.id}'",
-                              f"{what} is not in the form's list for '{question.title}' (added or renamed after "
-                              "the form was made)")
+            self.problems.add(self.state_name, _("commune '{commune}'").format(commune=commune.id),
+                              _("{what} is not in the form's list for '{question}' (added or renamed after the form "
+                                "was made)").format(what=what, question=question.title))
             return None
         return value
 
 
+def duration(template: Template) -> str:
+    """How long the form takes, in the words its own description uses ("khoảng 3 phút")."""
+    found = re.search(r"khoảng\s+\d+\s+phút", template.description)
+    return found.group(0) if found else "ít phút"
+
+
 def short_link(uri: str) -> str:
-    """The responder link as a person reads it aloud or types it: without the scheme."""
+    """The link as a person reads it aloud or types it: without the scheme. The commune's
+    forms.gle link where formkit.toml gives one (the API has no way to make it); the QR codes
+    always carry the full, prefilled link."""
     return re.sub(r"^https?://", "", uri)
 
 
@@ -236,7 +279,8 @@ class _Photos:
         for plan in plans:
             for i, officer in plan.officer_pages:
                 if officer.photo is None:
-                    self.problems.add(CONFIG_NAME, f"officer '{officer.id}' ({officer.name})", "no photo given")
+                    self.problems.add(CONFIG_NAME, _("officer '{id}' ({name})").format(id=officer.id, name=officer.name),
+                                      _("no photo given"))
                 else:
                     plan.pages[i] = replace(plan.pages[i], slot=len(self.officers))
                     self.officers.append(officer)
@@ -248,8 +292,8 @@ class _Photos:
             photo = next(self.results)
             if isinstance(photo, photo_prep.PhotoError):
                 officer = self.officers[len(self.done)]
-                self.problems.add(_shown(self.ws, officer.photo), f"photo of officer '{officer.id}' ({officer.name})",
-                                  str(photo))
+                self.problems.add(_shown(self.ws, officer.photo), _("photo of officer '{id}' ({name})").format(
+                    id=officer.id, name=officer.name), str(photo))
             self.done.append(photo)
         return self.done[slot]
 

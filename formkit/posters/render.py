@@ -13,6 +13,7 @@ from typing import Iterable
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from ..i18n import _
 from ..typography import SANS_BOLD, binary_pdf_streams, register_fonts
 from . import qr, textfit
 from .layouts import Block, Box, Layout
@@ -139,7 +140,8 @@ class _Drawer:
         paragraphs = [line.format_map(page.values) for line in block.text]
         fitted = textfit.fit(paragraphs, font, w, h, block.size, block.min_size, block.leading)
         if fitted.squeezed:
-            self.warn(page, block, f"text shrunk to {fitted.size:g} pt to fit: {' '.join(paragraphs)[:60]}")
+            self.warn(page, block, _("text shrunk to {size} pt to fit: {text}").format(
+                size=f"{fitted.size:g}", text=" ".join(paragraphs)[:60]))
         top = {"top": y + h, "middle": y + (h + fitted.height) / 2, "bottom": y + fitted.height}[block.valign]
         c = self.canvas
         c.saveState()
@@ -167,7 +169,7 @@ class _Drawer:
                 break
             size = max(textfit.FLOOR, size - textfit.STEP)
         if size < block.min_size:
-            self.warn(page, block, f"steps shrunk to {size:g} pt to fit")
+            self.warn(page, block, _("steps shrunk to {size} pt to fit").format(size=f"{size:g}"))
         c = self.canvas
         c.saveState()
         badge = size * textfit.BADGE
@@ -210,8 +212,8 @@ class _Drawer:
         code = qr.make(page.url, block.error)
         placed = qr.draw(self.canvas, code, x + (w - side) / 2, y + (h - side) / 2, side, block.quiet_zone)
         if placed.module < 0.35 * MM:
-            self.warn(page, block, f"the QR modules are only {placed.module / MM:.2f} mm; a longer link needs a larger "
-                                   "QR box to scan reliably")
+            self.warn(page, block, _("the QR modules are only {size} mm; a longer link needs a larger QR box to scan "
+                                     "reliably").format(size=f"{placed.module / MM:.2f}"))
 
 
 def _step_rows(items: list[str], font: str, width: float, size: float, leading: float):

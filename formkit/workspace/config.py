@@ -21,6 +21,7 @@ from .templates import Template, load_template
 
 CONFIG_NAME = "formkit.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+SHORT_LINK = re.compile(r"^https://forms\.gle/[A-Za-z0-9]+$")  # what the Forms "Send" dialog's "Shorten URL" gives
 
 
 def nfc(text: Any) -> str:
@@ -48,6 +49,7 @@ class Commune:
     fields: tuple[str, ...]
     officers: tuple[Officer, ...]
     sheet_tab: str  # the tab of the shared spreadsheet that collects this commune's answers
+    short_link: str = ""  # Google's "Shorten URL" link (https://forms.gle/…), printed under the QR
 
     @property
     def display_name(self) -> str:
@@ -230,7 +232,7 @@ class _WorkspaceReader:
             if not isinstance(c, dict):
                 self.problem(place, "must be a table")
                 continue
-            known = {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab"}
+            known = {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab", "short_link"}
             for key in sorted(set(c) - known):
                 self.problem(f"{place}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
             cid = self.text(c, "id", place)
@@ -250,7 +252,10 @@ class _WorkspaceReader:
                 self.problem(f"{place}.fields", f"'{dup}' is listed twice")
             officers = self.read_officers(c, place, seen_officers)
             sheet_tab = self.text(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
-            communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab))
+            short = self.text(c, "short_link", place, required=False)
+            if short and not SHORT_LINK.match(short):
+                self.problem(f"{place}.short_link", f"'{short}' is not a short form link like https://forms.gle/AbC123")
+            communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
         return communes
 
     def read_officers(self, c: dict, place: str, seen: dict[str, str]) -> list[Officer]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..files import atomic_write_bytes, atomic_write_text
+from ..i18n import _
 from .config import CONFIG_NAME
 
 EXAMPLE_TOML = """\
@@ -40,6 +41,7 @@ id = "hoa-thanh"
 kind = "Xã"
 name = "Hòa Thành"
 fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]
+# short_link = "https://forms.gle/..."   # the form's "Shorten URL" link (Send → link): printed under the QR
 
 [[communes.officers]]
 id = "nguyen-thi-lan"
@@ -111,11 +113,24 @@ PHOTOS = [
 ]
 
 
+# Dossiers handled per commune and quarter, for `formkit report --dossiers dossiers.csv`
+# (participation = responses ÷ dossiers). Sample figures: replace with the office's own.
+DOSSIERS = [
+    ("commune", "period", "count"),
+    ("hoa-thanh", "2026Q3", "1240"),
+    ("nam-dong", "2026Q3", "2315"),
+    ("binh-thanh", "2026Q3", "15771"),
+    ("hoa-thanh", "2026Q4", "1302"),
+    ("nam-dong", "2026Q4", "2208"),
+    ("binh-thanh", "2026Q4", "16034"),
+]
+
+
 def write_example_workspace(directory: Path) -> list[Path]:
     """Write the example; refuse to overwrite an existing workspace. Returns the files written."""
     directory = Path(directory)
     if (directory / CONFIG_NAME).exists():
-        raise UsageError(f"{directory / CONFIG_NAME} already exists; nothing was written")
+        raise UsageError(_("{file} already exists; nothing was written").format(file=directory / CONFIG_NAME))
     written = []
     for name, colour, orientation in PHOTOS:
         path = directory / "photos" / name
@@ -126,6 +141,10 @@ def write_example_workspace(directory: Path) -> list[Path]:
     roster = directory / "rosters" / "binh-thanh.csv"
     atomic_write_text(roster, buffer.getvalue())
     written.append(roster)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(DOSSIERS)
+    atomic_write_text(directory / "dossiers.csv", buffer.getvalue())
+    written.append(directory / "dossiers.csv")
     # The configuration last: its presence marks a complete workspace.
     atomic_write_text(directory / CONFIG_NAME, EXAMPLE_TOML)
     written.append(directory / CONFIG_NAME)

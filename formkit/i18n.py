@@ -1,0 +1,95 @@
+"""Messages in the reader's language: Vietnamese by default, English with LANG=en… (or LC_ALL,
+LC_MESSAGES, LANGUAGE) or `--lang en`.
+
+The source strings are English; formkit/locale/vi/LC_MESSAGES holds two gettext catalogs:
+formkit.po (our messages) and click.po (Click's own: "Usage:", "Show this message and exit.").
+The compiled .mo files are committed beside them, so a checkout and a wheel work with no build
+step and no Babel at run time; tests/test_i18n.py fails when a .mo is not the compiled .po, or a
+catalog is out of date with the source. tools/catalogs.py extracts, updates and compiles them.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "formkit"
+CLICK_DOMAIN = "click"
+LANGUAGES = ("vi", "en")
+DEFAULT = "vi"
+LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")  # gettext's order
+
+
+class _Current:
+    """The language this process speaks now (set by use())."""
+
+    lang: str = DEFAULT
+    catalog: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def choose(explicit: str | None = None, environ: dict[str, str] | os._Environ = os.environ) -> str:
+    """The language to speak: --lang if given, else the first locale variable that is set
+    ("en_US.UTF-8" → en); Vietnamese when nothing asks for a language formkit has (C, POSIX, fr)."""
+    if explicit:
+        return _code(explicit) or DEFAULT
+    for name in LANGUAGE_VARIABLES:
+        value = environ.get(name, "")
+        if value:
+            # LANGUAGE may list several ("fr:en"): the first one formkit speaks wins.
+            return next((code for part in value.split(":") if (code := _code(part))), DEFAULT)
+    return DEFAULT
+
+
+def _code(locale_name: str) -> str | None:
+    code = locale_name.strip().split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+def use(lang: str) -> None:
+    """Speak `lang` from now on (formkit's messages; Click's follow inside `speaking`)."""
+    _Current.catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    _Current.lang = lang
+
+
+def language() -> str:
+    return _Current.lang
+
+
+def _(message: str) -> str:
+    return _Current.catalog.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _Current.catalog.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalog where it is defined; it is translated where it is shown."""
+    return message
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Run the CLI in `lang`: our catalog, and Click's strings through the stdlib gettext Click
+    uses (domain "click", language from LANGUAGE). Restores the process's settings afterwards."""
+    saved_lang, saved_domain, saved_env = language(), gettext.textdomain(), os.environ.get("LANGUAGE")
+    use(lang)
+    gettext.bindtextdomain(CLICK_DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(CLICK_DOMAIN)
+    os.environ["LANGUAGE"] = lang
+    try:
+        yield
+    finally:
+        use(saved_lang)
+        gettext.textdomain(saved_domain)
+        if saved_env is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = saved_env
+
+
+use(choose())  # the library speaks the environment's language too, not only the CLI
