@@ -32,7 +32,8 @@ def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):
     from .google.transport import endpoint_override
 
     state.check_backend([c.id for c in ws.select(communes)], endpoint_override() or "google")
-    return connect(ws.credentials, credentials, on_retry=lambda msg: click.echo(f"  … {msg}", err=True))
+    return connect(ws.credentials, credentials, on_retry=lambda msg: click.echo(f"  … {msg}", err=True),
+                   token_dir=ws.local_google_dir)
 
 
 def _set_workspace(ctx: click.Context, _param, value: Path | None) -> None:
@@ -374,13 +375,19 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False),
               help="Where the backend keeps its data (default: the workspace's local-google/).")
+@click.option("--show-token", is_flag=True,
+              help="Print the API token, for formkit on another machine (FORMKIT_GOOGLE_TOKEN).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
+def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_token: bool) -> None:
     """Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent pages).
+
+    Only the respondent pages are public; the API needs the token kept owner-only in the data
+    folder (formkit in this workspace uses it by itself).
 
     Example: formkit serve --port 8765
     """
     from .localserver import LocalGoogle
+    from .localserver.access import lan_address
 
     if data is None:
         root = Path(ctx.obj["workspace"] or Path.cwd())
@@ -390,6 +397,15 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
     server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
     click.echo(f"Local Google backend on {server.base_url} (data in {data}).\n"
                f"In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={server.base_url}\nCtrl-C stops it.")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        address = lan_address() if host in ("0.0.0.0", "::", "") else host
+        reachable = f"http://{address}:{server.base_url.rsplit(':', 1)[1]}"
+        click.echo(f"warning: listening on {host}: every machine on the network can open the respondent pages "
+                   f"(the API still needs the token). Phones reach it at {reachable}, not 127.0.0.1: set "
+                   f"FORMKIT_GOOGLE_ENDPOINT={reachable} before `formkit create`, so the forms' links and QR codes "
+                   "carry that address.", err=True)
+    if show_token:
+        click.echo(f"export FORMKIT_GOOGLE_TOKEN={server.token}")
     try:
         while True:
             time.sleep(3600)

@@ -57,7 +57,7 @@ def test_demo_twice_rebuilds_its_folder(demo, tmp_path):
 def test_report_agrees_with_the_answers_google_keeps(demo):
     """Recompute criterion indices straight from forms.responses.list on the demo's backend data
     (not through formkit's pull or store) and compare with the report's JSON."""
-    from google.auth.credentials import AnonymousCredentials
+    from google.oauth2.credentials import Credentials
 
     from formkit.google.client import Google
     from formkit.localserver import LocalGoogle
@@ -72,7 +72,7 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
     counts: dict[str, Counter] = {q.id: Counter() for q in template.criteria}
     responses = 0
     with LocalGoogle(demo / "local-google" / "google.sqlite").start() as server:
-        google = Google(AnonymousCredentials(), server.base_url)
+        google = Google(Credentials(server.token), server.base_url)
         for commune_id, forms in state.communes.items():
             form = forms[-1]
             ids = {record.question_id: qid for qid, record in form.questions.items()}

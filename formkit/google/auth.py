@@ -1,7 +1,7 @@
 """Which Google credential to use, and the OAuth token cache.
 
 Order: an explicit credentials file (--credentials, FORMKIT_CREDENTIALS, or [google] credentials
-in formkit.toml); with FORMKIT_GOOGLE_ENDPOINT set and no file, anonymous (the local backend);
+in formkit.toml); with FORMKIT_GOOGLE_ENDPOINT set and no file, the local backend's bearer token;
 otherwise application-default credentials. A commune's normal path is an OAuth client for a
 desktop app: the user signs in once in the browser and the token is cached, owner-only, in the
 user's config folder — never in the workspace, never in git, never printed.
@@ -51,14 +51,18 @@ def credentials_file(cli_value: Path | None, workspace_value: Path | None) -> Pa
     return value or workspace_value
 
 
-def load_credentials(file: Path | None, endpoint: str | None, interactive: bool = True):
-    """A google.auth credential for the Forms, Sheets and Drive scopes."""
+def load_credentials(file: Path | None, endpoint: str | None, interactive: bool = True,
+                     token_dir: Path | None = None):
+    """A google.auth credential for the Forms, Sheets and Drive scopes. With an endpoint override
+    and no file: the local backend's bearer token (transport.endpoint_token)."""
     if file is not None:
         return _from_file(Path(file), interactive)
     if endpoint is not None:
-        from google.auth.credentials import AnonymousCredentials
+        from google.oauth2.credentials import Credentials
 
-        return AnonymousCredentials()
+        from .transport import endpoint_token
+
+        return Credentials(endpoint_token(endpoint, token_dir))
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
