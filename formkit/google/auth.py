@@ -58,11 +58,16 @@ def load_credentials(file: Path | None, endpoint: str | None, interactive: bool 
     if file is not None:
         return _from_file(Path(file), interactive)
     if endpoint is not None:
+        from google.auth.exceptions import RefreshError
         from google.oauth2.credentials import Credentials
 
-        from .transport import endpoint_token
+        from .transport import TOKEN_VARIABLE, endpoint_token
 
-        return Credentials(endpoint_token(endpoint, token_dir))
+        def refused(_request, scopes=None):  # a 401: the token is not this backend's
+            raise RefreshError(f"the local backend at {endpoint} refused the token; set {TOKEN_VARIABLE} to what "
+                               "`formkit serve --show-token` prints where it runs")
+
+        return Credentials(endpoint_token(endpoint, token_dir), refresh_handler=refused)
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
