@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
+from ..files import owner_only
 from ..workspace.templates import Question, Template, nfc
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -95,7 +96,7 @@ def local_second(moment: datetime) -> str:
 class ResponseStore:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            owner_only(Path(path))  # it holds phone numbers: 0600 before the first byte
         self.db = sqlite3.connect(str(path))
         self.db.executescript(SCHEMA)
 
