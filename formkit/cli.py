@@ -20,6 +20,13 @@ def _workspace(ctx: click.Context, check_photos: bool = True):
     return load_workspace(ctx.obj["workspace"], check_photos=check_photos)
 
 
+def _lock(ctx: click.Context, ws, command: str) -> None:
+    """Hold the workspace lock until the command ends (workspace/lock.py)."""
+    from .workspace.lock import WorkspaceLock
+
+    ctx.call_on_close(WorkspaceLock(ws.state_dir, command).acquire().release)
+
+
 def _state(ws):
     from .forms.state import State
 
@@ -140,6 +147,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     from .forms.linking import instructions, write_apps_script
 
     ws = _workspace(ctx)
+    _lock(ctx, ws, "create")
     state = _state(ws)
     backend = None if dry_run else (endpoint_override() or "google")
     lines = creating.plan(ws, state, communes, new_version, backend)
@@ -191,6 +199,7 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
     from .forms.linking import instructions, link_local, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "link")
     state = _state(ws)
     endpoint = endpoint_override()
     if endpoint is None:
@@ -243,6 +252,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     from .responses.store import ResponseStore
 
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "pull")
     state = _state(ws)
     google = _google(ws, state, communes, credentials)
     with ResponseStore(ws.responses_file) as store:
@@ -295,6 +305,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
         raise UsageError("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3")
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "report")
     if from_csv:
         store = _store_from_exports(ws, list(csv_files), communes)
     elif not ws.responses_file.exists():
@@ -359,6 +370,7 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
             click.echo(name)
         return
     ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
+    _lock(ctx, ws, "posters")
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
                             fields=fields, strict=strict)
     result = make_posters(ws, _state(ws), options)
