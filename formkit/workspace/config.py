@@ -313,7 +313,10 @@ class _WorkspaceReader(TomlReader):
             photo = None
             photo_text = field_text("photo", required=False)
             if photo_text:
-                photo = (self.root / photo_text).resolve()
+                try:
+                    photo = (self.root / photo_text).resolve()
+                except (OSError, RuntimeError):  # a symbolic-link loop: RuntimeError before Python 3.13
+                    photo = self.root / photo_text
                 if self.check_photos and not photo.is_file():
                     self.problem(f"{where}.photo" if file == self.shown else f"{where}, column photo",
                                  f"photo file not found: {photo_text} (looked in {photo.parent})", file)
