@@ -3,6 +3,7 @@ in main(), and mapped to the exit codes documented in formkit.errors and the REA
 
 from __future__ import annotations
 
+import sqlite3
 import traceback
 from pathlib import Path
 
@@ -473,12 +474,38 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted; everything finished so far is saved.", err=True)
         return EXIT_RUNTIME
-    except Exception as exc:  # a bug: say so plainly, and how to see more
-        if _debug["on"]:
-            traceback.print_exc()
-        else:
-            click.echo(f"Internal error: {exc.__class__.__name__}: {exc}\nRun again with --debug for the traceback.", err=True)
+    except (OSError, sqlite3.OperationalError) as exc:
+        full = _no_room(exc)
+        if full is None:
+            return _internal(exc)
+        click.echo(f"Error: {full}", err=True)
         return EXIT_RUNTIME
+    except Exception as exc:  # a bug: say so plainly, and how to see more
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    if _debug["on"]:
+        traceback.print_exc()
+    else:
+        click.echo(f"Internal error: {exc.__class__.__name__}: {exc}\nRun again with --debug for the traceback.", err=True)
+    return EXIT_RUNTIME
+
+
+def _no_room(exc: BaseException) -> str | None:
+    """The message for a full disk (or a file-size limit), naming the file when it is known."""
+    import errno
+
+    if isinstance(exc, sqlite3.OperationalError):
+        if "disk is full" not in str(exc):
+            return None
+        where = "a database in the workspace (state/responses.sqlite)"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        where = str(exc.filename) if getattr(exc, "filename", None) else "a file"
+    else:
+        return None
+    return (f"no room left to write {where} ({exc.strerror if isinstance(exc, OSError) else exc}). Free some disk "
+            "space and run the command again: files are written whole or not at all, so what was there is intact.")
 
 
 def _message(exc: FormkitError) -> str:
