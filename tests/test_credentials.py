@@ -118,3 +118,24 @@ def test_broken_credentials_files_are_explained(example_dir, formkit, tmp_path):
         result = formkit("create", "-w", example_dir, "--credentials", path)
         assert result.exit_code == 2 and words in result.err and "Traceback" not in result.err
         assert "README" in result.err
+
+
+def test_a_failing_token_endpoint_is_a_clear_error_not_a_sign_in(example_dir, local_google, formkit, tmp_path,
+                                                                  monkeypatch):
+    from conftest import add_fault
+
+    base = local_google.base_url
+    monkeypatch.setenv("FORMKIT_GOOGLE_ENDPOINT", base)
+    cache = token_path(CLIENT_ID)
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps(cached_token(base)), encoding="utf-8")  # expired: needs the token endpoint
+    monkeypatch.setenv("FORMKIT_GOOGLE_TOKEN", local_google.token)
+    add_fault(base, method="POST", path="^/token$", kind="status", status=500, count=20)
+    import google_auth_oauthlib.flow
+
+    monkeypatch.setattr(google_auth_oauthlib.flow.InstalledAppFlow, "run_local_server",
+                        lambda *a, **k: (_ for _ in ()).throw(AssertionError("a browser sign-in was started")))
+    result = formkit("create", "-w", example_dir, "--commune", "nam-dong", "--credentials", oauth_client(tmp_path, base))
+    assert result.exit_code == 2, result.output
+    assert "sign-in server failed" in result.err and "Internal error" not in result.output
+    assert local_google.calls() == {}

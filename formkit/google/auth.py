@@ -119,7 +119,10 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
         try:
             credentials.refresh(Request())
             save_token(cache, credentials.to_json())
-        except RefreshError:
+        except RefreshError as exc:
+            if getattr(exc, "retryable", False):  # the sign-in server failed (5xx): not a reason to sign in again
+                raise CredentialsError("Google's sign-in server failed to refresh the token (it answered with a server "
+                                       "error); nothing was sent. Run the command again later.") from None
             credentials = None  # revoked or expired refresh token: sign in again
         except TransportError as exc:
             raise RemoteError(f"cannot reach Google's sign-in server to refresh the token ({exc.__class__.__name__})") from None
