@@ -51,6 +51,6 @@ def write_csv(report: Report, out_dir: Path) -> list[Path]:
             table = tables.follow_up(report, full_phone=True)
         for commune_id, _, rows in table.groups:
             path = folder / table.slug / f"{commune_id}.csv"
-            atomic_write_bytes(path, render(table.columns, rows), mode=0o600 if table.slug == "can-lien-he-lai" else None)
+            atomic_write_bytes(path, render(table.columns, rows))
             paths.append(path)
     return paths
