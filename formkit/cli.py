@@ -492,7 +492,7 @@ def _internal(exc: BaseException) -> int:
     return EXIT_RUNTIME
 
 
-def _no_room(exc: BaseException) -> str | None:
+def _no_room(exc: OSError | sqlite3.OperationalError) -> str | None:
     """The message for a full disk (or a file-size limit), naming the file when it is known."""
     import errno
 
@@ -501,7 +501,7 @@ def _no_room(exc: BaseException) -> str | None:
             return None
         where = "a database in the workspace (state/responses.sqlite)"
     elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        where = str(exc.filename) if getattr(exc, "filename", None) else "a file"
+        where = str(exc.filename) if exc.filename else "a file"
     else:
         return None
     return (f"no room left to write {where} ({exc.strerror if isinstance(exc, OSError) else exc}). Free some disk "

@@ -166,7 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self, limit: int) -> bytes:
         """The body, at most `limit` bytes; BadRequest for malformed framing or a larger body."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks, total = [], 0
+            chunks: list[bytes] = []
+            total = 0
             while True:
                 line = self.rfile.readline(1024).split(b";")[0].strip()
                 try:
@@ -328,4 +329,5 @@ class LocalGoogle:
         if not self.testing:
             raise RuntimeError("faults exist only on a backend started with testing=True")
         self._bind()
+        assert self.app is not None
         return asdict(self.app.faults.add(spec))

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
-from ..workspace.toml import TomlReader, at
+from ..workspace.toml import MAX_TEXT, TomlReader, at
 from ..resources import first_file, shipped_dir
 from . import textfit
 
@@ -212,8 +212,12 @@ class _LayoutReader(TomlReader):
 
     # -- scalar readers (text, number, choice: toml.py): each reports what is wrong and returns a
     # usable default ----------------------------------------------------------------------------
-    def text(self, table: dict, key: str, place: str, default: str = "", required: bool = False) -> str:
-        return super().text(table, key, place, required=required, default=default)
+    def text(self, table: dict, key: str, place: str, required: bool = False, default: str = "", *,
+             numbers: bool = False, blank_is_missing: bool = False, max_length: int = MAX_TEXT,
+             newlines: bool = True) -> str:
+        """As TomlReader.text, but optional unless said otherwise (a layout's texts have defaults)."""
+        return super().text(table, key, place, required, default, numbers=numbers,
+                            blank_is_missing=blank_is_missing, max_length=max_length, newlines=newlines)
 
     def colour(self, table: dict, key: str, place: str, default: str | None) -> str | None:
         value = table.get(key)
@@ -252,7 +256,7 @@ class _LayoutReader(TomlReader):
             description=self.text(raw, "description", ""), kind=kind,
             width_mm=width, height_mm=height, margin_mm=margin,
             background=self.colour(raw, "background", "", None), sections={}, grid=grid,
-            field_labels=self.text(raw, "field_labels", "", "a4-field-labels"), source=self.path,
+            field_labels=self.text(raw, "field_labels", "", default="a4-field-labels"), source=self.path,
         )
         if grid is not None and (layout.cell.w <= 0 or layout.cell.h <= 0):
             self.problem("grid", f"{grid.columns} × {grid.rows} labels do not fit on the page")

@@ -150,16 +150,16 @@ class _WorkspaceReader(TomlReader):
         super().__init__(CONFIG_NAME, raw)
         self.root, self.path, self.check_photos = root, path, check_photos
 
-    def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "",
+    def line(self, table: dict, key: str, place: str, required: bool = True, default: str = "",
              max_length: int = MAX_NAME) -> str:
         """A one-line value (a name, a title, an id): blank is missing, 12 reads as "12"."""
-        return super().text(table, key, place, required, default, numbers=True, blank_is_missing=True,
-                            max_length=max_length, newlines=False).strip()
+        return self.text(table, key, place, required, default, numbers=True, blank_is_missing=True,
+                         max_length=max_length, newlines=False).strip()
 
     def read(self) -> Workspace:
         raw = self.raw
         self.unknown_keys(raw, {"template", "unit", "issuing_body", "office_hours", "google", "communes"})
-        template_id = self.text(raw, "template", "", default="sipas-2640", required=False)
+        template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
             template = load_template(template_id, self.root)
@@ -171,16 +171,16 @@ class _WorkspaceReader(TomlReader):
             self.problem("unit", "missing table [unit] with kind (e.g. \"Tỉnh\") and name")
             unit_raw = {}
         self.unknown_keys(unit_raw, {"kind", "name"}, "unit")
-        unit = Unit(self.text(unit_raw, "kind", "unit"), self.text(unit_raw, "name", "unit"))
+        unit = Unit(self.line(unit_raw, "kind", "unit"), self.line(unit_raw, "name", "unit"))
         hours = self.read_hours(raw.get("office_hours"))
         credentials = None
         google = self.table(raw, "google") or {}
         self.unknown_keys(google, {"credentials"}, "google")
-        credentials_text = self.text(google, "credentials", "google", required=False, max_length=4096)
+        credentials_text = self.line(google, "credentials", "google", required=False, max_length=4096)
         if credentials_text:
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
-        issuing = self.text(raw, "issuing_body", "", required=False, max_length=MAX_NAME) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
+        issuing = self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
         self.problems.raise_if_any(f"the workspace {self.root} is not valid")
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
 
@@ -228,14 +228,14 @@ class _WorkspaceReader(TomlReader):
                 self.problem(place, "must be a table")
                 continue
             self.unknown_keys(c, {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab"}, place)
-            cid = self.text(c, "id", place)
+            cid = self.line(c, "id", place)
             if cid and not ID_PATTERN.match(cid):
                 self.problem(f"{place}.id", f"'{cid}' must be lower-case letters, digits, - or _ (e.g. \"hoa-thanh\")")
             if cid in seen_communes:
                 self.problem(f"{place}.id", f"commune id '{cid}' is already used by {seen_communes[cid]}")
             seen_communes.setdefault(cid, place)
-            name = self.text(c, "name", place)
-            kind = self.text(c, "kind", place, required=False, default="Xã")
+            name = self.line(c, "name", place)
+            kind = self.line(c, "kind", place, required=False, default="Xã")
             fields = c.get("fields", [])
             if not isinstance(fields, list) or not all(isinstance(f, str) and f.strip() for f in fields):
                 self.problem(f"{place}.fields", "must be a list of fields of procedure, e.g. [\"Hộ tịch\", \"Chứng thực\"]")
@@ -249,7 +249,7 @@ class _WorkspaceReader(TomlReader):
             for dup in sorted({f for f in fields if fields.count(f) > 1}):
                 self.problem(f"{place}.fields", f"'{dup}' is listed twice")
             officers = self.read_officers(c, place, seen_officers)
-            sheet_tab = self.text(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
+            sheet_tab = self.line(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
             self.check_tab(sheet_tab, f"{place}.sheet_tab", seen_tabs)
             communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab))
         return communes
@@ -274,10 +274,10 @@ class _WorkspaceReader(TomlReader):
                 continue
             self.unknown_keys(o, {"id", "name", "title", "counter", "photo"}, f"{place}.officers[{j}]")
             records.append((o, self.shown, f"{place}.officers[{j}]"))
-        shown = self.text(c, "roster", place, required=False, max_length=4096)
+        shown = self.line(c, "roster", place, required=False, max_length=4096)
         if shown:
             roster_path = self.root / shown
-            sheet = self.text(c, "roster_sheet", place, required=False) or None
+            sheet = self.line(c, "roster_sheet", place, required=False) or None
             for record in read_roster(roster_path, shown, self.problems, sheet):
                 records.append((record, shown, record.pop("_place")))
         officers = []

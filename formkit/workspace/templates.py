@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..files import read_toml
-from .toml import MAX_NAME, TomlReader, at
+from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
 from ..resources import first_file, shipped_dir
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
@@ -185,8 +185,12 @@ class _TemplateReader(TomlReader):
         super().__init__(str(path), raw)
         self.path = path
 
-    def text(self, table: dict, key: str, place: str, required: bool = True, **limits: Any) -> str:
-        value = super().text(table, key, place, required=required, **limits)
+    def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "", *,
+             numbers: bool = False, blank_is_missing: bool = False, max_length: int = MAX_TEXT,
+             newlines: bool = True) -> str:
+        """As TomlReader.text, with its {placeholders} checked."""
+        value = super().text(table, key, place, required, default, numbers=numbers,
+                             blank_is_missing=blank_is_missing, max_length=max_length, newlines=newlines)
         self.check_placeholders(value, at(place, key))
         return value
 

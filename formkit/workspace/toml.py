@@ -50,7 +50,7 @@ class TomlReader:
         self.problem(at(place, key), f"must be a table{hint}, not {type(value).__name__}")
         return None
 
-    def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "",
+    def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "", *,
              numbers: bool = False, blank_is_missing: bool = False, max_length: int = MAX_TEXT,
              newlines: bool = True) -> str:
         """A text value, NFC; `numbers` accepts 12 for "12"; over `max_length` characters, with a
