@@ -8,6 +8,8 @@ import random
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from formkit.report import build_report, parse_period
 from formkit.report.tables import KIND_NAMES
@@ -108,3 +110,13 @@ def test_an_officer_whose_answers_straight_line_stands_out(ws):
 
 def test_every_kind_has_a_vietnamese_name_in_the_report():
     assert all(kind in KIND_NAMES for kind in VOLUME)
+
+
+@given(st.lists(st.integers(1, 500), min_size=2, max_size=60))
+def test_the_usual_day_is_the_median_of_the_other_days(counts):
+    import numpy as np
+
+    from formkit.report.anomalies import usual_days
+
+    values = np.array(counts)
+    assert usual_days(values).tolist() == [float(np.median(np.delete(values, i))) for i in range(len(values))]

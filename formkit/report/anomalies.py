@@ -76,28 +76,42 @@ def _who(resp: Responses, officer: int | None) -> str:
     return "cả xã" if officer is None else f"cán bộ: {resp.officers[officer] or NO_OFFICER}"
 
 
-def bursts(resp: Responses, names: dict, rules: AnomalyRules) -> list[dict]:
+def usual_days(counts: np.ndarray) -> np.ndarray:
+    """For each day, the median of the other days' counts (vectorised: the sorted counts with
+    that day's value left out)."""
+    k = len(counts)
+    order = np.argsort(counts, kind="stable")
+    ranked = counts[order].astype(np.float64)
+    position = np.empty(k, np.int64)
+    position[order] = np.arange(k)
+
+    def rest(i: int) -> np.ndarray:  # the i-th of the others, in order
+        return np.where(i < position, ranked[min(i, k - 1)], ranked[min(i + 1, k - 1)])
+
+    return (rest((k - 2) // 2) + rest((k - 1) // 2)) / 2
+
+
+def bursts(resp: Responses, groups: list, names: dict, rules: AnomalyRules) -> list[dict]:
     out = []
-    for commune, officer, rows in _groups(resp):
+    for commune, officer, rows in groups:
         day_of = resp.time[rows] // DAY
         days, counts = np.unique(day_of, return_counts=True)
         if len(days) < 2:
             continue  # one active day: nothing usual to compare with
-        for day, count in zip(days, counts):
-            usual = float(np.median(counts[days != day]))
-            if count >= max(rules.burst_minimum, rules.burst_factor * usual):
-                times = resp.time[rows][day_of == day]
-                out.append(_entry("burst", resp, names, commune, officer, times,
-                                  f"{count} phiếu trong một ngày, ngày thường {usual:g} phiếu ({_who(resp, officer)})",
-                                  usual_per_day=usual))
+        usual = usual_days(counts)
+        for i in np.flatnonzero(counts >= np.maximum(rules.burst_minimum, rules.burst_factor * usual)):
+            times = resp.time[rows][day_of == days[i]]
+            out.append(_entry("burst", resp, names, commune, officer, times,
+                              f"{counts[i]} phiếu trong một ngày, ngày thường {usual[i]:g} phiếu ({_who(resp, officer)})",
+                              usual_per_day=float(usual[i])))
     return out
 
 
-def beyond_capacity(resp: Responses, names: dict, rules: AnomalyRules) -> list[dict]:
+def beyond_capacity(resp: Responses, groups: list, names: dict, rules: AnomalyRules) -> list[dict]:
     window = rules.window_minutes * 60
     per_counter = rules.window_minutes / rules.service_minutes
     out = []
-    for commune, officer, rows in _groups(resp):
+    for commune, officer, rows in groups:
         counters = 1 if officer is not None else len(np.unique(resp.officer[rows]))
         capacity = per_counter * counters
         t = resp.time[rows]
@@ -123,11 +137,12 @@ def straight_lined(resp: Responses, template: Template, rules: AnomalyRules) -> 
     return (answered.sum(axis=1) >= rules.straight_criteria) & (high == low)
 
 
-def straight_lining(resp: Responses, template: Template, names: dict, rules: AnomalyRules) -> list[dict]:
+def straight_lining(resp: Responses, groups: list, template: Template, names: dict,
+                    rules: AnomalyRules) -> list[dict]:
     flat = straight_lined(resp, template, rules)
     total = int(flat.sum())
     out = []
-    for commune, officer, rows in _groups(resp):
+    for commune, officer, rows in groups:
         if officer is None:
             continue
         mine = int(flat[rows].sum())
@@ -147,5 +162,6 @@ def volume_anomalies(resp: Responses, template: Template, names: dict,
     rules = rules or AnomalyRules()
     if not len(resp):
         return []
-    return (bursts(resp, names, rules) + beyond_capacity(resp, names, rules)
-            + straight_lining(resp, template, names, rules))
+    groups = list(_groups(resp))
+    return (bursts(resp, groups, names, rules) + beyond_capacity(resp, groups, names, rules)
+            + straight_lining(resp, groups, template, names, rules))
