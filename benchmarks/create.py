@@ -31,19 +31,21 @@ def main() -> None:
         root = Path(tmp) / "ws"
         root.mkdir()
         (root / "formkit.toml").write_text(province_toml(args.communes), encoding="utf-8")
-        with LocalGoogle(Path(tmp) / "google.sqlite").start() as server:
-            env = {**os.environ, "FORMKIT_GOOGLE_ENDPOINT": server.base_url, "PYTHONPATH": str(REPO)}
+        with LocalGoogle(Path(tmp) / "google.sqlite", testing=True).start() as server:
+            auth = {"Authorization": f"Bearer {server.token}"}
+            env = {**os.environ, "FORMKIT_GOOGLE_ENDPOINT": server.base_url, "FORMKIT_GOOGLE_TOKEN": server.token,
+                   "PYTHONPATH": str(REPO)}
             command = [sys.executable, "-m", "formkit", "create", "-w", str(root)]
             started = time.perf_counter()
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             elapsed = time.perf_counter() - started
             if result.returncode != 0:
                 sys.exit(f"create failed ({result.returncode}):\n{result.stderr}")
-            calls = requests.get(f"{server.base_url}/formkit/v1/calls", timeout=10).json()
+            calls = requests.get(f"{server.base_url}/formkit/v1/calls", timeout=10, headers=auth).json()
             rerun_started = time.perf_counter()
             subprocess.run(command, env=env, capture_output=True, text=True, check=True)
             rerun = time.perf_counter() - rerun_started
-            calls_after = requests.get(f"{server.base_url}/formkit/v1/calls", timeout=10).json()
+            calls_after = requests.get(f"{server.base_url}/formkit/v1/calls", timeout=10, headers=auth).json()
     forms_calls = sum(v for k, v in calls.items() if k.startswith("forms."))
     drive_calls = sum(v for k, v in calls.items() if k.startswith("drive."))
     print(f"communes:                     {args.communes}")

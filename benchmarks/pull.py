@@ -50,11 +50,12 @@ def run(args: list[str]) -> None:
 
 
 def timed_pull(ws, state, store, base: str) -> None:
-    requests.delete(f"{base}/formkit/v1/calls", timeout=5)
+    auth = {"Authorization": f"Bearer {os.environ['FORMKIT_GOOGLE_TOKEN']}"}
+    requests.delete(f"{base}/formkit/v1/calls", timeout=5, headers=auth)
     started = time.perf_counter()
     result = pull(ws, state, connect(), store)
     wall = time.perf_counter() - started
-    calls = requests.get(f"{base}/formkit/v1/calls", timeout=5).json()
+    calls = requests.get(f"{base}/formkit/v1/calls", timeout=5, headers=auth).json()
     sheets = sum(n for name, n in calls.items() if name.startswith("sheets."))
     print(f"  responses added: {sum(result.added.values())}; warnings: {len(result.warnings)}")
     print(f"  Sheets API calls per pull: {sheets}")
@@ -71,9 +72,10 @@ def main_benchmark() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        with LocalGoogle(tmp / "google.sqlite").start() as server:
+        with LocalGoogle(tmp / "google.sqlite", testing=True).start() as server:
             base = server.base_url
             os.environ["FORMKIT_GOOGLE_ENDPOINT"] = base
+            os.environ["FORMKIT_GOOGLE_TOKEN"] = server.token
             root = tmp / "workspace"
             write_workspace(root, options.communes)
             started = time.perf_counter()

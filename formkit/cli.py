@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import sqlite3
 import traceback
 from pathlib import Path
 
@@ -45,6 +46,13 @@ def _workspace(ctx: click.Context, check_photos: bool = True):
     return load_workspace(ctx.obj["workspace"], check_photos=check_photos)
 
 
+def _lock(ctx: click.Context, ws, command: str) -> None:
+    """Hold the workspace lock until the command ends (workspace/lock.py)."""
+    from .workspace.lock import WorkspaceLock
+
+    ctx.call_on_close(WorkspaceLock(ws.state_dir, command).acquire().release)
+
+
 def _state(ws):
     from .forms.state import State
 
@@ -57,7 +65,8 @@ def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):
     from .google.transport import endpoint_override
 
     state.check_backend([c.id for c in ws.select(communes)], endpoint_override() or "google")
-    return connect(ws.credentials, credentials, on_retry=lambda msg: say(f"  … {msg}", err=True))
+    return connect(ws.credentials, credentials, on_retry=lambda msg: say(f"  … {msg}", err=True),
+                   token_dir=ws.local_google_dir)
 
 
 def _set_workspace(ctx: click.Context, _param, value: Path | None) -> None:
@@ -162,6 +171,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     from .forms.linking import instructions, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
+    _lock(ctx, ws, "create")
     state = _state(ws)
     backend = None if dry_run else (endpoint_override() or "google")
     lines = creating.plan(ws, state, communes, new_version, backend)
@@ -227,6 +237,7 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
     from .forms.linking import instructions, link_local, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "link")
     state = _state(ws)
     endpoint = endpoint_override()
     if endpoint is None:
@@ -280,6 +291,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     from .responses.store import ResponseStore
 
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "pull")
     state = _state(ws)
     google = _google(ws, state, communes, credentials)
     with ResponseStore(ws.responses_file) as store:
@@ -337,6 +349,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
         raise UsageError(_("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "report")
     if from_csv:
         store = _store_from_exports(ws, list(csv_files), communes)
     elif not ws.responses_file.exists():
@@ -426,6 +439,7 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
             say(name)
         return
     ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
+    _lock(ctx, ws, "posters")
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
                             fields=fields, strict=strict)
     result = make_posters(ws, _state(ws), options)
@@ -439,16 +453,21 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
 
 
 @cli.command(help=N_("Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent "
-                     "pages).\n\nExample: formkit serve --port 8765"))
+                     "pages).\n\nOnly the respondent pages are public; the API needs the token kept owner-only in "
+                     "the data folder (formkit in this workspace uses it by itself).\n\n"
+                     "Example: formkit serve --port 8765"))
 @workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True, help=N_("The address to listen on."))
 @click.option("--port", default=8765, show_default=True, type=int, help=N_("The port to listen on."))
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Where the backend keeps its data (default: the workspace's local-google/)."))
+@click.option("--show-token", is_flag=True,
+              help=N_("Print the API token, for formkit on another machine (FORMKIT_GOOGLE_TOKEN)."))
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
+def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_token: bool) -> None:
     from .errors import UsageError
     from .localserver import LocalGoogle
+    from .localserver.access import lan_address
 
     if data is None:
         root = Path(ctx.obj["workspace"] or Path.cwd())
@@ -469,6 +488,15 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None) -> None:
     say(_("Local Google backend on {url} (data in {data}).\n"
           "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
         url=server.base_url, data=data))
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        address = lan_address() if host in ("0.0.0.0", "::", "") else host
+        reachable = f"http://{address}:{server.base_url.rsplit(':', 1)[1]}"
+        say(_("warning: listening on {host}: every machine on the network can open the respondent pages (the API "
+              "still needs the token). Phones reach it at {reachable}, not 127.0.0.1: set "
+              "FORMKIT_GOOGLE_ENDPOINT={reachable} before `formkit create`, so the forms' links and QR codes carry "
+              "that address.").format(host=host, reachable=reachable), err=True)
+    if show_token:
+        say(f"export FORMKIT_GOOGLE_TOKEN={server.token}")
     try:
         while True:
             time.sleep(3600)
@@ -567,13 +595,40 @@ def _run(argv: list[str]) -> int:
             _mute(sys.stdout)
             return EXIT_OK
         raise
-    except Exception as exc:  # a bug: say so plainly, and how to see more
-        if _debug["on"]:
-            traceback.print_exc()
-        else:
-            say(_("Internal error: {kind}: {error}\nRun again with --debug for the traceback.").format(
-                kind=exc.__class__.__name__, error=exc), err=True)
+    except (OSError, sqlite3.OperationalError) as exc:
+        full = _no_room(exc)
+        if full is None:
+            return _internal(exc)
+        say(_("Error: {message}").format(message=full), err=True)
         return EXIT_RUNTIME
+    except Exception as exc:  # a bug: say so plainly, and how to see more
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    if _debug["on"]:
+        traceback.print_exc()
+    else:
+        say(_("Internal error: {kind}: {error}\nRun again with --debug for the traceback.").format(
+            kind=exc.__class__.__name__, error=exc), err=True)
+    return EXIT_RUNTIME
+
+
+def _no_room(exc: OSError | sqlite3.OperationalError) -> str | None:
+    """The message for a full disk (or a file-size limit), naming the file when it is known."""
+    import errno
+
+    if isinstance(exc, sqlite3.OperationalError):
+        if "disk is full" not in str(exc):
+            return None
+        where = _("a database in the workspace (state/responses.sqlite)")
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        where = str(exc.filename) if exc.filename else _("a file")
+    else:
+        return None
+    return _("no room left to write {where} ({reason}). Free some disk space and run the command again: files are "
+             "written whole or not at all, so what was there is intact.").format(
+        where=where, reason=exc.strerror if isinstance(exc, OSError) else exc)
 
 
 def _message(exc: FormkitError) -> str:

@@ -62,6 +62,12 @@ class RemoteError(FormkitError):
     exit_code = EXIT_RUNTIME
 
 
+class BusyError(FormkitError):
+    """Another formkit run holds the workspace lock (workspace/lock.py)."""
+
+    exit_code = EXIT_RUNTIME
+
+
 class StateError(FormkitError):
     """The workspace state file is unreadable or disagrees with the workspace."""
 

@@ -17,7 +17,8 @@ def isolated(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    for name in ("FORMKIT_GOOGLE_ENDPOINT", "FORMKIT_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS"):
+    for name in ("FORMKIT_GOOGLE_ENDPOINT", "FORMKIT_GOOGLE_TOKEN", "FORMKIT_CREDENTIALS",
+                 "GOOGLE_APPLICATION_CREDENTIALS"):
         monkeypatch.delenv(name, raising=False)
     # Retries keep their schedule, scaled down from seconds to hundredths.
     monkeypatch.setenv("FORMKIT_RETRY_BASE", "0.01")
@@ -31,21 +32,44 @@ def isolated(tmp_path_factory, monkeypatch):
     i18n.use("en")
 
 
+CLIENT_ID, CLIENT_SECRET = "123-test.apps.googleusercontent.com", "s3cret-client"
+
+
 @pytest.fixture
 def local_google(tmp_path_factory):
-    """A fresh local server per test: its forms, faults and call counts are this test's alone."""
+    """A fresh local server per test, started for tests (faults, call counts, back-dating): its
+    forms, faults and call counts are this test's alone. Its OAuth endpoint serves CLIENT_ID."""
     from formkit.localserver import LocalGoogle
 
-    server = LocalGoogle(tmp_path_factory.mktemp("google") / "google.sqlite").start()
+    server = LocalGoogle(tmp_path_factory.mktemp("google") / "google.sqlite", testing=True,
+                         clients={CLIENT_ID: CLIENT_SECRET}).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
 def endpoint(local_google, monkeypatch):
-    """Send this test's Google traffic to its local server."""
+    """Send this test's Google traffic to its local server, with its API token (what
+    `formkit serve --show-token` gives another machine)."""
     monkeypatch.setenv("FORMKIT_GOOGLE_ENDPOINT", local_google.base_url)
+    monkeypatch.setenv("FORMKIT_GOOGLE_TOKEN", local_google.token)
     return local_google.base_url
+
+
+def bearer(token: str | None = None) -> dict[str, str]:
+    """The Authorization header for the local server (default: this test's FORMKIT_GOOGLE_TOKEN)."""
+    import os
+
+    return {"Authorization": f"Bearer {token or os.environ['FORMKIT_GOOGLE_TOKEN']}"}
+
+
+def credentials(token: str | None = None):
+    """A real google-auth credential carrying the local server's token, as formkit builds one."""
+    import os
+
+    from google.oauth2.credentials import Credentials
+
+    return Credentials(token or os.environ["FORMKIT_GOOGLE_TOKEN"])
 
 
 @pytest.fixture
@@ -84,14 +108,14 @@ def formkit(capsys):
 def server_calls(base_url: str) -> dict[str, int]:
     import requests
 
-    return requests.get(f"{base_url}/formkit/v1/calls", timeout=5).json()
+    return requests.get(f"{base_url}/formkit/v1/calls", timeout=5, headers=bearer()).json()
 
 
 def add_fault(base_url: str, **fault) -> None:
     import requests
 
     fault.setdefault("count", 1)
-    response = requests.post(f"{base_url}/formkit/v1/faults", json=fault, timeout=5)
+    response = requests.post(f"{base_url}/formkit/v1/faults", json=fault, timeout=5, headers=bearer())
     response.raise_for_status()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import add_fault, server_calls
+from conftest import add_fault, bearer, credentials, server_calls
 from formkit.forms.formspec import build_bodies
 from formkit.localserver.discovery import validate_request
 from formkit.forms.state import State
@@ -25,9 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 def forms_on_server(base: str, name_part: str = "[formkit") -> list[dict]:
     """Every form the server holds whose Drive name carries our marker (Drive files.list)."""
     from googleapiclient.discovery import build
-    from google.auth.credentials import AnonymousCredentials
-
-    drive = build("drive", "v3", credentials=AnonymousCredentials(), static_discovery=True,
+    
+    drive = build("drive", "v3", credentials=credentials(), static_discovery=True,
                   client_options={"api_endpoint": f"{base}/drive/v3/"})
     files = drive.files().list(q=f"name contains '{name_part}' and mimeType = 'application/vnd.google-apps.form'",
                                pageSize=1000).execute()["files"]
@@ -37,9 +36,8 @@ def forms_on_server(base: str, name_part: str = "[formkit") -> list[dict]:
 def published_forms(base: str, state: State) -> dict[str, list[str]]:
     """commune id -> ids of its published forms on the server (from the Drive names)."""
     from formkit.google.client import Google
-    from google.auth.credentials import AnonymousCredentials
-
-    google = Google(AnonymousCredentials(), base)
+    
+    google = Google(credentials(), base)
     found: dict[str, list[str]] = {}
     for f in forms_on_server(base):
         commune_id = f["name"].rsplit("[formkit ", 1)[1].split()[0]
@@ -64,11 +62,12 @@ def test_create_makes_one_published_form_per_commune_in_3_calls(example_dir, end
         assert (form.template, form.template_version, form.endpoint) == ("sipas-2640", 1, endpoint)
         assert set(form.questions) >= {"1.1", "5.4", "can-bo", "linh-vuc", "so-dien-thoai"}
         assert form.officer_options == {o.id: f"{o.name} – {o.counter}" for o in commune.officers}
-        remote = requests.get(f"{endpoint}/v1/forms/{form.form_id}", timeout=5).json()
+        remote = requests.get(f"{endpoint}/v1/forms/{form.form_id}", timeout=5, headers=bearer()).json()
         assert remote["publishSettings"]["publishState"] == {"isPublished": True, "isAcceptingResponses": True}
         assert form.responders == "anyone"
         permissions = requests.get(f"{endpoint}/drive/v3/files/{form.form_id}/permissions",
-                                   params={"includePermissionsForView": "published"}, timeout=5).json()["permissions"]
+                                   params={"includePermissionsForView": "published"}, timeout=5,
+                                   headers=bearer()).json()["permissions"]
         assert {"type": "anyone", "role": "reader", "view": "published"}.items() <= permissions[-1].items()
         assert remote["settings"].get("emailCollectionType") == "DO_NOT_COLLECT"
         by_item = {i["itemId"]: i for i in remote["items"]}
@@ -81,7 +80,7 @@ def test_create_makes_one_published_form_per_commune_in_3_calls(example_dir, end
 def test_rerun_creates_nothing(example_dir, endpoint, formkit):
     assert formkit("create", "-w", example_dir).exit_code == 0
     state_before = (example_dir / "state" / "forms.json").read_text(encoding="utf-8")
-    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5, headers=bearer())
     result = formkit("create", "-w", example_dir)
     assert result.exit_code == 0 and "Nothing to do" in result.out
     assert server_calls(endpoint) == {}
@@ -146,8 +145,8 @@ def test_quota_exhausted_keeps_progress_and_rerun_finishes(example_dir, endpoint
     assert result.exit_code == 1 and "saved" in result.err and "Traceback" not in result.err
     state = State.load(load_workspace(example_dir).state_file)
     assert state.current("hoa-thanh").step == "built"
-    requests.delete(f"{endpoint}/formkit/v1/faults", timeout=5)
-    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/faults", timeout=5, headers=bearer())
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5, headers=bearer())
     assert formkit("create", "-w", example_dir).exit_code == 0
     calls = server_calls(endpoint)
     # hoa-thanh only needed publishing (and a look at its responders first, as it was not made in
@@ -173,7 +172,7 @@ def test_crash_between_calls_then_rerun_gives_exactly_one_form(example_dir, endp
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
-    requests.delete(f"{endpoint}/formkit/v1/faults", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/faults", timeout=5, headers=bearer())
 
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert finished.returncode == 0, finished.stderr
@@ -190,7 +189,7 @@ def test_template_change_never_touches_the_old_form(example_dir, endpoint, formk
     custom.mkdir()
     source = (REPO / "templates" / "forms" / "sipas-2640.toml").read_text(encoding="utf-8")
     (custom / "sipas-2640.toml").write_text(source.replace("version = 1", "version = 2"), encoding="utf-8")
-    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5, headers=bearer())
     blocked = formkit("create", "-w", example_dir, "--commune", "hoa-thanh")
     assert blocked.exit_code == 2 and "--new-version" in blocked.err
     assert server_calls(endpoint) == {}
@@ -200,7 +199,7 @@ def test_template_change_never_touches_the_old_form(example_dir, endpoint, formk
     old, new = state.forms("hoa-thanh")
     assert (old.template_version, new.template_version) == (1, 2) and old.form_id != new.form_id
     assert "forms.batchUpdate" in server_calls(endpoint)
-    old_remote = requests.get(f"{endpoint}/v1/forms/{old.form_id}", timeout=5).json()
+    old_remote = requests.get(f"{endpoint}/v1/forms/{old.form_id}", timeout=5, headers=bearer()).json()
     assert len(old_remote["items"]) == len([r for r in build_bodies(
         load_workspace(example_dir).template, load_workspace(example_dir).commune("hoa-thanh"),
         load_workspace(example_dir).unit, "x").batch_update["requests"] if "createItem" in r])
@@ -216,14 +215,14 @@ name = "Đỗ Minh Châu"
 title = "Công chức Địa chính"
 counter = "Quầy 3"
 """, encoding="utf-8")
-    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5, headers=bearer())
     result = formkit("create", "-w", example_dir, "--commune", "nam-dong")
     assert result.exit_code == 0, result.output
     assert server_calls(endpoint) == {"forms.get": 1, "forms.batchUpdate": 1}
     state = State.load(load_workspace(example_dir).state_file)
     form = state.published("nam-dong")
     assert form.officer_options["do-minh-chau"] == "Đỗ Minh Châu – Quầy 3"
-    remote = requests.get(f"{endpoint}/v1/forms/{form.form_id}", timeout=5).json()
+    remote = requests.get(f"{endpoint}/v1/forms/{form.form_id}", timeout=5, headers=bearer()).json()
     officer_item = next(i for i in remote["items"] if i["itemId"] == form.questions["can-bo"].item_id)
     options = [o["value"] for o in officer_item["questionItem"]["question"]["choiceQuestion"]["options"]]
     assert options == ["Phạm Thu Hà – Quầy 1", "Võ Đức Thắng – Quầy 2", "Đỗ Minh Châu – Quầy 3"]
@@ -271,12 +270,11 @@ def test_googles_in_order_check_refuses_the_old_batch_and_accepts_the_new_one(en
     """batchUpdate-sipas-2640-rejected.json is the body formkit sent before it ordered its
     requests (the gate's jumps name page breaks that later requests create); the backend, like
     Google, refuses it whole. The body formkit sends now passes, through the real client."""
-    from google.auth.credentials import AnonymousCredentials
     from googleapiclient.errors import HttpError
 
     from formkit.google.client import Google
 
-    google = Google(AnonymousCredentials(), endpoint)
+    google = Google(credentials(), endpoint)
     golden = REPO / "tests" / "golden"
     rejected = json.loads((golden / "batchUpdate-sipas-2640-rejected.json").read_text(encoding="utf-8"))
     accepted = json.loads((golden / "batchUpdate-sipas-2640.json").read_text(encoding="utf-8"))
@@ -304,10 +302,10 @@ def test_a_refusal_to_open_the_form_to_anyone_stops_that_commune_only(example_di
     state = State.load(load_workspace(example_dir).state_file)
     assert (state.current("hoa-thanh").step, state.current("hoa-thanh").responders) == ("published", "")
     assert [state.current(c).responders for c in ("binh-thanh", "nam-dong")] == ["anyone", "anyone"]
-    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5, headers=bearer())
     assert formkit("create", "-w", example_dir).exit_code == 0  # the policy lifted: only hoa-thanh is finished
     assert server_calls(endpoint) == {"drive.permissions.list": 1, "drive.permissions.create": 1}
-    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5, headers=bearer())
     assert "Nothing to do" in formkit("create", "-w", example_dir).out and server_calls(endpoint) == {}
 
 
@@ -318,7 +316,7 @@ def test_a_form_published_before_responders_were_checked_is_only_checked(example
     for commune in ws.communes:  # as an older formkit left it: published, responders never looked at
         state.current(commune.id).responders = ""
     state.save()
-    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{endpoint}/formkit/v1/calls", timeout=5, headers=bearer())
     result = formkit("create", "-w", example_dir)
     assert result.exit_code == 0 and "let anyone with the link answer" in result.out
     assert server_calls(endpoint) == {"drive.permissions.list": 3}  # already open to anyone: no grant
@@ -364,14 +362,13 @@ def test_a_duplicate_that_is_still_possible_is_recorded_and_named_in_status(exam
 def test_every_shipped_template_passes_the_in_order_checks_through_the_real_client(example_dir, endpoint):
     """Each shipped template's bodies, sent by google-api-python-client to the strict backend: built,
     published, opened to anyone, and every question where formkit expects it."""
-    from google.auth.credentials import AnonymousCredentials
 
     from formkit.forms.formspec import ANYONE_MAY_ANSWER, responders
     from formkit.google.client import Google
     from formkit.workspace.templates import available_templates, load_template
 
     ws = load_workspace(example_dir)
-    google = Google(AnonymousCredentials(), endpoint)
+    google = Google(credentials(), endpoint)
     for template_id in available_templates():
         bodies = build_bodies(load_template(template_id), ws.commune("binh-thanh"), ws.unit, "t")
         form_id = google.create_form(bodies.create)["formId"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -39,10 +40,34 @@ def test_call_back_lists_hold_whole_phone_numbers(demo):
     phones = [row["Số điện thoại"] for path in lists
               for row in csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()) if row["Số điện thoại"]]
     assert phones and all(re.fullmatch(r"09\d{8}", p) for p in phones), phones
-    for path in (demo / "output" / "reports").rglob("*"):
-        if path.is_file() and path not in lists and path.suffix in (".csv", ".json"):
-            text = path.read_text(encoding="utf-8-sig")
-            assert not any(p in text or p[1:] in text for p in phones), path
+    holders = []
+    for path in demo.rglob("*"):
+        if not path.is_file() or path in lists:
+            continue
+        text = readable_text(path)
+        if any(p in text or p[1:] in text for p in phones):
+            holders.append(path.relative_to(demo).as_posix())
+    # Only the two databases hold them (the store and the embedded backend's), both owner-only.
+    assert sorted(h for h in holders if not h.endswith(("-wal", "-shm"))) == [
+        "local-google/google.sqlite", "state/responses.sqlite"], holders
+    for path in [demo / h for h in holders] + lists + [demo / "local-google" / "api-token"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def readable_text(path) -> str:
+    """What a reader of the file sees: a PDF's text, a workbook's cells, anything else's bytes."""
+    import io
+    import zipfile
+
+    data = path.read_bytes()
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if path.suffix in (".xlsx", ".docx"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    return data.decode("utf-8", "replace")
 
 
 def test_demo_twice_rebuilds_its_folder(demo, tmp_path):
@@ -57,7 +82,7 @@ def test_demo_twice_rebuilds_its_folder(demo, tmp_path):
 def test_report_agrees_with_the_answers_google_keeps(demo):
     """Recompute criterion indices straight from forms.responses.list on the demo's backend data
     (not through formkit's pull or store) and compare with the report's JSON."""
-    from google.auth.credentials import AnonymousCredentials
+    from google.oauth2.credentials import Credentials
 
     from formkit.google.client import Google
     from formkit.localserver import LocalGoogle
@@ -72,7 +97,7 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
     counts: dict[str, Counter] = {q.id: Counter() for q in template.criteria}
     responses = 0
     with LocalGoogle(demo / "local-google" / "google.sqlite").start() as server:
-        google = Google(AnonymousCredentials(), server.base_url)
+        google = Google(Credentials(server.token), server.base_url)
         for commune_id, forms in state.communes.items():
             form = forms[-1]
             ids = {record.question_id: qid for qid, record in form.questions.items()}

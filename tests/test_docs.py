@@ -33,5 +33,12 @@ def test_exit_codes_in_the_readme_match_the_code():
     from formkit import errors
 
     table = README.split("## Exit codes", 1)[1].split("##", 1)[0]
-    for code in (errors.EXIT_OK, errors.EXIT_RUNTIME, errors.EXIT_USAGE):
-        assert f"| {code} |" in table
+    meaning = {int(m.group(1)): m.group(2) for m in re.finditer(r"^\| (\d) \| (.+) \|$", table, re.M)}
+    assert sorted(meaning) == sorted({errors.EXIT_OK, errors.EXIT_RUNTIME, errors.EXIT_USAGE})
+    assert meaning[errors.EXIT_OK].startswith("success")
+    # Each kind of failure exits with the code whose documented meaning names it.
+    for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "damaged state file"),
+                        (errors.BusyError, "another formkit run"), (errors.UsageError, "bad usage"),
+                        (errors.InputError, "configuration, template, roster"), (errors.CredentialsError, "credentials")):
+        assert words in meaning[kind.exit_code], (kind.__name__, meaning[kind.exit_code])
+        assert not any(words in text for code, text in meaning.items() if code != kind.exit_code), kind.__name__

@@ -110,7 +110,43 @@ def test_prefill_url_round_trips_utf8():
     assert " " not in url
 
 
+def form_order(bodies):
+    """The items as the form holds them once the batch has run: each createItem goes in at its index."""
+    form: list[dict] = []
+    for request in bodies.batch_update["requests"]:
+        if "createItem" in request:
+            form.insert(request["createItem"]["location"]["index"], request["createItem"]["item"])
+    return form
+
+
 def test_every_shipped_template_builds(ws):
+    """Every shipped template: one item per question and per section header, in the template's
+    order, each question with its scale's options, and every skip wired to the right section."""
+    commune = ws.commune("binh-thanh")
+    assert available_templates()
     for template_id in available_templates():
-        bodies = build_bodies(load_template(template_id), ws.commune("binh-thanh"), ws.unit, "x")
-        assert bodies.batch_update["requests"]
+        template = load_template(template_id)
+        bodies = build_bodies(template, commune, ws.unit, "x")
+        created = form_order(bodies)
+        headers = [i for i in created if "pageBreakItem" in i]
+        assert [h["title"] for h in headers] == [s.title.format(commune=commune.display_name, unit=ws.unit.display_name)
+                                                 for s in template.sections[1:]], template_id
+        asked = [q for q in template.questions if q.kind != "info"]
+        built = [i for i in created if "questionItem" in i]
+        assert [i["title"] for i in built] == [q.title.format(commune=commune.display_name, unit=ws.unit.display_name)
+                                               for q in asked], template_id
+        for item, q in zip(built, asked):
+            question = item["questionItem"]["question"]
+            assert question["required"] == q.required, (template_id, q.id)
+            if q.scale is not None:
+                values = [o["value"] for o in question["choiceQuestion"]["options"]]
+                assert values == list(q.scale.labels), (template_id, q.id)
+        section_of = {s.id: h["itemId"] for s, h in zip(template.sections[1:], headers)}
+        for i, section in enumerate(template.sections):
+            if section.ask_if is None:
+                continue
+            gate = next(item for item, q in zip(built, asked) if q.id == section.ask_if.question)
+            jumps = {o["value"]: o["goToSectionId"] for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
+            following = section_of[template.sections[i + 1].id]
+            assert jumps == {label: section_of[section.id] if label == section.ask_if.answer else following
+                             for label in template.question(section.ask_if.question).scale.labels}, template_id

@@ -16,7 +16,7 @@ import gspread
 import httplib2
 import pytest
 import requests
-from google.auth.credentials import AnonymousCredentials
+from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
@@ -73,17 +73,25 @@ class RequestsHttp:
         self.session = requests.Session()
 
     def request(self, uri, method="GET", body=None, headers=None, **_):
+        headers = {**(headers or {}), "Authorization": f"Bearer {TOKEN['api']}"}
         r = self.session.request(method, uri, data=body, headers=headers, timeout=10)
         return httplib2.Response({**{k.lower(): v for k, v in r.headers.items()}, "status": str(r.status_code)}), r.content
 
 
+TOKEN: dict[str, str] = {}  # "api": the module server's token, set by the `server` fixture
+
+
+def token_credentials() -> Credentials:
+    return Credentials(TOKEN["api"])
+
+
 def forms_service(base_url: str, http=None):
-    auth = {"http": http} if http else {"credentials": AnonymousCredentials()}
+    auth = {"http": http} if http else {"credentials": token_credentials()}
     return build("forms", "v1", static_discovery=True, client_options={"api_endpoint": base_url + "/"}, **auth).forms()
 
 
 def drive_service(base_url: str):
-    return build("drive", "v3", static_discovery=True, credentials=AnonymousCredentials(),
+    return build("drive", "v3", static_discovery=True, credentials=token_credentials(),
                  client_options={"api_endpoint": base_url + "/drive/v3/"})
 
 
@@ -94,13 +102,21 @@ def gspread_client(base_url: str) -> gspread.Client:
                 endpoint = endpoint.replace(google, base_url)
             return super().request(method, endpoint, *args, **kwargs)
 
-    return gspread.Client(AnonymousCredentials(), http_client=Local)
+    return gspread.Client(token_credentials(), http_client=Local)
+
+
+def auth(server) -> dict[str, str]:
+    return {"Authorization": f"Bearer {server.token}"}
 
 
 def http(url: str, data: dict | None = None, method: str | None = None, headers: dict | None = None,
-         form: list | None = None) -> tuple[int, str, dict]:
-    """(status, body, headers) of one plain HTTP call; JSON `data` or urlencoded `form`."""
+         form: list | None = None, token: str | None = None) -> tuple[int, str, dict]:
+    """(status, body, headers) of one plain HTTP call; JSON `data` or urlencoded `form`; with the
+    module server's API token unless `token` says otherwise ("" for none)."""
     body, headers = None, dict(headers or {})
+    token = TOKEN.get("api") if token is None else token
+    if token:
+        headers.setdefault("Authorization", f"Bearer {token}")
     if data is not None:
         body, headers["Content-Type"] = json.dumps(data).encode(), "application/json"
     if form is not None:
@@ -115,7 +131,8 @@ def http(url: str, data: dict | None = None, method: str | None = None, headers:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with LocalGoogle(tmp_path_factory.mktemp("google") / "google.sqlite").start() as running:
+    with LocalGoogle(tmp_path_factory.mktemp("google") / "google.sqlite", testing=True).start() as running:
+        TOKEN["api"] = running.token
         yield running
 
 
@@ -292,7 +309,8 @@ def test_unknown_form_and_unknown_path_are_google_404s(server, forms):
     assert google_error(caught.value) == {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}
     status, body, _ = http(server.base_url + "/v1/nothing/here")
     assert status == 404 and json.loads(body)["error"]["status"] == "NOT_FOUND"
-    req = urllib.request.Request(server.base_url + "/v1/forms", b"{not json", {"Content-Type": "application/json"})
+    req = urllib.request.Request(server.base_url + "/v1/forms", b"{not json", {"Content-Type": "application/json",
+                                                                              "Authorization": f"Bearer {server.token}"})
     with pytest.raises(urllib.error.HTTPError) as bad:
         urllib.request.urlopen(req, timeout=5)
     assert bad.value.code == 400
@@ -551,13 +569,14 @@ def test_drop_and_stall(server, forms):
     base = server.base_url
     http(base + "/formkit/v1/faults", data={"method": "GET", "path": form["formId"] + "$", "kind": "drop"})
     with pytest.raises(requests.ConnectionError):
-        requests.get(f"{base}/v1/forms/{form['formId']}", timeout=5)
+        requests.get(f"{base}/v1/forms/{form['formId']}", timeout=5, headers=auth(server))
     http(base + "/formkit/v1/faults", data={"method": "POST", "path": "setPublishSettings", "kind": "stall_after",
                                             "seconds": 1.0})
     body = {"publishSettings": {"publishState": {"isPublished": True, "isAcceptingResponses": True}}}
     started = time.monotonic()
     with pytest.raises(requests.ReadTimeout):
-        requests.post(f"{base}/v1/forms/{form['formId']}:setPublishSettings", json=body, timeout=0.3)
+        requests.post(f"{base}/v1/forms/{form['formId']}:setPublishSettings", json=body, timeout=0.3,
+                      headers=auth(server))
     assert time.monotonic() - started < 0.9
     assert forms.get(formId=form["formId"]).execute()["publishSettings"]["publishState"]["isPublished"] is True
     assert json.loads(http(base + "/formkit/v1/faults")[1]) == {"faults": []}
@@ -576,13 +595,15 @@ def test_parallel_submissions_all_land(server, forms):
 
 
 # Persistence -----------------------------------------------------------------------------------
-def test_data_survives_a_restart(tmp_path):
+def test_data_survives_a_restart(tmp_path, monkeypatch):
     db = tmp_path / "nested" / "google.sqlite"
     with LocalGoogle(db).start() as first:
+        monkeypatch.setitem(TOKEN, "api", first.token)
         form = new_survey(forms_service(first.base_url), "Bền")
         linked = link(first, form)
         submit(form, {Q_GAVE: "Không", Q_PHONE: "123"})
     with LocalGoogle(db).start() as second:
+        assert second.token == first.token  # the token is the data folder's, not the process's
         again = forms_service(second.base_url)
         got = again.get(formId=form["formId"]).execute()
         assert got["linkedSheetId"] == linked["spreadsheetId"] and len(got["items"]) == 9

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sys
 import threading
@@ -27,6 +28,7 @@ from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.workspace.config import load_workspace
 
 DPI = 150
+REPO = Path(__file__).resolve().parent.parent
 MM = 72 / 25.4
 LAYOUTS = ["a5-table-stand", "a4-portrait", "a6-counter-card"]
 LONG_NAME = "Tôn Nữ Huyền Trân Nguyễn Phước Công Tằng Tôn Nữ Thị Thu Hằng"  # 60 characters
@@ -438,8 +440,24 @@ def test_photos_prepared_in_parallel_match_the_serial_result(tmp_path, monkeypat
     assert serial[3].startswith("error: cannot be read") and all(isinstance(r, bytes) for r in serial[:3])
     with photos.Preparer(2) as preparer:
         assert flat(preparer.map(jobs)) == serial
+        assert preparer.pool is not None  # the pool's output, not the serial path's
         if threading.active_count() == 1 and sys.platform.startswith("linux"):
             assert isinstance(preparer.pool, ProcessPoolExecutor)
+    # The forked workers, in a process with one thread (a test runner seldom is one).
+    script = ("import hashlib, json, sys; from pathlib import Path; from formkit.posters import photos\n"
+              "photos.MIN_POOL_JOBS = 2\n"
+              "jobs = [(Path(p), tuple(s)) for p, s in json.loads(sys.argv[1])]\n"
+              "with photos.Preparer(2) as preparer:\n"
+              "    out = [r.jpeg.hex() if isinstance(r, photos.Photo) else f'error: {r}' for r in preparer.map(jobs)]\n"
+              "    print(json.dumps([type(preparer.pool).__name__, out]))\n")
+    import json
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-c", script, json.dumps([(str(p), s) for p, s in jobs])],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
+    kind, forked = json.loads(run.stdout)
+    assert kind == ("ProcessPoolExecutor" if sys.platform.startswith("linux") else "ThreadPoolExecutor")
+    assert [bytes.fromhex(r) if not r.startswith("error") else r for r in forked] == serial
     # A process already running threads is never forked: the photos go to threads instead.
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from conftest import server_calls
+from conftest import bearer, server_calls
 from formkit.errors import InputError
 from formkit.google.client import connect
 from formkit.localserver.a1 import column_letters
@@ -54,7 +54,7 @@ def submit(form, given: dict[str, str], when: str | None) -> None:
 
 
 def reset_calls(base: str) -> None:
-    requests.delete(f"{base}/formkit/v1/calls", timeout=5)
+    requests.delete(f"{base}/formkit/v1/calls", timeout=5, headers=bearer())
 
 
 def values_url(base: str, form, cells: str) -> str:
@@ -66,23 +66,23 @@ def repr_tab(title: str) -> str:
 
 
 def read_header(base: str, form) -> list:
-    reply = requests.get(values_url(base, form, "1:1"), timeout=5)
+    reply = requests.get(values_url(base, form, "1:1"), timeout=5, headers=bearer())
     reply.raise_for_status()
     return reply.json()["values"][0]
 
 
 def write_cells(base: str, form, cells: str, rows: list[list], mode: str = "RAW") -> None:
     reply = requests.put(values_url(base, form, cells), params={"valueInputOption": mode},
-                         json={"values": rows}, timeout=5)
+                         json={"values": rows}, timeout=5, headers=bearer())
     reply.raise_for_status()
 
 
 def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
-    meta = requests.get(f"{base}/v4/spreadsheets/{spreadsheet_id}", timeout=5).json()
+    meta = requests.get(f"{base}/v4/spreadsheets/{spreadsheet_id}", timeout=5, headers=bearer()).json()
     sheet_id = next(s["properties"]["sheetId"] for s in meta["sheets"] if s["properties"]["title"] == old)
     body = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": sheet_id, "title": new},
                                                     "fields": "title"}}]}
-    requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5).raise_for_status()
+    requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5, headers=bearer()).raise_for_status()
 
 
 @pytest.fixture

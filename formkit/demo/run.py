@@ -80,9 +80,12 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
     state = State.load(ws.state_file)
     paths: dict[str, Path] = {"workspace": out, "state": ws.state_file}
     quarter, start, end = last_quarters(date.today())
-    with LocalGoogle(ws.local_google_dir / "google.sqlite").start() as server, endpoint(server.base_url):
+    # testing=True: the simulated citizens back-date their answers (X-Formkit-Submit-Time) and
+    # submit faster than the respondent page's rate limit allows a person to.
+    db = ws.local_google_dir / "google.sqlite"
+    with LocalGoogle(db, testing=True).start() as server, endpoint(server.base_url):
         echo(f"Local Google backend: {server.base_url} (data in {ws.local_google_dir})")
-        google = connect()
+        google = connect(token_dir=ws.local_google_dir)
         outcomes = create.run(ws, state, google, create.plan(ws, state, backend=google.backend), report=lambda m: None)
         echo(f"create: {len(outcomes)} forms published with {sum(google.calls.values())} Google API calls")
         paths["apps script"] = write_apps_script(ws, state)
@@ -107,8 +110,11 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         overall = report.data["sipas"]
         echo(f"report: {quarter}, overall index {'—' if overall is None else f'{overall:.2f} %'}, "
              f"{len(report.follow_up)} to call back, {len(report.data['integrity'])} integrity warning(s)")
-        if serve:
-            _keep_serving(server, state, ws, echo)
+        if serve:  # the same data and address, without the test-only machinery
+            port = int(server.base_url.rsplit(":", 1)[1])
+            server.stop()
+            with LocalGoogle(db, port=port).start() as served:
+                _keep_serving(served, state, ws, echo)
     echo("")
     for name, path in paths.items():
         echo(f"{name:<24} {path}")

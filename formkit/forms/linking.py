@@ -113,6 +113,7 @@ def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str =
     import requests
 
     from ..errors import RemoteError
+    from ..google.transport import bearer
 
     spreadsheet_id = spreadsheet_id or next(
         (f.spreadsheet_id for forms in state.communes.values() for f in forms if f.spreadsheet_id), "")
@@ -125,7 +126,8 @@ def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str =
                 "spreadsheetTitle": f"Khảo sát mức độ hài lòng — {ws.unit.display_name} (câu trả lời)"}
         if spreadsheet_id:
             body["spreadsheetId"] = spreadsheet_id
-        response = requests.post(f"{endpoint}/formkit/v1/forms/{form.form_id}:linkSheet", json=body, timeout=30)
+        response = requests.post(f"{endpoint}/formkit/v1/forms/{form.form_id}:linkSheet", json=body, timeout=30,
+                                 headers=bearer(endpoint, ws.local_google_dir))
         if not response.ok:
             raise RemoteError(f"linking {commune.id}'s form failed: HTTP {response.status_code} {response.text[:200]}")
         answer = response.json()

@@ -86,7 +86,7 @@ class State:
             if raw.get("format") != FORMAT:
                 raise StateError(f"{path}: state format {raw.get('format')!r} is not {FORMAT}")
             communes = {cid: [FormRecord.from_json(f) for f in forms] for cid, forms in raw["communes"].items()}
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StateError(f"{path} is damaged ({exc}); restore it from a backup or move it aside") from exc
         return cls(path, communes)
 

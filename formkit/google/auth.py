@@ -1,7 +1,7 @@
 """Which Google credential to use, and the OAuth token cache.
 
 Order: an explicit credentials file (--credentials, FORMKIT_CREDENTIALS, or [google] credentials
-in formkit.toml); with FORMKIT_GOOGLE_ENDPOINT set and no file, anonymous (the local backend);
+in formkit.toml); with FORMKIT_GOOGLE_ENDPOINT set and no file, the local backend's bearer token;
 otherwise application-default credentials. A commune's normal path is an OAuth client for a
 desktop app: the user signs in once in the browser and the token is cached, owner-only, in the
 user's config folder — never in the workspace, never in git, never printed.
@@ -68,14 +68,23 @@ def credentials_file(cli_value: Path | None, workspace_value: Path | None) -> Pa
     return value or workspace_value
 
 
-def load_credentials(file: Path | None, endpoint: str | None, interactive: bool = True):
-    """A google.auth credential for the Forms, Sheets and Drive scopes."""
+def load_credentials(file: Path | None, endpoint: str | None, interactive: bool = True,
+                     token_dir: Path | None = None):
+    """A google.auth credential for the Forms, Sheets and Drive scopes. With an endpoint override
+    and no file: the local backend's bearer token (transport.endpoint_token)."""
     if file is not None:
         return _from_file(Path(file), interactive)
     if endpoint is not None:
-        from google.auth.credentials import AnonymousCredentials
+        from google.auth.exceptions import RefreshError
+        from google.oauth2.credentials import Credentials
 
-        return AnonymousCredentials()
+        from .transport import TOKEN_VARIABLE, endpoint_token
+
+        def refused(_request, scopes=None):  # a 401: the token is not this backend's
+            raise RefreshError(f"the local backend at {endpoint} refused the token; set {TOKEN_VARIABLE} to what "
+                               "`formkit serve --show-token` prints where it runs")
+
+        return Credentials(endpoint_token(endpoint, token_dir), refresh_handler=refused)
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
@@ -131,6 +140,9 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
             if refused_grant(exc):
                 cache.unlink(missing_ok=True)
                 raise CredentialsError(sign_in_expired("invalid_grant: the token expired or was revoked", cache)) from None
+            if getattr(exc, "retryable", False):  # the sign-in server failed (5xx): not a reason to sign in again
+                raise CredentialsError("Google's sign-in server failed to refresh the token (it answered with a server "
+                                       "error); nothing was sent. Run the command again later.") from None
             credentials = None  # any other refusal: sign in again
         except TransportError as exc:
             raise RemoteError(f"cannot reach Google's sign-in server to refresh the token ({exc.__class__.__name__})") from None

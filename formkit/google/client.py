@@ -143,13 +143,16 @@ def quote_tab(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def connect(workspace_credentials=None, cli_credentials=None, on_retry: Callable[[str], None] | None = None) -> Google:
-    """A Google client for this run: the endpoint override if set, the chosen credential."""
+def connect(workspace_credentials=None, cli_credentials=None, on_retry: Callable[[str], None] | None = None,
+            token_dir=None) -> Google:
+    """A Google client for this run: the endpoint override if set (its token looked up in
+    token_dir, the workspace's local-google/), the chosen credential."""
     from .auth import credentials_file, load_credentials
     from .transport import endpoint_override, require_answering
 
     endpoint = endpoint_override()
     if endpoint:
         require_answering(endpoint)
-    credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), endpoint)
+    credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), endpoint,
+                                   token_dir=token_dir)
     return Google(credentials, endpoint, on_retry=on_retry)

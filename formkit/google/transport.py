@@ -1,4 +1,5 @@
-"""One HTTP transport for all Google traffic: a requests session, and the endpoint override.
+"""One HTTP transport for all Google traffic: a requests session, the endpoint override, and the
+bearer token that the local backend behind an override asks for.
 
 google-api-python-client expects an httplib2-like object; httplib2 silently re-sends a request
 when the connection drops before the answer, which could create a second form. requests does
@@ -11,15 +12,18 @@ import ipaddress
 import os
 import re
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httplib2
 import requests
 
-from ..errors import RemoteError, UsageError
+from ..errors import CredentialsError, RemoteError, UsageError
 from ..i18n import _
 
 ENDPOINT_VARIABLE = "FORMKIT_GOOGLE_ENDPOINT"
+TOKEN_VARIABLE = "FORMKIT_GOOGLE_TOKEN"
+TOKEN_FILE = "api-token"  # the local backend's name for it (localserver/access.py)
 TIMEOUT = (10, 120)  # connect, read (seconds)
 GOOGLE_HOSTS = re.compile(r"^https://(sheets\.googleapis\.com|www\.googleapis\.com|forms\.googleapis\.com)")
 
@@ -58,6 +62,26 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+def endpoint_token(endpoint: str, token_dir: Path | None) -> str:
+    """The bearer token for the local backend at `endpoint`: FORMKIT_GOOGLE_TOKEN (what `formkit
+    serve --show-token` prints, for another machine), else the backend's owner-only token file in
+    the workspace (local-google/api-token), which `formkit serve` on this machine writes."""
+    value = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if value:
+        return value
+    path = Path(token_dir) / TOKEN_FILE if token_dir is not None else None
+    if path is not None and path.is_file():
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    raise CredentialsError(
+        f"No token for the local backend at {endpoint}: run `formkit serve` in this workspace, or set "
+        f"{TOKEN_VARIABLE} to what `formkit serve --show-token` prints on the machine that serves it.")
+
+
+def bearer(endpoint: str, token_dir: Path | None) -> dict[str, str]:
+    """The Authorization header formkit's own calls to the local backend carry."""
+    return {"Authorization": f"Bearer {endpoint_token(endpoint, token_dir)}"}
 
 
 def rebase(url: str, endpoint: str | None) -> str:

@@ -97,3 +97,12 @@ def sign_in_required(title: str, status: int = 200) -> Reply:
 
 def not_found() -> Reply:
     return _notice("Không tìm thấy biểu mẫu", ["<p>Địa chỉ này không dẫn tới biểu mẫu nào. Hãy quét lại mã QR.</p>"], 404)
+
+
+def too_many(wait_seconds: float) -> Reply:
+    """429 for a client sending answers faster than a person can; Retry-After says when to retry."""
+    seconds = max(1, int(wait_seconds + 0.999))
+    reply = _notice("Gửi quá nhanh", [f"<p>Ông/Bà đã gửi nhiều câu trả lời liên tiếp. Vui lòng thử lại sau "
+                                      f"{seconds} giây.</p>"], 429)
+    reply.headers["Retry-After"] = str(seconds)
+    return reply

@@ -34,18 +34,18 @@ ROUTES: list[Route] = [
     route("GET", "/drive/v3/files/{fileId}/permissions", drive_api.list_permissions, "drive.permissions.list"),
     route("POST", "/drive/v3/files/{fileId}/permissions", drive_api.create_permission, "drive.permissions.create"),
     # What a citizen's phone opens
-    route("GET", "/forms/d/e/{publishedId}/viewform", respondent.view),
-    route("POST", "/forms/d/e/{publishedId}/formResponse", respondent.submit),
+    route("GET", "/forms/d/e/{publishedId}/viewform", respondent.view, public=True),
+    route("POST", "/forms/d/e/{publishedId}/formResponse", respondent.submit, public=True),
     # OAuth 2.0 token endpoint, for google-auth's refresh and service-account flows
-    route("POST", "/token", oauth.token),
-    # formkit's own
+    route("POST", "/token", oauth.token, public=True),
+    # formkit's own; faults and call counts only on a backend started for tests
     route("POST", "/formkit/v1/forms/{formId}:linkSheet", admin.link_sheet, admin=True),
-    route("GET", "/formkit/v1/faults", admin.list_faults, admin=True),
-    route("POST", "/formkit/v1/faults", admin.add_fault, admin=True),
-    route("DELETE", "/formkit/v1/faults", admin.clear_faults, admin=True),
-    route("GET", "/formkit/v1/calls", admin.calls, admin=True),
-    route("GET", "/formkit/v1/calls/faulted", admin.faulted_calls, admin=True),
-    route("DELETE", "/formkit/v1/calls", admin.reset_calls, admin=True),
+    route("GET", "/formkit/v1/faults", admin.list_faults, testing=True),
+    route("POST", "/formkit/v1/faults", admin.add_fault, testing=True),
+    route("DELETE", "/formkit/v1/faults", admin.clear_faults, testing=True),
+    route("GET", "/formkit/v1/calls", admin.calls, testing=True),
+    route("GET", "/formkit/v1/calls/faulted", admin.faulted_calls, testing=True),
+    route("DELETE", "/formkit/v1/calls", admin.reset_calls, testing=True),
 ]
 
 

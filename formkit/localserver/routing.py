@@ -67,6 +67,8 @@ class Route:
     handler: Handler
     api_method: str = ""  # discovery id, e.g. "forms.forms.batchUpdate"; "" outside Google's APIs
     admin: bool = False  # formkit's own endpoints: never faulted, never counted
+    public: bool = False  # answered without a bearer token (respondent pages, OAuth /token)
+    testing: bool = False  # exists only on a backend started with testing=True
 
     @property
     def api(self) -> tuple[str, str]:
@@ -79,7 +81,8 @@ class Route:
         return self.api_method.replace("forms.forms.", "forms.", 1)
 
 
-def route(method: str, path: str, handler: Handler, api_method: str = "", admin: bool = False) -> Route:
+def route(method: str, path: str, handler: Handler, api_method: str = "", admin: bool = False,
+          public: bool = False, testing: bool = False) -> Route:
     """A route for a path template whose {name} parts match one id, and {name+} anything."""
     regex = ""
     for part in re.split(r"(\{\w+\+?\})", path):
@@ -88,4 +91,4 @@ def route(method: str, path: str, handler: Handler, api_method: str = "", admin:
             regex += re.escape(part)
         else:
             regex += f"(?P<{name}>.+)" if part.endswith("+}") else f"(?P<{name}>[A-Za-z0-9_.%-]+)"
-    return Route(method, re.compile(regex), handler, api_method, admin)
+    return Route(method, re.compile(regex), handler, api_method, admin or testing, public, testing)

@@ -1,5 +1,8 @@
-"""The HTTP side of the local backend: ThreadingHTTPServer, request parsing, schema checks,
-injected faults, call counting, and the LocalGoogle object that starts and stops it all.
+"""The HTTP side of the local backend: ThreadingHTTPServer, request parsing with size and time
+limits, bearer-token checks (access.py), schema checks, and the LocalGoogle object that starts and
+stops it all. Injected faults, call counts and back-dated submissions exist only on a backend
+started with testing=True (tests, benchmarks, the demo's simulated citizens), never on one that
+serves a network.
 
 Quiet by default (the CLI and tests own stderr); FORMKIT_SERVER_LOG=1 logs each request.
 """
@@ -18,14 +21,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .access import INVALID_TOKEN, UNAUTHENTICATED, RateLimit, Tokens, load_or_create_token, owner_only
 from .discovery import check_query, check_request, method
 from . import routes
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults
+from . import pages, respondent
 from .routing import Reply, Request, Route, json_reply
 from .store import Store
 
 _CONNECTION_ERRORS = (ConnectionError, TimeoutError, socket.timeout)
+SUBMIT_BODY_LIMIT = 1 << 20  # a form submission: answers to a few dozen questions
+API_BODY_LIMIT = 10 << 20  # Google API requests (a form's batchUpdate, a sheet's values)
+SOCKET_TIMEOUT = 30.0  # seconds a client may take to send headers or body, or to read the answer
+SUBMITS_PER_MINUTE, SUBMIT_BURST = 10, 20  # per client address on the respondent page
+
+
+class BadRequest(Exception):
+    """A request that cannot be read (malformed framing, too large): answered, never a traceback."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _logging() -> bool:
@@ -35,12 +52,18 @@ def _logging() -> bool:
 class App:
     """What every request shares: the data, the faults waiting to fire, the call counts."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, token: str, testing: bool = False, clients: dict[str, str] | None = None,
+                 service_accounts: dict[str, str] | None = None, submit_limit: RateLimit | None = None) -> None:
         self.store = store
+        self.testing = testing
+        self.tokens = Tokens(token)
+        self.clients = dict(clients or {})  # OAuth client_id -> client_secret that /token serves
+        self.service_accounts = dict(service_accounts or {})  # client_email -> public key or certificate (PEM)
+        self.submit_limit = submit_limit
         self.faults = Faults()
         self.calls = Calls()
         self.issued_tokens: list[str] = []  # access tokens handed out by /token (oauth.py)
-        self.bearers: list[str] = []  # Authorization headers seen on Google API calls
+        self.bearers: list[str] = []  # Authorization headers seen on Google API calls (testing only)
 
     def handle(self, route: Route, req: Request) -> Reply:
         try:
@@ -75,6 +98,7 @@ def _check(route: Route, req: Request) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like Google's front ends
+    timeout = SOCKET_TIMEOUT  # a slow or silent client cannot hold a thread forever
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     app: App  # set on the per-server subclass
 
@@ -92,18 +116,39 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        body = self._read_body()
+        app = self.app
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         found = routes.find(self.command, parts.path)
+        if found is not None and found[0].testing and not app.testing:
+            found = None  # test-only machinery does not exist on a served backend
         if found is None:
+            self._discard_body()
             error = not_found(f"The requested URL {parts.path} was not found on this server.")
             return self._send(json_reply(error.body(), 404))
         route, params = found
-        fault = None if route.admin else self.app.faults.take(self.command, parts.path)
-        if route.api_method:
-            self.app.calls.count(route.counter, fault is not None)
-            if self.headers.get("Authorization"):
-                self.app.bearers.append(self.headers["Authorization"])
+        if not route.public:
+            accepted = app.tokens.accepts(self.headers.get("Authorization"))
+            if not accepted:
+                self._discard_body()
+                error = ApiError(401, INVALID_TOKEN if accepted is False else UNAUTHENTICATED,
+                                 headers={"WWW-Authenticate": 'Bearer realm="formkit-local-google"'})
+                return self._send(json_reply(error.body(), 401, error.headers))
+        if route.handler is respondent.submit and app.submit_limit is not None:
+            wait = app.submit_limit.allow(self.client_address[0])
+            if wait:
+                self._discard_body()
+                return self._send(pages.too_many(wait))
+        try:
+            body = self._read_body(SUBMIT_BODY_LIMIT if route.public else API_BODY_LIMIT)
+        except BadRequest as exc:
+            self.close_connection = True
+            return self._send(Reply(exc.status, f"{exc}\n".encode(), "text/plain; charset=utf-8"))
+        fault = None
+        if app.testing:
+            fault = None if route.admin else app.faults.take(self.command, parts.path)
+            if route.api_method:
+                app.calls.count(route.counter, fault is not None)
+                app.bearers.append(self.headers["Authorization"])
         if fault and fault.kind == "status":
             error = fault.error()
             return self._send(json_reply(error.body(), error.code, error.headers))
@@ -120,18 +165,44 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
         self._send(reply)
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, limit: int) -> bytes:
+        """The body, at most `limit` bytes; BadRequest for malformed framing or a larger body."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
+            total = 0
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                chunk = self.rfile.read(size + 2)[:size] if size else b""
+                line = self.rfile.readline(1024).split(b";")[0].strip()
+                try:
+                    size = int(line, 16)
+                except ValueError:
+                    raise BadRequest(400, "Malformed chunk size.") from None
+                if size < 0:
+                    raise BadRequest(400, "Malformed chunk size.")
+                total += size
+                if total > limit:
+                    raise BadRequest(413, f"Request body larger than {limit} bytes.")
                 if not size:
-                    self.rfile.readline()
+                    self.rfile.readline(1024)
                     return b"".join(chunks)
-                chunks.append(chunk)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+                chunk = self.rfile.read(size + 2)
+                if len(chunk) != size + 2 or chunk[size:] != b"\r\n":
+                    raise BadRequest(400, "Malformed chunk.")
+                chunks.append(chunk[:size])
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not raw.isdigit() or not raw.isascii():
+            raise BadRequest(400, "Malformed Content-Length.")
+        length = int(raw)
+        if length > limit:
+            raise BadRequest(413, f"Request body larger than {limit} bytes.")
+        body = self.rfile.read(length) if length else b""
+        if len(body) != length:
+            raise BadRequest(400, "Request body shorter than its Content-Length.")
+        return body
+
+    def _discard_body(self) -> None:
+        """After answering without reading the body, the connection cannot be reused."""
+        if self.headers.get("Content-Length", "0").strip() not in ("", "0") or self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
 
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
@@ -163,20 +234,35 @@ class _Server(ThreadingHTTPServer):
 class LocalGoogle:
     """The local backend: Forms v1, Sheets v4 and Drive v3 as formkit uses them, over HTTP.
 
-        with LocalGoogle(tmp / "google.sqlite").start() as server:
-            build("forms", "v1", client_options={"api_endpoint": server.base_url + "/"}, ...)
+        with LocalGoogle(tmp / "google.sqlite", testing=True).start() as server:
+            build("forms", "v1", client_options={"api_endpoint": server.base_url + "/"},
+                  credentials=Credentials(server.token), ...)
+
+    The API token lives next to the database (api-token, 0600). testing=True adds faults, call
+    counts and X-Formkit-Submit-Time, and lifts the respondent page's rate limit unless
+    submit_rate=(per_minute, burst) is given. `clients` (client_id -> secret) and
+    `service_accounts` (email -> PEM public key) are who the OAuth /token endpoint serves.
     """
 
-    def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0, testing: bool = False,
+                 clients: dict[str, str] | None = None, service_accounts: dict[str, str] | None = None,
+                 submit_rate: tuple[float, int] | None = None) -> None:
         self.db_path = Path(db_path)
         self.host, self.port = host, port
+        self.testing = testing
+        self.clients, self.service_accounts = clients, service_accounts
+        if submit_rate is None and not testing:
+            submit_rate = (SUBMITS_PER_MINUTE, SUBMIT_BURST)
+        self.submit_rate = submit_rate
+        self.token = load_or_create_token(self.db_path.parent)
         self.app: App | None = None
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def _bind(self) -> _Server:
         if self._httpd is None:
-            self.app = App(Store(self.db_path))
+            limit = RateLimit(*self.submit_rate) if self.submit_rate else None
+            self.app = App(Store(owner_only(self.db_path)), self.token, self.testing, self.clients, self.service_accounts, limit)
             handler = type("Handler", (_Handler,), {"app": self.app})
             self._httpd = _Server((self.host, self.port), handler)
         return self._httpd
@@ -234,7 +320,16 @@ class LocalGoogle:
         if self.app:
             self.app.calls.reset()
 
+    def add_service_account(self, email: str, public_key_pem: str) -> None:
+        """Let /token serve this service account (assertions signed by the matching private key)."""
+        self.service_accounts = {**(self.service_accounts or {}), email: public_key_pem}
+        if self.app is not None:
+            self.app.service_accounts[email] = public_key_pem
+
     def add_fault(self, **spec) -> dict:
         """add_fault(method="POST", path=":batchUpdate$", kind="drop_after"): see faults.py."""
+        if not self.testing:
+            raise RuntimeError("faults exist only on a backend started with testing=True")
         self._bind()
+        assert self.app is not None
         return asdict(self.app.faults.add(spec))

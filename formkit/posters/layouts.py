@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, Problems, UsageError
+from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
+from ..workspace.toml import MAX_TEXT, TomlReader, at
 from ..resources import first_file, shipped_dir
 from . import textfit
 
@@ -201,45 +202,22 @@ def load_layout_file(path: Path) -> Layout:
     return _LayoutReader(path, read_toml(path)).read()
 
 
-class _LayoutReader:
+class _LayoutReader(TomlReader):
     """Turns parsed TOML into a Layout, collecting every problem before failing."""
 
     def __init__(self, path: Path, raw: dict[str, Any]) -> None:
-        self.path, self.raw = path, raw
-        self.problems = Problems()
+        super().__init__(str(path), raw)
+        self.path = path
         self.colours: dict[str, str] = dict(BUILTIN_COLOURS)
 
-    def problem(self, place: str, message: str) -> None:
-        self.problems.add(str(self.path), place, message)
-
-    # -- scalar readers: each reports what is wrong and returns a usable default --------------
-    def text(self, table: dict, key: str, place: str, default: str = "", required: bool = False) -> str:
-        value = table.get(key)
-        if value is None:
-            if required:
-                self.problem(_at(place, key), "missing")
-            return default
-        if not isinstance(value, str):
-            self.problem(_at(place, key), f"must be text, not {type(value).__name__}")
-            return default
-        return value
-
-    def number(self, table: dict, key: str, place: str, default: float, low: float, high: float) -> float:
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(_at(place, key), f"must be a number, not {type(value).__name__}")
-            return default
-        if not low <= value <= high:
-            self.problem(_at(place, key), f"{value} is out of range ({low}–{high})")
-            return default
-        return float(value)
-
-    def choice(self, table: dict, key: str, place: str, options: tuple[str, ...], default: str) -> str:
-        value = table.get(key, default)
-        if value not in options:
-            self.problem(_at(place, key), f"'{value}' is not one of {', '.join(options)}")
-            return default
-        return value
+    # -- scalar readers (text, number, choice: toml.py): each reports what is wrong and returns a
+    # usable default ----------------------------------------------------------------------------
+    def text(self, table: dict, key: str, place: str, required: bool = False, default: str = "", *,
+             numbers: bool = False, blank_is_missing: bool = False, max_length: int = MAX_TEXT,
+             newlines: bool = True) -> str:
+        """As TomlReader.text, but optional unless said otherwise (a layout's texts have defaults)."""
+        return super().text(table, key, place, required, default, numbers=numbers,
+                            blank_is_missing=blank_is_missing, max_length=max_length, newlines=newlines)
 
     def colour(self, table: dict, key: str, place: str, default: str | None) -> str | None:
         value = table.get(key)
@@ -249,7 +227,7 @@ class _LayoutReader:
             return value.lower()
         if isinstance(value, str) and value in self.colours:
             return self.colours[value]
-        self.problem(_at(place, key), f"'{value}' is neither \"#rrggbb\" nor a colour named in [colours] "
+        self.problem(at(place, key), f"'{value}' is neither \"#rrggbb\" nor a colour named in [colours] "
                                       f"({', '.join(sorted(self.colours))})")
         return default
 
@@ -257,14 +235,13 @@ class _LayoutReader:
     def read(self) -> Layout:
         raw = self.raw
         kind = raw.get("kind", "poster")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             self.problem("kind", f"'{kind}' is not one of {', '.join(KINDS)}")
             kind = "poster"
         sections = KINDS[kind]
         known = {"id", "name", "description", "kind", "page", "orientation", "margin_mm", "background",
                  "colours", "field_labels", "grid", *sections}
-        for key in sorted(set(raw) - known):
-            self.problem(key, f"unknown key (known: {', '.join(sorted(known))})")
+        self.unknown_keys(raw, known)
         layout_id = self.text(raw, "id", "", required=True)
         if layout_id and layout_id != self.path.stem:
             self.problem("id", f"'{layout_id}' does not match the file name '{self.path.stem}.toml'")
@@ -279,7 +256,7 @@ class _LayoutReader:
             description=self.text(raw, "description", ""), kind=kind,
             width_mm=width, height_mm=height, margin_mm=margin,
             background=self.colour(raw, "background", "", None), sections={}, grid=grid,
-            field_labels=self.text(raw, "field_labels", "", "a4-field-labels"), source=self.path,
+            field_labels=self.text(raw, "field_labels", "", default="a4-field-labels"), source=self.path,
         )
         if grid is not None and (layout.cell.w <= 0 or layout.cell.h <= 0):
             self.problem("grid", f"{grid.columns} × {grid.rows} labels do not fit on the page")
@@ -318,8 +295,7 @@ class _LayoutReader:
         if not isinstance(table, dict):
             self.problem("grid", "missing table [grid] with columns, rows, gap_mm")
             return Grid(1, 1, 0.0, True)
-        for key in sorted(set(table) - {"columns", "rows", "gap_mm", "cut_lines"}):
-            self.problem(f"grid.{key}", "unknown key (known: columns, rows, gap_mm, cut_lines)")
+        self.unknown_keys(table, {"columns", "rows", "gap_mm", "cut_lines"}, "grid")
         columns = int(self.number(table, "columns", "grid", 2, 1, 10))
         rows = int(self.number(table, "rows", "grid", 4, 1, 20))
         for key, value in (("columns", columns), ("rows", rows)):
@@ -349,12 +325,11 @@ class _LayoutReader:
 
     def read_block(self, item: dict, place: str, section: str, layout: Layout) -> Block | None:
         kind = item.get("kind")
-        if kind not in KEYS:
-            self.problem(_at(place, "kind"), f"'{kind}' is not one of {', '.join(KEYS)}")
+        if not isinstance(kind, str) or kind not in KEYS:
+            self.problem(at(place, "kind"), f"'{kind}' is not one of {', '.join(KEYS)}")
             return None
         known = {"kind", "box"} | KEYS[kind]
-        for key in sorted(set(item) - known):
-            self.problem(_at(place, key), f"unknown key for a {kind} block (known: {', '.join(sorted(known))})")
+        self.unknown_keys(item, known, place, what=f" for a {kind} block")
         box = self.read_box(item.get("box"), place, kind, layout)
         if box is None:
             return None
@@ -373,14 +348,14 @@ class _LayoutReader:
             values["size"] = self.number(item, "size", place, 10.0, 3.0, 200.0)
             values["min_size"] = self.number(item, "min_size", place, min(6.0, values["size"]), 3.0, 200.0)
             if values["min_size"] > values["size"]:
-                self.problem(_at(place, "min_size"), f"{values['min_size']} is larger than size {values['size']}")
+                self.problem(at(place, "min_size"), f"{values['min_size']} is larger than size {values['size']}")
             values["colour"] = self.colour(item, "colour", place, "#000000")
             values["leading"] = self.number(item, "leading", place, 1.2, 1.0, 3.0)
             need = (textfit.block_height(1, textfit.FONTS[values["font"]], values["min_size"], values["leading"])
                     if kind == "text" else textfit.steps_height(len(values["text"]), values["min_size"])) / MM
             if box.h < need - 1e-6:
                 what = "one line" if kind == "text" else f"{len(values['text'])} steps"
-                self.problem(_at(place, "box"), f"is {box.h:g} mm high, but {what} at min_size {values['min_size']:g} pt "
+                self.problem(at(place, "box"), f"is {box.h:g} mm high, but {what} at min_size {values['min_size']:g} pt "
                                                 f"need {need:.1f} mm")
             if kind == "text":
                 values["align"] = self.choice(item, "align", place, ALIGNS, "centre")
@@ -394,23 +369,23 @@ class _LayoutReader:
         elif kind == "qr":
             quiet = item.get("quiet_zone", 4)
             if isinstance(quiet, bool) or not isinstance(quiet, int) or not 4 <= quiet <= 10:
-                self.problem(_at(place, "quiet_zone"), f"{quiet!r} must be a whole number of modules from 4 to 10")
+                self.problem(at(place, "quiet_zone"), f"{quiet!r} must be a whole number of modules from 4 to 10")
                 quiet = 4
             values["quiet_zone"] = quiet
             values["error"] = self.choice(item, "error", place, ERROR_LEVELS, "M")
             if min(box.w, box.h) < MIN_QR_MM:
-                self.problem(_at(place, "box"), f"the QR code needs at least {MIN_QR_MM:g} × {MIN_QR_MM:g} mm "
+                self.problem(at(place, "box"), f"the QR code needs at least {MIN_QR_MM:g} × {MIN_QR_MM:g} mm "
                                                 f"(this box allows {min(box.w, box.h):g} mm)")
         return Block(kind=kind, box=box, place=place, **values)
 
     def read_box(self, value: Any, place: str, kind: str, layout: Layout) -> Box | None:
         if (not isinstance(value, list) or len(value) != 4
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
-            self.problem(_at(place, "box"), f"{value!r} must be [x, y, width, height] in mm")
+            self.problem(at(place, "box"), f"{value!r} must be [x, y, width, height] in mm")
             return None
         box = Box(*(float(v) for v in value))
         if box.w <= 0 or box.h <= 0:
-            self.problem(_at(place, "box"), "width and height must be positive")
+            self.problem(at(place, "box"), "width and height must be positive")
             return None
         if layout.grid is not None:
             area, name = layout.cell, f"the label ({layout.cell.w:.1f} × {layout.cell.h:.1f} mm)"
@@ -419,7 +394,7 @@ class _LayoutReader:
         else:
             area, name = Box(0, 0, layout.width_mm, layout.height_mm), "the page"
         if not box.within(area):
-            self.problem(_at(place, "box"), f"{value} goes outside {name}")
+            self.problem(at(place, "box"), f"{value} goes outside {name}")
         return box
 
     def read_lines(self, item: dict, key: str, place: str, section: str) -> tuple[str, ...]:
@@ -427,10 +402,10 @@ class _LayoutReader:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            self.problem(_at(place, key), "must be text or a list of texts")
+            self.problem(at(place, key), "must be text or a list of texts")
             return ()
         for j, line in enumerate(value, 1):
-            self.check_placeholders(line, f"{_at(place, key)}[{j}]" if len(value) > 1 else _at(place, key), section)
+            self.check_placeholders(line, f"{at(place, key)}[{j}]" if len(value) > 1 else at(place, key), section)
         return tuple(value)
 
     def check_placeholders(self, value: str, place: str, section: str) -> None:
@@ -457,8 +432,5 @@ class _LayoutReader:
         for i, a in enumerate(content):
             for b in content[i + 1:]:
                 if a.box.overlaps(b.box):
-                    self.problem(_at(b.place, "box"), f"overlaps {a.place} ({a.kind}); content blocks must not overlap")
+                    self.problem(at(b.place, "box"), f"overlaps {a.place} ({a.kind}); content blocks must not overlap")
 
-
-def _at(place: str, key: str) -> str:
-    return f"{place}.{key}" if place else key

@@ -32,6 +32,8 @@ ASPECT = 3 / 4  # width / height of a portrait photo
 DPI = 300
 ENOUGH = 0.9  # share of the DPI that the decoder may stop at, rather than decode at twice the size
 QUALITY = 85
+MAX_PIXELS = 40_000_000  # decoded whole: a 40-megapixel PNG takes ~160 MB; a portrait needs ~0.5 MP
+MAX_JPEG_PIXELS = 250_000_000  # a JPEG decodes at 1/8 scale (draft): 250 MP costs what 4 MP would
 _SIDEWAYS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 _ORIENTATION = 0x0112
 
@@ -61,10 +63,14 @@ def prepare(path: Path, size: tuple[int, int], quality: int = QUALITY) -> Photo:
     """Read `path` and return it upright, cropped to 3:4 around the centre, at most `size` pixels
     (a little less when the decoder's 1/8 step lands just under it; never enlarged)."""
     path = Path(path)
-    if not path.is_file():
-        raise PhotoError("file not found")
+    try:
+        if not path.is_file():
+            raise PhotoError("file not found")
+    except (OSError, RuntimeError) as exc:  # a symbolic-link loop: RuntimeError before Python 3.13
+        raise PhotoError(f"cannot be opened ({exc})") from None
     try:
         with Image.open(path) as image:
+            _check_size(image)
             _draft(image, size)
             image = ImageOps.exif_transpose(image)
             image = _flatten(image)
@@ -79,6 +85,18 @@ def prepare(path: Path, size: tuple[int, int], quality: int = QUALITY) -> Photo:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, optimize=True)
     return Photo(out.getvalue(), image.width, image.height)
+
+
+def _check_size(image: Image.Image) -> None:
+    """Refuse, from the header alone, a picture whose decoding would swallow the machine."""
+    w, h = image.size
+    limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
+    if w * h > limit:
+        raise PhotoError(f"is {w} × {h} pixels ({w * h / 1e6:.0f} megapixels), more than formkit reads in a "
+                         f"{image.format or 'picture'} ({limit / 1e6:.0f} megapixels); save a smaller copy "
+                         "(a portrait needs about 600 × 800)")
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)  # an animated GIF: its first frame
 
 
 def _draft(image: Image.Image, size: tuple[int, int]) -> None:

@@ -25,14 +25,21 @@ from ..workspace.config import Workspace
 from .groups import NO_OFFICER
 from .load import Responses, texts_of
 
-PHONE_IN_TEXT = re.compile(r"(?<![\d.,])(?:\+?84|0)[\s.\-]?[1-9](?:[\s.\-]?\d){7,9}(?![\d])")
+_SEP = r"[ \t\u00a0.\-_()]"  # what people type between digit groups: 0912 345 678, (091) 234-5678, 0912_345_681
+PHONE_IN_TEXT = re.compile(  # 0…, (0…), 84…, +84…, +84 (0)… then 8 to 10 more digits
+    rf"(?<![\d.,])(?:(?:\+{_SEP}{{0,2}})?84(?:{_SEP}{{0,2}}\(0\))?|\(?0){_SEP}{{0,2}}[1-9](?:{_SEP}{{0,2}}\d){{7,9}}(?!\d)",
+    re.ASCII)
+_ASCII_DIGITS = {0xFF10 + d: str(d) for d in range(10)}  # full-width ０…９, one character each
 
 
 def mask_phone(text: str | None) -> str:
-    """"0912345678" -> "091****678": first three and last three digits kept."""
+    """"0912345678" -> "091****678": first three and last three digits kept; "+84 (0) 912…"
+    and full-width digits are read as the same number."""
     if not text:
         return ""
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"\D", "", text.translate(_ASCII_DIGITS), flags=re.ASCII)
+    if digits.startswith("840") and len(digits) >= 11:
+        digits = "84" + digits[3:]  # the "(0)" of +84 (0) 912 …
     if len(digits) < 7:
         return "*" * len(digits)
     return ("+" if text.strip().startswith("+") else "") + digits[:3] + "*" * (len(digits) - 6) + digits[-3:]
@@ -47,8 +54,14 @@ def as_dialled(phone: str) -> str:
 
 
 def mask_text(text: str | None) -> str:
-    """Free text with every phone-like number in it masked."""
-    return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text or "")
+    """Free text with every phone-like number in it masked (matched on a copy with full-width
+    digits made ASCII: the same length, so the places agree)."""
+    text = text or ""
+    parts, last = [], 0
+    for match in PHONE_IN_TEXT.finditer(text.translate(_ASCII_DIGITS)):
+        parts += [text[last:match.start()], mask_phone(match.group(0))]
+        last = match.end()
+    return "".join(parts) + text[last:]
 
 
 @dataclass(frozen=True, eq=False)  # shared instances, hashed by identity (fast)

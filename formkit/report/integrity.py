@@ -7,6 +7,7 @@ someone can look; nothing is ever removed from the indices.
                       officer form one group per commune)
   off_hours           submissions outside the workspace's office hours, per commune
   more_than_dossiers  more evaluations than dossiers handled (see participation.py)
+  burst, beyond_capacity, straight_lining   volume anomalies (see anomalies.py)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..responses.store import scale_questions
 from ..workspace.templates import Template
 from ..workspace.config import OfficeHours
 from .groups import DAY, NO_OFFICER, Group
+from .anomalies import volume_anomalies
 from .load import Responses
 
 WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
@@ -147,4 +149,4 @@ def warnings(current: Responses, template: Template, hours: OfficeHours, rules, 
                                f" (thừa {responses - dossiers})"})
     kinds = ["identical_answers", "off_hours", "more_than_dossiers"]
     out.sort(key=lambda w: (kinds.index(w["kind"]), commune_row.get(w["commune"], len(commune_row)), w.get("first") or ""))
-    return out
+    return out + volume_anomalies(current, template, names)

@@ -29,6 +29,7 @@ from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, re
 from . import charts, fmt, tables
 from .build import Report
 from .followup import mask_phone, mask_text
+from .printable import printable
 
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 WIDTH = A4[0] - LEFT - RIGHT
@@ -77,7 +78,7 @@ def lead(text: str, style: str = "body") -> list:
 
 def T(text) -> str:
     """Text for a Paragraph: markup characters escaped, line breaks kept."""
-    return escape(str(text if text is not None else "")).replace("\n", "<br/>")
+    return escape(printable(text if text is not None else "")).replace("\n", "<br/>")
 
 
 def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int, float] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import anomalies
 from .build import Report
 from .followup import mask_phone, mask_text
 
@@ -158,7 +159,7 @@ def follow_up(report: Report, full_phone: bool = False) -> Table:
 
 
 KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "off_hours": "Gửi ngoài giờ làm việc",
-              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ"}
+              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ", **anomalies.KIND_NAMES}
 
 
 def warnings(report: Report) -> Table:

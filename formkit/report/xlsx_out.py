@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from ..files import atomic_write_bytes
 from . import tables
 from .build import Report
+from .printable import printable
 
 FORMATS = {"int": "#,##0", "percent": "0.00%", "points": "+0.00%;-0.00%;0.00%", "score": "0.00",
            "time": "dd/mm/yyyy hh:mm:ss"}
@@ -37,7 +38,7 @@ def _value(value, kind: str):
     if kind == "time":
         return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
     if kind == "text":
-        return tables.neutralise(str(value))
+        return tables.neutralise(printable(value))
     return value
 
 

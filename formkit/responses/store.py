@@ -23,6 +23,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
+from ..errors import StateError
+from ..files import owner_only
 from ..workspace.templates import Question, Template, nfc
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -95,9 +97,14 @@ def local_second(moment: datetime) -> str:
 class ResponseStore:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            owner_only(Path(path))  # it holds phone numbers: 0600 before the first byte
         self.db = sqlite3.connect(str(path))
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self.db.close()
+            raise StateError(f"{path} is damaged ({exc}). Move it aside (keep it for a backup restore) and run "
+                             "`formkit pull` again: every answer is still in Google and is read back.") from exc
 
     def close(self) -> None:
         self.db.close()

@@ -14,14 +14,17 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, Problems, UsageError
+from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
 from .roster import read_roster
 from .templates import Template, load_template
+from .toml import MAX_NAME, TomlReader, control_characters
 
 CONFIG_NAME = "formkit.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 SHORT_LINK = re.compile(r"^https://forms\.gle/[A-Za-z0-9]+$")  # what the Forms "Send" dialog's "Shorten URL" gives
+TAB_FORBIDDEN = set(":\\/?*[]")  # what Excel refuses in a sheet name; a tab must survive "Download as .xlsx"
+TAB_MAX = 100
 
 
 def nfc(text: Any) -> str:
@@ -144,32 +147,21 @@ def load_workspace(directory: Path | None = None, check_photos: bool = True) -> 
     return _WorkspaceReader(root, path, read_toml(path), check_photos).read()
 
 
-class _WorkspaceReader:
+class _WorkspaceReader(TomlReader):
     def __init__(self, root: Path, path: Path, raw: dict, check_photos: bool) -> None:
-        self.root, self.path, self.raw, self.check_photos = root, path, raw, check_photos
-        self.problems = Problems()
-        self.shown = CONFIG_NAME
+        super().__init__(CONFIG_NAME, raw)
+        self.root, self.path, self.check_photos = root, path, check_photos
 
-    def problem(self, place: str, message: str, file: str | None = None) -> None:
-        self.problems.add(file or self.shown, place, message)
-
-    def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "") -> str:
-        value = table.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.problem(f"{place}.{key}" if place else key, "missing")
-            return default
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            self.problem(f"{place}.{key}" if place else key, f"must be text, not {type(value).__name__}")
-            return default
-        return nfc(value)
+    def line(self, table: dict, key: str, place: str, required: bool = True, default: str = "",
+             max_length: int = MAX_NAME) -> str:
+        """A one-line value (a name, a title, an id): blank is missing, 12 reads as "12"."""
+        return self.text(table, key, place, required, default, numbers=True, blank_is_missing=True,
+                         max_length=max_length, newlines=False).strip()
 
     def read(self) -> Workspace:
         raw = self.raw
-        known = {"template", "unit", "issuing_body", "office_hours", "google", "communes"}
-        for key in sorted(set(raw) - known):
-            self.problem(key, f"unknown key (known: {', '.join(sorted(known))})")
-        template_id = self.text(raw, "template", "", default="sipas-2640", required=False)
+        self.unknown_keys(raw, {"template", "unit", "issuing_body", "office_hours", "google", "communes"})
+        template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
             template = load_template(template_id, self.root)
@@ -180,17 +172,17 @@ class _WorkspaceReader:
         if not isinstance(unit_raw, dict):
             self.problem("unit", "missing table [unit] with kind (e.g. \"Tỉnh\") and name")
             unit_raw = {}
-        unit = Unit(self.text(unit_raw, "kind", "unit"), self.text(unit_raw, "name", "unit"))
+        self.unknown_keys(unit_raw, {"kind", "name"}, "unit")
+        unit = Unit(self.line(unit_raw, "kind", "unit"), self.line(unit_raw, "name", "unit"))
         hours = self.read_hours(raw.get("office_hours"))
         credentials = None
-        google = raw.get("google") or {}
-        if not isinstance(google, dict):
-            self.problem("google", "must be a table")
-            google = {}
-        if google.get("credentials"):
-            credentials = (self.root / nfc(google["credentials"])).resolve()
+        google = self.table(raw, "google") or {}
+        self.unknown_keys(google, {"credentials"}, "google")
+        credentials_text = self.line(google, "credentials", "google", required=False, max_length=4096)
+        if credentials_text:
+            credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
-        issuing = self.text(raw, "issuing_body", "", required=False) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
+        issuing = self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
         self.problems.raise_if_any(f"the workspace {self.root} is not valid")
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
 
@@ -200,6 +192,7 @@ class _WorkspaceReader:
         if not isinstance(raw, dict):
             self.problem("office_hours", "must be a table with weekdays, start, end")
             return OfficeHours()
+        self.unknown_keys(raw, {"weekdays", "start", "end"}, "office_hours")
         default = OfficeHours()
         weekdays = raw.get("weekdays", list(default.weekdays))
         if not isinstance(weekdays, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays):
@@ -218,6 +211,9 @@ class _WorkspaceReader:
                 self.problem(f"office_hours.{key}", "must be a time like \"07:30\"")
                 value = getattr(default, key)
             times[key] = value
+        if times["end"] <= times["start"]:
+            self.problem("office_hours.end", f"{times['end']:%H:%M} is not after the start ({times['start']:%H:%M})")
+            times = {"start": default.start, "end": default.end}
         return OfficeHours(tuple(weekdays), times["start"], times["end"])
 
     def read_communes(self, raw: Any) -> list[Commune]:
@@ -227,36 +223,54 @@ class _WorkspaceReader:
         communes: list[Commune] = []
         seen_communes: dict[str, str] = {}
         seen_officers: dict[str, str] = {}
+        seen_tabs: dict[str, str] = {}
         for i, c in enumerate(raw, 1):
             place = f"communes[{i}]"
             if not isinstance(c, dict):
                 self.problem(place, "must be a table")
                 continue
-            known = {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab", "short_link"}
-            for key in sorted(set(c) - known):
-                self.problem(f"{place}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
-            cid = self.text(c, "id", place)
+            self.unknown_keys(c, {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab",
+                                 "short_link"}, place)
+            cid = self.line(c, "id", place)
             if cid and not ID_PATTERN.match(cid):
                 self.problem(f"{place}.id", f"'{cid}' must be lower-case letters, digits, - or _ (e.g. \"hoa-thanh\")")
             if cid in seen_communes:
                 self.problem(f"{place}.id", f"commune id '{cid}' is already used by {seen_communes[cid]}")
             seen_communes.setdefault(cid, place)
-            name = self.text(c, "name", place)
-            kind = self.text(c, "kind", place, required=False, default="Xã")
+            name = self.line(c, "name", place)
+            kind = self.line(c, "kind", place, required=False, default="Xã")
             fields = c.get("fields", [])
             if not isinstance(fields, list) or not all(isinstance(f, str) and f.strip() for f in fields):
                 self.problem(f"{place}.fields", "must be a list of fields of procedure, e.g. [\"Hộ tịch\", \"Chứng thực\"]")
                 fields = []
+            for f in fields:
+                if control_characters(f) or len(f) > MAX_NAME:
+                    self.problem(f"{place}.fields", f"'{f[:40]}…' has control characters or is over {MAX_NAME} characters")
+                    fields = []
+                    break
             fields = [nfc(f) for f in fields]
             for dup in sorted({f for f in fields if fields.count(f) > 1}):
                 self.problem(f"{place}.fields", f"'{dup}' is listed twice")
             officers = self.read_officers(c, place, seen_officers)
-            sheet_tab = self.text(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
-            short = self.text(c, "short_link", place, required=False)
+            sheet_tab = self.line(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
+            self.check_tab(sheet_tab, f"{place}.sheet_tab", seen_tabs)
+            short = self.line(c, "short_link", place, required=False)
             if short and not SHORT_LINK.match(short):
                 self.problem(f"{place}.short_link", f"'{short}' is not a short form link like https://forms.gle/AbC123")
             communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
         return communes
+
+    def check_tab(self, tab: str, place: str, seen: dict[str, str]) -> None:
+        """A tab name every spreadsheet program takes (see docs/google-behaviour.md), used once."""
+        bad = sorted(set(tab) & TAB_FORBIDDEN)
+        if bad:
+            self.problem(place, f"tab name '{tab}' contains {' '.join(bad)}, which spreadsheets refuse in a tab name")
+        if tab.startswith("'") or tab.endswith("'") or len(tab) > TAB_MAX:
+            self.problem(place, f"tab name '{tab}' must not start or end with ' and has at most {TAB_MAX} characters")
+        if tab.casefold() in seen:
+            self.problem(place, f"tab name '{tab}' is already used by {seen[tab.casefold()]}; each commune needs its own "
+                                "tab (set sheet_tab)")
+        seen.setdefault(tab.casefold(), place)
 
     def read_officers(self, c: dict, place: str, seen: dict[str, str]) -> list[Officer]:
         records: list[tuple[dict, str, str]] = []  # (record, file shown, place)
@@ -264,24 +278,35 @@ class _WorkspaceReader:
             if not isinstance(o, dict):
                 self.problem(f"{place}.officers[{j}]", "must be a table")
                 continue
-            known = {"id", "name", "title", "counter", "photo"}
-            for key in sorted(set(o) - known):
-                self.problem(f"{place}.officers[{j}].{key}", f"unknown key (known: {', '.join(sorted(known))})")
+            self.unknown_keys(o, {"id", "name", "title", "counter", "photo"}, f"{place}.officers[{j}]")
             records.append((o, self.shown, f"{place}.officers[{j}]"))
-        if c.get("roster"):
-            roster_path = self.root / nfc(c["roster"])
-            shown = nfc(c["roster"])
-            for record in read_roster(roster_path, shown, self.problems, c.get("roster_sheet")):
+        shown = self.line(c, "roster", place, required=False, max_length=4096)
+        if shown:
+            roster_path = self.root / shown
+            sheet = self.line(c, "roster_sheet", place, required=False) or None
+            for record in read_roster(roster_path, shown, self.problems, sheet):
                 records.append((record, shown, record.pop("_place")))
         officers = []
         for record, file, where in records:
             def field_text(key: str, required: bool = True) -> str:
                 value = record.get(key)
+                spot = f"{where}.{key}" if file == self.shown else f"{where}, column {key}"
                 if value is None or not str(value).strip():
                     if required:
-                        self.problem(f"{where}.{key}" if file == self.shown else f"{where}, column {key}", "missing", file)
+                        self.problem(spot, "missing", file)
                     return ""
-                return nfc(value)
+                if isinstance(value, (list, dict, bool)):
+                    self.problem(spot, f"must be text, not {type(value).__name__}", file)
+                    return ""
+                text = nfc(value)
+                bad = control_characters(text)
+                if bad:
+                    self.problem(spot, f"contains control character(s) {', '.join(bad)}; remove them", file)
+                    return ""
+                if len(text) > MAX_NAME:
+                    self.problem(spot, f"is {len(text)} characters long; at most {MAX_NAME} are allowed", file)
+                    return ""
+                return text
 
             oid = field_text("id")
             if oid and not ID_PATTERN.match(oid):
@@ -294,7 +319,10 @@ class _WorkspaceReader:
             photo = None
             photo_text = field_text("photo", required=False)
             if photo_text:
-                photo = (self.root / photo_text).resolve()
+                try:
+                    photo = (self.root / photo_text).resolve()
+                except (OSError, RuntimeError):  # a symbolic-link loop: RuntimeError before Python 3.13
+                    photo = self.root / photo_text
                 if self.check_photos and not photo.is_file():
                     self.problem(f"{where}.photo" if file == self.shown else f"{where}, column photo",
                                  f"photo file not found: {photo_text} (looked in {photo.parent})", file)

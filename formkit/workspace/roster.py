@@ -84,7 +84,12 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> list[list[str]] | N
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return [row for row in reader]
+    except csv.Error as exc:  # e.g. a cell over csv's 131,072-character field limit
+        problems.add(shown, f"line {reader.line_num}", f"cannot be read as CSV ({exc}); is it a roster?")
+        return None
 
 
 def _xlsx_rows(path: Path, shown: str, problems: Problems, sheet: str | None) -> list[list] | None:

@@ -7,14 +7,16 @@ workspace's own `templates/` folder, then the templates shipped with formkit.
 
 from __future__ import annotations
 
+import math
 import string
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, Problems
+from ..errors import InputError, Problem
 from ..files import read_toml
+from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
 from ..resources import first_file, shipped_dir
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
@@ -176,27 +178,20 @@ def load_template_file(path: Path) -> Template:
     return _TemplateReader(path, read_toml(path)).read()
 
 
-class _TemplateReader:
+class _TemplateReader(TomlReader):
     """Turns the parsed TOML into a Template, collecting every problem before failing."""
 
     def __init__(self, path: Path, raw: dict[str, Any]) -> None:
+        super().__init__(str(path), raw)
         self.path = path
-        self.raw = raw
-        self.problems = Problems()
 
-    def problem(self, place: str, message: str) -> None:
-        self.problems.add(str(self.path), place, message)
-
-    def text(self, table: dict, key: str, place: str, required: bool = True) -> str:
-        value = table.get(key)
-        if value is None:
-            if required:
-                self.problem(f"{place}.{key}" if place else key, "missing")
-            return ""
-        if not isinstance(value, str):
-            self.problem(f"{place}.{key}" if place else key, f"must be text, not {type(value).__name__}")
-            return ""
-        self.check_placeholders(value, f"{place}.{key}" if place else key)
+    def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "", *,
+             numbers: bool = False, blank_is_missing: bool = False, max_length: int = MAX_TEXT,
+             newlines: bool = True) -> str:
+        """As TomlReader.text, with its {placeholders} checked."""
+        value = super().text(table, key, place, required, default, numbers=numbers,
+                             blank_is_missing=blank_is_missing, max_length=max_length, newlines=newlines)
+        self.check_placeholders(value, at(place, key))
         return value
 
     def check_placeholders(self, value: str, place: str, allowed: set[str] = PLACEHOLDERS) -> None:
@@ -211,9 +206,7 @@ class _TemplateReader:
 
     def read(self) -> Template:
         raw = self.raw
-        known_top = {"id", "version", "name", "form_title", "description", "index", "scales", "sections"}
-        for key in sorted(set(raw) - known_top):
-            self.problem(key, f"unknown key (known: {', '.join(sorted(known_top))})")
+        self.unknown_keys(raw, {"id", "version", "name", "form_title", "description", "index", "scales", "sections"})
         template_id = self.text(raw, "id", "")
         if template_id and template_id != self.path.stem:
             self.problem("id", f"'{template_id}' does not match the file name '{self.path.stem}.toml'")
@@ -221,8 +214,8 @@ class _TemplateReader:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             self.problem("version", "must be a whole number ≥ 1")
             version = 1
-        name = self.text(raw, "name", "")
-        form_title = self.text(raw, "form_title", "")
+        name = self.text(raw, "name", "", max_length=MAX_NAME, newlines=False)
+        form_title = self.text(raw, "form_title", "", max_length=MAX_NAME, newlines=False)
         description = self.text(raw, "description", "", required=False)
         index = self.read_index(raw.get("index"))
         scales = self.read_scales(raw.get("scales"))
@@ -234,12 +227,11 @@ class _TemplateReader:
         if not isinstance(table, dict):
             self.problem("index", "missing table [index] (name, factor, overall)")
             return IndexRule("")
-        for key in sorted(set(table) - {"name", "factor", "overall"}):
-            self.problem(f"index.{key}", "unknown key (known: name, factor, overall)")
+        self.unknown_keys(table, {"name", "factor", "overall"}, "index")
         rollups = {}
         for key in ("factor", "overall"):
             value = table.get(key, "mean")
-            if value not in ROLLUPS:
+            if not isinstance(value, str) or value not in ROLLUPS:
                 self.problem(f"index.{key}", f"'{value}' is not one of {sorted(ROLLUPS)}")
                 value = "mean"
             rollups[key] = value
@@ -262,12 +254,14 @@ class _TemplateReader:
                 if not isinstance(opt, dict):
                     self.problem(opt_place, "must be a table like { label = \"…\", score = 1 }")
                     continue
-                for key in sorted(set(opt) - {"label", "score", "satisfied", "negative"}):
-                    self.problem(f"{opt_place}.{key}", "unknown key (known: label, score, satisfied, negative)")
-                label = self.text(opt, "label", opt_place)
+                self.unknown_keys(opt, {"label", "score", "satisfied", "negative"}, opt_place)
+                label = self.text(opt, "label", opt_place, max_length=MAX_NAME, newlines=False)
                 score = opt.get("score")
                 if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
                     self.problem(f"{opt_place}.score", "must be a number")
+                    score = None
+                elif score is not None and not math.isfinite(score):
+                    self.problem(f"{opt_place}.score", f"{score} is not a number an index can use")
                     score = None
                 satisfied, negative = bool(opt.get("satisfied")), bool(opt.get("negative"))
                 if (satisfied or negative) and score is None:
@@ -278,6 +272,9 @@ class _TemplateReader:
             labels = [o.label for o in options]
             for dup in sorted({x for x in labels if labels.count(x) > 1}):
                 self.problem(f"{place}.options", f"option '{dup}' appears twice")
+            if any(o.score is not None for o in options) and not any(o.satisfied for o in options):
+                self.problem(f"{place}.options", "a scored scale needs at least one option with satisfied = true "
+                                                 "(the index counts those)")
             scales[scale_id] = Scale(scale_id, tuple(options))
         return scales
 
@@ -291,9 +288,13 @@ class _TemplateReader:
         roles: dict[str, str] = {}
         for s_index, raw in enumerate(raw_sections, 1):
             place = f"sections[{s_index}]"
-            known = {"id", "title", "description", "factor", "ask_if", "questions"}
-            for key in sorted(set(raw) - known):
-                self.problem(f"{place}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+            if not isinstance(raw, dict):
+                self.problem(place, "must be a table ([[sections]])")
+                continue
+            self.unknown_keys(raw, {"id", "title", "description", "factor", "ask_if", "questions"}, place)
+            if not isinstance(raw.get("questions") or [], list):
+                self.problem(f"{place}.questions", "must be a list of questions ([[sections.questions]])")
+                raw = {**raw, "questions": []}
             section_id = self.text(raw, "id", place)
             if section_id in seen_sections:
                 self.problem(f"{place}.id", f"section id '{section_id}' is used twice")
@@ -317,6 +318,8 @@ class _TemplateReader:
                 questions.append(q)
             if not questions:
                 self.problem(f"{place}.questions", "a section needs at least one question")
+            elif factor is not None and not any(q.factor is not None for q in questions):
+                self.problem(f"{place}.factor", f"factor '{factor}' has no criteria (no scored choice question)")
             ask_if = self.read_condition(raw.get("ask_if"), f"{place}.ask_if")
             sections.append(
                 Section(section_id, self.text(raw, "title", place), self.text(raw, "description", place, False),
@@ -334,18 +337,21 @@ class _TemplateReader:
         if not isinstance(raw, dict):
             self.problem(place, "must be a table")
             return None
-        known = {"id", "kind", "title", "description", "required", "role", "scale", "option_label"}
-        for key in sorted(set(raw) - known):
-            self.problem(f"{place}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+        self.unknown_keys(raw, {"id", "kind", "title", "description", "required", "role", "scale", "option_label"}, place)
         qid = self.text(raw, "id", place)
         kind = raw.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             self.problem(f"{place}.kind", f"'{kind}' is not one of {sorted(KINDS)}")
+            kind = kind if isinstance(kind, str) else None
         role = raw.get("role")
-        if role is not None and role not in ROLES:
+        if role is not None and (not isinstance(role, str) or role not in ROLES):
             self.problem(f"{place}.role", f"'{role}' is not one of {sorted(ROLES)}")
+            role = None
         scale = None
         scale_id = raw.get("scale")
+        if scale_id is not None and not isinstance(scale_id, str):
+            self.problem(f"{place}.scale", "must be the id of a scale, e.g. \"muc-do\"")
+            scale_id = None
         if scale_id is not None:
             scale = scales.get(scale_id)
             if scale is None:
@@ -360,6 +366,9 @@ class _TemplateReader:
         if kind in ("text", "paragraph", "info") and scale_id is not None:
             self.problem(f"{place}.scale", f"a {kind} question has no options")
         option_label = raw.get("option_label", "{name}")
+        if not isinstance(option_label, str):
+            self.problem(f"{place}.option_label", "must be text, e.g. \"{name} ({title})\"")
+            option_label = "{name}"
         if role == "officer":
             self.check_placeholders(option_label, f"{place}.option_label", {"name", "title", "counter", "id"})
         is_criterion = factor is not None and kind in ("choice", "dropdown") and role is None

@@ -1,0 +1,112 @@
+"""Who may use the local backend, and how much.
+
+Only the respondent pages (view, submit, confirmation) are public. Everything else — Google's
+APIs and formkit's /formkit/v1/ endpoints — needs `Authorization: Bearer <token>`: the backend's
+own token, kept owner-only next to its database (`api-token`, shown by `formkit serve
+--show-token`), or one the OAuth /token endpoint issued to a configured client.
+
+A citizen answers in minutes: per client address, submissions are limited by a token bucket.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+
+TOKEN_FILE = "api-token"
+
+UNAUTHENTICATED = ("Request is missing required authentication credential. Expected OAuth 2 access token, "
+                   "login cookie or other valid authentication credential.")
+INVALID_TOKEN = "Request had invalid authentication credentials. Expected OAuth 2 access token."
+
+
+def load_or_create_token(folder: Path) -> str:
+    """The backend's API token: read from folder/api-token, or made and written 0600 on first use."""
+    path = Path(folder) / TOKEN_FILE
+    if path.is_file():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            os.chmod(path, 0o600)
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = "fk-" + secrets.token_urlsafe(32)
+    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    os.replace(tmp, path)
+    return token
+
+
+class Tokens:
+    """The bearer tokens the API accepts: the backend's own, and those /token issued."""
+
+    def __init__(self, own: str) -> None:
+        self._lock = threading.Lock()
+        self._valid = {own}
+
+    def add(self, token: str) -> None:
+        with self._lock:
+            self._valid.add(token)
+
+    def accepts(self, authorization: str | None) -> bool | None:
+        """None without a credential, False for a wrong one, True for a good one."""
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return False
+        with self._lock:
+            return any(secrets.compare_digest(token.strip(), good) for good in self._valid)
+
+
+class RateLimit:
+    """A token bucket per client address: `burst` at once, then one every 60/per_minute seconds."""
+
+    def __init__(self, per_minute: float, burst: int, clock=time.monotonic) -> None:
+        self.per_second = per_minute / 60.0
+        self.burst = burst
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when)
+
+    def allow(self, address: str) -> float:
+        """0 if this request may go ahead, else the seconds until it may."""
+        now = self._clock()
+        with self._lock:
+            tokens, when = self._buckets.get(address, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - when) * self.per_second)
+            if tokens >= 1:
+                self._buckets[address] = (tokens - 1, now)
+                if len(self._buckets) > 10_000:  # forget the full buckets, not the busy ones
+                    self._buckets = {a: b for a, b in self._buckets.items() if b[0] < self.burst - 1}
+                return 0.0
+            self._buckets[address] = (tokens, now)
+            return (1 - tokens) / self.per_second
+
+
+def lan_address() -> str:
+    """This machine's address on its network (what phones would use), or 127.0.0.1 if none."""
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # a documentation address: nothing is sent
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def owner_only(path: Path) -> Path:
+    """Make sure `path` exists and only its owner can read it (SQLite gives its -wal and -shm
+    files the database's mode), before anything is written into it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    return path

@@ -1,0 +1,167 @@
+"""Volume anomalies: stuffing that varies its answers, so identical_answers does not see it.
+Flagged with counts and the time window, never removed from the indices; each entry has the
+shape of the other integrity warnings (kind, commune, commune_name, officer, count, first, last,
+message) plus what it was measured against.
+
+  burst            a day with far more responses for an officer (or a commune) than its usual
+                   day in the period: at least burst_minimum and burst_factor × the median of
+                   its other active days
+  beyond_capacity  more responses within window_minutes for one officer than one counter can
+                   serve (one citizen every service_minutes), or for a commune than all its
+                   officers together can
+  straight_lining  an officer whose responses mostly give every criterion the same level, far
+                   more often than the other officers' responses do
+
+A normal busy day — three times the usual, spread over office hours — is none of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..responses.store import BLANK, INVALID, scale_questions
+from ..workspace.templates import Template
+from .groups import DAY, NO_OFFICER
+from .load import Responses
+
+KIND_NAMES = {"burst": "Số phiếu tăng đột biến", "beyond_capacity": "Nhiều phiếu hơn sức tiếp nhận của quầy",
+              "straight_lining": "Chọn một mức cho mọi tiêu chí"}
+
+
+@dataclass(frozen=True)
+class AnomalyRules:
+    burst_factor: float = 5.0
+    burst_minimum: int = 20
+    service_minutes: float = 3.0  # the fastest a counter serves one citizen
+    window_minutes: int = 60
+    straight_minimum: int = 10  # straight-lined responses before an officer is looked at
+    straight_share: float = 0.5  # of the officer's responses ...
+    straight_margin: float = 0.3  # ... and this much above the other officers' share
+    straight_criteria: int = 5  # criteria answered before a response counts as straight-lined
+
+
+def _stamp(seconds) -> str:
+    return str(np.datetime64(int(seconds), "s")).replace("T", " ")
+
+
+def _entry(kind: str, resp: Responses, names: dict, commune: int, officer: int | None, times: np.ndarray,
+           message: str, **extra) -> dict:
+    cid = resp.communes[commune]
+    return {"kind": kind, "commune": cid, "commune_name": names.get(cid, cid),
+            "officer": resp.officers[officer] if officer is not None else None, "count": int(len(times)),
+            "first": _stamp(times.min()), "last": _stamp(times.max()), **extra, "message": message}
+
+
+def _groups(resp: Responses):
+    """(commune, officer or None, row positions in time order): each officer, then each commune
+    as a whole; one sort, so the cost does not grow with the number of groups."""
+    order = np.lexsort((resp.time, resp.officer, resp.commune))
+    commune, officer = resp.commune[order], resp.officer[order]
+    new_commune = np.flatnonzero(commune[1:] != commune[:-1]) + 1
+    new_officer = np.flatnonzero((commune[1:] != commune[:-1]) | (officer[1:] != officer[:-1])) + 1
+    officer_runs = np.split(np.arange(len(order)), new_officer)
+    k = 0
+    for run in np.split(np.arange(len(order)), new_commune):
+        while k < len(officer_runs) and officer_runs[k][0] <= run[-1]:
+            rows = order[officer_runs[k]]
+            yield int(resp.commune[rows[0]]), int(resp.officer[rows[0]]), rows
+            k += 1
+        rows = order[run]
+        yield int(resp.commune[rows[0]]), None, rows[np.argsort(resp.time[rows], kind="stable")]
+
+
+def _who(resp: Responses, officer: int | None) -> str:
+    return "cả xã" if officer is None else f"cán bộ: {resp.officers[officer] or NO_OFFICER}"
+
+
+def usual_days(counts: np.ndarray) -> np.ndarray:
+    """For each day, the median of the other days' counts (vectorised: the sorted counts with
+    that day's value left out)."""
+    k = len(counts)
+    order = np.argsort(counts, kind="stable")
+    ranked = counts[order].astype(np.float64)
+    position = np.empty(k, np.int64)
+    position[order] = np.arange(k)
+
+    def rest(i: int) -> np.ndarray:  # the i-th of the others, in order
+        return np.where(i < position, ranked[min(i, k - 1)], ranked[min(i + 1, k - 1)])
+
+    return (rest((k - 2) // 2) + rest((k - 1) // 2)) / 2
+
+
+def bursts(resp: Responses, groups: list, names: dict, rules: AnomalyRules) -> list[dict]:
+    out = []
+    for commune, officer, rows in groups:
+        day_of = resp.time[rows] // DAY
+        days, counts = np.unique(day_of, return_counts=True)
+        if len(days) < 2:
+            continue  # one active day: nothing usual to compare with
+        usual = usual_days(counts)
+        for i in np.flatnonzero(counts >= np.maximum(rules.burst_minimum, rules.burst_factor * usual)):
+            times = resp.time[rows][day_of == days[i]]
+            out.append(_entry("burst", resp, names, commune, officer, times,
+                              f"{counts[i]} phiếu trong một ngày, ngày thường {usual[i]:g} phiếu ({_who(resp, officer)})",
+                              usual_per_day=float(usual[i])))
+    return out
+
+
+def beyond_capacity(resp: Responses, groups: list, names: dict, rules: AnomalyRules) -> list[dict]:
+    window = rules.window_minutes * 60
+    per_counter = rules.window_minutes / rules.service_minutes
+    out = []
+    for commune, officer, rows in groups:
+        counters = 1 if officer is not None else len(np.unique(resp.officer[rows]))
+        capacity = per_counter * counters
+        t = resp.time[rows]
+        within = np.searchsorted(t, t + window, side="right") - np.arange(len(t))  # rows in [t_i, t_i + window]
+        if not len(t) or within.max() <= capacity:
+            continue
+        start = int(np.argmax(within))
+        times = t[start:start + int(within[start])]
+        out.append(_entry("beyond_capacity", resp, names, commune, officer, times,
+                          f"{len(times)} phiếu trong {rules.window_minutes} phút, nhiều hơn {capacity:g} phiếu "
+                          f"{'một quầy' if officer is not None else f'{counters} quầy'} có thể tiếp nhận "
+                          f"({_who(resp, officer)})", capacity=capacity, window_minutes=rules.window_minutes))
+    return out
+
+
+def straight_lined(resp: Responses, template: Template, rules: AnomalyRules) -> np.ndarray:
+    """Per response: every answered criterion at the same level, with enough criteria answered."""
+    columns = [i for i, q in enumerate(scale_questions(template)) if q.is_criterion]
+    codes = resp.codes[:, columns].astype(np.int16)
+    answered = (codes != BLANK) & (codes != INVALID)
+    high = np.where(answered, codes, -1).max(axis=1)
+    low = np.where(answered, codes, 999).min(axis=1)
+    return (answered.sum(axis=1) >= rules.straight_criteria) & (high == low)
+
+
+def straight_lining(resp: Responses, groups: list, template: Template, names: dict,
+                    rules: AnomalyRules) -> list[dict]:
+    flat = straight_lined(resp, template, rules)
+    total = int(flat.sum())
+    out = []
+    for commune, officer, rows in groups:
+        if officer is None:
+            continue
+        mine = int(flat[rows].sum())
+        rest = (total - mine) / (len(resp) - len(rows)) if len(resp) > len(rows) else 0.0
+        share = mine / len(rows)
+        if mine >= rules.straight_minimum and share >= rules.straight_share and share >= rest + rules.straight_margin:
+            out.append(_entry("straight_lining", resp, names, commune, officer, resp.time[rows][flat[rows]],
+                              f"{mine}/{len(rows)} phiếu ({100 * share:.0f} %) chọn cùng một mức cho mọi tiêu chí, "
+                              f"các phiếu khác {100 * rest:.0f} % ({_who(resp, officer)})",
+                              share=100 * share, others_share=100 * rest))
+    return out
+
+
+def volume_anomalies(resp: Responses, template: Template, names: dict,
+                     rules: AnomalyRules | None = None) -> list[dict]:
+    """Every volume anomaly in the period's responses, in the order of KIND_NAMES."""
+    rules = rules or AnomalyRules()
+    if not len(resp):
+        return []
+    groups = list(_groups(resp))
+    return (bursts(resp, groups, names, rules) + beyond_capacity(resp, groups, names, rules)
+            + straight_lining(resp, groups, template, names, rules))

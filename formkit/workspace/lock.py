@@ -1,0 +1,77 @@
+"""One formkit run at a time per workspace, for the commands that change it (create, link,
+pull, report, posters): two concurrent `create` runs once made 13 forms for 9 communes.
+
+The lock is an OS file lock on state/.formkit.lock, so a killed run never leaves it held; the
+file names the holder (pid, command, start time) for the message the second run prints. A second
+run waits up to FORMKIT_LOCK_WAIT seconds (default 10) for the first to finish, then stops.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import BusyError
+
+LOCK_NAME = ".formkit.lock"
+WAIT_VARIABLE = "FORMKIT_LOCK_WAIT"
+DEFAULT_WAIT = 10.0
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+class WorkspaceLock:
+    def __init__(self, state_dir: Path, command: str) -> None:
+        self.path = Path(state_dir) / LOCK_NAME
+        self.command = command
+        self._fd: int | None = None
+
+    def acquire(self, wait: float | None = None) -> "WorkspaceLock":
+        if wait is None:
+            wait = float(os.environ.get(WAIT_VARIABLE) or DEFAULT_WAIT)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + wait
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                os.lseek(fd, 0, os.SEEK_SET)
+                holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another formkit run"
+                os.close(fd)
+                raise BusyError(f"the workspace is busy: {holder} (lock {self.path}). Wait for it to finish and "
+                                f"run this again; formkit waited {wait:g} s ({WAIT_VARIABLE} sets how long).")
+            time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, f"`formkit {self.command}` (pid {os.getpid()}, since {datetime.now():%H:%M:%S})\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.ftruncate(fd, 0)
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def __enter__(self) -> "WorkspaceLock":
+        return self.acquire() if self._fd is None else self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
