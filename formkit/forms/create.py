@@ -225,5 +225,5 @@ def _update_options(state: State, google: Google, line: PlanLine, report: Report
             form.questions[built.question.id].options = list(built.options)
     form.officer_options = dict(bodies.officer_options)
     form.field_options = list(bodies.field_options)
-    state.save()
+    state.save(form)
     report(f"{line.commune.id}: officer/field lists updated ({len(requests)} question(s))")
