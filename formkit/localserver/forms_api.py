@@ -12,7 +12,7 @@ from . import forms_model, linking, masks
 from .discovery import check_field_mask
 from .errors import failed_precondition, invalid, not_found
 from .forms_model import Problem, resource, revision_id
-from .routing import Request
+from .routing import Reply, Request
 from .store import Store
 
 MAX_PAGE = 5000
@@ -87,7 +87,7 @@ def set_publish_settings(req: Request) -> dict:
     return {"formId": doc["formId"], "publishSettings": {"publishState": state}}
 
 
-def list_responses(req: Request) -> dict:
+def list_responses(req: Request) -> Reply | dict:
     form_id = req.params["formId"]
     load(req.store, form_id)
     size = int(req.arg("pageSize") or 0)
@@ -97,13 +97,21 @@ def list_responses(req: Request) -> dict:
     text = req.arg("filter") or ""
     min_ns, strict = _parse_filter(text) if text else (None, False)
     after = _read_token(req.arg("pageToken"), form_id, text)
-    rows = req.store.responses(form_id, after, min_ns, strict, size + 1)
-    result: dict = {}
-    if rows:
-        result["responses"] = [data for _, _, data in rows[:size]]
+    rows = req.store.response_texts(form_id, after, min_ns, strict, size + 1)
+    token = ""
     if len(rows) > size:
         t_us, seq, _ = rows[size - 1]
-        result["nextPageToken"] = _token({"f": form_id, "q": text, "t": t_us, "s": seq})
+        token = _token({"f": form_id, "q": text, "t": t_us, "s": seq})
+    texts = [data for _, _, data in rows[:size]]
+    if req.arg("fields") is None:  # each response goes out as the text it is stored as: no decoding
+        parts = ['"responses":[%s]' % ",".join(texts)] if texts else []
+        parts += [f'"nextPageToken":"{token}"'] if token else []
+        return Reply(body=("{%s}" % ",".join(parts)).encode("utf-8"))
+    result: dict = {}
+    if texts:
+        result["responses"] = [json.loads(data) for data in texts]
+    if token:
+        result["nextPageToken"] = token
     return result
 
 

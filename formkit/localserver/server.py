@@ -46,7 +46,7 @@ class App:
         try:
             if route.api_method:
                 _check(route, req)
-            with self.store.transaction():
+            with self.store.transaction(write=req.method != "GET"):  # readers wait for no one
                 result = route.handler(req)
             return result if isinstance(result, Reply) else json_reply(result)
         except ApiError as exc:
