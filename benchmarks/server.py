@@ -263,7 +263,7 @@ def report(name: str, result: dict) -> float:
 
 
 def _code_at(rev: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "formkit"], check=True, capture_output=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "formkit", "templates"], check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
 
