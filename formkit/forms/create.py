@@ -167,7 +167,7 @@ def _find_orphan(google: Google, form: FormRecord) -> dict | None:
 
 def _built_form(google: Google, form: FormRecord, bodies: FormBodies) -> dict | None:
     """The form as Google has it, if our batchUpdate already put its items there."""
-    current = google.get_form(form.form_id)
+    current = google.get_form(form.form_id, fields="responderUri,items(itemId,title,questionItem/question/questionId)")
     ours = {b.item_id for b in bodies.questions}
     have = {item.get("itemId") for item in current.get("items", [])}
     if ours <= have:

@@ -30,12 +30,12 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
             continue
         row = CommuneStatus(commune.id, form.step, form.responder_uri, template=f"{form.template} v{form.template_version}")
         if form.form_id:
-            remote = google.get_form(form.form_id)
+            remote = google.get_form(form.form_id, fields="publishSettings,linkedSheetId,responderUri")
             publish = remote.get("publishSettings", {}).get("publishState", {})
             row.published = publish.get("isPublished")
             row.accepting = publish.get("isAcceptingResponses")
             row.linked_sheet = remote.get("linkedSheetId", "")
             row.responder_uri = remote.get("responderUri", row.responder_uri)
-            row.responses = sum(1 for _ in google.responses(form.form_id))
+            row.responses = sum(1 for _ in google.responses(form.form_id, fields="responseId"))
         rows.append(row)
     return rows
