@@ -108,3 +108,39 @@ def test_a_store_written_with_tabs_inside_the_document_still_opens(tmp_path):
     with pytest.raises(RuntimeError):
         store.put("spreadsheet", "s1", store.spreadsheet_with_tab("s1", 0))
     store.close()
+
+
+def test_fields_selects_a_partial_response_as_google_does(server, forms):
+    from googleapiclient.errors import HttpError
+
+    form = new_survey(forms, "Một phần")
+    got = forms.get(formId=form["formId"], fields="formId,items(itemId,questionItem/question/questionId)").execute()
+    assert set(got) == {"formId", "items"}
+    assert all(set(item) <= {"itemId", "questionItem"} for item in got["items"])
+    assert {item["questionItem"]["question"]["questionId"] for item in got["items"] if "questionItem" in item} == {
+        i["questionItem"]["question"]["questionId"] for i in form["items"] if "questionItem" in i}
+    assert forms.get(formId=form["formId"], fields="linkedSheetId").execute() == {}  # not linked: absent
+    for bad in ("formId,colour", "items(nothing)", "items(itemId"):
+        with pytest.raises(HttpError) as caught:
+            forms.get(formId=form["formId"], fields=bad).execute()
+        assert caught.value.status_code == 400
+
+    for n in range(7):
+        assert submit(form, {Q_GAVE: "Không", Q_PHONE: f"p{n}"})[0] == 200
+    whole, partial, token = [], [], None
+    while True:  # the partial pages list the same responses in the same order as the whole ones
+        kwargs = {"pageToken": token} if token else {}
+        page = forms.responses().list(formId=form["formId"], pageSize=3, **kwargs).execute()
+        whole += page["responses"]
+        token = page.get("nextPageToken")
+        if not token:
+            break
+    while True:
+        kwargs = {"pageToken": token} if token else {}
+        page = forms.responses().list(formId=form["formId"], pageSize=3, fields="nextPageToken,responses(responseId)",
+                                      **kwargs).execute()
+        partial += page["responses"]
+        token = page.get("nextPageToken")
+        if not token:
+            break
+    assert partial == [{"responseId": r["responseId"]} for r in whole] and len(whole) == 7
