@@ -81,7 +81,7 @@ class Server:
         self.port = _free_port()
         launch = ("import sys; from formkit.localserver import LocalGoogle; "
                   f"LocalGoogle(sys.argv[1], port={self.port}).serve_forever()")
-        self.process = subprocess.Popen([sys.executable, "-c", launch, str(db)],
+        self.process = subprocess.Popen([sys.executable, "-c", launch, str(db)], cwd=code,  # "" on sys.path: code
                                         env={**os.environ, "PYTHONPATH": str(code)})
         deadline = time.time() + 30
         while True:
@@ -138,10 +138,12 @@ def prepare(tabs: int, code: Path, label: str) -> Path:
         work = cached.with_suffix(".tmp")
         for leftover in CACHE.glob(work.name + "*"):
             leftover.unlink()
-        subprocess.run([sys.executable, __file__, "--seed", str(work), "--tabs", str(tabs)], check=True,
+        subprocess.run([sys.executable, __file__, "--seed", str(work), "--tabs", str(tabs)], check=True, cwd=code,
                        env={**os.environ, "PYTHONPATH": str(code)})
         _fill_listed_forms(work, code)
         os.replace(work, cached)
+        for leftover in CACHE.glob(work.name + "-*"):
+            leftover.unlink()
     return cached
 
 
@@ -156,7 +158,8 @@ def _fill_listed_forms(db: Path, code: Path) -> None:
             assert connection.getresponse().read() and True
     finally:
         server.stop()
-    with sqlite3.connect(db) as con:
+    con = sqlite3.connect(db)
+    with con:
         for doc in _forms(db)[:LISTED_FORMS]:
             t_us, data = con.execute("SELECT t_us, data FROM responses WHERE form_id = ?", (doc["formId"],)).fetchone()
             response = json.loads(data)
@@ -166,6 +169,8 @@ def _fill_listed_forms(db: Path, code: Path) -> None:
                 rows.append((response["responseId"], doc["formId"], t_us - i * 1_000_000,
                              json.dumps(response, ensure_ascii=False, separators=(",", ":"))))
             con.executemany("INSERT INTO responses (response_id, form_id, t_us, data) VALUES (?, ?, ?, ?)", rows)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the cached file is copied alone: everything in it
+    con.close()
 
 
 def _stored(db: Path) -> tuple[int, int]:
