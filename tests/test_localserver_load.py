@@ -10,20 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from formkit.localserver import LocalGoogle
 from formkit.localserver.store import Store
-from test_localserver import Q_GAVE, Q_PHONE, forms_service, gspread_client, http, link, new_survey, submit
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with LocalGoogle(tmp_path_factory.mktemp("google") / "google.sqlite").start() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def forms(server):
-    return forms_service(server.base_url)
+from test_localserver import (Q_GAVE, Q_PHONE, forms, gspread_client, http, link, new_survey,  # noqa: F401
+                              server, submit)
 
 
 def test_writers_and_readers_at_once_lose_nothing(server, forms):
