@@ -56,7 +56,9 @@ def _lock(ctx: click.Context, ws, command: str) -> None:
 def _state(ws):
     from .forms.state import State
 
-    return State.load(ws.state_file)
+    state = State.load(ws.state_file)
+    click.get_current_context().call_on_close(state.compact)  # fold the step journal into forms.json
+    return state
 
 
 def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):

@@ -266,9 +266,9 @@ class Recording:
     def __getattr__(self, name):
         return getattr(self.google, name)
 
-    def responses(self, form_id, since=None):
+    def responses(self, form_id, since=None, fields=None):
         self.since.append(since)
-        for response in self.google.responses(form_id, since):
+        for response in self.google.responses(form_id, since, fields):
             self.listed += 1
             yield response
 

@@ -232,7 +232,7 @@ def _find_orphan(google: Google, form: FormRecord) -> dict | None:
 
 def _built_form(google: Google, form: FormRecord, bodies: FormBodies) -> dict | None:
     """The form as Google has it, if our batchUpdate already put its items there."""
-    current = google.get_form(form.form_id)
+    current = google.get_form(form.form_id, fields="responderUri,items(itemId,title,questionItem/question/questionId)")
     ours = {b.item_id for b in bodies.questions}
     have = {item.get("itemId") for item in current.get("items", [])}
     if ours <= have:
@@ -290,5 +290,5 @@ def _update_options(state: State, google: Google, line: PlanLine, report: Report
             form.questions[built.question.id].options = list(built.options)
     form.officer_options = dict(bodies.officer_options)
     form.field_options = list(bodies.field_options)
-    state.save()
+    state.save(form)
     report(f"{line.commune.id}: officer/field lists updated ({len(requests)} question(s))")

@@ -1,7 +1,13 @@
 """The workspace state file (state/forms.json): which form belongs to which commune.
 
-Written atomically after every remote step, so that a run interrupted at any point can be
-finished by the next one without duplicates. Each commune keeps a list of forms: the last is the
+Every remote step is recorded before the next one starts, so that a run interrupted at any
+point can be finished by the next one without duplicates. A step appends one line to
+state/forms.journal (the whole record of the form that changed, flushed to disk): its cost does
+not grow with the number of communes. `compact()` — at the end of each command — folds the
+journal into forms.json, rewritten atomically, and removes it. Loading replays the journal over
+forms.json; each line replaces a whole record by its place, so replaying a line twice (a crash
+between the rewrite and the removal) changes nothing, and a torn last line (a crash mid-write)
+is a step that was not recorded: the next run redoes it, finding the form by its nonce. Each commune keeps a list of forms: the last is the
 current one; earlier ones are kept (never deleted) because their answers still count in reports.
 
 A form record moves through these steps:
@@ -15,6 +21,7 @@ A form record moves through these steps:
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,36 +81,100 @@ class State:
     def __init__(self, path: Path, communes: dict[str, list[FormRecord]] | None = None) -> None:
         self.path = Path(path)
         self.communes: dict[str, list[FormRecord]] = communes or {}
-        self._encoded: dict[int, str] = {}  # id(form) -> its JSON line, re-encoded only when it changed
+        self._encoded: dict[int, str] = {}  # id(form) -> its JSON, re-encoded only when it changed
+        self._journal_end = 0  # where the journal's last whole line ends
+        self._places: dict[int, tuple[str, int]] = {}  # id(form) -> (commune id, index), checked on use
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path.with_name(self.path.stem + ".journal")
 
     @classmethod
     def load(cls, path: Path) -> "State":
         path = Path(path)
-        if not path.exists():
-            return cls(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                raise StateError(f"{path}: state format {raw.get('format')!r} is not {FORMAT}")
-            communes = {cid: [FormRecord.from_json(f) for f in forms] for cid, forms in raw["communes"].items()}
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise StateError(f"{path} is damaged ({exc}); restore it from a backup or move it aside") from exc
-        return cls(path, communes)
+        state = cls(path)
+        if path.exists():
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                if raw.get("format") != FORMAT:
+                    raise StateError(f"{path}: state format {raw.get('format')!r} is not {FORMAT}")
+                state.communes = {cid: [FormRecord.from_json(f) for f in forms]
+                                  for cid, forms in raw["communes"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise StateError(f"{path} is damaged ({exc}); restore it from a backup or move it aside") from exc
+        state._replay()
+        return state
+
+    def _replay(self) -> None:
+        journal = self.journal_path
+        if not journal.exists():
+            return
+        data = journal.read_bytes()
+        end = data.rfind(b"\n") + 1  # anything after the last newline is a torn write: not recorded
+        for number, line in enumerate(data[:end].splitlines(), 1):
+            try:
+                entry = json.loads(line)
+                forms = self.communes.setdefault(entry["commune"], [])
+                index, form = entry["index"], FormRecord.from_json(entry["form"])
+                if index == len(forms):
+                    forms.append(form)
+                elif 0 <= index < len(forms):
+                    forms[index] = form
+                else:
+                    raise ValueError(f"form {index} of {entry['commune']} follows no form {index - 1}")
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StateError(f"{journal} is damaged at line {number} ({exc}); restore the state from a "
+                                 "backup or move it aside") from exc
+        self._journal_end = end
 
     def save(self, changed: FormRecord | None = None) -> None:
-        """Atomically, after every remote step. `changed` names the one form that changed (None:
-        any may have): `create` rewrites the file three times per commune, so the other forms'
-        JSON is reused, and one form per line lets the fast (C) JSON encoder do the work."""
+        """Durably, after every remote step. `changed` names the one form that changed: one journal
+        line, whatever the size of the workspace. None (any may have changed): forms.json rewritten."""
         if changed is None:
             self._encoded.clear()
-        else:
-            self._encoded.pop(id(changed), None)
+            return self._rewrite()
+        self._encoded.pop(id(changed), None)
+        place = self._place(changed)
+        if place is None:  # not (or no longer) in self.communes: only a whole rewrite is right
+            return self._rewrite()
+        entry = '{"commune": %s, "index": %d, "form": %s}\n' % (json.dumps(place[0], ensure_ascii=False),
+                                                                 place[1], self._encode(changed))
+        self._append(entry.encode("utf-8"))
+
+    def compact(self) -> None:
+        """Fold the journal into forms.json (at the end of a command); nothing to do without one."""
+        if self._journal_end or self.journal_path.exists():
+            self._rewrite()
+
+    def _place(self, form: FormRecord) -> tuple[str, int] | None:
+        place = self._places.get(id(form))
+        if place is not None and place[1] < len(self.forms(place[0])) and self.forms(place[0])[place[1]] is form:
+            return place
+        self._places = {id(f): (cid, i) for cid, forms in self.communes.items() for i, f in enumerate(forms)}
+        return self._places.get(id(form))
+
+    def _append(self, line: bytes) -> None:
+        journal = self.journal_path
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.ftruncate(fd, self._journal_end)  # drop a torn line a killed run left behind
+            os.lseek(fd, self._journal_end, os.SEEK_SET)
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._journal_end += len(line)
+
+    def _rewrite(self) -> None:
         communes = []
         for cid, forms in self.communes.items():
             lines = ",\n".join("      " + self._encode(f) for f in forms)
             communes.append(f"    {json.dumps(cid)}: [\n{lines}\n    ]")
         text = '{\n  "format": %d,\n  "communes": {\n%s\n  }\n}\n' % (FORMAT, ",\n".join(communes))
         atomic_write_text(self.path, text)
+        self.journal_path.unlink(missing_ok=True)  # a crash before this: replaying it changes nothing
+        self._journal_end = 0
 
     def _encode(self, form: FormRecord) -> str:
         if id(form) not in self._encoded:
@@ -134,4 +205,6 @@ class State:
                              "separate workspace.")
 
     def add(self, commune_id: str, form: FormRecord) -> None:
-        self.communes.setdefault(commune_id, []).append(form)
+        forms = self.communes.setdefault(commune_id, [])
+        forms.append(form)
+        self._places[id(form)] = (commune_id, len(forms) - 1)

@@ -44,7 +44,7 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
             continue
         row = CommuneStatus(commune.id, form.step, form.responder_uri, template=f"{form.template} v{form.template_version}")
         if form.form_id:
-            remote = google.get_form(form.form_id)
+            remote = google.get_form(form.form_id, fields="publishSettings,linkedSheetId,responderUri")
             if "publishSettings" in remote:  # absent only on legacy forms; an absent field inside is false
                 publish = remote["publishSettings"].get("publishState", {})
                 row.published = bool(publish.get("isPublished", False))
@@ -54,6 +54,6 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
                                             for f in google.find_forms_named(name) if f["id"] != form.form_id)
             row.linked_sheet = remote.get("linkedSheetId", "")
             row.responder_uri = remote.get("responderUri", row.responder_uri)
-            row.responses = sum(1 for _ in google.responses(form.form_id))
+            row.responses = sum(1 for _ in google.responses(form.form_id, fields="responseId"))
         rows.append(row)
     return rows

@@ -75,14 +75,19 @@ class Google:
         return self._call("forms.setPublishSettings",
                           lambda: self._forms.setPublishSettings(formId=form_id, body=body).execute())
 
-    def get_form(self, form_id: str) -> dict:
-        return self._call("forms.get", lambda: self._forms.get(formId=form_id).execute())
+    def get_form(self, form_id: str, fields: str | None = None) -> dict:
+        """The form; only the fields named (Google's partial-response syntax) when given."""
+        kwargs = {"fields": fields} if fields else {}
+        return self._call("forms.get", lambda: self._forms.get(formId=form_id, **kwargs).execute())
 
-    def responses(self, form_id: str, since: str | None = None) -> Iterator[dict]:
-        """Every response (all pages), or those at or after `since` (RFC 3339 UTC)."""
+    def responses(self, form_id: str, since: str | None = None, fields: str | None = None) -> Iterator[dict]:
+        """Every response (all pages), or those at or after `since` (RFC 3339 UTC); only the
+        response fields named, when given."""
         token = None
         while True:
             kwargs: dict[str, Any] = {"formId": form_id, "pageSize": RESPONSES_PAGE}
+            if fields:
+                kwargs["fields"] = f"nextPageToken,responses({fields})"
             if since:
                 kwargs["filter"] = f"timestamp >= {since}"
             if token:

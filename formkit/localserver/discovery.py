@@ -265,3 +265,33 @@ def camel(name: str) -> str:
     """A field-mask segment in JSON (camelCase) spelling."""
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def check_selection(api: str, version: str, method_id: str, tree: dict) -> list[str]:
+    """Names in a partial-response selection (`fields`) that the method's response has no field
+    for. A map's keys (answers by question id) may be anything."""
+    doc = document(api, version)
+    response = method(api, version, method_id).get("response")
+    if response is None:
+        return []
+    problems: list[str] = []
+
+    def walk(schema: dict, node: dict, where: str) -> None:
+        schema = _resolve(doc, schema)[0] if "$ref" in schema else schema
+        while schema.get("type") == "array":
+            schema = schema["items"]
+            schema = _resolve(doc, schema)[0] if "$ref" in schema else schema
+        properties = schema.get("properties", {})
+        for name, sub in node.items():
+            if name == "*" or (not properties and "additionalProperties" in schema):
+                child = schema.get("additionalProperties") if name != "*" or not properties else None
+            elif name in properties:
+                child = properties[name]
+            else:
+                problems.append(f"{where}{name}")
+                continue
+            if sub and child is not None:
+                walk(child, sub, f"{where}{name}/")
+
+    walk(response, tree, "")
+    return problems

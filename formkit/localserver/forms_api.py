@@ -16,7 +16,7 @@ from .discovery import check_field_mask
 from .errors import failed_precondition, invalid, not_found
 from .forms_model import Problem, resource, revision_id
 from .proto import omit_defaults
-from .routing import Request
+from .routing import Reply, Request
 from .store import Store
 
 MAX_PAGE = 5000
@@ -91,7 +91,7 @@ def set_publish_settings(req: Request) -> dict:
     return omit_defaults({"formId": doc["formId"], "publishSettings": {"publishState": state}})
 
 
-def list_responses(req: Request) -> dict:
+def list_responses(req: Request) -> Reply | dict:
     form_id = req.params["formId"]
     load(req.store, form_id)
     size = int(req.arg("pageSize") or 0)
@@ -101,6 +101,13 @@ def list_responses(req: Request) -> dict:
     text = req.arg("filter") or ""
     min_ns, strict = _parse_filter(text) if text else (None, False)
     after = _read_token(req.arg("pageToken"), form_id, text)
+    if req.arg("fields") is None:  # the responses go out as stored: nothing decoded, nothing encoded
+        joined, last = req.store.response_page(form_id, after, min_ns, strict, size)
+        parts = [b'"responses":[', joined, b"]"] if joined else []
+        if last:
+            token = _token({"f": form_id, "q": text, "t": last[0], "s": last[1]}).encode()
+            parts += [b"," if joined else b"", b'"nextPageToken":"', token, b'"']
+        return Reply(body=b"".join([b"{", *parts, b"}"]))  # one copy of a page that can be 13 MB
     rows = req.store.responses(form_id, after, min_ns, strict, size + 1)
     result: dict = {}
     if rows:

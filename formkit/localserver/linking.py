@@ -68,13 +68,32 @@ def add_new_columns(store: Store, form: dict) -> None:
         spreadsheets.save(store, target[0])
 
 
-def record(store: Store, form: dict, response: dict) -> None:
-    """Write one response as the next row of the linked tab, if there is one."""
-    target = _target(store, form)
-    if target:
-        _add_columns(store, form, *target)
-        _append(store, form, *target, response)
-        spreadsheets.save(store, target[0])
+def record(store: Store, form: dict, response: dict) -> bool:
+    """Write one response as the next row of the linked tab, if there is one. It reads and writes
+    that tab alone, whatever the number of tabs. True when the form changed (new columns)."""
+    current = form.get("link")
+    if not current:
+        return False
+    if any(question_id not in current["columns"] for question_id in _question_ids(form)):
+        target = _target(store, form)  # the rare case: columns to add first, the whole document
+        if target:
+            _add_columns(store, form, *target)
+            _append(store, form, *target, response)
+            spreadsheets.save(store, target[0])
+        return bool(target)
+    doc = store.spreadsheet_with_tab(current["spreadsheetId"], current["sheetId"])
+    if doc is None:
+        return False
+    tab = doc["sheets"][0]
+    grid = dict(tab["gridProperties"])
+    _append(store, form, doc, tab, response)
+    if tab["gridProperties"] != grid:
+        store.put_tab(doc["spreadsheetId"], tab)
+    return False
+
+
+def _question_ids(form: dict) -> list[str]:
+    return [forms_model.question_of(item)["questionId"] for item in forms_model.questions(form)]
 
 
 def _add_columns(store: Store, form: dict, doc: dict, tab: dict) -> bool:

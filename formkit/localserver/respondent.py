@@ -61,8 +61,8 @@ def submit(req: Request) -> Reply:
     if errors or banner:
         return html_reply(render(doc, answers, errors, banner), 400)
     response = _record(req, doc, kept, moment)
-    linking.record(req.store, doc, response)
-    forms_api.save(req.store, doc)  # the link may have gained columns
+    if linking.record(req.store, doc, response):
+        forms_api.save(req.store, doc)  # the link gained columns
     return pages.confirmation(doc["info"]["title"])
 
 

@@ -49,7 +49,7 @@ class Reply:
 
 
 def json_reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
-    body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Reply(status, body, headers=headers or {})
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .access import INVALID_TOKEN, UNAUTHENTICATED, RateLimit, Tokens, load_or_create_token, owner_only
-from .discovery import check_query, check_request, method
-from . import routes
+from .discovery import check_query, check_request, check_selection, method
+from . import masks, routes
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults
 from . import pages, respondent
@@ -67,11 +67,15 @@ class App:
 
     def handle(self, route: Route, req: Request) -> Reply:
         try:
+            selection = None
             if route.api_method:
                 _check(route, req)
-            with self.store.transaction():
+                selection = _selection(route, req)
+            with self.store.transaction(write=req.method != "GET"):  # readers wait for no one
                 result = route.handler(req)
-            return result if isinstance(result, Reply) else json_reply(result)
+            if isinstance(result, Reply):
+                return result
+            return json_reply(result if selection is None else masks.select(result, selection))
         except ApiError as exc:
             return json_reply(exc.body(), exc.code, exc.headers)
         except Exception:  # a bug here must not look like Google refusing: say INTERNAL, and why
@@ -94,6 +98,22 @@ def _check(route: Route, req: Request) -> None:
     violations = check_request(api, version, route.api_method, req.json)
     if violations:
         raise invalid_payload(violations)
+
+
+def _selection(route: Route, req: Request) -> masks.Selection | None:
+    """The partial response asked for with `fields`, checked against the method's response schema
+    (Google refuses a name its response does not have); None for the whole response."""
+    text = req.arg("fields") or ""
+    if not text.strip():
+        return None
+    try:
+        tree = masks.parse_selection(text)
+    except ValueError as exc:
+        raise ApiError(400, f"Invalid field selection {text}: {exc}") from None
+    unknown = check_selection(*route.api, route.api_method, tree)
+    if unknown:
+        raise ApiError(400, f"Invalid field selection {unknown[0]}")
+    return tree
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,7 +1,7 @@
 """Sheets API v4: spreadsheets.create, get and batchUpdate (addSheet, updateSheetProperties,
 deleteSheet), and values get, batchGet, update, append, clear and batchUpdate.
 
-Values come back as Google renders them (see cells.py); `fields` is accepted and ignored.
+Values come back as Google renders them (see cells.py); `fields` selects a partial response (server.py).
 """
 
 from __future__ import annotations

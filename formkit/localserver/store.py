@@ -1,10 +1,15 @@
 """SQLite storage for the local backend: one file that survives restarts.
 
-Forms and spreadsheet metadata are small JSON documents; responses and cells get their own
-tables because they grow (thousands of answers per commune per quarter) and are read by range.
-One connection serves every thread; `transaction()` holds a lock for the whole request, which
-makes each API call atomic (a failed batchUpdate leaves nothing behind) and keeps parallel
-requests from interleaving.
+Forms and spreadsheet metadata are small JSON documents; a spreadsheet's tabs are rows of their
+own (a response touches its tab only, so its cost does not grow with the number of tabs);
+responses and cells get their own tables because they grow (thousands of answers per commune per
+quarter) and are read by range.
+
+Concurrency: WAL, a pool of connections, one per request in flight. A request that writes holds
+the one write lock (and SQLite's) from BEGIN IMMEDIATE to COMMIT, which makes each API call
+atomic (a failed batchUpdate leaves nothing behind) and keeps writers from interleaving; a request
+that only reads takes no lock and sees one consistent snapshot. Nothing is encoded to the client
+while a lock is held: that happens after the transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ CREATE TABLE IF NOT EXISTS documents (
     UNIQUE (kind, id)
 );
 CREATE INDEX IF NOT EXISTS documents_alias ON documents (kind, alias);
+CREATE TABLE IF NOT EXISTS tabs (  -- a spreadsheet document's "sheets", one row per tab
+    spreadsheet_id TEXT NOT NULL,
+    sheet_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (spreadsheet_id, sheet_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS responses (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     response_id TEXT NOT NULL UNIQUE,
@@ -48,89 +60,190 @@ CREATE TABLE IF NOT EXISTS cells (
 CellRow = tuple[int, int, str, Any]  # row, col, kind, value
 
 
+def encode(value: Any) -> str:
+    """Compact JSON, as stored and as sent."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 class Store:
     def __init__(self, path: Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self._lock = threading.RLock()
-        self._depth = 0
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._open: list[sqlite3.Connection] = []
+        self._local = threading.local()  # this thread's connection and nesting depth, in a transaction
+        db = self._connection()
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(SCHEMA)
+        self._release(db)
+        with self.transaction():  # a store written before tabs had rows of their own
+            for doc_id, data in self._all("SELECT id, data FROM documents WHERE kind = 'spreadsheet' "
+                                          "AND json_type(data, '$.sheets') IS NOT NULL"):
+                self.put("spreadsheet", doc_id, json.loads(data))
+
+    def _connection(self) -> sqlite3.Connection:
+        with self._pool_lock:
+            if self._idle:
+                return self._idle.pop()
+        db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=60)
+        db.execute("PRAGMA synchronous=NORMAL")
+        with self._pool_lock:
+            self._open.append(db)
+        return db
+
+    def _release(self, db: sqlite3.Connection) -> None:
+        with self._pool_lock:
+            self._idle.append(db)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self._write_lock, self._pool_lock:
+            for db in self._open:
+                db.close()
+            self._open.clear()
+            self._idle.clear()
 
     @contextmanager
-    def transaction(self) -> Iterator["Store"]:
-        """All or nothing, one request at a time; nested calls join the outer transaction."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+    def transaction(self, write: bool = True) -> Iterator["Store"]:
+        """All or nothing; nested calls join the outer transaction. `write=False`: a read-only
+        snapshot that waits for no one (a write inside it fails)."""
+        local = self._local
+        if getattr(local, "db", None) is not None:
+            local.depth += 1
+            try:
+                yield self
+            finally:
+                local.depth -= 1
+            return
+        if write:
+            self._write_lock.acquire()
+        db = self._connection()
+        local.db, local.depth, local.write = db, 1, write
+        try:
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield self
             except BaseException:
-                self._db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise
             else:
-                self._db.execute("COMMIT")
-            finally:
-                self._depth = 0
+                db.execute("COMMIT")
+        finally:
+            local.db = None
+            self._release(db)
+            if write:
+                self._write_lock.release()
 
     def _all(self, sql: str, args: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            return db.execute(sql, args).fetchall()
+        with self.transaction(write=False):
+            return self._local.db.execute(sql, args).fetchall()
 
     def _run(self, sql: str, args: tuple = ()) -> None:
-        with self._lock:
-            self._db.execute(sql, args)
+        self._many(sql, [args])
+
+    def _many(self, sql: str, rows: Iterable[tuple]) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            if not self._local.write:
+                raise RuntimeError("a write inside a read-only transaction")
+            db.executemany(sql, rows)
+            return
+        with self.transaction():
+            self._local.db.executemany(sql, rows)
 
     # Documents: forms and spreadsheets ---------------------------------------------------------
-    def get(self, kind: str, doc_id: str) -> dict | None:
+    def get(self, kind: str, doc_id: str, tabs: bool = True) -> dict | None:
+        """A document; a spreadsheet with its "sheets" (`tabs=False`: without, whatever their number)."""
         rows = self._all("SELECT data FROM documents WHERE kind = ? AND id = ?", (kind, doc_id))
-        return json.loads(rows[0][0]) if rows else None
+        return self._document(kind, doc_id, rows[0][0], tabs) if rows else None
 
     def by_alias(self, kind: str, alias: str) -> dict | None:
-        rows = self._all("SELECT data FROM documents WHERE kind = ? AND alias = ?", (kind, alias))
-        return json.loads(rows[0][0]) if rows else None
+        rows = self._all("SELECT id, data FROM documents WHERE kind = ? AND alias = ?", (kind, alias))
+        return self._document(kind, rows[0][0], rows[0][1]) if rows else None
+
+    def _document(self, kind: str, doc_id: str, data: str, tabs: bool = True) -> dict:
+        doc = json.loads(data)
+        if kind == "spreadsheet" and "sheets" not in doc:
+            if not tabs:
+                doc["sheets"], doc["_partial"] = [], True
+                return doc
+            doc["sheets"] = [json.loads(r[0]) for r in self._all(
+                "SELECT data FROM tabs WHERE spreadsheet_id = ? ORDER BY position", (doc_id,))]
+        return doc
 
     def put(self, kind: str, doc_id: str, doc: dict, alias: str | None = None) -> None:
-        data = json.dumps(doc, ensure_ascii=False)
+        if kind == "spreadsheet":
+            if doc.get("_partial"):
+                raise RuntimeError("a spreadsheet read without its tabs cannot be saved whole")
+            tabs = doc["sheets"]
+            doc = {k: v for k, v in doc.items() if k != "sheets"}
+            self._run("DELETE FROM tabs WHERE spreadsheet_id = ?", (doc_id,))
+            self._many("INSERT INTO tabs VALUES (?, ?, ?, ?)",
+                       ((doc_id, tab["sheetId"], i, encode(tab)) for i, tab in enumerate(tabs)))
         self._run("INSERT INTO documents (kind, id, alias, data) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data, alias = excluded.alias",
-                  (kind, doc_id, alias, data))
+                  (kind, doc_id, alias, encode(doc)))
 
     def all(self, kind: str) -> list[dict]:
-        return [json.loads(r[0]) for r in self._all("SELECT data FROM documents WHERE kind = ? ORDER BY seq", (kind,))]
+        rows = self._all("SELECT id, data FROM documents WHERE kind = ? ORDER BY seq", (kind,))
+        return [self._document(kind, doc_id, data) for doc_id, data in rows]
+
+    def spreadsheet_with_tab(self, spreadsheet_id: str, sheet_id: int) -> dict | None:
+        """The spreadsheet with only the one tab (None when either is gone), for the work of a
+        single response; save the tab with put_tab, never the whole document."""
+        doc = self.get("spreadsheet", spreadsheet_id, tabs=False)
+        rows = self._all("SELECT data FROM tabs WHERE spreadsheet_id = ? AND sheet_id = ?",
+                         (spreadsheet_id, sheet_id)) if doc else []
+        if not rows:
+            return None
+        doc["sheets"], doc["_partial"] = [json.loads(rows[0][0])], True
+        return doc
+
+    def put_tab(self, spreadsheet_id: str, tab: dict) -> None:
+        self._run("UPDATE tabs SET data = ? WHERE spreadsheet_id = ? AND sheet_id = ?",
+                  (encode(tab), spreadsheet_id, tab["sheetId"]))
 
     # Responses ---------------------------------------------------------------------------------
     def add_response(self, form_id: str, response_id: str, t_us: int, data: dict) -> None:
         self._run("INSERT INTO responses (response_id, form_id, t_us, data) VALUES (?, ?, ?, ?)",
-                  (response_id, form_id, t_us, json.dumps(data, ensure_ascii=False)))
+                  (response_id, form_id, t_us, encode(data)))
 
     def responses(self, form_id: str, after: tuple[int, int] | None = None, min_ns: int | None = None,
                   strict: bool = False, limit: int = -1) -> list[tuple[int, int, dict]]:
         """(t_us, seq, response) in time order, after the keyset position `after`, at or after
         (strictly after, when `strict`) min_ns nanoseconds since 1970."""
-        sql, args = "SELECT t_us, seq, data FROM responses WHERE form_id = ?", [form_id]
+        where, args = self._where(form_id, after, min_ns, strict)
+        rows = self._all(f"SELECT t_us, seq, data FROM responses WHERE {where} ORDER BY t_us, seq LIMIT ?",
+                         (*args, limit))
+        return [(t, s, json.loads(d)) for t, s, d in rows]
+
+    def response_page(self, form_id: str, after: tuple[int, int] | None, min_ns: int | None, strict: bool,
+                      size: int) -> tuple[bytes, tuple[int, int] | None]:
+        """As responses(), for a listing: the page's responses as one UTF-8 JSON text, comma-joined
+        as stored (SQLite joins them, without the GIL: concurrent requests go on meanwhile), and the
+        position of its last response when more follow."""
+        where, args = self._where(form_id, after, min_ns, strict)
+        edge = self._all(f"SELECT t_us, seq FROM responses WHERE {where} ORDER BY t_us, seq LIMIT 2 OFFSET ?",
+                         (*args, size - 1))
+        # The subquery's LIMIT keeps SQLite from flattening it: the rows reach group_concat in order.
+        joined = self._all(f"SELECT CAST(group_concat(data, ',') AS BLOB) FROM (SELECT data FROM responses "
+                           f"WHERE {where} ORDER BY t_us, seq LIMIT ?)", (*args, size))[0][0]
+        return joined or b"", edge[0] if len(edge) == 2 else None
+
+    @staticmethod
+    def _where(form_id: str, after: tuple[int, int] | None, min_ns: int | None, strict: bool) -> tuple[str, list]:
+        sql, args = "form_id = ?", [form_id]
         if after is not None:
             sql += " AND (t_us > ? OR (t_us = ? AND seq > ?))"
             args += [after[0], after[0], after[1]]
         if min_ns is not None:
             sql += f" AND t_us * 1000 {'>' if strict else '>='} ?"
             args.append(min_ns)
-        sql += " ORDER BY t_us, seq LIMIT ?"
-        args.append(limit)
-        return [(t, s, json.loads(d)) for t, s, d in self._all(sql, tuple(args))]
+        return sql, args
 
     def response(self, form_id: str, response_id: str) -> dict | None:
         rows = self._all("SELECT data FROM responses WHERE form_id = ? AND response_id = ?", (form_id, response_id))
@@ -143,14 +256,11 @@ class Store:
 
     def write_cells(self, ss: str, sheet: int, cells: Iterable[CellRow]) -> None:
         """kind None (or '') empties the cell."""
-        with self._lock:
-            for row, col, kind, value in cells:
-                if kind:
-                    self._db.execute("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?)",
-                                     (ss, sheet, row, col, kind, value))
-                else:
-                    self._db.execute("DELETE FROM cells WHERE spreadsheet_id = ? AND sheet_id = ? AND row = ? "
-                                     "AND col = ?", (ss, sheet, row, col))
+        cells = list(cells)
+        self._many("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?)",
+                   [(ss, sheet, row, col, kind, value) for row, col, kind, value in cells if kind])
+        self._many("DELETE FROM cells WHERE spreadsheet_id = ? AND sheet_id = ? AND row = ? AND col = ?",
+                   [(ss, sheet, row, col) for row, col, kind, _ in cells if not kind])
 
     def clear_cells(self, ss: str, sheet: int, rows: tuple[int, int], cols: tuple[int, int]) -> None:
         self._run("DELETE FROM cells WHERE spreadsheet_id = ? AND sheet_id = ? AND row BETWEEN ? AND ? "

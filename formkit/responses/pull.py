@@ -74,7 +74,7 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
                 continue
             if form.template not in templates:
                 templates[form.template] = load_template(form.template, ws.root)
-            sheet = google.get_form(form.form_id).get("linkedSheetId", "")
+            sheet = google.get_form(form.form_id, fields="linkedSheetId").get("linkedSheetId", "")
             job = _Job(commune, form, FormShape.from_record(commune.id, form, templates[form.template]), sheet)
             if sheet:
                 # A tab recorded at linking time belongs to that spreadsheet only.
@@ -150,7 +150,8 @@ def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResul
     latest = store.latest(job.commune.id, job.form.form_id)
     by_question = {q.question_id: qid for qid, q in job.form.questions.items()}
     rows, unknown = [], set()
-    for response in google.responses(job.form.form_id, since=rfc3339_utc(latest) if latest else None):
+    for response in google.responses(job.form.form_id, since=rfc3339_utc(latest) if latest else None,
+                                     fields="responseId,createTime,lastSubmittedTime,answers"):
         answers = {}
         for key, answer in (response.get("answers") or {}).items():
             qid = by_question.get(answer.get("questionId", key))
