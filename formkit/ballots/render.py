@@ -167,12 +167,12 @@ class _Planner:
         rows.append(row)
         row_h = 2 * self.r + self.gap + 1
         title_lines = simpleSplit(title, SANS, self.size, self.full_width())
-        self.room(len(title_lines) * self.lead + min(len(rows), 2) * row_h + (self.lead if note else 0))
+        # All of a question's bubbles on one page: the scanner decides a question from one image.
+        self.room(len(title_lines) * self.lead + len(rows) * row_h + (self.lead if note else 0))
         self.text_lines([title], SANS, self.size, self.full_width())
         if note:
             self.text_lines([note], SANS_BOLD, self.size * 0.95, self.full_width())
         for row in rows:
-            self.room(row_h)
             centre_y = self.y - self.r - self.gap / 2 - 1
             for offset, (text, officer) in row:
                 x = self.left + offset + self.r

@@ -79,6 +79,8 @@ class ResponseRow:
     answers: dict[str, str]  # template question id -> raw text as received
     officer_id: str | None = None  # resolved by the reader from the form's officer list
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
+    channel: str = "online"  # "online" (the form) or "giấy" (a scanned paper ballot)
+    key: str | None = None  # a paper ballot's key is its serial, not its time
 
 
 def scale_questions(template: Template) -> list[Question]:
@@ -98,6 +100,14 @@ class ResponseStore:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path))
         self.db.executescript(SCHEMA)
+        self._add_channel()
+
+    def _add_channel(self) -> None:
+        """Stores made before paper ballots have no channel column: every answer in them is online."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(responses)")}
+        if "channel" not in columns:
+            with self.db:
+                self.db.execute("ALTER TABLE responses ADD COLUMN channel TEXT NOT NULL DEFAULT 'online'")
 
     def close(self) -> None:
         self.db.close()
@@ -121,13 +131,13 @@ class ResponseStore:
             for row in sorted(rows, key=lambda r: local_second(r.submitted)):
                 second = local_second(row.submitted)
                 seen[(row.commune_id, row.form_id, second)] += 1
-                key = f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
+                key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
                 answers = {k: nfc(v) for k, v in row.answers.items() if v is not None and str(v).strip() != ""}
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO responses (key, commune_id, form_id, source, template, template_version,"
-                    " submitted, pulled_at, answers) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " submitted, pulled_at, answers, channel) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (key, row.commune_id, row.form_id, row.source, row.template, row.template_version, second,
-                     pulled_at, json.dumps(answers, ensure_ascii=False)))
+                     pulled_at, json.dumps(answers, ensure_ascii=False), row.channel))
                 if cursor.rowcount == 0:
                     continue
                 added += 1
