@@ -370,6 +370,69 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
 
 @cli.command()
 @workspace_option
+@click.option("--commune", required=True, metavar="ID", help="The commune the ballots are for.")
+@click.option("--count", required=True, type=int, help="How many ballots (each gets its own serial).")
+@click.option("--officer", metavar="ID", help="Print this officer on the ballots instead of a list to mark.")
+@click.option("--layout", default="a4", show_default=True, help="A ballot layout in ballots/.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder (default: output/ballots).")
+@click.pass_context
+def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, layout: str, out: Path | None) -> None:
+    """Print numbered paper ballots of the commune's current form, each with a signed serial.
+
+    Every serial is recorded in the register (state/ballots.json) before the PDF is written;
+    beside the PDF, <pdf>.layout.json gives every bubble's place.
+
+    Example: formkit ballots --commune hoa-thanh --count 50
+    """
+    from .ballots.issue import make_ballots
+
+    ws = _workspace(ctx, check_photos=False)
+    issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out)
+    click.echo(f"{issued.pdf}\n{issued.geometry}")
+    click.echo(f"Ballots {issued.first:06d}–{issued.last:06d} ({issued.last - issued.first + 1}, {issued.pages} page(s) "
+               "each) are in the register. Print at 100 % (actual size), single-sided.")
+
+
+@cli.command()
+@workspace_option
+@click.option("--review", "review_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Record the decisions written into the review CSV.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) -> None:
+    """Read paper ballots from phone photos (JPEG, PNG) or PDF scans into the response store.
+
+    Unclear marks go to a review list (output/ballots/review/review.csv and review.html); write
+    the decisions into its last column and run `formkit scan --review FILE`. Safe to repeat.
+
+    Example: formkit scan photos/*.jpg
+    """
+    from .ballots.scan import Scanner
+    from .errors import UsageError
+    from .responses.store import ResponseStore
+
+    if bool(review_file) == bool(files):
+        raise UsageError("give the photos or scans to read (formkit scan FILE…), or --review FILE alone")
+    ws = _workspace(ctx, check_photos=False)
+    scanner = Scanner(ws, _state(ws))
+    with ResponseStore(ws.responses_file) as store:
+        if review_file:
+            recorded, result = scanner.record_review(review_file, store)
+            click.echo(f"{recorded} decision(s) recorded.")
+        else:
+            result = scanner.scan(list(files), store)
+    for kind, items in (("unreadable", result.unreadable), ("rejected", result.rejected),
+                        ("duplicate", result.duplicates)):
+        for item in items:
+            click.echo(f"{kind}: {item}", err=True)
+    if result.pages:
+        click.echo(f"{result.pages} page(s) read ({result.already} already read before).")
+    click.echo(f"{len(result.counted)} ballot(s) counted; {len(result.review)} question(s) wait for review"
+               + (f" in {result.review_csv}" if result.review else "") + ".")
+
+
+@cli.command()
+@workspace_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False),
