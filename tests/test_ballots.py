@@ -171,3 +171,21 @@ def test_old_store_gets_the_channel_column(tmp_path):
     db.close()
     with ResponseStore(path) as store:
         assert store.db.execute("SELECT channel FROM responses").fetchall() == [("online",)]
+
+
+def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_path):
+    from formkit.ballots.summary import channel_rows, paper_rows, paper_warnings
+    from formkit.responses.store import ResponseStore
+
+    ws, pdf, geometry = printed
+    rng = random.Random(3)
+    answers = {b["question"]: b["option"] for b in geometry["bubbles"]}  # the last option of each
+    files = _photos(pdf, geometry, tmp_path, 0, answers, {}, rng)
+    assert formkit("scan", "-w", ws.root, *files).exit_code == 0
+    rows = paper_rows(ws)
+    assert rows == [{"commune": "hoa-thanh", "issued": 4, "returned": 1, "counted": 1, "in_review": 0,
+                     "rejected": 0, "duplicates": 0}]
+    assert paper_warnings(rows) == []  # too few issued to judge
+    assert paper_warnings([dict(rows[0], issued=40, returned=20)])[0].startswith("hoa-thanh: chỉ thu về 20/40")
+    with ResponseStore(ws.responses_file) as store:
+        assert {"commune": "hoa-thanh", "channel": "giấy", "responses": 1} in channel_rows(store)
