@@ -23,6 +23,7 @@ INNER = 0.7  # the part of the bubble measured: the printed ring stays outside
 MARK, FAINT = 0.24, 0.09  # darkness: ≥ MARK is a mark; below FAINT nothing; between, a person looks
 BOX_INK = 0.004  # share of a box's pixels that are ink before the box counts as written in
 QR_BORDER = 3  # the quiet zone render.py draws, in modules
+MAX_QR_MISS = 0.25  # the final mapping may miss the QR's corners by this share of a marker's side
 
 
 @dataclass
@@ -79,7 +80,8 @@ def _squares(gray: np.ndarray, side_px: float) -> np.ndarray:
     out = []
     for i in range(1, count):
         left, top, w, h, area = stats[i]
-        if 0.4 * expected <= area <= 2.5 * expected and max(w, h) <= 1.6 * min(w, h) and area >= 0.5 * w * h:
+        if 0.4 * expected <= area <= 2.5 * expected and max(w, h) <= 1.6 * min(w, h) and area >= 0.5 * w * h \
+                and _square(labels[top:top + h, left:left + w] == i, area):
             out.append(centroids[i] / k)
     return np.array(out, np.float64).reshape(-1, 2)
 
@@ -106,11 +108,54 @@ def _find_marker(gray: np.ndarray, centre: np.ndarray, side_px: float) -> np.nda
         if distance > side_px * 4.5 or (best_distance is not None and distance >= best_distance):
             continue
         left, top, w, h = stats[i, :4]
-        contours, _ = cv2.findContours((labels[top:top + h, left:left + w] == i).astype(np.uint8),
-                                       cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        (_, _), (rw, rh), _ = cv2.minAreaRect(contours[0])
-        if rw * rh and area / (rw * rh) >= 0.85 and max(rw, rh) <= 1.5 * min(rw, rh):  # a square, not a disc
+        if _square(labels[top:top + h, left:left + w] == i, area):
             best, best_distance = point, distance
+    return best
+
+
+def _square(mask: np.ndarray, area: float) -> bool:
+    """A filled square at any angle, not a filled disc (which fills 79 % of its tightest box)."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    (_, _), (rw, rh), _ = cv2.minAreaRect(contours[0])
+    return bool(rw * rh) and area / (rw * rh) >= 0.86 and max(rw, rh) <= 1.5 * min(rw, rh)
+
+
+def _fit(geometry: dict, page_id: PageId, qr_corners: np.ndarray, markers: list[dict],
+         found: dict[int, np.ndarray]) -> tuple[np.ndarray | None, float]:
+    """Page→image mapping from the QR and the markers found, and how far it misses the QR's
+    corners (pixels): the markers span the page, so they are trusted over the small QR."""
+    qr_page = _symbol_corners(geometry, page_id)
+    src = [*qr_page] + [[markers[i]["x"], markers[i]["y"]] for i in found] * 4
+    dst = [*qr_corners] + list(found.values()) * 4
+    fitted, _ = cv2.findHomography(np.array(src, np.float64), np.array(dst, np.float64))
+    if fitted is None:
+        return None, float("inf")
+    back = cv2.perspectiveTransform(qr_page.reshape(1, -1, 2), fitted)[0]
+    return fitted, float(np.abs(back - qr_corners).max())
+
+
+def _assign(gray, geometry, page_id, qr_corners, markers, found, to_image, scale) -> dict[int, np.ndarray]:
+    """Markers the first guesses missed, chosen among all marker-like squares in the image: the
+    choice whose mapping fits the QR best (strong perspective puts them far from the guess)."""
+    import itertools
+
+    squares = _squares(gray, markers[0]["size"] * scale)
+    missing = [i for i in range(len(markers)) if i not in found]
+    options = []
+    for i in missing:
+        guess = cv2.perspectiveTransform(np.array([[[markers[i]["x"], markers[i]["y"]]]], np.float64), to_image)[0, 0]
+        near = sorted(squares, key=lambda q: float(np.hypot(*(q - guess))))[:6] if len(squares) else []
+        options.append([q for q in near if np.hypot(*(q - guess)) < markers[i]["size"] * scale * 12])
+    best, best_error = found, float("inf")
+    for choice in itertools.product(*[o + [None] for o in options]):
+        trial = dict(found)
+        trial.update({i: q for i, q in zip(missing, choice) if q is not None})
+        if len(trial) < 3 or len({tuple(np.round(q)) for q in trial.values()}) < len(trial):
+            continue
+        _, error = _fit(geometry, page_id, qr_corners, markers, trial)
+        error += 0.5 * (len(markers) - len(trial))  # prefer using every marker at equal fit
+        if error < best_error:
+            best, best_error = trial, error
     return best
 
 
@@ -133,21 +178,12 @@ def flatten(gray: np.ndarray, geometry: dict, page_id: PageId, qr_corners: np.nd
                 if point is not None:
                     found[i] = point
         if len(found) < 3:
-            squares = _squares(gray, markers[0]["size"] * scale)
-            for i, m in enumerate(markers):
-                if i not in found and len(squares):
-                    guess = cv2.perspectiveTransform(np.array([[[m["x"], m["y"]]]], np.float64), to_image)[0, 0]
-                    distances = np.hypot(*(squares - guess).T)
-                    if distances.min() < m["size"] * scale * 12:
-                        found[i] = squares[int(distances.argmin())]
+            found = _assign(gray, geometry, page_id, qr_corners, markers, found, to_image, scale)
         if len(found) < 3:
             return None
-        # The markers span the page: trust them over the small QR when fitting.
-        src = [*_symbol_corners(geometry, page_id)] + [[markers[i]["x"], markers[i]["y"]] for i in found] * 4
-        dst = [*qr_corners] + list(found.values()) * 4
-        fitted, _ = cv2.findHomography(np.array(src, np.float64), np.array(dst, np.float64))
-        if fitted is None:
-            return None
+        fitted, error = _fit(geometry, page_id, qr_corners, markers, found)
+        if fitted is None or error > MAX_QR_MISS * markers[0]["size"] * scale:
+            return None  # the squares found are not the markers: better unread than misread
         to_image = fitted
         if len(found) == len(markers):
             break

@@ -106,7 +106,7 @@ def photograph(image: np.ndarray, rng: random.Random, rotation: float = 10, pers
     matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
     photo = cv2.warpPerspective(canvas, matrix, (W, H), flags=cv2.INTER_LINEAR, borderValue=100)
     photo = cv2.GaussianBlur(photo, (0, 0), rng.uniform(0.4, 1.3))
-    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    yy, xx = np.arange(H, dtype=np.float32)[:, None], np.arange(W, dtype=np.float32)[None, :]
     direction = rng.uniform(0, 2 * np.pi)
     ramp = (np.cos(direction) * xx / W + np.sin(direction) * yy / H)
     light = 1.0 - rng.uniform(0.15, 0.4) * (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
