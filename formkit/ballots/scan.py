@@ -117,8 +117,9 @@ def check_files(files: list[Path]) -> None:
 
 
 class Scanner:
-    def __init__(self, ws: Workspace, state: State) -> None:
-        self.ws, self.state = ws, state
+    def __init__(self, ws: Workspace, state: State, now: datetime | None = None) -> None:
+        """now: the time a page read now is stamped with (its response's time; default: the clock)."""
+        self.ws, self.state, self.now = ws, state, now
         self.register = Register.load(ws.state_dir)
         self.secret = load_secret(ws.state_dir)
         self.scans = ScanState.load(ws)
@@ -213,7 +214,7 @@ class Scanner:
                 _write_png(image, read.crop(page, box["x"], box["y"], box["x"] + box["w"], box["y"] + box["h"]))
                 boxes[box["role"]] = str(image)
         return {"file": name, "answers": answers, "review": review, "boxes": boxes,
-                "read_at": datetime.now(VIETNAM).isoformat(timespec="seconds")}
+                "read_at": (self.now or datetime.now(VIETNAM)).isoformat(timespec="seconds")}
 
     # ---- review ------------------------------------------------------------------------------
     def record_review(self, csv_path: Path, store: ResponseStore) -> tuple[int, ScanResult]:
