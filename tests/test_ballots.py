@@ -174,7 +174,7 @@ def test_old_store_gets_the_channel_column(tmp_path):
 
 
 def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_path):
-    from formkit.ballots.summary import channel_rows, paper_rows, paper_warnings
+    from formkit.ballots.summary import channel_rows, paper_rows, paper_warning
     from formkit.responses.store import ResponseStore
 
     ws, pdf, geometry = printed
@@ -185,7 +185,8 @@ def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_pat
     rows = paper_rows(ws)
     assert rows == [{"commune": "hoa-thanh", "issued": 4, "returned": 1, "counted": 1, "in_review": 0,
                      "rejected": 0, "duplicates": 0}]
-    assert paper_warnings(rows) == []  # too few issued to judge
-    assert paper_warnings([dict(rows[0], issued=40, returned=20)])[0].startswith("hoa-thanh: chỉ thu về 20/40")
+    assert paper_warning(rows[0]) == ""  # too few issued to judge
+    assert paper_warning(dict(rows[0], issued=40, returned=20)).startswith("chỉ thu về 20/40 phiếu giấy")
+    assert paper_warning(dict(rows[0], issued=40, returned=35)) == ""
     with ResponseStore(ws.responses_file) as store:
         assert {"commune": "hoa-thanh", "channel": "giấy", "responses": 1} in channel_rows(store)

@@ -40,13 +40,29 @@ def paper_rows(ws: Workspace) -> list[dict]:
     return rows
 
 
-def paper_warnings(rows: list[dict]) -> list[str]:
-    return [f"{r['commune']}: chỉ thu về {r['returned']}/{r['issued']} phiếu giấy đã phát "
-            f"({100 * r['returned'] / r['issued']:.0f} %) — kiểm tra việc phát và thu phiếu"
-            for r in rows if r["issued"] >= SHORT_MIN and r["returned"] < SHORT_SHARE * r["issued"]]
+def paper_warning(row: dict) -> str:
+    """The swap-and-discard pattern: many ballots handed out, few seen again."""
+    if row["issued"] < SHORT_MIN or row["returned"] >= SHORT_SHARE * row["issued"]:
+        return ""
+    return (f"chỉ thu về {row['returned']}/{row['issued']} phiếu giấy đã phát "
+            f"({100 * row['returned'] / row['issued']:.0f} %): kiểm tra việc phát, thu và niêm phong thùng phiếu")
 
 
-def channel_rows(store: ResponseStore) -> list[dict]:
-    """Responses per commune and channel ("online", "giấy")."""
-    query = "SELECT commune_id, channel, count(*) FROM responses GROUP BY commune_id, channel ORDER BY 1, 2"
-    return [{"commune": c, "channel": ch, "responses": n} for c, ch, n in store.db.execute(query)]
+def channel_rows(store: ResponseStore, bounds: tuple[str, str] = ("", "~")) -> list[dict]:
+    """Responses per commune and channel ("online", "giấy") submitted within [start, end)."""
+    query = ("SELECT commune_id, channel, count(*) FROM responses WHERE submitted >= ? AND submitted < ?"
+             " GROUP BY commune_id, channel ORDER BY 1, 2")
+    return [{"commune": c, "channel": ch, "responses": n} for c, ch, n in store.db.execute(query, bounds)]
+
+
+def paper_section(ws: Workspace, store: ResponseStore, bounds: tuple[str, str], names: dict[str, str]) -> dict | None:
+    """The report's "paper" part, or None for a workspace that never issued a ballot (its report
+    stays as it was). The short-return warnings take the shape of the report's integrity warnings."""
+    rows = [{"commune_name": names.get(r["commune"], r["commune"]), **r} for r in paper_rows(ws)]
+    if not rows:
+        return None
+    warnings = [{"kind": "paper_not_returned", "commune": r["commune"],
+                 "commune_name": names.get(r["commune"], r["commune"]), "count": r["issued"] - r["returned"],
+                 "message": message}
+                for r, message in ((r, paper_warning(r)) for r in rows) if message]
+    return {"channels": channel_rows(store, bounds), "ballots": rows, "warnings": warnings}
