@@ -173,6 +173,26 @@ def test_old_store_gets_the_channel_column(tmp_path):
         assert store.db.execute("SELECT channel FROM responses").fetchall() == [("online",)]
 
 
+def test_a_pdf_scan_of_several_pages_is_read(printed, formkit, tmp_path):
+    from PIL import Image
+
+    ws, pdf, geometry = printed
+    rng = random.Random(5)
+    truth = {b["question"]: b["option"] for b in geometry["bubbles"] if b["option"] in ("Hài lòng", "Không")}
+    pages = geometry["pages_per_ballot"]
+    images = paper.render_pages(pdf, DPI, 3 * pages, pages)
+    for p, image in enumerate(images, 1):
+        paper.fill_page(image, geometry, p, DPI, truth, {}, rng)
+    scanned = tmp_path / "scan.pdf"
+    first, *rest = [Image.fromarray(i) for i in images]
+    first.save(scanned, save_all=True, append_images=rest, resolution=DPI)
+    result = formkit("scan", "-w", ws.root, scanned)
+    assert result.exit_code == 0, result.output
+    assert f"{pages} page(s) read" in result.out and "1 ballot(s) counted" in result.out
+    (_, _, answers), = _stored(ws)
+    assert {q: a for q, a in answers.items() if q in truth} == truth
+
+
 def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_path):
     from formkit.ballots.summary import channel_rows, paper_rows, paper_warning
     from formkit.responses.store import ResponseStore

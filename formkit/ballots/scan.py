@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import InputError, Problem, Problems, StateError
+from ..errors import Problems, StateError
 from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..forms.state import State
 from ..responses.store import VIETNAM, ResponseRow, ResponseStore
@@ -97,9 +97,8 @@ def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
             return [(str(path), None)]
         out = []
         for i in range(len(doc)):
-            bitmap = doc[i].render(scale=PDF_DPI / 72, grayscale=True)
-            out.append((f"{path} (trang {i + 1})", np.array(bitmap.to_numpy()[:, :, 0] if bitmap.to_numpy().ndim == 3
-                                                            else bitmap.to_numpy())))
+            pixels = doc[i].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
+            out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(pixels[:, :, 0] if pixels.ndim == 3 else pixels)))
         doc.close()
         return out
     image = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
