@@ -3,7 +3,9 @@
 Order of work, so that a crash leaves nothing a re-run cannot finish: the PDF is drawn to a
 temporary file, the geometry and the register are written (atomically), and only then is the PDF
 moved into place. A crash before the register is written issues nothing; after it, the serials
-are on record as issued (and the PDF can be printed again from the same serials: see README).
+are on record as issued though their PDF is missing (the register names it), which the report
+shows as ballots not returned. A valid ballot that the register does not know can never exist.
+Each run issues new serials: running it twice prints two batches.
 """
 
 from __future__ import annotations
