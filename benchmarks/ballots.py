@@ -93,6 +93,10 @@ def main() -> None:
                 continue
             read.update(page["answers"])
             review.update(page["review"])
+            for q, item in page["review"].items():
+                if args.verbose and q not in struck_at[k]:
+                    print(f"  review: ballot {k + 1} {q}: truth {truth[q]!r} ({styles_at[k][q]}), {item['reason']}, "
+                          f"{item['scores']}")
         ballot_wrong = False
         for q, answer in truth.items():
             marks += 1
