@@ -117,8 +117,9 @@ def test_scan_counts_reviews_and_rejects(printed, formkit, tmp_path):
     assert "/hoa-thanh/" in crop and cv2.imread(crop) is not None
 
     # Scanning again adds nothing; a photocopy of ballot 1 counts once and is reported.
-    again = formkit("scan", "-w", ws.root, *files)
-    assert "0 ballot(s) counted" in again.out and again.err == ""
+    again = formkit("scan", "-w", ws.root, *files, junk)
+    assert "0 ballot(s) counted" in again.out
+    assert again.err.strip() == f"unreadable: {junk}: no ballot QR code found (photograph the whole page, flat and in focus)"
     copy = _photos(pdf, geometry, tmp_path, 0, truth[0], styles, random.Random(99), name="copy")
     dup = formkit("scan", "-w", ws.root, *copy)
     assert "duplicate:" in dup.err and "hoa-thanh số 000001" in dup.err

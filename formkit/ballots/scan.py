@@ -54,7 +54,7 @@ class ScanState:
     def __init__(self, path: Path, raw: dict | None = None) -> None:
         self.path = path
         raw = raw or {}
-        self.images: dict[str, str] = raw.get("images", {})  # content hash -> what became of it
+        self.images: dict[str, str] = raw.get("images", {})  # content hash -> read, rejected or duplicate
         self.pages: dict[str, dict] = raw.get("pages", {})  # "commune|serial|page" -> reading
         self.counted: dict[str, str] = raw.get("counted", {})  # "commune|serial" -> store key
         self.duplicates: list[dict] = raw.get("duplicates", [])
@@ -143,13 +143,16 @@ class Scanner:
                 if digest in self.scans.images:
                     result.already += 1
                     continue
-                self.scans.images[digest] = self.read_image(name, gray, result)
+                outcome = self.read_image(name, gray, result)
+                if outcome != "unreadable":  # an unreadable image is tried (and reported) again next time
+                    self.scans.images[digest] = outcome
             self.scans.save()
         self.finish(store, result)
         return result
 
     def read_image(self, name: str, gray: np.ndarray | None, result: ScanResult) -> str:
         def unreadable(why: str) -> str:
+            self.scans.unreadable = [u for u in self.scans.unreadable if u["file"] != name]
             self.scans.unreadable.append({"file": name, "reason": why})
             result.unreadable.append(f"{name}: {why}")
             return "unreadable"
