@@ -211,3 +211,27 @@ def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_pat
     assert paper_warning(dict(rows[0], issued=40, returned=35)) == ""
     with ResponseStore(ws.responses_file) as store:
         assert {"commune": "hoa-thanh", "channel": "giấy", "responses": 1} in channel_rows(store)
+
+
+def test_bad_requests_and_layouts_are_refused_before_anything_is_issued(published_workspace, formkit):
+    ws, _, _ = published_workspace
+    (ws.root / "ballots").mkdir()
+    (ws.root / "ballots" / "tiny.toml").write_text('paper = "A3"\nmarker_mm = 1\n[texts]\ntitle = "{x}"\n',
+                                                   encoding="utf-8")
+    bad = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "2", "--layout", "tiny")
+    assert bad.exit_code == 2
+    for place in ("paper", "marker_mm", "texts.title", "texts.instructions"):
+        assert f"tiny.toml: {place}: " in bad.err, place
+    officer = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "2", "--officer", "nobody")
+    assert officer.exit_code == 2 and "no officer 'nobody'" in officer.err
+    count = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "0")
+    assert count.exit_code == 2 and "--count" in count.err
+    assert not (ws.state_dir / "ballots.json").exists()
+    assert not list((ws.root / "output").glob("ballots/*.pdf"))
+    printed = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "1", "--officer", "tran-van-minh")
+    assert printed.exit_code == 0, printed.output
+    text = PdfReader(ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf").pages[0].extract_text()
+    assert "Cán bộ tiếp nhận hồ sơ: Trần Văn Minh – Quầy 2" in text
+    geometry = json.loads((ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf.layout.json").read_text())
+    assert not any(b["question"] == ws.template.by_role("officer").id for b in geometry["bubbles"])
+    assert json.loads((ws.state_dir / "ballots.json").read_text())["batches"][0]["officer"] == "tran-van-minh"
