@@ -9,7 +9,9 @@ it (the printed ring excluded). Thresholds decide; what they cannot decide goes 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -58,10 +60,17 @@ def find_page_ids(gray: np.ndarray) -> list[tuple[PageId | None, str, np.ndarray
     return out
 
 
+@lru_cache(maxsize=256)
+def _modules(shape: str) -> int:
+    """Modules across a printed code. The payload's digits are replaced by 0 in `shape`: the code's
+    size depends on the payload's length and character kinds only, so one computation serves all."""
+    return qr.make(shape, "Q").symbol_size(border=0)[0]
+
+
 def _symbol_corners(geometry: dict, page_id: PageId) -> np.ndarray:
     """The QR symbol's corners on the page (TL, TR, BR, BL as the code reads), in points."""
     spot = geometry["qr"]
-    modules = qr.make(page_id.payload, "Q").symbol_size(border=0)[0]
+    modules = _modules(re.sub(r"\d", "0", page_id.payload))
     module = spot["side"] / (modules + 2 * QR_BORDER)
     x0, y0 = spot["x"] + QR_BORDER * module, spot["y"] + QR_BORDER * module
     x1, y1 = spot["x"] + spot["side"] - QR_BORDER * module, spot["y"] + spot["side"] - QR_BORDER * module
@@ -190,7 +199,7 @@ def flatten(gray: np.ndarray, geometry: dict, page_id: PageId, qr_corners: np.nd
     flat_from_page = np.array([[SCALE, 0, 0], [0, -SCALE, height * SCALE], [0, 0, 1]], np.float64)
     flat_to_image = to_image @ np.linalg.inv(flat_from_page)
     size = (int(width * SCALE), int(height * SCALE))
-    flat = cv2.warpPerspective(gray, flat_to_image, size, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_AREA,
+    flat = cv2.warpPerspective(gray, flat_to_image, size, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
                                borderValue=255)
     return PageImage(page_id, flat, darkness(flat))
 

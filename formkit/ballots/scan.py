@@ -15,6 +15,7 @@ import hashlib
 import html
 import io
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ PDF_DPI = 200
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 BLANK_WORDS = {"", "trống", "-"}
 HANDWRITTEN = "ý kiến viết tay"
+SAVE_EVERY = 5.0  # seconds between saves of the scan state during a scan (it grows with every page)
 
 
 @dataclass
@@ -135,6 +137,7 @@ class Scanner:
     def scan(self, files: list[Path], store: ResponseStore) -> ScanResult:
         check_files(files)
         result = ScanResult()
+        saved = time.monotonic()
         for path in files:
             data = path.read_bytes()
             for index, (name, gray) in enumerate(images_of(path)):
@@ -146,7 +149,9 @@ class Scanner:
                 outcome = self.read_image(name, gray, result)
                 if outcome != "unreadable":  # an unreadable image is tried (and reported) again next time
                     self.scans.images[digest] = outcome
-            self.scans.save()
+            if time.monotonic() - saved > SAVE_EVERY:  # an interrupted scan redoes only what was not saved
+                self.scans.save()
+                saved = time.monotonic()
         self.finish(store, result)
         return result
 
