@@ -26,7 +26,6 @@ INK = (0.12, 0.12, 0.12)
 class Choice:
     question: str
     options: list[tuple[str, str | None]]  # (text printed and stored, officer id or None)
-    inline: bool  # bubbles beside their labels (officer, field, yes/no), else a rating row
 
 
 @dataclass
@@ -209,7 +208,7 @@ def plan_ballot(template: Template, layout: BallotLayout, title: str, descriptio
     """fill(text) puts the commune's values into a template text ({commune}, {unit})."""
     p = _Planner(layout)
     p.intro(title, description)
-    for index, section in enumerate(template.sections):
+    for section in template.sections:
         notes = [fill(section.description)] if section.description else []
         if section.ask_if is not None:
             notes.insert(0, layout.texts["conditional"].format(answer=section.ask_if.answer))
@@ -225,20 +224,18 @@ def plan_ballot(template: Template, layout: BallotLayout, title: str, descriptio
                 if officer_printed is not None:
                     p.printed(layout.texts["officer_printed"].format(officer=officer_printed))
                 else:
-                    p.inline(title, Choice(q.id, [(label, oid) for oid, label in officer_options], True))
+                    p.inline(title, Choice(q.id, [(label, oid) for oid, label in officer_options]))
             elif q.role == "field":
-                p.inline(title, Choice(q.id, [(f, None) for f in fields], True))
+                p.inline(title, Choice(q.id, [(f, None) for f in fields]))
             elif q.role == "comment":
                 p.box(q, "comment", layout.comment_box_mm, p.right - p.left, fill(q.description))
             elif q.role == "phone":
                 p.box(q, "phone", layout.phone_box_mm, 80 * MM, fill(q.description))
             elif len(q.fixed_options) >= 3:
                 p.rating(f"{q.id}. {title}" if q.is_criterion else title,
-                         Choice(q.id, [(o, None) for o in q.fixed_options], False))
+                         Choice(q.id, [(o, None) for o in q.fixed_options]))
             else:
-                p.inline(title, Choice(q.id, [(o, None) for o in q.fixed_options], True))
-        if index == 0:
-            p.header_labels = None
+                p.inline(title, Choice(q.id, [(o, None) for o in q.fixed_options]))
     return p.plan
 
 
