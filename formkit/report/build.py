@@ -19,8 +19,8 @@ from . import indices as ix
 from ..responses.store import HAS_COMMENT, HAS_PHONE, VIETNAM, ResponseStore
 from ..workspace.templates import Template
 from ..workspace.config import OfficeHours, Workspace
-from . import integrity, load
 from ..ballots.summary import paper_section
+from . import integrity, load
 from .followup import FollowUp, follow_up_list
 from .groups import NO_FIELD, NO_OFFICER, Fine, day_seconds, span, value
 from .invalid import invalid_list

@@ -11,6 +11,8 @@ A response's key is (commune, form, submission second, n-th response in that sec
 not include the answers, so a row edited in the sheet later is not counted a second time, and a
 response read once from the Forms API and later from the linked sheet is the same response.
 Times are Vietnam local time (UTC+7, no daylight saving), as "YYYY-MM-DD HH:MM:SS".
+A paper ballot (source "paper", channel "giấy") is keyed by its serial instead, and timed when it
+was scanned; every other response has channel "online" (the column is added to older stores).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ class ResponseRow:
 
     commune_id: str
     form_id: str
-    source: str  # "api" | "sheet" | "csv"
+    source: str  # "api" | "sheet" | "csv" | "paper"
     template: str
     template_version: int
     submitted: datetime  # aware, or naive meaning Vietnam local time
@@ -130,7 +132,8 @@ class ResponseStore:
         with self.db:
             for row in sorted(rows, key=lambda r: local_second(r.submitted)):
                 second = local_second(row.submitted)
-                seen[(row.commune_id, row.form_id, second)] += 1
+                if row.key is None:
+                    seen[(row.commune_id, row.form_id, second)] += 1
                 key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
                 answers = {k: nfc(v) for k, v in row.answers.items() if v is not None and str(v).strip() != ""}
                 cursor = self.db.execute(
