@@ -174,7 +174,7 @@ def test_old_store_gets_the_channel_column(tmp_path):
         assert store.db.execute("SELECT channel FROM responses").fetchall() == [("online",)]
 
 
-def test_a_pdf_scan_of_several_pages_is_read(printed, formkit, tmp_path):
+def test_a_pdf_scan_of_several_pages_is_read_whichever_way_up(printed, formkit, tmp_path):
     from PIL import Image
 
     ws, pdf, geometry = printed
@@ -185,6 +185,7 @@ def test_a_pdf_scan_of_several_pages_is_read(printed, formkit, tmp_path):
     for p, image in enumerate(images, 1):
         paper.fill_page(image, geometry, p, DPI, truth, {}, rng)
     scanned = tmp_path / "scan.pdf"
+    images[-1] = np.ascontiguousarray(np.rot90(images[-1], 2))  # fed into the scanner upside down
     first, *rest = [Image.fromarray(i) for i in images]
     first.save(scanned, save_all=True, append_images=rest, resolution=DPI)
     result = formkit("scan", "-w", ws.root, scanned)

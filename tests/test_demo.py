@@ -96,6 +96,11 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
                     if qid in counts and answer is not None:
                         counts[qid][answer] += 1
     assert len(scans["counted"]) == 3
+    paper = report["paper"]["ballots"]
+    assert [(p["commune"], p["issued"], p["returned"], p["counted"], p["in_review"]) for p in paper] == [
+        ("hoa-thanh", 4, 4, 3, 1)]
+    assert {"commune": "hoa-thanh", "channel": "giấy", "responses": 3} in report["paper"]["channels"]
+    assert list((demo / "output" / "reports").rglob("phieu-giay.csv"))
     assert report["responses"] == responses > 50
     for q in template.criteria:
         satisfied = counts[q.id]["Hài lòng"] + counts[q.id]["Rất hài lòng"]
