@@ -236,3 +236,17 @@ def test_bad_requests_and_layouts_are_refused_before_anything_is_issued(publishe
     geometry = json.loads((ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf.layout.json").read_text())
     assert not any(b["question"] == ws.template.by_role("officer").id for b in geometry["bubbles"])
     assert json.loads((ws.state_dir / "ballots.json").read_text())["batches"][0]["officer"] == "tran-van-minh"
+
+
+@pytest.mark.parametrize("scores, answer, review", [
+    ({"A": 0.01, "B": 0.02, "C": 0.0}, None, ""),  # blank is blank
+    ({"A": 0.01, "B": 0.8, "C": 0.0}, "B", ""),  # one clear mark
+    ({"A": 0.6, "B": 0.8, "C": 0.0}, None, "nhiều ô được tô"),  # two marks
+    ({"A": 0.01, "B": 0.15, "C": 0.0}, None, "dấu mờ"),  # too faint to be sure
+    ({"A": 0.12, "B": 0.8, "C": 0.0}, None, "dấu mờ hoặc đã gạch bỏ"),  # a mark and a trace beside it
+])
+def test_ink_thresholds_decide_or_ask_a_person(scores, answer, review):
+    from formkit.ballots.read import decide
+
+    decision = decide(scores)
+    assert (decision.answer, decision.review) == (answer, review)
