@@ -454,6 +454,69 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
         files=ngettext("{n} PDF", "{n} PDFs", len(result.files)).format(n=len(result.files))))
 
 
+@cli.command(help=N_("Print numbered paper ballots of the commune's current form, each with a signed serial.\n\n"
+                     "Every serial is recorded in the register (state/ballots.json) before the PDF is written; "
+                     "beside the PDF, <pdf>.layout.json gives every bubble's place.\n\n"
+                     "Example: formkit ballots --commune hoa-thanh --count 50"))
+@workspace_option
+@click.option("--commune", required=True, metavar="ID", help=N_("The commune the ballots are for."))
+@click.option("--count", required=True, type=int, help=N_("How many ballots (each gets its own serial)."))
+@click.option("--officer", metavar="ID", help=N_("Print this officer on the ballots instead of a list to mark."))
+@click.option("--layout", default="a4", show_default=True, help=N_("A ballot layout in ballots/."))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help=N_("Output folder (default: output/ballots)."))
+@click.pass_context
+def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, layout: str, out: Path | None) -> None:
+    from .ballots.issue import make_ballots
+
+    ws = _workspace(ctx, check_photos=False)
+    issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out)
+    say(f"{issued.pdf}\n{issued.geometry}")
+    number = issued.last - issued.first + 1
+    say(_("Ballots {first:06d}–{last:06d} ({ballots}, {pages} each) are in the register. Print at 100 % (actual "
+          "size), single-sided.").format(first=issued.first, last=issued.last,
+                                         ballots=ngettext("{n} ballot", "{n} ballots", number).format(n=number),
+                                         pages=ngettext("{n} page", "{n} pages", issued.pages).format(n=issued.pages)))
+
+
+@cli.command(help=N_("Read paper ballots from phone photos (JPEG, PNG) or PDF scans into the response store.\n\n"
+                     "Unclear marks go to a review list (output/ballots/review/review.csv and review.html); write "
+                     "the decisions into its last column and run `formkit scan --review FILE`. Safe to repeat.\n\n"
+                     "Example: formkit scan photos/*.jpg"))
+@workspace_option
+@click.option("--review", "review_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help=N_("Record the decisions written into the review CSV."))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) -> None:
+    from .ballots.scan import Scanner
+    from .errors import UsageError
+    from .responses.store import ResponseStore
+
+    if bool(review_file) == bool(files):
+        raise UsageError(_("give the photos or scans to read (formkit scan FILE…), or --review FILE alone"))
+    ws = _workspace(ctx, check_photos=False)
+    scanner = Scanner(ws, _state(ws))
+    with ResponseStore(ws.responses_file) as store:
+        if review_file:
+            recorded, result = scanner.record_review(review_file, store)
+            say(ngettext("{n} decision recorded.", "{n} decisions recorded.", recorded).format(n=recorded))
+        else:
+            result = scanner.scan(list(files), store)
+    for kind, items in ((_("unreadable"), result.unreadable), (_("rejected"), result.rejected),
+                        (_("duplicate"), result.duplicates)):
+        for item in items:
+            say(f"{kind}: {item}", err=True)
+    if result.pages:
+        say(ngettext("{n} page read ({already} already read before).", "{n} pages read ({already} already read "
+                     "before).", result.pages).format(n=result.pages, already=result.already))
+    waiting = len(result.review)
+    say(_("{counted} counted; {waiting} waiting for review{where}.").format(
+        counted=ngettext("{n} ballot", "{n} ballots", len(result.counted)).format(n=len(result.counted)),
+        waiting=ngettext("{n} question", "{n} questions", waiting).format(n=waiting),
+        where=_(" in {file}").format(file=result.review_csv) if waiting else ""))
+
+
 @cli.command(help=N_("Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent "
                      "pages).\n\nOnly the respondent pages are public; the API needs the token kept owner-only in "
                      "the data folder (formkit in this workspace uses it by itself).\n\n"

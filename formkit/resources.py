@@ -15,7 +15,7 @@ _CHECKOUT = PACKAGE_DIR.parent
 
 
 def shipped_dir(name: str) -> Path:
-    """The shipped data folder `name` ("templates" or "posters")."""
+    """The shipped data folder `name` ("templates", "posters" or "ballots")."""
     for base in (_INSTALLED, _CHECKOUT):
         candidate = base / name
         if candidate.is_dir():

@@ -110,6 +110,22 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
                     qid = ids[answer["questionId"]]
                     if qid in counts:
                         counts[qid][answer["textAnswers"]["answers"][0]["value"]] += 1
+    # The paper ballots the demo scanned count too: their answers as the scanner recorded them
+    # (tests/test_ballots.py checks those against the marks the simulated hand made).
+    scans = json.loads((demo / "state" / "paper-scans.json").read_text(encoding="utf-8"))
+    for ballot in scans["counted"]:
+        responses += 1
+        for key, page in scans["pages"].items():
+            if key.rsplit("|", 1)[0] == ballot:
+                for qid, answer in page["answers"].items():
+                    if qid in counts and answer is not None:
+                        counts[qid][answer] += 1
+    assert len(scans["counted"]) == 3
+    paper = report["paper"]["ballots"]
+    assert [(p["commune"], p["issued"], p["returned"], p["counted"], p["in_review"]) for p in paper] == [
+        ("hoa-thanh", 4, 4, 3, 1)]
+    assert {"commune": "hoa-thanh", "channel": "giấy", "responses": 3} in report["paper"]["channels"]
+    assert list((demo / "output" / "reports").rglob("phieu-giay.csv"))
     assert report["responses"] == responses > 50
     for q in template.criteria:
         satisfied = counts[q.id]["Hài lòng"] + counts[q.id]["Rất hài lòng"]

@@ -16,6 +16,7 @@ LAYERS: list[set[str]] = [
     {"cli"},
     {"demo"},
     {"report"},
+    {"ballots"},  # paper: printed like posters, read into the responses store
     {"posters", "responses"},
     {"forms"},
     {"google", "workspace"},

@@ -26,6 +26,8 @@ def test_wheel_carries_templates_layouts_fonts_and_licences(wheel):
         assert f"formkit/_data/templates/forms/{template.name}" in names
     for layout in (REPO / "posters").glob("*.toml"):
         assert f"formkit/_data/posters/{layout.name}" in names
+    for layout in (REPO / "ballots").glob("*.toml"):
+        assert f"formkit/_data/ballots/{layout.name}" in names
     for font in ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "LiberationSerif-Regular.ttf",
                  "OFL-NotoSans.txt", "OFL-LiberationSerif.txt"):
         assert f"formkit/fonts/{font}" in names

@@ -1,15 +1,17 @@
 """`formkit demo`: the whole pipeline on the embedded backend, with no network and no account.
 
 init → create (4 calls per commune: 3 Forms, 1 Drive) → link to one spreadsheet → posters → a few hundred citizens
-answer through the respondent page over the last two quarters → pull → report in every format.
+answer through the respondent page over the last two quarters → pull → a few paper ballots printed,
+filled, photographed and scanned → report in every format.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +19,7 @@ from ..errors import UsageError
 
 MARKER = ".formkit-demo"
 RESPONSES = 300
+PAPER_BALLOTS = 4
 
 
 @contextmanager
@@ -103,6 +106,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         with ResponseStore(ws.responses_file) as store:
             pulled = pull(ws, state, google, store)
             echo(f"pull:   {sum(pulled.added.values())} responses stored with {pulled.spreadsheets} Sheets API call")
+            paths.update(_paper_ballots(ws, state, store, end - timedelta(days=1), echo))
             report = build_report(ws, store, parse_period(quarter=quarter))
         written = write_report(report, ("pdf", "xlsx", "csv", "json"), ws.output_dir / "reports")
         for path in written:  # the CSV tables share a folder: show it once
@@ -119,6 +123,44 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
     for name, path in paths.items():
         echo(f"{name:<24} {path}")
     return paths
+
+
+def _paper_ballots(ws, state, store, day: date, echo: Callable[[str], None]) -> dict[str, Path]:
+    """A few paper ballots for Hòa Thành: printed, filled by a simulated hand, photographed by a
+    simulated phone (one with a mark crossed out, which waits for review), scanned."""
+    import random
+    from datetime import time
+
+    from ..ballots.issue import make_ballots
+    from ..ballots.scan import Scanner
+    from ..responses.store import VIETNAM
+    from . import paper
+
+    issued = make_ballots(ws, state, "hoa-thanh", PAPER_BALLOTS)
+    geometry = json.loads(issued.geometry.read_text(encoding="utf-8"))
+    options: dict[str, list[str]] = {}
+    for bubble in geometry["bubbles"]:
+        options.setdefault(bubble["question"], []).append(bubble["option"])
+    rng = random.Random(10)
+    photos, per, dpi = ws.output_dir / "ballots" / "anh-chup", geometry["pages_per_ballot"], 150
+    files = []
+    for k in range(PAPER_BALLOTS):
+        answers = {q: rng.choice(o[-3:]) for q, o in options.items()}  # mostly satisfied
+        for section in ws.template.sections:  # a section asked only after "Có" is left empty otherwise
+            if section.ask_if and answers.get(section.ask_if.question) != section.ask_if.answer:
+                for q in section.questions:
+                    answers.pop(q.id, None)
+        struck = {"3.1": options["3.1"][0]} if k == 0 else None  # a mark crossed out: waits for review
+        for p, image in enumerate(paper.render_pages(issued.pdf, dpi, k * per, per), 1):
+            paper.fill_page(image, geometry, p, dpi, answers, {q: rng.choice(paper.STYLES) for q in options}, rng,
+                            struck, boxes=("comment",) if k == 1 else ())
+            files.append(photos / f"phieu-{issued.first + k:06d}-trang-{p}.jpg")
+            files[-1].parent.mkdir(parents=True, exist_ok=True)
+            files[-1].write_bytes(paper.photograph(image, rng))
+    scanned = Scanner(ws, state, datetime.combine(day, time(16, 0), VIETNAM)).scan(files, store)
+    echo(f"paper:  {PAPER_BALLOTS} ballots printed, photographed and scanned: {len(scanned.counted)} counted, "
+         f"{len(scanned.review)} question(s) wait for review")
+    return {"ballots pdf": issued.pdf, "ballots review": scanned.review_csv.with_suffix(".html")}
 
 
 def _keep_serving(server, state, ws, echo: Callable[[str], None]) -> None:

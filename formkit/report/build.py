@@ -19,6 +19,7 @@ from . import indices as ix
 from ..responses.store import HAS_COMMENT, HAS_PHONE, VIETNAM, ResponseStore
 from ..workspace.templates import Template
 from ..workspace.config import OfficeHours, Workspace
+from ..ballots.summary import paper_section
 from . import integrity, load
 from .followup import FollowUp, follow_up_list
 from .groups import NO_FIELD, NO_OFFICER, Fine, day_seconds, span, value
@@ -154,6 +155,10 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, commune_id
         "integrity": warnings,
         "invalid": invalid,
     }
+    paper = paper_section(ws, store, period.bounds(), names)  # None: no ballot was ever issued
+    if paper is not None:
+        data["paper"] = paper
+        data["integrity"] = warnings + paper["warnings"]
     if data["sipas"] is not None and data["previous_period"]["sipas"] is not None:
         data["change"] = data["sipas"] - data["previous_period"]["sipas"]
     report = Report(template, period, previous, today, ws.unit.display_name, ws.unit.name, ws.issuing_body,

@@ -337,6 +337,10 @@ def render(report: Report) -> bytes:
     story += [*section("Danh sách cần liên hệ lại"), *_follow_up(report)]
     story += [*section("Cảnh báo về tính toàn vẹn của số liệu"), *_integrity(report)]
     story += [*section("Câu trả lời không hợp lệ"), *_invalid(report)]
+    if (paper := tables.paper(report)) is not None:
+        head = ["Xã, phường", "Trực tuyến", "Giấy", "Đã phát", "Thu về", "Đã tính", "Chờ xem lại", "Bị loại", "Trùng"]
+        story += [*section("Phiếu theo kênh và phiếu giấy"), _grid([head],
+                                                [[str(v) for v in row] for row in paper.rows], "t" + "n" * 8, {0: 2})]
     story += [*section("Ghi chú về cách tính"), *[P("- " + T(n), "note") for n in report.data["notes"]]]
     story += _signature(report)
     out = io.BytesIO()

@@ -159,7 +159,8 @@ def follow_up(report: Report, full_phone: bool = False) -> Table:
 
 
 KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "off_hours": "Gửi ngoài giờ làm việc",
-              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ", **anomalies.KIND_NAMES}
+              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ", "paper_not_returned": "Phiếu giấy phát ra không thu về",
+              **anomalies.KIND_NAMES}
 
 
 def warnings(report: Report) -> Table:
@@ -181,11 +182,28 @@ def invalid(report: Report) -> Table:
           e["reason"]] for e in report.data["invalid"]])
 
 
+def paper(report: Report) -> Table | None:
+    """Paper ballots per commune, and responses per channel (only once ballots were issued)."""
+    part = report.data.get("paper")
+    if part is None:
+        return None
+    channels: dict[str, dict[str, int]] = {}
+    for row in part["channels"]:
+        channels.setdefault(row["commune"], {})[row["channel"]] = row["responses"]
+    rows = [[r["commune_name"], channels.get(r["commune"], {}).get("online", 0), channels.get(r["commune"], {}).get("giấy", 0),
+             r["issued"], r["returned"], r["counted"], r["in_review"], r["rejected"], r["duplicates"]]
+            for r in part["ballots"]]
+    return Table("phieu-giay", "Phiếu giấy", "Phiếu theo kênh và phiếu giấy", [
+        Column("Xã, phường", width=22), Column("Phiếu trực tuyến trong kỳ", "int"), Column("Phiếu giấy trong kỳ", "int"),
+        Column("Phiếu giấy đã phát", "int"), Column("Đã thu về", "int"), Column("Đã tính", "int"),
+        Column("Chờ xem lại", "int"), Column("Bị loại", "int"), Column("Trùng", "int")], rows)
+
+
 def all_tables(report: Report) -> list[Table]:
     """In sheet order; phone numbers masked everywhere (the report goes upward)."""
     tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
               officers(report), fields(report), participation(report), follow_up(report), warnings(report),
-              invalid(report)]
+              invalid(report), paper(report)]
     return [t for t in tables if t is not None]
 
 

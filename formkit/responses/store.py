@@ -11,6 +11,8 @@ A response's key is (commune, form, submission second, n-th response in that sec
 not include the answers, so a row edited in the sheet later is not counted a second time, and a
 response read once from the Forms API and later from the linked sheet is the same response.
 Times are Vietnam local time (UTC+7, no daylight saving), as "YYYY-MM-DD HH:MM:SS".
+A paper ballot (source "paper", channel "giấy") is keyed by its serial instead, and timed when it
+was scanned; every other response has channel "online" (the column is added to older stores).
 """
 
 from __future__ import annotations
@@ -74,13 +76,15 @@ class ResponseRow:
 
     commune_id: str
     form_id: str
-    source: str  # "api" | "sheet" | "csv"
+    source: str  # "api" | "sheet" | "csv" | "paper"
     template: str
     template_version: int
     submitted: datetime  # aware, or naive meaning Vietnam local time
     answers: dict[str, str]  # template question id -> raw text as received
     officer_id: str | None = None  # resolved by the reader from the form's officer list
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
+    channel: str = "online"  # "online" (the form) or "giấy" (a scanned paper ballot)
+    key: str | None = None  # a paper ballot's key is its serial, not its time
 
 
 def scale_questions(template: Template) -> list[Question]:
@@ -101,10 +105,18 @@ class ResponseStore:
         self.db = sqlite3.connect(str(path))
         try:
             self.db.executescript(SCHEMA)
+            self._add_channel()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self.db.close()
             raise StateError(f"{path} is damaged ({exc}). Move it aside (keep it for a backup restore) and run "
                              "`formkit pull` again: every answer is still in Google and is read back.") from exc
+
+    def _add_channel(self) -> None:
+        """Stores made before paper ballots have no channel column: every answer in them is online."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(responses)")}
+        if "channel" not in columns:
+            with self.db:
+                self.db.execute("ALTER TABLE responses ADD COLUMN channel TEXT NOT NULL DEFAULT 'online'")
 
     def close(self) -> None:
         self.db.close()
@@ -127,14 +139,15 @@ class ResponseStore:
         with self.db:
             for row in sorted(rows, key=lambda r: local_second(r.submitted)):
                 second = local_second(row.submitted)
-                seen[(row.commune_id, row.form_id, second)] += 1
-                key = f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
+                if row.key is None:
+                    seen[(row.commune_id, row.form_id, second)] += 1
+                key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
                 answers = {k: nfc(v) for k, v in row.answers.items() if v is not None and str(v).strip() != ""}
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO responses (key, commune_id, form_id, source, template, template_version,"
-                    " submitted, pulled_at, answers) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " submitted, pulled_at, answers, channel) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (key, row.commune_id, row.form_id, row.source, row.template, row.template_version, second,
-                     pulled_at, json.dumps(answers, ensure_ascii=False)))
+                     pulled_at, json.dumps(answers, ensure_ascii=False), row.channel))
                 if cursor.rowcount == 0:
                     continue
                 added += 1

@@ -1,0 +1,13 @@
+"""Paper ballots (issue 10): printed with a keyed serial, read back from photos and scans, and
+counted with the online answers under channel "giấy".
+
+  layout    the ballot layout data files (ballots/*.toml)
+  register  the secret, the register of serials issued, the QR payload and its check value
+  render    the PDF and its `<pdf>.layout.json` geometry
+  issue     `formkit ballots`: serials → register → PDF
+  read      one image → one page: markers, perspective, ink per bubble
+  scan      `formkit scan`: files → pages → ballots → review list / response store
+  summary   the paper statistics for the report
+"""
+
+CHANNEL_PAPER = "giấy"

@@ -1,0 +1,342 @@
+"""`formkit scan`: photos and scans → ballots → the response store (channel "giấy").
+
+The scan state (state/paper-scans.json, written atomically after each file) remembers every image
+already read (by its content hash), every page read per serial, the review decisions, and what
+was rejected, so scanning the same files again adds nothing and reports nothing new. A ballot is
+counted once all its pages are read and every question on it is decided (by the thresholds or by
+a person through `formkit scan --review`). A second, different image of a page already read (a
+photocopy, or a ballot photographed twice) counts once and is reported as a duplicate.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import Problems, StateError
+from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..forms.state import State
+from ..responses.store import VIETNAM, ResponseRow, ResponseStore
+from ..workspace.config import Workspace
+from . import CHANNEL_PAPER, read
+from .issue import ballots_dir, form_template
+from .register import Register, load_secret, verify
+
+FORMAT = 1
+PDF_DPI = 200
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+BLANK_WORDS = {"", "trống", "-"}
+HANDWRITTEN = "ý kiến viết tay"
+SAVE_EVERY = 5.0  # seconds between saves of the scan state during a scan (it grows with every page)
+
+
+@dataclass
+class ScanResult:
+    pages: int = 0
+    counted: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)  # review items newly listed
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    already: int = 0  # images read before
+    review_csv: Path | None = None
+
+
+class ScanState:
+    def __init__(self, path: Path, raw: dict | None = None) -> None:
+        self.path = path
+        raw = raw or {}
+        self.images: dict[str, str] = raw.get("images", {})  # content hash -> read, rejected or duplicate
+        self.pages: dict[str, dict] = raw.get("pages", {})  # "commune|serial|page" -> reading
+        self.counted: dict[str, str] = raw.get("counted", {})  # "commune|serial" -> store key
+        self.duplicates: list[dict] = raw.get("duplicates", [])
+        self.rejected: list[dict] = raw.get("rejected", [])
+        self.unreadable: list[dict] = raw.get("unreadable", [])
+
+    @classmethod
+    def load(cls, ws: Workspace) -> "ScanState":
+        path = ws.state_dir / "paper-scans.json"
+        if not path.exists():
+            return cls(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("format") != FORMAT:
+                raise ValueError(f"format {raw.get('format')!r}")
+        except ValueError as exc:
+            raise StateError(f"{path} is damaged ({exc}); restore it from a backup") from exc
+        return cls(path, raw)
+
+    def save(self) -> None:
+        atomic_write_json(self.path, {"format": FORMAT, "images": self.images, "pages": self.pages,
+                                      "counted": self.counted, "duplicates": self.duplicates,
+                                      "rejected": self.rejected, "unreadable": self.unreadable})
+
+    def in_review(self) -> list[tuple[str, str, dict]]:
+        """(page key, question, item) still waiting for a person."""
+        return [(key, q, item) for key, page in self.pages.items() for q, item in page["review"].items()
+                if "decision" not in item]
+
+
+def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
+    """(name, grey image or None when it cannot be read) for each page of a file."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        import pypdfium2 as pdfium
+
+        try:
+            doc = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError:
+            return [(str(path), None)]
+        out = []
+        for i in range(len(doc)):
+            pixels = doc[i].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
+            out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(pixels[:, :, 0] if pixels.ndim == 3 else pixels)))
+        doc.close()
+        return out
+    image = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    return [(str(path), image)]
+
+
+def check_files(files: list[Path]) -> None:
+    problems = Problems()
+    for path in files:
+        if not path.is_file():
+            problems.add(path, "", "no such file")
+        elif path.suffix.lower() not in IMAGE_SUFFIXES | {".pdf"}:
+            problems.add(path, "", "not a JPEG, PNG or PDF file")
+    problems.raise_if_any("cannot scan these files")
+
+
+class Scanner:
+    def __init__(self, ws: Workspace, state: State, now: datetime | None = None) -> None:
+        """now: the time a page read now is stamped with (its response's time; default: the clock)."""
+        self.ws, self.state, self.now = ws, state, now
+        self.register = Register.load(ws.state_dir)
+        self.secret = load_secret(ws.state_dir)
+        self.scans = ScanState.load(ws)
+        self.geometries: dict[str, dict] = {}
+        self.out = ws.output_dir / "ballots"
+
+    def geometry(self, geometry_id: str) -> dict:
+        if geometry_id not in self.geometries:
+            path = ballots_dir(self.ws) / f"{geometry_id}.layout.json"
+            self.geometries[geometry_id] = json.loads(path.read_text(encoding="utf-8"))
+        return self.geometries[geometry_id]
+
+    # ---- reading -----------------------------------------------------------------------------
+    def scan(self, files: list[Path], store: ResponseStore) -> ScanResult:
+        check_files(files)
+        result = ScanResult()
+        saved = time.monotonic()
+        for path in files:
+            data = path.read_bytes()
+            for index, (name, gray) in enumerate(images_of(path)):
+                digest = hashlib.sha256(data + index.to_bytes(4, "big")).hexdigest()
+                result.pages += 1
+                if digest in self.scans.images:
+                    result.already += 1
+                    continue
+                outcome = self.read_image(name, gray, result)
+                if outcome != "unreadable":  # an unreadable image is tried (and reported) again next time
+                    self.scans.images[digest] = outcome
+            if time.monotonic() - saved > SAVE_EVERY:  # an interrupted scan redoes only what was not saved
+                self.scans.save()
+                saved = time.monotonic()
+        self.finish(store, result)
+        return result
+
+    def read_image(self, name: str, gray: np.ndarray | None, result: ScanResult) -> str:
+        def unreadable(why: str) -> str:
+            self.scans.unreadable = [u for u in self.scans.unreadable if u["file"] != name]
+            self.scans.unreadable.append({"file": name, "reason": why})
+            result.unreadable.append(f"{name}: {why}")
+            return "unreadable"
+
+        if gray is None:
+            return unreadable("not an image formkit can open")
+        codes = read.find_page_ids(gray)
+        ours = [(pid, corners) for pid, _, corners in codes if pid is not None]
+        if not ours:
+            return unreadable("no ballot QR code found (photograph the whole page, flat and in focus)"
+                              if not codes else "the QR code is not a formkit ballot's")
+        page_id, corners = ours[0]
+        label = f"{page_id.commune} số {page_id.serial:06d} trang {page_id.page}"
+        batch = self.register.batch_of(page_id.commune, page_id.serial)
+        why = ("wrong check value: not printed by this workspace (forged?)" if not verify(self.secret, page_id)
+               else "serial never issued" if batch is None or batch.form != page_id.form else "")
+        if why:
+            self.scans.rejected.append({"file": name, "ballot": label, "reason": why})
+            result.rejected.append(f"{name}: {label}: {why}")
+            return "rejected"
+        key = f"{page_id.commune}|{page_id.serial}|{page_id.page}"
+        if key in self.scans.pages:
+            first = self.scans.pages[key]["file"]
+            self.scans.duplicates.append({"file": name, "ballot": label, "first": first})
+            result.duplicates.append(f"{name}: {label} was already read from {first}; counted once")
+            return "duplicate"
+        geometry = self.geometry(batch.geometry)
+        page = read.flatten(gray, geometry, page_id, corners)
+        if page is None:
+            return unreadable(f"{label}: the corner markers are not all visible")
+        self.scans.pages[key] = self.read_page(name, page, geometry)
+        return "read"
+
+    def read_page(self, name: str, page: read.PageImage, geometry: dict) -> dict:
+        pid = page.page_id
+        folder = self.out / pid.commune / "viet-tay"
+        questions: dict[str, dict[str, float]] = {}
+        where: dict[str, list[dict]] = {}
+        for bubble in geometry["bubbles"]:
+            if bubble["page"] == pid.page:
+                questions.setdefault(bubble["question"], {})[bubble["option"]] = read.bubble_ink(page, bubble)
+                where.setdefault(bubble["question"], []).append(bubble)
+        answers, review = {}, {}
+        for question, scores in questions.items():
+            decision = read.decide(scores)
+            if decision.review:
+                image = self.out / "review" / "anh" / f"{pid.commune}-{pid.serial:06d}-{question}.png"
+                bubbles = where[question]
+                r = bubbles[0]["r"]
+                region = read.crop(page, geometry["boxes"][0]["x"] if geometry["boxes"] else 40,
+                                   min(b["y"] for b in bubbles) - 2.2 * r,
+                                   geometry["page_size"][0] - 40, max(b["y"] for b in bubbles) + 3.5 * r)
+                _write_png(image, region)
+                review[question] = {"reason": decision.review, "scores": decision.scores, "image": str(image)}
+            else:
+                answers[question] = decision.answer
+        boxes = {}
+        for box in geometry["boxes"]:
+            if box["page"] == pid.page and read.box_ink(page, box):
+                image = folder / f"{pid.serial:06d}-{box['role']}.png"
+                _write_png(image, read.crop(page, box["x"], box["y"], box["x"] + box["w"], box["y"] + box["h"]))
+                boxes[box["role"]] = str(image)
+        return {"file": name, "answers": answers, "review": review, "boxes": boxes,
+                "read_at": (self.now or datetime.now(VIETNAM)).isoformat(timespec="seconds")}
+
+    # ---- review ------------------------------------------------------------------------------
+    def record_review(self, csv_path: Path, store: ResponseStore) -> tuple[int, ScanResult]:
+        """A person's decisions from the review CSV (column "quyet_dinh": the option's exact text,
+        or "trống" for no answer). Every row is checked before any is recorded."""
+        problems, decisions = Problems(), []
+        with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+            for line, row in enumerate(csv.DictReader(handle), 2):
+                decision = (row.get("quyet_dinh") or "").strip()
+                key, question = row.get("phieu_trang", ""), row.get("cau_hoi", "")
+                item = self.scans.pages.get(key, {}).get("review", {}).get(question)
+                if item is None:
+                    problems.add(csv_path, f"line {line}", f"no ballot page '{key}' question '{question}' in review")
+                    continue
+                if not decision and "decision" not in item:
+                    continue  # not decided yet: stays in review
+                options = list(item["scores"])
+                if decision.lower() not in BLANK_WORDS and decision not in options:
+                    problems.add(csv_path, f"line {line}", f"'{decision}' is not one of: {' / '.join(options)} / trống")
+                    continue
+                decisions.append((item, None if decision.lower() in BLANK_WORDS else decision))
+        problems.raise_if_any("the review file has problems; nothing was recorded")
+        for item, answer in decisions:
+            item["decision"] = answer
+        self.scans.save()
+        result = ScanResult()
+        self.finish(store, result)
+        return len(decisions), result
+
+    # ---- counting ----------------------------------------------------------------------------
+    def finish(self, store: ResponseStore, result: ScanResult) -> None:
+        """Count every ballot whose pages are all read and decided; list what waits for a person."""
+        by_ballot: dict[str, dict[int, dict]] = {}
+        for key, page in self.scans.pages.items():
+            commune, serial, number = key.split("|")
+            by_ballot.setdefault(f"{commune}|{serial}", {})[int(number)] = page
+        for ballot, pages in sorted(by_ballot.items()):
+            if ballot in self.scans.counted:
+                continue
+            commune, serial = ballot.split("|")
+            batch = self.register.batch_of(commune, int(serial))
+            geometry = self.geometry(batch.geometry)
+            if len(pages) < geometry["pages_per_ballot"]:
+                continue
+            if any("decision" not in item for page in pages.values() for item in page["review"].values()):
+                continue
+            row = self.response(commune, int(serial), batch, geometry, pages)
+            store.add([row], form_template(self.ws, geometry["template"]))
+            self.scans.counted[ballot] = row.key
+            result.counted.append(f"{commune} số {int(serial):06d}")
+        self.scans.save()
+        result.review_csv = self.write_review()
+        result.review = [f"{key} {q}: {item['reason']}" for key, q, item in self.scans.in_review()]
+
+    def response(self, commune: str, serial: int, batch, geometry: dict, pages: dict[int, dict]) -> ResponseRow:
+        template = form_template(self.ws, geometry["template"])
+        chosen: dict[str, str | None] = {}
+        boxes: dict[str, str] = {}
+        for page in pages.values():
+            chosen.update(page["answers"])
+            chosen.update({q: item["decision"] for q, item in page["review"].items()})
+            boxes.update(page["boxes"])
+        answers = {q: a for q, a in chosen.items() if a is not None}
+        officer = batch.officer
+        officer_question = template.by_role("officer")
+        form = self.state.forms(commune)[geometry["form"] - 1]
+        if officer_question is not None:
+            if officer is not None:
+                answers[officer_question.id] = form.officer_options.get(officer, officer)
+            elif answers.get(officer_question.id):
+                officer = next((b["officer"] for b in geometry["bubbles"] if b["question"] == officer_question.id
+                                and b["option"] == answers[officer_question.id]), None)
+        comment = template.by_role("comment")
+        if comment is not None and boxes:
+            parts = [f"{HANDWRITTEN}: {boxes['comment']}"] if "comment" in boxes else []
+            if "phone" in boxes:
+                parts.append(f"số điện thoại viết tay: {boxes['phone']}")
+            answers[comment.id] = "; ".join(parts)
+        read_at = min(page["read_at"] for page in pages.values())
+        return ResponseRow(commune, geometry["form_id"], "paper", template.id, geometry["template_version"],
+                           datetime.fromisoformat(read_at), answers, officer_id=officer, channel=CHANNEL_PAPER,
+                           key=f"{commune}|{geometry['form_id']}|{CHANNEL_PAPER}|{serial:06d}")
+
+    def write_review(self) -> Path:
+        """review.csv to fill in, and review.html showing each question's crop beside it."""
+        folder = self.out / "review"
+        items = self.scans.in_review()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["phieu_trang", "cau_hoi", "ly_do", "lua_chon", "anh", "quyet_dinh"])
+        rows = []
+        for key, question, item in items:
+            writer.writerow([key, question, item["reason"], " / ".join(item["scores"]), item["image"], ""])
+            rows.append(f"<tr><td>{html.escape(key)}</td><td>{html.escape(question)}</td>"
+                        f"<td>{html.escape(item['reason'])}</td><td><img src=\"{html.escape(Path(item['image']).relative_to(folder).as_posix())}\">"
+                        f"</td><td>{html.escape(' / '.join(item['scores']))}</td></tr>")
+        atomic_write_bytes(folder / "review.csv", buffer.getvalue().encode("utf-8-sig"))
+        atomic_write_text(folder / "review.html", REVIEW_PAGE.format(count=len(items), rows="\n".join(rows)))
+        return folder / "review.csv"
+
+
+def _write_png(path: Path, image: np.ndarray) -> None:
+    ok, encoded = cv2.imencode(".png", image)
+    if ok:
+        atomic_write_bytes(path, encoded.tobytes())
+
+
+REVIEW_PAGE = """<!doctype html>
+<html lang="vi"><meta charset="utf-8"><title>Phiếu cần xem lại</title>
+<style>body{{font-family:sans-serif}} td{{border-bottom:1px solid #ccc;padding:4px;vertical-align:top}}
+img{{max-width:720px}}</style>
+<h1>Phiếu cần người xem lại: {count} câu</h1>
+<p>Ghi quyết định vào cột <b>quyet_dinh</b> của review.csv (đúng chữ của lựa chọn, hoặc "trống"),
+rồi chạy <code>formkit scan --review review.csv</code>.</p>
+<table><tr><th>Phiếu|số|trang</th><th>Câu</th><th>Lý do</th><th>Ảnh</th><th>Lựa chọn</th></tr>
+{rows}
+</table></html>
+"""

@@ -1,0 +1,252 @@
+"""Paper ballots end to end: printed, read back from the PDF, filled by a simulated hand,
+photographed by a simulated phone, scanned into the store; photocopies, forgeries, review."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import sqlite3
+import stat
+
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+
+from formkit.ballots.register import PageId, check_value, load_secret, verify
+from formkit.demo import paper
+
+DPI = 150
+
+
+@pytest.fixture
+def printed(published_workspace, formkit):
+    ws, _, _ = published_workspace
+    result = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "4")
+    assert result.exit_code == 0, result.output
+    pdf = ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000004.pdf"
+    return ws, pdf, json.loads((pdf.parent / (pdf.name + ".layout.json")).read_text(encoding="utf-8"))
+
+
+def test_ballot_pdf_reads_back(printed):
+    ws, pdf, geometry = printed
+    assert set(geometry) >= {"page_size", "pages_per_ballot", "bubbles"}
+    assert geometry["page_size"] == [595.28, 841.89]
+    pages = geometry["pages_per_ballot"]
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 4 * pages
+    text = " ".join(p.extract_text() for p in reader.pages[:pages])
+    for q in ws.template.criteria:  # the same wording as the form, in NFC
+        assert q.title.split()[-1] in text
+    assert "Chỉ trả lời phần này nếu ở câu trên Ông/Bà đã chọn “Có”" in text
+    assert "Nguyễn Thị Lan – Quầy 1" in text and "Hộ tịch" in text
+    fonts = {str(f) for p in reader.pages[:1] for f in p["/Resources"]["/Font"].values()}
+    assert fonts
+    options = {(b["question"], b["option"]) for b in geometry["bubbles"]}
+    assert ("1.1", "Hài lòng") in options and ("co-gop-y", "Có") in options
+    assert len([b for b in geometry["bubbles"] if b["question"] == "3.4"]) == 5
+    secret = load_secret(ws.state_dir)
+    assert stat.S_IMODE((ws.state_dir / "ballot-secret.key").stat().st_mode) == 0o600
+    images = paper.render_pages(pdf, DPI)
+    for k, image in enumerate(images):
+        codes = zxingcpp.read_barcodes(image)
+        page_id = PageId.parse(codes[0].text)
+        assert (page_id.commune, page_id.serial, page_id.page) == ("hoa-thanh", k // pages + 1, k % pages + 1)
+        assert verify(secret, page_id)
+        # Every bubble is printed where layout.json says: a dark ring at r, paper inside.
+        height = image.shape[0]
+        for b in geometry["bubbles"]:
+            if b["page"] != k % pages + 1:
+                continue
+            cx, cy, r = b["x"] * DPI / 72, height - b["y"] * DPI / 72, b["r"] * DPI / 72
+            ring = [image[int(round(cy + r * np.sin(a))), int(round(cx + r * np.cos(a)))] for a in np.linspace(0, 6.28, 16)]
+            assert np.mean(ring) < 200 and image[int(cy), int(cx)] > 240, b
+    register = json.loads((ws.state_dir / "ballots.json").read_text())
+    assert register["batches"][0]["first"] == 1 and register["batches"][0]["last"] == 4
+
+
+def _photos(pdf, geometry, tmp_path, ballot, answers, styles, rng, struck=None, boxes=(), name="b"):
+    pages = geometry["pages_per_ballot"]
+    files = []
+    for p, image in enumerate(paper.render_pages(pdf, DPI, ballot * pages, pages), 1):
+        paper.fill_page(image, geometry, p, DPI, answers, styles, rng, struck, boxes)
+        path = tmp_path / f"{name}{ballot}-{p}.jpg"
+        path.write_bytes(paper.photograph(image, rng))
+        files.append(path)
+    return files
+
+
+def _stored(ws):
+    db = sqlite3.connect(ws.responses_file)
+    rows = db.execute("SELECT key, channel, answers FROM responses WHERE channel = 'giấy' ORDER BY key").fetchall()
+    db.close()
+    return [(k, c, json.loads(a)) for k, c, a in rows]
+
+
+def test_scan_counts_reviews_and_rejects(printed, formkit, tmp_path):
+    ws, pdf, geometry = printed
+    rng = random.Random(7)
+    questions: dict[str, list[str]] = {}
+    for b in geometry["bubbles"]:
+        questions.setdefault(b["question"], []).append(b["option"])
+    truth = [{q: rng.choice(o) for q, o in questions.items()} for _ in range(3)]
+    del truth[1]["2.3"], truth[1]["4.1"]  # blank questions stay blank
+    styles = {q: paper.STYLES[i % 4] for i, q in enumerate(questions)}
+    files = _photos(pdf, geometry, tmp_path, 0, truth[0], styles, rng, boxes=("comment",))
+    files += _photos(pdf, geometry, tmp_path, 1, truth[1], styles, rng)
+    struck_option = next(o for o in questions["3.1"] if o != truth[2]["3.1"])
+    files += _photos(pdf, geometry, tmp_path, 2, truth[2], styles, rng, struck={"3.1": struck_option})
+    junk = tmp_path / "junk.png"
+    cv2.imwrite(str(junk), np.full((400, 300), 200, np.uint8))
+    result = formkit("scan", "-w", ws.root, *files, junk)
+    assert result.exit_code == 0, result.output
+    assert "2 ballots counted; 1 question waiting for review" in result.out
+    assert f"unreadable: {junk}" in result.err
+    stored = _stored(ws)
+    assert [k.rsplit("|", 1)[1] for k, _, _ in stored] == ["000001", "000002"]
+    officer_q = ws.template.by_role("officer").id
+    for (_, channel, answers), expected in zip(stored, truth[:2]):
+        assert channel == "giấy"
+        counted = {q: a for q, a in answers.items() if q in questions}
+        assert counted == expected
+    assert answers.get(officer_q) == truth[1][officer_q]
+    assert stored[0][2]["y-kien-khac"].startswith("ý kiến viết tay: ")
+    crop = stored[0][2]["y-kien-khac"].split(": ", 1)[1]
+    assert "/hoa-thanh/" in crop and cv2.imread(crop) is not None
+
+    # Scanning again adds nothing; a photocopy of ballot 1 counts once and is reported.
+    again = formkit("scan", "-w", ws.root, *files, junk)
+    assert "0 ballots counted" in again.out
+    assert again.err.strip() == f"unreadable: {junk}: no ballot QR code found (photograph the whole page, flat and in focus)"
+    copy = _photos(pdf, geometry, tmp_path, 0, truth[0], styles, random.Random(99), name="copy")
+    dup = formkit("scan", "-w", ws.root, *copy)
+    assert "duplicate:" in dup.err and "hoa-thanh số 000001" in dup.err
+    assert len(_stored(ws)) == 2
+
+    # A forgery: a good-looking ballot whose check value was made without the secret.
+    secret = load_secret(ws.state_dir)
+    forged = PageId("hoa-thanh", 1, 4, 1, check_value(b"not the secret", "hoa-thanh", 1, 4))
+    assert not verify(secret, forged)
+    image = paper.render_pages(pdf, DPI, 3 * geometry["pages_per_ballot"], 1)[0]
+    spot = geometry["qr"]
+    k = DPI / 72
+    from formkit.posters import qr
+
+    matrix = np.array(qr.make(forged.payload, "Q").matrix, np.uint8)
+    qr_image = np.pad(np.where(matrix > 0, 0, 255).astype(np.uint8), 3, constant_values=255)
+    side = int(spot["side"] * k)
+    top, left = int(image.shape[0] - (spot["y"] + spot["side"]) * k), int(spot["x"] * k)
+    image[top:top + side, left:left + side] = cv2.resize(qr_image, (side, side), interpolation=cv2.INTER_NEAREST)
+    fake = tmp_path / "forged.png"
+    cv2.imwrite(str(fake), image)
+    rejected = formkit("scan", "-w", ws.root, fake)
+    assert "rejected:" in rejected.err and "wrong check value" in rejected.err
+
+    # The crossed-out answer waits for a person; the decision makes the ballot count.
+    review = ws.root / "output" / "ballots" / "review" / "review.csv"
+    rows = list(csv.DictReader(review.open(encoding="utf-8-sig")))
+    assert [(r["cau_hoi"], r["phieu_trang"].split("|")[1]) for r in rows] == [("3.1", "3")]
+    assert "3.1" in (review.parent / "review.html").read_text(encoding="utf-8")
+    rows[0]["quyet_dinh"] = truth[2]["3.1"]
+    with review.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    done = formkit("scan", "-w", ws.root, "--review", review)
+    assert done.exit_code == 0, done.output
+    assert "1 ballot counted" in done.out
+    assert {q: a for q, a in _stored(ws)[2][2].items() if q in questions} == truth[2]
+
+
+def test_old_store_gets_the_channel_column(tmp_path):
+    from formkit.responses.store import SCHEMA, ResponseStore
+
+    path = tmp_path / "responses.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    db.execute("INSERT INTO responses (key, commune_id, form_id, source, template, template_version, submitted,"
+               " pulled_at, answers) VALUES ('k', 'c', 'f', 'api', 't', 1, 's', 'p', '{}')")
+    db.commit()
+    db.close()
+    with ResponseStore(path) as store:
+        assert store.db.execute("SELECT channel FROM responses").fetchall() == [("online",)]
+
+
+def test_a_pdf_scan_of_several_pages_is_read_whichever_way_up(printed, formkit, tmp_path):
+    from PIL import Image
+
+    ws, pdf, geometry = printed
+    rng = random.Random(5)
+    truth = {b["question"]: b["option"] for b in geometry["bubbles"] if b["option"] in ("Hài lòng", "Không")}
+    pages = geometry["pages_per_ballot"]
+    images = paper.render_pages(pdf, DPI, 3 * pages, pages)
+    for p, image in enumerate(images, 1):
+        paper.fill_page(image, geometry, p, DPI, truth, {}, rng)
+    scanned = tmp_path / "scan.pdf"
+    images[-1] = np.ascontiguousarray(np.rot90(images[-1], 2))  # fed into the scanner upside down
+    first, *rest = [Image.fromarray(i) for i in images]
+    first.save(scanned, save_all=True, append_images=rest, resolution=DPI)
+    result = formkit("scan", "-w", ws.root, scanned)
+    assert result.exit_code == 0, result.output
+    assert f"{pages} pages read" in result.out and "1 ballot counted" in result.out
+    (_, _, answers), = _stored(ws)
+    assert {q: a for q, a in answers.items() if q in truth} == truth
+
+
+def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_path):
+    from formkit.ballots.summary import channel_rows, paper_rows, paper_warning
+    from formkit.responses.store import ResponseStore
+
+    ws, pdf, geometry = printed
+    rng = random.Random(3)
+    answers = {b["question"]: b["option"] for b in geometry["bubbles"]}  # the last option of each
+    files = _photos(pdf, geometry, tmp_path, 0, answers, {}, rng)
+    assert formkit("scan", "-w", ws.root, *files).exit_code == 0
+    rows = paper_rows(ws)
+    assert rows == [{"commune": "hoa-thanh", "issued": 4, "returned": 1, "counted": 1, "in_review": 0,
+                     "rejected": 0, "duplicates": 0}]
+    assert paper_warning(rows[0]) == ""  # too few issued to judge
+    assert paper_warning(dict(rows[0], issued=40, returned=20)).startswith("chỉ thu về 20/40 phiếu giấy")
+    assert paper_warning(dict(rows[0], issued=40, returned=35)) == ""
+    with ResponseStore(ws.responses_file) as store:
+        assert {"commune": "hoa-thanh", "channel": "giấy", "responses": 1} in channel_rows(store)
+
+
+def test_bad_requests_and_layouts_are_refused_before_anything_is_issued(published_workspace, formkit):
+    ws, _, _ = published_workspace
+    (ws.root / "ballots").mkdir()
+    (ws.root / "ballots" / "tiny.toml").write_text('paper = "A3"\nmarker_mm = 1\n[texts]\ntitle = "{x}"\n',
+                                                   encoding="utf-8")
+    bad = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "2", "--layout", "tiny")
+    assert bad.exit_code == 2
+    for place in ("paper", "marker_mm", "texts.title", "texts.instructions"):
+        assert f"tiny.toml: {place}: " in bad.err, place
+    officer = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "2", "--officer", "nobody")
+    assert officer.exit_code == 2 and "no officer 'nobody'" in officer.err
+    count = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "0")
+    assert count.exit_code == 2 and "--count" in count.err
+    assert not (ws.state_dir / "ballots.json").exists()
+    assert not list((ws.root / "output").glob("ballots/*.pdf"))
+    printed = formkit("ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "1", "--officer", "tran-van-minh")
+    assert printed.exit_code == 0, printed.output
+    text = PdfReader(ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf").pages[0].extract_text()
+    assert "Cán bộ tiếp nhận hồ sơ: Trần Văn Minh – Quầy 2" in text
+    geometry = json.loads((ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf.layout.json").read_text())
+    assert not any(b["question"] == ws.template.by_role("officer").id for b in geometry["bubbles"])
+    assert json.loads((ws.state_dir / "ballots.json").read_text())["batches"][0]["officer"] == "tran-van-minh"
+
+
+@pytest.mark.parametrize("scores, answer, review", [
+    ({"A": 0.01, "B": 0.02, "C": 0.0}, None, ""),  # blank is blank
+    ({"A": 0.01, "B": 0.8, "C": 0.0}, "B", ""),  # one clear mark
+    ({"A": 0.6, "B": 0.8, "C": 0.0}, None, "nhiều ô được tô"),  # two marks
+    ({"A": 0.01, "B": 0.15, "C": 0.0}, None, "dấu mờ"),  # too faint to be sure
+    ({"A": 0.12, "B": 0.8, "C": 0.0}, None, "dấu mờ hoặc đã gạch bỏ"),  # a mark and a trace beside it
+])
+def test_ink_thresholds_decide_or_ask_a_person(scores, answer, review):
+    from formkit.ballots.read import decide
+
+    decision = decide(scores)
+    assert (decision.answer, decision.review) == (answer, review)
