@@ -136,7 +136,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     """
     from .forms import create as creating
     from .google.transport import endpoint_override
-    from .forms.linking import instructions, write_apps_script
+    from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
 
     ws = _workspace(ctx)
     state = _state(ws)
@@ -160,8 +160,9 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     for o in outcomes:
         if o.form is not None and o.form.done:
             click.echo(f"  {o.commune.id:<20} {o.form.responder_uri}")
-    script = write_apps_script(ws, state)
-    click.echo("\n" + instructions(ws, script))
+    if any(form.done for c in ws.communes for form in state.forms(c.id)):
+        script = write_apps_script(ws, state)  # written on either backend: it is what Google needs
+        click.echo("\n" + (LOCAL_INSTRUCTIONS if backend != "google" else instructions(ws, script)))
     _fail_if_blocked(lines)
 
 
