@@ -89,15 +89,16 @@ function linkAllForms() {{
 }}
 
 function findSpreadsheet(properties) {{
-  var known = [SPREADSHEET_ID, properties.getProperty('spreadsheetId')];
-  for (var i = 0; i < FORMS.length && i < PROBE_FORMS; i++) {{
-    known.push(destinationOf(FORMS[i].formId));
+  var ss = openSpreadsheet(SPREADSHEET_ID) || openSpreadsheet(properties.getProperty('spreadsheetId'));
+  for (var i = 0; !ss && i < FORMS.length && i < PROBE_FORMS; i++) {{
+    ss = openSpreadsheet(destinationOf(FORMS[i].formId));
   }}
-  for (var k = 0; k < known.length; k++) {{
-    if (!known[k]) continue;
-    try {{ return SpreadsheetApp.openById(known[k]); }} catch (e) {{ /* deleted or not shared: try the next */ }}
-  }}
-  return SpreadsheetApp.create(SPREADSHEET_TITLE);
+  return ss || SpreadsheetApp.create(SPREADSHEET_TITLE);
+}}
+
+function openSpreadsheet(id) {{
+  if (!id) return null;
+  try {{ return SpreadsheetApp.openById(id); }} catch (e) {{ return null; }}  // deleted or not shared
 }}
 
 function destinationOf(formId) {{
