@@ -225,7 +225,7 @@ def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str =
             raise RemoteError(f"linking {commune_id}'s form failed: HTTP {response.status_code} {response.text[:200]}")
         answer = response.json()
         spreadsheet_id = answer["spreadsheetId"]
-        form.spreadsheet_id, form.sheet_tab = spreadsheet_id, answer["tabName"]
+        form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = spreadsheet_id, answer["tabName"], answer["sheetId"]
         state.save(form)
         linked.append((commune_id, form.sheet_tab, spreadsheet_id))
     return linked
