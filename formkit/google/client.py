@@ -122,7 +122,7 @@ class Google:
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                   "majorDimension": "ROWS"}
         ranges = []
-        for chunk in url_chunks(spreadsheet_id, [quote_tab(t) for t in tabs], params):
+        for chunk in url_chunks(spreadsheet_id, [quote_tab(t) for t in tabs], params, URL_LIMIT):
             result = self._call("sheets.values.batchGet",
                                 lambda chunk=chunk: self._sheets.values_batch_get(spreadsheet_id, chunk, dict(params)))
             ranges.extend(result.get("valueRanges", []))

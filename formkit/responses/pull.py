@@ -57,7 +57,7 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     sheet_rows = _read_sheets(google, store, [j for j in jobs if j.sheet], result, rule_names)
     changed = False
     for job in jobs:
-        rows = sheet_rows[id(job)] if job.sheet else _read_api(google, store, job, result)
+        rows = sheet_rows.get(id(job), []) if job.sheet else _read_api(google, store, job, result)
         result.added[job.commune.id] += store.add(rows, job.shape.template)
         changed |= _remember(job, store)
     if changed:
@@ -110,7 +110,9 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
                   zip(tabs, google.read_tabs(sheet, [t for _, t in tabs]) if tabs else [])}
         result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
         finder = TabFinder(google, tabs, tables, zone)
-        for job in finder.assign(group, rule_names, problems, f"spreadsheet {sheet}"):
+        found = finder.assign(group, rule_names, problems, f"spreadsheet {sheet}")
+        result.warnings.extend(finder.warnings)
+        for job in found:
             where = f"{job.commune.id} (tab '{job.tab}')"
             got, warnings, bad = read_table(job.shape, tables[job.tab], "sheet", where,
                                             f"spreadsheet {sheet}", f"tab '{job.tab}', ", zone)
@@ -133,6 +135,7 @@ class TabFinder:
     def __init__(self, google: Google, tabs: list[tuple[int, str]], tables: dict[str, list[list]], zone) -> None:
         self.google, self.tabs, self.tables, self.zone = google, tabs, tables, zone
         self.free = [title for _, title in tabs]
+        self.warnings: list[str] = []
 
     @staticmethod
     def _is_response_tab(values: list[list]) -> bool:
@@ -153,6 +156,9 @@ class TabFinder:
             candidates, how = self._by_data(job)
             if len(candidates) == 1:
                 self._claim(job, candidates[0], how, found)
+            elif candidates and all(len(self.tables[t]) <= 1 for t in candidates):
+                self.warnings.append(f"{job.commune.id}: form {job.form.form_id} has no answers yet, and tabs "
+                                     f"'{candidates[0]}' and '{candidates[1]}' both fit it; read once it has answers")
             elif candidates:
                 problems.add(file, f"commune {job.commune.id}",
                              f"form {job.form.form_id}: tabs '{candidates[0]}' and '{candidates[1]}' both fit its "
@@ -183,7 +189,7 @@ class TabFinder:
             fits = {t: self._officers_fit(job, t) for t in candidates}
             if any(fits.values()):
                 candidates, how = [t for t in candidates if fits[t]], "the officers named in it"
-        if len(candidates) > 1:
+        if len(candidates) > 1 and any(len(self.tables[t]) > 1 for t in candidates):
             own = {parse_rfc3339(r.get("lastSubmittedTime") or r.get("createTime"))
                    for r in self.google.responses(job.form.form_id)}
             times = {t: self._times(job, t) for t in candidates}
