@@ -250,6 +250,8 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         total = store.count()
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for line in result.tabs:  # which tab each linked form was read from, and why that one
+        click.echo(f"tab: {line}")
     for commune_id, added in result.added.items():
         click.echo(f"{commune_id:<20} {result.source.get(commune_id, '-'):<6} +{added}")
     click.echo(f"{sum(result.added.values())} new responses ({total} stored in {ws.responses_file}); "

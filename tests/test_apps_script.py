@@ -190,3 +190,18 @@ def test_workspace_values_are_escaped_where_they_land(created, tmp_path):
     [(_, linked)] = tabs(world).items()
     assert sorted(name for name, _, _ in linked) == sorted(odd)
     assert [t for _, _, t in tab_names(ws, state)] == odd
+
+
+def test_link_before_any_form_refuses(example_dir, formkit, endpoint, monkeypatch):
+    result = formkit("link", "-w", example_dir)  # the embedded backend
+    assert result.exit_code == 2 and "formkit create" in result.output, result.output
+    monkeypatch.delenv("FORMKIT_GOOGLE_ENDPOINT")  # Google: no empty script written either
+    result = formkit("link", "-w", example_dir)
+    assert result.exit_code == 2 and "formkit create" in result.output, result.output
+    assert not (example_dir / "output" / "link-forms.gs").exists()
+
+
+def test_create_on_the_embedded_backend_says_to_run_formkit_link(example_dir, formkit, endpoint):
+    result = formkit("create", "-w", example_dir)
+    assert result.exit_code == 0, result.output
+    assert "`formkit link`" in result.out and "script.google.com" not in result.out

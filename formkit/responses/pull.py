@@ -12,6 +12,7 @@ raised together, before any store write.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import Problems, RemoteError
@@ -130,21 +131,30 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
 
 
 class TabFinder:
-    """Which tab of one spreadsheet each form feeds, from names first, then from the data."""
+    """Which tab of one spreadsheet each form feeds: by name first, then by what the data say.
+
+    The data pass narrows each form's candidates in turn, a filter counting only when some tab
+    passes it: the header holds the most of the form's question titles; the officers named in
+    the tab are all the form's; then, for the forms still undecided, the tab's times are the
+    form's own responses' (forms.responses.list). A form takes a tab when it is its only
+    candidate and no other form's; the pass repeats until nothing changes."""
 
     def __init__(self, google: Google, tabs: list[tuple[int, str]], tables: dict[str, list[list]], zone) -> None:
         self.google, self.tabs, self.tables, self.zone = google, tabs, tables, zone
-        self.free = [title for _, title in tabs]
+        self.free = {title: None for _, title in tabs}  # ordered set
         self.warnings: list[str] = []
+        self._headers = {t: frozenset(title_key(h) for h in v[0]) for t, v in tables.items() if self._is_response(v)}
+        self._seen: dict[tuple[str, str], frozenset[str]] = {}  # (tab, officer title key) -> labels
+        self._own: dict[str, set] = {}  # form id -> its responses' seconds
 
     @staticmethod
-    def _is_response_tab(values: list[list]) -> bool:
+    def _is_response(values: list[list]) -> bool:
         return bool(values) and any(timestamp_header(t) is not None for t in values[0])
 
     def assign(self, group: list[_Job], rule_names: dict[int, str], problems: Problems, file: str) -> list[_Job]:
         found, pending = [], []
+        by_id = {tab_id: title for tab_id, title in self.tabs}
         for job in group:  # by name: where it was last found, then the name formkit gives it
-            by_id = {tab_id: title for tab_id, title in self.tabs}
             named = [(by_id.get(job.form.sheet_tab_id), "the tab it was found in before (same sheetId)"),
                      (job.tab, "the tab recorded for it"), (rule_names.get(id(job.form)), "its tab name")]
             title, how = next(((t, h) for t, h in named if t and t in self.free), ("", ""))
@@ -152,63 +162,83 @@ class TabFinder:
                 self._claim(job, title, how, found)
             else:
                 pending.append(job)
-        for job in pending:  # by what the data say
-            candidates, how = self._by_data(job)
-            if len(candidates) == 1:
-                self._claim(job, candidates[0], how, found)
-            elif candidates and all(len(self.tables[t]) <= 1 for t in candidates):
-                self.warnings.append(f"{job.commune.id}: form {job.form.form_id} has no answers yet, and tabs "
-                                     f"'{candidates[0]}' and '{candidates[1]}' both fit it; read once it has answers")
+        left: dict[int, tuple[list[str], str]] = {}
+        for use_times in (False, True):  # the forms' own response times only where still needed
+            while pending:
+                left = {id(job): self._by_data(job, use_times) for job in pending}
+                wanted = Counter(t for candidates, _ in left.values() for t in candidates)
+                # A form's one candidate no other form wants: two forms with the same officers
+                # both "fit" the tab that has answers, and neither may take it on that alone.
+                sure = [job for job in pending if len(left[id(job)][0]) == 1 and wanted[left[id(job)][0][0]] == 1]
+                if not sure:
+                    break
+                for job in sure:
+                    self._claim(job, left[id(job)][0][0], left[id(job)][1], found)
+                    pending.remove(job)
+        for job in pending:
+            candidates, how = left[id(job)]
+            name = rule_names.get(id(job.form)) or job.tab
+            rivals = [f"{other.commune.id}'s form" for other in pending
+                      if other is not job and set(left[id(other)][0]) & set(candidates)]
+            both = " and ".join(f"'{t}'" for t in candidates[:2])
+            fit = f"tabs {both} both fit it" if len(candidates) > 1 else f"tab {both} fits it and {rivals[0]}"
+            if candidates and all(len(self.tables[t]) <= 1 for t in candidates):
+                self.warnings.append(f"{job.commune.id}: form {job.form.form_id} has no answers yet and {fit}; its "
+                                     f"tab is found once it has answers (or name it '{name}')")
             elif candidates:
                 problems.add(file, f"commune {job.commune.id}",
-                             f"form {job.form.form_id}: tabs '{candidates[0]}' and '{candidates[1]}' both fit its "
-                             f"answers ({how}); rename the right one to '{rule_names.get(id(job.form)) or job.tab}'")
+                             f"form {job.form.form_id}: {fit} ({how}); rename the right tab to '{name}'")
             else:
                 listed = ", ".join(f"'{t}'" for _, t in self.tabs) or "none"
                 problems.add(file, f"commune {job.commune.id}",
                              f"no tab of this spreadsheet holds form {job.form.form_id}'s answers (the tabs: "
-                             f"{listed}); link the form again, or name its tab '{rule_names.get(id(job.form)) or job.tab}'")
+                             f"{listed}); link the form again, or name its tab '{name}'")
         return found
 
     def _claim(self, job: _Job, title: str, how: str, found: list[_Job]) -> None:
-        self.free.remove(title)
+        del self.free[title]
         job.tab, job.chosen_by = title, how
         job.tab_id = next(tab_id for tab_id, t in self.tabs if t == title)
         found.append(job)
 
-    def _by_data(self, job: _Job) -> tuple[list[str], str]:
-        """Filters in turn, each kept only when something passes it: every question title in the
-        header; the officers named are the form's; the times are the form's own responses."""
-        candidates = [t for t in self.free if self._is_response_tab(self.tables.get(t, []))]
-        titles = {title_key(t) for t in job.shape.titles.values()}
-        headers = {t: {title_key(h) for h in self.tables[t][0]} for t in candidates}  # non-empty: response tabs
-        best = max((len(titles & headers[t]) for t in candidates), default=0)
-        candidates = [t for t in candidates if best and len(titles & headers[t]) == best]
+    def _by_data(self, job: _Job, use_times: bool) -> tuple[list[str], str]:
+        titles = frozenset(title_key(t) for t in job.shape.titles.values())
+        score = {t: len(titles & self._headers[t]) for t in self.free if t in self._headers}
+        best = max(score.values(), default=0)
+        candidates = [t for t in score if best and score[t] == best]
         how = "its question titles"
-        if len(candidates) > 1:
-            fits = {t: self._officers_fit(job, t) for t in candidates}
-            if any(fits.values()):
-                candidates, how = [t for t in candidates if fits[t]], "the officers named in it"
-        if len(candidates) > 1 and any(len(self.tables[t]) > 1 for t in candidates):
-            own = {parse_rfc3339(r.get("lastSubmittedTime") or r.get("createTime"))
-                   for r in self.google.responses(job.form.form_id)}
-            times = {t: self._times(job, t) for t in candidates}
-            matching = [t for t in candidates if (times[t] & own) or (not own and not times[t])]
+        question = job.shape.template.by_role("officer")
+        if len(candidates) > 1 and question is not None:
+            # A tab naming none of the form's officers is another form's; one naming some of them
+            # is preferred (an unknown name or two in it is an answer to flag, not a reason to skip).
+            key, labels = title_key(job.shape.titles.get(question.id)), set(job.shape.officers)
+            seen = {t: self._officers(t, key) for t in candidates}
+            candidates = [t for t in candidates if not seen[t] or seen[t] & labels]
+            fitting = [t for t in candidates if seen[t]]
+            if fitting and len(fitting) < len(candidates) and not use_times:
+                candidates, how = fitting, "the officers named in it"
+        if use_times and len(candidates) > 1 and any(len(self.tables[t]) > 1 for t in candidates):
+            own = self._own_times(job)
+            matching = [t for t in candidates if (own and self._times(job, t) & own) or
+                        (not own and len(self.tables[t]) <= 1)]
             if matching:
                 candidates, how = matching, "the times of the form's own responses"
         return candidates, how
 
-    def _officers_fit(self, job: _Job, title: str) -> bool:
-        question = job.shape.template.by_role("officer")
-        if question is None:
-            return False
-        header = [title_key(h) for h in self.tables[title][0]]
-        key = title_key(job.shape.titles.get(question.id))
-        if key not in header:
-            return False
-        column = header.index(key)
-        seen = {clean(cell_text(r[column])) for r in self.tables[title][1:] if column < len(r) and cell_text(r[column])}
-        return bool(seen) and seen <= set(job.shape.officers)
+    def _officers(self, title: str, key: str) -> frozenset[str]:
+        if (title, key) not in self._seen:
+            header = [title_key(h) for h in self.tables[title][0]]
+            column = header.index(key) if key in header else -1
+            self._seen[(title, key)] = frozenset(
+                clean(cell_text(r[column])) for r in self.tables[title][1:]
+                if 0 <= column < len(r) and cell_text(r[column]).strip())
+        return self._seen[(title, key)]
+
+    def _own_times(self, job: _Job) -> set:
+        if job.form.form_id not in self._own:
+            self._own[job.form.form_id] = {parse_rfc3339(r.get("lastSubmittedTime") or r.get("createTime"))
+                                           for r in self.google.responses(job.form.form_id)}
+        return self._own[job.form.form_id]
 
     def _times(self, job: _Job, title: str) -> set:
         values = self.tables[title]
