@@ -128,10 +128,6 @@ class Google:
             ranges.extend(result.get("valueRanges", []))
         return ranges
 
-    def tab_titles(self, spreadsheet_id: str) -> list[str]:
-        meta = self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id))
-        return [s["properties"]["title"] for s in meta.get("sheets", [])]
-
 
 # Google publishes no URL length limit for the Sheets API; its front ends refuse very long request
 # lines (a batchGet of hundreds of tabs, ~20,000 characters, failed: dust-tt/dust#4042), and 8 KB is

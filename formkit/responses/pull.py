@@ -83,7 +83,7 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
             sheet = google.get_form(form.form_id).get("linkedSheetId", "")
             job = _Job(commune, form, FormShape.from_record(commune.id, form, templates[form.template]), sheet)
             if sheet and form.spreadsheet_id in ("", sheet):  # a recorded tab belongs to that spreadsheet only
-                job.tab = form.sheet_tab
+                job.tab, job.tab_id = form.sheet_tab, form.sheet_tab_id
             jobs.append(job)
             result.source[commune.id] = "sheet" if sheet else "api"
     return jobs
@@ -155,7 +155,7 @@ class TabFinder:
         found, pending = [], []
         by_id = {tab_id: title for tab_id, title in self.tabs}
         for job in group:  # by name: where it was last found, then the name formkit gives it
-            named = [(by_id.get(job.form.sheet_tab_id), "the tab it was found in before (same sheetId)"),
+            named = [(by_id.get(job.tab_id), "the tab it was found in before (same sheetId)"),
                      (job.tab, "the tab recorded for it"), (rule_names.get(id(job.form)), "its tab name")]
             title, how = next(((t, h) for t, h in named if t and t in self.free), ("", ""))
             if title:
