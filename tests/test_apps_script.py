@@ -205,3 +205,14 @@ def test_create_on_the_embedded_backend_says_to_run_formkit_link(example_dir, fo
     result = formkit("create", "-w", example_dir)
     assert result.exit_code == 0, result.output
     assert "`formkit link`" in result.out and "script.google.com" not in result.out
+
+
+def test_an_empty_tab_added_later_is_left_alone(created, tmp_path):
+    ws, state = created
+    script = apps_script(ws, state)
+    _, world = run(tmp_path, script, world_of(state))
+    [sheet_id] = world["spreadsheets"]
+    world["spreadsheets"][sheet_id]["tabs"].append({"name": "Ghi chú", "formId": None, "rows": 0, "sheetId": 5})
+    outcome, world = run(tmp_path, script, world)
+    assert outcome["error"] is None
+    assert "Ghi chú" in [name for name, _, _ in tabs(world)[sheet_id]]

@@ -83,7 +83,10 @@ function linkAllForms() {{
     }}
     Logger.log(f.commune + ' → ' + tab.getName());
   }}
-  removeEmptyDefaultTab(ss);
+  if (properties.getProperty('cleanedUp') !== ss.getId()) {{  // once: a tab the user adds later stays
+    removeEmptyDefaultTab(ss);
+    properties.setProperty('cleanedUp', ss.getId());
+  }}
   Logger.log('Liên kết mới / newly linked: ' + linked + '; đổi tên / renamed: ' + renamed);
   Logger.log('Bảng tính / spreadsheet: ' + ss.getUrl());
 }}
@@ -156,10 +159,11 @@ def _published_id(form: FormRecord) -> str:
 
 
 def apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> str:
+    named = tab_names(ws, state)
     forms = [{"commune": cid, "formId": form.form_id, "publishedId": _published_id(form), "tab": tab}
-             for cid, form, tab in tab_names(ws, state)]
+             for cid, form, tab in named]
     if not spreadsheet_id:  # what a pull saw the forms feed, if any
-        spreadsheet_id = next((form.spreadsheet_id for _, form, _ in tab_names(ws, state) if form.spreadsheet_id), "")
+        spreadsheet_id = next((form.spreadsheet_id for _, form, _ in named if form.spreadsheet_id), "")
     lines = ",\n".join("  {" + ", ".join(f"{js_string(k)}: {js_string(v)}" for k, v in f.items()) + "}"
                        for f in forms)
     return _SCRIPT.format(
