@@ -17,6 +17,7 @@ import pytest
 from formkit.forms.linking import apps_script, tab_names
 from formkit.forms.state import State
 from formkit.workspace.config import load_workspace
+from test_pull import new_template_version
 
 NODE = shutil.which("node") or "/usr/bin/node"
 FAKE = Path(__file__).parent / "js" / "apps_script_fake.js"
@@ -100,12 +101,7 @@ def test_a_new_script_project_finds_the_spreadsheet_the_forms_feed(created, tmp_
 def test_after_a_new_version_each_form_has_its_own_tab(created, tmp_path, formkit):
     ws, state = created
     _, world = run(tmp_path, apps_script(ws, state), world_of(state))
-    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
-    (ws.root / "templates").mkdir(exist_ok=True)
-    (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
-    result = formkit("create", "--new-version", "-w", ws.root)
-    assert result.exit_code == 0, result.output
-    ws, state = load_workspace(ws.root), State.load(ws.state_file)
+    ws, state = new_template_version(ws, formkit)
     # The new forms are named "<tab> (v2)"; a tab of that name made by hand keeps the form's own name.
     [sheet_id] = world["spreadsheets"]
     world["spreadsheets"][sheet_id]["tabs"].append({"name": "Phường Nam Đông (v2)", "formId": None, "rows": 4,

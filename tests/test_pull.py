@@ -86,6 +86,17 @@ def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
     requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5).raise_for_status()
 
 
+def new_template_version(ws, formkit):
+    """Version 2 of the workspace's template and `create --new-version`: (workspace, state) after."""
+    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
+    (ws.root / "templates").mkdir(exist_ok=True)
+    (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
+    result = formkit("create", "--new-version", "-w", ws.root)
+    assert result.exit_code == 0, result.output
+    ws = load_workspace(ws.root)
+    return ws, State.load(ws.state_file)
+
+
 @pytest.fixture
 def store(tmp_path):
     with ResponseStore(tmp_path / "responses.sqlite") as s:
@@ -323,13 +334,7 @@ def test_old_form_versions_keep_their_answers(published_workspace, store, formki
     ws, state, base = published_workspace
     old = state.current("nam-dong")
     submit(old, answers(ws, old), "2025-09-27T08:07:24+07:00")
-    # A new template version: each commune gets a new form beside the old one.
-    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
-    (ws.root / "templates").mkdir(exist_ok=True)
-    (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
-    result = formkit("create", "--new-version", "-w", ws.root)
-    assert result.exit_code == 0, result.output
-    ws, state = load_workspace(ws.root), State.load(ws.state_file)
+    ws, state = new_template_version(ws, formkit)  # each commune gets a new form beside the old one
     new = state.current("nam-dong")
     assert new.form_id != old.form_id and new.template_version == 2
     submit(new, answers(ws, new), "2026-01-05T10:00:00+07:00")

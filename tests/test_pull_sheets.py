@@ -18,8 +18,8 @@ from formkit.google.client import connect, quote_tab, url_chunks
 from formkit.responses.pull import pull
 from formkit.responses.store import ResponseRow, ResponseStore
 from formkit.workspace.config import load_workspace
-from test_pull import BATCH_GET, SHEETS_GET, answers, reset_calls, stored, submit  # noqa: F401  (fixtures below)
-from test_pull import created_workspace, store  # noqa: F401
+from test_pull import BATCH_GET, SHEETS_GET, answers, new_template_version, reset_calls, stored, submit
+from test_pull import created_workspace, store  # noqa: F401  (fixtures)
 
 
 def new_spreadsheet(base: str, time_zone: str) -> str:
@@ -65,10 +65,7 @@ def test_a_new_version_is_pulled_from_its_own_tab(published_workspace, store, fo
     ws, state, base = published_workspace
     old = state.current("nam-dong")
     submit(old, answers(ws, old), "2025-09-27T08:07:24+07:00")
-    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
-    (ws.root / "templates").mkdir(exist_ok=True)
-    (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
-    assert formkit("create", "--new-version", "-w", ws.root).exit_code == 0
+    new_template_version(ws, formkit)
     result = formkit("link", "-w", ws.root)
     assert result.exit_code == 0, result.output
     assert "Phường Nam Đông (v2)" in result.output

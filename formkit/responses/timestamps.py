@@ -69,7 +69,7 @@ def parse_text(text: str, day_first: bool) -> datetime:
 def sheet_zone(name: str | None) -> tzinfo:
     """A spreadsheet's time zone by its IANA name; Vietnam's when none is given. Raises ValueError
     for a name the tz database does not know (the tzdata package provides it on Windows)."""
-    if not name:
+    if not name or name in ("Asia/Ho_Chi_Minh", "Asia/Saigon"):  # no tz database needed for these
         return VIETNAM
     try:
         return ZoneInfo(name)
