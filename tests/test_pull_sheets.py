@@ -82,6 +82,9 @@ def test_a_new_version_is_pulled_from_its_own_tab(published_workspace, store, fo
     tabs = [t for t in result.tabs if t.startswith("nam-dong:")]
     assert any("'Phường Nam Đông (v2)'" in t and new.form_id in t for t in tabs)
     assert any("'Phường Nam Đông'" in t and old.form_id in t for t in tabs)
+    again = formkit("pull", "-w", ws.root)  # the CLI says which tab each form was read from
+    assert again.exit_code == 0, again.output
+    assert f"tab: nam-dong: form {new.form_id} ← tab 'Phường Nam Đông (v2)'" in again.out
 
 
 def test_an_edited_api_response_is_one_response(tmp_path, example_dir):
