@@ -56,6 +56,9 @@ def test_a_sheet_on_gmt_puts_answers_in_the_right_quarter(created_workspace, sto
     assert server_calls(base) == {"forms.get": 3, SHEETS_GET: 1, BATCH_GET: 1}
     assert [r[1] for r in stored(store, "hoa-thanh")] == ["2025-09-30 23:59:59", "2025-10-01 00:00:00"]
     assert any(t.startswith("hoa-thanh:") and f"'{hoa_tab}'" in t for t in result.tabs)
+    # The two other forms have no answers and two empty tabs fit both: nothing to read, said so.
+    assert sorted(w.split(":")[0] for w in result.warnings if "none holds answers yet" in w) == ["binh-thanh",
+                                                                                             "nam-dong"]
     submit(hoa, answers(ws, hoa), "2025-12-31T16:59:59Z")
     assert pull(ws, state, connect(), store).added["hoa-thanh"] == 1
     assert stored(store, "hoa-thanh")[-1][1:3] == ("2025-12-31 23:59:59", "sheet")

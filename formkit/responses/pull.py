@@ -134,10 +134,11 @@ class TabFinder:
     """Which tab of one spreadsheet each form feeds: by name first, then by what the data say.
 
     The data pass narrows each form's candidates in turn, a filter counting only when some tab
-    passes it: the header holds the most of the form's question titles; the officers named in
-    the tab are all the form's; then, for the forms still undecided, the tab's times are the
-    form's own responses' (forms.responses.list). A form takes a tab when it is its only
-    candidate and no other form's; the pass repeats until nothing changes."""
+    passes it: the header holds the most of the form's question titles; the tab names some of
+    the form's officers (one naming none of them is another form's); then, for the forms still
+    undecided, the tab's times are the form's own responses' (forms.responses.list). A form takes
+    a tab when it is its only candidate and no other form's; the pass repeats until nothing
+    changes."""
 
     def __init__(self, google: Google, tabs: list[tuple[int, str]], tables: dict[str, list[list]], zone) -> None:
         self.google, self.tabs, self.tables, self.zone = google, tabs, tables, zone
@@ -181,10 +182,11 @@ class TabFinder:
             rivals = [f"{other.commune.id}'s form" for other in pending
                       if other is not job and set(left[id(other)][0]) & set(candidates)]
             both = " and ".join(f"'{t}'" for t in candidates[:2])
-            fit = f"tabs {both} both fit it" if len(candidates) > 1 else f"tab {both} fits it and {rivals[0]}"
+            fit = (f"tabs {both} both fit it" if len(candidates) > 1 else
+                   f"tab {both} fits it and {rivals[0] if rivals else 'another form'}")
             if candidates and all(len(self.tables[t]) <= 1 for t in candidates):
-                self.warnings.append(f"{job.commune.id}: form {job.form.form_id} has no answers yet and {fit}; its "
-                                     f"tab is found once it has answers (or name it '{name}')")
+                self.warnings.append(f"{job.commune.id}: form {job.form.form_id}: {fit}, and none holds answers yet; "
+                                     f"nothing to read — its tab is found once it has answers (or name it '{name}')")
             elif candidates:
                 problems.add(file, f"commune {job.commune.id}",
                              f"form {job.form.form_id}: {fit} ({how}); rename the right tab to '{name}'")
