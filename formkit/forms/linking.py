@@ -218,18 +218,24 @@ def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str =
     named = _require_forms(ws, state)
     spreadsheet_id = spreadsheet_id or next((f.spreadsheet_id for _, f, _ in named if f.spreadsheet_id), "")
     linked = []
-    for commune_id, form, tab in named:
-        body = {"spreadsheetTitle": spreadsheet_title(ws)}
-        if not google_names:
-            body["tabName"] = tab
-        if spreadsheet_id:
-            body["spreadsheetId"] = spreadsheet_id
-        response = requests.post(f"{endpoint}/formkit/v1/forms/{form.form_id}:linkSheet", json=body, timeout=30)
-        if not response.ok:
-            raise RemoteError(f"linking {commune_id}'s form failed: HTTP {response.status_code} {response.text[:200]}")
-        answer = response.json()
-        spreadsheet_id = answer["spreadsheetId"]
-        form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = spreadsheet_id, answer["tabName"], answer["sheetId"]
-        state.save(form)
-        linked.append((commune_id, form.sheet_tab, spreadsheet_id))
+    try:
+        for commune_id, form, tab in named:
+            body = {"spreadsheetTitle": spreadsheet_title(ws)}
+            if not google_names:
+                body["tabName"] = tab
+            if spreadsheet_id:
+                body["spreadsheetId"] = spreadsheet_id
+            response = requests.post(f"{endpoint}/formkit/v1/forms/{form.form_id}:linkSheet", json=body, timeout=30)
+            if not response.ok:
+                raise RemoteError(f"linking {commune_id}'s form failed: HTTP {response.status_code} "
+                                  f"{response.text[:200]}")
+            answer = response.json()
+            spreadsheet_id = answer["spreadsheetId"]
+            form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = spreadsheet_id, answer["tabName"], answer["sheetId"]
+            linked.append((commune_id, form.sheet_tab, spreadsheet_id))
+    finally:
+        # Once, not per form (the state file of a province is megabytes): linking again is a no-op on
+        # the backend, so a run killed before this line is finished by the next one.
+        if linked:
+            state.save()
     return linked
