@@ -1,12 +1,15 @@
-"""Benchmark for `formkit pull`: 100 communes' forms feeding one spreadsheet, one tab each.
+"""Benchmark for `formkit pull`: communes' forms feeding one spreadsheet, one tab each.
 
-    python benchmarks/pull.py [--communes 100] [--responses 3] [--unlinked]
+    python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names]
 
 Generates a workspace, creates and links every form on a fresh local Google backend, submits a
 few responses per commune through the respondent page, then pulls twice (the second finds
-nothing new) and prints the Google calls each pull made and its wall time. Target (issue 4):
-Sheets API calls per pull = 1, whatever the number of communes. --unlinked skips the linking, to
-compare with reading every form through forms.responses.list.
+nothing new) and prints the Google calls each pull made and its wall time, for each number of
+communes given. Target (issue 8): per spreadsheet one spreadsheets.get and as few values:batchGet
+calls as keep each URL under the client's URL_LIMIT. --unlinked skips the linking, to compare
+with reading every form through forms.responses.list; --google-names links as the Forms UI does
+(tabs "Câu trả lời biểu mẫu N", nothing recorded), so that the first pull finds every tab from
+the data.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ def timed_pull(ws, state, store, base: str) -> None:
     calls = requests.get(f"{base}/formkit/v1/calls", timeout=5, headers=auth).json()
     sheets = sum(n for name, n in calls.items() if name.startswith("sheets."))
     print(f"  responses added: {sum(result.added.values())}; warnings: {len(result.warnings)}")
-    print(f"  Sheets API calls per pull: {sheets}")
+    print(f"  Sheets API calls per pull: {sheets} (spreadsheets.get {calls.get('sheets.spreadsheets.get', 0)}, "
+          f"values.batchGet {calls.get('sheets.spreadsheets.values.batchGet', 0)})")
     print(f"  forms.get calls: {calls.get('forms.get', 0)}; forms.responses.list calls: "
           f"{calls.get('forms.responses.list', 0)}")
     print(f"  wall time: {wall:.2f} s")
@@ -66,10 +70,19 @@ def timed_pull(ws, state, store, base: str) -> None:
 
 def main_benchmark() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--communes", type=int, default=100)
+    parser.add_argument("--communes", default="100,1000,3321", help="comma-separated numbers of communes")
     parser.add_argument("--responses", type=int, default=3, help="responses submitted per commune")
     parser.add_argument("--unlinked", action="store_true", help="leave the forms unlinked (Forms API path)")
+    parser.add_argument("--google-names", action="store_true", help="link with Google's tab names, unrecorded")
     options = parser.parse_args()
+    for communes in (int(n) for n in options.communes.split(",")):
+        print(f"== {communes} communes ==")
+        bench(communes, options)
+
+
+def bench(communes: int, options) -> None:
+    from formkit.forms.linking import link_local
+
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         with LocalGoogle(tmp / "google.sqlite", testing=True).start() as server:
@@ -77,17 +90,20 @@ def main_benchmark() -> None:
             os.environ["FORMKIT_GOOGLE_ENDPOINT"] = base
             os.environ["FORMKIT_GOOGLE_TOKEN"] = server.token
             root = tmp / "workspace"
-            write_workspace(root, options.communes)
+            write_workspace(root, communes)
             started = time.perf_counter()
             run(["create", "-w", str(root)])
-            if not options.unlinked:
-                run(["link", "-w", str(root)])
             ws = load_workspace(root)
             state = State.load(ws.state_file)
+            if not options.unlinked:
+                link_local(ws, state, base, google_names=options.google_names)
+                if options.google_names:
+                    for c in ws.communes:
+                        state.current(c.id).sheet_tab, state.current(c.id).sheet_tab_id = "", None
             sheets = {state.current(c.id).spreadsheet_id for c in ws.communes} - {""}
-            sent = submit_sample_responses(ws, state, options.responses * options.communes,
+            sent = submit_sample_responses(ws, state, options.responses * communes,
                                            datetime(2026, 7, 1, tzinfo=VIETNAM), datetime(2026, 10, 1, tzinfo=VIETNAM))
-            print(f"setup: {options.communes} communes, {len(sheets)} spreadsheet(s), {sent} responses "
+            print(f"setup: {communes} communes, {len(sheets)} spreadsheet(s), {sent} responses "
                   f"submitted in {time.perf_counter() - started:.1f} s")
             with ResponseStore(ws.state_dir / "responses.sqlite") as store:
                 print("first pull:")

@@ -170,7 +170,7 @@ def check(ctx: click.Context, strict: bool) -> None:
 def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool, credentials: Path | None) -> None:
     from .forms import create as creating
     from .google.transport import endpoint_override
-    from .forms.linking import instructions, write_apps_script
+    from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
     _lock(ctx, ws, "create")
@@ -200,8 +200,9 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     for o in outcomes:
         if o.form is not None and o.form.done:
             say(f"  {o.commune.id:<20} {o.form.responder_uri}")
-    script = write_apps_script(ws, state)
-    say("\n" + instructions(ws, script))
+    if any(form.done for c in ws.communes for form in state.forms(c.id)):
+        script = write_apps_script(ws, state)  # written on either backend: it is what Google needs
+        say("\n" + (_(LOCAL_INSTRUCTIONS) if backend != "google" else instructions(ws, script)))
     _fail_if_blocked(lines)
 
 
@@ -301,6 +302,8 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         total = store.count()
     for warning in result.warnings:
         _warn(warning)
+    for line in result.tabs:  # which tab each linked form was read from, and why that one
+        say(_("tab: {line}").format(line=line))
     for commune_id, added in result.added.items():
         say(f"{commune_id:<20} {result.source.get(commune_id, '-'):<6} +{added}")
     added = sum(result.added.values())

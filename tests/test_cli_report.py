@@ -21,7 +21,7 @@ def test_pull_then_report_every_format(published_workspace, formkit):
                                    datetime(2026, 10, 1, tzinfo=VIETNAM), seed=7)
     first = formkit("pull", "-w", ws.root)
     assert first.exit_code == 0, first.output
-    assert f"{sent} new responses" in first.out and "1 Sheets API call" in first.out
+    assert f"{sent} new responses" in first.out and "2 Sheets API call" in first.out
     again = formkit("pull", "-w", ws.root)
     assert again.exit_code == 0 and "0 new responses" in again.out
 

@@ -74,7 +74,7 @@ def test_create_makes_one_published_form_per_commune_in_3_calls(example_dir, end
         for record in form.questions.values():
             assert by_item[record.item_id]["questionItem"]["question"]["questionId"] == record.question_id
     assert "linkAllForms" in (ws.output_dir / "link-forms.gs").read_text(encoding="utf-8")
-    assert "Link to Sheets" in result.out
+    assert "`formkit link`" in result.out and "script.google.com" not in result.out  # the embedded backend
 
 
 def test_rerun_creates_nothing(example_dir, endpoint, formkit):

@@ -22,6 +22,7 @@ from formkit.forms.state import State
 from formkit.workspace.config import load_workspace
 
 BATCH_GET = "sheets.spreadsheets.values.batchGet"
+SHEETS_GET = "sheets.spreadsheets.get"  # the time zone and the tabs, once per spreadsheet
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -85,6 +86,17 @@ def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
     requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5, headers=bearer()).raise_for_status()
 
 
+def new_template_version(ws, formkit):
+    """Version 2 of the workspace's template and `create --new-version`: (workspace, state) after."""
+    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
+    (ws.root / "templates").mkdir(exist_ok=True)
+    (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
+    result = formkit("create", "--new-version", "-w", ws.root)
+    assert result.exit_code == 0, result.output
+    ws = load_workspace(ws.root)
+    return ws, State.load(ws.state_file)
+
+
 @pytest.fixture
 def store(tmp_path):
     with ResponseStore(tmp_path / "responses.sqlite") as s:
@@ -144,13 +156,13 @@ def test_one_sheets_call_for_every_commune(published_workspace, store):
     google = connect()
     result = pull(ws, state, google, store)
     calls = server_calls(base)
-    assert calls == {"forms.get": len(ws.communes), BATCH_GET: 1}
-    assert result.spreadsheets == 1
+    assert calls == {"forms.get": len(ws.communes), BATCH_GET: 1, SHEETS_GET: 1}
+    assert result.spreadsheets == 2
     assert sum(result.added.values()) == len(ws.communes)
     # Only the selected communes' forms are looked at.
     reset_calls(base)
     result = pull(ws, state, connect(), store, ["nam-dong"])
-    assert server_calls(base) == {"forms.get": 1, BATCH_GET: 1}
+    assert server_calls(base) == {"forms.get": 1, BATCH_GET: 1, SHEETS_GET: 1}
     assert result.added == {"nam-dong": 0}
 
 
@@ -220,39 +232,30 @@ def test_unknown_and_former_officers(published_workspace, store):
     assert invalid == [("can-bo", "Người lạ – Quầy 9", NOT_OFFICER)]
 
 
-def test_missing_tab_lists_the_tabs(published_workspace, store):
+def test_tabs_are_found_without_renaming(published_workspace, store):
+    """Renamed by hand (found again by its sheetId), or every name lost (found by the data):
+    nothing to rename, and each commune is told which tab was read."""
     ws, state, base = published_workspace
-    form = state.current("binh-thanh")
-    submit(form, answers(ws, form), "2025-09-27T08:07:24+07:00")
-    rename_tab(base, form.spreadsheet_id, "Xã Bình Thạnh", "Trang tính 7")
-    reset_calls(base)
-    with pytest.raises(InputError) as caught:
-        pull(ws, state, connect(), store)
-    [problem] = caught.value.problems
-    assert caught.value.exit_code == 2
-    assert "no tab 'Xã Bình Thạnh'" in problem.message
-    assert "'Trang tính 7'" in problem.message and "'Xã Hòa Thành'" in problem.message
-    assert problem.place == "commune binh-thanh"
-    assert server_calls(base) == {"forms.get": 3, BATCH_GET: 1, "sheets.spreadsheets.get": 1}
-    assert "recorded when the form was linked" in problem.message
-    assert store.count() == 0  # nothing half-pulled
-
-    # The tab recorded for a form wins over the workspace's name for it.
-    form.sheet_tab = "Trang tính 7"
-    assert pull(ws, state, connect(), store).added["binh-thanh"] == 1
-    # Without a recorded tab, the workspace's sheet_tab is the one looked for.
     for commune in ws.communes:
-        state.current(commune.id).sheet_tab = ""
-    with pytest.raises(InputError) as caught:
-        pull(ws, state, connect(), store)
-    assert "sheet_tab" in str(caught.value) and "formkit.toml" in str(caught.value)
-    # A name that only looks right (decomposed accents, as a Mac may type it) is pointed out.
-    rename_tab(base, form.spreadsheet_id, "Trang tính 7", unicodedata.normalize("NFD", "Xã Bình Thạnh"))
-    with pytest.raises(InputError, match="looks the same but is typed differently"):
-        pull(ws, state, connect(), store)
-    rename_tab(base, form.spreadsheet_id, unicodedata.normalize("NFD", "Xã Bình Thạnh"), "Xã Bình Thạnh")
+        form = state.current(commune.id)
+        submit(form, answers(ws, form), "2025-09-27T08:07:24+07:00")
+    binh = state.current("binh-thanh")
+    rename_tab(base, binh.spreadsheet_id, "Xã Bình Thạnh", "Trang tính 7")
     result = pull(ws, state, connect(), store)
-    assert result.added["binh-thanh"] == 0 and store.count() == 1
+    assert result.added == {"hoa-thanh": 1, "binh-thanh": 1, "nam-dong": 1}
+    assert any(t.startswith("binh-thanh:") and "'Trang tính 7'" in t and "sheetId" in t for t in result.tabs)
+    assert State.load(ws.state_file).current("binh-thanh").sheet_tab == "Trang tính 7"
+    # A state that knows no tab (hand-linked forms), tabs with names no rule gives: the data decide.
+    for i, commune in enumerate(ws.communes, start=1):
+        form = state.current(commune.id)
+        rename_tab(base, form.spreadsheet_id, form.sheet_tab, f"Câu trả lời biểu mẫu {i + 3}")
+        form.sheet_tab, form.sheet_tab_id = "", None
+    submit(binh, answers(ws, binh), "2025-09-28T08:00:00+07:00")
+    result = pull(ws, state, connect(), store)
+    assert result.added == {"hoa-thanh": 0, "binh-thanh": 1, "nam-dong": 0}
+    assert [state.current(c.id).sheet_tab for c in ws.communes] == [
+        "Câu trả lời biểu mẫu 4", "Câu trả lời biểu mẫu 5", "Câu trả lời biểu mẫu 6"]
+    assert all("officers named" in t or "question titles" in t for t in result.tabs), result.tabs
 
 
 # The Forms API -------------------------------------------------------------------------------------
@@ -321,7 +324,7 @@ def test_api_then_sheet_adds_nothing_twice(created_workspace, store, formkit):
     result = pull(ws, state, connect(), store)
     assert result.source["hoa-thanh"] == "sheet"
     assert result.added == {"hoa-thanh": 1, "binh-thanh": 0, "nam-dong": 0}
-    assert server_calls(base) == {"forms.get": 3, BATCH_GET: 1}
+    assert server_calls(base) == {"forms.get": 3, BATCH_GET: 1, SHEETS_GET: 1}
     rows = stored(store, "hoa-thanh")
     assert [r[2] for r in rows] == ["api"] * 7 + ["sheet"]
     assert rows[0][3]["y-kien-khac"] == "Cần thêm ghế, chờ lâu"
@@ -331,13 +334,7 @@ def test_old_form_versions_keep_their_answers(published_workspace, store, formki
     ws, state, base = published_workspace
     old = state.current("nam-dong")
     submit(old, answers(ws, old), "2025-09-27T08:07:24+07:00")
-    # A new template version: each commune gets a new form beside the old one.
-    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
-    (ws.root / "templates").mkdir(exist_ok=True)
-    (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
-    result = formkit("create", "--new-version", "-w", ws.root)
-    assert result.exit_code == 0, result.output
-    ws, state = load_workspace(ws.root), State.load(ws.state_file)
+    ws, state = new_template_version(ws, formkit)  # each commune gets a new form beside the old one
     new = state.current("nam-dong")
     assert new.form_id != old.form_id and new.template_version == 2
     submit(new, answers(ws, new), "2026-01-05T10:00:00+07:00")
@@ -345,7 +342,7 @@ def test_old_form_versions_keep_their_answers(published_workspace, store, formki
     result = pull(ws, state, connect(), store)
     assert result.added == {"hoa-thanh": 0, "binh-thanh": 0, "nam-dong": 2}
     assert result.source["nam-dong"] == "api"  # the current form is not linked yet
-    assert server_calls(base) == {"forms.get": 6, BATCH_GET: 1, "forms.responses.list": 3}
+    assert server_calls(base) == {"forms.get": 6, BATCH_GET: 1, SHEETS_GET: 1, "forms.responses.list": 3}
     versions = store.db.execute("SELECT form_id, template_version FROM responses ORDER BY submitted").fetchall()
     assert versions == [(old.form_id, 1), (new.form_id, 2)]
 
@@ -375,10 +372,20 @@ def test_sheet_problems_stop_the_pull_before_anything_is_stored(published_worksp
         ("tab 'Phường Nam Đông', row 1", "no 'Dấu thời gian' or 'Timestamp' column in the header row"),
     ]
     assert store.count() == 0
-    # Two forms told to read one tab: refused, never split by guessing.
+    # Two tabs that both fit one form (a copy of its tab, its recorded name lost): refused, naming both.
     write_cells(base, hoa, "A3", [["27/09/2025 8:07:25"]])
     write_cells(base, nam, "A1", [["Dấu thời gian"]])
-    nam.sheet_tab = hoa.sheet_tab
-    with pytest.raises(InputError, match="would all be read from this one tab"):
+    rows = requests.get(values_url(base, hoa, "A1:ZZ10"), timeout=5, headers=bearer()).json()["values"]
+    body = {"requests": [{"addSheet": {"properties": {"title": "Bản sao"}}}]}
+    requests.post(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}:batchUpdate", json=body, timeout=5, headers=bearer()).raise_for_status()
+    rename_tab(base, hoa.spreadsheet_id, hoa.sheet_tab, "Câu trả lời biểu mẫu 9")
+    hoa.sheet_tab, hoa.sheet_tab_id = "", None
+    reply = requests.put(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}/values/{quote(repr_tab('Bản sao') + '!A1')}",
+                         params={"valueInputOption": "RAW"}, json={"values": rows}, timeout=5, headers=bearer())
+    reply.raise_for_status()
+    with pytest.raises(InputError) as caught:
         pull(ws, state, connect(), store)
+    [problem] = caught.value.problems
+    assert problem.place == "commune hoa-thanh"
+    assert "'Câu trả lời biểu mẫu 9'" in problem.message and "'Bản sao'" in problem.message
     assert store.count() == 0

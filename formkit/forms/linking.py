@@ -1,138 +1,244 @@
 """Linking forms to a spreadsheet: the Forms API cannot do it (Form.linkedSheetId is output-only).
 
-The layout we recommend: every commune's form feeds ONE spreadsheet, one tab per commune, the
-tab named as the workspace says (commune.sheet_tab). `formkit pull` then reads all tabs in one
-Sheets call. Three ways to get there:
-  - the generated Apps Script (output/link-forms.gs) links every form in one run;
-  - by hand in each form's Responses tab, then renaming the new tab;
+The layout we recommend: every commune's forms feed ONE spreadsheet, one tab per form. Three
+ways to get there, all ending in the same tab names (see `tab_names`), though `formkit pull`
+finds each form's tab whatever it is called:
+  - the generated Apps Script (output/link-forms.gs) links every form, re-runnable;
+  - by hand in each form's Responses tab (Google names the tab "Câu trả lời biểu mẫu N");
   - on the embedded backend, `formkit link` does it directly.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from ..errors import UsageError
 from ..files import atomic_write_text
-from .state import State
+from ..i18n import N_
+from .state import FormRecord, State
 from ..workspace.config import Workspace
 
 SCRIPT_NAME = "link-forms.gs"
 
 _SCRIPT = """\
 /**
- * formkit — liên kết mọi biểu mẫu của {unit} với MỘT bảng tính, mỗi xã/phường một trang tính.
- * formkit — links every form of this workspace to ONE spreadsheet, one tab per commune.
+ * formkit — liên kết mọi biểu mẫu của {unit} với MỘT bảng tính, mỗi biểu mẫu một trang tính.
+ * formkit — links every form of this workspace to ONE spreadsheet, one tab per form.
  *
  * 1. Mở https://script.google.com bằng tài khoản đã tạo biểu mẫu → "Dự án mới" (New project).
  * 2. Xóa nội dung có sẵn, dán toàn bộ tệp này, bấm Lưu (Save).
  * 3. Chọn hàm linkAllForms, bấm "Chạy" (Run) và cho phép quyền truy cập khi được hỏi.
- * 4. Xem "Nhật ký thực thi" (Execution log): mỗi xã một dòng, cuối cùng là địa chỉ bảng tính.
- * Chạy lại nhiều lần không sao: biểu mẫu đã liên kết đúng sẽ được giữ nguyên.
- * Safe to run again: forms already linked to the spreadsheet are left as they are.
+ * 4. Xem "Nhật ký thực thi" (Execution log): mỗi biểu mẫu một dòng, cuối cùng là địa chỉ bảng tính.
+ * Chạy lại bao nhiêu lần cũng được: bảng tính đã dùng được giữ nguyên, biểu mẫu đã liên kết không bị
+ * liên kết lại; lần chạy bị dừng vì quá 6 phút sẽ được lần chạy sau làm tiếp.
+ * Run it as often as you like: the spreadsheet the forms already feed is reused, linked forms are
+ * left as they are, and a run stopped by the 6-minute limit is finished by the next run.
  */
-var SPREADSHEET_ID = {spreadsheet_id};  // '' = create a new spreadsheet; or paste an existing spreadsheet's ID
+var SPREADSHEET_ID = {spreadsheet_id};  // '' = the one the forms already feed, else a new one
 var SPREADSHEET_TITLE = {title};
 var FORMS = {forms};
+var TIME_BUDGET_MS = 5 * 60 * 1000;  // stop cleanly before Apps Script's 6-minute limit
+var PROBE_FORMS = 25;  // forms asked for their destination when no spreadsheet is known yet
 
 function linkAllForms() {{
-  var created = !SPREADSHEET_ID;
-  var ss = created ? SpreadsheetApp.create(SPREADSHEET_TITLE) : SpreadsheetApp.openById(SPREADSHEET_ID);
-  FORMS.forEach(function (f) {{
-    var form = FormApp.openById(f.formId);
-    if (destinationOf(form) !== ss.getId()) {{
+  var started = Date.now();
+  var properties = PropertiesService.getScriptProperties();
+  var ss = findSpreadsheet(properties);
+  properties.setProperty('spreadsheetId', ss.getId());
+  // One pass over the tabs: which form feeds which tab (getFormUrl names the form).
+  var tabs = {{}};
+  ss.getSheets().forEach(function (sheet) {{
+    var id = formIdOf(sheet.getFormUrl());
+    if (id) tabs[id] = sheet;
+  }});
+  var linked = 0, renamed = 0;
+  for (var i = 0; i < FORMS.length; i++) {{
+    var f = FORMS[i];
+    if (Date.now() - started > TIME_BUDGET_MS) {{
+      Logger.log('Dừng trước giới hạn 6 phút: còn ' + (FORMS.length - i) + ' biểu mẫu, hãy chạy lại. / ' +
+                 'Stopped before the 6-minute limit: ' + (FORMS.length - i) + ' forms left, run again.');
+      return;
+    }}
+    var tab = tabs[f.formId] || tabs[f.publishedId];
+    if (!tab) {{
+      var form = FormApp.openById(f.formId);
       form.setDestination(FormApp.DestinationType.SPREADSHEET, ss.getId());
       SpreadsheetApp.flush();
+      tab = ss.getSheets()[0];  // Google puts the new tab first
+      if (formIdOf(tab.getFormUrl()) !== f.formId && formIdOf(tab.getFormUrl()) !== f.publishedId) {{
+        Logger.log(f.commune + ': ' + f.formId + ' → KHÔNG THẤY TRANG TÍNH MỚI / new tab not found');
+        continue;
+      }}
+      tabs[f.formId] = tab;
+      linked++;
     }}
-    var tab = tabOf(ss, form);
-    if (tab && tab.getName() !== f.tab) tab.setName(f.tab);
-    Logger.log(f.commune + ' → ' + (tab ? tab.getName() : 'KHÔNG TÌM THẤY TRANG TÍNH / tab not found'));
-  }});
-  if (created) removeEmptyDefaultTabs(ss);
+    if (tab.getName() !== f.tab) {{
+      try {{
+        tab.setName(f.tab);
+        renamed++;
+      }} catch (e) {{  // the name is taken by another tab: formkit pull finds the tab anyway
+        Logger.log(f.commune + ': tên "' + f.tab + '" đã có, giữ "' + tab.getName() + '" / name taken, kept');
+      }}
+    }}
+    Logger.log(f.commune + ' → ' + tab.getName());
+  }}
+  if (properties.getProperty('cleanedUp') !== ss.getId()) {{  // once: a tab the user adds later stays
+    removeEmptyDefaultTab(ss);
+    properties.setProperty('cleanedUp', ss.getId());
+  }}
+  Logger.log('Liên kết mới / newly linked: ' + linked + '; đổi tên / renamed: ' + renamed);
   Logger.log('Bảng tính / spreadsheet: ' + ss.getUrl());
 }}
 
-function destinationOf(form) {{
-  try {{ return form.getDestinationId(); }} catch (e) {{ return ''; }}  // no destination yet
-}}
-
-function tabOf(ss, form) {{
-  var sheets = ss.getSheets();
-  for (var i = 0; i < sheets.length; i++) {{
-    var url = sheets[i].getFormUrl();
-    if (url && (url.indexOf(form.getId()) >= 0 || url === form.getPublishedUrl() || url === form.getEditUrl())) {{
-      return sheets[i];
-    }}
+function findSpreadsheet(properties) {{
+  var ss = openSpreadsheet(SPREADSHEET_ID) || openSpreadsheet(properties.getProperty('spreadsheetId'));
+  for (var i = 0; !ss && i < FORMS.length && i < PROBE_FORMS; i++) {{
+    ss = openSpreadsheet(destinationOf(FORMS[i].formId));
   }}
-  return null;
+  return ss || SpreadsheetApp.create(SPREADSHEET_TITLE);
 }}
 
-function removeEmptyDefaultTabs(ss) {{
-  ss.getSheets().forEach(function (sheet) {{
-    if (!sheet.getFormUrl() && sheet.getLastRow() === 0 && ss.getSheets().length > 1) ss.deleteSheet(sheet);
-  }});
+function openSpreadsheet(id) {{
+  if (!id) return null;
+  try {{ return SpreadsheetApp.openById(id); }} catch (e) {{ return null; }}  // deleted or not shared
+}}
+
+function destinationOf(formId) {{
+  try {{ return FormApp.openById(formId).getDestinationId(); }} catch (e) {{ return ''; }}  // unset: throws
+}}
+
+function formIdOf(url) {{
+  var match = /\\/forms\\/d\\/(?:e\\/)?([^\\/?#]+)/.exec(url || '');
+  return match ? match[1] : '';
+}}
+
+function removeEmptyDefaultTab(ss) {{
+  var sheets = ss.getSheets();
+  for (var i = 0; i < sheets.length && ss.getSheets().length > 1; i++) {{
+    if (!sheets[i].getFormUrl() && sheets[i].getLastRow() === 0) ss.deleteSheet(sheets[i]);
+  }}
 }}
 """
 
 
-def apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> str:
-    forms = []
+def tab_names(ws: Workspace, state: State) -> list[tuple[str, FormRecord, str]]:
+    """(commune id, form, tab name) for every published form, old versions too. The rule: a
+    commune's first form gets the commune's sheet_tab; each later form (a new template version)
+    gets "<sheet_tab> (v<version>)", and ", <n>" inside the brackets if that is taken."""
+    named = []
     for commune in ws.communes:
-        form = state.current(commune.id)
-        if form is not None and form.done:
-            forms.append({"commune": commune.id, "formId": form.form_id, "tab": commune.sheet_tab})
-    lines = ",\n".join("  " + json.dumps(f, ensure_ascii=False) for f in forms)
+        used: set[str] = set()
+        for n, form in enumerate(state.forms(commune.id), start=1):
+            if not form.done:
+                continue
+            name = commune.sheet_tab if not used else f"{commune.sheet_tab} (v{form.template_version})"
+            if name in used:
+                name = f"{commune.sheet_tab} (v{form.template_version}, {n})"
+            used.add(name)
+            named.append((commune.id, form, name))
+    return named
+
+
+def js_string(value: str) -> str:
+    """A JavaScript string literal: JSON's escapes, plus the two line separators JSON leaves raw."""
+    return json.dumps(value, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def comment_text(value: str) -> str:
+    """Text safe inside a /* */ comment: on one line, and no '*/' to end the comment early."""
+    flat = re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", value)
+    while "*/" in flat:
+        flat = flat.replace("*/", "* /")
+    return flat
+
+
+def _published_id(form: FormRecord) -> str:
+    match = re.search(r"/forms/d/e/([^/?#]+)", form.responder_uri)
+    return match.group(1) if match else ""
+
+
+def apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> str:
+    named = tab_names(ws, state)
+    forms = [{"commune": cid, "formId": form.form_id, "publishedId": _published_id(form), "tab": tab}
+             for cid, form, tab in named]
+    if not spreadsheet_id:  # what a pull saw the forms feed, if any
+        spreadsheet_id = next((form.spreadsheet_id for _, form, _ in named if form.spreadsheet_id), "")
+    lines = ",\n".join("  {" + ", ".join(f"{js_string(k)}: {js_string(v)}" for k, v in f.items()) + "}"
+                       for f in forms)
     return _SCRIPT.format(
-        unit=ws.unit.display_name,
-        spreadsheet_id=json.dumps(spreadsheet_id),
-        title=json.dumps(f"Khảo sát mức độ hài lòng — {ws.unit.display_name} (câu trả lời)", ensure_ascii=False),
+        unit=comment_text(ws.unit.display_name),
+        spreadsheet_id=js_string(spreadsheet_id),
+        title=js_string(spreadsheet_title(ws)),
         forms="[\n" + lines + "\n]",
     )
 
 
+def spreadsheet_title(ws: Workspace) -> str:
+    return f"Khảo sát mức độ hài lòng — {ws.unit.display_name} (câu trả lời)"
+
+
+def _require_forms(ws: Workspace, state: State) -> list[tuple[str, FormRecord, str]]:
+    named = tab_names(ws, state)
+    if not named:
+        raise UsageError("no published form to link yet: run `formkit create` first")
+    return named
+
+
 def write_apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> Path:
+    _require_forms(ws, state)
     path = ws.output_dir / SCRIPT_NAME
     atomic_write_text(path, apps_script(ws, state, spreadsheet_id))
     return path
 
 
 def instructions(ws: Workspace, script: Path) -> str:
-    tabs = ", ".join(f"'{c.sheet_tab}'" for c in ws.communes)
     return (
         "Next: link the forms to one spreadsheet (the Forms API cannot do it).\n"
-        f"  Quickest: open https://script.google.com, New project, paste {script}, run linkAllForms.\n"
+        f"  Quickest: open https://script.google.com, New project, paste {script}, run linkAllForms\n"
+        "  (run it again after `create --new-version`, or if it stopped at the 6-minute limit).\n"
         "  By hand, for each form: Responses → Link to Sheets → 'Select existing spreadsheet' (the same\n"
-        f"  one for every commune), then rename the new tab to the commune's tab name: {tabs}.\n"
-        "  Then `formkit status` shows the linked sheet, and `formkit pull` reads all tabs in one call."
+        "  one for every commune); the tab names Google gives are fine, `formkit pull` finds each form's tab.\n"
+        "  Then `formkit status` shows the linked sheet, and `formkit pull` reads the answers."
     )
 
 
-def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str = "") -> list[tuple[str, str, str]]:
+LOCAL_INSTRUCTIONS = N_("Next: `formkit link` links every form to one spreadsheet on this embedded backend.")
+
+
+def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str = "",
+               google_names: bool = False) -> list[tuple[str, str, str]]:
     """On the embedded backend, do what the Apps Script does on Google: every published form into
-    one spreadsheet (created on first use), one tab per commune. Returns (commune, tab, sheet)."""
+    one spreadsheet (created on first use), tabs named by `tab_names` (or left with the names
+    Google gives, `google_names`). Returns (commune, tab, spreadsheet) per form."""
     import requests
 
     from ..errors import RemoteError
     from ..google.transport import bearer
 
-    spreadsheet_id = spreadsheet_id or next(
-        (f.spreadsheet_id for forms in state.communes.values() for f in forms if f.spreadsheet_id), "")
+    named = _require_forms(ws, state)
+    spreadsheet_id = spreadsheet_id or next((f.spreadsheet_id for _, f, _ in named if f.spreadsheet_id), "")
     linked = []
-    for commune in ws.communes:
-        form = state.current(commune.id)
-        if form is None or not form.done:
-            continue
-        body = {"tabName": commune.sheet_tab,
-                "spreadsheetTitle": f"Khảo sát mức độ hài lòng — {ws.unit.display_name} (câu trả lời)"}
-        if spreadsheet_id:
-            body["spreadsheetId"] = spreadsheet_id
-        response = requests.post(f"{endpoint}/formkit/v1/forms/{form.form_id}:linkSheet", json=body, timeout=30,
-                                 headers=bearer(endpoint, ws.local_google_dir))
-        if not response.ok:
-            raise RemoteError(f"linking {commune.id}'s form failed: HTTP {response.status_code} {response.text[:200]}")
-        answer = response.json()
-        spreadsheet_id = answer["spreadsheetId"]
-        form.spreadsheet_id, form.sheet_tab = spreadsheet_id, answer["tabName"]
-        state.save(form)
-        linked.append((commune.id, form.sheet_tab, spreadsheet_id))
+    try:
+        for commune_id, form, tab in named:
+            body = {"spreadsheetTitle": spreadsheet_title(ws)}
+            if not google_names:
+                body["tabName"] = tab
+            if spreadsheet_id:
+                body["spreadsheetId"] = spreadsheet_id
+            response = requests.post(f"{endpoint}/formkit/v1/forms/{form.form_id}:linkSheet", json=body, timeout=30,
+                                     headers=bearer(endpoint, ws.local_google_dir))
+            if not response.ok:
+                raise RemoteError(f"linking {commune_id}'s form failed: HTTP {response.status_code} "
+                                  f"{response.text[:200]}")
+            answer = response.json()
+            spreadsheet_id = answer["spreadsheetId"]
+            form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = spreadsheet_id, answer["tabName"], answer["sheetId"]
+            linked.append((commune_id, form.sheet_tab, spreadsheet_id))
+    finally:
+        # Once, not per form (the state file of a province is megabytes): linking again is a no-op on
+        # the backend, so a run killed before this line is finished by the next one.
+        if linked:
+            state.save()
     return linked

@@ -56,7 +56,8 @@ class FormRecord:
     former_officers: dict[str, str] = field(default_factory=dict)  # dropped from the list; old answers name them
     field_options: list[str] = field(default_factory=list)
     spreadsheet_id: str = ""  # the linked sheet, once known
-    sheet_tab: str = ""
+    sheet_tab: str = ""  # the tab this form feeds, as last found (pull finds it again after a rename)
+    sheet_tab_id: int | None = None  # that tab's sheetId, which a rename does not change
     last_pulled: str = ""  # RFC 3339 time of the newest response already pulled
     responders: str = ""  # who may answer, once checked after publishing: "anyone" (formkit's goal)
     possible_duplicates: list[str] = field(default_factory=list)  # form ids a lost create may also have made

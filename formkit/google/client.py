@@ -130,18 +130,47 @@ class Google:
             self._gspread.http_client.endpoint = self.endpoint
         return self._gspread.http_client
 
+    def sheet_metadata(self, spreadsheet_id: str) -> dict:
+        """The spreadsheet's time zone and its tabs (sheetId, title), nothing else: one spreadsheets.get."""
+        params = {"fields": "properties.timeZone,sheets.properties(sheetId,title,index)"}
+        return self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id, params))
+
     def read_tabs(self, spreadsheet_id: str, tabs: list[str]) -> list[dict]:
-        """All tabs in one values:batchGet, unformatted with serial-number dates (locale-proof)."""
-        ranges = [quote_tab(t) for t in tabs]
+        """Whole tabs, unformatted with serial-number dates (locale-proof), in as few
+        values:batchGet calls as keep each URL under URL_LIMIT (the ranges travel in the URL)."""
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                   "majorDimension": "ROWS"}
-        result = self._call("sheets.values.batchGet",
-                            lambda: self._sheets.values_batch_get(spreadsheet_id, ranges, dict(params)))
-        return result.get("valueRanges", [])
+        ranges = []
+        for chunk in url_chunks(spreadsheet_id, [quote_tab(t) for t in tabs], params, URL_LIMIT):
+            result = self._call("sheets.values.batchGet",
+                                lambda chunk=chunk: self._sheets.values_batch_get(spreadsheet_id, chunk, dict(params)))
+            ranges.extend(result.get("valueRanges", []))
+        return ranges
 
-    def tab_titles(self, spreadsheet_id: str) -> list[str]:
-        meta = self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id))
-        return [s["properties"]["title"] for s in meta.get("sheets", [])]
+
+# Google publishes no URL length limit for the Sheets API; its front ends refuse very long request
+# lines (a batchGet of hundreds of tabs, ~20,000 characters, failed: dust-tt/dust#4042), and 8 KB is
+# the request-line size common HTTP servers and proxies accept. We design for 8,000 bytes: 3,321
+# Vietnamese tab names take about 20 calls. See docs/google-behaviour.md.
+URL_LIMIT = 8000
+_BATCH_GET = "https://sheets.googleapis.com/v4/spreadsheets/{}/values:batchGet?"
+
+
+def url_chunks(spreadsheet_id: str, ranges: list[str], params: dict, limit: int = URL_LIMIT) -> list[list[str]]:
+    """The ranges in order, split so that each batchGet URL (percent-encoded) stays under `limit`."""
+    from urllib.parse import quote, urlencode
+
+    base = len(_BATCH_GET.format(spreadsheet_id)) + len(urlencode(params)) + len("&alt=json")
+    chunks: list[list[str]] = [[]]
+    length = base
+    for text in ranges:
+        cost = len("&ranges=") + len(quote(text, safe=""))
+        if chunks[-1] and length + cost > limit:
+            chunks.append([])
+            length = base
+        chunks[-1].append(text)
+        length += cost
+    return chunks if ranges else []
 
 
 def quote_tab(title: str) -> str:

@@ -1,7 +1,10 @@
 """formkit's own endpoints under /formkit/v1/ (not Google's; never faulted, never counted):
 
   POST   /formkit/v1/forms/{formId}:linkSheet  {"spreadsheetId"?, "spreadsheetTitle"?, "tabName"?}
-         link a form to a spreadsheet as the Forms UI does (see linking.py); answers
+         link a form to a spreadsheet as the Forms UI does (see linking.py): a new tab first,
+         named as Google names it ("Câu trả lời biểu mẫu N") unless tabName is given (what the
+         Apps Script's rename does); a new spreadsheet is on Asia/Ho_Chi_Minh, so a test wanting
+         another zone makes it with spreadsheets.create and passes its id; answers
          {"spreadsheetId", "sheetId", "tabName"}
   POST   /formkit/v1/faults   add a fault (see faults.py); GET lists them; DELETE clears them
   GET    /formkit/v1/calls    {"forms.create": n, ...}: Google API requests received, faulted ones

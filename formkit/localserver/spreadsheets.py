@@ -68,8 +68,9 @@ def tab_by_title(doc: dict, title: str) -> dict | None:
 
 def next_title(doc: dict, stem: str) -> str:
     """`stem N` with the first N not in use: how Google names new tabs."""
+    taken = {t["title"] for t in doc["sheets"]}  # one pass: a province's spreadsheet has thousands of tabs
     n = 1
-    while tab_by_title(doc, f"{stem}{n}"):
+    while f"{stem}{n}" in taken:
         n += 1
     return f"{stem}{n}"
 

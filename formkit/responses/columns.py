@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from ..errors import Problem
 from ..forms.formspec import build_bodies, texts
 from ..forms.state import FormRecord
 from ..workspace.templates import Template
 from ..workspace.config import Commune, Unit
-from .store import ResponseRow
+from .store import VIETNAM, ResponseRow
 from .timestamps import cell_time, timestamp_header
 
 NOT_OFFICER = "not an officer of this commune's form"
@@ -143,9 +144,9 @@ class FormShape:
 
 
 def read_table(shape: FormShape, values: list[list], source: str, where: str, file: str,
-               place: str = "") -> tuple[list[ResponseRow], list[str], list[Problem]]:
+               place: str = "", zone: tzinfo = VIETNAM) -> tuple[list[ResponseRow], list[str], list[Problem]]:
     """A header row and answer rows -> (rows, warnings, problems). Row numbers in problems are
-    the sheet's (the header is row 1); blank rows are skipped."""
+    the sheet's (the header is row 1); blank rows are skipped; times are read in `zone`."""
     if not values:
         return [], [], []
     try:
@@ -161,7 +162,7 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
             problems.append(Problem(file, f"{place}row {number}", "answers without a time"))
             continue
         try:
-            submitted = cell_time(stamp, columns.day_first)
+            submitted = cell_time(stamp, columns.day_first, zone)
         except ValueError as exc:
             problems.append(Problem(file, f"{place}row {number}", str(exc)))
             continue

@@ -1,26 +1,29 @@
 """`formkit pull`: every commune form's responses into the local store, with as few calls as can be.
 
-Per form one forms.get tells whether it feeds a sheet (linkedSheetId). Linked forms are read from
-their tabs: all tabs of one spreadsheet in ONE values:batchGet, whatever the number of communes,
-and the whole tab every time (the store keeps only what is new). Unlinked forms are read with
-forms.responses.list from the newest second already stored (`timestamp >=` that second, so the
-second is whole again for the store's key). Nothing is stored when a tab cannot be read: the
-problems are raised together, before any store write.
+Per form one forms.get tells whether it feeds a sheet (linkedSheetId). Per spreadsheet, one
+spreadsheets.get (its time zone and tabs) and one values:batchGet of every tab (split only to keep
+each URL under the client's URL_LIMIT). Each form's tab is found without renaming anything: the
+tab it was last found in (by sheetId, so a rename does not lose it), the name formkit gives it,
+else what the data say (header titles, the officers named, the form's own response times); only
+two tabs that both still fit stop the pull. Unlinked forms are read with forms.responses.list from
+the newest second already stored. Nothing is stored when a tab cannot be read: the problems are
+raised together, before any store write.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import Problems, RemoteError
+from ..forms.linking import tab_names
 from ..google.client import Google
-from ..google.retry import describe
 from ..forms.state import FormRecord, State
 from ..workspace.templates import Template, load_template
 from ..workspace.config import Commune, Workspace
-from .columns import FormShape, read_table, title_key
+from .columns import FormShape, cell_text, clean, map_header, read_table, title_key
 from .store import ResponseRow, ResponseStore
-from .timestamps import parse_rfc3339, rfc3339_utc
+from .timestamps import cell_time, parse_rfc3339, rfc3339_utc, sheet_zone, timestamp_header
 
 
 @dataclass
@@ -29,6 +32,7 @@ class PullResult:
     source: dict[str, str] = field(default_factory=dict)  # commune id -> "sheet" | "api" (its current form)
     warnings: list[str] = field(default_factory=list)
     spreadsheets: int = 0  # Sheets API reads made
+    tabs: list[str] = field(default_factory=list)  # per linked form: the tab it was read from, and why
 
 
 @dataclass
@@ -37,8 +41,9 @@ class _Job:
     form: FormRecord
     shape: FormShape
     sheet: str  # the linked spreadsheet; "" = read through the Forms API
-    tab: str = ""
-    tab_from_state: bool = False
+    tab: str = ""  # the tab recorded for it (this spreadsheet only), then the one found
+    tab_id: int | None = None
+    chosen_by: str = ""
 
 
 def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, commune_ids=()) -> PullResult:
@@ -49,10 +54,11 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     state.check_backend([c.id for c in communes], google.backend)
     result = PullResult({c.id: 0 for c in communes})
     jobs = _plan(ws, state, google, communes, result)
-    sheet_rows = _read_sheets(google, [j for j in jobs if j.sheet], result)
+    rule_names = {id(form): tab for _, form, tab in tab_names(ws, state)}
+    sheet_rows = _read_sheets(google, store, [j for j in jobs if j.sheet], result, rule_names)
     changed = False
     for job in jobs:
-        rows = sheet_rows[id(job)] if job.sheet else _read_api(google, store, job, result)
+        rows = sheet_rows.get(id(job), []) if job.sheet else _read_api(google, store, job, result)
         result.added[job.commune.id] += store.add(rows, job.shape.template)
         changed |= _remember(job, store)
     if changed:
@@ -76,73 +82,177 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
                 templates[form.template] = load_template(form.template, ws.root)
             sheet = google.get_form(form.form_id, fields="linkedSheetId").get("linkedSheetId", "")
             job = _Job(commune, form, FormShape.from_record(commune.id, form, templates[form.template]), sheet)
-            if sheet:
-                # A tab recorded at linking time belongs to that spreadsheet only.
-                job.tab_from_state = bool(form.sheet_tab) and form.spreadsheet_id in ("", sheet)
-                job.tab = form.sheet_tab if job.tab_from_state else commune.sheet_tab
+            if sheet and form.spreadsheet_id in ("", sheet):  # a recorded tab belongs to that spreadsheet only
+                job.tab, job.tab_id = form.sheet_tab, form.sheet_tab_id
             jobs.append(job)
             result.source[commune.id] = "sheet" if sheet else "api"
     return jobs
 
 
-def _read_sheets(google: Google, jobs: list[_Job], result: PullResult) -> dict[int, list[ResponseRow]]:
-    """ONE batchGet per spreadsheet; every problem of every tab raised together."""
+def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result: PullResult,
+                 rule_names: dict[int, str]) -> dict[int, list[ResponseRow]]:
+    """Per spreadsheet: its metadata, then every tab in as few batchGets as the URL allows."""
     by_sheet: dict[str, list[_Job]] = {}
     for job in jobs:
         by_sheet.setdefault(job.sheet, []).append(job)
     problems = Problems()
     rows: dict[int, list[ResponseRow]] = {}
     for sheet, group in by_sheet.items():
-        tabs = list(dict.fromkeys(j.tab for j in group))
-        for tab in tabs:
-            sharing = [f"{j.commune.id} ({j.form.form_id})" for j in group if j.tab == tab]
-            if len(sharing) > 1:
-                problems.add(f"spreadsheet {sheet}", f"tab '{tab}'",
-                             f"forms {', '.join(sharing)} would all be read from this one tab; each form needs "
-                             "its own tab")
-        if len(tabs) < len(group):
+        meta = google.sheet_metadata(sheet)
+        result.spreadsheets += 1
+        try:
+            zone = sheet_zone((meta.get("properties") or {}).get("timeZone"))
+        except ValueError as exc:
+            problems.add(f"spreadsheet {sheet}", "properties.timeZone", str(exc))
             continue
-        ranges = _batch_get(google, sheet, group, tabs, result, problems)
-        if ranges is None:
-            continue
-        for job, value_range in zip(group, ranges):
+        tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
+        calls_before = google.calls["sheets.values.batchGet"]
+        tables = {title: r.get("values", []) for (_, title), r in
+                  zip(tabs, google.read_tabs(sheet, [t for _, t in tabs]) if tabs else [])}
+        result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
+        finder = TabFinder(google, tabs, tables, zone)
+        found = finder.assign(group, rule_names, problems, f"spreadsheet {sheet}")
+        result.warnings.extend(finder.warnings)
+        for job in found:
             where = f"{job.commune.id} (tab '{job.tab}')"
-            got, warnings, bad = read_table(job.shape, value_range.get("values", []), "sheet", where,
-                                            f"spreadsheet {sheet}", f"tab '{job.tab}', ")
+            got, warnings, bad = read_table(job.shape, tables[job.tab], "sheet", where,
+                                            f"spreadsheet {sheet}", f"tab '{job.tab}', ", zone)
             rows[id(job)] = got
             result.warnings.extend(warnings)
+            result.tabs.append(f"{job.commune.id}: form {job.form.form_id} ← tab '{job.tab}' ({job.chosen_by})")
             problems.extend(bad)
+            held = store.form_count(job.commune.id, job.form.form_id)
+            if len(got) < held:
+                result.warnings.append(
+                    f"{where}: the tab holds {len(got)} answer(s) but {held} were pulled from this form before; "
+                    "the tab was cleared or rows were deleted — every stored answer is kept")
     problems.raise_if_any("the response sheet cannot be read; nothing was stored")
     return rows
 
 
-def _batch_get(google: Google, sheet: str, group: list[_Job], tabs: list[str], result: PullResult,
-               problems: Problems) -> list[dict] | None:
-    result.spreadsheets += 1
-    try:
-        return google.read_tabs(sheet, tabs)
-    except RemoteError as exc:
-        failure = describe(exc.__cause__) if exc.__cause__ is not None else None
-        if failure is None or failure.status != 400:
-            raise
-        # Google says only "Unable to parse range": ask for the tab list, never guess a tab.
-        result.spreadsheets += 1
-        existing = google.tab_titles(sheet)
-        missing = [j for j in group if j.tab not in existing]
-        if not missing:
-            raise
-        listed = ", ".join(f"'{t}'" for t in existing) or "none"
-        for job in missing:
-            how = (f"rename the tab back to '{job.tab}' (the name recorded when the form was linked)"
-                   if job.tab_from_state else
-                   f"rename the commune's tab to '{job.tab}', or set sheet_tab = \"<its name>\" for the commune "
-                   f"id = \"{job.commune.id}\" in formkit.toml")
-            twin = next((t for t in existing if title_key(t) == title_key(job.tab)), None)
-            if twin is not None:  # NFD from a Mac, a stray space: looks right, is not the same name
-                how = f"the tab '{twin}' looks the same but is typed differently: retype its name as '{job.tab}'"
-            problems.add(f"spreadsheet {sheet}", f"commune {job.commune.id}",
-                         f"no tab '{job.tab}' (the spreadsheet's tabs: {listed}); {how}")
-        return None
+class TabFinder:
+    """Which tab of one spreadsheet each form feeds: by name first, then by what the data say.
+
+    The data pass narrows each form's candidates in turn, a filter counting only when some tab
+    passes it: the header holds the most of the form's question titles; the tab names some of
+    the form's officers (one naming none of them is another form's); then, for the forms still
+    undecided, the tab's times are the form's own responses' (forms.responses.list). A form takes
+    a tab when it is its only candidate and no other form's; the pass repeats until nothing
+    changes."""
+
+    def __init__(self, google: Google, tabs: list[tuple[int, str]], tables: dict[str, list[list]], zone) -> None:
+        self.google, self.tabs, self.tables, self.zone = google, tabs, tables, zone
+        self.free = {title: None for _, title in tabs}  # ordered set
+        self.warnings: list[str] = []
+        self._headers = {t: frozenset(title_key(h) for h in v[0]) for t, v in tables.items() if self._is_response(v)}
+        self._seen: dict[tuple[str, str], frozenset[str]] = {}  # (tab, officer title key) -> labels
+        self._own: dict[str, set] = {}  # form id -> its responses' seconds
+
+    @staticmethod
+    def _is_response(values: list[list]) -> bool:
+        return bool(values) and any(timestamp_header(t) is not None for t in values[0])
+
+    def assign(self, group: list[_Job], rule_names: dict[int, str], problems: Problems, file: str) -> list[_Job]:
+        found, pending = [], []
+        by_id = {tab_id: title for tab_id, title in self.tabs}
+        for job in group:  # by name: where it was last found, then the name formkit gives it
+            named = [(by_id.get(job.tab_id), "the tab it was found in before (same sheetId)"),
+                     (job.tab, "the tab recorded for it"), (rule_names.get(id(job.form)), "its tab name")]
+            title, how = next(((t, h) for t, h in named if t and t in self.free), ("", ""))
+            if title:
+                self._claim(job, title, how, found)
+            else:
+                pending.append(job)
+        left: dict[int, tuple[list[str], str]] = {}
+        for use_times in (False, True):  # the forms' own response times only where still needed
+            while pending:
+                left = {id(job): self._by_data(job, use_times) for job in pending}
+                wanted = Counter(t for candidates, _ in left.values() for t in candidates)
+                # A form's one candidate no other form wants: two forms with the same officers
+                # both "fit" the tab that has answers, and neither may take it on that alone.
+                sure = [job for job in pending if len(left[id(job)][0]) == 1 and wanted[left[id(job)][0][0]] == 1]
+                if not sure:
+                    break
+                for job in sure:
+                    self._claim(job, left[id(job)][0][0], left[id(job)][1], found)
+                    pending.remove(job)
+        for job in pending:
+            candidates, how = left[id(job)]
+            name = rule_names.get(id(job.form)) or job.tab
+            rivals = [f"{other.commune.id}'s form" for other in pending
+                      if other is not job and set(left[id(other)][0]) & set(candidates)]
+            both = " and ".join(f"'{t}'" for t in candidates[:2])
+            fit = (f"tabs {both} both fit it" if len(candidates) > 1 else
+                   f"tab {both} fits it and {rivals[0] if rivals else 'another form'}")
+            if candidates and all(len(self.tables[t]) <= 1 for t in candidates):
+                self.warnings.append(f"{job.commune.id}: form {job.form.form_id}: {fit}, and none holds answers yet; "
+                                     f"nothing to read — its tab is found once it has answers (or name it '{name}')")
+            elif candidates:
+                problems.add(file, f"commune {job.commune.id}",
+                             f"form {job.form.form_id}: {fit} ({how}); rename the right tab to '{name}'")
+            else:
+                listed = ", ".join(f"'{t}'" for _, t in self.tabs) or "none"
+                problems.add(file, f"commune {job.commune.id}",
+                             f"no tab of this spreadsheet holds form {job.form.form_id}'s answers (the tabs: "
+                             f"{listed}); link the form again, or name its tab '{name}'")
+        return found
+
+    def _claim(self, job: _Job, title: str, how: str, found: list[_Job]) -> None:
+        del self.free[title]
+        job.tab, job.chosen_by = title, how
+        job.tab_id = next(tab_id for tab_id, t in self.tabs if t == title)
+        found.append(job)
+
+    def _by_data(self, job: _Job, use_times: bool) -> tuple[list[str], str]:
+        titles = frozenset(title_key(t) for t in job.shape.titles.values())
+        score = {t: len(titles & self._headers[t]) for t in self.free if t in self._headers}
+        best = max(score.values(), default=0)
+        candidates = [t for t in score if best and score[t] == best]
+        how = "its question titles"
+        question = job.shape.template.by_role("officer")
+        if len(candidates) > 1 and question is not None:
+            # A tab naming none of the form's officers is another form's; one naming some of them
+            # is preferred (an unknown name or two in it is an answer to flag, not a reason to skip).
+            key, labels = title_key(job.shape.titles.get(question.id)), set(job.shape.officers)
+            seen = {t: self._officers(t, key) for t in candidates}
+            candidates = [t for t in candidates if not seen[t] or seen[t] & labels]
+            fitting = [t for t in candidates if seen[t]]
+            if fitting and len(fitting) < len(candidates) and not use_times:
+                candidates, how = fitting, "the officers named in it"
+        if use_times and len(candidates) > 1 and any(len(self.tables[t]) > 1 for t in candidates):
+            own = self._own_times(job)
+            matching = [t for t in candidates if (own and self._times(job, t) & own) or
+                        (not own and len(self.tables[t]) <= 1)]
+            if matching:
+                candidates, how = matching, "the times of the form's own responses"
+        return candidates, how
+
+    def _officers(self, title: str, key: str) -> frozenset[str]:
+        if (title, key) not in self._seen:
+            header = [title_key(h) for h in self.tables[title][0]]
+            column = header.index(key) if key in header else -1
+            self._seen[(title, key)] = frozenset(
+                clean(cell_text(r[column])) for r in self.tables[title][1:]
+                if 0 <= column < len(r) and cell_text(r[column]).strip())
+        return self._seen[(title, key)]
+
+    def _own_times(self, job: _Job) -> set:
+        if job.form.form_id not in self._own:
+            self._own[job.form.form_id] = {parse_rfc3339(r.get("lastSubmittedTime") or r.get("createTime"))
+                                           for r in self.google.responses(job.form.form_id)}
+        return self._own[job.form.form_id]
+
+    def _times(self, job: _Job, title: str) -> set:
+        values = self.tables[title]
+        columns = map_header(values[0], job.shape.titles, "")
+        times = set()
+        for cells in values[1:]:
+            if columns.time_column < len(cells) and cell_text(cells[columns.time_column]).strip():
+                try:
+                    times.add(cell_time(cells[columns.time_column], columns.day_first, self.zone))
+                except ValueError:
+                    continue
+        return times
 
 
 def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResult) -> list[ResponseRow]:
@@ -166,7 +276,9 @@ def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResul
         except (TypeError, ValueError) as exc:
             raise RemoteError(f"forms.responses.list: response {response.get('responseId')} of form "
                               f"{job.form.form_id} has no usable time ({stamp!r})") from exc
-        rows.append(job.shape.row("api", submitted, answers))
+        row = job.shape.row("api", submitted, answers)
+        row.response_id = response.get("responseId")
+        rows.append(row)
     if unknown:
         result.warnings.append(f"{job.commune.id}: form {job.form.form_id} has answers to question(s) "
                                f"{', '.join(sorted(unknown))} that the state does not know; ignored")
@@ -174,13 +286,12 @@ def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResul
 
 
 def _remember(job: _Job, store: ResponseStore) -> bool:
-    """Record the linked spreadsheet and the newest response in the state (for `formkit status`)."""
-    form, before = job.form, (job.form.spreadsheet_id, job.form.sheet_tab, job.form.last_pulled)
-    if job.sheet and job.sheet != form.spreadsheet_id:
-        form.spreadsheet_id = job.sheet
-        if not job.tab_from_state:
-            form.sheet_tab = ""  # recorded for the spreadsheet the form fed before
+    """Record the linked spreadsheet, the tab found and the newest response in the state."""
+    form = job.form
+    before = (form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id, form.last_pulled)
+    if job.sheet:
+        form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = job.sheet, job.tab, job.tab_id
     latest = store.latest(job.commune.id, form.form_id)
     if latest:
         form.last_pulled = rfc3339_utc(latest)
-    return (form.spreadsheet_id, form.sheet_tab, form.last_pulled) != before
+    return (form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id, form.last_pulled) != before

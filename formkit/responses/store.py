@@ -85,6 +85,7 @@ class ResponseRow:
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
     channel: str = "online"  # "online" (the form) or "giấy" (a scanned paper ballot)
     key: str | None = None  # a paper ballot's key is its serial, not its time
+    response_id: str | None = None  # the Forms API's responseId (API rows only)
 
 
 def scale_questions(template: Template) -> list[Question]:
@@ -105,18 +106,24 @@ class ResponseStore:
         self.db = sqlite3.connect(str(path))
         try:
             self.db.executescript(SCHEMA)
-            self._add_channel()
+            self._add_columns()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self.db.close()
             raise StateError(f"{path} is damaged ({exc}). Move it aside (keep it for a backup restore) and run "
                              "`formkit pull` again: every answer is still in Google and is read back.") from exc
 
-    def _add_channel(self) -> None:
-        """Stores made before paper ballots have no channel column: every answer in them is online."""
+    def _add_columns(self) -> None:
+        """Columns that older stores lack, added in place: the channel (stores made before paper
+        ballots hold online answers only), and the Forms API's responseId per stored response (an
+        edited response, whose lastSubmittedTime moves to a new second, stays one response)."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(responses)")}
-        if "channel" not in columns:
-            with self.db:
+        with self.db:
+            if "channel" not in columns:
                 self.db.execute("ALTER TABLE responses ADD COLUMN channel TEXT NOT NULL DEFAULT 'online'")
+            if "response_id" not in columns:
+                self.db.execute("ALTER TABLE responses ADD COLUMN response_id TEXT")
+            self.db.execute("CREATE UNIQUE INDEX IF NOT EXISTS responses_by_id ON responses (commune_id, form_id,"
+                            " response_id) WHERE response_id IS NOT NULL")
 
     def close(self) -> None:
         self.db.close()
@@ -142,12 +149,14 @@ class ResponseStore:
                 if row.key is None:
                     seen[(row.commune_id, row.form_id, second)] += 1
                 key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
+                if row.response_id is not None and self._known_response(row, key):
+                    continue
                 answers = {k: nfc(v) for k, v in row.answers.items() if v is not None and str(v).strip() != ""}
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO responses (key, commune_id, form_id, source, template, template_version,"
-                    " submitted, pulled_at, answers, channel) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " submitted, pulled_at, answers, channel, response_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (key, row.commune_id, row.form_id, row.source, row.template, row.template_version, second,
-                     pulled_at, json.dumps(answers, ensure_ascii=False), row.channel))
+                     pulled_at, json.dumps(answers, ensure_ascii=False), row.channel, row.response_id))
                 if cursor.rowcount == 0:
                     continue
                 added += 1
@@ -163,6 +172,20 @@ class ResponseStore:
                 self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
                                     [(response_id, q, raw, reason) for q, raw, reason in invalid])
         return added
+
+    def _known_response(self, row: ResponseRow, key: str) -> bool:
+        """True if the API response is stored already (under its id, perhaps at an earlier second
+        before it was edited); a row of that key read from the sheet earlier takes its id."""
+        if self.db.execute("SELECT 1 FROM responses WHERE commune_id = ? AND form_id = ? AND response_id = ?",
+                           (row.commune_id, row.form_id, row.response_id)).fetchone():
+            return True
+        self.db.execute("UPDATE responses SET response_id = ? WHERE key = ? AND response_id IS NULL",
+                        (row.response_id, key))
+        return False
+
+    def form_count(self, commune_id: str, form_id: str) -> int:
+        return self.db.execute("SELECT count(*) FROM responses WHERE commune_id = ? AND form_id = ?",
+                               (commune_id, form_id)).fetchone()[0]
 
     def latest(self, commune_id: str, form_id: str) -> str | None:
         """The newest stored submission second for a form (local time), for incremental pulls."""

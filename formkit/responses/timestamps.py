@@ -1,7 +1,8 @@
 """Submission times as Google hands them over, to the naive Vietnam-local datetimes the store keys on.
 
-- Sheets read with SERIAL_NUMBER: days since 1899-12-30 in the spreadsheet's time zone (taken to
-  be Vietnam's, like every commune's sheet).
+- Sheets read with SERIAL_NUMBER: days since 1899-12-30 in the spreadsheet's own time zone
+  (properties.timeZone: Asia/Ho_Chi_Minh for most, but a sheet made by a script or by an account
+  set to another zone keeps that zone), converted to Vietnam time here.
 - Text timestamps (CSV exports, cells typed as text): "27/09/2025 8:07:24" day first under the
   Vietnamese header "Dấu thời gian", "6/7/2015 20:54:13" month first under the English "Timestamp".
 - The Forms API: RFC 3339 UTC with up to nine fractional digits.
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .store import TIME_FORMAT, VIETNAM
 
@@ -64,6 +66,25 @@ def parse_text(text: str, day_first: bool) -> datetime:
     return local(moment)
 
 
+def sheet_zone(name: str | None) -> tzinfo:
+    """A spreadsheet's time zone by its IANA name; Vietnam's when none is given. Raises ValueError
+    for a name the tz database does not know (the tzdata package provides it on Windows)."""
+    if not name or name in ("Asia/Ho_Chi_Minh", "Asia/Saigon"):  # no tz database needed for these
+        return VIETNAM
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"the spreadsheet's time zone '{name}' is unknown to this computer "
+                         "(install the tzdata package)") from None
+
+
+def in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """A naive time read in `zone` -> naive Vietnam time, floored to the second."""
+    if zone is VIETNAM:
+        return moment.replace(microsecond=0)
+    return local(moment.replace(tzinfo=zone))
+
+
 def local(moment: datetime) -> datetime:
     """Naive Vietnam local time, floored to the second (aware times are converted)."""
     if moment.tzinfo is not None:
@@ -71,13 +92,15 @@ def local(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def cell_time(value: object, day_first: bool) -> datetime:
-    """A timestamp cell as read from a sheet: a serial number or text."""
+def cell_time(value: object, day_first: bool, zone: tzinfo = VIETNAM) -> datetime:
+    """A timestamp cell as read from a sheet in time zone `zone`: a serial number or text."""
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not a time")
     if isinstance(value, (int, float)):
-        return from_serial(value)
-    return parse_text(str(value), day_first)
+        return in_zone(from_serial(value), zone)
+    text = str(value).strip()
+    moment = parse_text(text, day_first)
+    return moment if _TEXT.match(text) is None else in_zone(moment, zone)
 
 
 def parse_rfc3339(text: str) -> datetime:
