@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))  # run from a checkout
 import numpy as np  # noqa: E402
 
 from formkit.files import atomic_write_text  # noqa: E402
-from formkit.responses.store import ResponseRow, ResponseStore, scale_questions  # noqa: E402
+from formkit.responses.coding import scale_questions  # noqa: E402
+from formkit.responses.store import ResponseRow, ResponseStore  # noqa: E402
 from formkit.workspace.config import load_workspace  # noqa: E402
 from synthetic import FIELDS, province_toml  # noqa: E402  (benchmarks/synthetic.py)
 

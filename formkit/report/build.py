@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from . import indices as ix
-from ..responses.store import HAS_COMMENT, HAS_PHONE, VIETNAM, ResponseStore
+from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.store import VIETNAM, ResponseStore
 from ..workspace.templates import Template
 from ..workspace.config import OfficeHours, Workspace
 from . import integrity, load

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import indices as ix
-from ..responses.store import HAS_COMMENT, HAS_PHONE, ResponseStore
+from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.store import ResponseStore
 from ..workspace.templates import Template
 from ..workspace.config import Workspace
 from .groups import NO_OFFICER

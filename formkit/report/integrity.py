@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..responses.store import scale_questions
+from ..responses.coding import scale_questions
 from ..workspace.templates import Template
 from ..workspace.config import OfficeHours
 from .groups import DAY, NO_OFFICER, Group

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..responses.store import HAS_COMMENT, HAS_PHONE, ResponseStore, encode, scale_questions
+from ..responses.coding import encode, field_of, scale_questions, text_flags
+from ..responses.store import ResponseStore
 from ..workspace.templates import Template
 
 BLOCK = 250_000  # ids per query: a few tens of MB of text at most
@@ -141,16 +142,14 @@ def _recode(store: ResponseStore, template: Template, block: list[np.ndarray], f
     ids, codes, field_column, flags = block[0], block[5], block[3], block[6]
     position = {int(i): k for k, i in enumerate(ids.tolist())}
     coded_ids = {q.id for q in questions}
-    comment, phone, field_q = template.by_role("comment"), template.by_role("phone"), template.by_role("field")
     kept = _stored_invalid(store, [r[0] for r in rows])
     for response_id, answers_json in rows:
         answers = json.loads(answers_json)
         k = position[response_id]
         coded, invalid = encode(questions, answers)
         codes[k] = np.frombuffer(coded, np.uint8)
-        field_column[k] = fields.add(answers.get(field_q.id) if field_q else None)
-        flags[k] = ((HAS_COMMENT if comment and answers.get(comment.id) else 0)
-                    | (HAS_PHONE if phone and answers.get(phone.id) else 0))
+        field_column[k] = fields.add(field_of(template, answers))
+        flags[k] = text_flags(template, answers)
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in kept.get(response_id, [])
                            if q not in coded_ids)
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in invalid)

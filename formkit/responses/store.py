@@ -5,7 +5,7 @@ was edited or the form changed. Two tables, one row each per response:
   responses  the raw answers as received (JSON: template question id -> text), for the record,
              the follow-up list and the invalid-answer list
   coded      what the indices need, compact: commune, officer, field, time, and one byte per
-             scale question (0 blank, 1…k the option's position, 255 no such option)
+             scale question and flag bits, as responses/coding.py defines them
 
 A response's key is (commune, form, submission second, n-th response in that second). It does
 not include the answers, so a row edited in the sheet later is not counted a second time, and a
@@ -23,10 +23,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from ..workspace.templates import Question, Template, nfc
+from ..workspace.templates import Template, nfc
+from .coding import (BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, encode, field_of, flags,  # noqa: F401
+                     scale_questions)
 
 VIETNAM = timezone(timedelta(hours=7))
-BLANK, INVALID = 0, 255
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 SCHEMA = """
@@ -62,10 +63,6 @@ CREATE TABLE IF NOT EXISTS invalid (
 );
 """
 
-# coded.flags bits: what the follow-up list and integrity checks look for without reading JSON.
-HAS_COMMENT, HAS_PHONE, HAS_NEGATIVE, HAS_INVALID = 1, 2, 4, 8
-
-
 @dataclass
 class ResponseRow:
     """One response, already mapped to the template's question ids by the reader (pull/CSV)."""
@@ -79,11 +76,6 @@ class ResponseRow:
     answers: dict[str, str]  # template question id -> raw text as received
     officer_id: str | None = None  # resolved by the reader from the form's officer list
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
-
-
-def scale_questions(template: Template) -> list[Question]:
-    """The questions coded as bytes, in this order: criteria, the gate, the overall question…"""
-    return [q for q in template.questions if q.scale is not None]
 
 
 def local_second(moment: datetime) -> str:
@@ -134,12 +126,12 @@ class ResponseStore:
                 response_id = cursor.lastrowid
                 codes, invalid = encode(questions, answers)
                 invalid = row.invalid + invalid
-                flags = _flags(template, answers, questions, codes, invalid)
+                row_flags = flags(template, answers, questions, codes, invalid)
                 self.db.execute(
                     "INSERT INTO coded (id, template, template_version, commune_id, submitted, officer_id, field,"
                     " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)",
                     (response_id, row.template, row.template_version, row.commune_id, second, row.officer_id,
-                     _field(template, answers), codes, flags))
+                     field_of(template, answers), codes, row_flags))
                 self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
                                     [(response_id, q, raw, reason) for q, raw, reason in invalid])
         return added
@@ -152,41 +144,3 @@ class ResponseStore:
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
-
-
-def encode(questions: list[Question], answers: dict[str, str]) -> tuple[bytes, list[tuple[str, str, str]]]:
-    codes = bytearray(len(questions))
-    invalid = []
-    for i, q in enumerate(questions):
-        raw = answers.get(q.id)
-        if raw is None:
-            continue
-        labels = q.scale.labels
-        text = nfc(raw).strip()
-        if text in labels:
-            codes[i] = labels.index(text) + 1
-        else:
-            codes[i] = INVALID
-            invalid.append((q.id, raw, f"not one of the options ({' / '.join(labels)})"))
-    return bytes(codes), invalid
-
-
-def _field(template: Template, answers: dict[str, str]) -> str | None:
-    question = template.by_role("field")
-    return answers.get(question.id) if question else None
-
-
-def _flags(template: Template, answers: dict[str, str], questions: list[Question], codes: bytes,
-           invalid: list) -> int:
-    flags = 0
-    comment, phone = template.by_role("comment"), template.by_role("phone")
-    if comment and answers.get(comment.id):
-        flags |= HAS_COMMENT
-    if phone and answers.get(phone.id):
-        flags |= HAS_PHONE
-    for q, code in zip(questions, codes):
-        if q.is_criterion and code not in (BLANK, INVALID) and q.scale.options[code - 1].negative:
-            flags |= HAS_NEGATIVE
-    if invalid:
-        flags |= HAS_INVALID
-    return flags
