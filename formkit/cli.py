@@ -301,18 +301,17 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     else:
         store = ResponseStore(ws.responses_file)
     with store:
-        result = build_report(ws, store, period, communes, dossiers)
+        result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers)
     paths = write_report(result, chosen, out or ws.output_dir / "reports")
-    summary = result.data  # the JSON body without the follow-up list (large for a province's year)
-    overall = summary["sipas"]
-    click.echo(f"{summary.get('index_name', 'Index')}: {'—' if overall is None else f'{overall:.2f} %'} "
-               f"from {summary['responses']} responses ({summary['period']['start']} – {summary['period']['end']})")
-    for commune in summary["communes"]:
-        value = commune.get("sipas")
-        click.echo(f"  {commune['id']:<20} {commune['responses']:>6} responses  "
+    overall = result.sipas
+    click.echo(f"{result.index_name}: {'—' if overall is None else f'{overall:.2f} %'} "
+               f"from {result.responses} responses ({result.period.start} – {result.period.end})")
+    for commune in result.communes:
+        value = commune.sipas
+        click.echo(f"  {commune.id:<20} {commune.responses:>6} responses  "
                    f"{'—' if value is None else f'{value:6.2f} %'}")
-    click.echo(f"  {len(result.follow_up)} to call back, {len(summary['integrity'])} integrity warning(s), "
-               f"{len(summary['invalid'])} invalid answer(s)")
+    click.echo(f"  {len(result.follow_up)} to call back, {len(result.integrity)} integrity warning(s), "
+               f"{len(result.invalid)} invalid answer(s)")
     for path in paths:
         click.echo(str(path))
 

@@ -23,7 +23,7 @@ from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import ResponseStore
 from ..workspace.templates import Template
 from ..workspace.config import Workspace
-from .groups import NO_OFFICER
+from .groups import NO_OFFICER, Communes
 from .load import Responses, texts_of
 
 PHONE_IN_TEXT = re.compile(r"(?<![\d.,])(?:\+?84|0)[\s.\-]?[1-9](?:[\s.\-]?\d){7,9}(?![\d])")
@@ -62,7 +62,7 @@ class LowAnswer:
         return {"id": self.question, "answer": self.answer}  # the title is under "criteria"
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class FollowUp:
     response_id: int
     commune: str
@@ -130,9 +130,10 @@ class Encoder:
 
 
 def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring, current: Responses,
-                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, names, commune_list) -> list[FollowUp]:
+                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> list[FollowUp]:
     """Vectorised per question, not per response: a province's year can put 100,000 on the list."""
-    rank = np.array([commune_list.index(c) for c in current.communes], np.int64)
+    names = communes.names
+    rank = np.array([communes.row[c] for c in current.communes], np.int64)
     rows = np.flatnonzero(follow)
     rows = rows[np.lexsort((current.ids[rows], current.time[rows], rank[current.commune[rows]]))]
     if not len(rows):

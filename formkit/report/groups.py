@@ -79,3 +79,14 @@ class Group:
         i = self.indices
         return {"responses": int(self.responses[g]), "sipas": value(i.overall[g]), "mean": value(i.overall_mean[g]),
                 "factors": {f: value(i.factor[g, k]) for k, f in enumerate(factor_ids)}}
+
+
+@dataclass
+class Communes:
+    """The communes of a report in table order, and what the other tables need to group by commune."""
+
+    ids: list[str]  # the communes chosen (all of the workspace by default), then any other the store names
+    names: dict[str, str]  # id -> display name
+    row: dict[str, int]  # id -> position in ids
+    slot: np.ndarray  # (fine groups,) position in ids
+    current: Group  # this period, per commune

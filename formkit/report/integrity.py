@@ -19,8 +19,9 @@ import numpy as np
 from ..responses.coding import scale_questions
 from ..workspace.templates import Template
 from ..workspace.config import OfficeHours
-from .groups import DAY, NO_OFFICER, Group
+from .groups import DAY, NO_OFFICER, Communes
 from .load import Responses
+from .model import IntegrityWarning
 
 WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
 
@@ -116,35 +117,35 @@ def off_hours(resp: Responses, hours: OfficeHours) -> list[tuple[int, int, int, 
     return [(int(c), int(count[c]), int(rest[c]), stamp(first[c]), stamp(last[c])) for c in np.flatnonzero(count)]
 
 
-def warnings(current: Responses, template: Template, hours: OfficeHours, rules, names, per_commune: Group,
-             commune_row, over: dict[str, tuple[int, int]]) -> list[dict]:
+def warnings(current: Responses, template: Template, hours: OfficeHours, rules, communes: Communes,
+             over: dict[str, tuple[int, int]]) -> list[IntegrityWarning]:
     """The warnings as the report lists them, each with its counts and a sentence in Vietnamese."""
     questions = scale_questions(template)
+    names, commune_row = communes.names, communes.row
     out = []
     for cluster in identical_clusters(current, rules):
         times = current.time[cluster.rows]
         cid, oid = current.communes[cluster.commune], current.officers[cluster.officer]
         minutes = (int(times.max()) - int(times.min())) / 60
-        out.append({"kind": "identical_answers", "commune": cid, "commune_name": names.get(cid, cid), "officer": oid,
-                    "count": len(cluster.rows), "first": stamp(times.min()),
-                    "last": stamp(times.max()), "minutes": minutes,
-                    "answers": answer_summary(current.codes[cluster.rows[0]], questions),
-                    "response_ids": sorted(int(i) for i in current.ids[cluster.rows]),
-                    "message": f"{len(cluster.rows)} phiếu trả lời giống hệt nhau trong {minutes:.0f} phút"
-                               f" (cán bộ: {oid or NO_OFFICER})"})
+        out.append(IntegrityWarning(
+            "identical_answers", cid, names.get(cid, cid), oid, len(cluster.rows),
+            f"{len(cluster.rows)} phiếu trả lời giống hệt nhau trong {minutes:.0f} phút (cán bộ: {oid or NO_OFFICER})",
+            stamp(times.min()), stamp(times.max()),
+            {"minutes": minutes, "answers": answer_summary(current.codes[cluster.rows[0]], questions),
+             "response_ids": sorted(int(i) for i in current.ids[cluster.rows])}))
     for commune, count, rest_days, first, last in off_hours(current, hours):
         cid = current.communes[commune]
-        responses = int(per_commune.responses[commune_row[cid]])
-        out.append({"kind": "off_hours", "commune": cid, "commune_name": names.get(cid, cid), "officer": None,
-                    "count": count, "non_working_days": rest_days, "share": 100.0 * count / responses if responses else None,
-                    "first": first, "last": last,
-                    "message": f"{count} phiếu gửi ngoài giờ làm việc ({hours_text(hours)}),"
-                               f" trong đó {rest_days} phiếu vào ngày nghỉ"})
+        responses = int(communes.current.responses[commune_row[cid]])
+        out.append(IntegrityWarning(
+            "off_hours", cid, names.get(cid, cid), None, count,
+            f"{count} phiếu gửi ngoài giờ làm việc ({hours_text(hours)}), trong đó {rest_days} phiếu vào ngày nghỉ",
+            first, last, {"non_working_days": rest_days, "share": 100.0 * count / responses if responses else None}))
     for cid, (responses, dossiers) in over.items():
-        out.append({"kind": "more_than_dossiers", "commune": cid, "commune_name": names.get(cid, cid), "officer": None,
-                    "count": responses, "dossiers": dossiers, "excess": responses - dossiers,
-                    "message": f"{responses} phiếu đánh giá nhiều hơn {dossiers} hồ sơ đã giải quyết"
-                               f" (thừa {responses - dossiers})"})
+        out.append(IntegrityWarning(
+            "more_than_dossiers", cid, names.get(cid, cid), None, responses,
+            f"{responses} phiếu đánh giá nhiều hơn {dossiers} hồ sơ đã giải quyết (thừa {responses - dossiers})",
+            details={"dossiers": dossiers, "excess": responses - dossiers}))
     kinds = ["identical_answers", "off_hours", "more_than_dossiers"]
-    out.sort(key=lambda w: (kinds.index(w["kind"]), commune_row.get(w["commune"], len(commune_row)), w.get("first") or ""))
+    out.sort(key=lambda w: (kinds.index(w.kind) if w.kind in kinds else len(kinds),
+                            commune_row.get(w.commune, len(commune_row)), w.first or ""))
     return out

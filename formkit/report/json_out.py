@@ -13,7 +13,7 @@ from pathlib import Path
 from types import GeneratorType
 
 from ..files import atomic_write_text
-from .build import Report
+from .model import Report, json_body
 from .followup import Encoder
 
 
@@ -41,7 +41,7 @@ def dumps(document: dict) -> str:
 
 def write_json(report: Report, out_dir: Path) -> Path:
     path = Path(out_dir) / f"{report.stem}.json"
-    document = dict(report.data)
+    document = json_body(report)
     encoder = Encoder()  # the same text as json.dumps(report.to_json()["follow_up"][i])
     document["follow_up"] = (Raw(encoder.entry(f)) for f in report.follow_up)
     atomic_write_text(path, dumps(document))

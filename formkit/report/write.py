@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
-from .build import Report
+from .model import Report
 
 FORMATS = ("pdf", "xlsx", "csv", "json")
 

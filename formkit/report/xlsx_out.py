@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from ..files import atomic_write_bytes
 from . import tables
-from .build import Report
+from .model import Report
 
 FORMATS = {"int": "#,##0", "percent": "0.00%", "points": "+0.00%;-0.00%;0.00%", "score": "0.00",
            "time": "dd/mm/yyyy hh:mm:ss"}
@@ -90,7 +90,7 @@ def render(report: Report) -> bytes:
             continue
         if name == "Tổng hợp":
             sheet.append([_cell(sheet, report.issuing_body, font=BOLD)])
-            sheet.append([_cell(sheet, f"Báo cáo {report.data['index_name']} {report.period.label}", font=TITLE)])
+            sheet.append([_cell(sheet, f"Báo cáo {report.index_name} {report.period.label}", font=TITLE)])
             sheet.append([])
         for table in group:
             sheet.append([_cell(sheet, table.title, font=TITLE)])
