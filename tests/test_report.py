@@ -236,6 +236,15 @@ def test_off_hours_flagged(written):
     assert off["nam-dong"]["first"] == "2026-07-07 18:30:00"
 
 
+def test_integrity_warnings_read_back_from_their_json_shape(written):
+    """A check that returns the JSON shape (a dict) gives the same warning as one built typed."""
+    from formkit.report.model import IntegrityWarning
+
+    report, _ = written
+    assert report.integrity and all(IntegrityWarning.from_json(w.to_json()) == w for w in report.integrity)
+    assert report.integrity[0].to_json()["non_working_days"] == 1  # a kind's own fields sit beside the common ones
+
+
 def test_identical_answer_clusters(ws):
     same = answers(ws.template, {"1": 5, "2": 5, "3": 5, "4": 5}, "Không", 5)
     other = answers(ws.template, {"1": 4, "2": 4, "3": 4, "4": 4}, "Không", 4)
@@ -354,3 +363,40 @@ def test_index_tables_match_golden(ws, tmp_path, table):
     write_report(report, ("csv",), tmp_path)
     text = (tmp_path / "bao-cao-2026Q3-csv" / f"{table}.csv").read_text(encoding="utf-8-sig")
     check_golden(f"report-{table}.csv", text.replace("\r\n", "\n"))
+
+
+def pdf_table_lines(path: Path) -> list[str]:
+    """The PDF's text as lines of cells: the pieces of text on one baseline, left to right,
+    joined by " | " (a table row of numbers reads as its columns), page numbers left out."""
+    from pypdf import PdfReader
+
+    lines = []
+    for page in PdfReader(path).pages:
+        pieces: dict[float, list[tuple[float, str]]] = {}
+
+        def visit(text, cm, tm, font, size):
+            x, y = tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            if text.strip() and y < A4_HEIGHT - 20 * MM:  # the page number sits in the top margin
+                pieces.setdefault(round(y * 2) / 2, []).append((x, text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        lines += [" | ".join(t for _, t in sorted(pieces[y], key=lambda p: p[0])) for y in sorted(pieces, reverse=True)]
+    return lines
+
+
+A4_HEIGHT = 841.89
+
+
+def test_pdf_tables_match_golden(written):
+    """The numbers of the signed document, read back from the PDF: the overall figures, the factor
+    and criterion tables (counts per level, answers, index, mean), communes, officers and fields
+    of the hand-computed responses (checked by hand in test_indices.py). A wrong column fails here."""
+    from golden import check_golden
+
+    _, files = written
+    lines = pdf_table_lines(files["bao-cao-2026Q3.pdf"])
+    start = lines.index("I. KẾT QUẢ CHUNG")
+    end = next(i for i, line in enumerate(lines) if line.startswith("V. "))
+    text = "\n".join(lines[start:end]) + "\n"
+    assert "1.1 | Nơi ngồi chờ giải quyết thủ tục hành chính và Bộ phận | 0 | 1 | 0 | 1 | 2 | 4 | 75,00 | 4,00" in text
+    check_golden("report-pdf-tables.txt", text)

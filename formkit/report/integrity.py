@@ -145,6 +145,8 @@ def warnings(current: Responses, template: Template, hours: OfficeHours, rules, 
             "more_than_dossiers", cid, names.get(cid, cid), None, responses,
             f"{responses} phiếu đánh giá nhiều hơn {dossiers} hồ sơ đã giải quyết (thừa {responses - dossiers})",
             details={"dossiers": dossiers, "excess": responses - dossiers}))
+    # A check that returns the JSON shape (a dict) is taken as it is.
+    out = [w if isinstance(w, IntegrityWarning) else IntegrityWarning.from_json(w) for w in out]
     kinds = ["identical_answers", "off_hours", "more_than_dossiers"]
     out.sort(key=lambda w: (kinds.index(w.kind) if w.kind in kinds else len(kinds),
                             commune_row.get(w.commune, len(commune_row)), w.first or ""))
