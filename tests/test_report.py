@@ -64,7 +64,9 @@ def test_json_shape(written):
     text = files["bao-cao-2026Q3.json"].read_text(encoding="utf-8")
     assert "Xã Hòa Thành" in text  # UTF-8, not \\u escapes
     data = json.loads(text)
+    files = data.pop("files")  # the set's checksums: see test_report_written_as_one_set
     assert data == json.loads(json.dumps(report.to_json()))  # the fast writer says what to_json says
+    assert set(files) == set(written[1]) - {"bao-cao-2026Q3.json"}
     for key in ("template", "period", "responses", "sipas", "index_name", "factors", "criteria", "communes",
                 "officers", "fields", "follow_up", "integrity", "invalid", "trend", "previous_period", "notes"):
         assert key in data, key
@@ -94,6 +96,39 @@ def test_follow_up_list(written):
     assert report.follow_up[0].phone == PHONE  # kept in full for the commune's own list
     low = report.follow_up[2].low[0]
     assert (low.question, low.answer) == ("1.1", LEVEL[2]) and low.title.startswith("Nơi ngồi chờ")
+
+
+def test_report_written_as_one_set(written, monkeypatch):
+    """The JSON names the checksum of each sibling; a failure while writing (here a full disk)
+    leaves the previous set byte for byte, and no temporary folder behind."""
+    import errno
+    import hashlib
+
+    from formkit.errors import StateError
+    from formkit.report import xlsx_out
+
+    report, files = written
+    folder = files["bao-cao-2026Q3.json"].parent
+    manifest = json.loads(files["bao-cao-2026Q3.json"].read_text(encoding="utf-8"))
+    assert manifest["responses"] == 5
+    for name, digest in manifest["files"].items():
+        assert digest == "sha256:" + hashlib.sha256((folder / name).read_bytes()).hexdigest(), name
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def full_disk(_report):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsx_out, "render", full_disk)
+    (folder / ".partial-bao-cao-2026Q3.left-by-a-kill").mkdir()
+    with pytest.raises(StateError, match="disk is full.*unchanged"):
+        write_report(report, ("pdf", "xlsx", "csv", "json"), folder)
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert not list(folder.glob(".partial-*"))
+    monkeypatch.undo()
+    (folder / "bao-cao-2026Q3-csv" / "stale.csv").write_text("from an older set")
+    paths = write_report(report, ("pdf", "xlsx", "csv", "json"), folder)
+    assert {p.relative_to(folder).as_posix() for p in paths} == set(files)  # the CSV folder was swapped whole
+    assert not (folder / "bao-cao-2026Q3-csv" / "stale.csv").exists() and not list(folder.glob(".partial-*"))
 
 
 def test_a_phone_that_lost_its_leading_zero_in_the_sheet_gets_it_back():

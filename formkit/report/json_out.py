@@ -39,9 +39,10 @@ def dumps(document: dict) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def write_json(report: Report, out_dir: Path) -> Path:
+def write_json(report: Report, out_dir: Path, files: dict[str, str] | None = None) -> Path:
+    """files: the SHA-256 of each file of the set written with it (name relative to out_dir)."""
     path = Path(out_dir) / f"{report.stem}.json"
-    document = json_body(report)
+    document = json_body(report) | {"files": {name: f"sha256:{digest}" for name, digest in (files or {}).items()}}
     encoder = Encoder()  # the same text as json.dumps(report.to_json()["follow_up"][i])
     document["follow_up"] = (Raw(encoder.entry(f)) for f in report.follow_up)
     atomic_write_text(path, dumps(document))
