@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..responses.coding import encode, field_of, scale_questions, text_flags
+from ..responses.coding import Coder, scale_questions
 from ..responses.store import ResponseStore
 from ..workspace.templates import Template
 
@@ -134,6 +134,7 @@ def _recode(store: ResponseStore, template: Template, block: list[np.ndarray], f
     """Rows stored under another version of the template: code their raw answers with this
     version's questions (by question id), in place in the block's arrays."""
     questions = scale_questions(template)
+    coder = Coder(template)
     rows = store.db.execute(
         "SELECT coded.id, responses.answers FROM coded JOIN responses USING (id)"
         f" WHERE coded.id BETWEEN ? AND ? AND {fast.replace('+', '+coded.')}"
@@ -146,10 +147,10 @@ def _recode(store: ResponseStore, template: Template, block: list[np.ndarray], f
     for response_id, answers_json in rows:
         answers = json.loads(answers_json)
         k = position[response_id]
-        coded, invalid = encode(questions, answers)
+        coded, invalid = coder.encode(answers)
         codes[k] = np.frombuffer(coded, np.uint8)
-        field_column[k] = fields.add(field_of(template, answers))
-        flags[k] = text_flags(template, answers)
+        field_column[k] = fields.add(coder.field_of(answers))
+        flags[k] = coder.text_flags(answers)
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in kept.get(response_id, [])
                            if q not in coded_ids)
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in invalid)

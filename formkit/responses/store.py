@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from ..workspace.templates import Template, nfc
-from .coding import (BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, encode, field_of, flags,  # noqa: F401
+from ..workspace.templates import Template
+from .coding import (BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, Coder,  # noqa: F401
                      scale_questions)
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -105,16 +106,16 @@ class ResponseStore:
         interrupted pull leaves the store as it was. `rows` must hold every response of each second
         it touches (the n-th-in-second part of the key depends on it): a whole sheet, or a Forms
         API listing from a second boundary."""
-        questions = scale_questions(template)
+        coder = Coder(template)
         pulled_at = datetime.now(VIETNAM).strftime(TIME_FORMAT)
         seen: Counter[tuple[str, str, str]] = Counter()
         added = 0
+        normalize = unicodedata.normalize
         with self.db:
-            for row in sorted(rows, key=lambda r: local_second(r.submitted)):
-                second = local_second(row.submitted)
+            for second, row in sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0]):
                 seen[(row.commune_id, row.form_id, second)] += 1
                 key = f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
-                answers = {k: nfc(v) for k, v in row.answers.items() if v is not None and str(v).strip() != ""}
+                answers = {k: normalize("NFC", v) for k, v in row.answers.items() if v and not v.isspace()}
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO responses (key, commune_id, form_id, source, template, template_version,"
                     " submitted, pulled_at, answers) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -124,16 +125,16 @@ class ResponseStore:
                     continue
                 added += 1
                 response_id = cursor.lastrowid
-                codes, invalid = encode(questions, answers)
+                codes, invalid = coder.encode(answers)
                 invalid = row.invalid + invalid
-                row_flags = flags(template, answers, questions, codes, invalid)
                 self.db.execute(
                     "INSERT INTO coded (id, template, template_version, commune_id, submitted, officer_id, field,"
                     " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)",
                     (response_id, row.template, row.template_version, row.commune_id, second, row.officer_id,
-                     field_of(template, answers), codes, row_flags))
-                self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
-                                    [(response_id, q, raw, reason) for q, raw, reason in invalid])
+                     coder.field_of(answers), codes, coder.flags(answers, codes, invalid)))
+                if invalid:
+                    self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
+                                        [(response_id, q, raw, reason) for q, raw, reason in invalid])
         return added
 
     def latest(self, commune_id: str, form_id: str) -> str | None:
