@@ -168,9 +168,26 @@ def test_phones_only_in_each_communes_follow_up_list(written):
         if sheet.title == "Cần liên hệ lại":
             assert "091****678" in text
     text = squeeze(pdf_text(files["bao-cao-2026Q3.pdf"]))
-    start, end = text.index("V.DANHSÁCHCẦNLIÊNHỆLẠI"), text.index("VI.CẢNHBÁO")
     assert phone not in text and TEXT_PHONE not in text
-    assert start < text.index("091****678") < end
+    assert "091****678" not in text[text.index("V.DANHSÁCHCẦNLIÊNHỆLẠI"):text.index("VI.CẢNHBÁO")]  # counts only
+
+
+def test_pdf_follow_up_counts_for_many_communes_and_the_list_for_one(written, ws, tmp_path):
+    """The province's PDF says how many to call back per commune and officer; a commune's own
+    report lists them (phones masked: it goes to the commune's leaders too)."""
+    report, files = written
+    lines = pdf_table_lines(files["bao-cao-2026Q3.pdf"])
+    part = lines[lines.index("V. DANH SÁCH CẦN LIÊN HỆ LẠI"):next(i for i, x in enumerate(lines) if x.startswith("VI. "))]
+    # hoa-thanh: R1 comment + phone, R3 and R5 low ratings; nam-dong: R2 low, R4 a comment
+    assert "1 | Xã Hòa Thành | 3 | 2 | 1 | 1" in part and "2 | Phường Nam Đông | 2 | 1 | 1 | 0" in part
+    assert "1 | Nguyễn Thị Lan | Xã Hòa Thành | 2 | 1 | 1" in part
+    assert not any("2026" in line for line in part)  # no response listed
+    single = build_report(ws, store_of(hand_rows(ws.template), ws.template), parse_period(quarter="2026Q3"),
+                          commune_ids=("hoa-thanh",), today=TODAY)
+    text = squeeze(pdf_text(write_report(single, ("pdf",), tmp_path)[0]))
+    start, end = text.index("V.DANHSÁCHCẦNLIÊNHỆLẠI"), text.index("VI.CẢNHBÁO")
+    assert start < text.index("091****678") < end and squeeze(PHONE) not in text
+    assert text.count("06/07/202609:00") == 1
 
 
 def test_xlsx_sheets_formats_and_formula_injection(written):
@@ -380,7 +397,8 @@ def test_long_comment_and_separator_do_not_break_outputs(ws, tmp_path):
     long = "Ý kiến rất dài. " * 400
     rows = [row("hoa-thanh", "2026-07-06 09:00:00", answers(ws.template, {"1": 2}, "Không", y_kien_khac=long,
                                                             linh_vuc=f"Hộ{SEP}tịch"), "nguyen-thi-lan")]
-    report = build_report(ws, store_of(rows, ws.template), parse_period(quarter="2026Q3"), today=TODAY)
+    report = build_report(ws, store_of(rows, ws.template), parse_period(quarter="2026Q3"), commune_ids=("hoa-thanh",),
+                          today=TODAY)
     fields = {f["name"]: f["responses"] for f in report.to_json()["fields"]}
     assert fields["Hộ tịch"] == 1  # the separator inside a value became a space
     paths = write_report(report, ("pdf", "xlsx"), tmp_path)

@@ -196,7 +196,8 @@ def _officers(ws: Workspace, selected, resp: load.Responses, fine: Fine, now: np
                                title=officer.title if officer else "", listed=oid in listed.get(cid, []),
                                commune=cid, commune_name=communes.names.get(cid, cid),
                                low_ratings=int(grouped.extras["low_ratings"][i]),
-                               comments=int(grouped.extras["comments"][i])))
+                               comments=int(grouped.extras["comments"][i]),
+                               follow_up=int(grouped.extras["follow_up"][i])))
     return rows
 
 

@@ -82,6 +82,7 @@ class OfficerRow(Scores):
     commune_name: str
     low_ratings: int
     comments: int
+    follow_up: int  # responses on the follow-up list
 
 
 @dataclass(frozen=True)

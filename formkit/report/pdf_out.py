@@ -4,14 +4,16 @@ top/bottom 20 mm, left 30 mm, right 15 mm; Liberation Serif (Times-metric, embed
 right; page numbers centred at the top from page 2; the signature block at the end.
 
 Tables repeat their header rows on every page and split between rows; very long free text is cut
-in the PDF (never in the XLSX, CSV or JSON) so that every row fits a page. The follow-up list has
-one section per commune; this report goes upward, so its phone numbers are masked (each commune's
-office gets its list in full as its own CSV file).
+in the PDF (never in the XLSX, CSV or JSON) so that every row fits a page. A report on several
+communes carries the follow-up counts per commune and per officer; a single commune's report
+carries its list, phone numbers masked (each commune's office gets its list in full as its own
+CSV file).
 """
 
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -250,7 +252,35 @@ def _low(items) -> str:
     return "; ".join(f"{', '.join(ids)}: {answer}" for answer, ids in by_answer.items())
 
 
+def _follow_up_counts(report: Report) -> list:
+    """A report on many communes goes upward and is read by people: how many responses each
+    commune and officer has to follow up, not the responses themselves."""
+    reasons: dict[str, Counter] = {}
+    for f in report.follow_up:
+        reasons.setdefault(f.commune, Counter()).update(f.reasons)
+    out = [P(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
+             "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "
+             "phường nằm trong tệp riêng của xã, phường đó (thư mục CSV “can-lien-he-lai”) và trong báo cáo của "
+             "riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân (Nghị định 13/2023/NĐ-CP).")]
+    if not report.follow_up:
+        return out + [P("Không có phiếu nào cần liên hệ lại.")]
+    rows = [[i, c.name, fmt.number(c.follow_up), fmt.number(reasons.get(c.id, Counter())["low_rating"]),
+             fmt.number(reasons.get(c.id, Counter())["comment"]), fmt.number(reasons.get(c.id, Counter())["phone"])]
+            for i, c in enumerate((c for c in report.communes if c.follow_up), 1)]
+    out += [*lead("1. Theo xã, phường:", "subheading"),
+            _grid([["STT", "Xã, phường", "Số phiếu cần liên hệ lại", "Có mức không hài lòng", "Có ý kiến",
+                    "Có số điện thoại"]], rows, "ctnnnn")]
+    rows = [[i, o.name, o.commune_name, fmt.number(o.follow_up), fmt.number(o.low_ratings), fmt.number(o.comments)]
+            for i, o in enumerate((o for o in report.officers if o.follow_up), 1)]
+    out += [*lead("2. Theo cán bộ, công chức:", "subheading"),
+            _grid([["STT", "Cán bộ, công chức", "Xã, phường", "Số phiếu cần liên hệ lại", "Có mức không hài lòng",
+                    "Có ý kiến"]], rows, "cttnnn", {1: 1.4, 2: 1})]
+    return out
+
+
 def _follow_up(report: Report) -> list:
+    if len(report.communes) > 1:
+        return _follow_up_counts(report)
     groups = report.follow_up_by_commune()
     out = [P(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
              "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
