@@ -453,3 +453,40 @@ def test_pdf_tables_match_golden(written):
     text = "\n".join(lines[start:end]) + "\n"
     assert "1.1 | Nơi ngồi chờ giải quyết thủ tục hành chính và Bộ phận | 0 | 1 | 0 | 1 | 2 | 4 | 75,00 | 4,00" in text
     check_golden("report-pdf-tables.txt", text)
+
+
+def test_columnar_copy_gives_the_same_report(ws, tmp_path):
+    """A store on disk keeps a columnar copy of the coded answers (one segment per add); the report
+    read from it equals the one read from SQLite, also after the copy was lost, left behind by a
+    kill, or grew to many segments (merged when read)."""
+    import shutil
+
+    from formkit.responses import columnar
+    from formkit.responses.store import ResponseStore
+
+    rows = hand_rows(ws.template)
+    memory = ResponseStore(":memory:")  # added the same way, so the response ids are the same
+    memory.add(rows[:2], ws.template)
+    memory.add(rows[2:], ws.template)
+    expected = build_report(ws, memory, parse_period(quarter="2026Q3"), today=TODAY).to_json()
+    path = tmp_path / "state" / "responses.sqlite"
+    with ResponseStore(path) as store:
+        store.add(rows[:2], ws.template)
+        store.add(rows[2:], ws.template)
+        assert len(json.loads((columnar.folder_of(path) / "manifest.json").read_text())["segments"]) == 2
+        assert build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json() == expected
+        shutil.rmtree(columnar.folder_of(path))  # a store written before the copy existed
+        assert build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json() == expected
+        manifest = columnar.folder_of(path) / "manifest.json"
+        manifest.write_text(manifest.read_text().replace('"count": 6', '"count": 5'))  # an append cut short
+        assert build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json() == expected
+        more = [row("nam-dong", f"2026-08-{day:02d} 09:00:00", answers(ws.template, {"1": 4}, "Không"))
+                for day in range(1, 12)]
+        for item in more:  # eleven segments more: merged into one when read
+            store.add([item], ws.template)
+        grown = build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json()
+        assert len(json.loads(manifest.read_text())["segments"]) == 1
+    for item in more:
+        memory.add([item], ws.template)
+    assert grown == build_report(ws, memory, parse_period(quarter="2026Q3"), today=TODAY).to_json()
+    assert grown["responses"] == 5 + 11

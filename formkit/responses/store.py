@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..workspace.templates import Template
+from . import columnar
 from .coding import (BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, Coder,  # noqa: F401
                      scale_questions)
 
@@ -87,8 +88,9 @@ def local_second(moment: datetime) -> str:
 
 class ResponseStore:
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = None if str(path) == ":memory:" else Path(path)  # None: no columnar copy
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path))
         self.db.executescript(SCHEMA)
 
@@ -111,6 +113,7 @@ class ResponseStore:
         seen: Counter[tuple[str, str, str]] = Counter()
         added = 0
         normalize = unicodedata.normalize
+        stored: list[tuple] = []  # the coded rows, for the columnar copy
         with self.db:
             for second, row in sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0]):
                 seen[(row.commune_id, row.form_id, second)] += 1
@@ -127,15 +130,23 @@ class ResponseStore:
                 response_id = cursor.lastrowid
                 codes, invalid = coder.encode(answers)
                 invalid = row.invalid + invalid
+                coded = (response_id, row.template, row.template_version, row.commune_id, second, row.officer_id,
+                         coder.field_of(answers), codes, coder.flags(answers, codes, invalid))
                 self.db.execute(
                     "INSERT INTO coded (id, template, template_version, commune_id, submitted, officer_id, field,"
-                    " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (response_id, row.template, row.template_version, row.commune_id, second, row.officer_id,
-                     coder.field_of(answers), codes, coder.flags(answers, codes, invalid)))
+                    " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)", coded)
+                stored.append(coded)
                 if invalid:
                     self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
                                         [(response_id, q, raw, reason) for q, raw, reason in invalid])
+        if self.path is not None:  # after the commit: the copy never holds a row the store lacks
+            columnar.append(self.path, stored)
         return added
+
+    def columns(self) -> columnar.Columns | None:
+        """The coded rows as arrays (the columnar copy, checked against the store); None for a
+        store in memory."""
+        return columnar.read(self.db, self.path) if self.path is not None else None
 
     def latest(self, commune_id: str, form_id: str) -> str | None:
         """The newest stored submission second for a form (local time), for incremental pulls."""
