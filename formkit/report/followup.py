@@ -117,16 +117,25 @@ class Encoder:
         return text
 
     def entry(self, item: FollowUp) -> str:
-        parts = []
-        for key, value in item.items():
-            if key == "submitted":
-                text = f'"{value}"'  # digits, dashes, colons: nothing to escape
-            elif key in ("comment", "phone"):
-                text = json.dumps(value, ensure_ascii=False) if value else '""'  # unique: not cached
-            else:
-                text = self.value(value)
-            parts.append(f'"{key}": {text}')
-        return "{" + ", ".join(parts) + "}"
+        """Equal to json.dumps(item.to_json()), from cached pieces: who (commune, officer), the
+        field, the reasons and the low answers repeat across entries; times need no escaping."""
+        cache = self.cache
+        who_key = ("who", item.commune, item.commune_name, item.officer, item.officer_name)
+        who = cache.get(who_key)
+        if who is None:
+            who = cache[who_key] = ", ".join(f'"{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in zip(
+                ("commune", "commune_name", "officer", "officer_name"), who_key[1:]))
+        low = cache.get(item.low)
+        if low is None:
+            low = cache[item.low] = self.value(item.low)
+        reasons = cache.get(item.reasons)
+        if reasons is None:
+            reasons = cache[item.reasons] = self.value(item.reasons)
+        comment = json.dumps(mask_text(item.comment), ensure_ascii=False) if item.comment else '""'
+        phone = json.dumps(mask_phone(item.phone), ensure_ascii=False) if item.phone else '""'
+        return (f'{{"response_id": {item.response_id}, {who}, "submitted": "{item.submitted}", '
+                f'"field": {self.value(item.field)}, "reasons": {reasons}, "low_criteria": {low}, '
+                f'"comment": {comment}, "phone": {phone}}}')
 
 
 def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring, current: Responses,
