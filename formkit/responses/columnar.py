@@ -116,7 +116,8 @@ def _write_segment(folder: Path, manifest: dict, rows: list[tuple]) -> None:
         "codes": codes,
     }
     name = f"seg-{uuid.uuid4().hex[:12]}"
-    (folder / name).mkdir(parents=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only, like the store
+    (folder / name).mkdir(mode=0o700)
     for key, array in arrays.items():
         np.save(folder / name / f"{key}.npy", array, allow_pickle=False)
     entry = {"name": name, "count": n, "last_id": int(arrays["id"].max()), "templates": templates.values,
@@ -170,7 +171,7 @@ def _rebuild(db: sqlite3.Connection, folder: Path) -> None:
                       " FROM coded ORDER BY id").fetchall()
     fresh = folder.with_name(folder.name + f".new-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
+    fresh.mkdir(mode=0o700, parents=True)
     if rows:
         _write_segment(fresh, {"format": FORMAT, "segments": []}, rows)
     else:
@@ -182,7 +183,8 @@ def _merge(folder: Path, columns: Columns) -> None:
     """Many segments into one (the arrays are in memory already)."""
     fresh = folder.with_name(folder.name + f".new-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
-    (fresh / "seg-merged").mkdir(parents=True)
+    (fresh / "seg-merged").mkdir(mode=0o700, parents=True)
+    fresh.chmod(0o700)
     for key in ARRAYS:
         np.save(fresh / "seg-merged" / f"{key}.npy", np.ascontiguousarray(getattr(columns, key)), allow_pickle=False)
     entry = {"name": "seg-merged", "count": len(columns.id), "last_id": int(columns.id.max()),
