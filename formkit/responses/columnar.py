@@ -3,13 +3,14 @@ report reads numpy arrays (memory-mapped .npy files) instead of a million SQLite
 
 The SQLite store stays the record; this copy is derived from it and can always be made again.
 Each `ResponseStore.add` appends one segment holding the rows it stored (what it just inserted:
-no read back), then the manifest naming the segments is replaced atomically. A segment whose
-manifest entry was never written (a kill in between) is ignored; a copy that disagrees with the
-store (row count or last id: a store written by an older formkit, an interrupted append) is
-rebuilt from the store by the reader. Many small segments are merged into one when read.
+no read back): a folder of .npy files whose meta.json, written last and atomically, makes it
+part of the copy, so appending costs the same at any size. A segment without its meta.json (a
+kill in between) is ignored; a copy that disagrees with the store (row count or last id: a store
+written by an older formkit, an interrupted append or merge) is rebuilt from the store by the
+reader. Many small segments (a pull adds one per commune) are merged into one when read.
 
-Per row: id, template (index into the manifest's list), template version, commune, officer and
-field (indices into per-segment lists), submission time in seconds on the local clock, flags,
+Per row: id, template, template version, commune, officer and field (indices into the
+segment's lists in meta.json), submission time in seconds on the local clock, flags,
 the number of codes and the codes themselves (padded with 0 to the segment's widest row).
 """
 
@@ -81,22 +82,24 @@ class _Categories:
 def append(store_path: Path, rows: list[tuple]) -> None:
     """A segment of rows just stored: (id, template, version, commune, submitted, officer, field,
     codes bytes, flags)."""
-    if not rows:
-        return
-    folder = folder_of(store_path)
-    manifest = _manifest(folder)
-    _write_segment(folder, manifest, rows)
+    if rows:
+        _write_segment(folder_of(store_path), rows)
 
 
-def _manifest(folder: Path) -> dict:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"format": FORMAT, "segments": []}
-    return manifest if manifest.get("format") == FORMAT else {"format": FORMAT, "segments": []}
+def _segments(folder: Path) -> list[dict]:
+    """The complete segments (their meta.json written), in id order."""
+    out = []
+    for meta in folder.glob("seg-*/meta.json"):
+        try:
+            entry = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if entry.get("format") == FORMAT:
+            out.append(entry | {"name": meta.parent.name})
+    return sorted(out, key=lambda s: s["first_id"])
 
 
-def _write_segment(folder: Path, manifest: dict, rows: list[tuple]) -> None:
+def _write_segment(folder: Path, rows: list[tuple]) -> None:
     templates, communes, officers, fields = _Categories(), _Categories(), _Categories(), _Categories()
     n = len(rows)
     widest = max(len(r[7]) for r in rows)
@@ -115,29 +118,33 @@ def _write_segment(folder: Path, manifest: dict, rows: list[tuple]) -> None:
         "width": np.fromiter((len(r[7]) for r in rows), np.int16, n),
         "codes": codes,
     }
-    name = f"seg-{uuid.uuid4().hex[:12]}"
+    _save(folder, arrays, {"templates": templates.values, "communes": communes.values, "officers": officers.values,
+                           "fields": fields.values})
+
+
+def _save(folder: Path, arrays: dict[str, np.ndarray], categories: dict[str, list]) -> None:
+    """One segment: its arrays, then its meta.json (what makes it part of the copy) written last."""
+    segment = folder / f"seg-{uuid.uuid4().hex[:16]}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only, like the store
-    (folder / name).mkdir(mode=0o700)
+    segment.mkdir(mode=0o700)
     for key, array in arrays.items():
-        np.save(folder / name / f"{key}.npy", array, allow_pickle=False)
-    entry = {"name": name, "count": n, "last_id": int(arrays["id"].max()), "templates": templates.values,
-             "communes": communes.values, "officers": officers.values, "fields": fields.values}
-    manifest = {"format": FORMAT, "segments": [*manifest["segments"], entry]}
-    atomic_write_text(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False))
+        np.save(segment / f"{key}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    meta = {"format": FORMAT, "count": len(arrays["id"]), "first_id": int(arrays["id"].min()),
+            "last_id": int(arrays["id"].max()), **categories}
+    atomic_write_text(segment / "meta.json", json.dumps(meta, ensure_ascii=False))
 
 
 def read(db: sqlite3.Connection, store_path: Path) -> Columns:
     """The columnar copy, checked against the store (and rebuilt from it when they disagree)."""
     folder = folder_of(store_path)
     count, last = db.execute("SELECT count(*), ifnull(max(id), 0) FROM coded").fetchone()
-    manifest = _manifest(folder)
-    segments = manifest["segments"]
+    segments = _segments(folder)
     if sum(s["count"] for s in segments) != count or max((s["last_id"] for s in segments), default=0) != last:
         _rebuild(db, folder)
-        segments = _manifest(folder)["segments"]
+        segments = _segments(folder)
     columns = _concatenate(folder, segments)
     if len(segments) > MERGE_ABOVE:
-        _merge(folder, columns)
+        _merge(folder, columns, segments)
     return columns
 
 
@@ -173,30 +180,19 @@ def _rebuild(db: sqlite3.Connection, folder: Path) -> None:
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(mode=0o700, parents=True)
     if rows:
-        _write_segment(fresh, {"format": FORMAT, "segments": []}, rows)
-    else:
-        atomic_write_text(fresh / "manifest.json", json.dumps({"format": FORMAT, "segments": []}))
-    _swap(folder, fresh)
-
-
-def _merge(folder: Path, columns: Columns) -> None:
-    """Many segments into one (the arrays are in memory already)."""
-    fresh = folder.with_name(folder.name + f".new-{os.getpid()}")
-    shutil.rmtree(fresh, ignore_errors=True)
-    (fresh / "seg-merged").mkdir(mode=0o700, parents=True)
-    fresh.chmod(0o700)
-    for key in ARRAYS:
-        np.save(fresh / "seg-merged" / f"{key}.npy", np.ascontiguousarray(getattr(columns, key)), allow_pickle=False)
-    entry = {"name": "seg-merged", "count": len(columns.id), "last_id": int(columns.id.max()),
-             "templates": columns.templates, "communes": columns.communes, "officers": columns.officers,
-             "fields": columns.fields}
-    atomic_write_text(fresh / "manifest.json", json.dumps({"format": FORMAT, "segments": [entry]}, ensure_ascii=False))
-    _swap(folder, fresh)
-
-
-def _swap(folder: Path, fresh: Path) -> None:
+        _write_segment(fresh, rows)
     old = folder.with_name(folder.name + f".old-{os.getpid()}")
     if folder.exists():
         os.replace(folder, old)
     os.replace(fresh, folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _merge(folder: Path, columns: Columns, segments: list[dict]) -> None:
+    """Many segments into one (their arrays are in memory already). Killed half-way, the copy
+    holds rows twice, which the next read sees (the count) and rebuilds."""
+    _save(folder, {key: getattr(columns, key) for key in ARRAYS},
+          {"templates": columns.templates, "communes": columns.communes, "officers": columns.officers,
+           "fields": columns.fields})
+    for s in segments:
+        shutil.rmtree(folder / s["name"], ignore_errors=True)
