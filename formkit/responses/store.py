@@ -140,13 +140,21 @@ class ResponseStore:
                     self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
                                         [(response_id, q, raw, reason) for q, raw, reason in invalid])
         if self.path is not None:  # after the commit: the copy never holds a row the store lacks
-            columnar.append(self.path, stored)
+            try:
+                columnar.append(self.path, stored)
+            except OSError:  # a full disk: the responses are stored; the next report rebuilds the copy
+                pass
         return added
 
     def columns(self) -> columnar.Columns | None:
         """The coded rows as arrays (the columnar copy, checked against the store); None for a
-        store in memory."""
-        return columnar.read(self.db, self.path) if self.path is not None else None
+        store in memory or a copy that cannot be made."""
+        if self.path is None:
+            return None
+        try:
+            return columnar.read(self.db, self.path)
+        except OSError:  # the copy cannot be written (a full disk, a read-only folder): read SQLite
+            return None
 
     def latest(self, commune_id: str, form_id: str) -> str | None:
         """The newest stored submission second for a form (local time), for incremental pulls."""
