@@ -106,7 +106,7 @@ def _write_segment(folder: Path, rows: list[tuple]) -> None:
     codes = np.zeros((n, widest), np.uint8)
     for k, r in enumerate(rows):
         codes[k, : len(r[7])] = np.frombuffer(r[7], np.uint8)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "id": np.fromiter((r[0] for r in rows), np.int64, n),
         "template": np.fromiter((templates(r[1]) for r in rows), np.int32, n),
         "version": np.fromiter((r[2] for r in rows), np.int32, n),
@@ -191,7 +191,8 @@ def _rebuild(db: sqlite3.Connection, folder: Path) -> None:
 def _merge(folder: Path, columns: Columns, segments: list[dict]) -> None:
     """Many segments into one (their arrays are in memory already). Killed half-way, the copy
     holds rows twice, which the next read sees (the count) and rebuilds."""
-    _save(folder, {key: getattr(columns, key) for key in ARRAYS},
+    arrays: dict[str, np.ndarray] = {key: getattr(columns, key) for key in ARRAYS}
+    _save(folder, arrays,
           {"templates": columns.templates, "communes": columns.communes, "officers": columns.officers,
            "fields": columns.fields})
     for s in segments:
