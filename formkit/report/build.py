@@ -57,21 +57,26 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     cuts = {day_seconds(first)}
     for p in [period, previous, *trend, *(r.period for rows in dossier_rows.values() for r in rows)]:
         cuts.update(span(p))
-    fine = Fine(resp, bins, scoring, np.array(sorted(cuts), np.int64),
-                {"low_ratings": low, "comments": resp.flags & HAS_COMMENT > 0, "follow_up": follow})
+    extras = {"low_ratings": low, "comments": resp.flags & HAS_COMMENT > 0, "follow_up": follow}
+    fine = Fine(resp, bins, scoring, np.array(sorted(cuts), np.int64), extras, by=("commune",))
     now = fine.within(period)
+    in_now = (resp.time >= span(period)[0]) & (resp.time < span(period)[1])
+    # Officers and fields: this period only, each grouped on its own (not communes × officers ×
+    # fields × time buckets, a million groups for the nation).
+    this_period = np.array(span(period), np.int64)
+    by_officer = Fine(resp, bins, scoring, this_period, extras, by=("commune", "officer"), rows=in_now)
+    by_field = Fine(resp, bins, scoring, this_period, extras, by=("field",), rows=in_now)
 
     # Overall, this period and the previous one.
     total = fine.group(np.where(now, 0, -1), 1)
     before = fine.group(np.where(fine.within(previous), 0, -1), 1)
 
     communes, commune_rows = _communes(ws, selected, resp, fine, now, fine.within(previous))
-    officers = _officers(ws, selected, resp, fine, now, communes)
-    fields = _fields(selected, resp, fine, now)
+    officers = _officers(ws, selected, resp, by_officer, by_officer.within(period), communes)
+    fields = _fields(selected, resp, by_field, by_field.within(period))
     trend_rows = _trend(fine, trend)
 
     # The lists: responses of the period itself.
-    in_now = (resp.time >= span(period)[0]) & (resp.time < span(period)[1])
     current = resp.take(in_now)
     current_bins = bins[in_now]
 
