@@ -48,13 +48,19 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
     n, size, window = len(resp), rules.cluster_size, rules.cluster_minutes * 60
     if n < size or size < 2:
         return []
-    # The answer codes packed 8 per uint64: exact sort keys, no hashing.
+    # The answer codes packed 8 per uint64. Rows are sorted by one 64-bit hash of them (identical
+    # answers are adjacent), and compared word by word below, so a hash collision can never join
+    # two different answer sets.
     width = -(-resp.codes.shape[1] // 8) * 8
     packed = np.zeros((n, width), np.uint8)
     packed[:, : resp.codes.shape[1]] = resp.codes
     words = packed.view(np.uint64)
+    digest = np.zeros(n, np.uint64)
+    with np.errstate(over="ignore"):
+        for column in words.T:
+            digest = (digest ^ column) * np.uint64(0x100000001B3)
+    order = np.lexsort([resp.time, digest, resp.officer, resp.commune])
     keys = [resp.commune, resp.officer, *words.T]
-    order = np.lexsort([resp.time, *reversed(keys)])
     group = np.stack([k[order].astype(np.uint64) for k in keys], axis=1)
     t = resp.time[order]
     # A run of `size` consecutive rows of one group within the window marks all of its rows.
