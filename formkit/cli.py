@@ -363,18 +363,15 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     else:
         store = ResponseStore(ws.responses_file)
     with store:
-        result = build_report(ws, store, period, communes, dossiers)
+        result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers)
     paths = write_report(result, chosen, out or ws.output_dir / "reports")
-    summary = result.data  # the JSON body without the follow-up list (large for a province's year)
-    overall = summary["sipas"]
+    overall = result.sipas
     say(_("{index}: {value} from {responses} ({start} – {end})").format(
-        index=summary.get("index_name", _("Index")), value=_percent(overall),
-        responses=_responses(summary["responses"]), start=_day(summary["period"]["start"]),
-        end=_day(summary["period"]["end"])))
-    for commune in summary["communes"]:
-        value = commune.get("sipas")
-        say(f"  {commune['id']:<20} {_responses(commune['responses'], 6)}  {_percent(value, 6)}")
-    integrity, invalid = len(summary["integrity"]), len(summary["invalid"])
+        index=result.index_name or _("Index"), value=_percent(overall), responses=_responses(result.responses),
+        start=_day(result.period.start.isoformat()), end=_day(result.period.end.isoformat())))
+    for commune in result.communes:
+        say(f"  {commune.id:<20} {_responses(commune.responses, 6)}  {_percent(commune.sipas, 6)}")
+    integrity, invalid = len(result.integrity), len(result.invalid)
     say("  " + ", ".join((
         ngettext("{n} to call back", "{n} to call back", len(result.follow_up)).format(n=len(result.follow_up)),
         ngettext("{n} integrity warning", "{n} integrity warnings", integrity).format(n=integrity),

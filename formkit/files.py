@@ -6,18 +6,25 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    atomic_write_chunks(path, [data], mode)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes | str], mode: int | None = None) -> None:
+    """Bytes or text (UTF-8) written piece by piece (a large document is never held whole), synced,
+    then swapped in."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if mode is not None:
             os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

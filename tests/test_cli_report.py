@@ -60,3 +60,9 @@ def test_report_from_csv_exports_needs_no_google(example_dir, formkit, tmp_path)
     assert data["responses"] == 2  # the 2015 row of the file is outside the year
     assert [c["id"] for c in data["communes"] if c["responses"]] == ["hoa-thanh"]
     assert not (example_dir / "state" / "responses.sqlite").exists()  # the store is not touched
+    copy = tmp_path / (VI_EXPORT[:-4] + " (1).csv")  # the browser's name for a second download
+    shutil.copy(export, copy)
+    again = formkit("report", "-w", example_dir, "--from-csv", export, copy, "--year", "2025", "--format", "json")
+    assert again.exit_code == 0 and "3 response(s) appear in more than one file" in again.err
+    data = json.loads((example_dir / "output" / "reports" / "bao-cao-2025.json").read_text(encoding="utf-8"))
+    assert data["responses"] == 2

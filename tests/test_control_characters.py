@@ -28,7 +28,9 @@ def test_the_report_is_written_in_every_format_and_the_store_keeps_what_came(exa
     store = store_of([row("hoa-thanh", "2026-08-04 09:00:00", given, "nguyen-thi-lan")], ws.template)
     stored = json.loads(store.db.execute("SELECT answers FROM responses").fetchone()[0])
     assert COMMENT in stored.values()  # as received
-    report = build_report(ws, store, parse_period(month="2026-08"), today=date(2026, 12, 1))
+    # One commune: its report lists the follow-up entries (a province's carries their counts).
+    report = build_report(ws, store, parse_period(month="2026-08"), commune_ids=("hoa-thanh",),
+                          today=date(2026, 12, 1))
     written = write_report(report, ("pdf", "xlsx", "csv", "json"), tmp_path / "out")
     xlsx = next(p for p in written if p.suffix == ".xlsx")
     from openpyxl import load_workbook

@@ -251,3 +251,29 @@ def test_columns_nfd_spaces_extra_renamed_and_unknown_officer(tmp_path, ws, empt
     assert any("'Ghi chú của văn phòng' matches no question" in w for w in warnings)
     assert any("question so-dien-thoai" in w and "has no column" in w for w in warnings)
     assert len(warnings) == 3
+
+
+def test_overlapping_exports_count_each_response_once(tmp_path, ws, empty_state):
+    """The same export twice, a browser's "(1)" copy, and an August download beside the October
+    one: each response once, and the warning says how many were dropped. Two identical rows
+    inside one file are two people and both count."""
+    october = export(tmp_path, "export-vi.csv", VI_NAME)
+    lines = october.read_text(encoding="utf-8").splitlines(keepends=True)
+    august = tmp_path / "august" / VI_NAME
+    august.parent.mkdir()
+    august.write_text("".join(lines[:2]), encoding="utf-8")  # the header and the first response only
+    copy = october.with_name(VI_NAME[:-4] + " (1).csv")
+    shutil.copy(october, copy)
+    once, warnings = read_exports(ws, empty_state, [october])
+    assert len(once) == 3 and warnings == []
+    rows, warnings = read_exports(ws, empty_state, [august, october, copy, october])
+    assert rows == once
+    assert warnings == ["7 response(s) appear in more than one file (the same commune, time and answers: an export "
+                        "given twice, or an earlier download of the same sheet); each is counted once"]
+    twice = tmp_path / "twice" / VI_NAME
+    twice.parent.mkdir()
+    twice.write_text("".join(lines + lines[1:2]), encoding="utf-8")  # one response submitted twice alike
+    rows, _ = read_exports(ws, empty_state, [twice, october])
+    assert len(rows) == 4
+    with ResponseStore(":memory:") as store:
+        assert store.add(rows, ws.template) == 4

@@ -64,7 +64,9 @@ def test_json_shape(written):
     text = files["bao-cao-2026Q3.json"].read_text(encoding="utf-8")
     assert "Xã Hòa Thành" in text  # UTF-8, not \\u escapes
     data = json.loads(text)
+    files = data.pop("files")  # the set's checksums: see test_report_written_as_one_set
     assert data == json.loads(json.dumps(report.to_json()))  # the fast writer says what to_json says
+    assert set(files) == set(written[1]) - {"bao-cao-2026Q3.json"}
     for key in ("template", "period", "responses", "sipas", "index_name", "factors", "criteria", "communes",
                 "officers", "fields", "follow_up", "integrity", "invalid", "trend", "previous_period", "notes"):
         assert key in data, key
@@ -94,6 +96,39 @@ def test_follow_up_list(written):
     assert report.follow_up[0].phone == PHONE  # kept in full for the commune's own list
     low = report.follow_up[2].low[0]
     assert (low.question, low.answer) == ("1.1", LEVEL[2]) and low.title.startswith("Nơi ngồi chờ")
+
+
+def test_report_written_as_one_set(written, monkeypatch):
+    """The JSON names the checksum of each sibling; a failure while writing (here a full disk)
+    leaves the previous set byte for byte, and no temporary folder behind."""
+    import errno
+    import hashlib
+
+    from formkit.errors import StateError
+    from formkit.report import xlsx_out
+
+    report, files = written
+    folder = files["bao-cao-2026Q3.json"].parent
+    manifest = json.loads(files["bao-cao-2026Q3.json"].read_text(encoding="utf-8"))
+    assert manifest["responses"] == 5
+    for name, digest in manifest["files"].items():
+        assert digest == "sha256:" + hashlib.sha256((folder / name).read_bytes()).hexdigest(), name
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def full_disk(_report):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsx_out, "render", full_disk)
+    (folder / ".partial-bao-cao-2026Q3.left-by-a-kill").mkdir()
+    with pytest.raises(StateError, match="disk is full.*unchanged"):
+        write_report(report, ("pdf", "xlsx", "csv", "json"), folder)
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert not list(folder.glob(".partial-*"))
+    monkeypatch.undo()
+    (folder / "bao-cao-2026Q3-csv" / "stale.csv").write_text("from an older set")
+    paths = write_report(report, ("pdf", "xlsx", "csv", "json"), folder)
+    assert {p.relative_to(folder).as_posix() for p in paths} == set(files)  # the CSV folder was swapped whole
+    assert not (folder / "bao-cao-2026Q3-csv" / "stale.csv").exists() and not list(folder.glob(".partial-*"))
 
 
 def test_a_phone_that_lost_its_leading_zero_in_the_sheet_gets_it_back():
@@ -133,9 +168,26 @@ def test_phones_only_in_each_communes_follow_up_list(written):
         if sheet.title == "Cần liên hệ lại":
             assert "091****678" in text
     text = squeeze(pdf_text(files["bao-cao-2026Q3.pdf"]))
-    start, end = text.index("V.DANHSÁCHCẦNLIÊNHỆLẠI"), text.index("VI.CẢNHBÁO")
     assert phone not in text and TEXT_PHONE not in text
-    assert start < text.index("091****678") < end
+    assert "091****678" not in text[text.index("V.DANHSÁCHCẦNLIÊNHỆLẠI"):text.index("VI.CẢNHBÁO")]  # counts only
+
+
+def test_pdf_follow_up_counts_for_many_communes_and_the_list_for_one(written, ws, tmp_path):
+    """The province's PDF says how many to call back per commune and officer; a commune's own
+    report lists them (phones masked: it goes to the commune's leaders too)."""
+    report, files = written
+    lines = pdf_table_lines(files["bao-cao-2026Q3.pdf"])
+    part = lines[lines.index("V. DANH SÁCH CẦN LIÊN HỆ LẠI"):next(i for i, x in enumerate(lines) if x.startswith("VI. "))]
+    # hoa-thanh: R1 comment + phone, R3 and R5 low ratings; nam-dong: R2 low, R4 a comment
+    assert "1 | Xã Hòa Thành | 3 | 2 | 1 | 1" in part and "2 | Phường Nam Đông | 2 | 1 | 1 | 0" in part
+    assert "1 | Nguyễn Thị Lan | Xã Hòa Thành | 2 | 1 | 1" in part
+    assert not any("2026" in line for line in part)  # no response listed
+    single = build_report(ws, store_of(hand_rows(ws.template), ws.template), parse_period(quarter="2026Q3"),
+                          commune_ids=("hoa-thanh",), today=TODAY)
+    text = squeeze(pdf_text(write_report(single, ("pdf",), tmp_path)[0]))
+    start, end = text.index("V.DANHSÁCHCẦNLIÊNHỆLẠI"), text.index("VI.CẢNHBÁO")
+    assert start < text.index("091****678") < end and squeeze(PHONE) not in text
+    assert text.count("06/07/202609:00") == 1
 
 
 def test_xlsx_sheets_formats_and_formula_injection(written):
@@ -234,6 +286,15 @@ def test_off_hours_flagged(written):
     assert (off["hoa-thanh"]["count"], off["hoa-thanh"]["non_working_days"]) == (1, 1)
     assert (off["nam-dong"]["count"], off["nam-dong"]["non_working_days"]) == (1, 0)
     assert off["nam-dong"]["first"] == "2026-07-07 18:30:00"
+
+
+def test_integrity_warnings_read_back_from_their_json_shape(written):
+    """A check that returns the JSON shape (a dict) gives the same warning as one built typed."""
+    from formkit.report.model import IntegrityWarning
+
+    report, _ = written
+    assert report.integrity and all(IntegrityWarning.from_json(w.to_json()) == w for w in report.integrity)
+    assert report.integrity[0].to_json()["non_working_days"] == 1  # a kind's own fields sit beside the common ones
 
 
 def test_identical_answer_clusters(ws):
@@ -336,7 +397,8 @@ def test_long_comment_and_separator_do_not_break_outputs(ws, tmp_path):
     long = "Ý kiến rất dài. " * 400
     rows = [row("hoa-thanh", "2026-07-06 09:00:00", answers(ws.template, {"1": 2}, "Không", y_kien_khac=long,
                                                             linh_vuc=f"Hộ{SEP}tịch"), "nguyen-thi-lan")]
-    report = build_report(ws, store_of(rows, ws.template), parse_period(quarter="2026Q3"), today=TODAY)
+    report = build_report(ws, store_of(rows, ws.template), parse_period(quarter="2026Q3"), commune_ids=("hoa-thanh",),
+                          today=TODAY)
     fields = {f["name"]: f["responses"] for f in report.to_json()["fields"]}
     assert fields["Hộ tịch"] == 1  # the separator inside a value became a space
     paths = write_report(report, ("pdf", "xlsx"), tmp_path)
@@ -354,3 +416,82 @@ def test_index_tables_match_golden(ws, tmp_path, table):
     write_report(report, ("csv",), tmp_path)
     text = (tmp_path / "bao-cao-2026Q3-csv" / f"{table}.csv").read_text(encoding="utf-8-sig")
     check_golden(f"report-{table}.csv", text.replace("\r\n", "\n"))
+
+
+def pdf_table_lines(path: Path) -> list[str]:
+    """The PDF's text as lines of cells: the pieces of text on one baseline, left to right,
+    joined by " | " (a table row of numbers reads as its columns), page numbers left out."""
+    from pypdf import PdfReader
+
+    lines = []
+    for page in PdfReader(path).pages:
+        pieces: dict[float, list[tuple[float, str]]] = {}
+
+        def visit(text, cm, tm, font, size):
+            x, y = tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            if text.strip() and y < A4_HEIGHT - 20 * MM:  # the page number sits in the top margin
+                pieces.setdefault(round(y * 2) / 2, []).append((x, text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        lines += [" | ".join(t for _, t in sorted(pieces[y], key=lambda p: p[0])) for y in sorted(pieces, reverse=True)]
+    return lines
+
+
+A4_HEIGHT = 841.89
+
+
+def test_pdf_tables_match_golden(written):
+    """The numbers of the signed document, read back from the PDF: the overall figures, the factor
+    and criterion tables (counts per level, answers, index, mean), communes, officers and fields
+    of the hand-computed responses (checked by hand in test_indices.py). A wrong column fails here."""
+    from golden import check_golden
+
+    _, files = written
+    lines = pdf_table_lines(files["bao-cao-2026Q3.pdf"])
+    start = lines.index("I. KẾT QUẢ CHUNG")
+    end = next(i for i, line in enumerate(lines) if line.startswith("V. "))
+    text = "\n".join(lines[start:end]) + "\n"
+    assert "1.1 | Nơi ngồi chờ giải quyết thủ tục hành chính và Bộ phận | 0 | 1 | 0 | 1 | 2 | 4 | 75,00 | 4,00" in text
+    check_golden("report-pdf-tables.txt", text)
+
+
+def test_columnar_copy_gives_the_same_report(ws, tmp_path):
+    """A store on disk keeps a columnar copy of the coded answers (one segment per add); the report
+    read from it equals the one read from SQLite, also after the copy was lost, left behind by a
+    kill, or grew to many segments (merged when read)."""
+    import shutil
+
+    from formkit.responses import columnar
+    from formkit.responses.store import ResponseStore
+
+    rows = hand_rows(ws.template)
+    memory = ResponseStore(":memory:")  # added the same way, so the response ids are the same
+    memory.add(rows[:2], ws.template)
+    memory.add(rows[2:], ws.template)
+    expected = build_report(ws, memory, parse_period(quarter="2026Q3"), today=TODAY).to_json()
+    path = tmp_path / "state" / "responses.sqlite"
+    with ResponseStore(path) as store:
+        store.add(rows[:2], ws.template)
+        store.add(rows[2:], ws.template)
+        folder = columnar.folder_of(path)
+        assert len(list(folder.glob("seg-*/meta.json"))) == 2
+        assert build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json() == expected
+        shutil.rmtree(columnar.folder_of(path))  # a store written before the copy existed
+        assert build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json() == expected
+        store.add([row("nam-dong", "2026-07-20 09:00:00", answers(ws.template, {"1": 4}, "Không"))], ws.template)
+        memory.add([row("nam-dong", "2026-07-20 09:00:00", answers(ws.template, {"1": 4}, "Không"))], ws.template)
+        expected = build_report(ws, memory, parse_period(quarter="2026Q3"), today=TODAY).to_json()
+        newest = max(folder.glob("seg-*/meta.json"), key=lambda p: json.loads(p.read_text())["first_id"])
+        newest.unlink()  # a kill after the store's commit, before the segment was complete
+        assert build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json() == expected
+        assert build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json() == expected
+        more = [row("nam-dong", f"2026-08-{day:02d} 09:00:00", answers(ws.template, {"1": 4}, "Không"))
+                for day in range(1, 12)]
+        for item in more:  # eleven segments more: merged into one when read
+            store.add([item], ws.template)
+        grown = build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY).to_json()
+        assert len(list(folder.glob("seg-*/meta.json"))) == 1
+    for item in more:
+        memory.add([item], ws.template)
+    assert grown == build_report(ws, memory, parse_period(quarter="2026Q3"), today=TODAY).to_json()
+    assert grown["responses"] == 5 + 1 + 11

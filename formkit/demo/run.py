@@ -111,9 +111,9 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         written = write_report(report, ("pdf", "xlsx", "csv", "json"), ws.output_dir / "reports")
         for path in written:  # the CSV tables share a folder: show it once
             paths.setdefault(f"report {path.suffix[1:]}", path.parent if path.suffix == ".csv" else path)
-        overall = report.data["sipas"]
+        overall = report.sipas
         echo(f"report: {quarter}, overall index {'—' if overall is None else f'{overall:.2f} %'}, "
-             f"{len(report.follow_up)} to call back, {len(report.data['integrity'])} integrity warning(s)")
+             f"{len(report.follow_up)} to call back, {len(report.integrity)} integrity warning(s)")
         if serve:  # the same data and address, without the test-only machinery
             port = int(server.base_url.rsplit(":", 1)[1])
             server.stop()

@@ -29,46 +29,48 @@ def _title(drawing: Drawing, text: str) -> None:
                        textAnchor="middle"))
 
 
-def factor_bars(factors: dict, width: float, height: float = 165) -> Drawing:
-    ids = list(factors)
+def factor_bars(factors, width: float, height: float = 165) -> Drawing:
+    """factors: the report's FactorRow tuple."""
+    ids = [f.id for f in factors]
     drawing = Drawing(width, height)
     _title(drawing, "Chỉ số theo yếu tố (%)")
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 36, 30, width - 50, height - 62
-    chart.data = [[factors[f]["index"] or 0 for f in ids]]
+    chart.data = [[f.index or 0 for f in factors]]
     chart.categoryAxis.categoryNames = [f"Yếu tố {f}" for f in ids]
     chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = SERIF, 10
     _value_axis(chart.valueAxis)
     chart.bars[0].fillColor, chart.bars[0].strokeColor = BAR, None
     chart.barLabels.fontName, chart.barLabels.fontSize, chart.barLabels.nudge = SERIF, 9, 7
     chart.barLabelFormat = "values"
-    chart.barLabelArray = [[fmt.percent(factors[f]["index"]) for f in ids]]
+    chart.barLabelArray = [[fmt.percent(f.index) for f in factors]]
     drawing.add(chart)
     return drawing
 
 
-def trend_line(trend: list[dict], width: float, height: float = 170) -> Drawing:
-    shown = trend[next((i for i, q in enumerate(trend) if q["sipas"] is not None), len(trend)):] or trend[-1:]
+def trend_line(trend, width: float, height: float = 170) -> Drawing:
+    """trend: the report's TrendRow tuple."""
+    shown = trend[next((i for i, q in enumerate(trend) if q.sipas is not None), len(trend)):] or trend[-1:]
     drawing = Drawing(width, height)
     _title(drawing, "Chỉ số qua các quý (%)")
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 36, 30, width - 60, height - 62
-    chart.data = [[q["sipas"] for q in shown]]
-    chart.categoryAxis.categoryNames = [q["label"] for q in shown]
+    chart.data = [[q.sipas for q in shown]]
+    chart.categoryAxis.categoryNames = [q.label for q in shown]
     chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = SERIF, 10
     _value_axis(chart.valueAxis)
     chart.lines[0].strokeColor, chart.lines[0].strokeWidth = BAR, 1.5
     chart.lines[0].symbol = makeMarker("FilledCircle", size=5, fillColor=BAR, strokeColor=BAR)
     chart.lineLabelFormat = "values"
-    chart.lineLabelArray = [[fmt.percent(q["sipas"]) if q["sipas"] is not None else "" for q in shown]]
+    chart.lineLabelArray = [[fmt.percent(q.sipas) if q.sipas is not None else "" for q in shown]]
     chart.lineLabels.fontName, chart.lineLabels.fontSize, chart.lineLabels.dy = SERIF, 9, 8
     drawing.add(chart)
     return drawing
 
 
-def communes_ranked(communes: list[dict], width: float) -> list[Drawing]:
-    """Horizontal bars, best first; communes without an index are left out."""
-    ranked = sorted((c for c in communes if c["sipas"] is not None), key=lambda c: (-c["sipas"], c["name"]))
+def communes_ranked(communes, width: float) -> list[Drawing]:
+    """Horizontal bars, best first (CommuneRow); communes without an index are left out."""
+    ranked = sorted((c for c in communes if c.sipas is not None), key=lambda c: (-c.sipas, c.name))
     drawings = []
     for start in range(0, len(ranked), PER_CHART):
         part = ranked[start:start + PER_CHART]
@@ -78,8 +80,8 @@ def communes_ranked(communes: list[dict], width: float) -> list[Drawing]:
         chart = HorizontalBarChart()
         label_width = 130
         chart.x, chart.y, chart.width, chart.height = label_width, 22, width - label_width - 40, 16 * len(part)
-        chart.data = [[c["sipas"] for c in reversed(part)]]
-        chart.categoryAxis.categoryNames = [f"{c['rank']}. {c['name']}" for c in reversed(part)]
+        chart.data = [[c.sipas for c in reversed(part)]]
+        chart.categoryAxis.categoryNames = [f"{c.rank}. {c.name}" for c in reversed(part)]
         chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = SERIF, 9
         chart.categoryAxis.labels.boxAnchor = "e"
         _value_axis(chart.valueAxis)
@@ -87,7 +89,7 @@ def communes_ranked(communes: list[dict], width: float) -> list[Drawing]:
         chart.barLabels.fontName, chart.barLabels.fontSize = SERIF, 8
         chart.barLabels.boxAnchor, chart.barLabels.dx = "w", 3
         chart.barLabelFormat = "values"
-        chart.barLabelArray = [[fmt.percent(c["sipas"]) for c in reversed(part)]]
+        chart.barLabelArray = [[fmt.percent(c.sipas) for c in reversed(part)]]
         drawing.add(chart)
         drawings.append(drawing)
     return drawings

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..files import atomic_write_bytes
 from . import tables
-from .build import Report
+from .model import Report
 
 
 def cell(value, kind: str) -> str:

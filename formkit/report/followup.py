@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import indices as ix
-from ..responses.store import HAS_COMMENT, HAS_PHONE, ResponseStore
+from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.store import ResponseStore
 from ..workspace.templates import Template
 from ..workspace.config import Workspace
-from .groups import NO_OFFICER
+from .groups import NO_OFFICER, Communes
 from .load import Responses, texts_of
 
 _SEP = r"[ \t\u00a0.\-_()]"  # what people type between digit groups: 0912 345 678, (091) 234-5678, 0912_345_681
@@ -74,7 +75,7 @@ class LowAnswer:
         return {"id": self.question, "answer": self.answer}  # the title is under "criteria"
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class FollowUp:
     response_id: int
     commune: str
@@ -129,22 +130,32 @@ class Encoder:
         return text
 
     def entry(self, item: FollowUp) -> str:
-        parts = []
-        for key, value in item.items():
-            if key == "submitted":
-                text = f'"{value}"'  # digits, dashes, colons: nothing to escape
-            elif key in ("comment", "phone"):
-                text = json.dumps(value, ensure_ascii=False) if value else '""'  # unique: not cached
-            else:
-                text = self.value(value)
-            parts.append(f'"{key}": {text}')
-        return "{" + ", ".join(parts) + "}"
+        """Equal to json.dumps(item.to_json()), from cached pieces: who (commune, officer), the
+        field, the reasons and the low answers repeat across entries; times need no escaping."""
+        cache = self.cache
+        who_key = ("who", item.commune, item.commune_name, item.officer, item.officer_name)
+        who = cache.get(who_key)
+        if who is None:
+            who = cache[who_key] = ", ".join(f'"{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in zip(
+                ("commune", "commune_name", "officer", "officer_name"), who_key[1:]))
+        low = cache.get(item.low)
+        if low is None:
+            low = cache[item.low] = self.value(item.low)
+        reasons = cache.get(item.reasons)
+        if reasons is None:
+            reasons = cache[item.reasons] = self.value(item.reasons)
+        comment = json.dumps(mask_text(item.comment), ensure_ascii=False) if item.comment else '""'
+        phone = json.dumps(mask_phone(item.phone), ensure_ascii=False) if item.phone else '""'
+        return (f'{{"response_id": {item.response_id}, {who}, "submitted": "{item.submitted}", '
+                f'"field": {self.value(item.field)}, "reasons": {reasons}, "low_criteria": {low}, '
+                f'"comment": {comment}, "phone": {phone}}}')
 
 
 def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring, current: Responses,
-                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, names, commune_list) -> list[FollowUp]:
+                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> list[FollowUp]:
     """Vectorised per question, not per response: a province's year can put 100,000 on the list."""
-    rank = np.array([commune_list.index(c) for c in current.communes], np.int64)
+    names = communes.names
+    rank = np.array([communes.row[c] for c in current.communes], np.int64)
     rows = np.flatnonzero(follow)
     rows = rows[np.lexsort((current.ids[rows], current.time[rows], rank[current.commune[rows]]))]
     if not len(rows):

@@ -38,11 +38,23 @@ class Fine:
     """Counts per fine group; every table of the report is a sum of these."""
 
     def __init__(self, resp: Responses, bins: np.ndarray, scoring: ix.Scoring, bounds: np.ndarray,
-                 extras: dict[str, np.ndarray]) -> None:
+                 extras: dict[str, np.ndarray], by: tuple[str, ...] = ("commune", "officer", "field"),
+                 rows: np.ndarray | None = None) -> None:
+        """by: the dimensions kept (the others count as one group: a nation's communes × officers
+        × fields × time buckets would be a million fine groups); rows: only these responses (their
+        times must lie inside bounds)."""
         self.scoring, self.bounds = scoring, bounds
-        sizes = [max(len(resp.communes), 1), max(len(resp.officers), 1), max(len(resp.fields), 1), len(bounds)]
-        bucket = np.searchsorted(bounds, resp.time, side="right") - 1
-        key = ((resp.commune.astype(np.int64) * sizes[1] + resp.officer) * sizes[2] + resp.field) * sizes[3] + bucket
+        if rows is not None:
+            bins, extras = bins[rows], {name: v[rows] for name, v in extras.items()}
+        picked = {name: (getattr(resp, name) if rows is None else getattr(resp, name)[rows]) if name in by else None
+                  for name in ("commune", "officer", "field")}
+        time = resp.time if rows is None else resp.time[rows]
+        sizes = [max(len(resp.communes), 1) if picked["commune"] is not None else 1,
+                 max(len(resp.officers), 1) if picked["officer"] is not None else 1,
+                 max(len(resp.fields), 1) if picked["field"] is not None else 1, len(bounds)]
+        commune, officer, field = (v.astype(np.int64) if v is not None else 0 for v in picked.values())
+        bucket = np.searchsorted(bounds, time, side="right") - 1
+        key = ((commune * sizes[1] + officer) * sizes[2] + field) * sizes[3] + bucket
         keys, inverse = np.unique(key, return_inverse=True)
         inverse = inverse.ravel()
         self.bucket = keys % sizes[3]
@@ -79,3 +91,14 @@ class Group:
         i = self.indices
         return {"responses": int(self.responses[g]), "sipas": value(i.overall[g]), "mean": value(i.overall_mean[g]),
                 "factors": {f: value(i.factor[g, k]) for k, f in enumerate(factor_ids)}}
+
+
+@dataclass
+class Communes:
+    """The communes of a report in table order, and what the other tables need to group by commune."""
+
+    ids: list[str]  # the communes chosen (all of the workspace by default), then any other the store names
+    names: dict[str, str]  # id -> display name
+    row: dict[str, int]  # id -> position in ids
+    slot: np.ndarray  # (fine groups,) position in ids
+    current: Group  # this period, per commune

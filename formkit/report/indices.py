@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..responses.store import INVALID, scale_questions
+from ..responses.coding import INVALID, scale_questions
 from ..workspace.templates import Question, Template
 
 

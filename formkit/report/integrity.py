@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..responses.store import scale_questions
+from ..responses.coding import scale_questions
 from ..workspace.templates import Template
 from ..workspace.config import OfficeHours
-from .groups import DAY, NO_OFFICER, Group
 from .anomalies import volume_anomalies
+from .groups import DAY, NO_OFFICER, Communes
 from .load import Responses
+from .model import IntegrityWarning
 
 WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
 
@@ -49,13 +50,19 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
     n, size, window = len(resp), rules.cluster_size, rules.cluster_minutes * 60
     if n < size or size < 2:
         return []
-    # The answer codes packed 8 per uint64: exact sort keys, no hashing.
+    # The answer codes packed 8 per uint64. Rows are sorted by one 64-bit hash of them (identical
+    # answers are adjacent), and compared word by word below, so a hash collision can never join
+    # two different answer sets.
     width = -(-resp.codes.shape[1] // 8) * 8
     packed = np.zeros((n, width), np.uint8)
     packed[:, : resp.codes.shape[1]] = resp.codes
     words = packed.view(np.uint64)
+    digest = np.zeros(n, np.uint64)
+    with np.errstate(over="ignore"):
+        for column in words.T:
+            digest = (digest ^ column) * np.uint64(0x100000001B3)
+    order = np.lexsort([resp.time, digest, resp.officer, resp.commune])
     keys = [resp.commune, resp.officer, *words.T]
-    order = np.lexsort([resp.time, *reversed(keys)])
     group = np.stack([k[order].astype(np.uint64) for k in keys], axis=1)
     t = resp.time[order]
     # A run of `size` consecutive rows of one group within the window marks all of its rows.
@@ -118,35 +125,38 @@ def off_hours(resp: Responses, hours: OfficeHours) -> list[tuple[int, int, int, 
     return [(int(c), int(count[c]), int(rest[c]), stamp(first[c]), stamp(last[c])) for c in np.flatnonzero(count)]
 
 
-def warnings(current: Responses, template: Template, hours: OfficeHours, rules, names, per_commune: Group,
-             commune_row, over: dict[str, tuple[int, int]]) -> list[dict]:
+def warnings(current: Responses, template: Template, hours: OfficeHours, rules, communes: Communes,
+             over: dict[str, tuple[int, int]]) -> list[IntegrityWarning]:
     """The warnings as the report lists them, each with its counts and a sentence in Vietnamese."""
     questions = scale_questions(template)
+    names, commune_row = communes.names, communes.row
     out = []
     for cluster in identical_clusters(current, rules):
         times = current.time[cluster.rows]
         cid, oid = current.communes[cluster.commune], current.officers[cluster.officer]
         minutes = (int(times.max()) - int(times.min())) / 60
-        out.append({"kind": "identical_answers", "commune": cid, "commune_name": names.get(cid, cid), "officer": oid,
-                    "count": len(cluster.rows), "first": stamp(times.min()),
-                    "last": stamp(times.max()), "minutes": minutes,
-                    "answers": answer_summary(current.codes[cluster.rows[0]], questions),
-                    "response_ids": sorted(int(i) for i in current.ids[cluster.rows]),
-                    "message": f"{len(cluster.rows)} phiếu trả lời giống hệt nhau trong {minutes:.0f} phút"
-                               f" (cán bộ: {oid or NO_OFFICER})"})
+        out.append(IntegrityWarning(
+            "identical_answers", cid, names.get(cid, cid), oid, len(cluster.rows),
+            f"{len(cluster.rows)} phiếu trả lời giống hệt nhau trong {minutes:.0f} phút (cán bộ: {oid or NO_OFFICER})",
+            stamp(times.min()), stamp(times.max()),
+            {"minutes": minutes, "answers": answer_summary(current.codes[cluster.rows[0]], questions),
+             "response_ids": sorted(int(i) for i in current.ids[cluster.rows])}))
     for commune, count, rest_days, first, last in off_hours(current, hours):
         cid = current.communes[commune]
-        responses = int(per_commune.responses[commune_row[cid]])
-        out.append({"kind": "off_hours", "commune": cid, "commune_name": names.get(cid, cid), "officer": None,
-                    "count": count, "non_working_days": rest_days, "share": 100.0 * count / responses if responses else None,
-                    "first": first, "last": last,
-                    "message": f"{count} phiếu gửi ngoài giờ làm việc ({hours_text(hours)}),"
-                               f" trong đó {rest_days} phiếu vào ngày nghỉ"})
+        responses = int(communes.current.responses[commune_row[cid]])
+        out.append(IntegrityWarning(
+            "off_hours", cid, names.get(cid, cid), None, count,
+            f"{count} phiếu gửi ngoài giờ làm việc ({hours_text(hours)}), trong đó {rest_days} phiếu vào ngày nghỉ",
+            first, last, {"non_working_days": rest_days, "share": 100.0 * count / responses if responses else None}))
     for cid, (responses, dossiers) in over.items():
-        out.append({"kind": "more_than_dossiers", "commune": cid, "commune_name": names.get(cid, cid), "officer": None,
-                    "count": responses, "dossiers": dossiers, "excess": responses - dossiers,
-                    "message": f"{responses} phiếu đánh giá nhiều hơn {dossiers} hồ sơ đã giải quyết"
-                               f" (thừa {responses - dossiers})"})
+        out.append(IntegrityWarning(
+            "more_than_dossiers", cid, names.get(cid, cid), None, responses,
+            f"{responses} phiếu đánh giá nhiều hơn {dossiers} hồ sơ đã giải quyết (thừa {responses - dossiers})",
+            details={"dossiers": dossiers, "excess": responses - dossiers}))
+    # A check that returns the JSON shape (a dict) is taken as it is.
+    out = [w if isinstance(w, IntegrityWarning) else IntegrityWarning.from_json(w) for w in out]
     kinds = ["identical_answers", "off_hours", "more_than_dossiers"]
-    out.sort(key=lambda w: (kinds.index(w["kind"]), commune_row.get(w["commune"], len(commune_row)), w.get("first") or ""))
-    return out + volume_anomalies(current, template, names)
+    out.sort(key=lambda w: (kinds.index(w.kind) if w.kind in kinds else len(kinds),
+                            commune_row.get(w.commune, len(commune_row)), w.first or ""))
+    # Volume anomalies (anomalies.py) follow, in their own order, in the JSON shape.
+    return out + [IntegrityWarning.from_json(w) for w in volume_anomalies(current, template, names)]

@@ -12,6 +12,7 @@ from ..workspace.templates import Template
 from .followup import mask_text
 from .integrity import stamp
 from .load import Responses, stored_invalid
+from .model import InvalidEntry
 from .period import Period
 
 REASONS = {  # what the response readers write -> how the report says it
@@ -29,7 +30,7 @@ def reason_in_vietnamese(text: str) -> str:
 
 
 def invalid_list(store: ResponseStore, template: Template, scoring: ix.Scoring, period: Period, scope,
-                 current: Responses, bins: np.ndarray, names) -> list[dict]:
+                 current: Responses, bins: np.ndarray, names: dict[str, str]) -> list[InvalidEntry]:
     """Every answer that was not counted for being invalid, with commune, time, question, raw text
     (phone-like numbers masked) and reason."""
     entries = [e for e in stored_invalid(store, template, *period.bounds(), scope)]
@@ -48,8 +49,7 @@ def invalid_list(store: ResponseStore, template: Template, scoring: ix.Scoring, 
     out = []
     for (response_id, question, raw, reason), r in zip(entries, position):
         cid = current.communes[current.commune[r]]
-        out.append({"response_id": response_id, "commune": cid, "commune_name": names.get(cid, cid),
-                    "submitted": stamp(current.time[r]), "question": question,
-                    "question_title": titles.get(question, ""), "raw": mask_text(raw), "reason": reason_in_vietnamese(reason)})
-    out.sort(key=lambda e: (e["submitted"], e["response_id"], e["question"]))
+        out.append(InvalidEntry(response_id, cid, names.get(cid, cid), stamp(current.time[r]), question,
+                                titles.get(question, ""), mask_text(raw), reason_in_vietnamese(reason)))
+    out.sort(key=lambda e: (e.submitted, e.response_id, e.question))
     return out

@@ -3,7 +3,8 @@
 Laid out one record per line (each list item, each factor and criterion on its own line), which
 stays readable and lets the C JSON encoder do the work: an indented dump goes through Python's
 pure-Python encoder, ten times slower on a province's year. The follow-up list (100,000 entries
-for a province's year) is encoded entry by entry, never held as dicts all at once.
+for a province's year) is encoded entry by entry and streamed to the file: neither the entries as
+dicts nor the document as one string are ever held whole.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import json
 from pathlib import Path
 from types import GeneratorType
 
-from ..files import atomic_write_text
-from .build import Report
+from ..files import atomic_write_chunks
+from .model import Report, json_body
 from .followup import Encoder
 
 
@@ -25,24 +26,32 @@ def _dump(value) -> str:
     return value if isinstance(value, Raw) else json.dumps(value, ensure_ascii=False)
 
 
-def dumps(document: dict) -> str:
-    parts = []
-    for key, value in document.items():
+def chunks(document: dict):
+    """The document's text, piece by piece (a list's items one at a time: never one string)."""
+    yield "{\n"
+    for n, (key, value) in enumerate(document.items()):
+        yield ",\n" if n else ""
         if isinstance(value, GeneratorType) or (isinstance(value, list) and value):
-            inner = ",\n    ".join(_dump(item) for item in value)
-            parts.append(f"  {_dump(key)}: [\n    {inner}\n  ]" if inner else f"  {_dump(key)}: []")
+            yield f"  {_dump(key)}: ["
+            empty = True
+            for item in value:
+                yield ("\n    " if empty else ",\n    ") + _dump(item)
+                empty = False
+            yield "]" if empty else "\n  ]"
         elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
             inner = ",\n    ".join(f"{_dump(k)}: {_dump(v)}" for k, v in value.items())
-            parts.append(f"  {_dump(key)}: {{\n    {inner}\n  }}")
+            yield f"  {_dump(key)}: {{\n    {inner}\n  }}"
         else:
-            parts.append(f"  {_dump(key)}: {_dump(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            yield f"  {_dump(key)}: {_dump(value)}"
+    yield "\n}\n"
 
 
-def write_json(report: Report, out_dir: Path) -> Path:
+def write_json(report: Report, out_dir: Path, files: dict[str, str] | None = None) -> Path:
+    """files: the SHA-256 of each file of the set written with it (name relative to out_dir).
+    Streamed to the file, so memory does not grow with the follow-up list."""
     path = Path(out_dir) / f"{report.stem}.json"
-    document = dict(report.data)
+    document = json_body(report) | {"files": {name: f"sha256:{digest}" for name, digest in (files or {}).items()}}
     encoder = Encoder()  # the same text as json.dumps(report.to_json()["follow_up"][i])
     document["follow_up"] = (Raw(encoder.entry(f)) for f in report.follow_up)
-    atomic_write_text(path, dumps(document))
+    atomic_write_chunks(path, chunks(document))
     return path

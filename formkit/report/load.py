@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..responses.store import HAS_COMMENT, HAS_PHONE, ResponseStore, encode, scale_questions
+from ..responses.coding import Coder, scale_questions
+from ..responses.columnar import Columns, seconds
+from ..responses.store import ResponseStore
 from ..workspace.templates import Template
 
 BLOCK = 250_000  # ids per query: a few tens of MB of text at most
@@ -83,7 +85,55 @@ class _Categories:
 
 
 def load(store: ResponseStore, template: Template, start: str, end: str, commune_ids=()) -> Responses:
-    """Every response of `template` submitted in [start, end) ("YYYY-MM-DD HH:MM:SS", local)."""
+    """Every response of `template` submitted in [start, end) ("YYYY-MM-DD HH:MM:SS", local):
+    from the store's columnar copy when it has one, else from SQLite."""
+    columns = store.columns()
+    if columns is not None:
+        return _from_columns(store, columns, template, start, end, commune_ids)
+    return _from_sqlite(store, template, start, end, commune_ids)
+
+
+def _used(index: np.ndarray, values: list) -> tuple[np.ndarray, list]:
+    """Category indices renumbered to the values these rows use (in their first order)."""
+    if not len(index):
+        return index.astype(np.int32), []
+    used, inverse = np.unique(index, return_inverse=True)
+    return inverse.ravel().astype(np.int32), [values[i] for i in used.tolist()]
+
+
+def _from_columns(store: ResponseStore, columns: Columns, template: Template, start: str, end: str,
+                  commune_ids) -> Responses:
+    width = len(scale_questions(template))
+    lo, hi = seconds([start, end]).tolist()
+    template_index = columns.templates.index(template.id) if template.id in columns.templates else -1
+    mask = (columns.template == template_index) & (columns.time >= lo) & (columns.time < hi)
+    if commune_ids:
+        wanted = [i for i, c in enumerate(columns.communes) if c in set(commune_ids)]
+        mask &= np.isin(columns.commune, wanted)
+    rows = np.flatnonzero(mask)
+    codes = np.zeros((len(rows), width), np.uint8)
+    shown = min(width, columns.codes.shape[1])
+    codes[:, :shown] = columns.codes[rows, :shown]
+    same = (columns.version[rows] == template.version) & (columns.width[rows] == width)
+    codes[~same] = 0
+    commune, communes = _used(columns.commune[rows], columns.communes)
+    officer, officers = _used(columns.officer[rows], columns.officers)
+    field_index, field_values = _used(columns.field[rows], columns.fields)
+    fields = _Categories()
+    for value in field_values:
+        fields.add(value)
+    ids, flags = np.asarray(columns.id[rows]), columns.flags[rows].copy()
+    recoded_invalid: list[tuple[int, str, str, str]] = []
+    if not same.all():
+        other = ids[~same].tolist()
+        answers = store.db.execute("SELECT id, answers FROM responses WHERE id IN (SELECT value FROM json_each(?))",
+                                   [json.dumps(other)]).fetchall()
+        _recode_rows(store, template, answers, ids, codes, field_index, flags, fields, recoded_invalid)
+    return Responses(ids, commune, officer, field_index, np.asarray(columns.time[rows]), codes, flags, communes,
+                     officers, fields.values, recoded_invalid)
+
+
+def _from_sqlite(store: ResponseStore, template: Template, start: str, end: str, commune_ids=()) -> Responses:
     width = len(scale_questions(template))
     where, params = _filter(template, start, end, commune_ids)
     lo, hi = store.db.execute(f"SELECT min(id), max(id) FROM coded WHERE {where}", params).fetchone()
@@ -138,19 +188,25 @@ def _recode(store: ResponseStore, template: Template, block: list[np.ndarray], f
         f" WHERE coded.id BETWEEN ? AND ? AND {fast.replace('+', '+coded.')}"
         " AND NOT (coded.template_version = ? AND length(coded.codes) = ?)",
         [first, last, *fast_params, template.version, len(questions)]).fetchall()
-    ids, codes, field_column, flags = block[0], block[5], block[3], block[6]
+    _recode_rows(store, template, rows, block[0], block[5], block[3], block[6], fields, invalid_out)
+
+
+def _recode_rows(store: ResponseStore, template: Template, rows: list[tuple[int, str]], ids: np.ndarray,
+                 codes: np.ndarray, field_column: np.ndarray, flags: np.ndarray, fields: _Categories,
+                 invalid_out: list) -> None:
+    """Code these (id, raw answers JSON) with this version's questions, in place in the arrays."""
+    questions = scale_questions(template)
+    coder = Coder(template)
     position = {int(i): k for k, i in enumerate(ids.tolist())}
     coded_ids = {q.id for q in questions}
-    comment, phone, field_q = template.by_role("comment"), template.by_role("phone"), template.by_role("field")
     kept = _stored_invalid(store, [r[0] for r in rows])
     for response_id, answers_json in rows:
         answers = json.loads(answers_json)
         k = position[response_id]
-        coded, invalid = encode(questions, answers)
+        coded, invalid = coder.encode(answers)
         codes[k] = np.frombuffer(coded, np.uint8)
-        field_column[k] = fields.add(answers.get(field_q.id) if field_q else None)
-        flags[k] = ((HAS_COMMENT if comment and answers.get(comment.id) else 0)
-                    | (HAS_PHONE if phone and answers.get(phone.id) else 0))
+        field_column[k] = fields.add(coder.field_of(answers))
+        flags[k] = coder.text_flags(answers)
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in kept.get(response_id, [])
                            if q not in coded_ids)
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in invalid)

@@ -35,7 +35,8 @@ def scale_notes(template: Template) -> list[str]:
 
 
 def build_notes(report) -> list[str]:
-    t, d, rules = report.template, report.data, report.rules
+    """report: the Report model (its notes not filled yet)."""
+    t = report.template
     notes = [
         "Chỉ số của mỗi tiêu chí = 100 × số câu trả lời ở mức hài lòng ÷ số câu trả lời ở các mức có tính điểm. "
         "Câu bỏ trống, câu chọn phương án không tính điểm và câu trả lời không hợp lệ không được tính.",
@@ -56,12 +57,12 @@ def build_notes(report) -> list[str]:
             notes.append(f"Yếu tố {section.factor} chỉ tính các phiếu trả lời “{section.ask_if.answer}” ở câu "
                          f"“{gate.title}”; câu trả lời yếu tố này trên phiếu trả lời khác không được tính và "
                          "được liệt kê ở mục câu trả lời không hợp lệ.")
-    if d["empty_criteria"] or d["empty_factors"]:
+    if report.empty_criteria or report.empty_factors:
         parts = []
-        if d["empty_criteria"]:
-            parts.append("tiêu chí " + ", ".join(d["empty_criteria"]))
-        if d["empty_factors"]:
-            parts.append("yếu tố " + ", ".join(d["empty_factors"]))
+        if report.empty_criteria:
+            parts.append("tiêu chí " + ", ".join(report.empty_criteria))
+        if report.empty_factors:
+            parts.append("yếu tố " + ", ".join(report.empty_factors))
         notes.append(f"Không có câu trả lời nào cho {' và '.join(parts)}: không có chỉ số (ghi “–”) và "
                      "không tính vào các trung bình ở cấp trên.")
     else:
@@ -69,17 +70,17 @@ def build_notes(report) -> list[str]:
                      "vào các trung bình ở cấp trên.")
     notes += [
         "Các chỉ số được làm tròn đến 2 chữ số thập phân khi trình bày; tệp JSON và XLSX giữ nguyên giá trị.",
-        f"Thay đổi = chỉ số kỳ này − chỉ số {report.previous.label} (điểm phần trăm). Xếp hạng theo chỉ số, "
+        f"Thay đổi = chỉ số kỳ này − chỉ số {report.previous.period.label} (điểm phần trăm). Xếp hạng theo chỉ số, "
         "từ cao xuống thấp; xã, phường chưa có phiếu không được xếp hạng.",
         "Tỷ lệ tham gia = số phiếu ÷ số hồ sơ đã giải quyết, tính trong các kỳ có số liệu hồ sơ nằm trọn trong kỳ báo cáo.",
         "Danh sách cần liên hệ lại gồm các phiếu có tiêu chí (hoặc câu đánh giá chung) ở mức không hài lòng, "
         "có ý kiến, hoặc để lại số điện thoại. Số điện thoại chỉ ghi đầy đủ trong danh sách của từng xã, phường "
         "để liên hệ lại, theo Nghị định 13/2023/NĐ-CP; các bảng và tệp khác che bớt (ví dụ 091****678).",
-        f"Cảnh báo (không loại bỏ phiếu nào): từ {rules.cluster_size} phiếu trở lên trả lời giống hệt nhau cho cùng "
-        f"một cán bộ trong vòng {rules.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
-        f"({d['integrity_rules']['office_hours']}); số phiếu nhiều hơn số hồ sơ.",
+        f"Cảnh báo (không loại bỏ phiếu nào): từ {report.cluster_size} phiếu trở lên trả lời giống hệt nhau cho cùng "
+        f"một cán bộ trong vòng {report.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
+        f"({report.office_hours_text}); số phiếu nhiều hơn số hồ sơ.",
     ]
-    others = d["excluded"]["other_templates"]
+    others = report.excluded
     if others:
         notes.append("Không tính phiếu của mẫu khác: " + ", ".join(f"{k}: {fmt.number(v)} phiếu" for k, v in others.items())
                      + ". Các phiên bản của cùng mẫu phiếu được gộp theo mã câu hỏi.")

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from ..errors import Problems
 from ..workspace.config import Workspace
-from .groups import Fine
+from .groups import Communes, Fine
+from .model import Participation, ParticipationRow
 from .period import Period, parse_code
 
 HEADERS = {
@@ -123,32 +124,28 @@ def in_period(rows: list[DossierRow], period: Period) -> dict[str, list[DossierR
     return out
 
 
-def rates(rows_by_commune: dict[str, list[DossierRow]], period: Period, fine: Fine, commune_slot, commune_row,
-          names, communes: list[dict], path) -> tuple[dict | None, dict[str, tuple[int, int]]]:
+def rates(rows_by_commune: dict[str, list[DossierRow]], period: Period, fine: Fine, communes: Communes,
+          path) -> tuple[Participation | None, dict[str, tuple[int, int]]]:
     """Per commune: responses ÷ dossiers over the dossiers' periods; and the communes with more
     responses than dossiers (for the integrity warnings)."""
     if path is None:
         return None, {}
     over: dict[str, tuple[int, int]] = {}
     lines, all_dossiers, all_responses = [], 0, 0
-    for cid, rows in sorted(rows_by_commune.items(), key=lambda item: commune_row.get(item[0], len(commune_row))):
-        slot = commune_row.get(cid)
+    order = communes.row
+    for cid, rows in sorted(rows_by_commune.items(), key=lambda item: order.get(item[0], len(order))):
+        slot = order.get(cid)
         responses = 0
         for r in rows:
             if slot is not None:
-                responses += int(fine.responses[(commune_slot == slot) & fine.within(r.period)].sum())
+                responses += int(fine.responses[(communes.slot == slot) & fine.within(r.period)].sum())
         dossiers = sum(r.count for r in rows)
-        lines.append({"id": cid, "name": names.get(cid, cid), "periods": [r.period.code for r in rows],
-                      "complete": sum(r.period.days for r in rows) == period.days, "dossiers": dossiers,
-                      "responses": responses, "rate": 100.0 * responses / dossiers if dossiers else None,
-                      "over": responses > dossiers})
+        lines.append(ParticipationRow(cid, communes.names.get(cid, cid), tuple(r.period.code for r in rows),
+                                      sum(r.period.days for r in rows) == period.days, dossiers, responses,
+                                      100.0 * responses / dossiers if dossiers else None, responses > dossiers))
         all_dossiers += dossiers
         all_responses += responses
         if responses > dossiers:
             over[cid] = (responses, dossiers)
-    for row in communes:
-        match = next((line for line in lines if line["id"] == row["id"]), None)
-        row["dossiers"] = match["dossiers"] if match else None
-        row["participation"] = match["rate"] if match else None
-    return {"file": str(path), "dossiers": all_dossiers, "responses": all_responses,
-            "rate": 100.0 * all_responses / all_dossiers if all_dossiers else None, "communes": lines}, over
+    return Participation(str(path), all_dossiers, all_responses,
+                         100.0 * all_responses / all_dossiers if all_dossiers else None, tuple(lines)), over

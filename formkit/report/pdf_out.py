@@ -4,14 +4,16 @@ top/bottom 20 mm, left 30 mm, right 15 mm; Liberation Serif (Times-metric, embed
 right; page numbers centred at the top from page 2; the signature block at the end.
 
 Tables repeat their header rows on every page and split between rows; very long free text is cut
-in the PDF (never in the XLSX, CSV or JSON) so that every row fits a page. The follow-up list has
-one section per commune; this report goes upward, so its phone numbers are masked (each commune's
-office gets its list in full as its own CSV file).
+in the PDF (never in the XLSX, CSV or JSON) so that every row fits a page. A report on several
+communes carries the follow-up counts per commune and per officer; a single commune's report
+carries its list, phone numbers masked (each commune's office gets its list in full as its own
+CSV file).
 """
 
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -27,7 +29,7 @@ from reportlab.platypus import (CondPageBreak, HRFlowable, KeepTogether, Paragra
 from ..files import atomic_write_bytes
 from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, register_fonts
 from . import charts, fmt, tables
-from .build import Report
+from .model import Report
 from .followup import mask_phone, mask_text
 from .printable import printable
 
@@ -172,69 +174,67 @@ class _Sections:
 
 
 def _overall(report: Report) -> list:
-    d = report.data
-    prev = d["previous_period"]
-    index = f"<b>{fmt.percent(d['sipas'])} %</b>" if d["sipas"] is not None else "chưa có câu trả lời để tính"
-    out = [P(f"1. Số phiếu khảo sát: <b>{fmt.number(d['responses'])}</b> phiếu của {len(d['communes'])} xã, phường "
+    r, prev = report, report.previous
+    label = prev.period.label
+    index = f"<b>{fmt.percent(r.sipas)} %</b>" if r.sipas is not None else "chưa có câu trả lời để tính"
+    out = [P(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu của {len(r.communes)} xã, phường "
              f"(từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}); "
-             f"{T(prev['label'])}: {fmt.number(prev['responses'])} phiếu."),
-           P(f"2. {T(d['index_name'])}: {index}"
-             + (f" ({T(prev['label'])}: {fmt.percent(prev['sipas'])} %, thay đổi "
-                f"{fmt.percent(d['change'], True)} điểm phần trăm)."
-                if d["change"] is not None else ".")),
+             f"{T(label)}: {fmt.number(prev.responses)} phiếu."),
+           P(f"2. {T(r.index_name)}: {index}"
+             + (f" ({T(label)}: {fmt.percent(prev.sipas)} %, thay đổi "
+                f"{fmt.percent(r.change, True)} điểm phần trăm)."
+                if r.change is not None else ".")),
            *lead("3. Chỉ số theo yếu tố:")]
-    factors = d["factors"]
-    rows = [[f, v["title"], fmt.number(v["answers"]), fmt.percent(v["index"]), fmt.score(v["mean"])] for f, v in factors.items()]
-    rows.append(["", d["index_name"], "", fmt.percent(d["sipas"]), fmt.score(d["mean"])])
+    rows = [[f.id, f.title, fmt.number(f.answers), fmt.percent(f.index), fmt.score(f.mean)] for f in r.factors]
+    rows.append(["", r.index_name, "", fmt.percent(r.sipas), fmt.score(r.mean)])
     out.append(_grid([["Yếu tố", "Tên yếu tố", "Số câu trả lời", "Chỉ số (%)", "Điểm trung bình"]], rows, "ctnnn"))
-    if len(factors) > 1:
-        out.append(charts.factor_bars(factors, WIDTH))
-    levels = tables._levels(report)
+    if len(r.factors) > 1:
+        out.append(charts.factor_bars(r.factors, WIDTH))
+    levels = r.levels
     out += lead("4. Kết quả theo tiêu chí (số câu trả lời theo mức điểm, chỉ số và điểm trung bình):")
     head = [["Mã", "Tiêu chí", "Số câu trả lời theo mức điểm"] + [""] * (len(levels) - 1)
             + ["Tổng số", "Chỉ số (%)", "Điểm TB"],
             ["", ""] + levels + ["", "", ""]]
-    rows = [[cid, c["title"], *[fmt.number(c["counts"].get(k)) for k in levels], fmt.number(c["answers"]),
-             fmt.percent(c["index"]), fmt.score(c["mean"])] for cid, c in d["criteria"].items()]
+    rows = [[c.id, c.title, *[fmt.number(c.counts.get(k)) for k in levels], fmt.number(c.answers),
+             fmt.percent(c.index), fmt.score(c.mean)] for c in r.criteria]
     n = len(levels)
     spans = [((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (1 + n, 0))] + [((i, 0), (i, 1)) for i in range(2 + n, 5 + n)]
     out.append(_grid(head, rows, "ct" + "n" * (n + 3), spans=spans))
-    if any(q["sipas"] is not None for q in d["trend"]):
-        out += [*lead("5. Diễn biến chỉ số qua các quý:"), charts.trend_line(d["trend"], WIDTH)]
+    if any(q.sipas is not None for q in r.trend):
+        out += [*lead("5. Diễn biến chỉ số qua các quý:"), charts.trend_line(r.trend, WIDTH)]
     return out
 
 
 def _communes(report: Report) -> list:
-    d = report.data
-    factor_ids = list(d["factors"]) if len(d["factors"]) > 1 else []
+    factor_ids = [f.id for f in report.factors] if len(report.factors) > 1 else []
     head = [["STT", "Xã, phường", "Số phiếu", *[f"YT {f}" for f in factor_ids], "Chỉ số (%)", "Xếp hạng",
              "Thay đổi (điểm %)"]]
-    rows = [[i, c["name"], fmt.number(c["responses"]), *[fmt.percent(c["factors"][f]) for f in factor_ids],
-             fmt.percent(c["sipas"]), c["rank"] or "–", fmt.percent(c["change"], True)]
-            for i, c in enumerate(d["communes"], 1)]
+    rows = [[i, c.name, fmt.number(c.responses), *[fmt.percent(c.factors[f]) for f in factor_ids],
+             fmt.percent(c.sipas), c.rank or "–", fmt.percent(c.change, True)]
+            for i, c in enumerate(report.communes, 1)]
     out = [_grid(head, rows, "ctn" + "n" * len(factor_ids) + "ncn"), Spacer(1, 4 * mm)]
-    out += charts.communes_ranked(d["communes"], WIDTH)
-    p = d["participation"]
+    out += charts.communes_ranked(report.communes, WIDTH)
+    p = report.participation
     if p is not None:
-        out.append(P(f"Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ đã giải quyết): <b>{fmt.percent(p['rate'])} %</b> "
-                     f"({fmt.number(p['responses'])} phiếu / {fmt.number(p['dossiers'])} hồ sơ)."))
-        rows = [[c["name"], ", ".join(c["periods"]), fmt.number(c["dossiers"]), fmt.number(c["responses"]),
-                 fmt.percent(c["rate"]), "có" if c["over"] else ""] for c in p["communes"]]
+        out.append(P(f"Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ đã giải quyết): <b>{fmt.percent(p.rate)} %</b> "
+                     f"({fmt.number(p.responses)} phiếu / {fmt.number(p.dossiers)} hồ sơ)."))
+        rows = [[c.name, ", ".join(c.periods), fmt.number(c.dossiers), fmt.number(c.responses),
+                 fmt.percent(c.rate), "có" if c.over else ""] for c in p.communes]
         out.append(_grid([["Xã, phường", "Kỳ có số hồ sơ", "Số hồ sơ", "Số phiếu", "Tỷ lệ (%)", "Phiếu nhiều hơn hồ sơ"]],
                          rows, "ttnnnc", {0: 2, 1: 1}))
     return out
 
 
 def _officers(report: Report) -> list:
-    rows = [[i, o["name"] + ("" if o["listed"] or not o["id"] else " (không còn trong danh sách)"), o["commune_name"],
-             fmt.number(o["responses"]), fmt.percent(o["sipas"]), fmt.number(o["low_ratings"]), fmt.number(o["comments"])]
-            for i, o in enumerate(report.data["officers"], 1)]
+    rows = [[i, o.name + ("" if o.listed or not o.id else " (không còn trong danh sách)"), o.commune_name,
+             fmt.number(o.responses), fmt.percent(o.sipas), fmt.number(o.low_ratings), fmt.number(o.comments)]
+            for i, o in enumerate(report.officers, 1)]
     return [_grid([["STT", "Cán bộ, công chức", "Xã, phường", "Số phiếu", "Chỉ số (%)", "Phiếu có mức không hài lòng",
                     "Có ý kiến"]], rows, "cttnnnn", {1: 1.4, 2: 1})]
 
 
 def _fields(report: Report) -> list:
-    rows = [[i, f["name"], fmt.number(f["responses"]), fmt.percent(f["sipas"])] for i, f in enumerate(report.data["fields"], 1)]
+    rows = [[i, f.name, fmt.number(f.responses), fmt.percent(f.sipas)] for i, f in enumerate(report.fields, 1)]
     return [_grid([["STT", "Lĩnh vực", "Số phiếu", "Chỉ số (%)"]], rows, "ctnn")]
 
 
@@ -253,7 +253,35 @@ def _low(items) -> str:
     return "; ".join(f"{', '.join(ids)}: {answer}" for answer, ids in by_answer.items())
 
 
+def _follow_up_counts(report: Report) -> list:
+    """A report on many communes goes upward and is read by people: how many responses each
+    commune and officer has to follow up, not the responses themselves."""
+    reasons: dict[str, Counter] = {}
+    for f in report.follow_up:
+        reasons.setdefault(f.commune, Counter()).update(f.reasons)
+    out = [P(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
+             "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "
+             "phường nằm trong tệp riêng của xã, phường đó (thư mục CSV “can-lien-he-lai”) và trong báo cáo của "
+             "riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân (Nghị định 13/2023/NĐ-CP).")]
+    if not report.follow_up:
+        return out + [P("Không có phiếu nào cần liên hệ lại.")]
+    rows = [[i, c.name, fmt.number(c.follow_up), fmt.number(reasons.get(c.id, Counter())["low_rating"]),
+             fmt.number(reasons.get(c.id, Counter())["comment"]), fmt.number(reasons.get(c.id, Counter())["phone"])]
+            for i, c in enumerate((c for c in report.communes if c.follow_up), 1)]
+    out += [*lead("1. Theo xã, phường:", "subheading"),
+            _grid([["STT", "Xã, phường", "Số phiếu cần liên hệ lại", "Có mức không hài lòng", "Có ý kiến",
+                    "Có số điện thoại"]], rows, "ctnnnn")]
+    rows = [[i, o.name, o.commune_name, fmt.number(o.follow_up), fmt.number(o.low_ratings), fmt.number(o.comments)]
+            for i, o in enumerate((o for o in report.officers if o.follow_up), 1)]
+    out += [*lead("2. Theo cán bộ, công chức:", "subheading"),
+            _grid([["STT", "Cán bộ, công chức", "Xã, phường", "Số phiếu cần liên hệ lại", "Có mức không hài lòng",
+                    "Có ý kiến"]], rows, "cttnnn", {1: 1.4, 2: 1})]
+    return out
+
+
 def _follow_up(report: Report) -> list:
+    if len(report.communes) > 1:
+        return _follow_up_counts(report)
     groups = report.follow_up_by_commune()
     out = [P(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
              "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
@@ -276,27 +304,26 @@ def _follow_up(report: Report) -> list:
 
 
 def _integrity(report: Report) -> list:
-    d = report.data
-    rules = d["integrity_rules"]
-    out = [P(f"Các dấu hiệu dưới đây chỉ để kiểm tra lại, không phiếu nào bị loại: từ {rules['cluster_size']} phiếu "
-             f"giống hệt nhau cho cùng một cán bộ trong {rules['cluster_minutes']} phút; phiếu gửi ngoài giờ làm việc "
-             f"({T(rules['office_hours'])}); số phiếu nhiều hơn số hồ sơ.")]
-    if not d["integrity"]:
+    r = report
+    out = [P(f"Các dấu hiệu dưới đây chỉ để kiểm tra lại, không phiếu nào bị loại: từ {r.cluster_size} phiếu "
+             f"giống hệt nhau cho cùng một cán bộ trong {r.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
+             f"({T(r.office_hours_text)}); số phiếu nhiều hơn số hồ sơ.")]
+    if not r.integrity:
         return out + [P("Không phát hiện dấu hiệu bất thường.")]
-    rows = [[tables.KIND_NAMES.get(w["kind"], w["kind"]), w["commune_name"], w.get("officer") or "",
-             fmt.number(w["count"]), (fmt.when(w.get("first")) + " – " + fmt.when(w.get("last"))) if w.get("first") else "",
-             w["message"] + (f". {w['answers']}" if w.get("answers") else "")] for w in d["integrity"]]
+    rows = [[tables.KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer or "", fmt.number(w.count),
+             (fmt.when(w.first) + " – " + fmt.when(w.last)) if w.first else "", tables.warning_detail(w)]
+            for w in r.integrity]
     return out + [_grid([["Loại", "Xã, phường", "Cán bộ", "Số phiếu", "Thời gian", "Chi tiết"]], rows, "tttntt",
                         {0: 1, 1: 1, 2: 1, 4: 1, 5: 2})]
 
 
 def _invalid(report: Report) -> list:
-    items = report.data["invalid"]
+    items = report.invalid
     out = [P(f"Số câu trả lời không hợp lệ: <b>{fmt.number(len(items))}</b> (không tính vào chỉ số)"
              + (f"; dưới đây là {INVALID_SHOWN} câu đầu tiên, danh sách đầy đủ trong tệp XLSX, CSV và JSON."
                 if len(items) > INVALID_SHOWN else "."))]
     if items:
-        rows = [[e["commune_name"], fmt.when(e["submitted"]), e["question"], _clip(e["raw"], 200), _clip(e["reason"], 300)]
+        rows = [[e.commune_name, fmt.when(e.submitted), e.question, _clip(e.raw, 200), _clip(e.reason, 300)]
                 for e in items[:INVALID_SHOWN]]
         out.append(_grid([["Xã, phường", "Thời gian", "Câu hỏi", "Câu trả lời", "Lý do"]], rows, "ttctt",
                          {0: 1, 1: 0.8, 3: 1, 4: 1.6}))
@@ -341,12 +368,12 @@ def render(report: Report) -> bytes:
         head = ["Xã, phường", "Trực tuyến", "Giấy", "Đã phát", "Thu về", "Đã tính", "Chờ xem lại", "Bị loại", "Trùng"]
         story += [*section("Phiếu theo kênh và phiếu giấy"), _grid([head],
                                                 [[str(v) for v in row] for row in paper.rows], "t" + "n" * 8, {0: 2})]
-    story += [*section("Ghi chú về cách tính"), *[P("- " + T(n), "note") for n in report.data["notes"]]]
+    story += [*section("Ghi chú về cách tính"), *[P("- " + T(n), "note") for n in report.notes]]
     story += _signature(report)
     out = io.BytesIO()
     with binary_pdf_streams():
         doc = SimpleDocTemplate(out, pagesize=A4, topMargin=TOP, bottomMargin=BOTTOM, leftMargin=LEFT,
-                                rightMargin=RIGHT, title=f"Báo cáo {report.data['index_name']} {report.period.label}",
+                                rightMargin=RIGHT, title=f"Báo cáo {report.index_name} {report.period.label}",
                                 author=report.issuing_body, creator="formkit", subject=report.template.name,
                                 pageCompression=1, invariant=1, initialFontName=SERIF, initialFontSize=BODY)
         doc.build(story, onLaterPages=_page_number)

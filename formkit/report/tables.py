@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import anomalies
-from .build import Report
 from .followup import mask_phone, mask_text
+from .model import IntegrityWarning, Report, Scores
 
 KINDS = {"text", "int", "percent", "points", "score", "time"}
 
@@ -35,63 +35,55 @@ class Table:
 
 
 def _factor_columns(report: Report) -> list[Column]:
-    return [Column(f"Yếu tố {fid} (%)", "percent") for fid in report.data["factors"]]
+    return [Column(f"Yếu tố {f.id} (%)", "percent") for f in report.factors]
 
 
-def _factor_cells(row: dict) -> list:
-    return list(row["factors"].values())
+def _factor_cells(row: Scores) -> list:
+    return list(row.factors.values())
 
 
 def summary(report: Report) -> Table:
-    d = report.data
-    excluded = d["excluded"]["other_templates_total"]
-    return Table("tong-hop", "Tổng hợp", f"{d['index_name']} {report.period.label}", [
+    r, previous = report, report.previous
+    return Table("tong-hop", "Tổng hợp", f"{r.index_name} {r.period.label}", [
         Column("Mẫu phiếu", width=16), Column("Từ ngày", width=12), Column("Đến ngày", width=12),
         Column("Số phiếu", "int"), Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"),
-        Column(f"Số phiếu {report.previous.label}", "int"), Column(f"Chỉ số {report.previous.label} (%)", "percent"),
+        Column(f"Số phiếu {previous.period.label}", "int"), Column(f"Chỉ số {previous.period.label} (%)", "percent"),
         Column("Thay đổi (điểm %)", "points"), Column("Phiếu mẫu khác (không tính)", "int")],
-        [[d["template"], d["period"]["start"], d["period"]["end"], d["responses"], d["sipas"], d["mean"],
-          d["previous_period"]["responses"], d["previous_period"]["sipas"], d["change"], excluded]])
-
-
-def _levels(report: Report) -> list[str]:
-    keys: list[str] = []
-    for c in report.data["criteria"].values():
-        keys += [k for k in c["counts"] if k not in keys]
-    return sorted(keys, key=float)
+        [[r.template.id, r.period.start.isoformat(), r.period.end.isoformat(), r.responses, r.sipas, r.mean,
+          previous.responses, previous.sipas, r.change, sum(r.excluded.values())]])
 
 
 def factors(report: Report) -> Table:
-    levels = _levels(report)
+    levels = report.levels
     return Table("yeu-to", "Tổng hợp", "Chỉ số theo yếu tố", [
         Column("Yếu tố", width=8), Column("Tên yếu tố", width=50), Column("Số trả lời", "int"),
         Column("Số hài lòng", "int"), Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"),
         *[Column(f"Mức {k}", "int") for k in levels]],
-        [[fid, f["title"], f["answers"], f["satisfied"], f["index"], f["mean"], *[f["counts"].get(k) for k in levels]]
-         for fid, f in report.data["factors"].items()])
+        [[f.id, f.title, f.answers, f.satisfied, f.index, f.mean, *[f.counts.get(k) for k in levels]]
+         for f in report.factors])
 
 
 def criteria(report: Report) -> Table:
-    levels = _levels(report)
+    levels = report.levels
     return Table("tieu-chi", "Tổng hợp", "Chỉ số theo tiêu chí", [
         Column("Mã", width=6), Column("Tiêu chí", width=60), Column("Yếu tố", width=8),
         *[Column(f"Mức {k}", "int") for k in levels], Column("Số trả lời", "int"), Column("Số hài lòng", "int"),
         Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"), Column("Không tính điểm", "int"),
         Column("Bỏ trống", "int"), Column("Không hợp lệ", "int"), Column("Trả lời ngoài điều kiện", "int")],
-        [[cid, c["title"], c["factor"], *[c["counts"].get(k) for k in levels], c["answers"], c["satisfied"],
-          c["index"], c["mean"], c["unscored"], c["blank"], c["invalid"], c["outside_condition"]]
-         for cid, c in report.data["criteria"].items()])
+        [[c.id, c.title, c.factor, *[c.counts.get(k) for k in levels], c.answers, c.satisfied,
+          c.index, c.mean, c.unscored, c.blank, c.invalid, c.outside_condition]
+         for c in report.criteria])
 
 
 def trend(report: Report) -> Table:
     return Table("xu-huong", "Tổng hợp", "Diễn biến theo quý", [
         Column("Quý", width=14), Column("Từ ngày", width=12), Column("Đến ngày", width=12), Column("Số phiếu", "int"),
         Column("Chỉ số (%)", "percent")],
-        [[q["label"], q["start"], q["end"], q["responses"], q["sipas"]] for q in report.data["trend"]])
+        [[q.label, q.start, q.end, q.responses, q.sipas] for q in report.trend])
 
 
 def communes(report: Report) -> Table:
-    dossiers = report.data["participation"] is not None
+    dossiers = report.participation is not None
     columns = [Column("Mã xã", width=16), Column("Xã, phường", width=28), Column("Số phiếu", "int"),
                *_factor_columns(report), Column("Chỉ số (%)", "percent"), Column("Xếp hạng", "int"),
                Column("Số phiếu kỳ trước", "int"), Column("Chỉ số kỳ trước (%)", "percent"),
@@ -99,10 +91,10 @@ def communes(report: Report) -> Table:
     if dossiers:
         columns += [Column("Số hồ sơ", "int"), Column("Tỷ lệ tham gia (%)", "percent")]
     rows = []
-    for c in report.data["communes"]:
-        row = [c["id"], c["name"], c["responses"], *_factor_cells(c), c["sipas"], c["rank"], c["previous_responses"],
-               c["previous_sipas"], c["change"], c["follow_up"], c["comments"]]
-        rows.append(row + ([c.get("dossiers"), c.get("participation")] if dossiers else []))
+    for c in report.communes:
+        row = [c.id, c.name, c.responses, *_factor_cells(c), c.sipas, c.rank, c.previous_responses,
+               c.previous_sipas, c.change, c.follow_up, c.comments]
+        rows.append(row + ([c.dossiers, c.participation] if dossiers else []))
     return Table("theo-xa", "Theo xã", "Kết quả theo xã, phường", columns, rows)
 
 
@@ -112,24 +104,24 @@ def officers(report: Report) -> Table:
         Column("Chức danh", width=30), Column("Còn trong danh sách", width=10), Column("Số phiếu", "int"),
         *_factor_columns(report), Column("Chỉ số (%)", "percent"), Column("Phiếu có mức không hài lòng", "int"),
         Column("Có ý kiến", "int")],
-        [[o["commune_name"], o["id"], o["name"], o["title"], "có" if o["listed"] else "không", o["responses"],
-          *_factor_cells(o), o["sipas"], o["low_ratings"], o["comments"]] for o in report.data["officers"]])
+        [[o.commune_name, o.id, o.name, o.title, "có" if o.listed else "không", o.responses,
+          *_factor_cells(o), o.sipas, o.low_ratings, o.comments] for o in report.officers])
 
 
 def fields(report: Report) -> Table:
     return Table("theo-linh-vuc", "Theo lĩnh vực", "Kết quả theo lĩnh vực thủ tục hành chính", [
         Column("Lĩnh vực", width=36), Column("Số phiếu", "int"), *_factor_columns(report),
         Column("Chỉ số (%)", "percent")],
-        [[f["name"], f["responses"], *_factor_cells(f), f["sipas"]] for f in report.data["fields"]])
+        [[f.name, f.responses, *_factor_cells(f), f.sipas] for f in report.fields])
 
 
 def participation(report: Report) -> Table | None:
-    p = report.data["participation"]
+    p = report.participation
     if p is None:
         return None
-    rows = [[c["name"], ", ".join(c["periods"]), c["dossiers"], c["responses"], c["rate"],
-             "đủ" if c["complete"] else "thiếu", "có" if c["over"] else ""] for c in p["communes"]]
-    rows.append(["Tổng cộng", "", p["dossiers"], p["responses"], p["rate"], "", ""])
+    rows = [[c.name, ", ".join(c.periods), c.dossiers, c.responses, c.rate,
+             "đủ" if c.complete else "thiếu", "có" if c.over else ""] for c in p.communes]
+    rows.append(["Tổng cộng", "", p.dossiers, p.responses, p.rate, "", ""])
     return Table("ty-le-tham-gia", "Tỷ lệ tham gia", "Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ)", [
         Column("Xã, phường", width=28), Column("Kỳ có số hồ sơ", width=24), Column("Số hồ sơ", "int"),
         Column("Số phiếu", "int"), Column("Tỷ lệ tham gia (%)", "percent"), Column("Số liệu hồ sơ", width=10),
@@ -163,14 +155,19 @@ KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "of
               **anomalies.KIND_NAMES}
 
 
+def warning_detail(w: IntegrityWarning) -> str:
+    """The sentence, and the answers given when the warning is about identical answers."""
+    answers = w.details.get("answers")
+    return w.message + (f". Câu trả lời: {answers}" if answers else "")
+
+
 def warnings(report: Report) -> Table:
     return Table("canh-bao", "Cảnh báo", "Cảnh báo về tính toàn vẹn của số liệu (không loại phiếu nào)", [
         Column("Loại cảnh báo", width=28), Column("Xã, phường", width=22), Column("Cán bộ", width=20),
         Column("Số phiếu", "int"), Column("Từ", "time", 17), Column("Đến", "time", 17), Column("Chi tiết", width=60),
         Column("Mã phiếu", width=30)],
-        [[KIND_NAMES.get(w["kind"], w["kind"]), w["commune_name"], w.get("officer") or "", w["count"], w.get("first"),
-          w.get("last"), w["message"] + (f". Câu trả lời: {w['answers']}" if w.get("answers") else ""),
-          ", ".join(map(str, w.get("response_ids", [])))] for w in report.data["integrity"]])
+        [[KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer or "", w.count, w.first, w.last,
+          warning_detail(w), ", ".join(map(str, w.response_ids))] for w in report.integrity])
 
 
 def invalid(report: Report) -> Table:
@@ -178,21 +175,19 @@ def invalid(report: Report) -> Table:
         Column("Mã phiếu", "int", 10), Column("Xã, phường", width=22), Column("Thời gian", "time", 17),
         Column("Câu hỏi", width=12), Column("Nội dung câu hỏi", width=40), Column("Câu trả lời", width=30),
         Column("Lý do", width=50)],
-        [[e["response_id"], e["commune_name"], e["submitted"], e["question"], e["question_title"], e["raw"],
-          e["reason"]] for e in report.data["invalid"]])
+        [[e.response_id, e.commune_name, e.submitted, e.question, e.question_title, e.raw, e.reason]
+         for e in report.invalid])
 
 
 def paper(report: Report) -> Table | None:
     """Paper ballots per commune, and responses per channel (only once ballots were issued)."""
-    part = report.data.get("paper")
-    if part is None:
+    if report.paper is None:
         return None
     channels: dict[str, dict[str, int]] = {}
-    for row in part["channels"]:
-        channels.setdefault(row["commune"], {})[row["channel"]] = row["responses"]
-    rows = [[r["commune_name"], channels.get(r["commune"], {}).get("online", 0), channels.get(r["commune"], {}).get("giấy", 0),
-             r["issued"], r["returned"], r["counted"], r["in_review"], r["rejected"], r["duplicates"]]
-            for r in part["ballots"]]
+    for count in report.paper.channels:
+        channels.setdefault(count.commune, {})[count.channel] = count.responses
+    rows = [[b.commune_name, channels.get(b.commune, {}).get("online", 0), channels.get(b.commune, {}).get("giấy", 0),
+             b.issued, b.returned, b.counted, b.in_review, b.rejected, b.duplicates] for b in report.paper.ballots]
     return Table("phieu-giay", "Phiếu giấy", "Phiếu theo kênh và phiếu giấy", [
         Column("Xã, phường", width=22), Column("Phiếu trực tuyến trong kỳ", "int"), Column("Phiếu giấy trong kỳ", "int"),
         Column("Phiếu giấy đã phát", "int"), Column("Đã thu về", "int"), Column("Đã tính", "int"),

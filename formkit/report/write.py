@@ -1,13 +1,26 @@
-"""Writing a report in the formats asked for; every file is written atomically."""
+"""Writing a report in the formats asked for, as one set.
+
+Every file is written into a temporary folder beside the outputs first; only when all of them are
+complete are they moved into place (renames on one file system), the JSON last. The JSON names
+the response count and the SHA-256 of each sibling it was written with, so anyone can check that
+the PDF, XLSX and CSV files in a folder belong to it. A failure while writing (a full disk, a
+kill) leaves the previous set as it was; a folder left over by a kill is removed by the next run.
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
-from ..errors import UsageError
-from .build import Report
+from ..errors import StateError, UsageError
+from .model import Report
 
 FORMATS = ("pdf", "xlsx", "csv", "json")
+PARTIAL = ".partial-"  # temporary folders: .partial-<stem>.<random>
 
 
 def write_report(report: Report, formats=FORMATS, out_dir: Path | None = None) -> list[Path]:
@@ -19,20 +32,88 @@ def write_report(report: Report, formats=FORMATS, out_dir: Path | None = None) -
     if out_dir is None:
         raise UsageError("write_report needs out_dir (formkit report uses <workspace>/output/reports)")
     out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(out_dir, report.stem)
+        staging = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{report.stem}.", dir=out_dir))
+    except OSError as exc:
+        raise _write_error(out_dir, exc) from exc
+    try:
+        written = _write_all(report, formats, staging)
+        return _move_into_place(staging, out_dir, written, report.stem)
+    except OSError as exc:
+        raise _write_error(out_dir, exc) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_all(report: Report, formats: list[str], folder: Path) -> list[Path]:
     paths: list[Path] = []
     for name in FORMATS:
-        if name not in formats:
+        if name not in formats or name == "json":
             continue
-        if name == "json":
-            from .json_out import write_json
-            paths.append(write_json(report, out_dir))
-        elif name == "csv":
+        if name == "csv":
             from .csv_out import write_csv
-            paths += write_csv(report, out_dir)
+            paths += write_csv(report, folder)
         elif name == "xlsx":
             from .xlsx_out import write_xlsx
-            paths.append(write_xlsx(report, out_dir))
+            paths.append(write_xlsx(report, folder))
         elif name == "pdf":
             from .pdf_out import write_pdf
-            paths.append(write_pdf(report, out_dir))
+            paths.append(write_pdf(report, folder))
+    if "json" in formats:  # last: it names the others' checksums
+        from .json_out import write_json
+        paths.append(write_json(report, folder, {p.relative_to(folder).as_posix(): sha256(p) for p in paths}))
     return paths
+
+
+def _move_into_place(staging: Path, out_dir: Path, written: list[Path], stem: str) -> list[Path]:
+    """Top-level entries of the staging folder replace their namesakes; folders (the CSV tables)
+    are swapped whole, so no table of the previous set is left beside the new ones."""
+    entries = sorted(staging.iterdir(), key=lambda p: p.suffix == ".json")  # the JSON last
+    for entry in entries:
+        target = out_dir / entry.name
+        if entry.is_dir():
+            old = None
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{stem}.old-", dir=out_dir))
+                os.replace(target, old / entry.name)
+            os.replace(entry, target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(entry, target)
+    _fsync_dir(out_dir)
+    return [out_dir / p.relative_to(staging) for p in written]
+
+
+def _remove_leftovers(out_dir: Path, stem: str) -> None:
+    for leftover in out_dir.glob(f"{PARTIAL}{stem}.*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_error(out_dir: Path, exc: OSError) -> StateError:
+    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return StateError(f"cannot write the report into {out_dir}: {why}. The previous report files there are "
+                      "unchanged; free some space (or choose another folder with --out) and run the command again.")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,8 +1,9 @@
-"""The report as an XLSX workbook (openpyxl, streamed): one sheet per section, real numbers with
-number formats. Indices are stored as fractions (0.8266) formatted 0.00%, so Excel shows 82.66%
-and sums or averages them correctly; changes the same way with a sign. Text that a spreadsheet
-would run as a formula is neutralised. Phones in full only on "Cần liên hệ lại", grouped by
-commune.
+"""The report as an XLSX workbook (xlsxwriter in constant-memory mode: rows go to the file as
+they are written, so a province's year of follow-up rows costs no memory): one sheet per
+section, real numbers with number formats. Indices are stored as fractions (0.8266) formatted
+0.00%, so Excel shows 82.66% and sums or averages them correctly; changes the same way with a
+sign. Every text is written as text (never a formula), and text a spreadsheet would run as a
+formula is neutralised too. Phones in full only on "Cần liên hệ lại", grouped by commune.
 """
 
 from __future__ import annotations
@@ -11,102 +12,100 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from ..files import atomic_write_bytes
 from . import tables
-from .build import Report
+from .model import Report
 from .printable import printable
 
 FORMATS = {"int": "#,##0", "percent": "0.00%", "points": "+0.00%;-0.00%;0.00%", "score": "0.00",
            "time": "dd/mm/yyyy hh:mm:ss"}
 WIDTHS = {"int": 11, "percent": 12, "points": 12, "score": 10, "time": 19, "text": 18}
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=13)
-HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-WRAP = Alignment(wrap_text=True, vertical="top")
+EPOCH = datetime(1899, 12, 30)  # Excel's day 0
 
 
-def _value(value, kind: str):
-    if value is None:
-        return None
-    if kind in ("percent", "points"):
-        return value / 100.0
-    if kind == "time":
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
-    if kind == "text":
-        return tables.neutralise(printable(value))
-    return value
+class _Writer:
+    """Cell formats made once per workbook; rows written in order (constant-memory mode)."""
 
+    def __init__(self, book) -> None:
+        self.book = book
+        self.number = {kind: book.add_format({"num_format": code}) for kind, code in FORMATS.items()}
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.bold = book.add_format({"bold": True})
+        self.title = book.add_format({"bold": True, "font_size": 13})
+        self.header = book.add_format({"bold": True, "bg_color": "#DDE6F0", "text_wrap": True})
 
-def _cell(sheet, value, kind: str = "text", font: Font | None = None, fill=None, wrap: bool = False):
-    cell = WriteOnlyCell(sheet, _value(value, kind))
-    if kind in FORMATS:
-        cell.number_format = FORMATS[kind]
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if wrap:
-        cell.alignment = WRAP
-    return cell
+    def text(self, sheet, r: int, c: int, value, style=None) -> None:
+        sheet.write_string(r, c, tables.neutralise(printable(str(value))), style)
 
+    def header_row(self, sheet, r: int, table: tables.Table) -> None:
+        for c, column in enumerate(table.columns):
+            sheet.write_string(r, c, tables.neutralise(column.header), self.header)
 
-def _header(sheet, table: tables.Table) -> list:
-    return [_cell(sheet, c.header, font=BOLD, fill=HEADER_FILL, wrap=True) for c in table.columns]
-
-
-def _rows(sheet, table: tables.Table, rows: list[list]):
-    for row in rows:
-        yield [_cell(sheet, v, c.kind, wrap=c.kind == "text" and c.width >= 40) for v, c in zip(row, table.columns)]
+    def rows(self, sheet, r: int, table: tables.Table, rows: list[list]) -> int:
+        kinds = [c.kind for c in table.columns]
+        wrap = [c.kind == "text" and c.width >= 40 for c in table.columns]
+        for row in rows:
+            for c, (value, kind) in enumerate(zip(row, kinds)):
+                if value is None:
+                    continue
+                if kind == "text":
+                    sheet.write_string(r, c, tables.neutralise(printable(str(value))), self.wrap if wrap[c] else None)
+                elif kind in ("percent", "points"):
+                    sheet.write_number(r, c, value / 100.0, self.number[kind])
+                elif kind == "time":  # as a serial day number: no datetime object per cell
+                    stamp = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+                    sheet.write_number(r, c, (stamp - EPOCH).total_seconds() / 86400, self.number[kind])
+                else:
+                    sheet.write_number(r, c, value, self.number[kind])
+            r += 1
+        return r
 
 
 def _widths(sheet, group: list[tables.Table]) -> None:
     widths: dict[int, int] = {}
     for table in group:
-        for i, c in enumerate(table.columns, 1):
+        for i, c in enumerate(table.columns):
             widths[i] = max(widths.get(i, 0), c.width or WIDTHS[c.kind])
     for i, w in widths.items():
-        sheet.column_dimensions[get_column_letter(i)].width = w
+        sheet.set_column(i, i, w)
 
 
 def render(report: Report) -> bytes:
-    book = Workbook(write_only=True)
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False, "tmpdir": None})
+    write = _Writer(book)
     sheets: dict[str, list[tables.Table]] = {}
     for table in tables.all_tables(report):
         sheets.setdefault(table.sheet, []).append(table)
     for name, group in sheets.items():
-        sheet = book.create_sheet(name)
+        sheet = book.add_worksheet(name)
         _widths(sheet, group)
         if len(group) == 1 and group[0].groups is None:  # one table: a filterable list
             table = group[0]
-            sheet.freeze_panes = "A2"
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"
-            sheet.append(_header(sheet, table))
-            for row in _rows(sheet, table, table.rows):
-                sheet.append(row)
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, len(table.rows), len(table.columns) - 1)
+            write.header_row(sheet, 0, table)
+            write.rows(sheet, 1, table, table.rows)
             continue
+        r = 0
         if name == "Tổng hợp":
-            sheet.append([_cell(sheet, report.issuing_body, font=BOLD)])
-            sheet.append([_cell(sheet, f"Báo cáo {report.data['index_name']} {report.period.label}", font=TITLE)])
-            sheet.append([])
+            write.text(sheet, 0, 0, report.issuing_body, write.bold)
+            write.text(sheet, 1, 0, f"Báo cáo {report.index_name} {report.period.label}", write.title)
+            r = 3
         for table in group:
-            sheet.append([_cell(sheet, table.title, font=TITLE)])
-            sheet.append(_header(sheet, table))
+            write.text(sheet, r, 0, table.title, write.title)
+            write.header_row(sheet, r + 1, table)
+            r += 2
             if table.groups is None:
-                for row in _rows(sheet, table, table.rows):
-                    sheet.append(row)
+                r = write.rows(sheet, r, table, table.rows)
             else:
                 for _, heading, rows in table.groups:
-                    sheet.append([_cell(sheet, heading, font=BOLD)])
-                    for row in _rows(sheet, table, rows):
-                        sheet.append(row)
-            sheet.append([])
-    out = io.BytesIO()
-    book.save(out)
+                    write.text(sheet, r, 0, heading, write.bold)
+                    r = write.rows(sheet, r + 1, table, rows)
+            r += 1
+    book.close()
     return out.getvalue()
 
 

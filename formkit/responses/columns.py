@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import cached_property
 
 from ..errors import Problem
 from ..forms.formspec import build_bodies, texts
@@ -128,11 +129,15 @@ class FormShape:
         return cls(commune.id, form_id, template, template.version, titles, officers,
                    frozenset(clean(f) for f in bodies.field_options))
 
+    @cached_property
+    def _roles(self):
+        return self.template.by_role("officer"), self.template.by_role("field")
+
     def row(self, source: str, submitted, answers: dict[str, str]) -> ResponseRow:
         """A ResponseRow with its officer resolved; an unknown officer or field is kept as invalid."""
         row = ResponseRow(self.commune_id, self.form_id, source, self.template.id, self.template_version,
                           submitted, answers)
-        officer_q, field_q = self.template.by_role("officer"), self.template.by_role("field")
+        officer_q, field_q = self._roles
         if officer_q is not None and clean(answers.get(officer_q.id)):
             raw = answers[officer_q.id]
             row.officer_id = self.officers.get(clean(raw))
@@ -154,8 +159,14 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
     except ValueError as exc:
         return [], [], [Problem(file, f"{place}row 1", str(exc))]
     rows, problems = [], []
+    single = [(qid, indexes[0]) for qid, indexes in columns.columns.items() if len(indexes) == 1]
+    several = [(qid, indexes) for qid, indexes in columns.columns.items() if len(indexes) > 1]
     for number, cells in enumerate(values[1:], start=2):
-        if all(cell_text(c).strip() == "" for c in cells):
+        try:
+            blank = not "".join(cells).strip()  # CSV cells are text
+        except TypeError:  # a sheet's numbers and booleans
+            blank = all(cell_text(c).strip() == "" for c in cells)
+        if blank:
             continue
         stamp = cells[columns.time_column] if columns.time_column < len(cells) else ""
         if cell_text(stamp).strip() == "":
@@ -167,9 +178,18 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
             problems.append(Problem(file, f"{place}row {number}", str(exc)))
             continue
         answers = {}
-        for qid, indexes in columns.columns.items():
-            text = next((t for t in (cell_text(cells[i]) if i < len(cells) else "" for i in indexes) if t.strip()), "")
+        width = len(cells)
+        for qid, i in single:  # the usual case, kept lean: an export holds a few hundred thousand rows
+            if i < width:
+                value = cells[i]
+                text = value if type(value) is str else cell_text(value)
+                if text and text.strip():
+                    answers[qid] = text
+        for qid, indexes in several:
+            text = next((t for t in (cell_text(cells[i]) if i < width else "" for i in indexes) if t.strip()), "")
             if text:
                 answers[qid] = text
+        if several:  # keep the form's question order
+            answers = {qid: answers[qid] for qid in columns.columns if qid in answers}
         rows.append(shape.row(source, submitted, answers))
     return rows, columns.warnings, problems

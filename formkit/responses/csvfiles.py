@@ -21,7 +21,7 @@ from ..forms.state import State
 from ..workspace.templates import load_template
 from ..workspace.config import Commune, Workspace
 from .columns import FormShape, read_table, title_key
-from .store import ResponseRow
+from .store import ResponseRow, local_second
 
 _NAME = re.compile(r"^(?P<title>.+?) \((?:câu trả lời|responses)\)(?: - (?P<tab>.+?))?$", re.IGNORECASE)
 _DOWNLOAD_COPY = re.compile(r" ?\(\d+\)$")  # "… (1).csv" when the browser already had the file
@@ -34,7 +34,7 @@ def read_exports(ws: Workspace, state: State, paths: list[Path],
     """Every response in the given exports, with warnings about columns; all problems in all files
     are raised together as one InputError."""
     problems = Problems()
-    rows: list[ResponseRow] = []
+    files: list[list[ResponseRow]] = []
     warnings: list[str] = []
     forced = ws.commune(commune_id) if commune_id else None
     for path in map(Path, paths):
@@ -46,11 +46,35 @@ def read_exports(ws: Workspace, state: State, paths: list[Path],
             continue
         shape = _shape(ws, state, commune)
         got, warned, bad = read_table(shape, values, "csv", path.name, str(path))
-        rows.extend(got)
+        files.append(got)
         warnings.extend(warned)
         problems.extend(bad)
     problems.raise_if_any("the CSV export(s) cannot be read")
+    rows, dropped = once_each(files)
+    if dropped:
+        warnings.append(f"{dropped} response(s) appear in more than one file (the same commune, time and answers: "
+                        "an export given twice, or an earlier download of the same sheet); each is counted once")
     return rows, warnings
+
+
+def once_each(files: list[list[ResponseRow]]) -> tuple[list[ResponseRow], int]:
+    """The responses of several exports, each counted once: a response is its commune, time (to
+    the second) and answers. Within one file every row counts (two people may answer alike in the
+    same second); across files a response counts as often as the file holding it most often."""
+    kept: dict[tuple, int] = {}
+    rows: list[ResponseRow] = []
+    dropped = 0
+    for got in files:
+        seen: dict[tuple, int] = {}
+        for row in got:
+            key = (row.commune_id, row.template, local_second(row.submitted), tuple(sorted(row.answers.items())))
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > kept.get(key, 0):
+                kept[key] = seen[key]
+                rows.append(row)
+            else:
+                dropped += 1
+    return rows, dropped
 
 
 def _read_csv(path: Path, problems: Problems) -> list[list[str]] | None:

@@ -5,7 +5,7 @@ was edited or the form changed. Two tables, one row each per response:
   responses  the raw answers as received (JSON: template question id -> text), for the record,
              the follow-up list and the invalid-answer list
   coded      what the indices need, compact: commune, officer, field, time, and one byte per
-             scale question (0 blank, 1…k the option's position, 255 no such option)
+             scale question and flag bits, as responses/coding.py defines them
 
 A response's key is (commune, form, submission second, n-th response in that second). It does
 not include the answers, so a row edited in the sheet later is not counted a second time, and a
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -27,10 +28,12 @@ from typing import Iterable
 
 from ..errors import StateError
 from ..files import owner_only
-from ..workspace.templates import Question, Template, nfc
+from ..workspace.templates import Template
+from . import columnar
+from .coding import (BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, Coder,  # noqa: F401
+                     scale_questions)
 
 VIETNAM = timezone(timedelta(hours=7))
-BLANK, INVALID = 0, 255
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 SCHEMA = """
@@ -66,10 +69,6 @@ CREATE TABLE IF NOT EXISTS invalid (
 );
 """
 
-# coded.flags bits: what the follow-up list and integrity checks look for without reading JSON.
-HAS_COMMENT, HAS_PHONE, HAS_NEGATIVE, HAS_INVALID = 1, 2, 4, 8
-
-
 @dataclass
 class ResponseRow:
     """One response, already mapped to the template's question ids by the reader (pull/CSV)."""
@@ -88,11 +87,6 @@ class ResponseRow:
     response_id: str | None = None  # the Forms API's responseId (API rows only)
 
 
-def scale_questions(template: Template) -> list[Question]:
-    """The questions coded as bytes, in this order: criteria, the gate, the overall question…"""
-    return [q for q in template.questions if q.scale is not None]
-
-
 def local_second(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(VIETNAM).replace(tzinfo=None)
@@ -101,8 +95,10 @@ def local_second(moment: datetime) -> str:
 
 class ResponseStore:
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            owner_only(Path(path))  # it holds phone numbers: 0600 before the first byte
+        self.path = None if str(path) == ":memory:" else Path(path)  # None: no columnar copy
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(self.path)  # it holds phone numbers: 0600 before the first byte
         self.db = sqlite3.connect(str(path))
         try:
             self.db.executescript(SCHEMA)
@@ -139,19 +135,21 @@ class ResponseStore:
         interrupted pull leaves the store as it was. `rows` must hold every response of each second
         it touches (the n-th-in-second part of the key depends on it): a whole sheet, or a Forms
         API listing from a second boundary."""
-        questions = scale_questions(template)
+        coder = Coder(template)
         pulled_at = datetime.now(VIETNAM).strftime(TIME_FORMAT)
         seen: Counter[tuple[str, str, str]] = Counter()
         added = 0
+        normalize = unicodedata.normalize
+        stored: list[tuple] = []  # the coded rows, for the columnar copy
         with self.db:
-            for row in sorted(rows, key=lambda r: local_second(r.submitted)):
-                second = local_second(row.submitted)
+            for second, row in sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0]):
                 if row.key is None:
                     seen[(row.commune_id, row.form_id, second)] += 1
                 key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
                 if row.response_id is not None and self._known_response(row, key):
                     continue
-                answers = {k: nfc(v) for k, v in row.answers.items() if v is not None and str(v).strip() != ""}
+                answers = {k: normalize("NFC", str(v)) for k, v in row.answers.items()
+                           if v is not None and str(v).strip() != ""}
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO responses (key, commune_id, form_id, source, template, template_version,"
                     " submitted, pulled_at, answers, channel, response_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -161,16 +159,22 @@ class ResponseStore:
                     continue
                 added += 1
                 response_id = cursor.lastrowid
-                codes, invalid = encode(questions, answers)
+                codes, invalid = coder.encode(answers)
                 invalid = row.invalid + invalid
-                flags = _flags(template, answers, questions, codes, invalid)
+                coded = (response_id, row.template, row.template_version, row.commune_id, second, row.officer_id,
+                         coder.field_of(answers), codes, coder.flags(answers, codes, invalid))
                 self.db.execute(
                     "INSERT INTO coded (id, template, template_version, commune_id, submitted, officer_id, field,"
-                    " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (response_id, row.template, row.template_version, row.commune_id, second, row.officer_id,
-                     _field(template, answers), codes, flags))
-                self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
-                                    [(response_id, q, raw, reason) for q, raw, reason in invalid])
+                    " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)", coded)
+                stored.append(coded)
+                if invalid:
+                    self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
+                                        [(response_id, q, raw, reason) for q, raw, reason in invalid])
+        if self.path is not None:  # after the commit: the copy never holds a row the store lacks
+            try:
+                columnar.append(self.path, stored)
+            except OSError:  # a full disk: the responses are stored; the next report rebuilds the copy
+                pass
         return added
 
     def _known_response(self, row: ResponseRow, key: str) -> bool:
@@ -187,6 +191,16 @@ class ResponseStore:
         return self.db.execute("SELECT count(*) FROM responses WHERE commune_id = ? AND form_id = ?",
                                (commune_id, form_id)).fetchone()[0]
 
+    def columns(self) -> columnar.Columns | None:
+        """The coded rows as arrays (the columnar copy, checked against the store); None for a
+        store in memory or a copy that cannot be made."""
+        if self.path is None:
+            return None
+        try:
+            return columnar.read(self.db, self.path)
+        except OSError:  # the copy cannot be written (a full disk, a read-only folder): read SQLite
+            return None
+
     def latest(self, commune_id: str, form_id: str) -> str | None:
         """The newest stored submission second for a form (local time), for incremental pulls."""
         row = self.db.execute("SELECT max(submitted) FROM responses WHERE commune_id = ? AND form_id = ?",
@@ -195,41 +209,3 @@ class ResponseStore:
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
-
-
-def encode(questions: list[Question], answers: dict[str, str]) -> tuple[bytes, list[tuple[str, str, str]]]:
-    codes = bytearray(len(questions))
-    invalid = []
-    for i, q in enumerate(questions):
-        raw = answers.get(q.id)
-        if raw is None:
-            continue
-        labels = q.scale.labels
-        text = nfc(raw).strip()
-        if text in labels:
-            codes[i] = labels.index(text) + 1
-        else:
-            codes[i] = INVALID
-            invalid.append((q.id, raw, f"not one of the options ({' / '.join(labels)})"))
-    return bytes(codes), invalid
-
-
-def _field(template: Template, answers: dict[str, str]) -> str | None:
-    question = template.by_role("field")
-    return answers.get(question.id) if question else None
-
-
-def _flags(template: Template, answers: dict[str, str], questions: list[Question], codes: bytes,
-           invalid: list) -> int:
-    flags = 0
-    comment, phone = template.by_role("comment"), template.by_role("phone")
-    if comment and answers.get(comment.id):
-        flags |= HAS_COMMENT
-    if phone and answers.get(phone.id):
-        flags |= HAS_PHONE
-    for q, code in zip(questions, codes):
-        if q.is_criterion and code not in (BLANK, INVALID) and q.scale.options[code - 1].negative:
-            flags |= HAS_NEGATIVE
-    if invalid:
-        flags |= HAS_INVALID
-    return flags

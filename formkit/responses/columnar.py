@@ -1,0 +1,199 @@
+"""A columnar copy of the coded answers beside the store (state/responses.sqlite.columns/), so a
+report reads numpy arrays (memory-mapped .npy files) instead of a million SQLite rows.
+
+The SQLite store stays the record; this copy is derived from it and can always be made again.
+Each `ResponseStore.add` appends one segment holding the rows it stored (what it just inserted:
+no read back): a folder of .npy files whose meta.json, written last and atomically, makes it
+part of the copy, so appending costs the same at any size. A segment without its meta.json (a
+kill in between) is ignored; a copy that disagrees with the store (row count or last id: a store
+written by an older formkit, an interrupted append or merge) is rebuilt from the store by the
+reader. Many small segments (a pull adds one per commune) are merged into one when read.
+
+Per row: id, template, template version, commune, officer and field (indices into the
+segment's lists in meta.json), submission time in seconds on the local clock, flags,
+the number of codes and the codes themselves (padded with 0 to the segment's widest row).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..files import atomic_write_text
+
+FORMAT = 1
+MERGE_ABOVE = 8  # segments; more are merged into one when read
+ARRAYS = ("id", "template", "version", "commune", "officer", "field", "time", "flags", "width", "codes")
+SEP = "\x1f"
+
+
+@dataclass
+class Columns:
+    """Every coded row of the store, as arrays (row order: id)."""
+
+    id: np.ndarray  # int64
+    template: np.ndarray  # int32 index into templates
+    version: np.ndarray  # int32
+    commune: np.ndarray  # int32 index into communes
+    officer: np.ndarray  # int32 index into officers (None = no officer)
+    field: np.ndarray  # int32 index into fields (None = none chosen)
+    time: np.ndarray  # int64 seconds, local clock read as UTC
+    flags: np.ndarray  # uint8
+    width: np.ndarray  # int16 number of codes the row has
+    codes: np.ndarray  # (n, widest) uint8
+    templates: list[str]
+    communes: list[str]
+    officers: list[str | None]
+    fields: list[str | None]
+
+
+def folder_of(store_path: Path) -> Path:
+    return Path(str(store_path) + ".columns")
+
+
+def seconds(stamps) -> np.ndarray:
+    """"YYYY-MM-DD HH:MM:SS" -> seconds on the local clock (read as UTC)."""
+    return np.array(list(stamps), dtype="datetime64[s]").astype(np.int64) if len(stamps) else np.zeros(0, np.int64)
+
+
+class _Categories:
+    def __init__(self) -> None:
+        self.index: dict[str | None, int] = {}
+
+    def __call__(self, value: str | None) -> int:
+        value = value or None
+        found = self.index.get(value)
+        if found is None:
+            found = self.index[value] = len(self.index)
+        return found
+
+    @property
+    def values(self) -> list[str | None]:
+        return list(self.index)
+
+
+def append(store_path: Path, rows: list[tuple]) -> None:
+    """A segment of rows just stored: (id, template, version, commune, submitted, officer, field,
+    codes bytes, flags)."""
+    if rows:
+        _write_segment(folder_of(store_path), rows)
+
+
+def _segments(folder: Path) -> list[dict]:
+    """The complete segments (their meta.json written), in id order."""
+    out = []
+    for meta in folder.glob("seg-*/meta.json"):
+        try:
+            entry = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if entry.get("format") == FORMAT:
+            out.append(entry | {"name": meta.parent.name})
+    return sorted(out, key=lambda s: s["first_id"])
+
+
+def _write_segment(folder: Path, rows: list[tuple]) -> None:
+    templates, communes, officers, fields = _Categories(), _Categories(), _Categories(), _Categories()
+    n = len(rows)
+    widest = max(len(r[7]) for r in rows)
+    codes = np.zeros((n, widest), np.uint8)
+    for k, r in enumerate(rows):
+        codes[k, : len(r[7])] = np.frombuffer(r[7], np.uint8)
+    arrays: dict[str, np.ndarray] = {
+        "id": np.fromiter((r[0] for r in rows), np.int64, n),
+        "template": np.fromiter((templates(r[1]) for r in rows), np.int32, n),
+        "version": np.fromiter((r[2] for r in rows), np.int32, n),
+        "commune": np.fromiter((communes(r[3]) for r in rows), np.int32, n),
+        "officer": np.fromiter((officers(r[5]) for r in rows), np.int32, n),
+        "field": np.fromiter((fields(r[6]) for r in rows), np.int32, n),
+        "time": seconds([r[4] for r in rows]),
+        "flags": np.fromiter((r[8] for r in rows), np.uint8, n),
+        "width": np.fromiter((len(r[7]) for r in rows), np.int16, n),
+        "codes": codes,
+    }
+    _save(folder, arrays, {"templates": templates.values, "communes": communes.values, "officers": officers.values,
+                           "fields": fields.values})
+
+
+def _save(folder: Path, arrays: dict[str, np.ndarray], categories: dict[str, list]) -> None:
+    """One segment: its arrays, then its meta.json (what makes it part of the copy) written last."""
+    segment = folder / f"seg-{uuid.uuid4().hex[:16]}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only, like the store
+    segment.mkdir(mode=0o700)
+    for key, array in arrays.items():
+        np.save(segment / f"{key}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    meta = {"format": FORMAT, "count": len(arrays["id"]), "first_id": int(arrays["id"].min()),
+            "last_id": int(arrays["id"].max()), **categories}
+    atomic_write_text(segment / "meta.json", json.dumps(meta, ensure_ascii=False))
+
+
+def read(db: sqlite3.Connection, store_path: Path) -> Columns:
+    """The columnar copy, checked against the store (and rebuilt from it when they disagree)."""
+    folder = folder_of(store_path)
+    count, last = db.execute("SELECT count(*), ifnull(max(id), 0) FROM coded").fetchone()
+    segments = _segments(folder)
+    if sum(s["count"] for s in segments) != count or max((s["last_id"] for s in segments), default=0) != last:
+        _rebuild(db, folder)
+        segments = _segments(folder)
+    columns = _concatenate(folder, segments)
+    if len(segments) > MERGE_ABOVE:
+        _merge(folder, columns, segments)
+    return columns
+
+
+def _concatenate(folder: Path, segments: list[dict]) -> Columns:
+    globals_: dict[str, _Categories] = {k: _Categories() for k in ("templates", "communes", "officers", "fields")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ARRAYS}
+    widest = max((np.load(folder / s["name"] / "codes.npy", mmap_mode="r").shape[1] for s in segments), default=0)
+    for s in segments:
+        for key in ARRAYS:
+            array = np.load(folder / s["name"] / f"{key}.npy", mmap_mode="r")
+            if key == "codes" and array.shape[1] < widest:
+                array = np.pad(array, ((0, 0), (0, widest - array.shape[1])))
+            plural = {"template": "templates", "commune": "communes", "officer": "officers", "field": "fields"}.get(key)
+            if plural:
+                mapping = np.array([globals_[plural](v) for v in s[plural]] or [0], np.int32)
+                array = mapping[array]
+            parts[key].append(array)
+    if not segments:
+        empty = {k: np.zeros(0, np.int64) for k in ARRAYS}
+        empty["codes"] = np.zeros((0, 0), np.uint8)
+        return Columns(**empty, templates=[], communes=[], officers=[], fields=[])  # type: ignore[arg-type]
+    arrays = {k: (v[0] if len(v) == 1 else np.concatenate(v)) for k, v in parts.items()}
+    return Columns(**arrays, templates=[t or "" for t in globals_["templates"].values],  # type: ignore[arg-type]
+                   communes=[c or "" for c in globals_["communes"].values], officers=globals_["officers"].values,
+                   fields=globals_["fields"].values)
+
+
+def _rebuild(db: sqlite3.Connection, folder: Path) -> None:
+    """The whole copy again from the store's coded rows."""
+    rows = db.execute("SELECT id, template, template_version, commune_id, submitted, officer_id, field, codes, flags"
+                      " FROM coded ORDER BY id").fetchall()
+    fresh = folder.with_name(folder.name + f".new-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(mode=0o700, parents=True)
+    if rows:
+        _write_segment(fresh, rows)
+    old = folder.with_name(folder.name + f".old-{os.getpid()}")
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(fresh, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _merge(folder: Path, columns: Columns, segments: list[dict]) -> None:
+    """Many segments into one (their arrays are in memory already). Killed half-way, the copy
+    holds rows twice, which the next read sees (the count) and rebuilds."""
+    arrays: dict[str, np.ndarray] = {key: getattr(columns, key) for key in ARRAYS}
+    _save(folder, arrays,
+          {"templates": columns.templates, "communes": columns.communes, "officers": columns.officers,
+           "fields": columns.fields})
+    for s in segments:
+        shutil.rmtree(folder / s["name"], ignore_errors=True)
