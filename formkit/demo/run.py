@@ -23,19 +23,21 @@ PAPER_BALLOTS = 4
 
 
 @contextmanager
-def endpoint(url: str):
-    """Point this process's Google traffic at the local backend for the duration of the demo."""
-    from ..google.transport import ENDPOINT_VARIABLE
+def endpoint(url: str, token: str):
+    """Point this process's Google traffic at the demo's own backend, with its token (not one a
+    FORMKIT_GOOGLE_TOKEN in the environment names for another backend), for the demo's duration."""
+    from ..google.transport import ENDPOINT_VARIABLE, TOKEN_VARIABLE
 
-    previous = os.environ.get(ENDPOINT_VARIABLE)
-    os.environ[ENDPOINT_VARIABLE] = url
+    previous = {name: os.environ.get(name) for name in (ENDPOINT_VARIABLE, TOKEN_VARIABLE)}
+    os.environ.update({ENDPOINT_VARIABLE: url, TOKEN_VARIABLE: token})
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(ENDPOINT_VARIABLE, None)
-        else:
-            os.environ[ENDPOINT_VARIABLE] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def prepare(out: Path) -> None:
@@ -86,7 +88,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
     # testing=True: the simulated citizens back-date their answers (X-Formkit-Submit-Time) and
     # submit faster than the respondent page's rate limit allows a person to.
     db = ws.local_google_dir / "google.sqlite"
-    with LocalGoogle(db, testing=True).start() as server, endpoint(server.base_url):
+    with LocalGoogle(db, testing=True).start() as server, endpoint(server.base_url, server.token):
         echo(f"Local Google backend: {server.base_url} (data in {ws.local_google_dir})")
         google = connect(token_dir=ws.local_google_dir)
         outcomes = create.run(ws, state, google, create.plan(ws, state, backend=google.backend), report=lambda m: None)
