@@ -19,11 +19,13 @@ EXPORT = "Khảo sát mức độ hài lòng của người dân, tổ chức �
 def test_damaged_state_and_store_are_named_with_what_to_do(example_dir, formkit, endpoint):
     ws = load_workspace(example_dir)
     ws.state_dir.mkdir()
-    for damage in ("{not json", "[]", '{"format": 1, "communes": []}'):
+    for damage, place in (("{not json", "line 1, column 2"), ("[]", ""), ('{"format": 1, "communes": []}', "communes"),
+                          ('{"format": 1, "communes": {"hoa-thanh": [{"x": 1}]}}', "communes.hoa-thanh")):
         ws.state_file.write_text(damage, encoding="utf-8")
         result = formkit("status", "-w", example_dir)
-        assert result.exit_code == 1 and "Internal error" not in result.output, (damage, result.output)
+        assert result.exit_code == 2 and "Internal error" not in result.output, (damage, result.output)
         assert f"{ws.state_file} is damaged" in result.err and "move it aside" in result.err
+        assert not place or f"{ws.state_file}: {place}" in result.err, result.err
     ws.state_file.unlink()
     ws.responses_file.write_bytes(b"this is not SQLite" * 100)
     for command in (["pull"], ["report", "--quarter", "2026Q3"]):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import StateError, UsageError
+from ..errors import InputError, Problem, StateError, UsageError
 from ..files import atomic_write_text
 
 FORMAT = 1
@@ -95,14 +95,7 @@ class State:
         path = Path(path)
         state = cls(path)
         if path.exists():
-            try:
-                raw = json.loads(path.read_text(encoding="utf-8"))
-                if raw.get("format") != FORMAT:
-                    raise StateError(f"{path}: state format {raw.get('format')!r} is not {FORMAT}")
-                state.communes = {cid: [FormRecord.from_json(f) for f in forms]
-                                  for cid, forms in raw["communes"].items()}
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise StateError(f"{path} is damaged ({exc}); restore it from a backup or move it aside") from exc
+            state.communes = _read(path)
         state._replay()
         return state
 
@@ -209,3 +202,35 @@ class State:
         forms = self.communes.setdefault(commune_id, [])
         forms.append(form)
         self._places[id(form)] = (commune_id, len(forms) - 1)
+
+
+def _read(path: Path) -> dict[str, list[FormRecord]]:
+    """forms.json's forms per commune. A file that is not what formkit writes is bad input (exit 2),
+    named with the place where it goes wrong, so someone can restore it or move it aside."""
+    def damaged(place: str, what: str) -> InputError:
+        return InputError(Problem(str(path), place, f"{what}; the file is damaged: restore it from a backup or "
+                                                     "move it aside"), f"{path} is damaged")
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise damaged(f"byte {exc.start}", "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise damaged(f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
+    if not isinstance(raw, dict):
+        raise damaged("", "not a JSON object")
+    if raw.get("format") != FORMAT:
+        raise StateError(f"{path}: state format {raw.get('format')!r} is not {FORMAT}")
+    communes = raw.get("communes")
+    if not isinstance(communes, dict):
+        raise damaged("communes", "missing, or not an object of communes")
+    out: dict[str, list[FormRecord]] = {}
+    for cid, forms in communes.items():
+        if not isinstance(forms, list):
+            raise damaged(f"communes.{cid}", "not a list of forms")
+        try:
+            out[cid] = [FormRecord.from_json(f) for f in forms]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise damaged(f"communes.{cid}", f"a form record is not readable ({exc})") from None
+    return out
+
