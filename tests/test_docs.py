@@ -37,7 +37,7 @@ def test_exit_codes_in_the_readme_match_the_code():
     assert sorted(meaning) == sorted({errors.EXIT_OK, errors.EXIT_RUNTIME, errors.EXIT_USAGE})
     assert meaning[errors.EXIT_OK].startswith("success")
     # Each kind of failure exits with the code whose documented meaning names it.
-    for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "damaged state file"),
+    for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "damaged response store"),
                         (errors.BusyError, "another formkit run"), (errors.UsageError, "bad usage"),
                         (errors.InputError, "configuration, template, roster"), (errors.CredentialsError, "credentials")):
         assert words in meaning[kind.exit_code], (kind.__name__, meaning[kind.exit_code])
