@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import StateError, UsageError
 from ..files import atomic_write_text
+from ..i18n import _
 
 FORMAT = 1
 
@@ -98,11 +99,11 @@ class State:
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
                 if raw.get("format") != FORMAT:
-                    raise StateError(f"{path}: state format {raw.get('format')!r} is not {FORMAT}")
+                    raise StateError(_("{path}: state format {format!r} is not {FORMAT}").format(path=path, format=raw.get('format'), FORMAT=FORMAT))
                 state.communes = {cid: [FormRecord.from_json(f) for f in forms]
                                   for cid, forms in raw["communes"].items()}
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise StateError(f"{path} is damaged ({exc}); restore it from a backup or move it aside") from exc
+                raise StateError(_("{path} is damaged ({exc}); restore it from a backup or move it aside").format(path=path, exc=exc)) from exc
         state._replay()
         return state
 
@@ -122,10 +123,10 @@ class State:
                 elif 0 <= index < len(forms):
                     forms[index] = form
                 else:
-                    raise ValueError(f"form {index} of {entry['commune']} follows no form {index - 1}")
+                    raise ValueError(_("form {index} of {commune} follows no form {previous}").format(
+                        index=index, commune=entry['commune'], previous=index - 1))
             except (ValueError, KeyError, TypeError) as exc:
-                raise StateError(f"{journal} is damaged at line {number} ({exc}); restore the state from a "
-                                 "backup or move it aside") from exc
+                raise StateError(_("{journal} is damaged at line {number} ({exc}); restore the state from a backup or move it aside").format(journal=journal, number=number, exc=exc)) from exc
         self._journal_end = end
 
     def save(self, changed: FormRecord | None = None) -> None:
@@ -192,7 +193,7 @@ class State:
     def published(self, commune_id: str) -> FormRecord:
         form = self.current(commune_id)
         if form is None or not form.done:
-            raise StateError(f"commune '{commune_id}' has no published form yet: run `formkit create` first")
+            raise StateError(_("commune '{commune_id}' has no published form yet: run `formkit create` first").format(commune_id=commune_id))
         return form
 
     def check_backend(self, commune_ids, backend: str) -> None:
@@ -201,9 +202,7 @@ class State:
         elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
                             if f.form_id and (f.endpoint == "google") != (backend == "google")})
         if elsewhere:
-            raise UsageError(f"this run talks to {backend}, but these forms were made elsewhere: "
-                             f"{', '.join(elsewhere)}. Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a "
-                             "separate workspace.")
+            raise UsageError(_("this run talks to {backend}, but these forms were made elsewhere: {forms}. Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.").format(backend=backend, forms=', '.join(elsewhere)))
 
     def add(self, commune_id: str, form: FormRecord) -> None:
         forms = self.communes.setdefault(commune_id, [])
