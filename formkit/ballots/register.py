@@ -100,10 +100,12 @@ class Register:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT:
-                raise StateError(_("{path}: format {format!r} is not {FORMAT}").format(path=path, format=raw.get('format'), FORMAT=FORMAT))
+                raise StateError(_("{path}: format {format!r} is not {FORMAT}").format(
+                        path=path, format=raw.get('format'), FORMAT=FORMAT))
             return cls(path, [Batch(**b) for b in raw["batches"]])
         except (ValueError, KeyError, TypeError) as exc:
-            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(path=path, exc=exc)) from exc
+            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
+                    path=path, exc=exc)) from exc
 
     def save(self) -> None:
         atomic_write_json(self.path, {"format": FORMAT, "batches": [asdict(b) for b in self.batches]})

@@ -74,7 +74,8 @@ class ScanState:
             if raw.get("format") != FORMAT:
                 raise ValueError(f"format {raw.get('format')!r}")
         except ValueError as exc:
-            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(path=path, exc=exc)) from exc
+            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
+                    path=path, exc=exc)) from exc
         return cls(path, raw)
 
     def save(self) -> None:
@@ -236,13 +237,17 @@ class Scanner:
                 key, question = row.get("phieu_trang", ""), row.get("cau_hoi", "")
                 item = self.scans.pages.get(key, {}).get("review", {}).get(question)
                 if item is None:
-                    problems.add(csv_path, _("line {line}").format(line=line), _("no ballot page '{key}' question '{question}' in review").format(key=key, question=question))
+                    problems.add(csv_path, _("line {line}").format(line=line), _("no ballot page '{key}' question "
+                                                                                 "'{question}' in review").format(
+                            key=key, question=question))
                     continue
                 if not decision and "decision" not in item:
                     continue  # not decided yet: stays in review
                 options = list(item["scores"])
                 if decision.lower() not in BLANK_WORDS and decision not in options:
-                    problems.add(csv_path, _("line {line}").format(line=line), _("'{decision}' is not one of: {options} / trống").format(decision=decision, options=' / '.join(options)))
+                    problems.add(csv_path, _("line {line}").format(line=line), _("'{decision}' is not one of: "
+                                                                                 "{options} / trống").format(
+                            decision=decision, options=' / '.join(options)))
                     continue
                 decisions.append((item, None if decision.lower() in BLANK_WORDS else decision))
         problems.raise_if_any(_("the review file has problems; nothing was recorded"))

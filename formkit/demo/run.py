@@ -88,7 +88,8 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
     # submit faster than the respondent page's rate limit allows a person to.
     db = ws.local_google_dir / "google.sqlite"
     with LocalGoogle(db, testing=True).start() as server, endpoint(server.base_url):
-        echo(_("Local Google backend: {url} (data in {folder})").format(url=server.base_url, folder=ws.local_google_dir))
+        echo(_("Local Google backend: {url} (data in {folder})").format(
+                url=server.base_url, folder=ws.local_google_dir))
         google = connect(token_dir=ws.local_google_dir)
         outcomes = create.run(ws, state, google, create.plan(ws, state, backend=google.backend), report=lambda m: None)
         echo(ngettext("create: {n} form published with {calls} Google API calls",
@@ -102,6 +103,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
 
         posters = make_posters(ws, state, PosterOptions())
         echo(ngettext("posters: {pages} pages in {n} PDF", "posters: {pages} pages in {n} PDFs", len(posters.files)).format(
+                
             pages=posters.pages, n=len(posters.files)))
         for path in posters.files:
             paths[f"posters {path.stem}"] = path

@@ -99,11 +99,13 @@ class State:
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
                 if raw.get("format") != FORMAT:
-                    raise StateError(_("{path}: state format {format!r} is not {FORMAT}").format(path=path, format=raw.get('format'), FORMAT=FORMAT))
+                    raise StateError(_("{path}: state format {format!r} is not {FORMAT}").format(
+                            path=path, format=raw.get('format'), FORMAT=FORMAT))
                 state.communes = {cid: [FormRecord.from_json(f) for f in forms]
                                   for cid, forms in raw["communes"].items()}
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise StateError(_("{path} is damaged ({exc}); restore it from a backup or move it aside").format(path=path, exc=exc)) from exc
+                raise StateError(_("{path} is damaged ({exc}); restore it from a backup or move it aside").format(
+                        path=path, exc=exc)) from exc
         state._replay()
         return state
 
@@ -126,7 +128,8 @@ class State:
                     raise ValueError(_("form {index} of {commune} follows no form {previous}").format(
                         index=index, commune=entry['commune'], previous=index - 1))
             except (ValueError, KeyError, TypeError) as exc:
-                raise StateError(_("{journal} is damaged at line {number} ({exc}); restore the state from a backup or move it aside").format(journal=journal, number=number, exc=exc)) from exc
+                raise StateError(_("{journal} is damaged at line {number} ({exc}); restore the state from a backup "
+                                   "or move it aside").format(journal=journal, number=number, exc=exc)) from exc
         self._journal_end = end
 
     def save(self, changed: FormRecord | None = None) -> None:
@@ -193,7 +196,8 @@ class State:
     def published(self, commune_id: str) -> FormRecord:
         form = self.current(commune_id)
         if form is None or not form.done:
-            raise StateError(_("commune '{commune_id}' has no published form yet: run `formkit create` first").format(commune_id=commune_id))
+            raise StateError(_("commune '{commune_id}' has no published form yet: run `formkit create` first").format(
+                    commune_id=commune_id))
         return form
 
     def check_backend(self, commune_ids, backend: str) -> None:
@@ -202,7 +206,9 @@ class State:
         elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
                             if f.form_id and (f.endpoint == "google") != (backend == "google")})
         if elsewhere:
-            raise UsageError(_("this run talks to {backend}, but these forms were made elsewhere: {forms}. Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.").format(backend=backend, forms=', '.join(elsewhere)))
+            raise UsageError(_("this run talks to {backend}, but these forms were made elsewhere: {forms}. Use the "
+                               "same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.").format(
+                    backend=backend, forms=', '.join(elsewhere)))
 
     def add(self, commune_id: str, form: FormRecord) -> None:
         forms = self.communes.setdefault(commune_id, [])

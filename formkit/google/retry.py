@@ -101,27 +101,35 @@ def call(fn: Callable[[], Any], what: str, policy: RetryPolicy,
             reason = exc.args[0] if exc.args else str(exc)
             if refused_grant(exc):
                 raise CredentialsError(f"{what}: " + sign_in_expired(reason)) from None
-            raise CredentialsError(_("{what}: Google refused to refresh the sign-in ({reason}). Sign in again: delete the cached token (see README, 'Google credentials').").format(what=what, reason=reason)) from None
+            raise CredentialsError(_("{what}: Google refused to refresh the sign-in ({reason}). Sign in again: "
+                                     "delete the cached token (see README, 'Google credentials').").format(
+                    what=what, reason=reason)) from None
         except Exception as exc:  # classified below; anything unknown is re-raised
             failure = describe(exc)
             if failure is None:
                 raise
             if failure.status in (401,):
                 raise CredentialsError(
-                    _("{what}: Google rejected the credential ({message}). Sign in again: delete the cached token (see README, 'Google credentials') and re-run.").format(what=what, message=failure.message)
+                    _("{what}: Google rejected the credential ({message}). Sign in again: delete the cached token "
+                      "(see README, 'Google credentials') and re-run.").format(what=what, message=failure.message)
                 ) from exc
             if failure.status is not None and failure.status not in RETRYABLE_STATUS:
                 raise RemoteError(f"{what}: {failure.message}") from exc
             if attempt == policy.attempts - 1:
-                raise RemoteError(_("{what}: still failing after {attempts} attempts: {message}. Everything done so far is saved; run the command again later.").format(what=what, attempts=policy.attempts, message=failure.message)) from exc
+                raise RemoteError(_("{what}: still failing after {attempts} attempts: {message}. Everything done "
+                                    "so far is saved; run the command again later.").format(
+                        what=what, attempts=policy.attempts, message=failure.message)) from exc
             if failure.retry_after is not None and failure.retry_after > policy.longest_wait:
-                raise RemoteError(_("{what}: {message}; Google asks to wait {retry_after:.0f} s. Everything done so far is saved; run the command again then.").format(what=what, message=failure.message, retry_after=failure.retry_after)) from exc
+                raise RemoteError(_("{what}: {message}; Google asks to wait {retry_after:.0f} s. Everything done "
+                                    "so far is saved; run the command again then.").format(
+                        what=what, message=failure.message, retry_after=failure.retry_after)) from exc
             if recover is not None and (failure.status is None or failure.status >= 500):
                 recovered = recover()
                 if recovered is not None:
                     return recovered
             delay = failure.retry_after if failure.retry_after is not None else policy.backoff(attempt)
             if on_retry:
-                on_retry(_("{what}: {message}; retrying in {delay:.1f} s").format(what=what, message=failure.message, delay=delay))
+                on_retry(_("{what}: {message}; retrying in {delay:.1f} s").format(
+                        what=what, message=failure.message, delay=delay))
             policy.sleep(delay)
     raise AssertionError("unreachable")

@@ -190,11 +190,12 @@ def find_layout(name: str, workspace_dir: Path | None = None) -> Path | None:
 def load_layout(name: str, workspace_dir: Path | None = None, kind: str = "poster") -> Layout:
     path = find_layout(name, workspace_dir)
     if path is None:
-        known = ", ".join(list_layouts(workspace_dir, kind)) or "none"
+        known = ", ".join(list_layouts(workspace_dir, kind)) or _("none")
         raise UsageError(_("unknown layout '{name}' (known: {known})").format(name=name, known=known))
     layout = load_layout_file(path)
     if layout.kind != kind:
-        raise InputError(Problem(str(path), "kind", _("is '{kind}', but a '{kind2}' layout is needed here").format(kind=layout.kind, kind2=kind)))
+        raise InputError(Problem(str(path), "kind", _("is '{kind}', but a '{kind2}' layout is needed here").format(
+                kind=layout.kind, kind2=kind)))
     return layout
 
 
@@ -228,7 +229,8 @@ class _LayoutReader(TomlReader):
             return value.lower()
         if isinstance(value, str) and value in self.colours:
             return self.colours[value]
-        self.problem(at(place, key), _("'{value}' is neither \"#rrggbb\" nor a colour named in [colours] ({colours})").format(value=value, colours=', '.join(sorted(self.colours))))
+        self.problem(at(place, key), _("'{value}' is neither \"#rrggbb\" nor a colour named in [colours] "
+                                       "({colours})").format(value=value, colours=', '.join(sorted(self.colours))))
         return default
 
     # -- the file ------------------------------------------------------------------------------
@@ -244,7 +246,8 @@ class _LayoutReader(TomlReader):
         self.unknown_keys(raw, known)
         layout_id = self.text(raw, "id", "", required=True)
         if layout_id and layout_id != self.path.stem:
-            self.problem("id", _("'{layout_id}' does not match the file name '{stem}.toml'").format(layout_id=layout_id, stem=self.path.stem))
+            self.problem("id", _("'{layout_id}' does not match the file name '{stem}.toml'").format(
+                    layout_id=layout_id, stem=self.path.stem))
         self.read_colours(raw.get("colours", {}))
         width, height = self.read_page(raw)
         margin = self.number(raw, "margin_mm", "", 8.0, 0.0, min(width, height) / 4)
@@ -259,7 +262,8 @@ class _LayoutReader(TomlReader):
             field_labels=self.text(raw, "field_labels", "", default="a4-field-labels"), source=self.path,
         )
         if grid is not None and (layout.cell.w <= 0 or layout.cell.h <= 0):
-            self.problem("grid", _("{columns} × {rows} labels do not fit on the page").format(columns=grid.columns, rows=grid.rows))
+            self.problem("grid", _("{columns} × {rows} labels do not fit on the page").format(
+                    columns=grid.columns, rows=grid.rows))
         for section in sections:
             layout.sections[section] = self.read_section(raw.get(section), section, layout)
         self.problems.raise_if_any(_("layout {path} is not valid").format(path=self.path))
@@ -283,7 +287,8 @@ class _LayoutReader(TomlReader):
               and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 50 <= v <= 1200 for v in page)):
             width, height = float(page[0]), float(page[1])
         else:
-            self.problem("page", _("{page!r} is not a paper size ({sizes}) or [width_mm, height_mm] between 50 and 1200 mm").format(page=page, sizes=', '.join(PAPER_MM)))
+            self.problem("page", _("{page!r} is not a paper size ({sizes}) or [width_mm, height_mm] between 50 and "
+                                   "1200 mm").format(page=page, sizes=', '.join(PAPER_MM)))
             width, height = PAPER_MM["A5"]
         orientation = self.choice(raw, "orientation", "", ("portrait", "landscape"), "portrait")
         if (orientation == "landscape") != (width > height):
@@ -308,7 +313,8 @@ class _LayoutReader(TomlReader):
 
     def read_section(self, items: Any, section: str, layout: Layout) -> tuple[Block, ...]:
         if not isinstance(items, list) or not items:
-            self.problem(section, _("missing: the blocks of the {section} page, as [[{section}]] tables").format(section=section))
+            self.problem(section, _("missing: the blocks of the {section} page, as [[{section}]] tables").format(
+                    section=section))
             return ()
         blocks = []
         for i, item in enumerate(items, 1):
@@ -325,7 +331,8 @@ class _LayoutReader(TomlReader):
     def read_block(self, item: dict, place: str, section: str, layout: Layout) -> Block | None:
         kind = item.get("kind")
         if not isinstance(kind, str) or kind not in KEYS:
-            self.problem(at(place, "kind"), _("'{kind}' is not one of {kinds}").format(kind=kind, kinds=', '.join(KEYS)))
+            self.problem(at(place, "kind"), _("'{kind}' is not one of {kinds}").format(
+                    kind=kind, kinds=', '.join(KEYS)))
             return None
         known = {"kind", "box"} | KEYS[kind]
         self.unknown_keys(item, known, place, what=_(" for a {kind} block").format(kind=kind))
@@ -347,7 +354,8 @@ class _LayoutReader(TomlReader):
             values["size"] = self.number(item, "size", place, 10.0, 3.0, 200.0)
             values["min_size"] = self.number(item, "min_size", place, min(6.0, values["size"]), 3.0, 200.0)
             if values["min_size"] > values["size"]:
-                self.problem(at(place, "min_size"), _("{min_size} is larger than size {size}").format(min_size=values['min_size'], size=values['size']))
+                self.problem(at(place, "min_size"), _("{min_size} is larger than size {size}").format(
+                        min_size=values['min_size'], size=values['size']))
             values["colour"] = self.colour(item, "colour", place, "#000000")
             values["leading"] = self.number(item, "leading", place, 1.2, 1.0, 3.0)
             need = (textfit.block_height(1, textfit.FONTS[values["font"]], values["min_size"], values["leading"])
@@ -355,7 +363,9 @@ class _LayoutReader(TomlReader):
             if box.h < need - 1e-6:
                 steps = len(values["text"])
                 what = _("one line") if kind == "text" else ngettext("{n} step", "{n} steps", steps).format(n=steps)
-                self.problem(at(place, "box"), _("is {h:g} mm high, but {what} at min_size {min_size:g} pt need {need:.1f} mm").format(h=box.h, what=what, min_size=values['min_size'], need=need))
+                self.problem(at(place, "box"), _("is {h:g} mm high, but {what} at min_size {min_size:g} pt need "
+                                                 "{need:.1f} mm").format(
+                        h=box.h, what=what, min_size=values['min_size'], need=need))
             if kind == "text":
                 values["align"] = self.choice(item, "align", place, ALIGNS, "centre")
                 values["valign"] = self.choice(item, "valign", place, VALIGNS, "middle")
@@ -368,12 +378,15 @@ class _LayoutReader(TomlReader):
         elif kind == "qr":
             quiet = item.get("quiet_zone", 4)
             if isinstance(quiet, bool) or not isinstance(quiet, int) or not 4 <= quiet <= 10:
-                self.problem(at(place, "quiet_zone"), _("{quiet!r} must be a whole number of modules from 4 to 10").format(quiet=quiet))
+                self.problem(at(place, "quiet_zone"), _("{quiet!r} must be a whole number of modules from 4 to 10").format(
+                        quiet=quiet))
                 quiet = 4
             values["quiet_zone"] = quiet
             values["error"] = self.choice(item, "error", place, ERROR_LEVELS, "M")
             if min(box.w, box.h) < MIN_QR_MM:
-                self.problem(at(place, "box"), _("the QR code needs at least {minimum:g} × {minimum:g} mm (this box allows {allows:g} mm)").format(minimum=MIN_QR_MM, allows=min(box.w, box.h)))
+                self.problem(at(place, "box"), _("the QR code needs at least {minimum:g} × {minimum:g} mm (this "
+                                                 "box allows {allows:g} mm)").format(
+                        minimum=MIN_QR_MM, allows=min(box.w, box.h)))
         return Block(kind=kind, box=box, place=place, **values)
 
     def read_box(self, value: Any, place: str, kind: str, layout: Layout) -> Box | None:
@@ -411,24 +424,29 @@ class _LayoutReader(TomlReader):
         try:
             fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value) if name is not None]
         except ValueError as exc:
-            self.problem(place, _("bad placeholder syntax: {exc} (write {{{{ and }}}} for literal braces)").format(exc=exc))
+            self.problem(place, _("bad placeholder syntax: {exc} (write {{{{ and }}}} for literal braces)").format(
+                    exc=exc))
             return
         allowed = PLACEHOLDERS[section]
         for name, spec, conv in fields:
             if name not in allowed or spec or conv:
-                self.problem(place, _("unknown placeholder {{{name}{conversion}{spec}}} on the {section} page; allowed: {allowed}").format(name=name, conversion='!' + conv if conv else '', spec=':' + spec if spec else '', section=section, allowed=', '.join(sorted(allowed))))
+                self.problem(place, _("unknown placeholder {{{name}{conversion}{spec}}} on the {section} page; "
+                                      "allowed: {allowed}").format(
+                        name=name, conversion='!' + conv if conv else '', spec=':' + spec if spec else '', section=section, allowed=', '.join(sorted(allowed))))
 
     def check_section(self, blocks: list[Block], section: str, layout: Layout) -> None:
         count = {k: sum(1 for b in blocks if b.kind == k) for k in KEYS}
         if count["qr"] != 1:
             self.problem(section, _("needs exactly one qr block (has {qr})").format(qr=count['qr']))
         if section == "officer" and count["photo"] > 1:
-            self.problem(section, _("has {photo} photo blocks; an officer page takes at most one").format(photo=count['photo']))
+            self.problem(section, _("has {photo} photo blocks; an officer page takes at most one").format(
+                    photo=count['photo']))
         if section != "officer" and count["photo"]:
             self.problem(section, _("only an officer page has a photo"))
         content = [b for b in blocks if b.kind in CONTENT]
         for i, a in enumerate(content):
             for b in content[i + 1:]:
                 if a.box.overlaps(b.box):
-                    self.problem(at(b.place, "box"), _("overlaps {place} ({kind}); content blocks must not overlap").format(place=a.place, kind=a.kind))
+                    self.problem(at(b.place, "box"), _("overlaps {place} ({kind}); content blocks must not overlap").format(
+                            place=a.place, kind=a.kind))
 

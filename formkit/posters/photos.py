@@ -93,7 +93,10 @@ def _check_size(image: Image.Image) -> None:
     w, h = image.size
     limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
     if w * h > limit:
-        raise PhotoError(_("is {w} × {h} pixels ({megapixels:.0f} megapixels), more than formkit reads in a {format} ({limit:.0f} megapixels); save a smaller copy (a portrait needs about 600 × 800)").format(w=w, h=h, megapixels=w * h / 1000000.0, format=image.format or 'picture', limit=limit / 1000000.0))
+        raise PhotoError(_("is {w} × {h} pixels ({megapixels:.0f} megapixels), more than formkit reads in a "
+                           "{format} ({limit:.0f} megapixels); save a smaller copy (a portrait needs about 600 × "
+                           "800)").format(
+                w=w, h=h, megapixels=w * h / 1e6, format=image.format or _("picture"), limit=limit / 1e6))
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)  # an animated GIF: its first frame
 

@@ -77,7 +77,8 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
             result.warnings.append(_("{commune}: no form yet; run `formkit create`").format(commune=commune.id))
         for form in forms:
             if not form.done:
-                result.warnings.append(_("{commune}: form {form_id} is not published yet; run `formkit create`").format(commune=commune.id, form_id=form.form_id))
+                result.warnings.append(_("{commune}: form {form_id} is not published yet; run `formkit create`").format(
+                        commune=commune.id, form_id=form.form_id))
                 continue
             if form.template not in templates:
                 templates[form.template] = load_template(form.template, ws.root)
@@ -127,7 +128,8 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
             held = store.form_count(job.commune.id, job.form.form_id)
             if len(got) < held:
                 result.warnings.append(
-                    ngettext("{where}: the tab holds {n} answer but {held} were pulled from this form before; the tab was "
+                    ngettext("{where}: the tab holds {n} answer but {held} were pulled from this form before; the "
+                             "tab was "
                              "cleared or rows were deleted — every stored answer is kept",
                              "{where}: the tab holds {n} answers but {held} were pulled from this form before; the tab "
                              "was cleared or rows were deleted — every stored answer is kept",
@@ -193,15 +195,19 @@ class TabFinder:
                 fit = _("tab '{tab}' fits it and {rival}").format(
                     tab=candidates[0] if candidates else "", rival=rivals[0] if rivals else _("another form"))
             if candidates and all(len(self.tables[t]) <= 1 for t in candidates):
-                self.warnings.append(_("{commune}: form {form_id}: {fit}, and none holds answers yet; nothing to read — its tab is found "
+                self.warnings.append(_("{commune}: form {form_id}: {fit}, and none holds answers yet; nothing to "
+                                       "read — its tab is found "
                                        "once it has answers (or name it '{name}')").format(commune=job.commune.id, form_id=job.form.form_id, fit=fit, name=name))
             elif candidates:
                 problems.add(file, _("commune {commune}").format(commune=job.commune.id),
-                             _("form {form_id}: {fit} ({how}); rename the right tab to '{name}'").format(form_id=job.form.form_id, fit=fit, how=how, name=name))
+                             _("form {form_id}: {fit} ({how}); rename the right tab to '{name}'").format(
+                                     form_id=job.form.form_id, fit=fit, how=how, name=name))
             else:
                 listed = ", ".join(f"'{t}'" for _tab_id, t in self.tabs) or _("none")
                 problems.add(file, _("commune {commune}").format(commune=job.commune.id),
-                             _("no tab of this spreadsheet holds form {form_id}'s answers (the tabs: {listed}); link the form again, or name its tab '{name}'").format(form_id=job.form.form_id, listed=listed, name=name))
+                             _("no tab of this spreadsheet holds form {form_id}'s answers (the tabs: {listed}); "
+                               "link the form again, or name its tab '{name}'").format(
+                                     form_id=job.form.form_id, listed=listed, name=name))
         return found
 
     def _claim(self, job: _Job, title: str, how: str, found: list[_Job]) -> None:
@@ -281,13 +287,16 @@ def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResul
         try:
             submitted = parse_rfc3339(stamp)
         except (TypeError, ValueError) as exc:
-            raise RemoteError(_("forms.responses.list: response {response} of form {form_id} has no usable time ({stamp!r})").format(
+            raise RemoteError(_("forms.responses.list: response {response} of form {form_id} has no usable time "
+                                "({stamp!r})").format(
                 response=response.get('responseId'), form_id=job.form.form_id, stamp=stamp)) from exc
         row = job.shape.row("api", submitted, answers)
         row.response_id = response.get("responseId")
         rows.append(row)
     if unknown:
-        result.warnings.append(_("{commune}: form {form_id} has answers to question(s) {questions} that the state does not know; ignored").format(commune=job.commune.id, form_id=job.form.form_id, questions=', '.join(sorted(unknown))))
+        result.warnings.append(_("{commune}: form {form_id} has answers to question(s) {questions} that the state "
+                                 "does not know; ignored").format(
+                commune=job.commune.id, form_id=job.form.form_id, questions=', '.join(sorted(unknown))))
     return rows
 
 

@@ -124,7 +124,8 @@ class Workspace:
         for c in self.communes:
             if c.id == commune_id:
                 return c
-        raise UsageError(_("no commune '{commune_id}' in {file} (known: {known})").format(commune_id=commune_id, file=self.root / CONFIG_NAME, known=', '.join((c.id for c in self.communes))))
+        raise UsageError(_("no commune '{commune_id}' in {file} (known: {known})").format(
+                commune_id=commune_id, file=self.root / CONFIG_NAME, known=', '.join(c.id for c in self.communes)))
 
     def select(self, commune_ids: tuple[str, ...] | list[str] | None) -> list[Commune]:
         if not commune_ids:
@@ -136,7 +137,8 @@ def find_workspace(directory: Path | None) -> Path:
     root = Path(directory or Path.cwd()).resolve()
     if not (root / CONFIG_NAME).is_file():
         raise UsageError(
-            _("no {CONFIG_NAME} in {root}. Run `formkit init DIR` for an example workspace, or pass --workspace DIR.").format(CONFIG_NAME=CONFIG_NAME, root=root)
+            _("no {CONFIG_NAME} in {root}. Run `formkit init DIR` for an example workspace, or pass --workspace "
+              "DIR.").format(CONFIG_NAME=CONFIG_NAME, root=root)
         )
     return root
 
@@ -212,7 +214,8 @@ class _WorkspaceReader(TomlReader):
                 value = getattr(default, key)
             times[key] = value
         if times["end"] <= times["start"]:
-            self.problem("office_hours.end", _("{end:%H:%M} is not after the start ({start:%H:%M})").format(end=times['end'], start=times['start']))
+            self.problem("office_hours.end", _("{end:%H:%M} is not after the start ({start:%H:%M})").format(
+                    end=times['end'], start=times['start']))
             times = {"start": default.start, "end": default.end}
         return OfficeHours(tuple(weekdays), times["start"], times["end"])
 
@@ -233,19 +236,23 @@ class _WorkspaceReader(TomlReader):
                                  "short_link"}, place)
             cid = self.line(c, "id", place)
             if cid and not ID_PATTERN.match(cid):
-                self.problem(f"{place}.id", _("'{cid}' must be lower-case letters, digits, - or _ (e.g. \"hoa-thanh\")").format(cid=cid))
+                self.problem(f"{place}.id", _("'{cid}' must be lower-case letters, digits, - or _ (e.g. "
+                                              "\"hoa-thanh\")").format(cid=cid))
             if cid in seen_communes:
-                self.problem(f"{place}.id", _("commune id '{cid}' is already used by {other}").format(cid=cid, other=seen_communes[cid]))
+                self.problem(f"{place}.id", _("commune id '{cid}' is already used by {other}").format(
+                        cid=cid, other=seen_communes[cid]))
             seen_communes.setdefault(cid, place)
             name = self.line(c, "name", place)
             kind = self.line(c, "kind", place, required=False, default="Xã")
             fields = c.get("fields", [])
             if not isinstance(fields, list) or not all(isinstance(f, str) and f.strip() for f in fields):
-                self.problem(f"{place}.fields", _("must be a list of fields of procedure, e.g. [\"Hộ tịch\", \"Chứng thực\"]"))
+                self.problem(f"{place}.fields", _("must be a list of fields of procedure, e.g. [\"Hộ tịch\", "
+                                                  "\"Chứng thực\"]"))
                 fields = []
             for f in fields:
                 if control_characters(f) or len(f) > MAX_NAME:
-                    self.problem(f"{place}.fields", _("'{start}…' has control characters or is over {limit} characters").format(start=f[:40], limit=MAX_NAME))
+                    self.problem(f"{place}.fields", _("'{start}…' has control characters or is over {limit} "
+                                                      "characters").format(start=f[:40], limit=MAX_NAME))
                     fields = []
                     break
             fields = [nfc(f) for f in fields]
@@ -256,7 +263,8 @@ class _WorkspaceReader(TomlReader):
             self.check_tab(sheet_tab, f"{place}.sheet_tab", seen_tabs)
             short = self.line(c, "short_link", place, required=False)
             if short and not SHORT_LINK.match(short):
-                self.problem(f"{place}.short_link", _("'{short}' is not a short form link like https://forms.gle/AbC123").format(short=short))
+                self.problem(f"{place}.short_link", _("'{short}' is not a short form link like "
+                                                      "https://forms.gle/AbC123").format(short=short))
             communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
         return communes
 
@@ -264,11 +272,14 @@ class _WorkspaceReader(TomlReader):
         """A tab name every spreadsheet program takes (see docs/google-behaviour.md), used once."""
         bad = sorted(set(tab) & TAB_FORBIDDEN)
         if bad:
-            self.problem(place, _("tab name '{tab}' contains {characters}, which spreadsheets refuse in a tab name").format(tab=tab, characters=' '.join(bad)))
+            self.problem(place, _("tab name '{tab}' contains {characters}, which spreadsheets refuse in a tab name").format(
+                    tab=tab, characters=' '.join(bad)))
         if tab.startswith("'") or tab.endswith("'") or len(tab) > TAB_MAX:
-            self.problem(place, _("tab name '{tab}' must not start or end with ' and has at most {TAB_MAX} characters").format(tab=tab, TAB_MAX=TAB_MAX))
+            self.problem(place, _("tab name '{tab}' must not start or end with ' and has at most {TAB_MAX} "
+                                  "characters").format(tab=tab, TAB_MAX=TAB_MAX))
         if tab.casefold() in seen:
-            self.problem(place, _("tab name '{tab}' is already used by {other}; each commune needs its own tab (set sheet_tab)").format(tab=tab, other=seen[tab.casefold()]))
+            self.problem(place, _("tab name '{tab}' is already used by {other}; each commune needs its own tab "
+                                  "(set sheet_tab)").format(tab=tab, other=seen[tab.casefold()]))
         seen.setdefault(tab.casefold(), place)
 
     def read_officers(self, c: dict, place: str, seen: dict[str, str]) -> list[Officer]:
@@ -300,10 +311,12 @@ class _WorkspaceReader(TomlReader):
                 text = nfc(value)
                 bad = control_characters(text)
                 if bad:
-                    self.problem(spot, _("contains control character(s) {characters}; remove them").format(characters=', '.join(bad)), file)
+                    self.problem(spot, _("contains control character(s) {characters}; remove them").format(
+                            characters=', '.join(bad)), file)
                     return ""
                 if len(text) > MAX_NAME:
-                    self.problem(spot, _("is {n} characters long; at most {MAX_NAME} are allowed").format(n=len(text), MAX_NAME=MAX_NAME), file)
+                    self.problem(spot, _("is {n} characters long; at most {MAX_NAME} are allowed").format(
+                            n=len(text), MAX_NAME=MAX_NAME), file)
                     return ""
                 return text
 
@@ -324,6 +337,7 @@ class _WorkspaceReader(TomlReader):
                     photo = self.root / photo_text
                 if self.check_photos and not photo.is_file():
                     self.problem(f"{where}.photo" if file == self.shown else _("{place}, column {column}").format(place=where, column="photo"),
-                                 _("photo file not found: {photo_text} (looked in {parent})").format(photo_text=photo_text, parent=photo.parent), file)
+                                 _("photo file not found: {photo_text} (looked in {parent})").format(
+                                         photo_text=photo_text, parent=photo.parent), file)
             officers.append(Officer(oid, field_text("name"), field_text("title"), field_text("counter"), photo))
         return officers

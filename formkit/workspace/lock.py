@@ -56,7 +56,9 @@ class WorkspaceLock:
                 os.lseek(fd, 0, os.SEEK_SET)
                 holder = os.read(fd, 200).decode("utf-8", "replace").strip() or _("another formkit run")
                 os.close(fd)
-                raise BusyError(_("the workspace is busy: {holder} (lock {path}). Wait for it to finish and run this again; formkit waited {wait:g} s ({WAIT_VARIABLE} sets how long).").format(holder=holder, path=self.path, wait=wait, WAIT_VARIABLE=WAIT_VARIABLE))
+                raise BusyError(_("the workspace is busy: {holder} (lock {path}). Wait for it to finish and run "
+                                  "this again; formkit waited {wait:g} s ({WAIT_VARIABLE} sets how long).").format(
+                        holder=holder, path=self.path, wait=wait, WAIT_VARIABLE=WAIT_VARIABLE))
             time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)

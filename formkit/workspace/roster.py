@@ -55,12 +55,15 @@ def read_roster(path: Path, shown: str, problems: Problems, sheet: str | None = 
                 problems.add(shown, _("row 1, column {column}").format(column=i + 1), _("unknown column '{cell}'").format(cell=cell))
             continue
         if key in mapping.values():
-            problems.add(shown, _("row 1, column {column}").format(column=i + 1), _("column '{cell}' repeats '{key}'").format(cell=cell, key=key))
+            problems.add(shown, _("row 1, column {column}").format(column=i + 1), _("column '{cell}' repeats "
+                                                                                    "'{key}'").format(
+                    cell=cell, key=key))
         mapping[i] = key
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         expected = ", ".join(f"{c} ({' / '.join(sorted(COLUMNS[c] - {c}))})" for c in REQUIRED)
-        problems.add(shown, _("row 1"), _("missing column(s) {missing}; expected: {expected}, photo").format(missing=', '.join(missing), expected=expected))
+        problems.add(shown, _("row 1"), _("missing column(s) {missing}; expected: {expected}, photo").format(
+                missing=', '.join(missing), expected=expected))
         return []
     officers = []
     for r, row in enumerate(body, 2):
@@ -78,7 +81,8 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> list[list[str]] | N
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.add(shown, _("line {line}").format(line=line), _("not UTF-8 text; in Excel choose 'Save as → CSV UTF-8 (Comma delimited)'"))
+        problems.add(shown, _("line {line}").format(line=line), _("not UTF-8 text; in Excel choose 'Save as → CSV "
+                                                                  "UTF-8 (Comma delimited)'"))
         return None
     sample = text[:4096]
     try:
@@ -89,7 +93,8 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> list[list[str]] | N
     try:
         return [row for row in reader]
     except csv.Error as exc:  # e.g. a cell over csv's 131,072-character field limit
-        problems.add(shown, _("line {line}").format(line=reader.line_num), _("cannot be read as CSV ({exc}); is it a roster?").format(exc=exc))
+        problems.add(shown, _("line {line}").format(line=reader.line_num), _("cannot be read as CSV ({exc}); is it "
+                                                                             "a roster?").format(exc=exc))
         return None
 
 
@@ -99,11 +104,13 @@ def _xlsx_rows(path: Path, shown: str, problems: Problems, sheet: str | None) ->
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        problems.add(shown, "", _("cannot read as an Excel workbook ({kind}: {exc})").format(kind=exc.__class__.__name__, exc=exc))
+        problems.add(shown, "", _("cannot read as an Excel workbook ({kind}: {exc})").format(
+                kind=exc.__class__.__name__, exc=exc))
         return None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            problems.add(shown, _("sheet '{sheet}'").format(sheet=sheet), _("no such sheet (sheets: {sheets})").format(sheets=', '.join(book.sheetnames)))
+            problems.add(shown, _("sheet '{sheet}'").format(sheet=sheet), _("no such sheet (sheets: {sheets})").format(
+                    sheets=', '.join(book.sheetnames)))
             return None
         ws = book[sheet] if sheet else book.worksheets[0]
         return [list(row) for row in ws.iter_rows(values_only=True)]

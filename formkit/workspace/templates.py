@@ -167,9 +167,10 @@ def find_template(template_id: str, workspace_dir: Path | None = None) -> Path |
 def load_template(template_id: str, workspace_dir: Path | None = None) -> Template:
     path = find_template(template_id, workspace_dir)
     if path is None:
-        known = ", ".join(available_templates(workspace_dir)) or "none"
+        known = ", ".join(available_templates(workspace_dir)) or _("none")
         raise InputError(
-            Problem("formkit.toml", "template", _("unknown template '{template_id}' (known: {known})").format(template_id=template_id, known=known))
+            Problem("formkit.toml", "template", _("unknown template '{template_id}' (known: {known})").format(
+                    template_id=template_id, known=known))
         )
     return load_template_file(path)
 
@@ -203,14 +204,16 @@ class _TemplateReader(TomlReader):
             return
         unknown = names - allowed
         if unknown:
-            self.problem(place, _("unknown placeholder(s) {unknown}; allowed: {allowed}").format(unknown=sorted(unknown), allowed=sorted(allowed)))
+            self.problem(place, _("unknown placeholder(s) {unknown}; allowed: {allowed}").format(
+                    unknown=sorted(unknown), allowed=sorted(allowed)))
 
     def read(self) -> Template:
         raw = self.raw
         self.unknown_keys(raw, {"id", "version", "name", "form_title", "description", "index", "scales", "sections"})
         template_id = self.text(raw, "id", "")
         if template_id and template_id != self.path.stem:
-            self.problem("id", _("'{template_id}' does not match the file name '{stem}.toml'").format(template_id=template_id, stem=self.path.stem))
+            self.problem("id", _("'{template_id}' does not match the file name '{stem}.toml'").format(
+                    template_id=template_id, stem=self.path.stem))
         version = raw.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             self.problem("version", _("must be a whole number ≥ 1"))
@@ -233,7 +236,8 @@ class _TemplateReader(TomlReader):
         for key in ("factor", "overall"):
             value = table.get(key, "mean")
             if not isinstance(value, str) or value not in ROLLUPS:
-                self.problem(f"index.{key}", _("'{value}' is not one of {options}").format(value=value, options=sorted(ROLLUPS)))
+                self.problem(f"index.{key}", _("'{value}' is not one of {options}").format(
+                        value=value, options=sorted(ROLLUPS)))
                 value = "mean"
             rollups[key] = value
         return IndexRule(self.text(table, "name", "index"), **rollups)
@@ -262,7 +266,8 @@ class _TemplateReader(TomlReader):
                     self.problem(f"{opt_place}.score", _("must be a number"))
                     score = None
                 elif score is not None and not math.isfinite(score):
-                    self.problem(f"{opt_place}.score", _("{score} is not a number an index can use").format(score=score))
+                    self.problem(f"{opt_place}.score", _("{score} is not a number an index can use").format(
+                            score=score))
                     score = None
                 satisfied, negative = bool(opt.get("satisfied")), bool(opt.get("negative"))
                 if (satisfied or negative) and score is None:
@@ -274,7 +279,8 @@ class _TemplateReader(TomlReader):
             for dup in sorted({x for x in labels if labels.count(x) > 1}):
                 self.problem(f"{place}.options", _("option '{dup}' appears twice").format(dup=dup))
             if any(o.score is not None for o in options) and not any(o.satisfied for o in options):
-                self.problem(f"{place}.options", _("a scored scale needs at least one option with satisfied = true (the index counts those)"))
+                self.problem(f"{place}.options", _("a scored scale needs at least one option with satisfied = true "
+                                                   "(the index counts those)"))
             scales[scale_id] = Scale(scale_id, tuple(options))
         return scales
 
@@ -309,17 +315,21 @@ class _TemplateReader(TomlReader):
                 if q is None:
                     continue
                 if q.id in seen_questions:
-                    self.problem(f"{place}.questions[{q_index}].id", _("question id '{id}' is used twice").format(id=q.id))
+                    self.problem(f"{place}.questions[{q_index}].id", _("question id '{id}' is used twice").format(
+                            id=q.id))
                 seen_questions.add(q.id)
                 if q.role:
                     if q.role in roles:
-                        self.problem(f"{place}.questions[{q_index}].role", _("role '{role}' already used by '{question}'").format(role=q.role, question=roles[q.role]))
+                        self.problem(f"{place}.questions[{q_index}].role", _("role '{role}' already used by "
+                                                                             "'{question}'").format(
+                                role=q.role, question=roles[q.role]))
                     roles[q.role] = q.id
                 questions.append(q)
             if not questions:
                 self.problem(f"{place}.questions", _("a section needs at least one question"))
             elif factor is not None and not any(q.factor is not None for q in questions):
-                self.problem(f"{place}.factor", _("factor '{factor}' has no criteria (no scored choice question)").format(factor=factor))
+                self.problem(f"{place}.factor", _("factor '{factor}' has no criteria (no scored choice question)").format(
+                        factor=factor))
             ask_if = self.read_condition(raw.get("ask_if"), f"{place}.ask_if")
             sections.append(
                 Section(section_id, self.text(raw, "title", place), self.text(raw, "description", place, False),
@@ -341,11 +351,13 @@ class _TemplateReader(TomlReader):
         qid = self.text(raw, "id", place)
         kind = raw.get("kind")
         if not isinstance(kind, str) or kind not in KINDS:
-            self.problem(f"{place}.kind", _("'{kind}' is not one of {options}").format(kind=kind, options=sorted(KINDS)))
+            self.problem(f"{place}.kind", _("'{kind}' is not one of {options}").format(
+                    kind=kind, options=sorted(KINDS)))
             kind = kind if isinstance(kind, str) else None
         role = raw.get("role")
         if role is not None and (not isinstance(role, str) or role not in ROLES):
-            self.problem(f"{place}.role", _("'{role}' is not one of {options}").format(role=role, options=sorted(ROLES)))
+            self.problem(f"{place}.role", _("'{role}' is not one of {options}").format(
+                    role=role, options=sorted(ROLES)))
             role = None
         scale = None
         scale_id = raw.get("scale")
@@ -355,14 +367,16 @@ class _TemplateReader(TomlReader):
         if scale_id is not None:
             scale = scales.get(scale_id)
             if scale is None:
-                self.problem(f"{place}.scale", _("unknown scale '{scale_id}' (defined: {defined})").format(scale_id=scale_id, defined=', '.join(scales) or 'none'))
+                self.problem(f"{place}.scale", _("unknown scale '{scale_id}' (defined: {defined})").format(
+                        scale_id=scale_id, defined=', '.join(scales) or _("none")))
         if kind in ("choice", "dropdown") and role not in ("officer", "field") and scale_id is None:
             self.problem(f"{place}.scale", _("a {kind} question needs a scale (its options)").format(kind=kind))
         if role in ("officer", "field"):
             if kind != "dropdown":
                 self.problem(f"{place}.kind", _("a question with role '{role}' must be a dropdown").format(role=role))
             if scale_id is not None:
-                self.problem(f"{place}.scale", _("role '{role}' takes its options from the workspace, not a scale").format(role=role))
+                self.problem(f"{place}.scale", _("role '{role}' takes its options from the workspace, not a scale").format(
+                        role=role))
         if kind in ("text", "paragraph", "info") and scale_id is not None:
             self.problem(f"{place}.scale", _("a {kind} question has no options").format(kind=kind))
         option_label = raw.get("option_label", "{name}")
@@ -411,14 +425,18 @@ class _TemplateReader(TomlReader):
             previous = sections[i - 1]
             gate = next((q for q in previous.questions if q.id == cond.question), None)
             if gate is None:
-                self.problem(place, _("question '{question}' must be in the section just before ('{id}')").format(question=cond.question, id=previous.id))
+                self.problem(place, _("question '{question}' must be in the section just before ('{id}')").format(
+                        question=cond.question, id=previous.id))
                 continue
             if gate.kind not in ("choice", "dropdown") or gate.scale is None:
-                self.problem(place, _("question '{question}' must be a choice or dropdown with a scale").format(question=cond.question))
+                self.problem(place, _("question '{question}' must be a choice or dropdown with a scale").format(
+                        question=cond.question))
             elif cond.answer not in gate.scale.labels:
-                self.problem(place, _("'{answer}' is not an option of '{question}' {options}").format(answer=cond.answer, question=cond.question, options=list(gate.scale.labels)))
+                self.problem(place, _("'{answer}' is not an option of '{question}' {options}").format(
+                        answer=cond.answer, question=cond.question, options=list(gate.scale.labels)))
             if not gate.required:
-                self.problem(place, _("question '{question}' decides navigation and must be required").format(question=cond.question))
+                self.problem(place, _("question '{question}' decides navigation and must be required").format(
+                        question=cond.question))
             gates = [q for q in previous.questions if any(s.ask_if and s.ask_if.question == q.id for s in sections)]
             if len(gates) > 1:
                 self.problem(place, _("section '{id}' holds more than one navigation question").format(id=previous.id))

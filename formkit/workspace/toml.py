@@ -41,14 +41,16 @@ class TomlReader:
     def unknown_keys(self, table: dict, known: set[str] | tuple[str, ...], place: str = "", what: str = "") -> None:
         """Every key of `table` formkit does not read is a problem naming the table and the key."""
         for key in sorted(set(table) - set(known)):
-            self.problem(at(place, key), _("unknown key{what} (known: {known})").format(what=what, known=', '.join(sorted(known))))
+            self.problem(at(place, key), _("unknown key{what} (known: {known})").format(
+                    what=what, known=', '.join(sorted(known))))
 
     def table(self, raw: dict, key: str, place: str = "", hint: str = "") -> dict | None:
         """raw[key] if it is a table, None if absent; anything else is a problem."""
         value = raw.get(key)
         if value is None or isinstance(value, dict):
             return value
-        self.problem(at(place, key), _("must be a table{hint}, not {kind}").format(hint=hint, kind=type(value).__name__))
+        self.problem(at(place, key), _("must be a table{hint}, not {kind}").format(
+                hint=hint, kind=type(value).__name__))
         return None
 
     def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "", *,
@@ -69,10 +71,12 @@ class TomlReader:
         value = unicodedata.normalize("NFC", str(value))
         bad = control_characters(value, allow_newlines=newlines)
         if bad:
-            self.problem(where, _("contains control character(s) {characters}; remove them").format(characters=', '.join(bad)))
+            self.problem(where, _("contains control character(s) {characters}; remove them").format(
+                    characters=', '.join(bad)))
             return default
         if len(value) > max_length:
-            self.problem(where, _("is {n} characters long; at most {max_length} are allowed").format(n=len(value), max_length=max_length))
+            self.problem(where, _("is {n} characters long; at most {max_length} are allowed").format(
+                    n=len(value), max_length=max_length))
             return default
         return value
 
@@ -85,14 +89,16 @@ class TomlReader:
             self.problem(at(place, key), _("{value} is not a number formkit can use").format(value=value))
             return default
         if not low <= value <= high:
-            self.problem(at(place, key), _("{value} is out of range ({low}–{high})").format(value=value, low=low, high=high))
+            self.problem(at(place, key), _("{value} is out of range ({low}–{high})").format(
+                    value=value, low=low, high=high))
             return default
         return float(value)
 
     def choice(self, table: dict, key: str, place: str, options: tuple[str, ...], default: str) -> str:
         value = table.get(key, default)
         if value not in options:
-            self.problem(at(place, key), _("'{value}' is not one of {options}").format(value=value, options=', '.join(options)))
+            self.problem(at(place, key), _("'{value}' is not one of {options}").format(
+                    value=value, options=', '.join(options)))
             return default
         return value
 
