@@ -63,7 +63,8 @@ def make_ballots(ws: Workspace, state: State, commune_id: str, count: int, offic
     if template.version != form.template_version:
         raise UsageError(_("{commune_id}'s form was made from {template} v{template_version}, but the template is "
                            "now v{version}: run `formkit create --new-version` first").format(
-                commune_id=commune_id, template=form.template, template_version=form.template_version, version=template.version))
+                commune_id=commune_id, template=form.template, template_version=form.template_version,
+                version=template.version))
     officer_printed = None
     if officer_id is not None:
         if officer_id not in form.officer_options:

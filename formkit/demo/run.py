@@ -102,9 +102,8 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
             n=len(linked), sheet=linked[0][2]))
 
         posters = make_posters(ws, state, PosterOptions())
-        echo(ngettext("posters: {pages} pages in {n} PDF", "posters: {pages} pages in {n} PDFs", len(posters.files)).format(
-                
-            pages=posters.pages, n=len(posters.files)))
+        echo(ngettext("posters: {pages} pages in {n} PDF", "posters: {pages} pages in {n} PDFs",
+                      len(posters.files)).format(pages=posters.pages, n=len(posters.files)))
         for path in posters.files:
             paths[f"posters {path.stem}"] = path
 

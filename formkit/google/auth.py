@@ -158,7 +158,6 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
     if credentials is None or not credentials.valid:
         if not interactive:
             raise CredentialsError(_("Signing in to Google is needed for {path}; run the command in a terminal.").format(
-                    
                 path=path) + " " + _(HOW_TO))
         from google_auth_oauthlib.flow import InstalledAppFlow
 

@@ -194,8 +194,8 @@ def load_layout(name: str, workspace_dir: Path | None = None, kind: str = "poste
         raise UsageError(_("unknown layout '{name}' (known: {known})").format(name=name, known=known))
     layout = load_layout_file(path)
     if layout.kind != kind:
-        raise InputError(Problem(str(path), "kind", _("is '{kind}', but a '{kind2}' layout is needed here").format(
-                kind=layout.kind, kind2=kind)))
+        raise InputError(Problem(str(path), "kind", _("is '{kind}', but a '{wanted}' layout is needed here").format(
+                kind=layout.kind, wanted=kind)))
     return layout
 
 
@@ -432,7 +432,8 @@ class _LayoutReader(TomlReader):
             if name not in allowed or spec or conv:
                 self.problem(place, _("unknown placeholder {{{name}{conversion}{spec}}} on the {section} page; "
                                       "allowed: {allowed}").format(
-                        name=name, conversion='!' + conv if conv else '', spec=':' + spec if spec else '', section=section, allowed=', '.join(sorted(allowed))))
+                        name=name, conversion='!' + conv if conv else '', spec=':' + spec if spec else '',
+                        section=section, allowed=', '.join(sorted(allowed))))
 
     def check_section(self, blocks: list[Block], section: str, layout: Layout) -> None:
         count = {k: sum(1 for b in blocks if b.kind == k) for k in KEYS}

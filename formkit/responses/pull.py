@@ -129,8 +129,7 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
             if len(got) < held:
                 result.warnings.append(
                     ngettext("{where}: the tab holds {n} answer but {held} were pulled from this form before; the "
-                             "tab was "
-                             "cleared or rows were deleted — every stored answer is kept",
+                             "tab was cleared or rows were deleted — every stored answer is kept",
                              "{where}: the tab holds {n} answers but {held} were pulled from this form before; the tab "
                              "was cleared or rows were deleted — every stored answer is kept",
                              len(got)).format(where=where, n=len(got), held=held))
@@ -196,8 +195,8 @@ class TabFinder:
                     tab=candidates[0] if candidates else "", rival=rivals[0] if rivals else _("another form"))
             if candidates and all(len(self.tables[t]) <= 1 for t in candidates):
                 self.warnings.append(_("{commune}: form {form_id}: {fit}, and none holds answers yet; nothing to "
-                                       "read — its tab is found "
-                                       "once it has answers (or name it '{name}')").format(commune=job.commune.id, form_id=job.form.form_id, fit=fit, name=name))
+                                       "read — its tab is found once it has answers (or name it '{name}')").format(
+                    commune=job.commune.id, form_id=job.form.form_id, fit=fit, name=name))
             elif candidates:
                 problems.add(file, _("commune {commune}").format(commune=job.commune.id),
                              _("form {form_id}: {fit} ({how}); rename the right tab to '{name}'").format(

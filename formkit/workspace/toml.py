@@ -9,7 +9,7 @@ import unicodedata
 from typing import Any
 
 from ..errors import Problems
-from ..i18n import _
+from ..i18n import N_, _
 
 MAX_TEXT = 2000  # characters in any one text value (a description); names and titles are shorter
 MAX_NAME = 200  # a person's, a commune's or a unit's name, a title, a tab name
@@ -103,6 +103,10 @@ class TomlReader:
         return value
 
 
+_TYPE_NAMES = {"list": N_("a list"), "dict": N_("a table"), "int": N_("a number"), "float": N_("a number"),
+               "bool": "true/false", "datetime": N_("a date"), "date": N_("a date"), "time": N_("a time")}
+
+
 def _type_name(value: Any) -> str:
-    return {"list": "a list", "dict": "a table", "int": "a number", "float": "a number", "bool": "true/false",
-            "datetime": "a date", "date": "a date", "time": "a time"}.get(type(value).__name__, type(value).__name__)
+    name = type(value).__name__
+    return _(_TYPE_NAMES[name]) if name in _TYPE_NAMES else name
