@@ -8,9 +8,9 @@ import importlib.util
 import os
 import re
 import string
-import unicodedata
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest

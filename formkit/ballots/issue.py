@@ -23,13 +23,13 @@ from ..errors import UsageError
 from ..files import atomic_write_text
 from ..forms.formspec import form_title, texts
 from ..forms.state import State
+from ..i18n import _
 from ..typography import binary_pdf_streams
 from ..workspace.config import Workspace
 from ..workspace.templates import Template, load_template
 from .layout import load_layout
 from .register import PageId, Register, check_value, load_secret
 from .render import draw_ballot, plan_ballot
-from ..i18n import _
 
 MAX_COUNT = 5000
 

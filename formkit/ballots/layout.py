@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..errors import InputError, Problem, Problems
 from ..files import read_toml
-from ..resources import first_file, shipped_dir
 from ..i18n import _
+from ..resources import first_file, shipped_dir
 
 MM = 72 / 25.4
 PAPER_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0)}

@@ -26,12 +26,12 @@ import numpy as np
 from ..errors import Problems, StateError
 from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..forms.state import State
+from ..i18n import _
 from ..responses.store import VIETNAM, ResponseRow, ResponseStore
 from ..workspace.config import Workspace
 from . import CHANNEL_PAPER, read
 from .issue import ballots_dir, form_template
 from .register import Register, load_secret, verify
-from ..i18n import _
 
 FORMAT = 1
 PDF_DPI = 200

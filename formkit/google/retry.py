@@ -21,8 +21,8 @@ import requests
 from google.auth.exceptions import RefreshError
 
 from ..errors import CredentialsError, RemoteError
-from .auth import refused_grant, sign_in_expired
 from ..i18n import _
+from .auth import refused_grant, sign_in_expired
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from PIL import Image, ImageOps
+
 from ..i18n import _
 
 ASPECT = 3 / 4  # width / height of a portrait photo

@@ -16,10 +16,10 @@ from typing import Any
 
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
+from ..i18n import _
 from .roster import read_roster
 from .templates import Template, load_template
 from .toml import MAX_NAME, TomlReader, control_characters
-from ..i18n import _
 
 CONFIG_NAME = "formkit.toml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
