@@ -72,7 +72,7 @@ class ScanState:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT:
-                raise ValueError(f"format {raw.get('format')!r}")
+                raise ValueError(_("format {format!r}").format(format=raw.get("format")))
         except ValueError as exc:
             raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
                     path=path, exc=exc)) from exc
