@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from .i18n import _
+
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
     atomic_write_chunks(path, [data], mode)
@@ -68,9 +70,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not UTF-8 text ({exc.reason})")) from exc
+        raise InputError(Problem(str(path), "", _("not UTF-8 text ({reason})").format(reason=exc.reason))) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(str(path), "", f"not valid TOML: {exc}")) from exc
+        raise InputError(Problem(str(path), "", _("not valid TOML: {exc}").format(exc=exc))) from exc
     return _nfc_all(raw)
 
 

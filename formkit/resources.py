@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .i18n import _
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 _INSTALLED = PACKAGE_DIR / "_data"
 _CHECKOUT = PACKAGE_DIR.parent
@@ -20,7 +22,8 @@ def shipped_dir(name: str) -> Path:
         candidate = base / name
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"formkit's shipped '{name}' folder is missing from {PACKAGE_DIR}")
+    raise FileNotFoundError(_("formkit's shipped '{name}' folder is missing from {folder}").format(
+        name=name, folder=PACKAGE_DIR))
 
 
 def first_file(dirs: list[Path], name: str) -> Path | None:

@@ -10,6 +10,7 @@ import re
 import string
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,46 @@ def test_the_report_summary_in_vietnamese_uses_the_decimal_comma_and_day_first_d
     en = _run(formkit, monkeypatch, "en_US.UTF-8", *args)
     assert "from 2 responses (2025-01-01 – 2025-12-31)" in en.out
     assert re.search(r": \d+\.\d\d % from", en.out), en.out
+
+
+def _break(workspace: Path) -> None:
+    """Five problems from three readers: formkit.toml's, the TOML reader's and the roster's."""
+    config = workspace / "formkit.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('end = "17:30"', 'end = "06:00"\ncolour = "blue"')
+    text = text.replace('name = "Hòa Thành"', 'name = ""', 1).replace('id = "tran-van-minh"', 'id = "Tran Van Minh"')
+    config.write_text(text, encoding="utf-8")
+    (workspace / "rosters" / "binh-thanh.csv").write_text("id,name,title,quầy,email\nx,Y,Z,1,a@b\n", encoding="utf-8")
+
+
+def test_the_librarys_problems_are_vietnamese_with_no_english_left(example_dir, formkit, monkeypatch):
+    # The problems come from deep in the library (workspace/config.py, toml.py, roster.py), not
+    # from the CLI: each must reach the reader translated, its place ("hàng 1, cột 5") too.
+    _break(example_dir)
+    vi = _run(formkit, monkeypatch, None, "check", "-w", example_dir)
+    en = _run(formkit, monkeypatch, "en_US.UTF-8", "check", "-w", example_dir)
+    assert vi.exit_code == en.exit_code == 2
+    assert f"Lỗi: không gian làm việc {example_dir} không hợp lệ" in vi.err
+    for line in ("formkit.toml: office_hours.colour: khóa không xác định (các khóa đã biết: end, start, weekdays)",
+                 "formkit.toml: office_hours.end: 06:00 không muộn hơn giờ bắt đầu (07:00)",
+                 "formkit.toml: communes[1].name: thiếu",
+                 "rosters/binh-thanh.csv: hàng 1, cột 5: cột 'email' không xác định"):
+        assert f"  - {line}\n" in vi.err, vi.err
+    problems = [line for line in en.err.splitlines() if line.startswith("  - ")]
+    assert len(problems) == 5, en.err
+    assert not set(problems) & set(vi.err.splitlines())  # no problem reads as it does in English
+    for english in ("unknown key", "is not after", "missing", "must be lower-case", "row 1", "column"):
+        assert english not in vi.err and any(english in p for p in problems), english
+    assert unicodedata.is_normalized("NFC", vi.err)
+
+
+def test_library_warnings_and_retries_speak_the_chosen_language():
+    from formkit.google.retry import describe
+    from formkit.responses.timestamps import parse_text
+
+    with i18n.speaking("vi"):
+        assert describe(ConnectionError("refused")).message == "kết nối thất bại (ConnectionError: refused)"
+        with pytest.raises(ValueError, match="'31/02/2025 8:00:00' không phải thời điểm ngày/tháng/năm hợp lệ"):
+            parse_text("31/02/2025 8:00:00", day_first=True)
+    with i18n.speaking("en"):
+        assert describe(ConnectionError("refused")).message == "connection failed (ConnectionError: refused)"

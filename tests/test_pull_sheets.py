@@ -121,7 +121,7 @@ def test_a_shortened_tab_keeps_what_the_store_has(published_workspace, store):
     result = pull(ws, state, connect(), store)
     assert result.added["hoa-thanh"] == 0 and store.count() == 2
     [warning] = [w for w in result.warnings if w.startswith("hoa-thanh")]
-    assert "holds 0 answer(s) but 2 were pulled" in warning and "kept" in warning
+    assert "holds 0 answers but 2 were pulled" in warning and "kept" in warning
 
 
 def test_3321_tabs_split_into_few_urls():

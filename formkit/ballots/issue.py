@@ -23,6 +23,7 @@ from ..errors import UsageError
 from ..files import atomic_write_text
 from ..forms.formspec import form_title, texts
 from ..forms.state import State
+from ..i18n import _
 from ..typography import binary_pdf_streams
 from ..workspace.config import Workspace
 from ..workspace.templates import Template, load_template
@@ -54,18 +55,21 @@ def make_ballots(ws: Workspace, state: State, commune_id: str, count: int, offic
                  layout_name: str = "a4", out_dir: Path | None = None) -> Issued:
     commune = ws.commune(commune_id)
     if not 1 <= count <= MAX_COUNT:
-        raise UsageError(f"--count must be from 1 to {MAX_COUNT}, not {count}")
+        raise UsageError(_("--count must be from 1 to {MAX_COUNT}, not {count}").format(
+                MAX_COUNT=MAX_COUNT, count=count))
     form = state.published(commune_id)
     form_number = state.forms(commune_id).index(form) + 1
     template = form_template(ws, form.template)
     if template.version != form.template_version:
-        raise UsageError(f"{commune_id}'s form was made from {form.template} v{form.template_version}, but the "
-                         f"template is now v{template.version}: run `formkit create --new-version` first")
+        raise UsageError(_("{commune_id}'s form was made from {template} v{template_version}, but the template is "
+                           "now v{version}: run `formkit create --new-version` first").format(
+                commune_id=commune_id, template=form.template, template_version=form.template_version,
+                version=template.version))
     officer_printed = None
     if officer_id is not None:
         if officer_id not in form.officer_options:
-            raise UsageError(f"no officer '{officer_id}' on {commune_id}'s form "
-                             f"(known: {', '.join(form.officer_options) or 'none'})")
+            raise UsageError(_("no officer '{officer_id}' on {commune_id}'s form (known: {known})").format(
+                    officer_id=officer_id, commune_id=commune_id, known=', '.join(form.officer_options) or _("none")))
         officer_printed = form.officer_options[officer_id]
     layout = load_layout(layout_name, ws.root)
     values = texts(template, commune, ws.unit)

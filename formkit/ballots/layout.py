@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem, Problems
 from ..files import read_toml
+from ..i18n import _
 from ..resources import first_file, shipped_dir
 
 MM = 72 / 25.4
@@ -49,31 +50,35 @@ def load_layout(name: str, workspace_dir: Path | None = None) -> BallotLayout:
     path = first_file(layout_dirs(workspace_dir), f"{name}.toml")
     if path is None:
         known = sorted({p.stem for d in layout_dirs(workspace_dir) if d.is_dir() for p in d.glob("*.toml")})
-        raise InputError(Problem("--layout", name, f"unknown ballot layout (known: {', '.join(known) or 'none'})"))
+        raise InputError(Problem("--layout", name, _("unknown ballot layout (known: {known})").format(
+                known=', '.join(known) or _("none"))))
     raw = read_toml(path)
     problems = Problems()
     for key in sorted(set(raw) - set(NUMBERS) - {"paper", "texts"}):
-        problems.add(path, key, "unknown key")
+        problems.add(path, key, _("unknown key"))
     paper = raw.get("paper", "A4")
     if paper not in PAPER_MM:
-        problems.add(path, "paper", f"'{paper}' is not one of {', '.join(PAPER_MM)}")
+        problems.add(path, "paper", _("'{paper}' is not one of {papers}").format(
+                paper=paper, papers=', '.join(PAPER_MM)))
         paper = "A4"
     numbers = {}
     for key, (low, high) in NUMBERS.items():
         value = raw.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            problems.add(path, key, f"must be a number from {low} to {high}, not {value!r}")
+            problems.add(path, key, _("must be a number from {low} to {high}, not {value!r}").format(
+                    low=low, high=high, value=value))
             value = low
         numbers[key] = float(value)
     texts = raw.get("texts") if isinstance(raw.get("texts"), dict) else {}
     for key, allowed in TEXTS.items():
         text = texts.get(key)
         if not isinstance(text, str) or not text.strip():
-            problems.add(path, f"texts.{key}", "missing")
+            problems.add(path, f"texts.{key}", _("missing"))
             continue
         try:
             text.format(**{k: "x" for k in allowed})
         except (KeyError, IndexError, ValueError) as exc:
-            problems.add(path, f"texts.{key}", f"bad placeholder {exc} (allowed: {sorted(allowed) or 'none'})")
-    problems.raise_if_any(f"ballot layout {path} is not valid")
+            problems.add(path, f"texts.{key}", _("bad placeholder {exc} (allowed: {allowed})").format(
+                    exc=exc, allowed=sorted(allowed) or _("none")))
+    problems.raise_if_any(_("ballot layout {path} is not valid").format(path=path))
     return BallotLayout(name, paper, numbers, {k: texts[k] for k in TEXTS})

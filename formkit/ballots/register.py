@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import StateError
 from ..files import atomic_write_json, atomic_write_text
+from ..i18n import _
 
 PREFIX = "FKB1"
 CHECK_HEX = 12  # 48 bits: guessing one valid serial takes ~10^14 tries
@@ -70,7 +71,7 @@ def load_secret(state_dir: Path, create: bool = False) -> bytes:
     path = secret_path(state_dir)
     if not path.exists():
         if not create:
-            raise StateError(f"{path} is missing: no ballots were issued from this workspace")
+            raise StateError(_("{path} is missing: no ballots were issued from this workspace").format(path=path))
         atomic_write_text(path, secrets.token_hex(32) + "\n", mode=0o600)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o600)  # owner-only, whatever a copy or an editor left
@@ -99,10 +100,12 @@ class Register:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT:
-                raise StateError(f"{path}: format {raw.get('format')!r} is not {FORMAT}")
+                raise StateError(_("{path}: format {format!r} is not {FORMAT}").format(
+                        path=path, format=raw.get('format'), FORMAT=FORMAT))
             return cls(path, [Batch(**b) for b in raw["batches"]])
         except (ValueError, KeyError, TypeError) as exc:
-            raise StateError(f"{path} is damaged ({exc}); restore it from a backup") from exc
+            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
+                    path=path, exc=exc)) from exc
 
     def save(self) -> None:
         atomic_write_json(self.path, {"format": FORMAT, "batches": [asdict(b) for b in self.batches]})

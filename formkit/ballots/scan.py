@@ -26,6 +26,7 @@ import numpy as np
 from ..errors import Problems, StateError
 from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text
 from ..forms.state import State
+from ..i18n import _
 from ..responses.store import VIETNAM, ResponseRow, ResponseStore
 from ..workspace.config import Workspace
 from . import CHANNEL_PAPER, read
@@ -71,9 +72,10 @@ class ScanState:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT:
-                raise ValueError(f"format {raw.get('format')!r}")
+                raise ValueError(_("format {format!r}").format(format=raw.get("format")))
         except ValueError as exc:
-            raise StateError(f"{path} is damaged ({exc}); restore it from a backup") from exc
+            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
+                    path=path, exc=exc)) from exc
         return cls(path, raw)
 
     def save(self) -> None:
@@ -111,10 +113,10 @@ def check_files(files: list[Path]) -> None:
     problems = Problems()
     for path in files:
         if not path.is_file():
-            problems.add(path, "", "no such file")
+            problems.add(path, "", _("no such file"))
         elif path.suffix.lower() not in IMAGE_SUFFIXES | {".pdf"}:
-            problems.add(path, "", "not a JPEG, PNG or PDF file")
-    problems.raise_if_any("cannot scan these files")
+            problems.add(path, "", _("not a JPEG, PNG or PDF file"))
+    problems.raise_if_any(_("cannot scan these files"))
 
 
 class Scanner:
@@ -163,17 +165,17 @@ class Scanner:
             return "unreadable"
 
         if gray is None:
-            return unreadable("not an image formkit can open")
+            return unreadable(_("not an image formkit can open"))
         codes = read.find_page_ids(gray)
         ours = [(pid, corners) for pid, _, corners in codes if pid is not None]
         if not ours:
-            return unreadable("no ballot QR code found (photograph the whole page, flat and in focus)"
-                              if not codes else "the QR code is not a formkit ballot's")
+            return unreadable(_("no ballot QR code found (photograph the whole page, flat and in focus)")
+                              if not codes else _("the QR code is not a formkit ballot's"))
         page_id, corners = ours[0]
         label = f"{page_id.commune} số {page_id.serial:06d} trang {page_id.page}"
         batch = self.register.batch_of(page_id.commune, page_id.serial)
-        why = ("wrong check value: not printed by this workspace (forged?)" if not verify(self.secret, page_id)
-               else "serial never issued" if batch is None or batch.form != page_id.form else "")
+        why = (_("wrong check value: not printed by this workspace (forged?)") if not verify(self.secret, page_id)
+               else _("serial never issued") if batch is None or batch.form != page_id.form else "")
         if why:
             self.scans.rejected.append({"file": name, "ballot": label, "reason": why})
             result.rejected.append(f"{name}: {label}: {why}")
@@ -182,12 +184,13 @@ class Scanner:
         if key in self.scans.pages:
             first = self.scans.pages[key]["file"]
             self.scans.duplicates.append({"file": name, "ballot": label, "first": first})
-            result.duplicates.append(f"{name}: {label} was already read from {first}; counted once")
+            result.duplicates.append(_("{file}: {ballot} was already read from {first}; counted once").format(
+                file=name, ballot=label, first=first))
             return "duplicate"
         geometry = self.geometry(batch.geometry)
         page = read.flatten(gray, geometry, page_id, corners)
         if page is None:
-            return unreadable(f"{label}: the corner markers are not all visible")
+            return unreadable(_("{ballot}: the corner markers are not all visible").format(ballot=label))
         self.scans.pages[key] = self.read_page(name, page, geometry)
         return "read"
 
@@ -234,16 +237,20 @@ class Scanner:
                 key, question = row.get("phieu_trang", ""), row.get("cau_hoi", "")
                 item = self.scans.pages.get(key, {}).get("review", {}).get(question)
                 if item is None:
-                    problems.add(csv_path, f"line {line}", f"no ballot page '{key}' question '{question}' in review")
+                    problems.add(csv_path, _("line {line}").format(line=line), _("no ballot page '{key}' question "
+                                                                                 "'{question}' in review").format(
+                            key=key, question=question))
                     continue
                 if not decision and "decision" not in item:
                     continue  # not decided yet: stays in review
                 options = list(item["scores"])
                 if decision.lower() not in BLANK_WORDS and decision not in options:
-                    problems.add(csv_path, f"line {line}", f"'{decision}' is not one of: {' / '.join(options)} / trống")
+                    problems.add(csv_path, _("line {line}").format(line=line), _("'{decision}' is not one of: "
+                                                                                 "{options} / trống").format(
+                            decision=decision, options=' / '.join(options)))
                     continue
                 decisions.append((item, None if decision.lower() in BLANK_WORDS else decision))
-        problems.raise_if_any("the review file has problems; nothing was recorded")
+        problems.raise_if_any(_("the review file has problems; nothing was recorded"))
         for item, answer in decisions:
             item["decision"] = answer
         self.scans.save()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import UsageError
+from ..i18n import _, ngettext
 
 MARKER = ".formkit-demo"
 RESPONSES = 300
@@ -44,7 +45,7 @@ def prepare(out: Path) -> None:
     """A fresh demo folder; an old one is replaced only if the demo made it."""
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
-            raise UsageError(f"{out} exists and was not made by `formkit demo`; choose another --out")
+            raise UsageError(_("{out} exists and was not made by `formkit demo`; choose another --out").format(out=out))
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("made by formkit demo; rebuilt on each run\n", encoding="utf-8")
@@ -89,25 +90,35 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
     # submit faster than the respondent page's rate limit allows a person to.
     db = ws.local_google_dir / "google.sqlite"
     with LocalGoogle(db, testing=True).start() as server, endpoint(server.base_url, server.token):
-        echo(f"Local Google backend: {server.base_url} (data in {ws.local_google_dir})")
+        echo(_("Local Google backend: {url} (data in {folder})").format(
+                url=server.base_url, folder=ws.local_google_dir))
         google = connect(token_dir=ws.local_google_dir)
         outcomes = create.run(ws, state, google, create.plan(ws, state, backend=google.backend), report=lambda m: None)
-        echo(f"create: {len(outcomes)} forms published with {sum(google.calls.values())} Google API calls")
+        echo(ngettext("create: {n} form published with {calls} Google API calls",
+                      "create: {n} forms published with {calls} Google API calls", len(outcomes)).format(
+            n=len(outcomes), calls=sum(google.calls.values())))
         paths["apps script"] = write_apps_script(ws, state)
         linked = link_local(ws, state, server.base_url)
-        echo(f"link:   {len(linked)} forms into spreadsheet {linked[0][2]}, one tab per commune")
+        echo(ngettext("link:   {n} form into spreadsheet {sheet}, one tab per commune",
+                      "link:   {n} forms into spreadsheet {sheet}, one tab per commune", len(linked)).format(
+            n=len(linked), sheet=linked[0][2]))
 
         posters = make_posters(ws, state, PosterOptions())
-        echo(f"posters: {posters.pages} pages in {len(posters.files)} PDFs")
+        echo(ngettext("posters: {pages} pages in {n} PDF", "posters: {pages} pages in {n} PDFs",
+                      len(posters.files)).format(pages=posters.pages, n=len(posters.files)))
         for path in posters.files:
             paths[f"posters {path.stem}"] = path
 
         answered = submit_sample_responses(ws, state, RESPONSES, start, end)
-        echo(f"answers: {answered} citizens answered through the respondent page "
-             f"({start:%d/%m/%Y} – {end:%d/%m/%Y})")
+        echo(ngettext("answers: {n} citizen answered through the respondent page ({start} – {end})",
+                      "answers: {n} citizens answered through the respondent page ({start} – {end})", answered).format(
+            n=answered, start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"))
         with ResponseStore(ws.responses_file) as store:
             pulled = pull(ws, state, google, store)
-            echo(f"pull:   {sum(pulled.added.values())} responses stored with {pulled.spreadsheets} Sheets API call")
+            stored = sum(pulled.added.values())
+            echo(ngettext("pull:   {n} response stored with {calls} Sheets API call",
+                          "pull:   {n} responses stored with {calls} Sheets API call", stored).format(
+                n=stored, calls=pulled.spreadsheets))
             paths.update(_paper_ballots(ws, state, store, end - timedelta(days=1), echo))
             report = build_report(ws, store, parse_period(quarter=quarter))
         written = write_report(report, ("pdf", "xlsx", "csv", "json"), ws.output_dir / "reports")
@@ -160,19 +171,20 @@ def _paper_ballots(ws, state, store, day: date, echo: Callable[[str], None]) -> 
             files[-1].parent.mkdir(parents=True, exist_ok=True)
             files[-1].write_bytes(paper.photograph(image, rng))
     scanned = Scanner(ws, state, datetime.combine(day, time(16, 0), VIETNAM)).scan(files, store)
-    echo(f"paper:  {PAPER_BALLOTS} ballots printed, photographed and scanned: {len(scanned.counted)} counted, "
-         f"{len(scanned.review)} question(s) wait for review")
+    echo(_("paper:  {ballots} ballots printed, photographed and scanned: {counted} counted, "
+           "{review} question(s) wait for review").format(
+        ballots=PAPER_BALLOTS, counted=len(scanned.counted), review=len(scanned.review)))
     return {"ballots pdf": issued.pdf, "ballots review": scanned.review_csv.with_suffix(".html")}
 
 
 def _keep_serving(server, state, ws, echo: Callable[[str], None]) -> None:
     import time
 
-    echo("\nThe backend keeps running; open a form as a citizen would:")
+    echo("\n" + _("The backend keeps running; open a form as a citizen would:"))
     for commune in ws.communes:
         echo(f"  {commune.display_name}: {state.published(commune.id).responder_uri}")
-    echo(f"Or use the workspace: export FORMKIT_GOOGLE_ENDPOINT={server.base_url}; formkit -w {ws.root} status\n"
-         "Ctrl-C stops it.")
+    echo(_("Or use the workspace: export FORMKIT_GOOGLE_ENDPOINT={url}; formkit -w {workspace} status\n"
+           "Ctrl-C stops it.").format(url=server.base_url, workspace=ws.root))
     try:
         while True:
             time.sleep(3600)

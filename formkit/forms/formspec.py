@@ -14,6 +14,7 @@ from urllib.parse import quote
 from ..errors import Problems
 from ..workspace.templates import Question, Section, Template
 from ..workspace.config import Commune, Unit
+from ..i18n import _
 
 # Google's own IDs are 8 hex digits; entry.<int(id, 16)> must stay a positive 31-bit number.
 _ID_LOW, _ID_SPAN = 0x10000000, 0x7FFFFFFF - 0x10000000
@@ -92,12 +93,15 @@ def check_commune(template: Template, commune: Commune, problems: Problems) -> N
     officer_q, field_q = template.by_role("officer"), template.by_role("field")
     if officer_q is not None:
         if not commune.officers:
-            problems.add("formkit.toml", place, f"template '{template.id}' asks which officer served: list at least one officer")
+            problems.add("formkit.toml", place, _("template '{id}' asks which officer served: list at least one "
+                                                  "officer").format(id=template.id))
         labels = [o.option_label(officer_q.option_label) for o in commune.officers]
         for dup in sorted({x for x in labels if labels.count(x) > 1}):
-            problems.add("formkit.toml", place, f"two officers read the same in the form's list: '{dup}' (add the counter or title)")
+            problems.add("formkit.toml", place, _("two officers read the same in the form's list: '{dup}' (add the "
+                                                  "counter or title)").format(dup=dup))
     if field_q is not None and not commune.fields:
-        problems.add("formkit.toml", f"{place}.fields", f"template '{template.id}' asks the field of procedure: list the commune's fields")
+        problems.add("formkit.toml", f"{place}.fields", _("template '{id}' asks the field of procedure: list the "
+                                                          "commune's fields").format(id=template.id))
 
 
 def build_bodies(template: Template, commune: Commune, unit: Unit, nonce: str) -> FormBodies:

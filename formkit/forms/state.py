@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, StateError, UsageError
 from ..files import atomic_write_text
+from ..i18n import _
 
 FORMAT = 1
 
@@ -115,10 +116,11 @@ class State:
                 elif 0 <= index < len(forms):
                     forms[index] = form
                 else:
-                    raise ValueError(f"form {index} of {entry['commune']} follows no form {index - 1}")
+                    raise ValueError(_("form {index} of {commune} follows no form {previous}").format(
+                        index=index, commune=entry['commune'], previous=index - 1))
             except (ValueError, KeyError, TypeError) as exc:
-                raise StateError(f"{journal} is damaged at line {number} ({exc}); restore the state from a "
-                                 "backup or move it aside") from exc
+                raise StateError(_("{journal} is damaged at line {number} ({exc}); restore the state from a backup "
+                                   "or move it aside").format(journal=journal, number=number, exc=exc)) from exc
         self._journal_end = end
 
     def save(self, changed: FormRecord | None = None) -> None:
@@ -185,7 +187,8 @@ class State:
     def published(self, commune_id: str) -> FormRecord:
         form = self.current(commune_id)
         if form is None or not form.done:
-            raise StateError(f"commune '{commune_id}' has no published form yet: run `formkit create` first")
+            raise StateError(_("commune '{commune_id}' has no published form yet: run `formkit create` first").format(
+                    commune_id=commune_id))
         return form
 
     def check_backend(self, commune_ids, backend: str) -> None:
@@ -194,9 +197,9 @@ class State:
         elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
                             if f.form_id and (f.endpoint == "google") != (backend == "google")})
         if elsewhere:
-            raise UsageError(f"this run talks to {backend}, but these forms were made elsewhere: "
-                             f"{', '.join(elsewhere)}. Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a "
-                             "separate workspace.")
+            raise UsageError(_("this run talks to {backend}, but these forms were made elsewhere: {forms}. Use the "
+                               "same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.").format(
+                    backend=backend, forms=', '.join(elsewhere)))
 
     def add(self, commune_id: str, form: FormRecord) -> None:
         forms = self.communes.setdefault(commune_id, [])
@@ -208,29 +211,30 @@ def _read(path: Path) -> dict[str, list[FormRecord]]:
     """forms.json's forms per commune. A file that is not what formkit writes is bad input (exit 2),
     named with the place where it goes wrong, so someone can restore it or move it aside."""
     def damaged(place: str, what: str) -> InputError:
-        return InputError(Problem(str(path), place, f"{what}; the file is damaged: restore it from a backup or "
-                                                     "move it aside"), f"{path} is damaged")
+        return InputError(Problem(str(path), place, _("{what}; the file is damaged: restore it from a backup or move "
+                                                      "it aside").format(what=what)),
+                          _("{path} is damaged").format(path=path))
 
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise damaged(f"byte {exc.start}", "not UTF-8 text") from None
+        raise damaged(_("byte {n}").format(n=exc.start), _("not UTF-8 text")) from None
     except json.JSONDecodeError as exc:
-        raise damaged(f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
+        raise damaged(_("line {line}, column {column}").format(line=exc.lineno, column=exc.colno), exc.msg) from None
     if not isinstance(raw, dict):
-        raise damaged("", "not a JSON object")
+        raise damaged("", _("not a JSON object"))
     if raw.get("format") != FORMAT:
-        raise StateError(f"{path}: state format {raw.get('format')!r} is not {FORMAT}")
+        raise StateError(_("{path}: state format {format!r} is not {FORMAT}").format(
+            path=path, format=raw.get("format"), FORMAT=FORMAT))
     communes = raw.get("communes")
     if not isinstance(communes, dict):
-        raise damaged("communes", "missing, or not an object of communes")
+        raise damaged("communes", _("missing, or not an object of communes"))
     out: dict[str, list[FormRecord]] = {}
     for cid, forms in communes.items():
         if not isinstance(forms, list):
-            raise damaged(f"communes.{cid}", "not a list of forms")
+            raise damaged(f"communes.{cid}", _("not a list of forms"))
         try:
             out[cid] = [FormRecord.from_json(f) for f in forms]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise damaged(f"communes.{cid}", f"a form record is not readable ({exc})") from None
+            raise damaged(f"communes.{cid}", _("a form record is not readable ({error})").format(error=exc)) from None
     return out
-

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import CredentialsError, RemoteError
 from ..files import atomic_write_text
+from ..i18n import N_, _
 
 SCOPES = [
     "https://www.googleapis.com/auth/forms.body",
@@ -25,7 +26,7 @@ SCOPES = [
     "https://www.googleapis.com/auth/drive.file",
 ]
 
-HOW_TO = (
+HOW_TO = N_(
     "To create forms in a Google account, download an OAuth client ID for a desktop app from the "
     "Google Cloud console (APIs & Services → Credentials; enable the Forms, Sheets and Drive APIs) "
     "and pass it with --credentials FILE or [google] credentials = \"FILE\" in formkit.toml; the "
@@ -36,14 +37,17 @@ HOW_TO = (
 
 def sign_in_expired(detail: str, cache: Path | None = None) -> str:
     """One paragraph for a refresh token Google no longer accepts (invalid_grant)."""
-    removed = (f"formkit has removed the dead token ({cache}), so the next run opens the browser to sign in "
-               "again. " if cache else "Delete the cached token (README, 'Google credentials') and sign in again. ")
-    return (f"Google no longer accepts the saved sign-in ({detail}). Either the OAuth app is still in the "
-            "\"Testing\" publishing status, whose sign-ins expire after 7 days, or the account's access was "
-            "removed (password change, or https://myaccount.google.com/permissions). In the Google Cloud console "
-            "open APIs & Services → OAuth consent screen and press \"Publish app\" so it is \"In production\" "
-            "(no verification is needed for the commune's own account); then run the command again. " + removed
-            + "Nothing that was already done is lost.")
+    removed = (_("formkit has removed the dead token ({cache}), so the next run opens the browser to sign in "
+                 "again.").format(cache=cache) if cache
+               else _("Delete the cached token (README, 'Google credentials') and sign in again."))
+    return " ".join((
+        _("Google no longer accepts the saved sign-in ({detail}). Either the OAuth app is still in the "
+          "\"Testing\" publishing status, whose sign-ins expire after 7 days, or the account's access was "
+          "removed (password change, or https://myaccount.google.com/permissions). In the Google Cloud console "
+          "open APIs & Services → OAuth consent screen and press \"Publish app\" so it is \"In production\" "
+          "(no verification is needed for the commune's own account); then run the command again.").format(
+            detail=detail),
+        removed, _("Nothing that was already done is lost.")))
 
 
 def refused_grant(exc: Exception) -> bool:
@@ -81,29 +85,30 @@ def load_credentials(file: Path | None, endpoint: str | None, interactive: bool 
         from .transport import TOKEN_VARIABLE, endpoint_token
 
         def refused(_request, scopes=None):  # a 401: the token is not this backend's
-            raise RefreshError(f"the local backend at {endpoint} refused the token; set {TOKEN_VARIABLE} to what "
-                               "`formkit serve --show-token` prints where it runs")
+            raise RefreshError(_("the local backend at {endpoint} refused the token; set {variable} to what "
+                                 "`formkit serve --show-token` prints where it runs").format(
+                endpoint=endpoint, variable=TOKEN_VARIABLE))
 
         return Credentials(endpoint_token(endpoint, token_dir), refresh_handler=refused)
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
     try:
-        credentials, _ = google.auth.default(scopes=SCOPES)
+        credentials, _project = google.auth.default(scopes=SCOPES)
         return credentials
     except DefaultCredentialsError:
-        raise CredentialsError("No Google credentials are configured. " + HOW_TO) from None
+        raise CredentialsError(_("No Google credentials are configured.") + " " + _(HOW_TO)) from None
 
 
 def _from_file(path: Path, interactive: bool):
     if not path.is_file():
-        raise CredentialsError(f"The credentials file {path} does not exist. " + HOW_TO)
+        raise CredentialsError(_("The credentials file {path} does not exist.").format(path=path) + " " + _(HOW_TO))
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise CredentialsError(f"{path} is not a JSON credentials file. " + HOW_TO) from None
+        info = None
     if not isinstance(info, dict):
-        raise CredentialsError(f"{path} is not a JSON credentials file. " + HOW_TO)
+        raise CredentialsError(_("{path} is not a JSON credentials file.").format(path=path) + " " + _(HOW_TO))
     if "installed" in info or "web" in info:
         return _oauth_user(path, info, interactive)
     if info.get("type") == "service_account":
@@ -112,13 +117,15 @@ def _from_file(path: Path, interactive: bool):
         try:
             return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
         except (ValueError, KeyError) as exc:
-            raise CredentialsError(f"{path} is an incomplete service-account key ({exc.__class__.__name__}). " + HOW_TO) from None
+            raise CredentialsError(_("{path} is an incomplete service-account key ({kind}).").format(
+                path=path, kind=exc.__class__.__name__) + " " + _(HOW_TO)) from None
     if info.get("type") == "authorized_user":
         from google.oauth2.credentials import Credentials
 
         return Credentials.from_authorized_user_info(info, SCOPES)
     raise CredentialsError(
-        f"{path} is neither an OAuth client (\"installed\"), a service-account key nor an authorized-user file. " + HOW_TO
+        _("{path} is neither an OAuth client (\"installed\"), a service-account key nor an authorized-user "
+          "file.").format(path=path) + " " + _(HOW_TO)
     )
 
 
@@ -129,7 +136,8 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
     client = info.get("installed") or info.get("web") or {}
     client_id = client.get("client_id")
     if not client_id or not client.get("client_secret") or "PLACEHOLDER" in json.dumps(client):
-        raise CredentialsError(f"{path} has no real client_id/client_secret (is it the example file?). " + HOW_TO)
+        raise CredentialsError(_("{path} has no real client_id/client_secret (is it the example file?).").format(
+            path=path) + " " + _(HOW_TO))
     cache = token_path(client_id)
     credentials = _cached(cache, client) if cache.is_file() else None
     if credentials is not None and not credentials.valid and credentials.refresh_token:
@@ -139,16 +147,18 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
         except RefreshError as exc:
             if refused_grant(exc):
                 cache.unlink(missing_ok=True)
-                raise CredentialsError(sign_in_expired("invalid_grant: the token expired or was revoked", cache)) from None
+                raise CredentialsError(sign_in_expired(_("invalid_grant: the token expired or was revoked"), cache)) from None
             if getattr(exc, "retryable", False):  # the sign-in server failed (5xx): not a reason to sign in again
-                raise CredentialsError("Google's sign-in server failed to refresh the token (it answered with a server "
-                                       "error); nothing was sent. Run the command again later.") from None
+                raise CredentialsError(_("Google's sign-in server failed to refresh the token (it answered with a "
+                                         "server error); nothing was sent. Run the command again later.")) from None
             credentials = None  # any other refusal: sign in again
         except TransportError as exc:
-            raise RemoteError(f"cannot reach Google's sign-in server to refresh the token ({exc.__class__.__name__})") from None
+            raise RemoteError(_("cannot reach Google's sign-in server to refresh the token ({kind})").format(
+                    kind=exc.__class__.__name__)) from None
     if credentials is None or not credentials.valid:
         if not interactive:
-            raise CredentialsError(f"Signing in to Google is needed for {path}; run the command in a terminal. " + HOW_TO)
+            raise CredentialsError(_("Signing in to Google is needed for {path}; run the command in a terminal.").format(
+                path=path) + " " + _(HOW_TO))
         from google_auth_oauthlib.flow import InstalledAppFlow
 
         flow = InstalledAppFlow.from_client_config(info, SCOPES)

@@ -21,6 +21,7 @@ import requests
 from google.auth.exceptions import RefreshError
 
 from ..errors import CredentialsError, RemoteError
+from ..i18n import _
 from .auth import refused_grant, sign_in_expired
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -64,7 +65,7 @@ def describe(exc: BaseException) -> Failure | None:
                        _retry_after(response.headers))
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, http.client.HTTPException,
                         ConnectionError, socket.timeout, TimeoutError, TransportError)):
-        return Failure(None, f"connection failed ({exc.__class__.__name__}: {exc})")
+        return Failure(None, _("connection failed ({kind}: {error})").format(kind=exc.__class__.__name__, error=exc))
     return None
 
 
@@ -100,31 +101,35 @@ def call(fn: Callable[[], Any], what: str, policy: RetryPolicy,
             reason = exc.args[0] if exc.args else str(exc)
             if refused_grant(exc):
                 raise CredentialsError(f"{what}: " + sign_in_expired(reason)) from None
-            raise CredentialsError(f"{what}: Google refused to refresh the sign-in ({reason}). "
-                                   "Sign in again: delete the cached token (see README, 'Google credentials').") from None
+            raise CredentialsError(_("{what}: Google refused to refresh the sign-in ({reason}). Sign in again: "
+                                     "delete the cached token (see README, 'Google credentials').").format(
+                    what=what, reason=reason)) from None
         except Exception as exc:  # classified below; anything unknown is re-raised
             failure = describe(exc)
             if failure is None:
                 raise
             if failure.status in (401,):
                 raise CredentialsError(
-                    f"{what}: Google rejected the credential ({failure.message}). Sign in again: delete the "
-                    "cached token (see README, 'Google credentials') and re-run."
+                    _("{what}: Google rejected the credential ({message}). Sign in again: delete the cached token "
+                      "(see README, 'Google credentials') and re-run.").format(what=what, message=failure.message)
                 ) from exc
             if failure.status is not None and failure.status not in RETRYABLE_STATUS:
                 raise RemoteError(f"{what}: {failure.message}") from exc
             if attempt == policy.attempts - 1:
-                raise RemoteError(f"{what}: still failing after {policy.attempts} attempts: {failure.message}. "
-                                  "Everything done so far is saved; run the command again later.") from exc
+                raise RemoteError(_("{what}: still failing after {attempts} attempts: {message}. Everything done "
+                                    "so far is saved; run the command again later.").format(
+                        what=what, attempts=policy.attempts, message=failure.message)) from exc
             if failure.retry_after is not None and failure.retry_after > policy.longest_wait:
-                raise RemoteError(f"{what}: {failure.message}; Google asks to wait {failure.retry_after:.0f} s. "
-                                  "Everything done so far is saved; run the command again then.") from exc
+                raise RemoteError(_("{what}: {message}; Google asks to wait {retry_after:.0f} s. Everything done "
+                                    "so far is saved; run the command again then.").format(
+                        what=what, message=failure.message, retry_after=failure.retry_after)) from exc
             if recover is not None and (failure.status is None or failure.status >= 500):
                 recovered = recover()
                 if recovered is not None:
                     return recovered
             delay = failure.retry_after if failure.retry_after is not None else policy.backoff(attempt)
             if on_retry:
-                on_retry(f"{what}: {failure.message}; retrying in {delay:.1f} s")
+                on_retry(_("{what}: {message}; retrying in {delay:.1f} s").format(
+                        what=what, message=failure.message, delay=delay))
             policy.sleep(delay)
     raise AssertionError("unreachable")

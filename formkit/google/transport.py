@@ -75,8 +75,9 @@ def endpoint_token(endpoint: str, token_dir: Path | None) -> str:
         if value:
             return value
     raise CredentialsError(
-        f"No token for the local backend at {endpoint}: run `formkit serve` in this workspace, or set "
-        f"{TOKEN_VARIABLE} to what `formkit serve --show-token` prints on the machine that serves it.")
+        _("No token for the local backend at {endpoint}: run `formkit serve` in this workspace, or set "
+          "{TOKEN_VARIABLE} to what `formkit serve --show-token` prints on the machine that serves it.").format(
+                endpoint=endpoint, TOKEN_VARIABLE=TOKEN_VARIABLE))
 
 
 def bearer(endpoint: str, token_dir: Path | None) -> dict[str, str]:

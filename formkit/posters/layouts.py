@@ -26,6 +26,7 @@ from ..files import read_toml
 from ..workspace.toml import MAX_TEXT, TomlReader, at
 from ..resources import first_file, shipped_dir
 from . import textfit
+from ..i18n import _, ngettext
 
 MM = 72 / 25.4
 
@@ -189,11 +190,12 @@ def find_layout(name: str, workspace_dir: Path | None = None) -> Path | None:
 def load_layout(name: str, workspace_dir: Path | None = None, kind: str = "poster") -> Layout:
     path = find_layout(name, workspace_dir)
     if path is None:
-        known = ", ".join(list_layouts(workspace_dir, kind)) or "none"
-        raise UsageError(f"unknown layout '{name}' (known: {known})")
+        known = ", ".join(list_layouts(workspace_dir, kind)) or _("none")
+        raise UsageError(_("unknown layout '{name}' (known: {known})").format(name=name, known=known))
     layout = load_layout_file(path)
     if layout.kind != kind:
-        raise InputError(Problem(str(path), "kind", f"is '{layout.kind}', but a '{kind}' layout is needed here"))
+        raise InputError(Problem(str(path), "kind", _("is '{kind}', but a '{wanted}' layout is needed here").format(
+                kind=layout.kind, wanted=kind)))
     return layout
 
 
@@ -227,8 +229,8 @@ class _LayoutReader(TomlReader):
             return value.lower()
         if isinstance(value, str) and value in self.colours:
             return self.colours[value]
-        self.problem(at(place, key), f"'{value}' is neither \"#rrggbb\" nor a colour named in [colours] "
-                                      f"({', '.join(sorted(self.colours))})")
+        self.problem(at(place, key), _("'{value}' is neither \"#rrggbb\" nor a colour named in [colours] "
+                                       "({colours})").format(value=value, colours=', '.join(sorted(self.colours))))
         return default
 
     # -- the file ------------------------------------------------------------------------------
@@ -236,7 +238,7 @@ class _LayoutReader(TomlReader):
         raw = self.raw
         kind = raw.get("kind", "poster")
         if not isinstance(kind, str) or kind not in KINDS:
-            self.problem("kind", f"'{kind}' is not one of {', '.join(KINDS)}")
+            self.problem("kind", _("'{kind}' is not one of {kinds}").format(kind=kind, kinds=', '.join(KINDS)))
             kind = "poster"
         sections = KINDS[kind]
         known = {"id", "name", "description", "kind", "page", "orientation", "margin_mm", "background",
@@ -244,13 +246,14 @@ class _LayoutReader(TomlReader):
         self.unknown_keys(raw, known)
         layout_id = self.text(raw, "id", "", required=True)
         if layout_id and layout_id != self.path.stem:
-            self.problem("id", f"'{layout_id}' does not match the file name '{self.path.stem}.toml'")
+            self.problem("id", _("'{layout_id}' does not match the file name '{stem}.toml'").format(
+                    layout_id=layout_id, stem=self.path.stem))
         self.read_colours(raw.get("colours", {}))
         width, height = self.read_page(raw)
         margin = self.number(raw, "margin_mm", "", 8.0, 0.0, min(width, height) / 4)
         grid = self.read_grid(raw.get("grid")) if kind == "labels" else None
         if kind == "poster" and "grid" in raw:
-            self.problem("grid", "only a 'labels' layout has a grid")
+            self.problem("grid", _("only a 'labels' layout has a grid"))
         layout = Layout(
             id=layout_id, name=self.text(raw, "name", "", required=True),
             description=self.text(raw, "description", ""), kind=kind,
@@ -259,21 +262,22 @@ class _LayoutReader(TomlReader):
             field_labels=self.text(raw, "field_labels", "", default="a4-field-labels"), source=self.path,
         )
         if grid is not None and (layout.cell.w <= 0 or layout.cell.h <= 0):
-            self.problem("grid", f"{grid.columns} × {grid.rows} labels do not fit on the page")
+            self.problem("grid", _("{columns} × {rows} labels do not fit on the page").format(
+                    columns=grid.columns, rows=grid.rows))
         for section in sections:
             layout.sections[section] = self.read_section(raw.get(section), section, layout)
-        self.problems.raise_if_any(f"layout {self.path} is not valid")
+        self.problems.raise_if_any(_("layout {path} is not valid").format(path=self.path))
         return layout
 
     def read_colours(self, table: Any) -> None:
         if not isinstance(table, dict):
-            self.problem("colours", "must be a table of name = \"#rrggbb\"")
+            self.problem("colours", _("must be a table of name = \"#rrggbb\""))
             return
         for name, value in table.items():
             if isinstance(value, str) and HEX.match(value):
                 self.colours[name] = value.lower()
             else:
-                self.problem(f"colours.{name}", f"'{value}' is not a colour like \"#0b4f9c\"")
+                self.problem(f"colours.{name}", _("'{value}' is not a colour like \"#0b4f9c\"").format(value=value))
 
     def read_page(self, raw: dict) -> tuple[float, float]:
         page = raw.get("page", "A5")
@@ -283,8 +287,8 @@ class _LayoutReader(TomlReader):
               and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 50 <= v <= 1200 for v in page)):
             width, height = float(page[0]), float(page[1])
         else:
-            self.problem("page", f"{page!r} is not a paper size ({', '.join(PAPER_MM)}) or [width_mm, height_mm] "
-                                 "between 50 and 1200 mm")
+            self.problem("page", _("{page!r} is not a paper size ({sizes}) or [width_mm, height_mm] between 50 and "
+                                   "1200 mm").format(page=page, sizes=', '.join(PAPER_MM)))
             width, height = PAPER_MM["A5"]
         orientation = self.choice(raw, "orientation", "", ("portrait", "landscape"), "portrait")
         if (orientation == "landscape") != (width > height):
@@ -293,29 +297,30 @@ class _LayoutReader(TomlReader):
 
     def read_grid(self, table: Any) -> Grid:
         if not isinstance(table, dict):
-            self.problem("grid", "missing table [grid] with columns, rows, gap_mm")
+            self.problem("grid", _("missing table [grid] with columns, rows, gap_mm"))
             return Grid(1, 1, 0.0, True)
         self.unknown_keys(table, {"columns", "rows", "gap_mm", "cut_lines"}, "grid")
         columns = int(self.number(table, "columns", "grid", 2, 1, 10))
         rows = int(self.number(table, "rows", "grid", 4, 1, 20))
         for key, value in (("columns", columns), ("rows", rows)):
             if table.get(key, value) != value:
-                self.problem(f"grid.{key}", "must be a whole number")
+                self.problem(f"grid.{key}", _("must be a whole number"))
         cut_lines = table.get("cut_lines", True)
         if not isinstance(cut_lines, bool):
-            self.problem("grid.cut_lines", "must be true or false")
+            self.problem("grid.cut_lines", _("must be true or false"))
             cut_lines = True
         return Grid(columns, rows, self.number(table, "gap_mm", "grid", 0.0, 0.0, 50.0), cut_lines)
 
     def read_section(self, items: Any, section: str, layout: Layout) -> tuple[Block, ...]:
         if not isinstance(items, list) or not items:
-            self.problem(section, f"missing: the blocks of the {section} page, as [[{section}]] tables")
+            self.problem(section, _("missing: the blocks of the {section} page, as [[{section}]] tables").format(
+                    section=section))
             return ()
         blocks = []
         for i, item in enumerate(items, 1):
             place = f"{section}[{i}]"
             if not isinstance(item, dict):
-                self.problem(place, "must be a table")
+                self.problem(place, _("must be a table"))
                 continue
             block = self.read_block(item, place, section, layout)
             if block is not None:
@@ -326,10 +331,11 @@ class _LayoutReader(TomlReader):
     def read_block(self, item: dict, place: str, section: str, layout: Layout) -> Block | None:
         kind = item.get("kind")
         if not isinstance(kind, str) or kind not in KEYS:
-            self.problem(at(place, "kind"), f"'{kind}' is not one of {', '.join(KEYS)}")
+            self.problem(at(place, "kind"), _("'{kind}' is not one of {kinds}").format(
+                    kind=kind, kinds=', '.join(KEYS)))
             return None
         known = {"kind", "box"} | KEYS[kind]
-        self.unknown_keys(item, known, place, what=f" for a {kind} block")
+        self.unknown_keys(item, known, place, what=_(" for a {kind} block").format(kind=kind))
         box = self.read_box(item.get("box"), place, kind, layout)
         if box is None:
             return None
@@ -340,7 +346,7 @@ class _LayoutReader(TomlReader):
             values["stroke_mm"] = self.number(item, "stroke_mm", place, 0.3, 0.05, 5.0)
             values["radius_mm"] = self.number(item, "radius_mm", place, 0.0, 0.0, min(box.w, box.h) / 2)
             if values["fill"] is None and values["stroke"] is None:
-                self.problem(place, "a band needs a fill, a stroke or both")
+                self.problem(place, _("a band needs a fill, a stroke or both"))
         elif kind in ("text", "steps"):
             key = "text" if kind == "text" else "items"
             values["text"] = self.read_lines(item, key, place, section)
@@ -348,15 +354,18 @@ class _LayoutReader(TomlReader):
             values["size"] = self.number(item, "size", place, 10.0, 3.0, 200.0)
             values["min_size"] = self.number(item, "min_size", place, min(6.0, values["size"]), 3.0, 200.0)
             if values["min_size"] > values["size"]:
-                self.problem(at(place, "min_size"), f"{values['min_size']} is larger than size {values['size']}")
+                self.problem(at(place, "min_size"), _("{min_size} is larger than size {size}").format(
+                        min_size=values['min_size'], size=values['size']))
             values["colour"] = self.colour(item, "colour", place, "#000000")
             values["leading"] = self.number(item, "leading", place, 1.2, 1.0, 3.0)
             need = (textfit.block_height(1, textfit.FONTS[values["font"]], values["min_size"], values["leading"])
                     if kind == "text" else textfit.steps_height(len(values["text"]), values["min_size"])) / MM
             if box.h < need - 1e-6:
-                what = "one line" if kind == "text" else f"{len(values['text'])} steps"
-                self.problem(at(place, "box"), f"is {box.h:g} mm high, but {what} at min_size {values['min_size']:g} pt "
-                                                f"need {need:.1f} mm")
+                steps = len(values["text"])
+                what = _("one line") if kind == "text" else ngettext("{n} step", "{n} steps", steps).format(n=steps)
+                self.problem(at(place, "box"), _("is {h:g} mm high, but {what} at min_size {min_size:g} pt need "
+                                                 "{need:.1f} mm").format(
+                        h=box.h, what=what, min_size=values['min_size'], need=need))
             if kind == "text":
                 values["align"] = self.choice(item, "align", place, ALIGNS, "centre")
                 values["valign"] = self.choice(item, "valign", place, VALIGNS, "middle")
@@ -369,32 +378,35 @@ class _LayoutReader(TomlReader):
         elif kind == "qr":
             quiet = item.get("quiet_zone", 4)
             if isinstance(quiet, bool) or not isinstance(quiet, int) or not 4 <= quiet <= 10:
-                self.problem(at(place, "quiet_zone"), f"{quiet!r} must be a whole number of modules from 4 to 10")
+                self.problem(at(place, "quiet_zone"), _("{quiet!r} must be a whole number of modules from 4 to 10").format(
+                        quiet=quiet))
                 quiet = 4
             values["quiet_zone"] = quiet
             values["error"] = self.choice(item, "error", place, ERROR_LEVELS, "M")
             if min(box.w, box.h) < MIN_QR_MM:
-                self.problem(at(place, "box"), f"the QR code needs at least {MIN_QR_MM:g} × {MIN_QR_MM:g} mm "
-                                                f"(this box allows {min(box.w, box.h):g} mm)")
+                self.problem(at(place, "box"), _("the QR code needs at least {minimum:g} × {minimum:g} mm (this "
+                                                 "box allows {allows:g} mm)").format(
+                        minimum=MIN_QR_MM, allows=min(box.w, box.h)))
         return Block(kind=kind, box=box, place=place, **values)
 
     def read_box(self, value: Any, place: str, kind: str, layout: Layout) -> Box | None:
         if (not isinstance(value, list) or len(value) != 4
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
-            self.problem(at(place, "box"), f"{value!r} must be [x, y, width, height] in mm")
+            self.problem(at(place, "box"), _("{value!r} must be [x, y, width, height] in mm").format(value=value))
             return None
         box = Box(*(float(v) for v in value))
         if box.w <= 0 or box.h <= 0:
-            self.problem(at(place, "box"), "width and height must be positive")
+            self.problem(at(place, "box"), _("width and height must be positive"))
             return None
         if layout.grid is not None:
-            area, name = layout.cell, f"the label ({layout.cell.w:.1f} × {layout.cell.h:.1f} mm)"
+            area, name = layout.cell, _("the label ({width:.1f} × {height:.1f} mm)").format(
+                width=layout.cell.w, height=layout.cell.h)
         elif kind in CONTENT:
-            area, name = layout.cell, f"the margins ({layout.margin_mm:g} mm from each edge)"
+            area, name = layout.cell, _("the margins ({margin:g} mm from each edge)").format(margin=layout.margin_mm)
         else:
-            area, name = Box(0, 0, layout.width_mm, layout.height_mm), "the page"
+            area, name = Box(0, 0, layout.width_mm, layout.height_mm), _("the page")
         if not box.within(area):
-            self.problem(at(place, "box"), f"{value} goes outside {name}")
+            self.problem(at(place, "box"), _("{value} goes outside {name}").format(value=value, name=name))
         return box
 
     def read_lines(self, item: dict, key: str, place: str, section: str) -> tuple[str, ...]:
@@ -402,7 +414,7 @@ class _LayoutReader(TomlReader):
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            self.problem(at(place, key), "must be text or a list of texts")
+            self.problem(at(place, key), _("must be text or a list of texts"))
             return ()
         for j, line in enumerate(value, 1):
             self.check_placeholders(line, f"{at(place, key)}[{j}]" if len(value) > 1 else at(place, key), section)
@@ -412,25 +424,30 @@ class _LayoutReader(TomlReader):
         try:
             fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value) if name is not None]
         except ValueError as exc:
-            self.problem(place, f"bad placeholder syntax: {exc} (write {{{{ and }}}} for literal braces)")
+            self.problem(place, _("bad placeholder syntax: {exc} (write {{{{ and }}}} for literal braces)").format(
+                    exc=exc))
             return
         allowed = PLACEHOLDERS[section]
         for name, spec, conv in fields:
             if name not in allowed or spec or conv:
-                self.problem(place, f"unknown placeholder {{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
-                                    f" on the {section} page; allowed: {', '.join(sorted(allowed))}")
+                self.problem(place, _("unknown placeholder {{{name}{conversion}{spec}}} on the {section} page; "
+                                      "allowed: {allowed}").format(
+                        name=name, conversion='!' + conv if conv else '', spec=':' + spec if spec else '',
+                        section=section, allowed=', '.join(sorted(allowed))))
 
     def check_section(self, blocks: list[Block], section: str, layout: Layout) -> None:
         count = {k: sum(1 for b in blocks if b.kind == k) for k in KEYS}
         if count["qr"] != 1:
-            self.problem(section, f"needs exactly one qr block (has {count['qr']})")
+            self.problem(section, _("needs exactly one qr block (has {qr})").format(qr=count['qr']))
         if section == "officer" and count["photo"] > 1:
-            self.problem(section, f"has {count['photo']} photo blocks; an officer page takes at most one")
+            self.problem(section, _("has {photo} photo blocks; an officer page takes at most one").format(
+                    photo=count['photo']))
         if section != "officer" and count["photo"]:
-            self.problem(section, "only an officer page has a photo")
+            self.problem(section, _("only an officer page has a photo"))
         content = [b for b in blocks if b.kind in CONTENT]
         for i, a in enumerate(content):
             for b in content[i + 1:]:
                 if a.box.overlaps(b.box):
-                    self.problem(at(b.place, "box"), f"overlaps {a.place} ({a.kind}); content blocks must not overlap")
+                    self.problem(at(b.place, "box"), _("overlaps {place} ({kind}); content blocks must not overlap").format(
+                            place=a.place, kind=a.kind))
 

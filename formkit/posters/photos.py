@@ -28,6 +28,8 @@ from typing import Iterator
 
 from PIL import Image, ImageOps
 
+from ..i18n import _
+
 ASPECT = 3 / 4  # width / height of a portrait photo
 DPI = 300
 ENOUGH = 0.9  # share of the DPI that the decoder may stop at, rather than decode at twice the size
@@ -65,9 +67,9 @@ def prepare(path: Path, size: tuple[int, int], quality: int = QUALITY) -> Photo:
     path = Path(path)
     try:
         if not path.is_file():
-            raise PhotoError("file not found")
+            raise PhotoError(_("file not found"))
     except (OSError, RuntimeError) as exc:  # a symbolic-link loop: RuntimeError before Python 3.13
-        raise PhotoError(f"cannot be opened ({exc})") from None
+        raise PhotoError(_("cannot be opened ({exc})").format(exc=exc)) from None
     try:
         with Image.open(path) as image:
             _check_size(image)
@@ -78,7 +80,7 @@ def prepare(path: Path, size: tuple[int, int], quality: int = QUALITY) -> Photo:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         # PIL reports unknown formats (HEIC, PDF) and broken files as OSError; say what it said.
-        raise PhotoError(f"cannot be read as a JPEG or PNG image ({exc})") from exc
+        raise PhotoError(_("cannot be read as a JPEG or PNG image ({exc})").format(exc=exc)) from exc
     image = _crop(image)
     if image.width > size[0] or image.height > size[1]:
         image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
@@ -92,9 +94,10 @@ def _check_size(image: Image.Image) -> None:
     w, h = image.size
     limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_PIXELS
     if w * h > limit:
-        raise PhotoError(f"is {w} × {h} pixels ({w * h / 1e6:.0f} megapixels), more than formkit reads in a "
-                         f"{image.format or 'picture'} ({limit / 1e6:.0f} megapixels); save a smaller copy "
-                         "(a portrait needs about 600 × 800)")
+        raise PhotoError(_("is {w} × {h} pixels ({megapixels:.0f} megapixels), more than formkit reads in a "
+                           "{format} ({limit:.0f} megapixels); save a smaller copy (a portrait needs about 600 × "
+                           "800)").format(
+                w=w, h=h, megapixels=w * h / 1e6, format=image.format or _("picture"), limit=limit / 1e6))
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)  # an animated GIF: its first frame
 

@@ -24,6 +24,7 @@ from ..workspace.config import Commune, Workspace
 from .columns import FormShape, cell_text, clean, map_header, read_table, title_key
 from .store import ResponseRow, ResponseStore
 from .timestamps import cell_time, parse_rfc3339, rfc3339_utc, sheet_zone, timestamp_header
+from ..i18n import _, ngettext
 
 
 @dataclass
@@ -73,10 +74,11 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
     for commune in communes:
         forms = [f for f in state.forms(commune.id) if f.form_id]
         if not forms:
-            result.warnings.append(f"{commune.id}: no form yet; run `formkit create`")
+            result.warnings.append(_("{commune}: no form yet; run `formkit create`").format(commune=commune.id))
         for form in forms:
             if not form.done:
-                result.warnings.append(f"{commune.id}: form {form.form_id} is not published yet; run `formkit create`")
+                result.warnings.append(_("{commune}: form {form_id} is not published yet; run `formkit create`").format(
+                        commune=commune.id, form_id=form.form_id))
                 continue
             if form.template not in templates:
                 templates[form.template] = load_template(form.template, ws.root)
@@ -103,7 +105,7 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
         try:
             zone = sheet_zone((meta.get("properties") or {}).get("timeZone"))
         except ValueError as exc:
-            problems.add(f"spreadsheet {sheet}", "properties.timeZone", str(exc))
+            problems.add(_("spreadsheet {sheet}").format(sheet=sheet), "properties.timeZone", str(exc))
             continue
         tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
         calls_before = google.calls["sheets.values.batchGet"]
@@ -111,22 +113,27 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
                   zip(tabs, google.read_tabs(sheet, [t for _, t in tabs]) if tabs else [])}
         result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
         finder = TabFinder(google, tabs, tables, zone)
-        found = finder.assign(group, rule_names, problems, f"spreadsheet {sheet}")
+        found = finder.assign(group, rule_names, problems, _("spreadsheet {sheet}").format(sheet=sheet))
         result.warnings.extend(finder.warnings)
         for job in found:
-            where = f"{job.commune.id} (tab '{job.tab}')"
+            where = _("{commune} (tab '{tab}')").format(commune=job.commune.id, tab=job.tab)
             got, warnings, bad = read_table(job.shape, tables[job.tab], "sheet", where,
-                                            f"spreadsheet {sheet}", f"tab '{job.tab}', ", zone)
+                                            _("spreadsheet {sheet}").format(sheet=sheet),
+                                            _("tab '{tab}', ").format(tab=job.tab), zone)
             rows[id(job)] = got
             result.warnings.extend(warnings)
-            result.tabs.append(f"{job.commune.id}: form {job.form.form_id} ← tab '{job.tab}' ({job.chosen_by})")
+            result.tabs.append(_("{commune}: form {form_id} ← tab '{tab}' ({how})").format(
+                commune=job.commune.id, form_id=job.form.form_id, tab=job.tab, how=job.chosen_by))
             problems.extend(bad)
             held = store.form_count(job.commune.id, job.form.form_id)
             if len(got) < held:
                 result.warnings.append(
-                    f"{where}: the tab holds {len(got)} answer(s) but {held} were pulled from this form before; "
-                    "the tab was cleared or rows were deleted — every stored answer is kept")
-    problems.raise_if_any("the response sheet cannot be read; nothing was stored")
+                    ngettext("{where}: the tab holds {n} answer but {held} were pulled from this form before; the "
+                             "tab was cleared or rows were deleted — every stored answer is kept",
+                             "{where}: the tab holds {n} answers but {held} were pulled from this form before; the tab "
+                             "was cleared or rows were deleted — every stored answer is kept",
+                             len(got)).format(where=where, n=len(got), held=held))
+    problems.raise_if_any(_("the response sheet cannot be read; nothing was stored"))
     return rows
 
 
@@ -156,8 +163,8 @@ class TabFinder:
         found, pending = [], []
         by_id = {tab_id: title for tab_id, title in self.tabs}
         for job in group:  # by name: where it was last found, then the name formkit gives it
-            named = [(by_id.get(job.tab_id), "the tab it was found in before (same sheetId)"),
-                     (job.tab, "the tab recorded for it"), (rule_names.get(id(job.form)), "its tab name")]
+            named = [(by_id.get(job.tab_id), _("the tab it was found in before (same sheetId)")),
+                     (job.tab, _("the tab recorded for it")), (rule_names.get(id(job.form)), _("its tab name"))]
             title, how = next(((t, h) for t, h in named if t and t in self.free), ("", ""))
             if title:
                 self._claim(job, title, how, found)
@@ -179,22 +186,27 @@ class TabFinder:
         for job in pending:
             candidates, how = left[id(job)]
             name = rule_names.get(id(job.form)) or job.tab
-            rivals = [f"{other.commune.id}'s form" for other in pending
+            rivals = [_("{commune}'s form").format(commune=other.commune.id) for other in pending
                       if other is not job and set(left[id(other)][0]) & set(candidates)]
-            both = " and ".join(f"'{t}'" for t in candidates[:2])
-            fit = (f"tabs {both} both fit it" if len(candidates) > 1 else
-                   f"tab {both} fits it and {rivals[0] if rivals else 'another form'}")
-            if candidates and all(len(self.tables[t]) <= 1 for t in candidates):
-                self.warnings.append(f"{job.commune.id}: form {job.form.form_id}: {fit}, and none holds answers yet; "
-                                     f"nothing to read — its tab is found once it has answers (or name it '{name}')")
-            elif candidates:
-                problems.add(file, f"commune {job.commune.id}",
-                             f"form {job.form.form_id}: {fit} ({how}); rename the right tab to '{name}'")
+            if len(candidates) > 1:
+                fit = _("tabs '{first}' and '{second}' both fit it").format(first=candidates[0], second=candidates[1])
             else:
-                listed = ", ".join(f"'{t}'" for _, t in self.tabs) or "none"
-                problems.add(file, f"commune {job.commune.id}",
-                             f"no tab of this spreadsheet holds form {job.form.form_id}'s answers (the tabs: "
-                             f"{listed}); link the form again, or name its tab '{name}'")
+                fit = _("tab '{tab}' fits it and {rival}").format(
+                    tab=candidates[0] if candidates else "", rival=rivals[0] if rivals else _("another form"))
+            if candidates and all(len(self.tables[t]) <= 1 for t in candidates):
+                self.warnings.append(_("{commune}: form {form_id}: {fit}, and none holds answers yet; nothing to "
+                                       "read — its tab is found once it has answers (or name it '{name}')").format(
+                    commune=job.commune.id, form_id=job.form.form_id, fit=fit, name=name))
+            elif candidates:
+                problems.add(file, _("commune {commune}").format(commune=job.commune.id),
+                             _("form {form_id}: {fit} ({how}); rename the right tab to '{name}'").format(
+                                     form_id=job.form.form_id, fit=fit, how=how, name=name))
+            else:
+                listed = ", ".join(f"'{t}'" for _tab_id, t in self.tabs) or _("none")
+                problems.add(file, _("commune {commune}").format(commune=job.commune.id),
+                             _("no tab of this spreadsheet holds form {form_id}'s answers (the tabs: {listed}); "
+                               "link the form again, or name its tab '{name}'").format(
+                                     form_id=job.form.form_id, listed=listed, name=name))
         return found
 
     def _claim(self, job: _Job, title: str, how: str, found: list[_Job]) -> None:
@@ -208,7 +220,7 @@ class TabFinder:
         score = {t: len(titles & self._headers[t]) for t in self.free if t in self._headers}
         best = max(score.values(), default=0)
         candidates = [t for t in score if best and score[t] == best]
-        how = "its question titles"
+        how = _("its question titles")
         question = job.shape.template.by_role("officer")
         if len(candidates) > 1 and question is not None:
             # A tab naming none of the form's officers is another form's; one naming some of them
@@ -218,13 +230,13 @@ class TabFinder:
             candidates = [t for t in candidates if not seen[t] or seen[t] & labels]
             fitting = [t for t in candidates if seen[t]]
             if fitting and len(fitting) < len(candidates) and not use_times:
-                candidates, how = fitting, "the officers named in it"
+                candidates, how = fitting, _("the officers named in it")
         if use_times and len(candidates) > 1 and any(len(self.tables[t]) > 1 for t in candidates):
             own = self._own_times(job)
             matching = [t for t in candidates if (own and self._times(job, t) & own) or
                         (not own and len(self.tables[t]) <= 1)]
             if matching:
-                candidates, how = matching, "the times of the form's own responses"
+                candidates, how = matching, _("the times of the form's own responses")
         return candidates, how
 
     def _officers(self, title: str, key: str) -> frozenset[str]:
@@ -274,14 +286,16 @@ def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResul
         try:
             submitted = parse_rfc3339(stamp)
         except (TypeError, ValueError) as exc:
-            raise RemoteError(f"forms.responses.list: response {response.get('responseId')} of form "
-                              f"{job.form.form_id} has no usable time ({stamp!r})") from exc
+            raise RemoteError(_("forms.responses.list: response {response} of form {form_id} has no usable time "
+                                "({stamp!r})").format(
+                response=response.get('responseId'), form_id=job.form.form_id, stamp=stamp)) from exc
         row = job.shape.row("api", submitted, answers)
         row.response_id = response.get("responseId")
         rows.append(row)
     if unknown:
-        result.warnings.append(f"{job.commune.id}: form {job.form.form_id} has answers to question(s) "
-                               f"{', '.join(sorted(unknown))} that the state does not know; ignored")
+        result.warnings.append(_("{commune}: form {form_id} has answers to question(s) {questions} that the state "
+                                 "does not know; ignored").format(
+                commune=job.commune.id, form_id=job.form.form_id, questions=', '.join(sorted(unknown))))
     return rows
 
 

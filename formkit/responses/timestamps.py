@@ -15,6 +15,7 @@ import unicodedata
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..i18n import _
 from .store import TIME_FORMAT, VIETNAM
 
 SERIAL_EPOCH = datetime(1899, 12, 30)
@@ -56,13 +57,14 @@ def parse_text(text: str, day_first: bool) -> datetime:
         try:
             return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
         except ValueError as exc:
-            order = "day/month/year" if day_first else "month/day/year"
-            raise ValueError(f"'{text}' is not a valid {order} time ({exc})") from None
+            message = (_("'{text}' is not a valid day/month/year time ({error})") if day_first
+                       else _("'{text}' is not a valid month/day/year time ({error})"))
+            raise ValueError(message.format(text=text, error=exc)) from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         example = "27/09/2025 8:07:24" if day_first else "9/27/2025 8:07:24"
-        raise ValueError(f"'{text}' is not a time like {example}") from None
+        raise ValueError(_("'{text}' is not a time like {example}").format(text=text, example=example)) from None
     return local(moment)
 
 
@@ -74,8 +76,8 @@ def sheet_zone(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"the spreadsheet's time zone '{name}' is unknown to this computer "
-                         "(install the tzdata package)") from None
+        raise ValueError(_("the spreadsheet's time zone '{name}' is unknown to this computer "
+                           "(install the tzdata package)").format(name=name)) from None
 
 
 def in_zone(moment: datetime, zone: tzinfo) -> datetime:
@@ -95,7 +97,7 @@ def local(moment: datetime) -> datetime:
 def cell_time(value: object, day_first: bool, zone: tzinfo = VIETNAM) -> datetime:
     """A timestamp cell as read from a sheet in time zone `zone`: a serial number or text."""
     if isinstance(value, bool):
-        raise ValueError(f"'{value}' is not a time")
+        raise ValueError(_("'{value}' is not a time").format(value=value))
     if isinstance(value, (int, float)):
         return in_zone(from_serial(value), zone)
     text = str(value).strip()

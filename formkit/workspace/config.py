@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
+from ..i18n import _
 from .roster import read_roster
 from .templates import Template, load_template
 from .toml import MAX_NAME, TomlReader, control_characters
@@ -123,7 +124,8 @@ class Workspace:
         for c in self.communes:
             if c.id == commune_id:
                 return c
-        raise UsageError(f"no commune '{commune_id}' in {self.root / CONFIG_NAME} (known: {', '.join(c.id for c in self.communes)})")
+        raise UsageError(_("no commune '{commune_id}' in {file} (known: {known})").format(
+                commune_id=commune_id, file=self.root / CONFIG_NAME, known=', '.join(c.id for c in self.communes)))
 
     def select(self, commune_ids: tuple[str, ...] | list[str] | None) -> list[Commune]:
         if not commune_ids:
@@ -135,8 +137,8 @@ def find_workspace(directory: Path | None) -> Path:
     root = Path(directory or Path.cwd()).resolve()
     if not (root / CONFIG_NAME).is_file():
         raise UsageError(
-            f"no {CONFIG_NAME} in {root}. Run `formkit init DIR` for an example workspace, "
-            "or pass --workspace DIR."
+            _("no {CONFIG_NAME} in {root}. Run `formkit init DIR` for an example workspace, or pass --workspace "
+              "DIR.").format(CONFIG_NAME=CONFIG_NAME, root=root)
         )
     return root
 
@@ -170,7 +172,7 @@ class _WorkspaceReader(TomlReader):
                                   for p in exc.problems])
         unit_raw = raw.get("unit")
         if not isinstance(unit_raw, dict):
-            self.problem("unit", "missing table [unit] with kind (e.g. \"Tỉnh\") and name")
+            self.problem("unit", _("missing table [unit] with kind (e.g. \"Tỉnh\") and name"))
             unit_raw = {}
         self.unknown_keys(unit_raw, {"kind", "name"}, "unit")
         unit = Unit(self.line(unit_raw, "kind", "unit"), self.line(unit_raw, "name", "unit"))
@@ -183,20 +185,20 @@ class _WorkspaceReader(TomlReader):
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
         issuing = self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
-        self.problems.raise_if_any(f"the workspace {self.root} is not valid")
+        self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
 
     def read_hours(self, raw: Any) -> OfficeHours:
         if raw is None:
             return OfficeHours()
         if not isinstance(raw, dict):
-            self.problem("office_hours", "must be a table with weekdays, start, end")
+            self.problem("office_hours", _("must be a table with weekdays, start, end"))
             return OfficeHours()
         self.unknown_keys(raw, {"weekdays", "start", "end"}, "office_hours")
         default = OfficeHours()
         weekdays = raw.get("weekdays", list(default.weekdays))
         if not isinstance(weekdays, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays):
-            self.problem("office_hours.weekdays", "must list ISO weekdays 1 (Monday) … 7 (Sunday)")
+            self.problem("office_hours.weekdays", _("must list ISO weekdays 1 (Monday) … 7 (Sunday)"))
             weekdays = list(default.weekdays)
         times = {}
         for key in ("start", "end"):
@@ -205,20 +207,21 @@ class _WorkspaceReader(TomlReader):
                 try:
                     value = time.fromisoformat(value)
                 except ValueError:
-                    self.problem(f"office_hours.{key}", f"'{value}' is not a time like \"07:30\"")
+                    self.problem(f"office_hours.{key}", _("'{value}' is not a time like \"07:30\"").format(value=value))
                     value = getattr(default, key)
             if not isinstance(value, time):
-                self.problem(f"office_hours.{key}", "must be a time like \"07:30\"")
+                self.problem(f"office_hours.{key}", _("must be a time like \"07:30\""))
                 value = getattr(default, key)
             times[key] = value
         if times["end"] <= times["start"]:
-            self.problem("office_hours.end", f"{times['end']:%H:%M} is not after the start ({times['start']:%H:%M})")
+            self.problem("office_hours.end", _("{end:%H:%M} is not after the start ({start:%H:%M})").format(
+                    end=times['end'], start=times['start']))
             times = {"start": default.start, "end": default.end}
         return OfficeHours(tuple(weekdays), times["start"], times["end"])
 
     def read_communes(self, raw: Any) -> list[Commune]:
         if not isinstance(raw, list) or not raw:
-            self.problem("communes", "missing: at least one [[communes]] entry")
+            self.problem("communes", _("missing: at least one [[communes]] entry"))
             return []
         communes: list[Commune] = []
         seen_communes: dict[str, str] = {}
@@ -227,36 +230,41 @@ class _WorkspaceReader(TomlReader):
         for i, c in enumerate(raw, 1):
             place = f"communes[{i}]"
             if not isinstance(c, dict):
-                self.problem(place, "must be a table")
+                self.problem(place, _("must be a table"))
                 continue
             self.unknown_keys(c, {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab",
                                  "short_link"}, place)
             cid = self.line(c, "id", place)
             if cid and not ID_PATTERN.match(cid):
-                self.problem(f"{place}.id", f"'{cid}' must be lower-case letters, digits, - or _ (e.g. \"hoa-thanh\")")
+                self.problem(f"{place}.id", _("'{cid}' must be lower-case letters, digits, - or _ (e.g. "
+                                              "\"hoa-thanh\")").format(cid=cid))
             if cid in seen_communes:
-                self.problem(f"{place}.id", f"commune id '{cid}' is already used by {seen_communes[cid]}")
+                self.problem(f"{place}.id", _("commune id '{cid}' is already used by {other}").format(
+                        cid=cid, other=seen_communes[cid]))
             seen_communes.setdefault(cid, place)
             name = self.line(c, "name", place)
             kind = self.line(c, "kind", place, required=False, default="Xã")
             fields = c.get("fields", [])
             if not isinstance(fields, list) or not all(isinstance(f, str) and f.strip() for f in fields):
-                self.problem(f"{place}.fields", "must be a list of fields of procedure, e.g. [\"Hộ tịch\", \"Chứng thực\"]")
+                self.problem(f"{place}.fields", _("must be a list of fields of procedure, e.g. [\"Hộ tịch\", "
+                                                  "\"Chứng thực\"]"))
                 fields = []
             for f in fields:
                 if control_characters(f) or len(f) > MAX_NAME:
-                    self.problem(f"{place}.fields", f"'{f[:40]}…' has control characters or is over {MAX_NAME} characters")
+                    self.problem(f"{place}.fields", _("'{start}…' has control characters or is over {limit} "
+                                                      "characters").format(start=f[:40], limit=MAX_NAME))
                     fields = []
                     break
             fields = [nfc(f) for f in fields]
             for dup in sorted({f for f in fields if fields.count(f) > 1}):
-                self.problem(f"{place}.fields", f"'{dup}' is listed twice")
+                self.problem(f"{place}.fields", _("'{dup}' is listed twice").format(dup=dup))
             officers = self.read_officers(c, place, seen_officers)
             sheet_tab = self.line(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
             self.check_tab(sheet_tab, f"{place}.sheet_tab", seen_tabs)
             short = self.line(c, "short_link", place, required=False)
             if short and not SHORT_LINK.match(short):
-                self.problem(f"{place}.short_link", f"'{short}' is not a short form link like https://forms.gle/AbC123")
+                self.problem(f"{place}.short_link", _("'{short}' is not a short form link like "
+                                                      "https://forms.gle/AbC123").format(short=short))
             communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
         return communes
 
@@ -264,19 +272,21 @@ class _WorkspaceReader(TomlReader):
         """A tab name every spreadsheet program takes (see docs/google-behaviour.md), used once."""
         bad = sorted(set(tab) & TAB_FORBIDDEN)
         if bad:
-            self.problem(place, f"tab name '{tab}' contains {' '.join(bad)}, which spreadsheets refuse in a tab name")
+            self.problem(place, _("tab name '{tab}' contains {characters}, which spreadsheets refuse in a tab name").format(
+                    tab=tab, characters=' '.join(bad)))
         if tab.startswith("'") or tab.endswith("'") or len(tab) > TAB_MAX:
-            self.problem(place, f"tab name '{tab}' must not start or end with ' and has at most {TAB_MAX} characters")
+            self.problem(place, _("tab name '{tab}' must not start or end with ' and has at most {TAB_MAX} "
+                                  "characters").format(tab=tab, TAB_MAX=TAB_MAX))
         if tab.casefold() in seen:
-            self.problem(place, f"tab name '{tab}' is already used by {seen[tab.casefold()]}; each commune needs its own "
-                                "tab (set sheet_tab)")
+            self.problem(place, _("tab name '{tab}' is already used by {other}; each commune needs its own tab "
+                                  "(set sheet_tab)").format(tab=tab, other=seen[tab.casefold()]))
         seen.setdefault(tab.casefold(), place)
 
     def read_officers(self, c: dict, place: str, seen: dict[str, str]) -> list[Officer]:
         records: list[tuple[dict, str, str]] = []  # (record, file shown, place)
         for j, o in enumerate(c.get("officers") or [], 1):
             if not isinstance(o, dict):
-                self.problem(f"{place}.officers[{j}]", "must be a table")
+                self.problem(f"{place}.officers[{j}]", _("must be a table"))
                 continue
             self.unknown_keys(o, {"id", "name", "title", "counter", "photo"}, f"{place}.officers[{j}]")
             records.append((o, self.shown, f"{place}.officers[{j}]"))
@@ -290,31 +300,33 @@ class _WorkspaceReader(TomlReader):
         for record, file, where in records:
             def field_text(key: str, required: bool = True) -> str:
                 value = record.get(key)
-                spot = f"{where}.{key}" if file == self.shown else f"{where}, column {key}"
+                spot = f"{where}.{key}" if file == self.shown else _("{place}, column {column}").format(place=where, column=key)
                 if value is None or not str(value).strip():
                     if required:
-                        self.problem(spot, "missing", file)
+                        self.problem(spot, _("missing"), file)
                     return ""
                 if isinstance(value, (list, dict, bool)):
-                    self.problem(spot, f"must be text, not {type(value).__name__}", file)
+                    self.problem(spot, _("must be text, not {kind}").format(kind=type(value).__name__), file)
                     return ""
                 text = nfc(value)
                 bad = control_characters(text)
                 if bad:
-                    self.problem(spot, f"contains control character(s) {', '.join(bad)}; remove them", file)
+                    self.problem(spot, _("contains control character(s) {characters}; remove them").format(
+                            characters=', '.join(bad)), file)
                     return ""
                 if len(text) > MAX_NAME:
-                    self.problem(spot, f"is {len(text)} characters long; at most {MAX_NAME} are allowed", file)
+                    self.problem(spot, _("is {n} characters long; at most {MAX_NAME} are allowed").format(
+                            n=len(text), MAX_NAME=MAX_NAME), file)
                     return ""
                 return text
 
             oid = field_text("id")
             if oid and not ID_PATTERN.match(oid):
-                self.problem(f"{where}.id" if file == self.shown else f"{where}, column id",
-                             f"'{oid}' must be lower-case letters, digits, - or _", file)
+                self.problem(f"{where}.id" if file == self.shown else _("{place}, column {column}").format(place=where, column="id"),
+                             _("'{oid}' must be lower-case letters, digits, - or _").format(oid=oid), file)
             if oid in seen:
-                self.problem(f"{where}.id" if file == self.shown else f"{where}, column id",
-                             f"officer id '{oid}' is already used by {seen[oid]}", file)
+                self.problem(f"{where}.id" if file == self.shown else _("{place}, column {column}").format(place=where, column="id"),
+                             _("officer id '{oid}' is already used by {other}").format(oid=oid, other=seen[oid]), file)
             seen.setdefault(oid, f"{file}: {where}")
             photo = None
             photo_text = field_text("photo", required=False)
@@ -324,7 +336,8 @@ class _WorkspaceReader(TomlReader):
                 except (OSError, RuntimeError):  # a symbolic-link loop: RuntimeError before Python 3.13
                     photo = self.root / photo_text
                 if self.check_photos and not photo.is_file():
-                    self.problem(f"{where}.photo" if file == self.shown else f"{where}, column photo",
-                                 f"photo file not found: {photo_text} (looked in {photo.parent})", file)
+                    self.problem(f"{where}.photo" if file == self.shown else _("{place}, column {column}").format(place=where, column="photo"),
+                                 _("photo file not found: {photo_text} (looked in {parent})").format(
+                                         photo_text=photo_text, parent=photo.parent), file)
             officers.append(Officer(oid, field_text("name"), field_text("title"), field_text("counter"), photo))
         return officers

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import BusyError
+from ..i18n import _
 
 LOCK_NAME = ".formkit.lock"
 WAIT_VARIABLE = "FORMKIT_LOCK_WAIT"
@@ -53,14 +54,17 @@ class WorkspaceLock:
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
                 os.lseek(fd, 0, os.SEEK_SET)
-                holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another formkit run"
+                holder = os.read(fd, 200).decode("utf-8", "replace").strip() or _("another formkit run")
                 os.close(fd)
-                raise BusyError(f"the workspace is busy: {holder} (lock {self.path}). Wait for it to finish and "
-                                f"run this again; formkit waited {wait:g} s ({WAIT_VARIABLE} sets how long).")
+                raise BusyError(_("the workspace is busy: {holder} (lock {path}). Wait for it to finish and run "
+                                  "this again; formkit waited {wait:g} s ({WAIT_VARIABLE} sets how long).").format(
+                        holder=holder, path=self.path, wait=wait, WAIT_VARIABLE=WAIT_VARIABLE))
             time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, f"`formkit {self.command}` (pid {os.getpid()}, since {datetime.now():%H:%M:%S})\n".encode())
+        holder = _("`formkit {command}` (pid {pid}, since {time})").format(
+            command=self.command, pid=os.getpid(), time=f"{datetime.now():%H:%M:%S}")
+        os.write(fd, (holder + "\n").encode())
         self._fd = fd
         return self
 

@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import Problems
+from ..i18n import _
 
 COLUMNS = {
     "id": {"id", "mã", "ma", "mã cán bộ"},
@@ -31,7 +32,7 @@ def _key(header: str) -> str | None:
 def read_roster(path: Path, shown: str, problems: Problems, sheet: str | None = None) -> list[dict]:
     """Rows as dicts with the canonical keys; problems are added, never raised."""
     if not path.is_file():
-        problems.add(shown, "", "roster file not found")
+        problems.add(shown, "", _("roster file not found"))
         return []
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -39,11 +40,11 @@ def read_roster(path: Path, shown: str, problems: Problems, sheet: str | None = 
     elif suffix in (".xlsx", ".xlsm"):
         rows = _xlsx_rows(path, shown, problems, sheet)
     else:
-        problems.add(shown, "", "a roster must be .csv (UTF-8) or .xlsx")
+        problems.add(shown, "", _("a roster must be .csv (UTF-8) or .xlsx"))
         return []
     if not rows:
         if rows is not None:
-            problems.add(shown, "row 1", "the roster is empty: expected a header row and one row per officer")
+            problems.add(shown, _("row 1"), _("the roster is empty: expected a header row and one row per officer"))
         return []
     header, body = rows[0], rows[1:]
     mapping: dict[int, str] = {}
@@ -51,22 +52,25 @@ def read_roster(path: Path, shown: str, problems: Problems, sheet: str | None = 
         key = _key(cell)
         if key is None:
             if str(cell or "").strip():
-                problems.add(shown, f"row 1, column {i + 1}", f"unknown column '{cell}'")
+                problems.add(shown, _("row 1, column {column}").format(column=i + 1), _("unknown column '{cell}'").format(cell=cell))
             continue
         if key in mapping.values():
-            problems.add(shown, f"row 1, column {i + 1}", f"column '{cell}' repeats '{key}'")
+            problems.add(shown, _("row 1, column {column}").format(column=i + 1), _("column '{cell}' repeats "
+                                                                                    "'{key}'").format(
+                    cell=cell, key=key))
         mapping[i] = key
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
         expected = ", ".join(f"{c} ({' / '.join(sorted(COLUMNS[c] - {c}))})" for c in REQUIRED)
-        problems.add(shown, "row 1", f"missing column(s) {', '.join(missing)}; expected: {expected}, photo")
+        problems.add(shown, _("row 1"), _("missing column(s) {missing}; expected: {expected}, photo").format(
+                missing=', '.join(missing), expected=expected))
         return []
     officers = []
     for r, row in enumerate(body, 2):
         if not any(str(c or "").strip() for c in row):
             continue
         record = {key: str(row[i]).strip() if i < len(row) and row[i] is not None else "" for i, key in mapping.items()}
-        record["_place"] = f"row {r}"
+        record["_place"] = _("row {row}").format(row=r)
         officers.append(record)
     return officers
 
@@ -77,7 +81,8 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> list[list[str]] | N
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.add(shown, f"line {line}", "not UTF-8 text; in Excel choose 'Save as → CSV UTF-8 (Comma delimited)'")
+        problems.add(shown, _("line {line}").format(line=line), _("not UTF-8 text; in Excel choose 'Save as → CSV "
+                                                                  "UTF-8 (Comma delimited)'"))
         return None
     sample = text[:4096]
     try:
@@ -88,7 +93,8 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> list[list[str]] | N
     try:
         return [row for row in reader]
     except csv.Error as exc:  # e.g. a cell over csv's 131,072-character field limit
-        problems.add(shown, f"line {reader.line_num}", f"cannot be read as CSV ({exc}); is it a roster?")
+        problems.add(shown, _("line {line}").format(line=reader.line_num), _("cannot be read as CSV ({exc}); is it "
+                                                                             "a roster?").format(exc=exc))
         return None
 
 
@@ -98,11 +104,13 @@ def _xlsx_rows(path: Path, shown: str, problems: Problems, sheet: str | None) ->
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        problems.add(shown, "", f"cannot read as an Excel workbook ({exc.__class__.__name__}: {exc})")
+        problems.add(shown, "", _("cannot read as an Excel workbook ({kind}: {exc})").format(
+                kind=exc.__class__.__name__, exc=exc))
         return None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            problems.add(shown, f"sheet '{sheet}'", f"no such sheet (sheets: {', '.join(book.sheetnames)})")
+            problems.add(shown, _("sheet '{sheet}'").format(sheet=sheet), _("no such sheet (sheets: {sheets})").format(
+                    sheets=', '.join(book.sheetnames)))
             return None
         ws = book[sheet] if sheet else book.worksheets[0]
         return [list(row) for row in ws.iter_rows(values_only=True)]

@@ -18,6 +18,7 @@ from ..errors import InputError, Problem
 from ..files import read_toml
 from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
 from ..resources import first_file, shipped_dir
+from ..i18n import _
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
 ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}
@@ -166,9 +167,10 @@ def find_template(template_id: str, workspace_dir: Path | None = None) -> Path |
 def load_template(template_id: str, workspace_dir: Path | None = None) -> Template:
     path = find_template(template_id, workspace_dir)
     if path is None:
-        known = ", ".join(available_templates(workspace_dir)) or "none"
+        known = ", ".join(available_templates(workspace_dir)) or _("none")
         raise InputError(
-            Problem("formkit.toml", "template", f"unknown template '{template_id}' (known: {known})")
+            Problem("formkit.toml", "template", _("unknown template '{template_id}' (known: {known})").format(
+                    template_id=template_id, known=known))
         )
     return load_template_file(path)
 
@@ -198,21 +200,23 @@ class _TemplateReader(TomlReader):
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
         except ValueError as exc:
-            self.problem(place, f"bad placeholder syntax: {exc}")
+            self.problem(place, _("bad placeholder syntax: {exc}").format(exc=exc))
             return
         unknown = names - allowed
         if unknown:
-            self.problem(place, f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+            self.problem(place, _("unknown placeholder(s) {unknown}; allowed: {allowed}").format(
+                    unknown=sorted(unknown), allowed=sorted(allowed)))
 
     def read(self) -> Template:
         raw = self.raw
         self.unknown_keys(raw, {"id", "version", "name", "form_title", "description", "index", "scales", "sections"})
         template_id = self.text(raw, "id", "")
         if template_id and template_id != self.path.stem:
-            self.problem("id", f"'{template_id}' does not match the file name '{self.path.stem}.toml'")
+            self.problem("id", _("'{template_id}' does not match the file name '{stem}.toml'").format(
+                    template_id=template_id, stem=self.path.stem))
         version = raw.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            self.problem("version", "must be a whole number ≥ 1")
+            self.problem("version", _("must be a whole number ≥ 1"))
             version = 1
         name = self.text(raw, "name", "", max_length=MAX_NAME, newlines=False)
         form_title = self.text(raw, "form_title", "", max_length=MAX_NAME, newlines=False)
@@ -220,19 +224,20 @@ class _TemplateReader(TomlReader):
         index = self.read_index(raw.get("index"))
         scales = self.read_scales(raw.get("scales"))
         sections = self.read_sections(raw.get("sections"), scales)
-        self.problems.raise_if_any(f"template {self.path} is not valid")
+        self.problems.raise_if_any(_("template {path} is not valid").format(path=self.path))
         return Template(template_id, version, name, form_title, description, index, scales, sections, self.path)
 
     def read_index(self, table: Any) -> IndexRule:
         if not isinstance(table, dict):
-            self.problem("index", "missing table [index] (name, factor, overall)")
+            self.problem("index", _("missing table [index] (name, factor, overall)"))
             return IndexRule("")
         self.unknown_keys(table, {"name", "factor", "overall"}, "index")
         rollups = {}
         for key in ("factor", "overall"):
             value = table.get(key, "mean")
             if not isinstance(value, str) or value not in ROLLUPS:
-                self.problem(f"index.{key}", f"'{value}' is not one of {sorted(ROLLUPS)}")
+                self.problem(f"index.{key}", _("'{value}' is not one of {options}").format(
+                        value=value, options=sorted(ROLLUPS)))
                 value = "mean"
             rollups[key] = value
         return IndexRule(self.text(table, "name", "index"), **rollups)
@@ -240,47 +245,48 @@ class _TemplateReader(TomlReader):
     def read_scales(self, table: Any) -> dict[str, Scale]:
         scales: dict[str, Scale] = {}
         if not isinstance(table, dict) or not table:
-            self.problem("scales", "missing: at least one [scales.<id>] with options")
+            self.problem("scales", _("missing: at least one [scales.<id>] with options"))
             return scales
         for scale_id, body in table.items():
             place = f"scales.{scale_id}"
             options_raw = body.get("options") if isinstance(body, dict) else None
             if not isinstance(options_raw, list) or len(options_raw) < 2:
-                self.problem(f"{place}.options", "must list at least two options")
+                self.problem(f"{place}.options", _("must list at least two options"))
                 continue
             options = []
             for i, opt in enumerate(options_raw, 1):
                 opt_place = f"{place}.options[{i}]"
                 if not isinstance(opt, dict):
-                    self.problem(opt_place, "must be a table like { label = \"…\", score = 1 }")
+                    self.problem(opt_place, _("must be a table like { label = \"…\", score = 1 }"))
                     continue
                 self.unknown_keys(opt, {"label", "score", "satisfied", "negative"}, opt_place)
                 label = self.text(opt, "label", opt_place, max_length=MAX_NAME, newlines=False)
                 score = opt.get("score")
                 if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
-                    self.problem(f"{opt_place}.score", "must be a number")
+                    self.problem(f"{opt_place}.score", _("must be a number"))
                     score = None
                 elif score is not None and not math.isfinite(score):
-                    self.problem(f"{opt_place}.score", f"{score} is not a number an index can use")
+                    self.problem(f"{opt_place}.score", _("{score} is not a number an index can use").format(
+                            score=score))
                     score = None
                 satisfied, negative = bool(opt.get("satisfied")), bool(opt.get("negative"))
                 if (satisfied or negative) and score is None:
-                    self.problem(opt_place, "a satisfied or negative option needs a score")
+                    self.problem(opt_place, _("a satisfied or negative option needs a score"))
                 if satisfied and negative:
-                    self.problem(opt_place, "cannot be both satisfied and negative")
+                    self.problem(opt_place, _("cannot be both satisfied and negative"))
                 options.append(Option(label, score, satisfied, negative))
             labels = [o.label for o in options]
             for dup in sorted({x for x in labels if labels.count(x) > 1}):
-                self.problem(f"{place}.options", f"option '{dup}' appears twice")
+                self.problem(f"{place}.options", _("option '{dup}' appears twice").format(dup=dup))
             if any(o.score is not None for o in options) and not any(o.satisfied for o in options):
-                self.problem(f"{place}.options", "a scored scale needs at least one option with satisfied = true "
-                                                 "(the index counts those)")
+                self.problem(f"{place}.options", _("a scored scale needs at least one option with satisfied = true "
+                                                   "(the index counts those)"))
             scales[scale_id] = Scale(scale_id, tuple(options))
         return scales
 
     def read_sections(self, raw_sections: Any, scales: dict[str, Scale]) -> tuple[Section, ...]:
         if not isinstance(raw_sections, list) or not raw_sections:
-            self.problem("sections", "missing: at least one [[sections]]")
+            self.problem("sections", _("missing: at least one [[sections]]"))
             return ()
         sections: list[Section] = []
         seen_sections: set[str] = set()
@@ -289,19 +295,19 @@ class _TemplateReader(TomlReader):
         for s_index, raw in enumerate(raw_sections, 1):
             place = f"sections[{s_index}]"
             if not isinstance(raw, dict):
-                self.problem(place, "must be a table ([[sections]])")
+                self.problem(place, _("must be a table ([[sections]])"))
                 continue
             self.unknown_keys(raw, {"id", "title", "description", "factor", "ask_if", "questions"}, place)
             if not isinstance(raw.get("questions") or [], list):
-                self.problem(f"{place}.questions", "must be a list of questions ([[sections.questions]])")
+                self.problem(f"{place}.questions", _("must be a list of questions ([[sections.questions]])"))
                 raw = {**raw, "questions": []}
             section_id = self.text(raw, "id", place)
             if section_id in seen_sections:
-                self.problem(f"{place}.id", f"section id '{section_id}' is used twice")
+                self.problem(f"{place}.id", _("section id '{section_id}' is used twice").format(section_id=section_id))
             seen_sections.add(section_id)
             factor = raw.get("factor")
             if factor is not None and not isinstance(factor, str):
-                self.problem(f"{place}.factor", "must be text, e.g. \"1\"")
+                self.problem(f"{place}.factor", _("must be text, e.g. \"1\""))
                 factor = None
             questions = []
             for q_index, q_raw in enumerate(raw.get("questions") or [], 1):
@@ -309,17 +315,21 @@ class _TemplateReader(TomlReader):
                 if q is None:
                     continue
                 if q.id in seen_questions:
-                    self.problem(f"{place}.questions[{q_index}].id", f"question id '{q.id}' is used twice")
+                    self.problem(f"{place}.questions[{q_index}].id", _("question id '{id}' is used twice").format(
+                            id=q.id))
                 seen_questions.add(q.id)
                 if q.role:
                     if q.role in roles:
-                        self.problem(f"{place}.questions[{q_index}].role", f"role '{q.role}' already used by '{roles[q.role]}'")
+                        self.problem(f"{place}.questions[{q_index}].role", _("role '{role}' already used by "
+                                                                             "'{question}'").format(
+                                role=q.role, question=roles[q.role]))
                     roles[q.role] = q.id
                 questions.append(q)
             if not questions:
-                self.problem(f"{place}.questions", "a section needs at least one question")
+                self.problem(f"{place}.questions", _("a section needs at least one question"))
             elif factor is not None and not any(q.factor is not None for q in questions):
-                self.problem(f"{place}.factor", f"factor '{factor}' has no criteria (no scored choice question)")
+                self.problem(f"{place}.factor", _("factor '{factor}' has no criteria (no scored choice question)").format(
+                        factor=factor))
             ask_if = self.read_condition(raw.get("ask_if"), f"{place}.ask_if")
             sections.append(
                 Section(section_id, self.text(raw, "title", place), self.text(raw, "description", place, False),
@@ -328,52 +338,56 @@ class _TemplateReader(TomlReader):
         self.check_conditions(sections)
         factors = [s.factor for s in sections if s.factor is not None]
         for dup in sorted({f for f in factors if factors.count(f) > 1}):
-            self.problem("sections", f"factor '{dup}' is given to more than one section")
+            self.problem("sections", _("factor '{dup}' is given to more than one section").format(dup=dup))
         if not factors:
-            self.problem("sections", "no section has a factor: the index would have nothing to count")
+            self.problem("sections", _("no section has a factor: the index would have nothing to count"))
         return tuple(sections)
 
     def read_question(self, raw: Any, place: str, scales: dict[str, Scale], factor: str | None) -> Question | None:
         if not isinstance(raw, dict):
-            self.problem(place, "must be a table")
+            self.problem(place, _("must be a table"))
             return None
         self.unknown_keys(raw, {"id", "kind", "title", "description", "required", "role", "scale", "option_label"}, place)
         qid = self.text(raw, "id", place)
         kind = raw.get("kind")
         if not isinstance(kind, str) or kind not in KINDS:
-            self.problem(f"{place}.kind", f"'{kind}' is not one of {sorted(KINDS)}")
+            self.problem(f"{place}.kind", _("'{kind}' is not one of {options}").format(
+                    kind=kind, options=sorted(KINDS)))
             kind = kind if isinstance(kind, str) else None
         role = raw.get("role")
         if role is not None and (not isinstance(role, str) or role not in ROLES):
-            self.problem(f"{place}.role", f"'{role}' is not one of {sorted(ROLES)}")
+            self.problem(f"{place}.role", _("'{role}' is not one of {options}").format(
+                    role=role, options=sorted(ROLES)))
             role = None
         scale = None
         scale_id = raw.get("scale")
         if scale_id is not None and not isinstance(scale_id, str):
-            self.problem(f"{place}.scale", "must be the id of a scale, e.g. \"muc-do\"")
+            self.problem(f"{place}.scale", _("must be the id of a scale, e.g. \"muc-do\""))
             scale_id = None
         if scale_id is not None:
             scale = scales.get(scale_id)
             if scale is None:
-                self.problem(f"{place}.scale", f"unknown scale '{scale_id}' (defined: {', '.join(scales) or 'none'})")
+                self.problem(f"{place}.scale", _("unknown scale '{scale_id}' (defined: {defined})").format(
+                        scale_id=scale_id, defined=', '.join(scales) or _("none")))
         if kind in ("choice", "dropdown") and role not in ("officer", "field") and scale_id is None:
-            self.problem(f"{place}.scale", f"a {kind} question needs a scale (its options)")
+            self.problem(f"{place}.scale", _("a {kind} question needs a scale (its options)").format(kind=kind))
         if role in ("officer", "field"):
             if kind != "dropdown":
-                self.problem(f"{place}.kind", f"a question with role '{role}' must be a dropdown")
+                self.problem(f"{place}.kind", _("a question with role '{role}' must be a dropdown").format(role=role))
             if scale_id is not None:
-                self.problem(f"{place}.scale", f"role '{role}' takes its options from the workspace, not a scale")
+                self.problem(f"{place}.scale", _("role '{role}' takes its options from the workspace, not a scale").format(
+                        role=role))
         if kind in ("text", "paragraph", "info") and scale_id is not None:
-            self.problem(f"{place}.scale", f"a {kind} question has no options")
+            self.problem(f"{place}.scale", _("a {kind} question has no options").format(kind=kind))
         option_label = raw.get("option_label", "{name}")
         if not isinstance(option_label, str):
-            self.problem(f"{place}.option_label", "must be text, e.g. \"{name} ({title})\"")
+            self.problem(f"{place}.option_label", _("must be text, e.g. \"{name} ({title})\""))
             option_label = "{name}"
         if role == "officer":
             self.check_placeholders(option_label, f"{place}.option_label", {"name", "title", "counter", "id"})
         is_criterion = factor is not None and kind in ("choice", "dropdown") and role is None
         if is_criterion and scale is not None and not any(o.score is not None for o in scale.options):
-            self.problem(f"{place}.scale", "a criterion's scale needs scored options")
+            self.problem(f"{place}.scale", _("a criterion's scale needs scored options"))
         return Question(
             id=qid,
             kind=kind or "text",
@@ -390,7 +404,7 @@ class _TemplateReader(TomlReader):
         if raw is None:
             return None
         if not isinstance(raw, dict) or set(raw) != {"question", "answer"}:
-            self.problem(place, "must be { question = \"<id>\", answer = \"<option>\" }")
+            self.problem(place, _("must be { question = \"<id>\", answer = \"<option>\" }"))
             return None
         return Condition(str(raw["question"]), str(raw["answer"]))
 
@@ -406,21 +420,25 @@ class _TemplateReader(TomlReader):
                 continue
             place = f"sections[{i + 1}].ask_if"
             if i == 0:
-                self.problem(place, "the first section cannot be conditional")
+                self.problem(place, _("the first section cannot be conditional"))
                 continue
             previous = sections[i - 1]
             gate = next((q for q in previous.questions if q.id == cond.question), None)
             if gate is None:
-                self.problem(place, f"question '{cond.question}' must be in the section just before ('{previous.id}')")
+                self.problem(place, _("question '{question}' must be in the section just before ('{id}')").format(
+                        question=cond.question, id=previous.id))
                 continue
             if gate.kind not in ("choice", "dropdown") or gate.scale is None:
-                self.problem(place, f"question '{cond.question}' must be a choice or dropdown with a scale")
+                self.problem(place, _("question '{question}' must be a choice or dropdown with a scale").format(
+                        question=cond.question))
             elif cond.answer not in gate.scale.labels:
-                self.problem(place, f"'{cond.answer}' is not an option of '{cond.question}' {list(gate.scale.labels)}")
+                self.problem(place, _("'{answer}' is not an option of '{question}' {options}").format(
+                        answer=cond.answer, question=cond.question, options=list(gate.scale.labels)))
             if not gate.required:
-                self.problem(place, f"question '{cond.question}' decides navigation and must be required")
+                self.problem(place, _("question '{question}' decides navigation and must be required").format(
+                        question=cond.question))
             gates = [q for q in previous.questions if any(s.ask_if and s.ask_if.question == q.id for s in sections)]
             if len(gates) > 1:
-                self.problem(place, f"section '{previous.id}' holds more than one navigation question")
+                self.problem(place, _("section '{id}' holds more than one navigation question").format(id=previous.id))
             if i == len(sections) - 1:
-                self.problem(place, "a conditional section cannot be the last one (nowhere to skip to)")
+                self.problem(place, _("a conditional section cannot be the last one (nowhere to skip to)"))

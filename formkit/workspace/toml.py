@@ -9,6 +9,7 @@ import unicodedata
 from typing import Any
 
 from ..errors import Problems
+from ..i18n import N_, _
 
 MAX_TEXT = 2000  # characters in any one text value (a description); names and titles are shorter
 MAX_NAME = 200  # a person's, a commune's or a unit's name, a title, a tab name
@@ -40,14 +41,16 @@ class TomlReader:
     def unknown_keys(self, table: dict, known: set[str] | tuple[str, ...], place: str = "", what: str = "") -> None:
         """Every key of `table` formkit does not read is a problem naming the table and the key."""
         for key in sorted(set(table) - set(known)):
-            self.problem(at(place, key), f"unknown key{what} (known: {', '.join(sorted(known))})")
+            self.problem(at(place, key), _("unknown key{what} (known: {known})").format(
+                    what=what, known=', '.join(sorted(known))))
 
     def table(self, raw: dict, key: str, place: str = "", hint: str = "") -> dict | None:
         """raw[key] if it is a table, None if absent; anything else is a problem."""
         value = raw.get(key)
         if value is None or isinstance(value, dict):
             return value
-        self.problem(at(place, key), f"must be a table{hint}, not {type(value).__name__}")
+        self.problem(at(place, key), _("must be a table{hint}, not {kind}").format(
+                hint=hint, kind=type(value).__name__))
         return None
 
     def text(self, table: dict, key: str, place: str, required: bool = True, default: str = "", *,
@@ -60,42 +63,50 @@ class TomlReader:
         where = at(place, key)
         if value is None or (blank_is_missing and isinstance(value, str) and not value.strip()):
             if required:
-                self.problem(where, "missing")
+                self.problem(where, _("missing"))
             return default
         if isinstance(value, bool) or not isinstance(value, (str, int) if numbers else str):
-            self.problem(where, f"must be text, not {_type_name(value)}")
+            self.problem(where, _("must be text, not {kind}").format(kind=_type_name(value)))
             return default
         value = unicodedata.normalize("NFC", str(value))
         bad = control_characters(value, allow_newlines=newlines)
         if bad:
-            self.problem(where, f"contains control character(s) {', '.join(bad)}; remove them")
+            self.problem(where, _("contains control character(s) {characters}; remove them").format(
+                    characters=', '.join(bad)))
             return default
         if len(value) > max_length:
-            self.problem(where, f"is {len(value)} characters long; at most {max_length} are allowed")
+            self.problem(where, _("is {n} characters long; at most {max_length} are allowed").format(
+                    n=len(value), max_length=max_length))
             return default
         return value
 
     def number(self, table: dict, key: str, place: str, default: float, low: float, high: float) -> float:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(at(place, key), f"must be a number, not {_type_name(value)}")
+            self.problem(at(place, key), _("must be a number, not {kind}").format(kind=_type_name(value)))
             return default
         if value != value or value in (float("inf"), float("-inf")):
-            self.problem(at(place, key), f"{value} is not a number formkit can use")
+            self.problem(at(place, key), _("{value} is not a number formkit can use").format(value=value))
             return default
         if not low <= value <= high:
-            self.problem(at(place, key), f"{value} is out of range ({low}–{high})")
+            self.problem(at(place, key), _("{value} is out of range ({low}–{high})").format(
+                    value=value, low=low, high=high))
             return default
         return float(value)
 
     def choice(self, table: dict, key: str, place: str, options: tuple[str, ...], default: str) -> str:
         value = table.get(key, default)
         if value not in options:
-            self.problem(at(place, key), f"'{value}' is not one of {', '.join(options)}")
+            self.problem(at(place, key), _("'{value}' is not one of {options}").format(
+                    value=value, options=', '.join(options)))
             return default
         return value
 
 
+_TYPE_NAMES = {"list": N_("a list"), "dict": N_("a table"), "int": N_("a number"), "float": N_("a number"),
+               "bool": "true/false", "datetime": N_("a date"), "date": N_("a date"), "time": N_("a time")}
+
+
 def _type_name(value: Any) -> str:
-    return {"list": "a list", "dict": "a table", "int": "a number", "float": "a number", "bool": "true/false",
-            "datetime": "a date", "date": "a date", "time": "a time"}.get(type(value).__name__, type(value).__name__)
+    name = type(value).__name__
+    return _(_TYPE_NAMES[name]) if name in _TYPE_NAMES else name
