@@ -96,7 +96,7 @@ def bench(communes: int, options) -> None:
             ws = load_workspace(root)
             state = State.load(ws.state_file)
             if not options.unlinked:
-                link_local(ws, state, base, google_names=options.google_names)
+                link_local(ws, state, connect(), google_names=options.google_names)
                 if options.google_names:
                     for c in ws.communes:
                         state.current(c.id).sheet_tab, state.current(c.id).sheet_tab_id = "", None

@@ -63,10 +63,10 @@ def _state(ws):
 
 def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):
     """A Google client, once the state is known to belong to this backend (before signing in)."""
+    from .google.backend import current
     from .google.client import connect
-    from .google.transport import endpoint_override
 
-    state.check_backend([c.id for c in ws.select(communes)], endpoint_override() or "google")
+    state.check_backend([c.id for c in ws.select(communes)], current())
     return connect(ws.credentials, credentials, on_retry=lambda msg: say(f"  … {msg}", err=True),
                    token_dir=ws.local_google_dir)
 
@@ -169,13 +169,13 @@ def check(ctx: click.Context, strict: bool) -> None:
 @click.pass_context
 def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool, credentials: Path | None) -> None:
     from .forms import create as creating
-    from .google.transport import endpoint_override
+    from .google.backend import current
     from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
     _lock(ctx, ws, "create")
     state = _state(ws)
-    backend = None if dry_run else (endpoint_override() or "google")
+    backend = None if dry_run else current()
     lines = creating.plan(ws, state, communes, new_version, backend)
     _check_photos(ws, communes)
     for line in lines:
@@ -202,7 +202,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
             say(f"  {o.commune.id:<20} {o.form.responder_uri}")
     if any(form.done for c in ws.communes for form in state.forms(c.id)):
         script = write_apps_script(ws, state)  # written on either backend: it is what Google needs
-        say("\n" + (_(LOCAL_INSTRUCTIONS) if backend != "google" else instructions(ws, script)))
+        say("\n" + (_(LOCAL_INSTRUCTIONS) if google.backend.links_directly else instructions(ws, script)))
     _fail_if_blocked(lines)
 
 
@@ -236,19 +236,18 @@ def _fail_if_blocked(lines) -> None:
 @credentials_option
 @click.pass_context
 def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:
-    from .google.transport import endpoint_override, require_answering
+    from .google.backend import current
     from .forms.linking import instructions, link_local, write_apps_script
 
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "link")
     state = _state(ws)
-    endpoint = endpoint_override()
-    if endpoint is None:
+    if not current().links_directly:
         script = write_apps_script(ws, state, spreadsheet)
         say(instructions(ws, script))
         return
-    require_answering(endpoint)
-    for commune_id, tab, spreadsheet_id in link_local(ws, state, endpoint, spreadsheet):
+    google = _google(ws, state, (), credentials)
+    for commune_id, tab, spreadsheet_id in link_local(ws, state, google, spreadsheet):
         say(_("{commune:<20} → spreadsheet {spreadsheet}, tab '{tab}'").format(
             commune=commune_id, spreadsheet=spreadsheet_id, tab=tab))
 

@@ -40,7 +40,7 @@ def test_a_sheet_on_gmt_puts_answers_in_the_right_quarter(created_workspace, sto
     assert pull(ws, state, connect(), store).added["hoa-thanh"] == 2
 
     sheet = new_spreadsheet(base, "Etc/GMT")
-    linked = link_local(ws, state, base, sheet, google_names=True)
+    linked = link_local(ws, state, connect(), sheet, google_names=True)
     assert {tab for _, tab, _ in linked} == {"Câu trả lời biểu mẫu 1", "Câu trả lời biểu mẫu 2",
                                               "Câu trả lời biểu mẫu 3"}
     for form in (state.current(c.id) for c in ws.communes):

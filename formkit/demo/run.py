@@ -92,7 +92,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         outcomes = create.run(ws, state, google, create.plan(ws, state, backend=google.backend), report=lambda m: None)
         echo(f"create: {len(outcomes)} forms published with {sum(google.calls.values())} Google API calls")
         paths["apps script"] = write_apps_script(ws, state)
-        linked = link_local(ws, state, server.base_url)
+        linked = link_local(ws, state, google)
         echo(f"link:   {len(linked)} forms into spreadsheet {linked[0][2]}, one tab per commune")
 
         posters = make_posters(ws, state, PosterOptions())

@@ -28,6 +28,7 @@ from typing import Callable
 from ..errors import Problems, RemoteError
 from ..files import atomic_write_json
 from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune, responders
+from ..google.backend import Backend
 from ..google.client import Google
 from .state import FormRecord, QuestionRecord, State
 from ..workspace.config import Commune, Workspace
@@ -45,7 +46,7 @@ class PlanLine:
 
 
 def plan(ws: Workspace, state: State, commune_ids=(), new_version: bool = False,
-         backend: str | None = None) -> list[PlanLine]:
+         backend: Backend | None = None) -> list[PlanLine]:
     """What `create` would do for each selected commune. Raises before any remote call when the
     workspace cannot make valid forms or the state belongs to another backend."""
     communes = ws.select(commune_ids)
@@ -148,7 +149,7 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
            form: FormRecord | None, report: Report) -> FormRecord:
     fresh = form is None  # made in this run: nothing to look for after a crash
     if form is None:
-        form = FormRecord(ws.template.id, ws.template.version, google.backend,
+        form = FormRecord(ws.template.id, ws.template.version, google.backend.key,
                           bodies.create["info"]["documentTitle"], nonce=bodies.nonce)
         state.add(commune.id, form)
         state.save(form)  # the nonce is on disk before Google hears of the form
@@ -243,11 +244,10 @@ def _built_form(google: Google, form: FormRecord, bodies: FormBodies) -> dict | 
     return None
 
 
-def _record_items(form: FormRecord, bodies: FormBodies, google_form: dict, backend: str) -> None:
+def _record_items(form: FormRecord, bodies: FormBodies, google_form: dict, backend: Backend) -> None:
     items = {item.get("itemId"): item for item in google_form.get("items", [])}
     form.responder_uri = google_form.get("responderUri", form.responder_uri)
-    form.edit_url = (f"https://docs.google.com/forms/d/{form.form_id}/edit" if backend == "google"
-                     else f"{backend}/v1/forms/{form.form_id}")
+    form.edit_url = backend.edit_url(form.form_id)
     form.questions = {}
     for built in bodies.questions:
         if not built.question_id:

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import StateError, UsageError
 from ..files import atomic_write_text
+from ..google.backend import Backend
 
 FORMAT = 1
 
@@ -44,7 +45,7 @@ class QuestionRecord:
 class FormRecord:
     template: str
     template_version: int
-    endpoint: str  # "google" or the local backend's base URL
+    endpoint: str  # the Backend's key: "google" or the local backend's base URL
     document_title: str  # the Drive file name, which carries the nonce
     nonce: str = ""
     step: str = "pending"
@@ -195,11 +196,11 @@ class State:
             raise StateError(f"commune '{commune_id}' has no published form yet: run `formkit create` first")
         return form
 
-    def check_backend(self, commune_ids, backend: str) -> None:
+    def check_backend(self, commune_ids, backend: Backend) -> None:
         """Forms made on Google mean nothing to a local backend, and the other way round. (A local
         backend may come back on another port with the same data, so its address may differ.)"""
         elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
-                            if f.form_id and (f.endpoint == "google") != (backend == "google")})
+                            if f.form_id and not backend.made_here(f.endpoint)})
         if elsewhere:
             raise UsageError(f"this run talks to {backend}, but these forms were made elsewhere: "
                              f"{', '.join(elsewhere)}. Use the same backend (FORMKIT_GOOGLE_ENDPOINT) or a "

@@ -10,8 +10,11 @@ from typing import Any, Callable, Iterator
 import gspread
 from google.auth.transport.requests import AuthorizedSession
 
+from ..errors import UsageError
+from ..i18n import _
 from . import retry
-from .transport import SessionHttp, rebase
+from .backend import Backend, LocalBackend, backend_for
+from .transport import TIMEOUT, SessionHttp, rebase
 
 FORM_MIME = "application/vnd.google-apps.form"
 RESPONSES_PAGE = 5000  # the most forms.responses.list returns per page
@@ -29,6 +32,7 @@ class _GspreadHTTP(gspread.http_client.HTTPClient):
 class Google:
     def __init__(self, credentials, endpoint: str | None = None, policy: retry.RetryPolicy | None = None,
                  on_retry: Callable[[str], None] | None = None) -> None:
+        self.backend: Backend = backend_for(endpoint)  # what the state file records, the edit links, linking
         self.endpoint = endpoint
         self.policy = policy or retry.RetryPolicy.from_env()
         self.on_retry = on_retry
@@ -36,11 +40,6 @@ class Google:
         self.calls: Counter[str] = Counter()  # API method -> requests sent, retries included
         self._services: dict[str, Any] = {}
         self._gspread: gspread.Client | None = None
-
-    @property
-    def backend(self) -> str:
-        """What the state file records: forms made on one backend mean nothing on another."""
-        return self.endpoint or "google"
 
     def _service(self, api: str, version: str, path: str = ""):
         if api not in self._services:
@@ -122,6 +121,21 @@ class Google:
         return self._call("drive.permissions.create", lambda: drive.permissions().create(
             fileId=form_id, body=body, fields="id,type,role,view", supportsAllDrives=True).execute())
 
+    # Linking (the local backend only: on Google the Apps Script links) -------------------------
+    def link_sheet(self, form_id: str, body: dict) -> dict:
+        """The local backend's formkit/v1 link endpoint, retried like every call (linking again
+        changes nothing there, so a repeat after a lost answer is safe)."""
+        backend = self.backend
+        if not isinstance(backend, LocalBackend):
+            raise UsageError(_("Google cannot link a form to a spreadsheet through an API: run the Apps Script"))
+
+        def post() -> dict:
+            response = self.session.post(backend.link_url(form_id), json=body, timeout=TIMEOUT)
+            response.raise_for_status()
+            return response.json()
+
+        return self._call("formkit.linkSheet", post)
+
     # Sheets ------------------------------------------------------------------------------------
     @property
     def _sheets(self) -> gspread.http_client.HTTPClient:
@@ -182,11 +196,10 @@ def connect(workspace_credentials=None, cli_credentials=None, on_retry: Callable
     """A Google client for this run: the endpoint override if set (its token looked up in
     token_dir, the workspace's local-google/), the chosen credential."""
     from .auth import credentials_file, load_credentials
-    from .transport import endpoint_override, require_answering
+    from .backend import current
 
-    endpoint = endpoint_override()
-    if endpoint:
-        require_answering(endpoint)
-    credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), endpoint,
+    backend = current()
+    backend.require_answering()
+    credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), backend.endpoint,
                                    token_dir=token_dir)
-    return Google(credentials, endpoint, on_retry=on_retry)
+    return Google(credentials, backend.endpoint, on_retry=on_retry)

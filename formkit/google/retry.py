@@ -58,8 +58,9 @@ def describe(exc: BaseException) -> Failure | None:
 
     if isinstance(exc, HttpError):
         return Failure(exc.status_code, google_message(exc.content, exc.status_code), _retry_after(exc.resp))
-    if isinstance(exc, APIError):
-        response = exc.response
+    # gspread's errors, and requests' own for formkit's calls to the local backend (linking)
+    response = exc.response if isinstance(exc, (APIError, requests.HTTPError)) else None
+    if response is not None:
         return Failure(response.status_code, google_message(response.content, response.status_code),
                        _retry_after(response.headers))
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, http.client.HTTPException,

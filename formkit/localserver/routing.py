@@ -66,7 +66,7 @@ class Route:
     pattern: re.Pattern
     handler: Handler
     api_method: str = ""  # discovery id, e.g. "forms.forms.batchUpdate"; "" outside Google's APIs
-    admin: bool = False  # formkit's own endpoints: never faulted, never counted
+    admin: bool = False  # formkit's own endpoints: never counted; faults reach only the link endpoint
     public: bool = False  # answered without a bearer token (respondent pages, OAuth /token)
     testing: bool = False  # exists only on a backend started with testing=True
 

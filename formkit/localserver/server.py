@@ -165,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(Reply(exc.status, f"{exc}\n".encode(), "text/plain; charset=utf-8"))
         fault = None
         if app.testing:
-            fault = None if route.admin else app.faults.take(self.command, parts.path)
+            fault = None if route.testing else app.faults.take(self.command, parts.path)
             if route.api_method:
                 app.calls.count(route.counter, fault is not None)
                 app.bearers.append(self.headers["Authorization"])
