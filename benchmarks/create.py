@@ -22,8 +22,9 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from formkit.localserver import LocalGoogle  # noqa: E402
 from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
+
+from formkit.localserver import LocalGoogle  # noqa: E402
 
 
 def run_create(communes: int) -> dict:

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from PIL import Image, ImageChops, ImageDraw, ImageOps  # noqa: E402
 
 from formkit.forms.formspec import build_bodies  # noqa: E402
+from formkit.forms.state import FormRecord, QuestionRecord, State  # noqa: E402
 from formkit.posters import PosterOptions, make_posters  # noqa: E402
 from formkit.posters import make as poster_make  # noqa: E402
 from formkit.posters.photos import Photo  # noqa: E402
-from formkit.forms.state import FormRecord, QuestionRecord, State  # noqa: E402
 from formkit.workspace.config import load_workspace  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

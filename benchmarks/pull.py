@@ -27,17 +27,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 import requests  # noqa: E402
+from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 from formkit.cli import main  # noqa: E402
+from formkit.demo.simulate import submit_sample_responses  # noqa: E402
+from formkit.forms.state import State  # noqa: E402
 from formkit.google.client import connect  # noqa: E402
 from formkit.localserver import LocalGoogle  # noqa: E402
 from formkit.responses.pull import pull  # noqa: E402
-from formkit.responses.store import ResponseStore  # noqa: E402
-from formkit.forms.state import State  # noqa: E402
-from formkit.responses.store import VIETNAM  # noqa: E402
-from formkit.demo.simulate import submit_sample_responses  # noqa: E402
+from formkit.responses.store import (
+    VIETNAM,  # noqa: E402
+    ResponseStore,  # noqa: E402
+)
 from formkit.workspace.config import load_workspace  # noqa: E402
-from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
+
 
 def write_workspace(root: Path, communes: int) -> None:
     root.mkdir(parents=True)

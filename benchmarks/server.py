@@ -49,11 +49,12 @@ QUOTA = 450  # forms.responses.list calls per minute per project that Google all
 def seed(db: Path, tabs: int) -> None:
     """Forms for `tabs` communes, linked to one spreadsheet, written straight into a store."""
     sys.path.insert(0, str(HERE))
+    from synthetic import province_toml
+
     from formkit.forms.formspec import build_bodies
     from formkit.localserver import forms_api, forms_model, linking
     from formkit.localserver.store import Store
     from formkit.workspace.config import load_workspace
-    from synthetic import province_toml
 
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "formkit.toml").write_text(province_toml(tabs), encoding="utf-8")
@@ -100,7 +101,7 @@ class Server:
                 return
             except OSError:
                 if time.time() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("the server did not start")
+                    raise RuntimeError("the server did not start") from None
                 time.sleep(0.1)
 
     def connection(self) -> http.client.HTTPConnection:

@@ -9,8 +9,8 @@ once the language is known.
 from __future__ import annotations
 
 import os
-import sys
 import sqlite3
+import sys
 import traceback
 from pathlib import Path
 
@@ -169,8 +169,8 @@ def check(ctx: click.Context, strict: bool) -> None:
 @click.pass_context
 def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool, credentials: Path | None) -> None:
     from .forms import create as creating
-    from .google.backend import current
     from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
+    from .google.backend import current
 
     ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
     _lock(ctx, ws, "create")
@@ -236,8 +236,8 @@ def _fail_if_blocked(lines) -> None:
 @credentials_option
 @click.pass_context
 def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:
-    from .google.backend import current
     from .forms.linking import instructions, link_local, write_apps_script
+    from .google.backend import current
 
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "link")
@@ -436,7 +436,8 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
 @click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
 @click.pass_context
 def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts) -> None:
-    from .posters import PosterOptions, list_layouts as layouts, make_posters
+    from .posters import PosterOptions, make_posters
+    from .posters import list_layouts as layouts
 
     if list_layouts:
         for name in layouts(ctx.obj["workspace"]):
@@ -619,7 +620,7 @@ def _localize(command: click.Command) -> None:
                                                                                       if isinstance(p, click.Option)]})
     command.help = _(source["help"]) if source["help"] else source["help"]
     options = [p for p in command.params if isinstance(p, click.Option)]
-    for option, text in zip(options, source["params"]):
+    for option, text in zip(options, source["params"], strict=False):
         option.help = _(text) if text else text
     command._help_option = None  # Click caches "Show this message and exit." in the language of its first use
     command.options_metavar = _(N_("[OPTIONS]"))  # Click's usage line keeps these in English otherwise

@@ -83,7 +83,7 @@ class Problems:
     def add(self, file: str, place: str, message: str) -> None:
         self.items.append(Problem(str(file), place, message))
 
-    def extend(self, other: "Problems | list[Problem]") -> None:
+    def extend(self, other: Problems | list[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
     def __bool__(self) -> bool:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import stat
 
-from formkit.google.auth import SCOPES, token_path
-
 from conftest import CLIENT_ID, CLIENT_SECRET
+
+from formkit.google.auth import SCOPES, token_path
 
 
 def oauth_client(tmp_path, base: str, secret: str = CLIENT_SECRET):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formkit.localserver.discovery import (check_field_mask, check_query, check_request,
-                                      validate_request)
+from formkit.localserver.discovery import check_field_mask, check_query, check_request, validate_request
 
 
 def batch(*requests) -> dict:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from golden import check_golden
+
 from formkit.forms.formspec import build_bodies, entry_number, prefill_url, stable_id
-from formkit.workspace.templates import available_templates, load_template
 from formkit.workspace.config import load_workspace
+from formkit.workspace.templates import available_templates, load_template
 
 
 @pytest.fixture
@@ -135,17 +135,17 @@ def test_every_shipped_template_builds(ws):
         built = [i for i in created if "questionItem" in i]
         assert [i["title"] for i in built] == [q.title.format(commune=commune.display_name, unit=ws.unit.display_name)
                                                for q in asked], template_id
-        for item, q in zip(built, asked):
+        for item, q in zip(built, asked, strict=False):
             question = item["questionItem"]["question"]
             assert question["required"] == q.required, (template_id, q.id)
             if q.scale is not None:
                 values = [o["value"] for o in question["choiceQuestion"]["options"]]
                 assert values == list(q.scale.labels), (template_id, q.id)
-        section_of = {s.id: h["itemId"] for s, h in zip(template.sections[1:], headers)}
+        section_of = {s.id: h["itemId"] for s, h in zip(template.sections[1:], headers, strict=False)}
         for i, section in enumerate(template.sections):
             if section.ask_if is None:
                 continue
-            gate = next(item for item, q in zip(built, asked) if q.id == section.ask_if.question)
+            gate = next(item for item, q in zip(built, asked, strict=False) if q.id == section.ask_if.question)
             jumps = {o["value"]: o["goToSectionId"] for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
             following = section_of[template.sections[i + 1].id]
             assert jumps == {label: section_of[section.id] if label == section.ask_if.answer else following

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import gspread
 import httplib2
@@ -412,7 +412,7 @@ def calls(server) -> dict:
 
 def test_linked_sheet_rows_like_google(server, forms):
     first, second = new_survey(forms, "Phường 1"), new_survey(forms, "Phường 2")
-    when = datetime(2025, 9, 27, 1, 7, 24, tzinfo=timezone.utc)  # 8:07:24 in Vietnam
+    when = datetime(2025, 9, 27, 1, 7, 24, tzinfo=UTC)  # 8:07:24 in Vietnam
     submit(first, {Q_GAVE: "Không", Q_PHONE: "0912345678", Q_FIELDS: ["Hộ tịch", "Đất đai"]}, at=when)  # before linking
     one = link(server, first, spreadsheetTitle="Kết quả")
     assert one["tabName"] == "Câu trả lời biểu mẫu 1"

@@ -9,10 +9,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from test_localserver import Q_GAVE, Q_PHONE, forms, gspread_client, http, link, new_survey, server, submit  # noqa: F401
 
 from formkit.localserver.store import Store
-from test_localserver import (Q_GAVE, Q_PHONE, forms, gspread_client, http, link, new_survey,  # noqa: F401
-                              server, submit)
 
 
 def test_writers_and_readers_at_once_lose_nothing(server, forms):

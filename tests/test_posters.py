@@ -19,13 +19,13 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from formkit.errors import InputError, StateError, UsageError
-from formkit.workspace.example import sample_photo, write_example_workspace
+from formkit.errors import InputError, UsageError
 from formkit.forms.formspec import build_bodies, entry_number, prefill_url
+from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.posters import PosterOptions, list_layouts, load_layout, make_posters
 from formkit.posters.layouts import load_layout_file
-from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.workspace.config import load_workspace
+from formkit.workspace.example import sample_photo, write_example_workspace
 
 DPI = 150
 REPO = Path(__file__).resolve().parent.parent
@@ -134,13 +134,13 @@ def test_every_page_of_the_example_decodes_to_its_prefilled_link(root):
     result = make_posters(ws, state, PosterOptions())
     assert result.files == [ws.output_dir / "posters" / f"{c.id}-a5-table-stand.pdf" for c in ws.communes]
     assert result.pages == sum(1 + len(c.officers) for c in ws.communes)
-    for commune, path in zip(ws.communes, result.files):
+    for commune, path in zip(ws.communes, result.files, strict=False):
         form = state.published(commune.id)
         decoded = [decode_one(image) for image in render_pages(path)]
         assert decoded[0] == form.responder_uri  # the waiting-area page: nothing prefilled
         assert decoded[1:] == [officer_url(ws, state, commune.id, o.id) for o in commune.officers]
         dropdown = form.questions["can-bo"]
-        for officer, url in zip(commune.officers, decoded[1:]):
+        for officer, url in zip(commune.officers, decoded[1:], strict=False):
             # One answer prefilled: the officer question, with exactly one of its options.
             assert prefilled(url) == {f"entry.{entry_number(dropdown.question_id)}": form.officer_options[officer.id]}
             assert prefilled(url)[f"entry.{entry_number(dropdown.question_id)}"] in dropdown.options
@@ -300,10 +300,10 @@ def test_long_names_and_titles_stay_inside_and_off_the_qr(root, layout):
         for i in range(textpage.count_chars()):
             if not textpage.get_text_range(i, 1).strip():
                 continue
-            l, b, r, t = textpage.get_charbox(i)
-            assert margin - 0.5 <= l and r <= width - margin + 0.5, f"char {i} leaves the page's side margins"
+            left, b, r, t = textpage.get_charbox(i)
+            assert margin - 0.5 <= left and r <= width - margin + 0.5, f"char {i} leaves the page's side margins"
             assert margin - 0.5 <= b and t <= height - margin + 0.5, f"char {i} leaves the top or bottom margin"
-            overlaps = l < qr_box[2] and qr_box[0] < r and b < qr_box[3] and qr_box[1] < t
+            overlaps = left < qr_box[2] and qr_box[0] < r and b < qr_box[3] and qr_box[1] < t
             assert not overlaps, f"'{textpage.get_text_range(i, 1)}' overlaps the QR code"
             checked += 1
         assert checked > 150

@@ -10,15 +10,15 @@ from urllib.parse import quote
 
 import pytest
 import requests
-
 from conftest import bearer, server_calls
+
 from formkit.errors import InputError
+from formkit.forms.state import State
 from formkit.google.client import connect
 from formkit.localserver.a1 import column_letters
 from formkit.responses.columns import NOT_OFFICER
 from formkit.responses.pull import pull
 from formkit.responses.store import ResponseStore
-from formkit.forms.state import State
 from formkit.workspace.config import load_workspace
 
 BATCH_GET = "sheets.spreadsheets.values.batchGet"

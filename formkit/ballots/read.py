@@ -158,7 +158,7 @@ def _assign(gray, geometry, page_id, qr_corners, markers, found, to_image, scale
     best, best_error = found, float("inf")
     for choice in itertools.product(*[o + [None] for o in options]):
         trial = dict(found)
-        trial.update({i: q for i, q in zip(missing, choice) if q is not None})
+        trial.update({i: q for i, q in zip(missing, choice, strict=False) if q is not None})
         if len(trial) < 3 or len({tuple(np.round(q)) for q in trial.values()}) < len(trial):
             continue
         _, error = _fit(geometry, page_id, qr_corners, markers, trial)
@@ -178,7 +178,7 @@ def flatten(gray: np.ndarray, geometry: dict, page_id: PageId, qr_corners: np.nd
     # the others give (a fit to the QR and two markers along one edge extrapolates badly).
     markers = [m for m in geometry["markers"] if m["page"] == page_id.page]
     found: dict[int, np.ndarray] = {}
-    for attempt in range(2):
+    for _attempt in range(2):
         scale = np.sqrt(abs(np.linalg.det(to_image[:2, :2])))  # image px per point, roughly
         for i, m in enumerate(markers):
             if i not in found:

@@ -64,7 +64,7 @@ class ScanState:
         self.unreadable: list[dict] = raw.get("unreadable", [])
 
     @classmethod
-    def load(cls, ws: Workspace) -> "ScanState":
+    def load(cls, ws: Workspace) -> ScanState:
         path = ws.state_dir / "paper-scans.json"
         if not path.exists():
             return cls(path)

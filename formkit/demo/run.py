@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from ..errors import UsageError
 
@@ -64,17 +64,17 @@ def last_quarters(today: date) -> tuple[str, datetime, datetime]:
 
 def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False) -> dict[str, Path]:
     from ..forms import create
-    from ..workspace.example import write_example_workspace
-    from ..google.client import connect
     from ..forms.linking import link_local, write_apps_script
+    from ..forms.state import State
+    from ..google.client import connect
     from ..localserver import LocalGoogle
     from ..posters import PosterOptions, make_posters
     from ..report import build_report, parse_period, write_report
     from ..responses.pull import pull
     from ..responses.store import ResponseStore
-    from .simulate import submit_sample_responses
-    from ..forms.state import State
     from ..workspace.config import load_workspace
+    from ..workspace.example import write_example_workspace
+    from .simulate import submit_sample_responses
 
     out = Path(out).resolve()
     prepare(out)

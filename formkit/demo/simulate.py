@@ -15,10 +15,10 @@ from datetime import datetime, time, timedelta
 import requests
 
 from ..forms.formspec import entry_number
-from ..responses.store import VIETNAM
 from ..forms.state import FormRecord, State
-from ..workspace.templates import Template
+from ..responses.store import VIETNAM
 from ..workspace.config import Commune, Workspace
+from ..workspace.templates import Template
 
 COMMENTS = [
     "Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",

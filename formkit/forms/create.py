@@ -21,17 +21,17 @@ existing form when the workspace lists different officers or fields (forms.get +
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..errors import Problems, RemoteError
 from ..files import atomic_write_json
-from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune, responders
 from ..google.backend import Backend
 from ..google.client import Google
-from .state import FormRecord, QuestionRecord, State
 from ..workspace.config import Commune, Workspace
+from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune, responders
+from .state import FormRecord, QuestionRecord, State
 
 Report = Callable[[str], None]
 

@@ -18,8 +18,8 @@ from ..errors import RemoteError, UsageError
 from ..files import atomic_write_text
 from ..google.client import Google
 from ..i18n import N_, _
-from .state import FormRecord, State
 from ..workspace.config import Workspace
+from .state import FormRecord, State
 
 SCRIPT_NAME = "link-forms.gs"
 

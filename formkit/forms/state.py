@@ -73,7 +73,7 @@ class FormRecord:
         return raw
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> "FormRecord":
+    def from_json(cls, raw: dict[str, Any]) -> FormRecord:
         raw = dict(raw)
         raw["questions"] = {k: QuestionRecord(**v) for k, v in raw.get("questions", {}).items()}
         return cls(**raw)
@@ -92,7 +92,7 @@ class State:
         return self.path.with_name(self.path.stem + ".journal")
 
     @classmethod
-    def load(cls, path: Path) -> "State":
+    def load(cls, path: Path) -> State:
         path = Path(path)
         state = cls(path)
         if path.exists():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..google.client import Google
+from ..workspace.config import Workspace
 from .formspec import responders
 from .state import State
-from ..workspace.config import Workspace
 
 
 @dataclass

@@ -29,8 +29,9 @@ class Backend(ABC):
         come back on another port with the same data, so any local address counts as local."""
         return (recorded_key == GOOGLE_KEY) == (self.key == GOOGLE_KEY)
 
+    @abstractmethod
     def require_answering(self) -> None:
-        """Fail at once when a backend on this machine is not running (nothing to do for Google)."""
+        """Fail at once when a backend on this machine is not running."""
 
     def __str__(self) -> str:
         return self.key
@@ -43,6 +44,9 @@ class GoogleBackend(Backend):
 
     def edit_url(self, form_id: str) -> str:
         return f"https://docs.google.com/forms/d/{form_id}/edit"
+
+    def require_answering(self) -> None:
+        """Google's hosts: a dropped connection there is for the retries to cure."""
 
 
 class LocalBackend(Backend):

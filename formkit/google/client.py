@@ -5,7 +5,8 @@ google-api-python-client for Forms and Drive, gspread for Sheets.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import gspread
 from google.auth.transport.requests import AuthorizedSession
@@ -91,7 +92,7 @@ class Google:
                 kwargs["filter"] = f"timestamp >= {since}"
             if token:
                 kwargs["pageToken"] = token
-            page = self._call("forms.responses.list", lambda: self._forms.responses().list(**kwargs).execute())
+            page = self._call("forms.responses.list", lambda kwargs=kwargs: self._forms.responses().list(**kwargs).execute())
             yield from page.get("responses", [])
             token = page.get("nextPageToken")
             if not token:

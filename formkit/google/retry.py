@@ -14,8 +14,9 @@ import os
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from google.auth.exceptions import RefreshError
@@ -35,7 +36,7 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     @classmethod
-    def from_env(cls) -> "RetryPolicy":
+    def from_env(cls) -> RetryPolicy:
         base = os.environ.get("FORMKIT_RETRY_BASE")
         return cls(base=float(base)) if base else cls()
 
@@ -53,8 +54,8 @@ class Failure:
 def describe(exc: BaseException) -> Failure | None:
     """What went wrong with a call, or None when it is not a transport/HTTP failure."""
     from google.auth.exceptions import TransportError
-    from gspread.exceptions import APIError
     from googleapiclient.errors import HttpError
+    from gspread.exceptions import APIError
 
     if isinstance(exc, HttpError):
         return Failure(exc.status_code, google_message(exc.content, exc.status_code), _retry_after(exc.resp))

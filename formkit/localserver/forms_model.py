@@ -13,8 +13,8 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from .discovery import check_field_mask
 from . import ids, masks
+from .discovery import check_field_mask
 from .proto import omit_defaults
 
 ITEM_KINDS = ("questionItem", "textItem", "pageBreakItem", "imageItem", "videoItem", "questionGroupItem")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .server import App
@@ -24,7 +25,7 @@ class Request:
     headers: Any  # email.message.Message: case-insensitive
     body: bytes
     base_url: str  # from the Host header, so links are right on any port
-    app: "App"
+    app: App
     params: dict[str, str] = field(default_factory=dict)  # path parameters, decoded
     json: Any = None  # the body, parsed and checked against the discovery schema
 

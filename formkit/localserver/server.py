@@ -21,12 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import masks, pages, respondent, routes
 from .access import INVALID_TOKEN, UNAUTHENTICATED, RateLimit, Tokens, load_or_create_token, owner_only
 from .discovery import check_query, check_request, check_selection, method
-from . import masks, routes
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults
-from . import pages, respondent
 from .routing import Reply, Request, Route, json_reply
 from .store import Store
 
@@ -296,7 +295,7 @@ class LocalGoogle:
             host = "127.0.0.1"
         return f"http://{host}:{port}"
 
-    def start(self) -> "LocalGoogle":
+    def start(self) -> LocalGoogle:
         """Serve in a daemon thread; returns self."""
         if self._thread is None:
             httpd = self._bind()
@@ -326,7 +325,7 @@ class LocalGoogle:
         if self.app is not None:
             self.app.store.close()
 
-    def __enter__(self) -> "LocalGoogle":
+    def __enter__(self) -> LocalGoogle:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

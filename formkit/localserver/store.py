@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -105,7 +106,7 @@ class Store:
             self._idle.clear()
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator["Store"]:
+    def transaction(self, write: bool = True) -> Iterator[Store]:
         """All or nothing; nested calls join the outer transaction. `write=False`: a read-only
         snapshot that waits for no one (a write inside it fails)."""
         local = self._local
