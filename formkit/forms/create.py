@@ -132,6 +132,7 @@ def run(ws: Workspace, state: State, google: Google, lines: list[PlanLine], repo
             _update_options(state, google, line, report)
         else:
             form = line.form if line.action == "resume" else None
+            assert line.bodies is not None  # every line to create or resume was planned with its bodies
             try:
                 line.form = _build(ws, state, google, line.commune, line.bodies, form, report)
             except RespondersRefused as exc:
@@ -266,6 +267,7 @@ def _update_options(state: State, google: Google, line: PlanLine, report: Report
     """New or departed officers, new fields: replace the dropdown options (answers are untouched;
     departed officers are remembered so their old answers still count for them)."""
     form, bodies = line.form, line.bodies
+    assert form is not None and bodies is not None  # planned with both: the form exists, its lists changed
     current = google.get_form(form.form_id)
     positions = {item.get("itemId"): i for i, item in enumerate(current.get("items", []))}
     requests = []

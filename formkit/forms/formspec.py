@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..errors import Problems
-from ..workspace.config import Commune, Unit
 from ..workspace.templates import Question, Section, Template
+from ..workspace.config import Commune, Unit
 
 # Google's own IDs are 8 hex digits; entry.<int(id, 16)> must stay a positive 31-bit number.
 _ID_LOW, _ID_SPAN = 0x10000000, 0x7FFFFFFF - 0x10000000

@@ -4,11 +4,13 @@ google-api-python-client for Forms and Drive, gspread for Sheets.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import gspread
+from gspread.http_client import ParamsType
 from google.auth.transport.requests import AuthorizedSession
 
 from ..errors import UsageError
@@ -92,11 +94,14 @@ class Google:
                 kwargs["filter"] = f"timestamp >= {since}"
             if token:
                 kwargs["pageToken"] = token
-            page = self._call("forms.responses.list", lambda kwargs=kwargs: self._forms.responses().list(**kwargs).execute())
+            page = self._call("forms.responses.list", functools.partial(self._responses_page, kwargs))
             yield from page.get("responses", [])
             token = page.get("nextPageToken")
             if not token:
                 return
+
+    def _responses_page(self, kwargs: dict[str, Any]) -> dict:
+        return self._forms.responses().list(**kwargs).execute()
 
     # Drive -------------------------------------------------------------------------------------
     def find_forms_named(self, name: str) -> list[dict]:
@@ -141,13 +146,15 @@ class Google:
     @property
     def _sheets(self) -> gspread.http_client.HTTPClient:
         if self._gspread is None:
-            self._gspread = gspread.Client(None, session=self.session, http_client=_GspreadHTTP)
-            self._gspread.http_client.endpoint = self.endpoint
-        return self._gspread.http_client
+            self._gspread = gspread.Client(self.session.credentials, session=self.session, http_client=_GspreadHTTP)
+        http = self._gspread.http_client
+        assert isinstance(http, _GspreadHTTP)
+        http.endpoint = self.endpoint
+        return http
 
     def sheet_metadata(self, spreadsheet_id: str) -> dict:
         """The spreadsheet's time zone and its tabs (sheetId, title), nothing else: one spreadsheets.get."""
-        params = {"fields": "properties.timeZone,sheets.properties(sheetId,title,index)"}
+        params: ParamsType = {"fields": "properties.timeZone,sheets.properties(sheetId,title,index)"}
         return self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id, params))
 
     def read_tabs(self, spreadsheet_id: str, tabs: list[str]) -> list[dict]:
@@ -158,7 +165,7 @@ class Google:
         ranges = []
         for chunk in url_chunks(spreadsheet_id, [quote_tab(t) for t in tabs], params, URL_LIMIT):
             result = self._call("sheets.values.batchGet",
-                                lambda chunk=chunk: self._sheets.values_batch_get(spreadsheet_id, chunk, dict(params)))
+                                functools.partial(self._sheets.values_batch_get, spreadsheet_id, chunk, dict(params)))
             ranges.extend(result.get("valueRanges", []))
         return ranges
 

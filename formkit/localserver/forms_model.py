@@ -76,6 +76,13 @@ def question_of(item: dict) -> dict | None:
     return (item.get("questionItem") or {}).get("question")
 
 
+def question_id(item: dict) -> str:
+    """The questionId of a question item (one that `questions` yields)."""
+    question = question_of(item)
+    assert question is not None, item.get("itemId")
+    return question["questionId"]
+
+
 # batchUpdate -----------------------------------------------------------------------------------
 def apply_requests(doc: dict, requests: list[dict]) -> list[dict]:
     """Apply batchUpdate requests to doc in place (the caller works on a copy); the replies."""
@@ -306,7 +313,7 @@ def path(doc: dict, answers: dict[str, list[str]]) -> tuple[list[int], str]:
             choice = question.get("choiceQuestion") or {}
             if choice.get("type") not in JUMPING_TYPES:
                 continue
-            chosen = (answers.get(question["questionId"]) or [None])[0]
+            chosen = next(iter(answers.get(question["questionId"]) or []), None)
             option = next((o for o in choice.get("options", []) if o.get("value") == chosen), None)
             if option is None:
                 continue

@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from .server import App
@@ -32,6 +32,12 @@ class Request:
     @property
     def store(self):
         return self.app.store
+
+    @overload
+    def arg(self, name: str, default: str) -> str: ...
+
+    @overload
+    def arg(self, name: str, default: None = None) -> str | None: ...
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)

@@ -19,6 +19,7 @@ import traceback
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import masks, pages, respondent, routes
@@ -136,7 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         app = self.app
-        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+        address = cast("tuple[str, int]", self.server.server_address)  # an AF_INET server
+        host = self.headers.get("Host") or "%s:%d" % address[:2]
         found = routes.find(self.command, parts.path)
         if found is not None and found[0].testing and not app.testing:
             found = None  # test-only machinery does not exist on a served backend
@@ -291,6 +293,7 @@ class LocalGoogle:
         if self._httpd is None:
             raise RuntimeError("the local Google backend is not started")
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         if host in ("0.0.0.0", ""):
             host = "127.0.0.1"
         return f"http://{host}:{port}"

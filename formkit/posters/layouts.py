@@ -23,8 +23,8 @@ from typing import Any
 
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
-from ..resources import first_file, shipped_dir
 from ..workspace.toml import MAX_TEXT, TomlReader, at
+from ..resources import first_file, shipped_dir
 from . import textfit
 
 MM = 72 / 25.4
@@ -75,10 +75,10 @@ class Box:
     def bottom(self) -> float:
         return self.y + self.h
 
-    def overlaps(self, other: Box) -> bool:
+    def overlaps(self, other: "Box") -> bool:
         return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
 
-    def within(self, other: Box, slack: float = 1e-6) -> bool:
+    def within(self, other: "Box", slack: float = 1e-6) -> bool:
         return (self.x >= other.x - slack and self.y >= other.y - slack
                 and self.right <= other.right + slack and self.bottom <= other.bottom + slack)
 

@@ -9,17 +9,17 @@ first), and the files are written only once every document has been drawn, each 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import InputError, Problem, Problems, StateError, UsageError
 from ..files import atomic_write_bytes
+from ..i18n import _
 from ..forms.formspec import prefill_url
 from ..forms.state import FormRecord, State
-from ..i18n import _
-from ..workspace.config import CONFIG_NAME, Commune, Officer, Workspace
 from ..workspace.templates import Question, Template, load_template
+from ..workspace.config import CONFIG_NAME, Commune, Officer, Workspace
 from . import photos as photo_prep
 from .layouts import Layout, find_layout, list_layouts, load_layout
 from .render import Page, render, values
@@ -121,7 +121,7 @@ def check_photos(workspace: Workspace, communes: tuple[str, ...] = ()) -> list[P
     with photo_prep.Preparer() as preparer:
         results = list(preparer.map([(o.photo, CHECK_SIZE) for o in officers]))
     problems = Problems()
-    for officer, photo in zip(officers, results, strict=False):
+    for officer, photo in zip(officers, results):
         if isinstance(photo, photo_prep.PhotoError):
             problems.add(_shown(workspace, officer.photo), _("photo of officer '{id}' ({name})").format(
                 id=officer.id, name=officer.name), str(photo))

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from ..errors import Problems, RemoteError
 from ..forms.linking import tab_names
-from ..forms.state import FormRecord, State
 from ..google.client import Google
-from ..workspace.config import Commune, Workspace
+from ..forms.state import FormRecord, State
 from ..workspace.templates import Template, load_template
+from ..workspace.config import Commune, Workspace
 from .columns import FormShape, cell_text, clean, map_header, read_table, title_key
 from .store import ResponseRow, ResponseStore
 from .timestamps import cell_time, parse_rfc3339, rfc3339_utc, sheet_zone, timestamp_header
@@ -108,7 +108,7 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
         tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
         calls_before = google.calls["sheets.values.batchGet"]
         tables = {title: r.get("values", []) for (_, title), r in
-                  zip(tabs, google.read_tabs(sheet, [t for _, t in tabs]) if tabs else [], strict=False)}
+                  zip(tabs, google.read_tabs(sheet, [t for _, t in tabs]) if tabs else [])}
         result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
         finder = TabFinder(google, tabs, tables, zone)
         found = finder.assign(group, rule_names, problems, f"spreadsheet {sheet}")

@@ -16,8 +16,8 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..files import read_toml
-from ..resources import first_file, shipped_dir
 from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
+from ..resources import first_file, shipped_dir
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
 ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}
