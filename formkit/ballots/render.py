@@ -62,7 +62,7 @@ class _Planner:
 
     # ---- pages -------------------------------------------------------------------------------
     def new_page(self) -> None:
-        lay, ops = self.lay, []
+        lay, ops = self.lay, list[tuple]()
         self.plan.pages.append(ops)
         page = len(self.plan.pages)
         side = lay.marker_mm * MM
@@ -156,7 +156,9 @@ class _Planner:
     def inline(self, title: str, choice: Choice, note: str = "") -> None:
         item_gap = 7 * MM
         widths = [2 * self.r + 2 * MM + stringWidth(text, SANS, self.size) for text, _ in choice.options]
-        rows, row, used = [], [], 0.0
+        rows: list[list] = []
+        row: list = []
+        used = 0.0
         for width, option in zip(widths, choice.options, strict=False):
             if row and used + width > self.right - self.left:
                 rows.append(row)

@@ -97,7 +97,7 @@ def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
             doc = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError:
             return [(str(path), None)]
-        out = []
+        out: list[tuple[str, np.ndarray | None]] = []
         for i in range(len(doc)):
             pixels = doc[i].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
             out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(pixels[:, :, 0] if pixels.ndim == 3 else pixels)))
@@ -178,6 +178,7 @@ class Scanner:
             self.scans.rejected.append({"file": name, "ballot": label, "reason": why})
             result.rejected.append(f"{name}: {label}: {why}")
             return "rejected"
+        assert batch is not None  # else "serial never issued" above
         key = f"{page_id.commune}|{page_id.serial}|{page_id.page}"
         if key in self.scans.pages:
             first = self.scans.pages[key]["file"]
@@ -263,6 +264,7 @@ class Scanner:
                 continue
             commune, serial = ballot.split("|")
             batch = self.register.batch_of(commune, int(serial))
+            assert batch is not None  # a page is kept only when its serial was issued
             geometry = self.geometry(batch.geometry)
             if len(pages) < geometry["pages_per_ballot"]:
                 continue
@@ -270,6 +272,7 @@ class Scanner:
                 continue
             row = self.response(commune, int(serial), batch, geometry, pages)
             store.add([row], form_template(self.ws, geometry["template"]))
+            assert row.key is not None  # response() always gives a paper ballot its key
             self.scans.counted[ballot] = row.key
             result.counted.append(f"{commune} số {int(serial):06d}")
         self.scans.save()
