@@ -42,6 +42,7 @@ def run_create(communes: int) -> dict:
             done: list[float] = []  # when each commune's "published" line arrived
             with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) as process:
+                assert process.stdout is not None and process.stderr is not None  # both are PIPEs
                 for line in process.stdout:
                     if ": published" in line:
                         done.append(time.perf_counter())

@@ -158,8 +158,8 @@ def main() -> None:
     total = sum(p.stat().st_size for p in photos)
     print(f"photos: {len(photos)} × 12 MP JPEG, {total / len(photos) / 1e6:.1f} MB on average; "
           f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} (other work skews the times)")
-    with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp_name:
+        tmp = Path(tmp_name)
         write_workspace(tmp / "ws", photos, args.pages)
         ws = load_workspace(tmp / "ws")
         measure("formkit (EXIF-rotate, crop 3:4, ~300 dpi, JPEG once per officer)", ws, published(ws),

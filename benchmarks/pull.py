@@ -86,8 +86,8 @@ def main_benchmark() -> None:
 def bench(communes: int, options) -> None:
     from formkit.forms.linking import link_local
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         with LocalGoogle(tmp / "google.sqlite", testing=True).start() as server:
             base = server.base_url
             os.environ["FORMKIT_GOOGLE_ENDPOINT"] = base
@@ -102,8 +102,8 @@ def bench(communes: int, options) -> None:
                 link_local(ws, state, connect(), google_names=options.google_names)
                 if options.google_names:
                     for c in ws.communes:
-                        state.current(c.id).sheet_tab, state.current(c.id).sheet_tab_id = "", None
-            sheets = {state.current(c.id).spreadsheet_id for c in ws.communes} - {""}
+                        state.published(c.id).sheet_tab, state.published(c.id).sheet_tab_id = "", None
+            sheets = {state.published(c.id).spreadsheet_id for c in ws.communes} - {""}
             sent = submit_sample_responses(ws, state, options.responses * communes,
                                            datetime(2026, 7, 1, tzinfo=VIETNAM), datetime(2026, 10, 1, tzinfo=VIETNAM))
             print(f"setup: {communes} communes, {len(sheets)} spreadsheet(s), {sent} responses "

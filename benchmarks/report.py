@@ -39,11 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import numpy as np  # noqa: E402
-from synthetic import FIELDS, province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 from formkit.files import atomic_write_text  # noqa: E402
 from formkit.responses.store import ResponseRow, ResponseStore, scale_questions  # noqa: E402
 from formkit.workspace.config import load_workspace  # noqa: E402
+from synthetic import FIELDS, province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 YEAR = 2026
 COMMENTS = ["Cán bộ hướng dẫn nhiệt tình, dễ hiểu.", "Phòng chờ hơi nóng, đề nghị lắp thêm quạt.",
@@ -73,7 +73,7 @@ def synthetic_rows(ws, commune, n: int, rng: np.random.Generator, start: datetim
     second = rng.integers(7 * 3600, 17 * 3600 + 1800, n)
     late = rng.random(n) < 0.03
     second[late] = rng.integers(0, 86400, late.sum())
-    times = [start + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, second, strict=False)]
+    times = [start + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, second)]
     times = [t if t.isoweekday() != 7 or late[k] else t + timedelta(days=1) for k, t in enumerate(times)]
     labels = {q.id: q.scale.labels for q in questions}
     rows = []
@@ -171,7 +171,8 @@ def baseline(workspace: Path, out: Path) -> None:
 def indices_only(workspace: Path, out: Path) -> None:
     """formkit's part of the work that the baseline does: read the store, tally, criterion indices
     per commune and overall (formkit.report.load + formkit.report.indices)."""
-    from formkit.report import indices, load
+    from formkit.report import indices
+    from formkit.report import load
 
     ws = load_workspace(workspace, check_photos=False)
     with ResponseStore(ws.state_dir / STORE_NAME) as store:
@@ -181,8 +182,8 @@ def indices_only(workspace: Path, out: Path) -> None:
                                                 scoring.width), scoring)
     overall = indices.compute(per_commune.counts.sum(axis=0, keepdims=True), scoring)
     ids = [q.id for q in scoring.criteria]
-    result = {"criteria": dict(zip(ids, overall.criterion[0].tolist(), strict=False)),
-              "communes": {c: dict(zip(ids, per_commune.criterion[k].tolist(), strict=False)) for k, c in enumerate(resp.communes)}}
+    result = {"criteria": dict(zip(ids, overall.criterion[0].tolist())),
+              "communes": {c: dict(zip(ids, per_commune.criterion[k].tolist())) for k, c in enumerate(resp.communes)}}
     out.write_text(json.dumps(result), encoding="utf-8")
 
 

@@ -30,7 +30,9 @@ def node_present():
 
 
 def published_id(form) -> str:
-    return re.search(r"/forms/d/e/([^/]+)", form.responder_uri).group(1)
+    match = re.search(r"/forms/d/e/([^/]+)", form.responder_uri)
+    assert match, form.responder_uri
+    return match.group(1)
 
 
 def world_of(state: State, world: dict | None = None, **extra) -> dict:

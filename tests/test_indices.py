@@ -9,13 +9,14 @@ from datetime import date
 
 import numpy as np
 import pytest
-from report_data import LEVEL, hand_rows, row, store_of
 
+from formkit.report import indices
 from formkit.errors import UsageError
-from formkit.report import build_report, indices, parse_period
+from formkit.report import build_report, parse_period
 from formkit.report.period import Period
-from formkit.workspace.config import load_workspace
 from formkit.workspace.templates import load_template, load_template_file
+from formkit.workspace.config import load_workspace
+from report_data import LEVEL, hand_rows, row, store_of
 
 approx = pytest.approx
 TODAY = date(2026, 11, 24)
@@ -151,7 +152,7 @@ def test_can_bo_3_three_levels_and_other_templates_left_out(ws):
     t = load_template("can-bo-3")
     replies = [("Tốt", "Dễ hiểu", "Tốt"), ("Bình thường", "Khó hiểu", "Tốt"), ("Kém", "Dễ hiểu", None),
                ("Tốt", "Bình thường", "Kém")]
-    rows = [row("binh-thanh", f"2026-08-0{i + 3} 09:00:00", {k: v for k, v in zip(("1.1", "1.2", "1.3"), r, strict=False) if v},
+    rows = [row("binh-thanh", f"2026-08-0{i + 3} 09:00:00", {k: v for k, v in zip(("1.1", "1.2", "1.3"), r) if v},
                 "dang-thi-hong", template_id="can-bo-3") for i, r in enumerate(replies)]
     store = store_of(rows, t)
     store.add(hand_rows(ws.template)[:2], ws.template)  # two SIPAS responses in the same period

@@ -19,6 +19,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from formkit.ballots.read import QR_ONLY
 from formkit.errors import InputError, UsageError
 from formkit.forms.formspec import build_bodies, entry_number, prefill_url
 from formkit.forms.state import FormRecord, QuestionRecord, State
@@ -88,7 +89,7 @@ def render_pages(path: Path, dpi: int = DPI) -> list[Image.Image]:
 
 
 def decode(image: Image.Image) -> list:
-    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return zxingcpp.read_barcodes(image, formats=QR_ONLY)
 
 
 def decode_one(image: Image.Image) -> str:
@@ -315,7 +316,7 @@ def test_long_names_and_titles_stay_inside_and_off_the_qr(root, layout):
 
 
 def embedded_images(path: Path, page: int) -> list[Image.Image]:
-    return [image.image for image in PdfReader(path).pages[page].images]
+    return [image.image for image in PdfReader(path).pages[page].images if image.image is not None]
 
 
 def test_photos_are_upright_cropped_and_small(root):

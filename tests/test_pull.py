@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -81,9 +82,10 @@ def write_cells(base: str, form, cells: str, rows: list[list], mode: str = "RAW"
 def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
     meta = requests.get(f"{base}/v4/spreadsheets/{spreadsheet_id}", timeout=5, headers=bearer()).json()
     sheet_id = next(s["properties"]["sheetId"] for s in meta["sheets"] if s["properties"]["title"] == old)
-    body = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": sheet_id, "title": new},
-                                                    "fields": "title"}}]}
-    requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5, headers=bearer()).raise_for_status()
+    body: dict[str, Any] = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": sheet_id, "title": new},
+                                                                    "fields": "title"}}]}
+    requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5,
+                  headers=bearer()).raise_for_status()
 
 
 def new_template_version(ws, formkit):

@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answers, hand_rows, row, store_of
 
 from formkit.errors import InputError, UsageError
 from formkit.report import IntegrityRules, build_report, parse_period, write_report
 from formkit.report.followup import mask_phone, mask_text
 from formkit.report.load import SEP
 from formkit.workspace.config import load_workspace
+from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answers, hand_rows, row, store_of
 
 approx = pytest.approx
 TODAY = date(2026, 11, 24)
@@ -168,7 +168,7 @@ def test_csv_bom_and_formula_injection(written):
     raw = files["bao-cao-2026Q3-csv/theo-xa.csv"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    hoa = dict(zip(rows[0], next(r for r in rows if r[0] == "hoa-thanh"), strict=False))
+    hoa = dict(zip(rows[0], next(r for r in rows if r[0] == "hoa-thanh")))
     assert (hoa["Xã, phường"], hoa["Chỉ số (%)"], hoa["Thay đổi (điểm %)"]) == ("Xã Hòa Thành", "67.50", "-32.50")
     follow = list(csv.reader(io.StringIO(files["bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv"].read_text("utf-8-sig"))))
     assert follow[1][follow[0].index("Ý kiến")] == "'" + INJECTION

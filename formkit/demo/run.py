@@ -160,6 +160,7 @@ def _paper_ballots(ws, state, store, day: date, echo: Callable[[str], None]) -> 
     scanned = Scanner(ws, state, datetime.combine(day, time(16, 0), VIETNAM)).scan(files, store)
     echo(f"paper:  {PAPER_BALLOTS} ballots printed, photographed and scanned: {len(scanned.counted)} counted, "
          f"{len(scanned.review)} question(s) wait for review")
+    assert scanned.review_csv is not None  # scan() always writes the review files
     return {"ballots pdf": issued.pdf, "ballots review": scanned.review_csv.with_suffix(".html")}
 
 

@@ -116,7 +116,7 @@ def submit_sample_responses(ws: Workspace, state: State, count: int, start: date
         response.raise_for_status()
         submitted += 1
 
-    communes = [c for c in ws.communes if state.current(c.id) and state.current(c.id).done]
+    communes = [c for c in ws.communes if (form := state.current(c.id)) is not None and form.done]
     for _ in range(count):
         commune = rng.choice(communes)
         form = state.published(commune.id)

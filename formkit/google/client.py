@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import gspread
-from gspread.http_client import ParamsType
 from google.auth.transport.requests import AuthorizedSession
+from gspread.http_client import ParamsType
 
 from ..errors import UsageError
 from ..i18n import _

@@ -184,6 +184,7 @@ class _WorkspaceReader(TomlReader):
         communes = self.read_communes(raw.get("communes"))
         issuing = self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
         self.problems.raise_if_any(f"the workspace {self.root} is not valid")
+        assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
 
     def read_hours(self, raw: Any) -> OfficeHours:
