@@ -77,8 +77,10 @@ def main() -> None:
         print(f"communes:                     {communes}")
         print(f"Forms API calls per commune:  {forms_calls / communes:.2f}  (target 3; "
               f"{', '.join(f'{k} {v}' for k, v in sorted(result['calls'].items()))})")
-        print(f"Drive API calls per commune:  {drive_calls / communes:.2f}  (target 1: anyone with the link may answer)")
-        print(f"wall time:                    {result['elapsed']:.1f} s  ({communes / result['elapsed']:.1f} communes/s)")
+        print(f"Drive API calls per commune:  {drive_calls / communes:.2f}  "
+              "(target 1: anyone with the link may answer)")
+        print(f"wall time:                    {result['elapsed']:.1f} s  "
+              f"({communes / result['elapsed']:.1f} communes/s)")
         print(f"ms per commune, by tenth:     {' '.join(f'{d * 1000:.0f}' for d in deciles)}")
         print(f"last tenth / first tenth:     {deciles[-1] / deciles[0]:.2f}  (target <= 1.2)")
         print(f"state:                        forms.json {result['state_size'] / 1e6:.1f} MB, "

@@ -106,7 +106,8 @@ def published(ws) -> State:
         state.add(commune.id, FormRecord(
             ws.template.id, ws.template.version, "google", bodies.create["info"]["documentTitle"], step="published",
             form_id=commune.id, responder_uri=f"https://docs.google.com/forms/d/e/1FAIpQLS{key}/viewform",
-            questions=questions, officer_options=dict(bodies.officer_options), field_options=list(bodies.field_options)))
+            questions=questions, officer_options=dict(bodies.officer_options),
+            field_options=list(bodies.field_options)))
     return state
 
 

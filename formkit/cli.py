@@ -167,7 +167,8 @@ def check(ctx: click.Context, strict: bool) -> None:
 @click.option("--new-version", is_flag=True, help=N_("After a template change: make new forms beside the old ones."))
 @credentials_option
 @click.pass_context
-def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool, credentials: Path | None) -> None:
+def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool,
+           credentials: Path | None) -> None:
     from .forms import create as creating
     from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
     from .google.backend import current
@@ -309,7 +310,8 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     say(_("{new} ({total} stored in {file}); {sheets}, {calls} in all.").format(
         new=ngettext("{n} new response", "{n} new responses", added).format(n=added),
         total=total, file=ws.responses_file, calls=_api_calls(sum(google.calls.values())),
-        sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls", result.spreadsheets).format(n=result.spreadsheets)))
+        sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
+                        result.spreadsheets).format(n=result.spreadsheets)))
 
 
 def _warn(message: str) -> None:

@@ -173,7 +173,8 @@ def test_oauth_token_endpoint_serves_only_configured_clients(tmp_path):
             return requests.post(server.base_url + "/token", data=form, timeout=5)
 
         for form in ({"grant_type": "refresh_token", "refresh_token": "r", "client_id": "known", "client_secret": "no"},
-                     {"grant_type": "refresh_token", "refresh_token": "r", "client_id": "other", "client_secret": "right"},
+                     {"grant_type": "refresh_token", "refresh_token": "r", "client_id": "other",
+                      "client_secret": "right"},
                      {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": "a.b.c"},
                      {"grant_type": "password"}):
             assert token(**form).status_code in (400, 401), form

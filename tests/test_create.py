@@ -254,7 +254,8 @@ def test_status_reports_publish_state_link_and_count(published_workspace, formki
     action = form.responder_uri.replace("/viewform", "/formResponse")
     question = form.questions["hai-long-chung"].question_id
     gate = form.questions["co-gop-y"].question_id
-    answers = {f"entry.{int(q.question_id, 16)}": "Hài lòng" for k, q in form.questions.items() if k[0].isdigit() and k[0] != "5"}
+    answers = {f"entry.{int(q.question_id, 16)}": "Hài lòng" for k, q in form.questions.items()
+               if k[0].isdigit() and k[0] != "5"}
     answers[f"entry.{int(gate, 16)}"] = "Không"
     answers[f"entry.{int(question, 16)}"] = "Hài lòng"
     assert requests.post(action, data=answers, timeout=5).status_code == 200

@@ -93,7 +93,8 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
     template = load_template("sipas-2640")
     state = State.load(demo / "state" / "forms.json")
     start = datetime.fromisoformat(report["period"]["start"]).replace(tzinfo=timezone(timedelta(hours=7)))
-    end = datetime.fromisoformat(report["period"]["end"]).replace(tzinfo=timezone(timedelta(hours=7))) + timedelta(days=1)
+    end = (datetime.fromisoformat(report["period"]["end"]).replace(tzinfo=timezone(timedelta(hours=7)))
+           + timedelta(days=1))
     counts: dict[str, Counter] = {q.id: Counter() for q in template.criteria}
     responses = 0
     with LocalGoogle(demo / "local-google" / "google.sqlite").start() as server:

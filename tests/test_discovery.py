@@ -16,7 +16,8 @@ def test_a_valid_batch_update_has_no_violations():
         "questionId": "2b3c4d5e", "required": True, "choiceQuestion": {"type": "RADIO", "options": [
             {"value": "Có", "goToSectionId": "3c4d5e6f"}, {"value": "Không", "goToAction": "SUBMIT_FORM"}]}}}},
         "location": {"index": 0}}},
-        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"}, "updateMask": "emailCollectionType"}})
+        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"},
+                            "updateMask": "emailCollectionType"}})
     assert validate_request("forms", "v1", "forms.forms.batchUpdate", body) == []
 
 

@@ -154,7 +154,8 @@ def test_every_layout_decodes_and_prints_the_code_large_enough(root, layout):
     result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), layout=layout))
     minimum = {"a5-table-stand": 35, "a4-portrait": 35, "a6-counter-card": 30}[layout]
     commune = ws.commune("hoa-thanh")
-    expected = [state.published("hoa-thanh").responder_uri] + [officer_url(ws, state, "hoa-thanh", o.id) for o in commune.officers]
+    expected = [state.published("hoa-thanh").responder_uri] + [officer_url(ws, state, "hoa-thanh", o.id)
+                                                                for o in commune.officers]
     for image, url in zip(render_pages(result.files[0]), expected, strict=True):
         (code,) = decode(image)
         assert code.text == url
@@ -271,7 +272,8 @@ def test_long_names_and_titles_stay_inside_and_off_the_qr(root, layout):
     ws, state = load(root)
     assert ws.template.source.parent == root / "templates"
     spec = load_layout(layout)
-    result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), officers=("nguyen-thi-lan",), layout=layout))
+    result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), officers=("nguyen-thi-lan",),
+                                                   layout=layout))
     (image,) = render_pages(result.files[0])
     url = decode_one(image)
     assert url == officer_url(ws, state, "hoa-thanh", "nguyen-thi-lan")
@@ -509,7 +511,8 @@ def test_each_layout_writes_its_own_file(root):
     ws, state = load(root)
     first = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",)))
     second = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), layout="a6-counter-card"))
-    assert [p.name for p in first.files + second.files] == ["hoa-thanh-a5-table-stand.pdf", "hoa-thanh-a6-counter-card.pdf"]
+    assert [p.name for p in first.files + second.files] == ["hoa-thanh-a5-table-stand.pdf",
+                                                           "hoa-thanh-a6-counter-card.pdf"]
     assert all(p.is_file() for p in first.files + second.files)
 
 
@@ -524,7 +527,8 @@ def test_the_commune_page_says_how_long_the_form_takes(root):
 def test_an_officer_added_after_the_form_was_made_asks_for_formkit_create(root):
     ws, state = load(root)
     edit_config(root, '[[communes.officers]]\nid = "vo-duc-thang"',
-                '[[communes.officers]]\nid = "moi-den"\nname = "Hồ Văn Mới"\ntitle = "Công chức"\ncounter = "Quầy 3"\n\n'
+                '[[communes.officers]]\nid = "moi-den"\nname = "Hồ Văn Mới"\ntitle = "Công chức"\n'
+                'counter = "Quầy 3"\n\n'
                 '[[communes.officers]]\nid = "vo-duc-thang"')
     newer = load_workspace(root, check_photos=False)
     with pytest.raises(InputError, match="formkit create") as caught:
@@ -631,7 +635,8 @@ def test_posters_for_forms_created_on_the_local_server(published_workspace):
     assert result.warnings == []
     for commune in ws.communes:
         form = state.published(commune.id)
-        decoded = [decode_one(image) for image in render_pages(ws.output_dir / "posters" / f"{commune.id}-a5-table-stand.pdf")]
+        pdf = ws.output_dir / "posters" / f"{commune.id}-a5-table-stand.pdf"
+        decoded = [decode_one(image) for image in render_pages(pdf)]
         assert decoded[0] == form.responder_uri
         officer_q = form.questions[ws.template.by_role("officer").id]
         for officer, url in zip(commune.officers, decoded[1:], strict=True):

@@ -379,7 +379,8 @@ def test_sheet_problems_stop_the_pull_before_anything_is_stored(published_worksp
     write_cells(base, nam, "A1", [["Dấu thời gian"]])
     rows = requests.get(values_url(base, hoa, "A1:ZZ10"), timeout=5, headers=bearer()).json()["values"]
     body = {"requests": [{"addSheet": {"properties": {"title": "Bản sao"}}}]}
-    requests.post(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}:batchUpdate", json=body, timeout=5, headers=bearer()).raise_for_status()
+    requests.post(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}:batchUpdate", json=body, timeout=5,
+                  headers=bearer()).raise_for_status()
     rename_tab(base, hoa.spreadsheet_id, hoa.sheet_tab, "Câu trả lời biểu mẫu 9")
     hoa.sheet_tab, hoa.sheet_tab_id = "", None
     reply = requests.put(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}/values/{quote(repr_tab('Bản sao') + '!A1')}",

@@ -100,7 +100,8 @@ def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
         out: list[tuple[str, np.ndarray | None]] = []
         for i in range(len(doc)):
             pixels = doc[i].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
-            out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(pixels[:, :, 0] if pixels.ndim == 3 else pixels)))
+            gray = pixels[:, :, 0] if pixels.ndim == 3 else pixels
+            out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(gray)))
         doc.close()
         return out
     image = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
@@ -318,8 +319,9 @@ class Scanner:
         rows = []
         for key, question, item in items:
             writer.writerow([key, question, item["reason"], " / ".join(item["scores"]), item["image"], ""])
+            image = html.escape(Path(item["image"]).relative_to(folder).as_posix())
             rows.append(f"<tr><td>{html.escape(key)}</td><td>{html.escape(question)}</td>"
-                        f"<td>{html.escape(item['reason'])}</td><td><img src=\"{html.escape(Path(item['image']).relative_to(folder).as_posix())}\">"
+                        f"<td>{html.escape(item['reason'])}</td><td><img src=\"{image}\">"
                         f"</td><td>{html.escape(' / '.join(item['scores']))}</td></tr>")
         atomic_write_bytes(folder / "review.csv", buffer.getvalue().encode("utf-8-sig"))
         atomic_write_text(folder / "review.html", REVIEW_PAGE.format(count=len(items), rows="\n".join(rows)))

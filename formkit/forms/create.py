@@ -156,7 +156,8 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         state.save(form)  # the nonce is on disk before Google hears of the form
     if form.step == "pending":
         found = None if fresh else _find_orphan_patiently(google, state, form)
-        created = found or google.create_form(bodies.create, recover=lambda: _find_orphan_patiently(google, state, form))
+        created = found or google.create_form(bodies.create,
+                                              recover=lambda: _find_orphan_patiently(google, state, form))
         form.form_id = created["formId"]
         form.responder_uri = created.get("responderUri", "")
         form.step = "created"

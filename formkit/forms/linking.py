@@ -229,7 +229,8 @@ def link_local(ws: Workspace, state: State, google: Google, spreadsheet_id: str 
                 raise RemoteError(_("linking {commune}'s form failed: {error}").format(
                     commune=commune_id, error=exc)) from exc
             spreadsheet_id = answer["spreadsheetId"]
-            form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = spreadsheet_id, answer["tabName"], answer["sheetId"]
+            form.spreadsheet_id = spreadsheet_id
+            form.sheet_tab, form.sheet_tab_id = answer["tabName"], answer["sheetId"]
             linked.append((commune_id, form.sheet_tab, spreadsheet_id))
     finally:
         # Once, not per form (the state file of a province is megabytes): linking again is a no-op on

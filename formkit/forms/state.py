@@ -7,8 +7,9 @@ not grow with the number of communes. `compact()` — at the end of each command
 journal into forms.json, rewritten atomically, and removes it. Loading replays the journal over
 forms.json; each line replaces a whole record by its place, so replaying a line twice (a crash
 between the rewrite and the removal) changes nothing, and a torn last line (a crash mid-write)
-is a step that was not recorded: the next run redoes it, finding the form by its nonce. Each commune keeps a list of forms: the last is the
-current one; earlier ones are kept (never deleted) because their answers still count in reports.
+is a step that was not recorded: the next run redoes it, finding the form by its nonce. Each commune
+keeps a list of forms: the last is the current one; earlier ones are kept (never deleted) because
+their answers still count in reports.
 
 A form record moves through these steps:
   pending    a nonce is chosen and written down before forms.create (the nonce is part of the

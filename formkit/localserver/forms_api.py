@@ -82,7 +82,8 @@ def set_publish_settings(req: Request) -> dict:
     settings = {"publishState": dict(doc["publishState"])}
     masks.apply(settings, body.get("publishSettings") or {}, mask)
     given = settings.get("publishState") or {}
-    state = {"isPublished": bool(given.get("isPublished")), "isAcceptingResponses": bool(given.get("isAcceptingResponses"))}
+    state = {"isPublished": bool(given.get("isPublished")),
+             "isAcceptingResponses": bool(given.get("isAcceptingResponses"))}
     if state["isAcceptingResponses"] and not state["isPublished"]:
         raise invalid("An unpublished form cannot accept responses: set isPublished too.",
                       "publish_settings.publish_state.is_accepting_responses")

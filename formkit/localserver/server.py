@@ -283,7 +283,8 @@ class LocalGoogle:
     def _bind(self) -> _Server:
         if self._httpd is None:
             limit = RateLimit(*self.submit_rate) if self.submit_rate else None
-            self.app = App(Store(owner_only(self.db_path)), self.token, self.testing, self.clients, self.service_accounts, limit)
+            self.app = App(Store(owner_only(self.db_path)), self.token, self.testing, self.clients,
+                           self.service_accounts, limit)
             handler = type("Handler", (_Handler,), {"app": self.app})
             self._httpd = _Server((self.host, self.port), handler)
         return self._httpd
