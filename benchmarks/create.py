@@ -35,7 +35,7 @@ def run_create(communes: int) -> dict:
         with LocalGoogle(Path(tmp) / "google.sqlite", testing=True).start() as server:
             auth = {"Authorization": f"Bearer {server.token}"}
             env = {**os.environ, "FORMKIT_GOOGLE_ENDPOINT": server.base_url, "FORMKIT_GOOGLE_TOKEN": server.token,
-                   "PYTHONPATH": str(REPO),
+                   "PYTHONPATH": str(REPO), "LANGUAGE": "en",  # the lines read below are the English ones
                    "PYTHONUNBUFFERED": "1"}  # each commune's line arrives when it is done
             command = [sys.executable, "-m", "formkit", "create", "-w", str(root)]
             started = time.perf_counter()

@@ -29,6 +29,7 @@ from ..errors import Problems, RemoteError
 from ..files import atomic_write_json
 from ..google.backend import Backend
 from ..google.client import Google
+from ..i18n import _, ngettext
 from ..workspace.config import Commune, Workspace
 from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune, responders
 from .state import FormRecord, QuestionRecord, State
@@ -70,27 +71,29 @@ def _plan_commune(ws: Workspace, commune: Commune, current: FormRecord | None, n
     same_template = (current.template, current.template_version) == (template.id, template.version)
     if not current.done:
         if same_template:
-            line.action, line.detail = "resume", f"finish from step '{current.step}'"
+            line.action, line.detail = "resume", _("finish from step '{step}'").format(step=current.step)
         else:
             line.action = "blocked"
-            line.detail = (f"an unfinished {current.template} v{current.template_version} form exists; "
-                           "set that template back and re-run to finish it first")
+            line.detail = _("an unfinished {template} v{version} form exists; set that template back and re-run "
+                            "to finish it first").format(template=current.template, version=current.template_version)
     elif not same_template:
         if new_version:
             line.action = "create"
-            line.detail = (f"new form for {template.id} v{template.version} beside {current.template} "
-                           f"v{current.template_version}, which keeps its answers")
+            line.detail = _("new form for {template} v{version} beside {old} v{old_version}, which keeps its "
+                            "answers").format(template=template.id, version=template.version, old=current.template,
+                                              old_version=current.template_version)
         else:
             line.action = "blocked"
-            line.detail = (f"its form uses {current.template} v{current.template_version} but the workspace says "
-                           f"{template.id} v{template.version}; `formkit create --new-version` makes a new form "
-                           "beside the old one (which keeps its answers)")
+            line.detail = _("its form uses {old} v{old_version} but the workspace says {template} v{version}; "
+                            "`formkit create --new-version` makes a new form beside the old one (which keeps its "
+                            "answers)").format(old=current.template, old_version=current.template_version,
+                                               template=template.id, version=template.version)
     elif not current.responders:  # published before formkit checked who may answer
-        line.action, line.detail = "resume", "let anyone with the link answer"
+        line.action, line.detail = "resume", _("let anyone with the link answer")
     elif bodies.officer_options != current.officer_options or list(bodies.field_options) != current.field_options:
-        line.action, line.detail = "update-options", "the officer or field list changed"
+        line.action, line.detail = "update-options", _("the officer or field list changed")
     else:
-        line.detail = "already created"
+        line.detail = _("already created")
     return line
 
 
@@ -162,7 +165,8 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         form.responder_uri = created.get("responderUri", "")
         form.step = "created"
         state.save(form)
-        report(f"{commune.id}: form {form.form_id} {'found again' if found else 'created'}")
+        report((_("{commune}: form {form} found again") if found else _("{commune}: form {form} created"))
+               .format(commune=commune.id, form=form.form_id))
     if form.step == "created":
         existing = None if fresh else _built_form(google, form, bodies)
         answer = {"form": existing} if existing else google.batch_update(
@@ -170,16 +174,19 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         _record_items(form, bodies, answer["form"], google.backend)
         form.step = "built"
         state.save(form)
-        report(f"{commune.id}: {len(form.questions)} questions {'found in place' if existing else 'added'}")
+        report((ngettext("{commune}: {n} question found in place", "{commune}: {n} questions found in place",
+                         len(form.questions)) if existing else
+                ngettext("{commune}: {n} question added", "{commune}: {n} questions added", len(form.questions)))
+               .format(commune=commune.id, n=len(form.questions)))
     if form.step == "built":
         google.publish(form.form_id, bodies.publish)
         form.step = "published"
         state.save(form)
-        report(f"{commune.id}: published — {form.responder_uri}")
+        report(_("{commune}: published — {url}").format(commune=commune.id, url=form.responder_uri))
     if form.step == "published" and not form.responders:
         form.responders = _let_anyone_answer(google, commune, form, check_first=not fresh)
         state.save(form)
-        report(f"{commune.id}: anyone with the link may answer")
+        report(_("{commune}: anyone with the link may answer").format(commune=commune.id))
     return form
 
 
@@ -189,13 +196,14 @@ def _let_anyone_answer(google: Google, commune: Commune, form: FormRecord, check
     try:
         google.add_permission(form.form_id, ANYONE_MAY_ANSWER)
     except RemoteError as exc:
-        raise RespondersRefused(
-            f"{commune.id}: Google would not let anyone with the link answer form {form.form_id} ({exc}). "
+        raise RespondersRefused(_(
+            "{commune}: Google would not let anyone with the link answer form {form} ({error}). "
             "The form is published, but citizens who scan with Zalo cannot sign in, so they could not answer. "
             "This is usually a Google Workspace policy of the account's organisation: ask its administrator "
             "to let forms take answers from anyone with the link (Admin console → Apps → Google Workspace → "
             "Drive and Docs, and Forms), or use the commune's own Google account; then run `formkit create` "
-            "again, which finishes this commune without making a new form.") from None
+            "again, which finishes this commune without making a new form.").format(
+                commune=commune.id, form=form.form_id, error=exc)) from None
     return "anyone"
 
 
@@ -228,8 +236,8 @@ def _find_orphan(google: Google, form: FormRecord) -> dict | None:
     """The form a crashed run created but did not record: its Drive name carries our nonce."""
     files = google.find_forms_named(form.document_title)
     if len(files) > 1:
-        raise RemoteError(f"{len(files)} forms are named '{form.document_title}' in Drive; delete the extra ones "
-                          "(keep one) and run again")
+        raise RemoteError(_("{n} forms are named '{name}' in Drive; delete the extra ones (keep one) and run "
+                            "again").format(n=len(files), name=form.document_title))
     return {"formId": files[0]["id"]} if files else None
 
 
@@ -241,8 +249,8 @@ def _built_form(google: Google, form: FormRecord, bodies: FormBodies) -> dict | 
     if ours <= have:
         return current
     if have & ours:
-        raise RemoteError(f"form {form.form_id} holds only some of its questions; delete it in Google Forms, "
-                          "remove its entry from state/forms.json and run again")
+        raise RemoteError(_("form {form} holds only some of its questions; delete it in Google Forms, remove its "
+                            "entry from state/forms.json and run again").format(form=form.form_id))
     return None
 
 
@@ -256,7 +264,8 @@ def _record_items(form: FormRecord, bodies: FormBodies, google_form: dict, backe
             continue
         item = items.get(built.item_id)
         if item is None:
-            raise RemoteError(f"form {form.form_id}: question '{built.question.id}' is missing after the update")
+            raise RemoteError(_("form {form}: question '{question}' is missing after the update").format(
+                form=form.form_id, question=built.question.id))
         question_id = item["questionItem"]["question"]["questionId"]
         form.questions[built.question.id] = QuestionRecord(question_id, built.item_id, item.get("title", ""),
                                                            list(built.options))
@@ -294,4 +303,6 @@ def _update_options(state: State, google: Google, line: PlanLine, report: Report
     form.officer_options = dict(bodies.officer_options)
     form.field_options = list(bodies.field_options)
     state.save(form)
-    report(f"{line.commune.id}: officer/field lists updated ({len(requests)} question(s))")
+    report(ngettext("{commune}: officer/field lists updated ({n} question)",
+                    "{commune}: officer/field lists updated ({n} questions)", len(requests)).format(
+        commune=line.commune.id, n=len(requests)))

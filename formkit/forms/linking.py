@@ -165,7 +165,7 @@ def apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> str:
     forms = [{"commune": cid, "formId": form.form_id, "publishedId": _published_id(form), "tab": tab}
              for cid, form, tab in named]
     if not spreadsheet_id:  # what a pull saw the forms feed, if any
-        spreadsheet_id = next((form.spreadsheet_id for _, form, _ in named if form.spreadsheet_id), "")
+        spreadsheet_id = next((form.spreadsheet_id for _commune, form, _tab in named if form.spreadsheet_id), "")
     lines = ",\n".join("  {" + ", ".join(f"{js_string(k)}: {js_string(v)}" for k, v in f.items()) + "}"
                        for f in forms)
     return _SCRIPT.format(
@@ -214,7 +214,7 @@ def link_local(ws: Workspace, state: State, google: Google, spreadsheet_id: str 
     one spreadsheet (created on first use), tabs named by `tab_names` (or left with the names
     Google gives, `google_names`). Returns (commune, tab, spreadsheet) per form."""
     named = _require_forms(ws, state)
-    spreadsheet_id = spreadsheet_id or next((f.spreadsheet_id for _, f, _ in named if f.spreadsheet_id), "")
+    spreadsheet_id = spreadsheet_id or next((f.spreadsheet_id for _commune, f, _tab in named if f.spreadsheet_id), "")
     linked = []
     try:
         for commune_id, form, tab in named:
