@@ -8,13 +8,13 @@ file and the place.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem, UsageError
+from .. import files
 from ..files import read_toml
 from .roster import read_roster
 from .templates import Template, load_template
@@ -28,7 +28,8 @@ TAB_MAX = 100
 
 
 def nfc(text: Any) -> str:
-    return unicodedata.normalize("NFC", str(text)).strip()
+    """A configuration value as kept: NFC, trimmed."""
+    return files.nfc(str(text)).strip()
 
 
 @dataclass(frozen=True)
