@@ -62,7 +62,8 @@ class _Planner:
 
     # ---- pages -------------------------------------------------------------------------------
     def new_page(self) -> None:
-        lay, ops = self.lay, list[tuple]()
+        lay = self.lay
+        ops: list[tuple] = []
         self.plan.pages.append(ops)
         page = len(self.plan.pages)
         side = lay.marker_mm * MM

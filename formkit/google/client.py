@@ -7,17 +7,19 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gspread
 from google.auth.transport.requests import AuthorizedSession
-from gspread.http_client import ParamsType
 
 from ..errors import UsageError
 from ..i18n import _
 from . import retry
 from .backend import Backend, LocalBackend, backend_for
 from .transport import TIMEOUT, SessionHttp, rebase
+
+if TYPE_CHECKING:  # not a name every supported gspread release has
+    from gspread.http_client import ParamsType
 
 FORM_MIME = "application/vnd.google-apps.form"
 RESPONSES_PAGE = 5000  # the most forms.responses.list returns per page
