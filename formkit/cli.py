@@ -61,14 +61,16 @@ def _state(ws):
     return state
 
 
-def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):
-    """A Google client, once the state is known to belong to this backend (before signing in)."""
+def _google(ws, state, communes: tuple[str, ...], credentials: Path | None, backend=None):
+    """A client for this run's backend (chosen once, from FORMKIT_GOOGLE_ENDPOINT, unless given),
+    once the state is known to belong to it (before signing in)."""
     from .google.backend import current
     from .google.client import connect
 
-    state.check_backend([c.id for c in ws.select(communes)], current())
+    backend = backend or current()
+    state.check_backend([c.id for c in ws.select(communes)], backend)
     return connect(ws.credentials, credentials, on_retry=lambda msg: say(f"  … {msg}", err=True),
-                   token_dir=ws.local_google_dir)
+                   token_dir=ws.local_google_dir, backend=backend)
 
 
 def _set_workspace(ctx: click.Context, _param, value: Path | None) -> None:
@@ -191,7 +193,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
         _fail_if_blocked(lines)
         say(_("Nothing to do."))
         return
-    google = _google(ws, state, communes, credentials)
+    google = _google(ws, state, communes, credentials, backend)
     outcomes = creating.run(ws, state, google, lines, report=lambda m: say(f"  {m}"))
     ready = len([o for o in outcomes if o.action != "blocked"])
     say("\n" + _("{communes} ready; {calls} ({methods}).").format(
@@ -243,11 +245,12 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "link")
     state = _state(ws)
-    if not current().links_directly:
+    backend = current()
+    if not backend.links_directly:
         script = write_apps_script(ws, state, spreadsheet)
         say(instructions(ws, script))
         return
-    google = _google(ws, state, (), credentials)
+    google = _google(ws, state, (), credentials, backend)
     for commune_id, tab, spreadsheet_id in link_local(ws, state, google, spreadsheet):
         say(_("{commune:<20} → spreadsheet {spreadsheet}, tab '{tab}'").format(
             commune=commune_id, spreadsheet=spreadsheet_id, tab=tab))

@@ -202,13 +202,14 @@ def quote_tab(title: str) -> str:
 
 
 def connect(workspace_credentials=None, cli_credentials=None, on_retry: Callable[[str], None] | None = None,
-            token_dir=None) -> Google:
-    """A Google client for this run: the endpoint override if set (its token looked up in
-    token_dir, the workspace's local-google/), the chosen credential."""
+            token_dir=None, backend: Backend | None = None) -> Google:
+    """A Google client for this run's backend (given, or chosen from FORMKIT_GOOGLE_ENDPOINT): on
+    the local one with its token (looked up in token_dir, the workspace's local-google/), else
+    with the chosen credential."""
     from .auth import credentials_file, load_credentials
     from .backend import current
 
-    backend = current()
+    backend = backend or current()
     backend.require_answering()
     credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), backend.endpoint,
                                    token_dir=token_dir)
