@@ -85,7 +85,8 @@ def main() -> None:
         server.stop()
     marks = right = wrong = reviewed = expected_review = wrong_ballots = 0
     for k, truth in enumerate(truths):
-        read, review = {}, set()
+        read: dict = {}
+        review: set = set()
         for p in range(1, per + 1):
             page = scanner.scans.pages.get(f"hoa-thanh|{k + 1}|{p}")
             if page is None:

@@ -22,8 +22,9 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from formkit.localserver import LocalGoogle  # noqa: E402
 from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
+
+from formkit.localserver import LocalGoogle  # noqa: E402
 
 
 def run_create(communes: int) -> dict:
@@ -34,13 +35,14 @@ def run_create(communes: int) -> dict:
         with LocalGoogle(Path(tmp) / "google.sqlite", testing=True).start() as server:
             auth = {"Authorization": f"Bearer {server.token}"}
             env = {**os.environ, "FORMKIT_GOOGLE_ENDPOINT": server.base_url, "FORMKIT_GOOGLE_TOKEN": server.token,
-                   "PYTHONPATH": str(REPO),
+                   "PYTHONPATH": str(REPO), "LANGUAGE": "en",  # the lines read below are the English ones
                    "PYTHONUNBUFFERED": "1"}  # each commune's line arrives when it is done
             command = [sys.executable, "-m", "formkit", "create", "-w", str(root)]
             started = time.perf_counter()
             done: list[float] = []  # when each commune's "published" line arrived
             with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True) as process:
+                assert process.stdout is not None and process.stderr is not None  # both are PIPEs
                 for line in process.stdout:
                     if ": published" in line:
                         done.append(time.perf_counter())
@@ -75,8 +77,10 @@ def main() -> None:
         print(f"communes:                     {communes}")
         print(f"Forms API calls per commune:  {forms_calls / communes:.2f}  (target 3; "
               f"{', '.join(f'{k} {v}' for k, v in sorted(result['calls'].items()))})")
-        print(f"Drive API calls per commune:  {drive_calls / communes:.2f}  (target 1: anyone with the link may answer)")
-        print(f"wall time:                    {result['elapsed']:.1f} s  ({communes / result['elapsed']:.1f} communes/s)")
+        print(f"Drive API calls per commune:  {drive_calls / communes:.2f}  "
+              "(target 1: anyone with the link may answer)")
+        print(f"wall time:                    {result['elapsed']:.1f} s  "
+              f"({communes / result['elapsed']:.1f} communes/s)")
         print(f"ms per commune, by tenth:     {' '.join(f'{d * 1000:.0f}' for d in deciles)}")
         print(f"last tenth / first tenth:     {deciles[-1] / deciles[0]:.2f}  (target <= 1.2)")
         print(f"state:                        forms.json {result['state_size'] / 1e6:.1f} MB, "

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from PIL import Image, ImageChops, ImageDraw, ImageOps  # noqa: E402
 
 from formkit.forms.formspec import build_bodies  # noqa: E402
+from formkit.forms.state import FormRecord, QuestionRecord, State  # noqa: E402
 from formkit.posters import PosterOptions, make_posters  # noqa: E402
 from formkit.posters import make as poster_make  # noqa: E402
 from formkit.posters.photos import Photo  # noqa: E402
-from formkit.forms.state import FormRecord, QuestionRecord, State  # noqa: E402
 from formkit.workspace.config import load_workspace  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -106,7 +106,8 @@ def published(ws) -> State:
         state.add(commune.id, FormRecord(
             ws.template.id, ws.template.version, "google", bodies.create["info"]["documentTitle"], step="published",
             form_id=commune.id, responder_uri=f"https://docs.google.com/forms/d/e/1FAIpQLS{key}/viewform",
-            questions=questions, officer_options=dict(bodies.officer_options), field_options=list(bodies.field_options)))
+            questions=questions, officer_options=dict(bodies.officer_options),
+            field_options=list(bodies.field_options)))
     return state
 
 
@@ -158,8 +159,8 @@ def main() -> None:
     total = sum(p.stat().st_size for p in photos)
     print(f"photos: {len(photos)} × 12 MP JPEG, {total / len(photos) / 1e6:.1f} MB on average; "
           f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} (other work skews the times)")
-    with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="formkit-bench-") as tmp_name:
+        tmp = Path(tmp_name)
         write_workspace(tmp / "ws", photos, args.pages)
         ws = load_workspace(tmp / "ws")
         measure("formkit (EXIF-rotate, crop 3:4, ~300 dpi, JPEG once per officer)", ws, published(ws),

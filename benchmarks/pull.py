@@ -27,17 +27,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 import requests  # noqa: E402
+from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 from formkit.cli import main  # noqa: E402
+from formkit.demo.simulate import submit_sample_responses  # noqa: E402
+from formkit.forms.state import State  # noqa: E402
 from formkit.google.client import connect  # noqa: E402
 from formkit.localserver import LocalGoogle  # noqa: E402
 from formkit.responses.pull import pull  # noqa: E402
-from formkit.responses.store import ResponseStore  # noqa: E402
-from formkit.forms.state import State  # noqa: E402
-from formkit.responses.store import VIETNAM  # noqa: E402
-from formkit.demo.simulate import submit_sample_responses  # noqa: E402
+from formkit.responses.store import (
+    VIETNAM,  # noqa: E402
+    ResponseStore,  # noqa: E402
+)
 from formkit.workspace.config import load_workspace  # noqa: E402
-from synthetic import province_toml  # noqa: E402  (benchmarks/synthetic.py)
+
 
 def write_workspace(root: Path, communes: int) -> None:
     root.mkdir(parents=True)
@@ -83,8 +86,8 @@ def main_benchmark() -> None:
 def bench(communes: int, options) -> None:
     from formkit.forms.linking import link_local
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         with LocalGoogle(tmp / "google.sqlite", testing=True).start() as server:
             base = server.base_url
             os.environ["FORMKIT_GOOGLE_ENDPOINT"] = base
@@ -96,11 +99,11 @@ def bench(communes: int, options) -> None:
             ws = load_workspace(root)
             state = State.load(ws.state_file)
             if not options.unlinked:
-                link_local(ws, state, base, google_names=options.google_names)
+                link_local(ws, state, connect(), google_names=options.google_names)
                 if options.google_names:
                     for c in ws.communes:
-                        state.current(c.id).sheet_tab, state.current(c.id).sheet_tab_id = "", None
-            sheets = {state.current(c.id).spreadsheet_id for c in ws.communes} - {""}
+                        state.published(c.id).sheet_tab, state.published(c.id).sheet_tab_id = "", None
+            sheets = {state.published(c.id).spreadsheet_id for c in ws.communes} - {""}
             sent = submit_sample_responses(ws, state, options.responses * communes,
                                            datetime(2026, 7, 1, tzinfo=VIETNAM), datetime(2026, 10, 1, tzinfo=VIETNAM))
             print(f"setup: {communes} communes, {len(sheets)} spreadsheet(s), {sent} responses "

@@ -49,11 +49,12 @@ QUOTA = 450  # forms.responses.list calls per minute per project that Google all
 def seed(db: Path, tabs: int) -> None:
     """Forms for `tabs` communes, linked to one spreadsheet, written straight into a store."""
     sys.path.insert(0, str(HERE))
+    from synthetic import province_toml
+
     from formkit.forms.formspec import build_bodies
     from formkit.localserver import forms_api, forms_model, linking
     from formkit.localserver.store import Store
     from formkit.workspace.config import load_workspace
-    from synthetic import province_toml
 
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "formkit.toml").write_text(province_toml(tabs), encoding="utf-8")
@@ -100,7 +101,7 @@ class Server:
                 return
             except OSError:
                 if time.time() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("the server did not start")
+                    raise RuntimeError("the server did not start") from None
                 time.sleep(0.1)
 
     def connection(self) -> http.client.HTTPConnection:
@@ -290,13 +291,15 @@ def report(name: str, result: dict) -> float:
                  f"({result['server_cpu'] * 1000 / max(1, result['acknowledged']):.2f} ms per submission, readers' "
                  "work included)")
     lost = result["acknowledged"] - result["stored"]
-    line += f"\n{'':<34} {'nothing lost' if lost == 0 and result['sheet_rows'] == result['stored'] else 'LOST: %d' % lost}"
+    intact = lost == 0 and result["sheet_rows"] == result["stored"]
+    line += f"\n{'':<34} {'nothing lost' if intact else f'LOST: {lost}'}"
     print(line, flush=True)
     return rate
 
 
 def _code_at(rev: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "formkit", "templates"], check=True, capture_output=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "formkit", "templates"], check=True,
+                             capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
 
@@ -321,14 +324,16 @@ def main() -> None:
           "submissions per writer; server in its own process\n")
     alone_run = load_run(big, REPO, args.writers, 0, *bounds)
     alone = report(f"{args.tabs} tabs, no reader (baseline)", alone_run)
-    loaded = report(f"{args.tabs} tabs, {args.readers} readers", load_run(big, REPO, args.writers, args.readers, *bounds))
+    loaded = report(f"{args.tabs} tabs, {args.readers} readers",
+                    load_run(big, REPO, args.writers, args.readers, *bounds))
     paced = report(f"{args.tabs} tabs, {args.readers} readers at quota", load_run(
         big, REPO, args.writers, args.readers, *bounds, pages_per_minute=QUOTA))
     big_run = load_run(big, REPO, args.writers, 0, *bounds, forms=SMALL)
     many = report(f"{args.tabs} tabs, {SMALL} forms answered", big_run)
     small_run = load_run(small, REPO, args.writers, 0, *bounds)
     single = report(f"{SMALL} tabs, {SMALL} forms answered", small_run)
-    print(f"\nwith readers / without:            {loaded / alone:.2f} (as fast as they can), {paced / alone:.2f} (at quota)")
+    print(f"\nwith readers / without:            {loaded / alone:.2f} (as fast as they can), "
+          f"{paced / alone:.2f} (at quota)")
     if big_run["server_cpu"] and small_run["server_cpu"]:
         per = [r["server_cpu"] / max(1, r["acknowledged"]) for r in (big_run, small_run)]
         print(f"{args.tabs} tabs / {SMALL} tabs:               {many / single:.2f} submissions/s, "

@@ -9,8 +9,8 @@ once the language is known.
 from __future__ import annotations
 
 import os
-import sys
 import sqlite3
+import sys
 import traceback
 from pathlib import Path
 
@@ -61,14 +61,16 @@ def _state(ws):
     return state
 
 
-def _google(ws, state, communes: tuple[str, ...], credentials: Path | None):
-    """A Google client, once the state is known to belong to this backend (before signing in)."""
+def _google(ws, state, communes: tuple[str, ...], credentials: Path | None, backend=None):
+    """A client for this run's backend (chosen once, from FORMKIT_GOOGLE_ENDPOINT, unless given),
+    once the state is known to belong to it (before signing in)."""
+    from .google.backend import current
     from .google.client import connect
-    from .google.transport import endpoint_override
 
-    state.check_backend([c.id for c in ws.select(communes)], endpoint_override() or "google")
+    backend = backend or current()
+    state.check_backend([c.id for c in ws.select(communes)], backend)
     return connect(ws.credentials, credentials, on_retry=lambda msg: say(f"  … {msg}", err=True),
-                   token_dir=ws.local_google_dir)
+                   token_dir=ws.local_google_dir, backend=backend)
 
 
 def _set_workspace(ctx: click.Context, _param, value: Path | None) -> None:
@@ -167,15 +169,16 @@ def check(ctx: click.Context, strict: bool) -> None:
 @click.option("--new-version", is_flag=True, help=N_("After a template change: make new forms beside the old ones."))
 @credentials_option
 @click.pass_context
-def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool, credentials: Path | None) -> None:
+def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool,
+           credentials: Path | None) -> None:
     from .forms import create as creating
-    from .google.transport import endpoint_override
     from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
+    from .google.backend import current
 
     ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
     _lock(ctx, ws, "create")
     state = _state(ws)
-    backend = None if dry_run else (endpoint_override() or "google")
+    backend = None if dry_run else current()
     lines = creating.plan(ws, state, communes, new_version, backend)
     _check_photos(ws, communes)
     for line in lines:
@@ -190,7 +193,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
         _fail_if_blocked(lines)
         say(_("Nothing to do."))
         return
-    google = _google(ws, state, communes, credentials)
+    google = _google(ws, state, communes, credentials, backend)
     outcomes = creating.run(ws, state, google, lines, report=lambda m: say(f"  {m}"))
     ready = len([o for o in outcomes if o.action != "blocked"])
     say("\n" + _("{communes} ready; {calls} ({methods}).").format(
@@ -202,7 +205,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
             say(f"  {o.commune.id:<20} {o.form.responder_uri}")
     if any(form.done for c in ws.communes for form in state.forms(c.id)):
         script = write_apps_script(ws, state)  # written on either backend: it is what Google needs
-        say("\n" + (_(LOCAL_INSTRUCTIONS) if backend != "google" else instructions(ws, script)))
+        say("\n" + (_(LOCAL_INSTRUCTIONS) if google.backend.links_directly else instructions(ws, script)))
     _fail_if_blocked(lines)
 
 
@@ -236,19 +239,19 @@ def _fail_if_blocked(lines) -> None:
 @credentials_option
 @click.pass_context
 def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:
-    from .google.transport import endpoint_override, require_answering
     from .forms.linking import instructions, link_local, write_apps_script
+    from .google.backend import current
 
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "link")
     state = _state(ws)
-    endpoint = endpoint_override()
-    if endpoint is None:
+    backend = current()
+    if not backend.links_directly:
         script = write_apps_script(ws, state, spreadsheet)
         say(instructions(ws, script))
         return
-    require_answering(endpoint)
-    for commune_id, tab, spreadsheet_id in link_local(ws, state, endpoint, spreadsheet):
+    google = _google(ws, state, (), credentials, backend)
+    for commune_id, tab, spreadsheet_id in link_local(ws, state, google, spreadsheet):
         say(_("{commune:<20} → spreadsheet {spreadsheet}, tab '{tab}'").format(
             commune=commune_id, spreadsheet=spreadsheet_id, tab=tab))
 
@@ -310,7 +313,8 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     say(_("{new} ({total} stored in {file}); {sheets}, {calls} in all.").format(
         new=ngettext("{n} new response", "{n} new responses", added).format(n=added),
         total=total, file=ws.responses_file, calls=_api_calls(sum(google.calls.values())),
-        sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls", result.spreadsheets).format(n=result.spreadsheets)))
+        sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
+                        result.spreadsheets).format(n=result.spreadsheets)))
 
 
 def _warn(message: str) -> None:
@@ -434,7 +438,8 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
 @click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
 @click.pass_context
 def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts) -> None:
-    from .posters import PosterOptions, list_layouts as layouts, make_posters
+    from .posters import PosterOptions, make_posters
+    from .posters import list_layouts as layouts
 
     if list_layouts:
         for name in layouts(ctx.obj["workspace"]):
@@ -617,7 +622,7 @@ def _localize(command: click.Command) -> None:
                                                                                       if isinstance(p, click.Option)]})
     command.help = _(source["help"]) if source["help"] else source["help"]
     options = [p for p in command.params if isinstance(p, click.Option)]
-    for option, text in zip(options, source["params"]):
+    for option, text in zip(options, source["params"], strict=False):
         option.help = _(text) if text else text
     command._help_option = None  # Click caches "Show this message and exit." in the language of its first use
     command.options_metavar = _(N_("[OPTIONS]"))  # Click's usage line keeps these in English otherwise

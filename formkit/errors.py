@@ -8,6 +8,7 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from .i18n import ngettext
@@ -80,10 +81,10 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, file: str, place: str, message: str) -> None:
+    def add(self, file: str | os.PathLike[str], place: str, message: str) -> None:
         self.items.append(Problem(str(file), place, message))
 
-    def extend(self, other: "Problems | list[Problem]") -> None:
+    def extend(self, other: Problems | list[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
     def __bool__(self) -> bool:

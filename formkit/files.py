@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -76,13 +77,17 @@ def read_toml(path: Path) -> dict[str, Any]:
     return _nfc_all(raw)
 
 
-def _nfc_all(value: Any) -> Any:
-    import unicodedata
+def nfc(text: str) -> str:
+    """Text in Unicode NFC, the one form formkit keeps and compares (an editor or macOS may hand
+    over NFD, the same letters spelled with combining marks)."""
+    return unicodedata.normalize("NFC", text)
 
+
+def _nfc_all(value: Any) -> Any:
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip("\n")
+        return nfc(value).strip("\n")
     if isinstance(value, list):
         return [_nfc_all(v) for v in value]
     if isinstance(value, dict):
-        return {unicodedata.normalize("NFC", k): _nfc_all(v) for k, v in value.items()}
+        return {nfc(k): _nfc_all(v) for k, v in value.items()}
     return value

@@ -11,15 +11,15 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import requests
+from test_localserver import Q_GAVE, Q_PHONE, entry, forms_service, new_survey
 
 from formkit.localserver import LocalGoogle
 from formkit.localserver import server as server_module
-from test_localserver import Q_GAVE, Q_PHONE, entry, forms_service, new_survey
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,7 @@ def raw(base_url: str, data: bytes, wait: float = 5.0) -> bytes:
                 received += chunk
                 if b"\r\n\r\n" in received and not data.startswith(b"POST"):
                     break
-        except (socket.timeout, ConnectionResetError):
+        except (TimeoutError, ConnectionResetError):
             pass
     return received
 
@@ -95,13 +95,13 @@ def test_a_served_backend_has_no_faults_no_call_counts_and_keeps_its_own_clock(s
         server.add_fault(kind="drop", path="")
     assert server.calls() == {} and server.app.bearers == []
     back_then = datetime(2020, 1, 1, 8, 0, tzinfo=timezone(timedelta(hours=7)))
-    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    before = datetime.now(UTC) - timedelta(seconds=5)
     reply = requests.post(submit_url(form), data=answer(), timeout=5,
                           headers={"X-Formkit-Submit-Time": back_then.isoformat()})
     assert reply.status_code == 200
     listed = forms_service(server.base_url).responses().list(formId=form["formId"]).execute()["responses"]
     stamp = datetime.fromisoformat(listed[0]["lastSubmittedTime"].replace("Z", "+00:00"))
-    assert before <= stamp <= datetime.now(timezone.utc) + timedelta(seconds=5)  # the server's clock
+    assert before <= stamp <= datetime.now(UTC) + timedelta(seconds=5)  # the server's clock
 
 
 def test_the_token_file_and_the_database_are_owner_only(served):
@@ -173,7 +173,8 @@ def test_oauth_token_endpoint_serves_only_configured_clients(tmp_path):
             return requests.post(server.base_url + "/token", data=form, timeout=5)
 
         for form in ({"grant_type": "refresh_token", "refresh_token": "r", "client_id": "known", "client_secret": "no"},
-                     {"grant_type": "refresh_token", "refresh_token": "r", "client_id": "other", "client_secret": "right"},
+                     {"grant_type": "refresh_token", "refresh_token": "r", "client_id": "other",
+                      "client_secret": "right"},
                      {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": "a.b.c"},
                      {"grant_type": "password"}):
             assert token(**form).status_code in (400, 401), form

@@ -13,11 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_pull import new_template_version
 
 from formkit.forms.linking import apps_script, tab_names
 from formkit.forms.state import State
 from formkit.workspace.config import load_workspace
-from test_pull import new_template_version
 
 NODE = shutil.which("node") or "/usr/bin/node"
 FAKE = Path(__file__).parent / "js" / "apps_script_fake.js"
@@ -30,7 +30,9 @@ def node_present():
 
 
 def published_id(form) -> str:
-    return re.search(r"/forms/d/e/([^/]+)", form.responder_uri).group(1)
+    match = re.search(r"/forms/d/e/([^/]+)", form.responder_uri)
+    assert match, form.responder_uri
+    return match.group(1)
 
 
 def world_of(state: State, world: dict | None = None, **extra) -> dict:
@@ -175,7 +177,7 @@ def test_workspace_values_are_escaped_where_they_land(created, tmp_path):
     evil = "Tây Ninh */ Logger.log('PWNED'); /*"
     unit = dataclasses.replace(ws.unit, name=evil)
     odd = ['Xã "Hòa" \\ Thành', "Xã Bình\u2028Thạnh", "Phường </script> Nam Đông */"]
-    communes = tuple(dataclasses.replace(c, sheet_tab=tab) for c, tab in zip(ws.communes, odd))
+    communes = tuple(dataclasses.replace(c, sheet_tab=tab) for c, tab in zip(ws.communes, odd, strict=False))
     ws = dataclasses.replace(ws, unit=unit, communes=communes)
     script = apps_script(ws, state)
     header = script[:script.index("*/")]  # the header comment ends where the script says, not before

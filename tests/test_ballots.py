@@ -61,7 +61,8 @@ def test_ballot_pdf_reads_back(printed):
             if b["page"] != k % pages + 1:
                 continue
             cx, cy, r = b["x"] * DPI / 72, height - b["y"] * DPI / 72, b["r"] * DPI / 72
-            ring = [image[int(round(cy + r * np.sin(a))), int(round(cx + r * np.cos(a)))] for a in np.linspace(0, 6.28, 16)]
+            ring = [image[int(round(cy + r * np.sin(a))), int(round(cx + r * np.cos(a)))]
+                    for a in np.linspace(0, 6.28, 16)]
             assert np.mean(ring) < 200 and image[int(cy), int(cx)] > 240, b
     register = json.loads((ws.state_dir / "ballots.json").read_text())
     assert register["batches"][0]["first"] == 1 and register["batches"][0]["last"] == 4
@@ -107,7 +108,7 @@ def test_scan_counts_reviews_and_rejects(printed, formkit, tmp_path):
     stored = _stored(ws)
     assert [k.rsplit("|", 1)[1] for k, _, _ in stored] == ["000001", "000002"]
     officer_q = ws.template.by_role("officer").id
-    for (_, channel, answers), expected in zip(stored, truth[:2]):
+    for (_, channel, answers), expected in zip(stored, truth[:2], strict=False):
         assert channel == "giấy"
         counted = {q: a for q, a in answers.items() if q in questions}
         assert counted == expected
@@ -119,7 +120,8 @@ def test_scan_counts_reviews_and_rejects(printed, formkit, tmp_path):
     # Scanning again adds nothing; a photocopy of ballot 1 counts once and is reported.
     again = formkit("scan", "-w", ws.root, *files, junk)
     assert "0 ballots counted" in again.out
-    assert again.err.strip() == f"unreadable: {junk}: no ballot QR code found (photograph the whole page, flat and in focus)"
+    assert again.err.strip() == (f"unreadable: {junk}: no ballot QR code found "
+                                 "(photograph the whole page, flat and in focus)")
     copy = _photos(pdf, geometry, tmp_path, 0, truth[0], styles, random.Random(99), name="copy")
     dup = formkit("scan", "-w", ws.root, *copy)
     assert "duplicate:" in dup.err and "hoa-thanh số 000001" in dup.err
@@ -233,7 +235,8 @@ def test_bad_requests_and_layouts_are_refused_before_anything_is_issued(publishe
     assert printed.exit_code == 0, printed.output
     text = PdfReader(ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf").pages[0].extract_text()
     assert "Cán bộ tiếp nhận hồ sơ: Trần Văn Minh – Quầy 2" in text
-    geometry = json.loads((ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf.layout.json").read_text())
+    geometry = json.loads((ws.root / "output" / "ballots" / "phieu-hoa-thanh-000001-000001.pdf.layout.json")
+                          .read_text())
     assert not any(b["question"] == ws.template.by_role("officer").id for b in geometry["bubbles"])
     assert json.loads((ws.state_dir / "ballots.json").read_text())["batches"][0]["officer"] == "tran-van-minh"
 

@@ -8,10 +8,11 @@ import json
 import zipfile
 from datetime import date
 
+from report_data import answers, row, store_of
+
 from formkit.report import build_report, parse_period, write_report
 from formkit.report.printable import printable
 from formkit.workspace.config import load_workspace
-from report_data import answers, row, store_of
 
 COMMENT = "Xin\x0b gọi\x1b[31m lại\x00 nhé\x07\x7f\x85 cảm ơn\r\nhết"
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from conftest import add_fault, bearer, credentials, server_calls
+
 from formkit.forms.formspec import build_bodies
-from formkit.localserver.discovery import validate_request
 from formkit.forms.state import State
+from formkit.localserver.discovery import validate_request
 from formkit.workspace.config import load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 def forms_on_server(base: str, name_part: str = "[formkit") -> list[dict]:
     """Every form the server holds whose Drive name carries our marker (Drive files.list)."""
     from googleapiclient.discovery import build
-    
+
     drive = build("drive", "v3", credentials=credentials(), static_discovery=True,
                   client_options={"api_endpoint": f"{base}/drive/v3/"})
     files = drive.files().list(q=f"name contains '{name_part}' and mimeType = 'application/vnd.google-apps.form'",
@@ -36,7 +36,7 @@ def forms_on_server(base: str, name_part: str = "[formkit") -> list[dict]:
 def published_forms(base: str, state: State) -> dict[str, list[str]]:
     """commune id -> ids of its published forms on the server (from the Drive names)."""
     from formkit.google.client import Google
-    
+
     google = Google(credentials(), base)
     found: dict[str, list[str]] = {}
     for f in forms_on_server(base):
@@ -254,13 +254,14 @@ def test_status_reports_publish_state_link_and_count(published_workspace, formki
     action = form.responder_uri.replace("/viewform", "/formResponse")
     question = form.questions["hai-long-chung"].question_id
     gate = form.questions["co-gop-y"].question_id
-    answers = {f"entry.{int(q.question_id, 16)}": "Hài lòng" for k, q in form.questions.items() if k[0].isdigit() and k[0] != "5"}
+    answers = {f"entry.{int(q.question_id, 16)}": "Hài lòng" for k, q in form.questions.items()
+               if k[0].isdigit() and k[0] != "5"}
     answers[f"entry.{int(gate, 16)}"] = "Không"
     answers[f"entry.{int(question, 16)}"] = "Hài lòng"
     assert requests.post(action, data=answers, timeout=5).status_code == 200
     result = formkit("status", "-w", ws.root)
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.out.splitlines() if l.startswith("hoa-thanh"))
+    line = next(x for x in result.out.splitlines() if x.startswith("hoa-thanh"))
     assert "published" in line and " yes " in line and form.spreadsheet_id in line
     assert "ai cũng trả lời được" in line and "None" not in result.out
     assert line.split()[9] == "1"  # responses, after "ai cũng trả lời được"
@@ -328,7 +329,7 @@ def test_status_reads_absent_fields_as_their_defaults(example_dir, endpoint, for
     assert formkit("create", "-w", example_dir, "--commune", "hoa-thanh").exit_code == 1
     result = formkit("status", "-w", example_dir, "--commune", "hoa-thanh")
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.out.splitlines() if l.startswith("hoa-thanh"))
+    line = next(x for x in result.out.splitlines() if x.startswith("hoa-thanh"))
     assert line.split()[1:5] == ["built", "NO", "NO", "chưa"] and "None" not in result.out
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import stat
 
-from formkit.google.auth import SCOPES, token_path
-
 from conftest import CLIENT_ID, CLIENT_SECRET
+
+from formkit.google.auth import SCOPES, token_path
 
 
 def oauth_client(tmp_path, base: str, secret: str = CLIENT_SECRET):
@@ -54,7 +54,8 @@ def test_valid_cached_token_is_used_without_refresh(example_dir, local_google, f
     cache = token_path(CLIENT_ID)
     cache.parent.mkdir(parents=True)
     cache.write_text(json.dumps(cached_token(base, expired=False, token=local_google.token)), encoding="utf-8")
-    result = formkit("create", "-w", example_dir, "--commune", "nam-dong", "--credentials", oauth_client(tmp_path, base))
+    result = formkit("create", "-w", example_dir, "--commune", "nam-dong",
+                     "--credentials", oauth_client(tmp_path, base))
     assert result.exit_code == 0, result.output
     assert local_google.app.issued_tokens == []
     assert set(local_google.app.bearers) == {f"Bearer {local_google.token}"}
@@ -67,7 +68,8 @@ def test_a_token_the_backend_never_issued_is_refreshed_and_an_unknown_client_get
     cache = token_path(CLIENT_ID)
     cache.parent.mkdir(parents=True)
     cache.write_text(json.dumps(cached_token(base, expired=False)), encoding="utf-8")  # "valid", but made up
-    result = formkit("create", "-w", example_dir, "--commune", "nam-dong", "--credentials", oauth_client(tmp_path, base))
+    result = formkit("create", "-w", example_dir, "--commune", "nam-dong",
+                     "--credentials", oauth_client(tmp_path, base))
     assert result.exit_code == 0, result.output  # google-auth refreshes on the 401 and retries
     assert len(local_google.app.issued_tokens) == 1
     assert set(local_google.app.bearers) == {f"Bearer {local_google.app.issued_tokens[0]}"}  # only good ones pass
@@ -155,7 +157,8 @@ def test_a_failing_token_endpoint_is_a_clear_error_not_a_sign_in(example_dir, lo
 
     monkeypatch.setattr(google_auth_oauthlib.flow.InstalledAppFlow, "run_local_server",
                         lambda *a, **k: (_ for _ in ()).throw(AssertionError("a browser sign-in was started")))
-    result = formkit("create", "-w", example_dir, "--commune", "nam-dong", "--credentials", oauth_client(tmp_path, base))
+    result = formkit("create", "-w", example_dir, "--commune", "nam-dong",
+                     "--credentials", oauth_client(tmp_path, base))
     assert result.exit_code == 2, result.output
     assert "sign-in server failed" in result.err and "Internal error" not in result.output
     assert local_google.calls() == {}

@@ -12,12 +12,18 @@ import pytest
 
 from formkit.errors import InputError, UsageError
 from formkit.forms.formspec import build_bodies, form_title
+from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.responses.columns import NOT_OFFICER, cell_text, map_header
 from formkit.responses.csvfiles import read_exports
 from formkit.responses.store import ResponseStore
-from formkit.responses.timestamps import (SERIAL_EPOCH, from_serial, parse_rfc3339, parse_text, rfc3339_utc,
-                                          timestamp_header)
-from formkit.forms.state import FormRecord, QuestionRecord, State
+from formkit.responses.timestamps import (
+    SERIAL_EPOCH,
+    from_serial,
+    parse_rfc3339,
+    parse_text,
+    rfc3339_utc,
+    timestamp_header,
+)
 from formkit.workspace.config import load_workspace
 
 DATA = Path(__file__).parent / "data"

@@ -84,21 +84,22 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
     (not through formkit's pull or store) and compare with the report's JSON."""
     from google.oauth2.credentials import Credentials
 
+    from formkit.forms.state import State
     from formkit.google.client import Google
     from formkit.localserver import LocalGoogle
-    from formkit.forms.state import State
     from formkit.workspace.templates import load_template
 
     report = json.loads(next((demo / "output" / "reports").glob("*.json")).read_text(encoding="utf-8"))
     template = load_template("sipas-2640")
     state = State.load(demo / "state" / "forms.json")
     start = datetime.fromisoformat(report["period"]["start"]).replace(tzinfo=timezone(timedelta(hours=7)))
-    end = datetime.fromisoformat(report["period"]["end"]).replace(tzinfo=timezone(timedelta(hours=7))) + timedelta(days=1)
+    end = (datetime.fromisoformat(report["period"]["end"]).replace(tzinfo=timezone(timedelta(hours=7)))
+           + timedelta(days=1))
     counts: dict[str, Counter] = {q.id: Counter() for q in template.criteria}
     responses = 0
     with LocalGoogle(demo / "local-google" / "google.sqlite").start() as server:
         google = Google(Credentials(server.token), server.base_url)
-        for commune_id, forms in state.communes.items():
+        for _commune_id, forms in state.communes.items():
             form = forms[-1]
             ids = {record.question_id: qid for qid, record in form.questions.items()}
             for response in google.responses(form.form_id):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formkit.localserver.discovery import (check_field_mask, check_query, check_request,
-                                      validate_request)
+from formkit.localserver.discovery import check_field_mask, check_query, check_request, validate_request
 
 
 def batch(*requests) -> dict:
@@ -17,7 +16,8 @@ def test_a_valid_batch_update_has_no_violations():
         "questionId": "2b3c4d5e", "required": True, "choiceQuestion": {"type": "RADIO", "options": [
             {"value": "Có", "goToSectionId": "3c4d5e6f"}, {"value": "Không", "goToAction": "SUBMIT_FORM"}]}}}},
         "location": {"index": 0}}},
-        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"}, "updateMask": "emailCollectionType"}})
+        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"},
+                            "updateMask": "emailCollectionType"}})
     assert validate_request("forms", "v1", "forms.forms.batchUpdate", body) == []
 
 

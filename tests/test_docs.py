@@ -39,6 +39,7 @@ def test_exit_codes_in_the_readme_match_the_code():
     # Each kind of failure exits with the code whose documented meaning names it.
     for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "damaged response store"),
                         (errors.BusyError, "another formkit run"), (errors.UsageError, "bad usage"),
-                        (errors.InputError, "configuration, template, roster"), (errors.CredentialsError, "credentials")):
+                        (errors.InputError, "configuration, template, roster"),
+                        (errors.CredentialsError, "credentials")):
         assert words in meaning[kind.exit_code], (kind.__name__, meaning[kind.exit_code])
         assert not any(words in text for code, text in meaning.items() if code != kind.exit_code), kind.__name__

@@ -5,11 +5,11 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from golden import check_golden
+
 from formkit.forms.formspec import build_bodies, entry_number, prefill_url, stable_id
-from formkit.workspace.templates import available_templates, load_template
 from formkit.workspace.config import load_workspace
+from formkit.workspace.templates import available_templates, load_template
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def test_one_batch_holds_every_item_with_our_ids_and_the_jump(ws):
     # The gate jumps to factor 5 on "Có" and past it on "Không", both to sections in this batch.
     sections = {i["itemId"]: i["title"] for i in created if "pageBreakItem" in i}
     gate = next(i for i in questions if i["title"].startswith("Ông/Bà có góp ý"))
-    jumps = {o["value"]: sections[o["goToSectionId"]] for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
+    jumps = {o["value"]: sections[o["goToSectionId"]]
+             for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
     assert jumps == {"Có": "Tiếp nhận, giải quyết góp ý, phản ánh, kiến nghị", "Không": "Đánh giá chung và ý kiến khác"}
     assert bodies.batch_update["includeFormInResponse"] is True
 
@@ -77,16 +78,19 @@ def test_officer_and_field_dropdowns_come_from_the_commune(ws):
     assert bodies.officer_options == {"pham-thu-ha": "Phạm Thu Hà – Quầy 1",
                                       "vo-duc-thang": "Võ Đức Thắng – Quầy 2"}
     dropdowns = {i["title"]: [o["value"] for o in i["questionItem"]["question"]["choiceQuestion"]["options"]]
-                 for i in items(bodies) if i.get("questionItem", {}).get("question", {}).get("choiceQuestion", {}).get("type") == "DROP_DOWN"}
+                 for i in items(bodies)
+                 if i.get("questionItem", {}).get("question", {}).get("choiceQuestion", {}).get("type") == "DROP_DOWN"}
     assert dropdowns["Lĩnh vực thủ tục hành chính Ông/Bà vừa thực hiện"] == ["Hộ tịch", "Chứng thực", "Kinh doanh"]
-    assert list(bodies.officer_options.values()) == dropdowns["Cán bộ, công chức đã tiếp nhận, giải quyết hồ sơ của Ông/Bà"]
+    officers = dropdowns["Cán bộ, công chức đã tiếp nhận, giải quyết hồ sơ của Ông/Bà"]
+    assert list(bodies.officer_options.values()) == officers
 
 
 def test_ids_are_stable_across_communes_and_runs(ws):
     a = build_bodies(ws.template, ws.commune("hoa-thanh"), ws.unit, "1")
     b = build_bodies(ws.template, ws.commune("nam-dong"), ws.unit, "2")
     assert [q.question_id for q in a.questions] == [q.question_id for q in b.questions]
-    assert stable_id("sipas-2640", "question", "1.1") == a.questions[[q.question.id for q in a.questions].index("1.1")].question_id
+    first = next(q for q in a.questions if q.question.id == "1.1")
+    assert stable_id("sipas-2640", "question", "1.1") == first.question_id
 
 
 def test_prefilled_links_match_golden(ws):
@@ -135,18 +139,19 @@ def test_every_shipped_template_builds(ws):
         built = [i for i in created if "questionItem" in i]
         assert [i["title"] for i in built] == [q.title.format(commune=commune.display_name, unit=ws.unit.display_name)
                                                for q in asked], template_id
-        for item, q in zip(built, asked):
+        for item, q in zip(built, asked, strict=False):
             question = item["questionItem"]["question"]
             assert question["required"] == q.required, (template_id, q.id)
             if q.scale is not None:
                 values = [o["value"] for o in question["choiceQuestion"]["options"]]
                 assert values == list(q.scale.labels), (template_id, q.id)
-        section_of = {s.id: h["itemId"] for s, h in zip(template.sections[1:], headers)}
+        section_of = {s.id: h["itemId"] for s, h in zip(template.sections[1:], headers, strict=False)}
         for i, section in enumerate(template.sections):
             if section.ask_if is None:
                 continue
-            gate = next(item for item, q in zip(built, asked) if q.id == section.ask_if.question)
-            jumps = {o["value"]: o["goToSectionId"] for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
+            gate = next(item for item, q in zip(built, asked, strict=False) if q.id == section.ask_if.question)
+            jumps = {o["value"]: o["goToSectionId"]
+                     for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
             following = section_of[template.sections[i + 1].id]
             assert jumps == {label: section_of[section.id] if label == section.ask_if.answer else following
                              for label in template.question(section.ask_if.question).scale.labels}, template_id

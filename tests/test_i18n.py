@@ -128,7 +128,8 @@ def test_the_report_summary_in_vietnamese_uses_the_decimal_comma_and_day_first_d
         example_dir, formkit, monkeypatch, tmp_path):
     import shutil
 
-    export = tmp_path / "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"
+    export = tmp_path / ("Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - "
+                         "Câu trả lời biểu mẫu 1.csv")
     shutil.copy(REPO / "tests" / "data" / "export-vi.csv", export)
     args = ("report", "-w", example_dir, "--from-csv", export, "--year", "2025", "--format", "json")
     vi = _run(formkit, monkeypatch, None, *args)

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import gspread
 import httplib2
@@ -75,7 +75,8 @@ class RequestsHttp:
     def request(self, uri, method="GET", body=None, headers=None, **_):
         headers = {**(headers or {}), "Authorization": f"Bearer {TOKEN['api']}"}
         r = self.session.request(method, uri, data=body, headers=headers, timeout=10)
-        return httplib2.Response({**{k.lower(): v for k, v in r.headers.items()}, "status": str(r.status_code)}), r.content
+        info = {**{k.lower(): v for k, v in r.headers.items()}, "status": str(r.status_code)}
+        return httplib2.Response(info), r.content
 
 
 TOKEN: dict[str, str] = {}  # "api": the module server's token, set by the `server` fixture
@@ -207,7 +208,8 @@ def test_create_build_publish_and_get(server, forms):
     with pytest.raises(HttpError) as stale:  # the revision the first batch required is gone
         forms.batchUpdate(formId=created["formId"], body={
             "requests": [], "writeControl": {"requiredRevisionId": created["revisionId"]}}).execute()
-    assert stale.value.status_code == 400 and json.loads(stale.value.content)["error"]["status"] == "FAILED_PRECONDITION"
+    assert stale.value.status_code == 400
+    assert json.loads(stale.value.content)["error"]["status"] == "FAILED_PRECONDITION"
 
 
 def google_error(exc: HttpError) -> dict:
@@ -287,7 +289,8 @@ def test_update_item_info_settings_move_and_delete(forms):
     form = new_survey(forms, "Sửa", publish=False)
     result = forms.batchUpdate(formId=form["formId"], body={"includeFormInResponse": True, "requests": [
         {"updateFormInfo": {"info": {"description": "Mô tả", "title": "Mới"}, "updateMask": "description"}},
-        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"}, "updateMask": "emailCollectionType"}},
+        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"},
+                            "updateMask": "emailCollectionType"}},
         {"updateItem": {"item": choice("", "", "DROP_DOWN", ["C", "D"]), "location": {"index": 1},
                         "updateMask": "questionItem.question.choiceQuestion.options"}},
         {"moveItem": {"originalLocation": {"index": 0}, "newLocation": {"index": 1}}},
@@ -306,11 +309,12 @@ def test_unknown_form_and_unknown_path_are_google_404s(server, forms):
     with pytest.raises(HttpError) as caught:
         forms.get(formId="1doesnotexist").execute()
     assert caught.value.status_code == 404
-    assert google_error(caught.value) == {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}
+    assert google_error(caught.value) == {"code": 404, "message": "Requested entity was not found.",
+                                          "status": "NOT_FOUND"}
     status, body, _ = http(server.base_url + "/v1/nothing/here")
     assert status == 404 and json.loads(body)["error"]["status"] == "NOT_FOUND"
-    req = urllib.request.Request(server.base_url + "/v1/forms", b"{not json", {"Content-Type": "application/json",
-                                                                              "Authorization": f"Bearer {server.token}"})
+    req = urllib.request.Request(server.base_url + "/v1/forms", b"{not json",
+                                 {"Content-Type": "application/json", "Authorization": f"Bearer {server.token}"})
     with pytest.raises(urllib.error.HTTPError) as bad:
         urllib.request.urlopen(req, timeout=5)
     assert bad.value.code == 400
@@ -334,7 +338,8 @@ def test_responses_are_listed_in_pages_and_filtered_by_time(forms):
         if not token:
             break
     assert pages == 3
-    assert [r["answers"][Q_PHONE]["textAnswers"]["answers"][0]["value"] for r in seen] == ["090", "091", "092", "093", "094"]
+    phones = [r["answers"][Q_PHONE]["textAnswers"]["answers"][0]["value"] for r in seen]
+    assert phones == ["090", "091", "092", "093", "094"]
     assert seen[2]["lastSubmittedTime"] == "2026-01-05T01:02:00.000000Z" == seen[2]["createTime"]
 
     third = "2026-01-05T01:02:00Z"
@@ -344,7 +349,8 @@ def test_responses_are_listed_in_pages_and_filtered_by_time(forms):
     assert (len(at_or_after["responses"]), len(after["responses"]), len(fraction["responses"])) == (3, 2, 3)
     one = forms.responses().get(formId=form["formId"], responseId=seen[0]["responseId"]).execute()
     assert one == seen[0]
-    for bad in ("timestamp >= 2026-01-05", "timestamp >= 2026-01-05T01:02:00+07:00", "createTime > 2026-01-05T00:00:00Z"):
+    for bad in ("timestamp >= 2026-01-05", "timestamp >= 2026-01-05T01:02:00+07:00",
+                "createTime > 2026-01-05T00:00:00Z"):
         with pytest.raises(HttpError) as caught:
             forms.responses().list(formId=form["formId"], filter=bad).execute()
         assert caught.value.status_code == 400
@@ -412,7 +418,7 @@ def calls(server) -> dict:
 
 def test_linked_sheet_rows_like_google(server, forms):
     first, second = new_survey(forms, "Phường 1"), new_survey(forms, "Phường 2")
-    when = datetime(2025, 9, 27, 1, 7, 24, tzinfo=timezone.utc)  # 8:07:24 in Vietnam
+    when = datetime(2025, 9, 27, 1, 7, 24, tzinfo=UTC)  # 8:07:24 in Vietnam
     submit(first, {Q_GAVE: "Không", Q_PHONE: "0912345678", Q_FIELDS: ["Hộ tịch", "Đất đai"]}, at=when)  # before linking
     one = link(server, first, spreadsheetTitle="Kết quả")
     assert one["tabName"] == "Câu trả lời biểu mẫu 1"
@@ -537,7 +543,8 @@ def test_permissions_create_refuses_what_google_refuses(server, forms, body, wor
         drive_service(server.base_url).permissions().create(fileId=form["formId"], body=body).execute()
     assert caught.value.status_code == 400 and words in google_error(caught.value)["message"]
     with pytest.raises(HttpError) as caught:
-        drive_service(server.base_url).permissions().list(fileId=form["formId"], includePermissionsForView="x").execute()
+        drive_service(server.base_url).permissions().list(fileId=form["formId"],
+                                                          includePermissionsForView="x").execute()
     assert caught.value.status_code == 400
 
 

@@ -9,10 +9,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from test_localserver import Q_GAVE, Q_PHONE, forms, gspread_client, http, link, new_survey, server, submit  # noqa: F401
 
 from formkit.localserver.store import Store
-from test_localserver import (Q_GAVE, Q_PHONE, forms, gspread_client, http, link, new_survey,  # noqa: F401
-                              server, submit)
 
 
 def test_writers_and_readers_at_once_lose_nothing(server, forms):
@@ -70,7 +69,8 @@ def test_a_submission_touches_its_own_tab_only(server, forms):
     assert after[0] == before[0]  # the spreadsheet's own document is not rewritten
     assert after[1][one["sheetId"]] == before[1][one["sheetId"]]  # nor the other tab
     got = sheet.fetch_sheet_metadata()
-    grid = next(s["properties"]["gridProperties"] for s in got["sheets"] if s["properties"]["sheetId"] == two["sheetId"])
+    grid = next(s["properties"]["gridProperties"] for s in got["sheets"]
+                if s["properties"]["sheetId"] == two["sheetId"])
     assert grid["rowCount"] == 4  # the header and three responses: the tab grew to hold them
     values = sheet.worksheet("tab-2").get_all_values()
     assert [row[4] for row in values[1:]] == ["t0", "t1", "t2"]

@@ -9,10 +9,11 @@ import sys
 import threading
 from pathlib import Path
 
+from test_create import forms_on_server
+
 from formkit.forms.state import State
 from formkit.workspace.config import load_workspace
 from formkit.workspace.lock import WorkspaceLock
-from test_create import forms_on_server
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -19,13 +19,14 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from formkit.errors import InputError, StateError, UsageError
-from formkit.workspace.example import sample_photo, write_example_workspace
+from formkit.ballots.read import QR_ONLY
+from formkit.errors import InputError, UsageError
 from formkit.forms.formspec import build_bodies, entry_number, prefill_url
+from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.posters import PosterOptions, list_layouts, load_layout, make_posters
 from formkit.posters.layouts import load_layout_file
-from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.workspace.config import load_workspace
+from formkit.workspace.example import sample_photo, write_example_workspace
 
 DPI = 150
 REPO = Path(__file__).resolve().parent.parent
@@ -88,7 +89,7 @@ def render_pages(path: Path, dpi: int = DPI) -> list[Image.Image]:
 
 
 def decode(image: Image.Image) -> list:
-    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return zxingcpp.read_barcodes(image, formats=QR_ONLY)
 
 
 def decode_one(image: Image.Image) -> str:
@@ -134,13 +135,13 @@ def test_every_page_of_the_example_decodes_to_its_prefilled_link(root):
     result = make_posters(ws, state, PosterOptions())
     assert result.files == [ws.output_dir / "posters" / f"{c.id}-a5-table-stand.pdf" for c in ws.communes]
     assert result.pages == sum(1 + len(c.officers) for c in ws.communes)
-    for commune, path in zip(ws.communes, result.files):
+    for commune, path in zip(ws.communes, result.files, strict=False):
         form = state.published(commune.id)
         decoded = [decode_one(image) for image in render_pages(path)]
         assert decoded[0] == form.responder_uri  # the waiting-area page: nothing prefilled
         assert decoded[1:] == [officer_url(ws, state, commune.id, o.id) for o in commune.officers]
         dropdown = form.questions["can-bo"]
-        for officer, url in zip(commune.officers, decoded[1:]):
+        for officer, url in zip(commune.officers, decoded[1:], strict=False):
             # One answer prefilled: the officer question, with exactly one of its options.
             assert prefilled(url) == {f"entry.{entry_number(dropdown.question_id)}": form.officer_options[officer.id]}
             assert prefilled(url)[f"entry.{entry_number(dropdown.question_id)}"] in dropdown.options
@@ -153,7 +154,8 @@ def test_every_layout_decodes_and_prints_the_code_large_enough(root, layout):
     result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), layout=layout))
     minimum = {"a5-table-stand": 35, "a4-portrait": 35, "a6-counter-card": 30}[layout]
     commune = ws.commune("hoa-thanh")
-    expected = [state.published("hoa-thanh").responder_uri] + [officer_url(ws, state, "hoa-thanh", o.id) for o in commune.officers]
+    expected = [state.published("hoa-thanh").responder_uri] + [officer_url(ws, state, "hoa-thanh", o.id)
+                                                                for o in commune.officers]
     for image, url in zip(render_pages(result.files[0]), expected, strict=True):
         (code,) = decode(image)
         assert code.text == url
@@ -270,7 +272,8 @@ def test_long_names_and_titles_stay_inside_and_off_the_qr(root, layout):
     ws, state = load(root)
     assert ws.template.source.parent == root / "templates"
     spec = load_layout(layout)
-    result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), officers=("nguyen-thi-lan",), layout=layout))
+    result = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), officers=("nguyen-thi-lan",),
+                                                   layout=layout))
     (image,) = render_pages(result.files[0])
     url = decode_one(image)
     assert url == officer_url(ws, state, "hoa-thanh", "nguyen-thi-lan")
@@ -300,10 +303,10 @@ def test_long_names_and_titles_stay_inside_and_off_the_qr(root, layout):
         for i in range(textpage.count_chars()):
             if not textpage.get_text_range(i, 1).strip():
                 continue
-            l, b, r, t = textpage.get_charbox(i)
-            assert margin - 0.5 <= l and r <= width - margin + 0.5, f"char {i} leaves the page's side margins"
+            left, b, r, t = textpage.get_charbox(i)
+            assert margin - 0.5 <= left and r <= width - margin + 0.5, f"char {i} leaves the page's side margins"
             assert margin - 0.5 <= b and t <= height - margin + 0.5, f"char {i} leaves the top or bottom margin"
-            overlaps = l < qr_box[2] and qr_box[0] < r and b < qr_box[3] and qr_box[1] < t
+            overlaps = left < qr_box[2] and qr_box[0] < r and b < qr_box[3] and qr_box[1] < t
             assert not overlaps, f"'{textpage.get_text_range(i, 1)}' overlaps the QR code"
             checked += 1
         assert checked > 150
@@ -315,7 +318,7 @@ def test_long_names_and_titles_stay_inside_and_off_the_qr(root, layout):
 
 
 def embedded_images(path: Path, page: int) -> list[Image.Image]:
-    return [image.image for image in PdfReader(path).pages[page].images]
+    return [image.image for image in PdfReader(path).pages[page].images if image.image is not None]
 
 
 def test_photos_are_upright_cropped_and_small(root):
@@ -508,7 +511,8 @@ def test_each_layout_writes_its_own_file(root):
     ws, state = load(root)
     first = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",)))
     second = make_posters(ws, state, PosterOptions(communes=("hoa-thanh",), layout="a6-counter-card"))
-    assert [p.name for p in first.files + second.files] == ["hoa-thanh-a5-table-stand.pdf", "hoa-thanh-a6-counter-card.pdf"]
+    assert [p.name for p in first.files + second.files] == ["hoa-thanh-a5-table-stand.pdf",
+                                                           "hoa-thanh-a6-counter-card.pdf"]
     assert all(p.is_file() for p in first.files + second.files)
 
 
@@ -523,7 +527,8 @@ def test_the_commune_page_says_how_long_the_form_takes(root):
 def test_an_officer_added_after_the_form_was_made_asks_for_formkit_create(root):
     ws, state = load(root)
     edit_config(root, '[[communes.officers]]\nid = "vo-duc-thang"',
-                '[[communes.officers]]\nid = "moi-den"\nname = "Hồ Văn Mới"\ntitle = "Công chức"\ncounter = "Quầy 3"\n\n'
+                '[[communes.officers]]\nid = "moi-den"\nname = "Hồ Văn Mới"\ntitle = "Công chức"\n'
+                'counter = "Quầy 3"\n\n'
                 '[[communes.officers]]\nid = "vo-duc-thang"')
     newer = load_workspace(root, check_photos=False)
     with pytest.raises(InputError, match="formkit create") as caught:
@@ -630,7 +635,8 @@ def test_posters_for_forms_created_on_the_local_server(published_workspace):
     assert result.warnings == []
     for commune in ws.communes:
         form = state.published(commune.id)
-        decoded = [decode_one(image) for image in render_pages(ws.output_dir / "posters" / f"{commune.id}-a5-table-stand.pdf")]
+        pdf = ws.output_dir / "posters" / f"{commune.id}-a5-table-stand.pdf"
+        decoded = [decode_one(image) for image in render_pages(pdf)]
         assert decoded[0] == form.responder_uri
         officer_q = form.questions[ws.template.by_role("officer").id]
         for officer, url in zip(commune.officers, decoded[1:], strict=True):

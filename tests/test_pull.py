@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 import requests
-
 from conftest import bearer, server_calls
+
 from formkit.errors import InputError
+from formkit.forms.state import State
 from formkit.google.client import connect
 from formkit.localserver.a1 import column_letters
 from formkit.responses.columns import NOT_OFFICER
 from formkit.responses.pull import pull
 from formkit.responses.store import ResponseStore
-from formkit.forms.state import State
 from formkit.workspace.config import load_workspace
 
 BATCH_GET = "sheets.spreadsheets.values.batchGet"
@@ -81,9 +82,10 @@ def write_cells(base: str, form, cells: str, rows: list[list], mode: str = "RAW"
 def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
     meta = requests.get(f"{base}/v4/spreadsheets/{spreadsheet_id}", timeout=5, headers=bearer()).json()
     sheet_id = next(s["properties"]["sheetId"] for s in meta["sheets"] if s["properties"]["title"] == old)
-    body = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": sheet_id, "title": new},
-                                                    "fields": "title"}}]}
-    requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5, headers=bearer()).raise_for_status()
+    body: dict[str, Any] = {"requests": [{"updateSheetProperties": {"properties": {"sheetId": sheet_id, "title": new},
+                                                                    "fields": "title"}}]}
+    requests.post(f"{base}/v4/spreadsheets/{spreadsheet_id}:batchUpdate", json=body, timeout=5,
+                  headers=bearer()).raise_for_status()
 
 
 def new_template_version(ws, formkit):
@@ -377,7 +379,8 @@ def test_sheet_problems_stop_the_pull_before_anything_is_stored(published_worksp
     write_cells(base, nam, "A1", [["Dấu thời gian"]])
     rows = requests.get(values_url(base, hoa, "A1:ZZ10"), timeout=5, headers=bearer()).json()["values"]
     body = {"requests": [{"addSheet": {"properties": {"title": "Bản sao"}}}]}
-    requests.post(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}:batchUpdate", json=body, timeout=5, headers=bearer()).raise_for_status()
+    requests.post(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}:batchUpdate", json=body, timeout=5,
+                  headers=bearer()).raise_for_status()
     rename_tab(base, hoa.spreadsheet_id, hoa.sheet_tab, "Câu trả lời biểu mẫu 9")
     hoa.sheet_tab, hoa.sheet_tab_id = "", None
     reply = requests.put(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}/values/{quote(repr_tab('Bản sao') + '!A1')}",

@@ -9,8 +9,19 @@ from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import requests
-
 from conftest import bearer, server_calls
+from test_pull import (  # noqa: F401  (fixtures)
+    BATCH_GET,
+    SHEETS_GET,
+    answers,
+    created_workspace,
+    new_template_version,
+    reset_calls,
+    store,
+    stored,
+    submit,
+)
+
 from formkit.forms.linking import link_local
 from formkit.forms.state import State
 from formkit.google import client
@@ -18,8 +29,6 @@ from formkit.google.client import connect, quote_tab, url_chunks
 from formkit.responses.pull import pull
 from formkit.responses.store import ResponseRow, ResponseStore
 from formkit.workspace.config import load_workspace
-from test_pull import BATCH_GET, SHEETS_GET, answers, new_template_version, reset_calls, stored, submit
-from test_pull import created_workspace, store  # noqa: F401  (fixtures)
 
 
 def new_spreadsheet(base: str, time_zone: str) -> str:
@@ -40,7 +49,7 @@ def test_a_sheet_on_gmt_puts_answers_in_the_right_quarter(created_workspace, sto
     assert pull(ws, state, connect(), store).added["hoa-thanh"] == 2
 
     sheet = new_spreadsheet(base, "Etc/GMT")
-    linked = link_local(ws, state, base, sheet, google_names=True)
+    linked = link_local(ws, state, connect(), sheet, google_names=True)
     assert {tab for _, tab, _ in linked} == {"Câu trả lời biểu mẫu 1", "Câu trả lời biểu mẫu 2",
                                               "Câu trả lời biểu mẫu 3"}
     for form in (state.current(c.id) for c in ws.communes):

@@ -7,8 +7,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import server_calls
+
 from formkit.errors import InputError
 from formkit.workspace.config import load_workspace
 

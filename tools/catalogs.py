@@ -57,7 +57,8 @@ def read(domain: str) -> Catalog:
 
 def _write_po(path: Path, catalog: Catalog) -> None:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, ignore_obsolete=True, include_lineno=False)  # no line numbers: fewer merge conflicts
+    # no line numbers: fewer merge conflicts
+    write_po(buffer, catalog, width=100, ignore_obsolete=True, include_lineno=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
 
@@ -93,7 +94,8 @@ def problems(domain: str) -> list[str]:
     source = {m.id if isinstance(m.id, str) else m.id[0] for m in extract(domain) if m.id}
     catalog = read(domain)
     present = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
-    found += [f"{domain}: not in the catalog (run tools/catalogs.py update): {m!r}" for m in sorted(source - present.keys())]
+    found += [f"{domain}: not in the catalog (run tools/catalogs.py update): {m!r}"
+              for m in sorted(source - present.keys())]
     if domain != "click":  # an older Click lacks some of a newer one's strings: harmless there
         found += [f"{domain}: no longer in the source: {m!r}" for m in sorted(present.keys() - source)]
     for key, message in present.items():

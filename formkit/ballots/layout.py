@@ -69,7 +69,8 @@ def load_layout(name: str, workspace_dir: Path | None = None) -> BallotLayout:
                     low=low, high=high, value=value))
             value = low
         numbers[key] = float(value)
-    texts = raw.get("texts") if isinstance(raw.get("texts"), dict) else {}
+    given = raw.get("texts")
+    texts: dict = given if isinstance(given, dict) else {}
     for key, allowed in TEXTS.items():
         text = texts.get(key)
         if not isinstance(text, str) or not text.strip():

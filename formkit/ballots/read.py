@@ -25,6 +25,8 @@ INNER = 0.7  # the part of the bubble measured: the printed ring stays outside
 MARK, FAINT = 0.24, 0.09  # darkness: ≥ MARK is a mark; below FAINT nothing; between, a person looks
 BOX_INK = 0.004  # share of a box's pixels that are ink before the box counts as written in
 QR_BORDER = 3  # the quiet zone render.py draws, in modules
+# zxing-cpp takes one format as it is at run time; its stubs ask for a BarcodeFormats set
+QR_ONLY: zxingcpp.BarcodeFormats = zxingcpp.BarcodeFormat.QRCode  # type: ignore[assignment]
 MAX_QR_MISS = 0.25  # the final mapping may miss the QR's corners by this share of a marker's side
 
 
@@ -44,13 +46,12 @@ class Decision:
 
 def find_page_ids(gray: np.ndarray) -> list[tuple[PageId | None, str, np.ndarray]]:
     """Every QR in the image: (page id or None when not ours, its text, its 4 corners in the image)."""
-    found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)
-    if not found and max(gray.shape) > 2400:  # a large photo: the decoder does better on less
+    barcodes = zxingcpp.read_barcodes(gray, formats=QR_ONLY)
+    found = [(b, 1.0) for b in barcodes]
+    if not barcodes and max(gray.shape) > 2400:  # a large photo: the decoder does better on less
         factor = 2000 / max(gray.shape)
         small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-        found = [(b, 1 / factor) for b in zxingcpp.read_barcodes(small, formats=zxingcpp.BarcodeFormat.QRCode)]
-    else:
-        found = [(b, 1.0) for b in found]
+        found = [(b, 1 / factor) for b in zxingcpp.read_barcodes(small, formats=QR_ONLY)]
     out = []
     for barcode, k in found:
         p = barcode.position
@@ -64,7 +65,7 @@ def find_page_ids(gray: np.ndarray) -> list[tuple[PageId | None, str, np.ndarray
 def _modules(shape: str) -> int:
     """Modules across a printed code. The payload's digits are replaced by 0 in `shape`: the code's
     size depends on the payload's length and character kinds only, so one computation serves all."""
-    return qr.make(shape, "Q").symbol_size(border=0)[0]
+    return int(qr.make(shape, "Q").symbol_size(border=0)[0])
 
 
 def _symbol_corners(geometry: dict, page_id: PageId) -> np.ndarray:
@@ -84,7 +85,7 @@ def _squares(gray: np.ndarray, side_px: float) -> np.ndarray:
     small = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
     block = int(side_px * k * 4) | 1
     ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 25)
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, 8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     expected = (side_px * k) ** 2
     out = []
     for i in range(1, count):
@@ -105,7 +106,7 @@ def _find_marker(gray: np.ndarray, centre: np.ndarray, side_px: float) -> np.nda
     if window.size == 0 or min(window.shape) < side_px:
         return None
     _, ink = cv2.threshold(window, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, 8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     best, best_distance = None, None
     expected = side_px * side_px
     for i in range(1, count):
@@ -150,7 +151,7 @@ def _assign(gray, geometry, page_id, qr_corners, markers, found, to_image, scale
 
     squares = _squares(gray, markers[0]["size"] * scale)
     missing = [i for i in range(len(markers)) if i not in found]
-    options = []
+    options: list[list[np.ndarray]] = []
     for i in missing:
         guess = cv2.perspectiveTransform(np.array([[[markers[i]["x"], markers[i]["y"]]]], np.float64), to_image)[0, 0]
         near = sorted(squares, key=lambda q: float(np.hypot(*(q - guess))))[:6] if len(squares) else []
@@ -158,8 +159,8 @@ def _assign(gray, geometry, page_id, qr_corners, markers, found, to_image, scale
     best, best_error = found, float("inf")
     for choice in itertools.product(*[o + [None] for o in options]):
         trial = dict(found)
-        trial.update({i: q for i, q in zip(missing, choice) if q is not None})
-        if len(trial) < 3 or len({tuple(np.round(q)) for q in trial.values()}) < len(trial):
+        trial.update({i: q for i, q in zip(missing, choice, strict=False) if q is not None})
+        if len(trial) < 3 or len({tuple(q.round()) for q in trial.values()}) < len(trial):
             continue
         _, error = _fit(geometry, page_id, qr_corners, markers, trial)
         error += 0.5 * (len(markers) - len(trial))  # prefer using every marker at equal fit
@@ -178,7 +179,7 @@ def flatten(gray: np.ndarray, geometry: dict, page_id: PageId, qr_corners: np.nd
     # the others give (a fit to the QR and two markers along one edge extrapolates badly).
     markers = [m for m in geometry["markers"] if m["page"] == page_id.page]
     found: dict[int, np.ndarray] = {}
-    for attempt in range(2):
+    for _attempt in range(2):
         scale = np.sqrt(abs(np.linalg.det(to_image[:2, :2])))  # image px per point, roughly
         for i, m in enumerate(markers):
             if i not in found:

@@ -40,7 +40,7 @@ class PageId:
         return f"{PREFIX}|{self.commune}|{self.form}|{self.serial}|{self.page}|{self.check}"
 
     @classmethod
-    def parse(cls, text: str) -> "PageId | None":
+    def parse(cls, text: str) -> PageId | None:
         parts = text.strip().split("|")
         if len(parts) != 6 or parts[0] != PREFIX:
             return None
@@ -93,7 +93,7 @@ class Register:
         self.batches = batches or []
 
     @classmethod
-    def load(cls, state_dir: Path) -> "Register":
+    def load(cls, state_dir: Path) -> Register:
         path = Path(state_dir) / "ballots.json"
         if not path.exists():
             return cls(path)

@@ -62,7 +62,8 @@ class _Planner:
 
     # ---- pages -------------------------------------------------------------------------------
     def new_page(self) -> None:
-        lay, ops = self.lay, []
+        lay = self.lay
+        ops: list[tuple] = []
         self.plan.pages.append(ops)
         page = len(self.plan.pages)
         side = lay.marker_mm * MM
@@ -140,7 +141,7 @@ class _Planner:
         self.room(row_h + (head_h if self.header_labels != labels else 0))
         if self.header_labels != labels:
             top = self.y
-            for cx, head in zip(columns_x, head_lines):
+            for cx, head in zip(columns_x, head_lines, strict=False):
                 for i, line in enumerate(head):
                     self.plan.pages[-1].append(("ctext", SANS, small, cx, top - (i + 1) * small * 1.2, line))
             self.y -= head_h
@@ -148,7 +149,7 @@ class _Planner:
         top = self.y
         self.text_lines(lines, SANS, self.size, text_width)
         centre_y = top - max(self.lead / 2 + 1, self.r + 1)
-        for cx, (text, officer) in zip(columns_x, choice.options):
+        for cx, (text, officer) in zip(columns_x, choice.options, strict=False):
             self.bubble(cx, centre_y, choice.question, text, officer)
         self.y = top - row_h
         self.plan.pages[-1].append(("line", self.left, self.y + self.gap / 2, self.right, self.y + self.gap / 2))
@@ -156,8 +157,10 @@ class _Planner:
     def inline(self, title: str, choice: Choice, note: str = "") -> None:
         item_gap = 7 * MM
         widths = [2 * self.r + 2 * MM + stringWidth(text, SANS, self.size) for text, _ in choice.options]
-        rows, row, used = [], [], 0.0
-        for width, option in zip(widths, choice.options):
+        rows: list[list] = []
+        row: list = []
+        used = 0.0
+        for width, option in zip(widths, choice.options, strict=False):
             if row and used + width > self.right - self.left:
                 rows.append(row)
                 row, used = [], 0.0
@@ -241,7 +244,7 @@ def plan_ballot(template: Template, layout: BallotLayout, title: str, descriptio
 
 def draw_ballot(canvas, plan: Plan, layout: BallotLayout, page_ids: list[PageId]) -> None:
     """Every page of one ballot, its QR and serial on each."""
-    for number, (ops, page_id) in enumerate(zip(plan.pages, page_ids), 1):
+    for number, (ops, page_id) in enumerate(zip(plan.pages, page_ids, strict=False), 1):
         canvas.setFillColorRGB(*INK)
         canvas.setStrokeColorRGB(*INK)
         for op in ops:

@@ -65,7 +65,7 @@ class ScanState:
         self.unreadable: list[dict] = raw.get("unreadable", [])
 
     @classmethod
-    def load(cls, ws: Workspace) -> "ScanState":
+    def load(cls, ws: Workspace) -> ScanState:
         path = ws.state_dir / "paper-scans.json"
         if not path.exists():
             return cls(path)
@@ -99,10 +99,11 @@ def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
             doc = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError:
             return [(str(path), None)]
-        out = []
+        out: list[tuple[str, np.ndarray | None]] = []
         for i in range(len(doc)):
             pixels = doc[i].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
-            out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(pixels[:, :, 0] if pixels.ndim == 3 else pixels)))
+            gray = pixels[:, :, 0] if pixels.ndim == 3 else pixels
+            out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(gray)))
         doc.close()
         return out
     image = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
@@ -180,6 +181,7 @@ class Scanner:
             self.scans.rejected.append({"file": name, "ballot": label, "reason": why})
             result.rejected.append(f"{name}: {label}: {why}")
             return "rejected"
+        assert batch is not None  # else "serial never issued" above
         key = f"{page_id.commune}|{page_id.serial}|{page_id.page}"
         if key in self.scans.pages:
             first = self.scans.pages[key]["file"]
@@ -270,6 +272,7 @@ class Scanner:
                 continue
             commune, serial = ballot.split("|")
             batch = self.register.batch_of(commune, int(serial))
+            assert batch is not None  # a page is kept only when its serial was issued
             geometry = self.geometry(batch.geometry)
             if len(pages) < geometry["pages_per_ballot"]:
                 continue
@@ -277,6 +280,7 @@ class Scanner:
                 continue
             row = self.response(commune, int(serial), batch, geometry, pages)
             store.add([row], form_template(self.ws, geometry["template"]))
+            assert row.key is not None  # response() always gives a paper ballot its key
             self.scans.counted[ballot] = row.key
             result.counted.append(f"{commune} số {int(serial):06d}")
         self.scans.save()
@@ -322,8 +326,9 @@ class Scanner:
         rows = []
         for key, question, item in items:
             writer.writerow([key, question, item["reason"], " / ".join(item["scores"]), item["image"], ""])
+            image = html.escape(Path(item["image"]).relative_to(folder).as_posix())
             rows.append(f"<tr><td>{html.escape(key)}</td><td>{html.escape(question)}</td>"
-                        f"<td>{html.escape(item['reason'])}</td><td><img src=\"{html.escape(Path(item['image']).relative_to(folder).as_posix())}\">"
+                        f"<td>{html.escape(item['reason'])}</td><td><img src=\"{image}\">"
                         f"</td><td>{html.escape(' / '.join(item['scores']))}</td></tr>")
         atomic_write_bytes(folder / "review.csv", buffer.getvalue().encode("utf-8-sig"))
         atomic_write_text(folder / "review.html", REVIEW_PAGE.format(count=len(items), rows="\n".join(rows)))

@@ -92,16 +92,16 @@ def photograph(image: np.ndarray, rng: random.Random, rotation: float = 10, pers
     canvas = np.full((h + 2 * pad, w + 2 * pad), rng.randint(70, 130), np.uint8)  # the table
     canvas[pad:pad + h, pad:pad + w] = image
     H, W = canvas.shape
-    src = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
+    src = np.array([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]], np.float32)
     # Perspective: one edge nearer the camera than the opposite one, by up to `perspective`.
     tilt = rng.uniform(-perspective, perspective)
-    shrink = np.float32([[abs(tilt) * w / 2 * (tilt > 0), 0], [-abs(tilt) * w / 2 * (tilt > 0), 0],
-                         [-abs(tilt) * w / 2 * (tilt < 0), 0], [abs(tilt) * w / 2 * (tilt < 0), 0]])
-    jitter = np.float32([[rng.uniform(-1, 1) * 0.02 * w, rng.uniform(-1, 1) * 0.02 * h] for _ in range(4)])
+    shrink = np.array([[abs(tilt) * w / 2 * (tilt > 0), 0], [-abs(tilt) * w / 2 * (tilt > 0), 0],
+                       [-abs(tilt) * w / 2 * (tilt < 0), 0], [abs(tilt) * w / 2 * (tilt < 0), 0]], np.float32)
+    jitter = np.array([[rng.uniform(-1, 1) * 0.02 * w, rng.uniform(-1, 1) * 0.02 * h] for _ in range(4)], np.float32)
     dst = src + shrink + jitter
     centre = dst.mean(axis=0)
     angle = np.radians(rng.uniform(-rotation, rotation))
-    rot = np.float32([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
     dst = (dst - centre) @ rot.T + centre
     matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
     photo = cv2.warpPerspective(canvas, matrix, (W, H), flags=cv2.INTER_LINEAR, borderValue=100)

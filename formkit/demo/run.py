@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from ..errors import UsageError
 from ..i18n import _, ngettext
@@ -67,17 +67,17 @@ def last_quarters(today: date) -> tuple[str, datetime, datetime]:
 
 def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False) -> dict[str, Path]:
     from ..forms import create
-    from ..workspace.example import write_example_workspace
-    from ..google.client import connect
     from ..forms.linking import link_local, write_apps_script
+    from ..forms.state import State
+    from ..google.client import connect
     from ..localserver import LocalGoogle
     from ..posters import PosterOptions, make_posters
     from ..report import build_report, parse_period, write_report
     from ..responses.pull import pull
     from ..responses.store import ResponseStore
-    from .simulate import submit_sample_responses
-    from ..forms.state import State
     from ..workspace.config import load_workspace
+    from ..workspace.example import write_example_workspace
+    from .simulate import submit_sample_responses
 
     out = Path(out).resolve()
     prepare(out)
@@ -98,7 +98,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
                       "create: {n} forms published with {calls} Google API calls", len(outcomes)).format(
             n=len(outcomes), calls=sum(google.calls.values())))
         paths["apps script"] = write_apps_script(ws, state)
-        linked = link_local(ws, state, server.base_url)
+        linked = link_local(ws, state, google)
         echo(ngettext("link:   {n} form into spreadsheet {sheet}, one tab per commune",
                       "link:   {n} forms into spreadsheet {sheet}, one tab per commune", len(linked)).format(
             n=len(linked), sheet=linked[0][2]))
@@ -174,6 +174,7 @@ def _paper_ballots(ws, state, store, day: date, echo: Callable[[str], None]) -> 
     echo(_("paper:  {ballots} ballots printed, photographed and scanned: {counted} counted, "
            "{review} question(s) wait for review").format(
         ballots=PAPER_BALLOTS, counted=len(scanned.counted), review=len(scanned.review)))
+    assert scanned.review_csv is not None  # scan() always writes the review files
     return {"ballots pdf": issued.pdf, "ballots review": scanned.review_csv.with_suffix(".html")}
 
 

@@ -15,10 +15,10 @@ from datetime import datetime, time, timedelta
 import requests
 
 from ..forms.formspec import entry_number
-from ..responses.store import VIETNAM
 from ..forms.state import FormRecord, State
-from ..workspace.templates import Template
+from ..responses.store import VIETNAM
 from ..workspace.config import Commune, Workspace
+from ..workspace.templates import Template
 
 COMMENTS = [
     "Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",
@@ -116,7 +116,7 @@ def submit_sample_responses(ws: Workspace, state: State, count: int, start: date
         response.raise_for_status()
         submitted += 1
 
-    communes = [c for c in ws.communes if state.current(c.id) and state.current(c.id).done]
+    communes = [c for c in ws.communes if (form := state.current(c.id)) is not None and form.done]
     for _ in range(count):
         commune = rng.choice(communes)
         form = state.published(commune.id)

@@ -21,16 +21,18 @@ existing form when the workspace lists different officers or fields (forms.get +
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..errors import Problems, RemoteError
 from ..files import atomic_write_json
-from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune, responders
+from ..google.backend import Backend
 from ..google.client import Google
-from .state import FormRecord, QuestionRecord, State
+from ..i18n import _, ngettext
 from ..workspace.config import Commune, Workspace
+from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune, responders
+from .state import FormRecord, QuestionRecord, State
 
 Report = Callable[[str], None]
 
@@ -45,7 +47,7 @@ class PlanLine:
 
 
 def plan(ws: Workspace, state: State, commune_ids=(), new_version: bool = False,
-         backend: str | None = None) -> list[PlanLine]:
+         backend: Backend | None = None) -> list[PlanLine]:
     """What `create` would do for each selected commune. Raises before any remote call when the
     workspace cannot make valid forms or the state belongs to another backend."""
     communes = ws.select(commune_ids)
@@ -69,27 +71,29 @@ def _plan_commune(ws: Workspace, commune: Commune, current: FormRecord | None, n
     same_template = (current.template, current.template_version) == (template.id, template.version)
     if not current.done:
         if same_template:
-            line.action, line.detail = "resume", f"finish from step '{current.step}'"
+            line.action, line.detail = "resume", _("finish from step '{step}'").format(step=current.step)
         else:
             line.action = "blocked"
-            line.detail = (f"an unfinished {current.template} v{current.template_version} form exists; "
-                           "set that template back and re-run to finish it first")
+            line.detail = _("an unfinished {template} v{version} form exists; set that template back and re-run "
+                            "to finish it first").format(template=current.template, version=current.template_version)
     elif not same_template:
         if new_version:
             line.action = "create"
-            line.detail = (f"new form for {template.id} v{template.version} beside {current.template} "
-                           f"v{current.template_version}, which keeps its answers")
+            line.detail = _("new form for {template} v{version} beside {old} v{old_version}, which keeps its "
+                            "answers").format(template=template.id, version=template.version, old=current.template,
+                                              old_version=current.template_version)
         else:
             line.action = "blocked"
-            line.detail = (f"its form uses {current.template} v{current.template_version} but the workspace says "
-                           f"{template.id} v{template.version}; `formkit create --new-version` makes a new form "
-                           "beside the old one (which keeps its answers)")
+            line.detail = _("its form uses {old} v{old_version} but the workspace says {template} v{version}; "
+                            "`formkit create --new-version` makes a new form beside the old one (which keeps its "
+                            "answers)").format(old=current.template, old_version=current.template_version,
+                                               template=template.id, version=template.version)
     elif not current.responders:  # published before formkit checked who may answer
-        line.action, line.detail = "resume", "let anyone with the link answer"
+        line.action, line.detail = "resume", _("let anyone with the link answer")
     elif bodies.officer_options != current.officer_options or list(bodies.field_options) != current.field_options:
-        line.action, line.detail = "update-options", "the officer or field list changed"
+        line.action, line.detail = "update-options", _("the officer or field list changed")
     else:
-        line.detail = "already created"
+        line.detail = _("already created")
     return line
 
 
@@ -131,6 +135,7 @@ def run(ws: Workspace, state: State, google: Google, lines: list[PlanLine], repo
             _update_options(state, google, line, report)
         else:
             form = line.form if line.action == "resume" else None
+            assert line.bodies is not None  # every line to create or resume was planned with its bodies
             try:
                 line.form = _build(ws, state, google, line.commune, line.bodies, form, report)
             except RespondersRefused as exc:
@@ -148,18 +153,20 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
            form: FormRecord | None, report: Report) -> FormRecord:
     fresh = form is None  # made in this run: nothing to look for after a crash
     if form is None:
-        form = FormRecord(ws.template.id, ws.template.version, google.backend,
+        form = FormRecord(ws.template.id, ws.template.version, google.backend.key,
                           bodies.create["info"]["documentTitle"], nonce=bodies.nonce)
         state.add(commune.id, form)
         state.save(form)  # the nonce is on disk before Google hears of the form
     if form.step == "pending":
         found = None if fresh else _find_orphan_patiently(google, state, form)
-        created = found or google.create_form(bodies.create, recover=lambda: _find_orphan_patiently(google, state, form))
+        created = found or google.create_form(bodies.create,
+                                              recover=lambda: _find_orphan_patiently(google, state, form))
         form.form_id = created["formId"]
         form.responder_uri = created.get("responderUri", "")
         form.step = "created"
         state.save(form)
-        report(f"{commune.id}: form {form.form_id} {'found again' if found else 'created'}")
+        report((_("{commune}: form {form} found again") if found else _("{commune}: form {form} created"))
+               .format(commune=commune.id, form=form.form_id))
     if form.step == "created":
         existing = None if fresh else _built_form(google, form, bodies)
         answer = {"form": existing} if existing else google.batch_update(
@@ -167,16 +174,19 @@ def _build(ws: Workspace, state: State, google: Google, commune: Commune, bodies
         _record_items(form, bodies, answer["form"], google.backend)
         form.step = "built"
         state.save(form)
-        report(f"{commune.id}: {len(form.questions)} questions {'found in place' if existing else 'added'}")
+        report((ngettext("{commune}: {n} question found in place", "{commune}: {n} questions found in place",
+                         len(form.questions)) if existing else
+                ngettext("{commune}: {n} question added", "{commune}: {n} questions added", len(form.questions)))
+               .format(commune=commune.id, n=len(form.questions)))
     if form.step == "built":
         google.publish(form.form_id, bodies.publish)
         form.step = "published"
         state.save(form)
-        report(f"{commune.id}: published — {form.responder_uri}")
+        report(_("{commune}: published — {url}").format(commune=commune.id, url=form.responder_uri))
     if form.step == "published" and not form.responders:
         form.responders = _let_anyone_answer(google, commune, form, check_first=not fresh)
         state.save(form)
-        report(f"{commune.id}: anyone with the link may answer")
+        report(_("{commune}: anyone with the link may answer").format(commune=commune.id))
     return form
 
 
@@ -186,13 +196,14 @@ def _let_anyone_answer(google: Google, commune: Commune, form: FormRecord, check
     try:
         google.add_permission(form.form_id, ANYONE_MAY_ANSWER)
     except RemoteError as exc:
-        raise RespondersRefused(
-            f"{commune.id}: Google would not let anyone with the link answer form {form.form_id} ({exc}). "
+        raise RespondersRefused(_(
+            "{commune}: Google would not let anyone with the link answer form {form} ({error}). "
             "The form is published, but citizens who scan with Zalo cannot sign in, so they could not answer. "
             "This is usually a Google Workspace policy of the account's organisation: ask its administrator "
             "to let forms take answers from anyone with the link (Admin console → Apps → Google Workspace → "
             "Drive and Docs, and Forms), or use the commune's own Google account; then run `formkit create` "
-            "again, which finishes this commune without making a new form.") from None
+            "again, which finishes this commune without making a new form.").format(
+                commune=commune.id, form=form.form_id, error=exc)) from None
     return "anyone"
 
 
@@ -225,8 +236,8 @@ def _find_orphan(google: Google, form: FormRecord) -> dict | None:
     """The form a crashed run created but did not record: its Drive name carries our nonce."""
     files = google.find_forms_named(form.document_title)
     if len(files) > 1:
-        raise RemoteError(f"{len(files)} forms are named '{form.document_title}' in Drive; delete the extra ones "
-                          "(keep one) and run again")
+        raise RemoteError(_("{n} forms are named '{name}' in Drive; delete the extra ones (keep one) and run "
+                            "again").format(n=len(files), name=form.document_title))
     return {"formId": files[0]["id"]} if files else None
 
 
@@ -238,23 +249,23 @@ def _built_form(google: Google, form: FormRecord, bodies: FormBodies) -> dict | 
     if ours <= have:
         return current
     if have & ours:
-        raise RemoteError(f"form {form.form_id} holds only some of its questions; delete it in Google Forms, "
-                          "remove its entry from state/forms.json and run again")
+        raise RemoteError(_("form {form} holds only some of its questions; delete it in Google Forms, remove its "
+                            "entry from state/forms.json and run again").format(form=form.form_id))
     return None
 
 
-def _record_items(form: FormRecord, bodies: FormBodies, google_form: dict, backend: str) -> None:
+def _record_items(form: FormRecord, bodies: FormBodies, google_form: dict, backend: Backend) -> None:
     items = {item.get("itemId"): item for item in google_form.get("items", [])}
     form.responder_uri = google_form.get("responderUri", form.responder_uri)
-    form.edit_url = (f"https://docs.google.com/forms/d/{form.form_id}/edit" if backend == "google"
-                     else f"{backend}/v1/forms/{form.form_id}")
+    form.edit_url = backend.edit_url(form.form_id)
     form.questions = {}
     for built in bodies.questions:
         if not built.question_id:
             continue
         item = items.get(built.item_id)
         if item is None:
-            raise RemoteError(f"form {form.form_id}: question '{built.question.id}' is missing after the update")
+            raise RemoteError(_("form {form}: question '{question}' is missing after the update").format(
+                form=form.form_id, question=built.question.id))
         question_id = item["questionItem"]["question"]["questionId"]
         form.questions[built.question.id] = QuestionRecord(question_id, built.item_id, item.get("title", ""),
                                                            list(built.options))
@@ -266,6 +277,7 @@ def _update_options(state: State, google: Google, line: PlanLine, report: Report
     """New or departed officers, new fields: replace the dropdown options (answers are untouched;
     departed officers are remembered so their old answers still count for them)."""
     form, bodies = line.form, line.bodies
+    assert form is not None and bodies is not None  # planned with both: the form exists, its lists changed
     current = google.get_form(form.form_id)
     positions = {item.get("itemId"): i for i, item in enumerate(current.get("items", []))}
     requests = []
@@ -291,4 +303,6 @@ def _update_options(state: State, google: Google, line: PlanLine, report: Report
     form.officer_options = dict(bodies.officer_options)
     form.field_options = list(bodies.field_options)
     state.save(form)
-    report(f"{line.commune.id}: officer/field lists updated ({len(requests)} question(s))")
+    report(ngettext("{commune}: officer/field lists updated ({n} question)",
+                    "{commune}: officer/field lists updated ({n} questions)", len(requests)).format(
+        commune=line.commune.id, n=len(requests)))

@@ -172,6 +172,7 @@ def _navigation(template: Template, section_item: dict[str, str]) -> dict[str, d
         if cond is None:
             continue
         gate = template.question(cond.question)
+        assert gate.scale is not None  # the template checks that a section's gate is a choice question
         skip_to = section_item[sections[i + 1].id]
         jumps[gate.id] = {
             label: section_item[section.id] if label == cond.answer else skip_to for label in gate.scale.labels

@@ -14,11 +14,12 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import RemoteError, UsageError
 from ..files import atomic_write_text
-from ..i18n import N_
-from .state import FormRecord, State
+from ..google.client import Google
+from ..i18n import N_, _
 from ..workspace.config import Workspace
+from .state import FormRecord, State
 
 SCRIPT_NAME = "link-forms.gs"
 
@@ -164,7 +165,7 @@ def apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> str:
     forms = [{"commune": cid, "formId": form.form_id, "publishedId": _published_id(form), "tab": tab}
              for cid, form, tab in named]
     if not spreadsheet_id:  # what a pull saw the forms feed, if any
-        spreadsheet_id = next((form.spreadsheet_id for _, form, _ in named if form.spreadsheet_id), "")
+        spreadsheet_id = next((form.spreadsheet_id for _commune, form, _tab in named if form.spreadsheet_id), "")
     lines = ",\n".join("  {" + ", ".join(f"{js_string(k)}: {js_string(v)}" for k, v in f.items()) + "}"
                        for f in forms)
     return _SCRIPT.format(
@@ -182,7 +183,7 @@ def spreadsheet_title(ws: Workspace) -> str:
 def _require_forms(ws: Workspace, state: State) -> list[tuple[str, FormRecord, str]]:
     named = tab_names(ws, state)
     if not named:
-        raise UsageError("no published form to link yet: run `formkit create` first")
+        raise UsageError(_("no published form to link yet: run `formkit create` first"))
     return named
 
 
@@ -194,31 +195,26 @@ def write_apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> 
 
 
 def instructions(ws: Workspace, script: Path) -> str:
-    return (
+    return _(
         "Next: link the forms to one spreadsheet (the Forms API cannot do it).\n"
-        f"  Quickest: open https://script.google.com, New project, paste {script}, run linkAllForms\n"
+        "  Quickest: open https://script.google.com, New project, paste {script}, run linkAllForms\n"
         "  (run it again after `create --new-version`, or if it stopped at the 6-minute limit).\n"
         "  By hand, for each form: Responses → Link to Sheets → 'Select existing spreadsheet' (the same\n"
         "  one for every commune); the tab names Google gives are fine, `formkit pull` finds each form's tab.\n"
         "  Then `formkit status` shows the linked sheet, and `formkit pull` reads the answers."
-    )
+    ).format(script=script)
 
 
 LOCAL_INSTRUCTIONS = N_("Next: `formkit link` links every form to one spreadsheet on this embedded backend.")
 
 
-def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str = "",
+def link_local(ws: Workspace, state: State, google: Google, spreadsheet_id: str = "",
                google_names: bool = False) -> list[tuple[str, str, str]]:
     """On the embedded backend, do what the Apps Script does on Google: every published form into
     one spreadsheet (created on first use), tabs named by `tab_names` (or left with the names
     Google gives, `google_names`). Returns (commune, tab, spreadsheet) per form."""
-    import requests
-
-    from ..errors import RemoteError
-    from ..google.transport import bearer
-
     named = _require_forms(ws, state)
-    spreadsheet_id = spreadsheet_id or next((f.spreadsheet_id for _, f, _ in named if f.spreadsheet_id), "")
+    spreadsheet_id = spreadsheet_id or next((f.spreadsheet_id for _commune, f, _tab in named if f.spreadsheet_id), "")
     linked = []
     try:
         for commune_id, form, tab in named:
@@ -227,14 +223,14 @@ def link_local(ws: Workspace, state: State, endpoint: str, spreadsheet_id: str =
                 body["tabName"] = tab
             if spreadsheet_id:
                 body["spreadsheetId"] = spreadsheet_id
-            response = requests.post(f"{endpoint}/formkit/v1/forms/{form.form_id}:linkSheet", json=body, timeout=30,
-                                     headers=bearer(endpoint, ws.local_google_dir))
-            if not response.ok:
-                raise RemoteError(f"linking {commune_id}'s form failed: HTTP {response.status_code} "
-                                  f"{response.text[:200]}")
-            answer = response.json()
+            try:
+                answer = google.link_sheet(form.form_id, body)
+            except RemoteError as exc:
+                raise RemoteError(_("linking {commune}'s form failed: {error}").format(
+                    commune=commune_id, error=exc)) from exc
             spreadsheet_id = answer["spreadsheetId"]
-            form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = spreadsheet_id, answer["tabName"], answer["sheetId"]
+            form.spreadsheet_id = spreadsheet_id
+            form.sheet_tab, form.sheet_tab_id = answer["tabName"], answer["sheetId"]
             linked.append((commune_id, form.sheet_tab, spreadsheet_id))
     finally:
         # Once, not per form (the state file of a province is megabytes): linking again is a no-op on

@@ -7,8 +7,9 @@ not grow with the number of communes. `compact()` — at the end of each command
 journal into forms.json, rewritten atomically, and removes it. Loading replays the journal over
 forms.json; each line replaces a whole record by its place, so replaying a line twice (a crash
 between the rewrite and the removal) changes nothing, and a torn last line (a crash mid-write)
-is a step that was not recorded: the next run redoes it, finding the form by its nonce. Each commune keeps a list of forms: the last is the
-current one; earlier ones are kept (never deleted) because their answers still count in reports.
+is a step that was not recorded: the next run redoes it, finding the form by its nonce. Each commune
+keeps a list of forms: the last is the current one; earlier ones are kept (never deleted) because
+their answers still count in reports.
 
 A form record moves through these steps:
   pending    a nonce is chosen and written down before forms.create (the nonce is part of the
@@ -28,6 +29,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, StateError, UsageError
 from ..files import atomic_write_text
+from ..google.backend import Backend
 from ..i18n import _
 
 FORMAT = 1
@@ -45,7 +47,7 @@ class QuestionRecord:
 class FormRecord:
     template: str
     template_version: int
-    endpoint: str  # "google" or the local backend's base URL
+    endpoint: str  # the Backend's key: "google" or the local backend's base URL
     document_title: str  # the Drive file name, which carries the nonce
     nonce: str = ""
     step: str = "pending"
@@ -73,7 +75,7 @@ class FormRecord:
         return raw
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> "FormRecord":
+    def from_json(cls, raw: dict[str, Any]) -> FormRecord:
         raw = dict(raw)
         raw["questions"] = {k: QuestionRecord(**v) for k, v in raw.get("questions", {}).items()}
         return cls(**raw)
@@ -92,7 +94,7 @@ class State:
         return self.path.with_name(self.path.stem + ".journal")
 
     @classmethod
-    def load(cls, path: Path) -> "State":
+    def load(cls, path: Path) -> State:
         path = Path(path)
         state = cls(path)
         if path.exists():
@@ -191,11 +193,11 @@ class State:
                     commune_id=commune_id))
         return form
 
-    def check_backend(self, commune_ids, backend: str) -> None:
+    def check_backend(self, commune_ids, backend: Backend) -> None:
         """Forms made on Google mean nothing to a local backend, and the other way round. (A local
         backend may come back on another port with the same data, so its address may differ.)"""
         elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
-                            if f.form_id and (f.endpoint == "google") != (backend == "google")})
+                            if f.form_id and not backend.made_here(f.endpoint)})
         if elsewhere:
             raise UsageError(_("this run talks to {backend}, but these forms were made elsewhere: {forms}. Use the "
                                "same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.").format(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..google.client import Google
+from ..workspace.config import Workspace
 from .formspec import responders
 from .state import State
-from ..workspace.config import Workspace
 
 
 @dataclass
@@ -42,7 +42,8 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
         if form is None:
             rows.append(CommuneStatus(commune.id, "not created"))
             continue
-        row = CommuneStatus(commune.id, form.step, form.responder_uri, template=f"{form.template} v{form.template_version}")
+        row = CommuneStatus(commune.id, form.step, form.responder_uri,
+                            template=f"{form.template} v{form.template_version}")
         if form.form_id:
             remote = google.get_form(form.form_id, fields="publishSettings,linkedSheetId,responderUri")
             if "publishSettings" in remote:  # absent only on legacy forms; an absent field inside is false

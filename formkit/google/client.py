@@ -4,14 +4,22 @@ google-api-python-client for Forms and Drive, gspread for Sheets.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import gspread
 from google.auth.transport.requests import AuthorizedSession
 
+from ..errors import UsageError
+from ..i18n import _
 from . import retry
-from .transport import SessionHttp, rebase
+from .backend import Backend, LocalBackend, backend_for
+from .transport import TIMEOUT, SessionHttp, rebase
+
+if TYPE_CHECKING:  # not a name every supported gspread release has
+    from gspread.http_client import ParamsType
 
 FORM_MIME = "application/vnd.google-apps.form"
 RESPONSES_PAGE = 5000  # the most forms.responses.list returns per page
@@ -29,6 +37,7 @@ class _GspreadHTTP(gspread.http_client.HTTPClient):
 class Google:
     def __init__(self, credentials, endpoint: str | None = None, policy: retry.RetryPolicy | None = None,
                  on_retry: Callable[[str], None] | None = None) -> None:
+        self.backend: Backend = backend_for(endpoint)  # what the state file records, the edit links, linking
         self.endpoint = endpoint
         self.policy = policy or retry.RetryPolicy.from_env()
         self.on_retry = on_retry
@@ -36,11 +45,6 @@ class Google:
         self.calls: Counter[str] = Counter()  # API method -> requests sent, retries included
         self._services: dict[str, Any] = {}
         self._gspread: gspread.Client | None = None
-
-    @property
-    def backend(self) -> str:
-        """What the state file records: forms made on one backend mean nothing on another."""
-        return self.endpoint or "google"
 
     def _service(self, api: str, version: str, path: str = ""):
         if api not in self._services:
@@ -92,11 +96,14 @@ class Google:
                 kwargs["filter"] = f"timestamp >= {since}"
             if token:
                 kwargs["pageToken"] = token
-            page = self._call("forms.responses.list", lambda: self._forms.responses().list(**kwargs).execute())
+            page = self._call("forms.responses.list", functools.partial(self._responses_page, kwargs))
             yield from page.get("responses", [])
             token = page.get("nextPageToken")
             if not token:
                 return
+
+    def _responses_page(self, kwargs: dict[str, Any]) -> dict:
+        return self._forms.responses().list(**kwargs).execute()
 
     # Drive -------------------------------------------------------------------------------------
     def find_forms_named(self, name: str) -> list[dict]:
@@ -122,17 +129,34 @@ class Google:
         return self._call("drive.permissions.create", lambda: drive.permissions().create(
             fileId=form_id, body=body, fields="id,type,role,view", supportsAllDrives=True).execute())
 
+    # Linking (the local backend only: on Google the Apps Script links) -------------------------
+    def link_sheet(self, form_id: str, body: dict) -> dict:
+        """The local backend's formkit/v1 link endpoint, retried like every call (linking again
+        changes nothing there, so a repeat after a lost answer is safe)."""
+        backend = self.backend
+        if not isinstance(backend, LocalBackend):
+            raise UsageError(_("Google cannot link a form to a spreadsheet through an API: run the Apps Script"))
+
+        def post() -> dict:
+            response = self.session.post(backend.link_url(form_id), json=body, timeout=TIMEOUT)
+            response.raise_for_status()
+            return response.json()
+
+        return self._call("formkit.linkSheet", post)
+
     # Sheets ------------------------------------------------------------------------------------
     @property
     def _sheets(self) -> gspread.http_client.HTTPClient:
         if self._gspread is None:
-            self._gspread = gspread.Client(None, session=self.session, http_client=_GspreadHTTP)
-            self._gspread.http_client.endpoint = self.endpoint
-        return self._gspread.http_client
+            self._gspread = gspread.Client(self.session.credentials, session=self.session, http_client=_GspreadHTTP)
+        http = self._gspread.http_client
+        assert isinstance(http, _GspreadHTTP)
+        http.endpoint = self.endpoint
+        return http
 
     def sheet_metadata(self, spreadsheet_id: str) -> dict:
         """The spreadsheet's time zone and its tabs (sheetId, title), nothing else: one spreadsheets.get."""
-        params = {"fields": "properties.timeZone,sheets.properties(sheetId,title,index)"}
+        params: ParamsType = {"fields": "properties.timeZone,sheets.properties(sheetId,title,index)"}
         return self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id, params))
 
     def read_tabs(self, spreadsheet_id: str, tabs: list[str]) -> list[dict]:
@@ -143,7 +167,7 @@ class Google:
         ranges = []
         for chunk in url_chunks(spreadsheet_id, [quote_tab(t) for t in tabs], params, URL_LIMIT):
             result = self._call("sheets.values.batchGet",
-                                lambda chunk=chunk: self._sheets.values_batch_get(spreadsheet_id, chunk, dict(params)))
+                                functools.partial(self._sheets.values_batch_get, spreadsheet_id, chunk, dict(params)))
             ranges.extend(result.get("valueRanges", []))
         return ranges
 
@@ -178,15 +202,15 @@ def quote_tab(title: str) -> str:
 
 
 def connect(workspace_credentials=None, cli_credentials=None, on_retry: Callable[[str], None] | None = None,
-            token_dir=None) -> Google:
-    """A Google client for this run: the endpoint override if set (its token looked up in
-    token_dir, the workspace's local-google/), the chosen credential."""
+            token_dir=None, backend: Backend | None = None) -> Google:
+    """A Google client for this run's backend (given, or chosen from FORMKIT_GOOGLE_ENDPOINT): on
+    the local one with its token (looked up in token_dir, the workspace's local-google/), else
+    with the chosen credential."""
     from .auth import credentials_file, load_credentials
-    from .transport import endpoint_override, require_answering
+    from .backend import current
 
-    endpoint = endpoint_override()
-    if endpoint:
-        require_answering(endpoint)
-    credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), endpoint,
+    backend = backend or current()
+    backend.require_answering()
+    credentials = load_credentials(credentials_file(cli_credentials, workspace_credentials), backend.endpoint,
                                    token_dir=token_dir)
-    return Google(credentials, endpoint, on_retry=on_retry)
+    return Google(credentials, backend.endpoint, on_retry=on_retry)

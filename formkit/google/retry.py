@@ -14,8 +14,9 @@ import os
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from google.auth.exceptions import RefreshError
@@ -36,7 +37,7 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     @classmethod
-    def from_env(cls) -> "RetryPolicy":
+    def from_env(cls) -> RetryPolicy:
         base = os.environ.get("FORMKIT_RETRY_BASE")
         return cls(base=float(base)) if base else cls()
 
@@ -54,13 +55,14 @@ class Failure:
 def describe(exc: BaseException) -> Failure | None:
     """What went wrong with a call, or None when it is not a transport/HTTP failure."""
     from google.auth.exceptions import TransportError
-    from gspread.exceptions import APIError
     from googleapiclient.errors import HttpError
+    from gspread.exceptions import APIError
 
     if isinstance(exc, HttpError):
         return Failure(exc.status_code, google_message(exc.content, exc.status_code), _retry_after(exc.resp))
-    if isinstance(exc, APIError):
-        response = exc.response
+    # gspread's errors, and requests' own for formkit's calls to the local backend (linking)
+    response = exc.response if isinstance(exc, (APIError, requests.HTTPError)) else None
+    if response is not None:
         return Failure(response.status_code, google_message(response.content, response.status_code),
                        _retry_after(response.headers))
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, http.client.HTTPException,

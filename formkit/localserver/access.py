@@ -104,7 +104,8 @@ def lan_address() -> str:
 
 def owner_only(path: Path) -> Path:
     """Make sure `path` exists and only its owner can read it (SQLite gives its -wal and -shm
-    files the database's mode), before anything is written into it."""
+    files the database's mode), before anything is written into it. formkit/files.py has the same
+    helper: this package is a leaf that imports nothing of formkit, so it keeps its own copy."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))

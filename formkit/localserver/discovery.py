@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "uint32": (0, 2**32 - 1),
                "int64": (-(2**63), 2**63 - 1), "uint64": (0, 2**64 - 1)}
@@ -29,7 +30,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 Segment = str | int | tuple[str, str]  # field name, array index, or ("key", map key)
 
 
-@lru_cache(maxsize=None)
+@cache
 def document(api: str, version: str) -> dict:
     """The discovery document google-api-python-client ships for api/version."""
     path = resources.files("googleapiclient").joinpath("discovery_cache", "documents", f"{api}.{version}.json")
@@ -39,7 +40,7 @@ def document(api: str, version: str) -> dict:
         raise KeyError(f"google-api-python-client ships no discovery document for {api} {version}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _methods(api: str, version: str) -> dict[str, dict]:
     found: dict[str, dict] = {}
 

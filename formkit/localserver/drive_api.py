@@ -19,7 +19,8 @@ from .routing import Request
 
 FORM = "application/vnd.google-apps.form"
 SPREADSHEET = "application/vnd.google-apps.spreadsheet"
-_TERM = re.compile(r"""\s*(name|mimeType|trashed)\s*(=|!=|\bcontains\b)\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|true|false)\s*""")
+_TERM = re.compile(r"""\s*(name|mimeType|trashed)\s*(=|!=|\bcontains\b)\s*"""
+                   r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|true|false)\s*""")
 _AND = re.compile(r"and\b\s*", re.IGNORECASE)
 
 

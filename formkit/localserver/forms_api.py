@@ -9,7 +9,7 @@ import base64
 import copy
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import forms_model, linking, masks
 from .discovery import check_field_mask
@@ -82,7 +82,8 @@ def set_publish_settings(req: Request) -> dict:
     settings = {"publishState": dict(doc["publishState"])}
     masks.apply(settings, body.get("publishSettings") or {}, mask)
     given = settings.get("publishState") or {}
-    state = {"isPublished": bool(given.get("isPublished")), "isAcceptingResponses": bool(given.get("isAcceptingResponses"))}
+    state = {"isPublished": bool(given.get("isPublished")),
+             "isAcceptingResponses": bool(given.get("isAcceptingResponses"))}
     if state["isAcceptingResponses"] and not state["isPublished"]:
         raise invalid("An unpublished form cannot accept responses: set isPublished too.",
                       "publish_settings.publish_state.is_accepting_responses")
@@ -133,7 +134,7 @@ def _parse_filter(text: str) -> tuple[int, bool]:
         raise invalid(f"Invalid filter '{text}': use 'timestamp >= T' or 'timestamp > T' with T an "
                       "RFC 3339 UTC time such as 2026-01-01T00:00:00Z.", "filter")
     try:
-        moment = datetime.strptime(match.group(2), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+        moment = datetime.strptime(match.group(2), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         raise invalid(f"Invalid filter '{text}': {match.group(2)} is not a date and time.", "filter") from None
     seconds = int(moment.timestamp())

@@ -13,8 +13,8 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from .discovery import check_field_mask
 from . import ids, masks
+from .discovery import check_field_mask
 from .proto import omit_defaults
 
 ITEM_KINDS = ("questionItem", "textItem", "pageBreakItem", "imageItem", "videoItem", "questionGroupItem")
@@ -74,6 +74,13 @@ def anyone_may_answer(doc: dict) -> bool:
 
 def question_of(item: dict) -> dict | None:
     return (item.get("questionItem") or {}).get("question")
+
+
+def question_id(item: dict) -> str:
+    """The questionId of a question item (one that `questions` yields)."""
+    question = question_of(item)
+    assert question is not None, item.get("itemId")
+    return question["questionId"]
 
 
 # batchUpdate -----------------------------------------------------------------------------------
@@ -306,7 +313,7 @@ def path(doc: dict, answers: dict[str, list[str]]) -> tuple[list[int], str]:
             choice = question.get("choiceQuestion") or {}
             if choice.get("type") not in JUMPING_TYPES:
                 continue
-            chosen = (answers.get(question["questionId"]) or [None])[0]
+            chosen = next(iter(answers.get(question["questionId"]) or []), None)
             option = next((o for o in choice.get("options", []) if o.get("value") == chosen), None)
             if option is None:
                 continue

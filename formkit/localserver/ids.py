@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _URLSAFE = string.ascii_letters + string.digits + "-_"
 
@@ -50,13 +50,13 @@ def sheet_id(taken: set[int]) -> int:
 
 def rfc3339(moment: datetime) -> str:
     """UTC with microseconds and a Z, as the Forms API writes times."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def epoch_us(moment: datetime) -> int:
-    delta = moment.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

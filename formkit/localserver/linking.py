@@ -58,7 +58,7 @@ def _target(store: Store, form: dict) -> tuple[dict, dict] | None:
         return None
     doc = store.get("spreadsheet", current["spreadsheetId"])
     tab = spreadsheets.tab_by_id(doc, current["sheetId"]) if doc else None
-    return (doc, tab) if tab else None
+    return (doc, tab) if doc and tab else None
 
 
 def add_new_columns(store: Store, form: dict) -> None:
@@ -93,14 +93,14 @@ def record(store: Store, form: dict, response: dict) -> bool:
 
 
 def _question_ids(form: dict) -> list[str]:
-    return [forms_model.question_of(item)["questionId"] for item in forms_model.questions(form)]
+    return [forms_model.question_id(item) for item in forms_model.questions(form)]
 
 
 def _add_columns(store: Store, form: dict, doc: dict, tab: dict) -> bool:
     columns = form["link"]["columns"]
     added = False
     for item in forms_model.questions(form):
-        question_id = forms_model.question_of(item)["questionId"]
+        question_id = forms_model.question_id(item)
         if question_id not in columns:
             columns.append(question_id)
             spreadsheets.put_row(store, doc, tab, 0, len(columns), [("s", item.get("title", ""))])

@@ -11,7 +11,8 @@ from .routing import Reply, html_reply
 
 STYLE = """
 *{box-sizing:border-box}
-body{margin:0;background:#f0ebf8;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#202124}
+body{margin:0;background:#f0ebf8;color:#202124;
+  font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
 main{max-width:42rem;margin:0 auto;padding:.75rem}
 .card{background:#fff;border:1px solid #dadce0;border-radius:8px;padding:1rem 1.25rem;margin:0 0 .75rem}
 .head{border-top:10px solid #673ab7}
@@ -24,12 +25,14 @@ h2,h3{font-size:1.2rem;margin:0 0 .25rem}
 .title{font-weight:500;margin-bottom:.5rem}
 .opt{display:flex;gap:.6rem;align-items:flex-start;padding:.45rem 0;cursor:pointer}
 .opt input{width:1.25rem;height:1.25rem;margin:.15rem 0 0;flex:none}
-input[type=text],textarea,select{width:100%;font:inherit;padding:.55rem;border:1px solid #bdc1c6;border-radius:4px;background:#fff}
+input[type=text],textarea,select{width:100%;font:inherit;padding:.55rem;border:1px solid #bdc1c6;border-radius:4px;
+  background:#fff}
 .error-card{border-color:#d93025}
 .error{color:#d93025;margin:.5rem 0 0}
 .banner{border-color:#d93025;color:#d93025}
 .actions{margin:1rem 0 2rem}
-button{font:inherit;font-weight:500;color:#fff;background:#673ab7;border:0;border-radius:4px;padding:.7rem 1.6rem;min-height:44px}
+button{font:inherit;font-weight:500;color:#fff;background:#673ab7;border:0;border-radius:4px;padding:.7rem 1.6rem;
+  min-height:44px}
 a{color:#673ab7}
 """
 
@@ -85,7 +88,8 @@ def confirmation(title: str) -> Reply:
 
 def closed(title: str, status: int = 200) -> Reply:
     return _notice(title, [f"<p>Biểu mẫu “{escape(title)}” không còn nhận câu trả lời nữa.</p>",
-                           "<p>Nếu Ông/Bà cho rằng đây là nhầm lẫn, hãy liên hệ với cơ quan đã gửi biểu mẫu.</p>"], status)
+                           "<p>Nếu Ông/Bà cho rằng đây là nhầm lẫn, hãy liên hệ với cơ quan đã gửi biểu mẫu.</p>"],
+                   status)
 
 
 def sign_in_required(title: str, status: int = 200) -> Reply:
@@ -96,7 +100,8 @@ def sign_in_required(title: str, status: int = 200) -> Reply:
 
 
 def not_found() -> Reply:
-    return _notice("Không tìm thấy biểu mẫu", ["<p>Địa chỉ này không dẫn tới biểu mẫu nào. Hãy quét lại mã QR.</p>"], 404)
+    return _notice("Không tìm thấy biểu mẫu",
+                   ["<p>Địa chỉ này không dẫn tới biểu mẫu nào. Hãy quét lại mã QR.</p>"], 404)
 
 
 def too_many(wait_seconds: float) -> Reply:

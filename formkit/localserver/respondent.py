@@ -47,7 +47,7 @@ def submit(req: Request) -> Reply:
     # Not Google: on a backend started for tests only, X-Formkit-Submit-Time (ISO 8601 with an
     # offset) back-dates a response so demos and tests can fill a quarter. Anywhere else the time
     # is the server's clock, as on Google.
-    moment = ids.now()
+    moment: datetime | None = ids.now()
     stamp = req.headers.get("X-Formkit-Submit-Time") if req.app.testing else None
     if stamp:
         try:
@@ -56,6 +56,7 @@ def submit(req: Request) -> Reply:
             moment = None
         if moment is None or moment.tzinfo is None:
             return Reply(400, b"X-Formkit-Submit-Time must be ISO 8601 with an offset", "text/plain; charset=utf-8")
+    assert moment is not None  # now(), or a stamp checked above
     answers = _answers(doc, parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True))
     kept, errors, banner = check(doc, answers)
     if errors or banner:
@@ -70,7 +71,7 @@ def _answers(doc: dict, pairs: dict[str, list[str]]) -> dict[str, list[str]]:
     """questionId -> the non-blank values given as entry.<int(questionId, 16)>."""
     by_entry = {}
     for item in forms_model.questions(doc):
-        question_id = question_of(item)["questionId"]
+        question_id = forms_model.question_id(item)
         by_entry[f"entry.{int(question_id, 16)}"] = question_id
     answers = {}
     for name, values in pairs.items():

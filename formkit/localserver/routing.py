@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from .server import App
@@ -24,13 +25,19 @@ class Request:
     headers: Any  # email.message.Message: case-insensitive
     body: bytes
     base_url: str  # from the Host header, so links are right on any port
-    app: "App"
+    app: App
     params: dict[str, str] = field(default_factory=dict)  # path parameters, decoded
     json: Any = None  # the body, parsed and checked against the discovery schema
 
     @property
     def store(self):
         return self.app.store
+
+    @overload
+    def arg(self, name: str, default: str) -> str: ...
+
+    @overload
+    def arg(self, name: str, default: None = None) -> str | None: ...
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -66,7 +73,7 @@ class Route:
     pattern: re.Pattern
     handler: Handler
     api_method: str = ""  # discovery id, e.g. "forms.forms.batchUpdate"; "" outside Google's APIs
-    admin: bool = False  # formkit's own endpoints: never faulted, never counted
+    admin: bool = False  # formkit's own endpoints: never counted; faults reach only the link endpoint
     public: bool = False  # answered without a bearer token (respondent pages, OAuth /token)
     testing: bool = False  # exists only on a backend started with testing=True
 

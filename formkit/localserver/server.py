@@ -19,14 +19,14 @@ import traceback
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import masks, pages, respondent, routes
 from .access import INVALID_TOKEN, UNAUTHENTICATED, RateLimit, Tokens, load_or_create_token, owner_only
 from .discovery import check_query, check_request, check_selection, method
-from . import masks, routes
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults
-from . import pages, respondent
 from .routing import Reply, Request, Route, json_reply
 from .store import Store
 
@@ -137,7 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         app = self.app
-        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+        address = cast("tuple[str, int]", self.server.server_address)  # an AF_INET server
+        host = self.headers.get("Host") or "%s:%d" % address[:2]
         found = routes.find(self.command, parts.path)
         if found is not None and found[0].testing and not app.testing:
             found = None  # test-only machinery does not exist on a served backend
@@ -165,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(Reply(exc.status, f"{exc}\n".encode(), "text/plain; charset=utf-8"))
         fault = None
         if app.testing:
-            fault = None if route.admin else app.faults.take(self.command, parts.path)
+            fault = None if route.testing else app.faults.take(self.command, parts.path)
             if route.api_method:
                 app.calls.count(route.counter, fault is not None)
                 app.bearers.append(self.headers["Authorization"])
@@ -282,7 +283,8 @@ class LocalGoogle:
     def _bind(self) -> _Server:
         if self._httpd is None:
             limit = RateLimit(*self.submit_rate) if self.submit_rate else None
-            self.app = App(Store(owner_only(self.db_path)), self.token, self.testing, self.clients, self.service_accounts, limit)
+            self.app = App(Store(owner_only(self.db_path)), self.token, self.testing, self.clients,
+                           self.service_accounts, limit)
             handler = type("Handler", (_Handler,), {"app": self.app})
             self._httpd = _Server((self.host, self.port), handler)
         return self._httpd
@@ -292,11 +294,12 @@ class LocalGoogle:
         if self._httpd is None:
             raise RuntimeError("the local Google backend is not started")
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         if host in ("0.0.0.0", ""):
             host = "127.0.0.1"
         return f"http://{host}:{port}"
 
-    def start(self) -> "LocalGoogle":
+    def start(self) -> LocalGoogle:
         """Serve in a daemon thread; returns self."""
         if self._thread is None:
             httpd = self._bind()
@@ -326,7 +329,7 @@ class LocalGoogle:
         if self.app is not None:
             self.app.store.close()
 
-    def __enter__(self) -> "LocalGoogle":
+    def __enter__(self) -> LocalGoogle:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

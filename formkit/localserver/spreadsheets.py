@@ -23,7 +23,7 @@ def _vietnamese(doc: dict) -> bool:
 def create(store: Store, title: str = "", locale: str = "vi_VN", time_zone: str = "Asia/Ho_Chi_Minh",
            tabs: list[dict] | None = None) -> dict:
     """A new spreadsheet; with no tabs given it gets the default first tab ("Trang tính1")."""
-    doc = {
+    doc: dict[str, Any] = {
         "spreadsheetId": ids.file_id(),
         "properties": {"title": title, "locale": locale, "autoRecalc": "ON_CHANGE", "timeZone": time_zone},
         "sheets": [],
@@ -122,7 +122,9 @@ def resolve(doc: dict, text: str) -> tuple[dict, a1.Bounds]:
         title, bounds = a1.parse(text, [t["title"] for t in doc["sheets"]])
     except ValueError:
         raise invalid(f"Unable to parse range: {text}") from None
-    return tab_by_title(doc, title), bounds
+    tab = tab_by_title(doc, title)
+    assert tab is not None  # a1.parse returns only a title the document has
+    return tab, bounds
 
 
 def _grow(tab: dict, last_row: int, last_col: int) -> None:

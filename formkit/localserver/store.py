@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -105,7 +106,7 @@ class Store:
             self._idle.clear()
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator["Store"]:
+    def transaction(self, write: bool = True) -> Iterator[Store]:
         """All or nothing; nested calls join the outer transaction. `write=False`: a read-only
         snapshot that waits for no one (a write inside it fails)."""
         local = self._local
@@ -198,7 +199,7 @@ class Store:
         doc = self.get("spreadsheet", spreadsheet_id, tabs=False)
         rows = self._all("SELECT data FROM tabs WHERE spreadsheet_id = ? AND sheet_id = ?",
                          (spreadsheet_id, sheet_id)) if doc else []
-        if not rows:
+        if doc is None or not rows:
             return None
         doc["sheets"], doc["_partial"] = [json.loads(rows[0][0])], True
         return doc
@@ -236,7 +237,8 @@ class Store:
 
     @staticmethod
     def _where(form_id: str, after: tuple[int, int] | None, min_ns: int | None, strict: bool) -> tuple[str, list]:
-        sql, args = "form_id = ?", [form_id]
+        sql = "form_id = ?"
+        args: list[str | int] = [form_id]
         if after is not None:
             sql += " AND (t_us > ? OR (t_us = ? AND seq > ?))"
             args += [after[0], after[0], after[1]]
@@ -272,7 +274,8 @@ class Store:
     def last_row(self, ss: str, sheet: int, cols: tuple[int, int] | None = None) -> int:
         """The last row holding a value (within the columns, if given), -1 when there is none.
         Without columns it is one index lookup: every response to a linked form asks."""
-        sql, args = "SELECT MAX(row) FROM cells WHERE spreadsheet_id = ? AND sheet_id = ?", (ss, sheet)
+        sql = "SELECT MAX(row) FROM cells WHERE spreadsheet_id = ? AND sheet_id = ?"
+        args: tuple[str | int, ...] = (ss, sheet)
         if cols is not None:
             sql, args = sql + " AND col BETWEEN ? AND ?", (*args, *cols)
         rows = self._all(sql, args)

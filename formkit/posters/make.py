@@ -117,13 +117,13 @@ def check_photos(workspace: Workspace, communes: tuple[str, ...] = ()) -> list[P
     """Every photo the workspace names, read the way `posters` reads it (a file that is missing,
     not an image, or truncated is a problem). For `check` and `create`: a form needs no photo,
     so the CLI warns, and errors only with --strict."""
-    officers = [o for c in workspace.select(communes) for o in c.officers if o.photo is not None]
+    officers = [(o, o.photo) for c in workspace.select(communes) for o in c.officers if o.photo is not None]
     with photo_prep.Preparer() as preparer:
-        results = list(preparer.map([(o.photo, CHECK_SIZE) for o in officers]))
+        results = list(preparer.map([(path, CHECK_SIZE) for o, path in officers]))
     problems = Problems()
-    for officer, photo in zip(officers, results):
+    for (officer, path), photo in zip(officers, results):
         if isinstance(photo, photo_prep.PhotoError):
-            problems.add(_shown(workspace, officer.photo), _("photo of officer '{id}' ({name})").format(
+            problems.add(_shown(workspace, path), _("photo of officer '{id}' ({name})").format(
                 id=officer.id, name=officer.name), str(photo))
     return problems.items
 
@@ -274,7 +274,7 @@ class _Photos:
         self.done: list[photo_prep.Photo | photo_prep.PhotoError] = []
         block = layout.block("officer", "photo")
         if block is None:
-            self.results = iter(())
+            self.results: Iterator[photo_prep.Photo | photo_prep.PhotoError] = iter(())
             return
         for plan in plans:
             for i, officer in plan.officer_pages:
@@ -285,13 +285,14 @@ class _Photos:
                     plan.pages[i] = replace(plan.pages[i], slot=len(self.officers))
                     self.officers.append(officer)
         size = photo_prep.pixels_for(block.box.w, block.box.h)
-        self.results = preparer.map([(o.photo, size) for o in self.officers])
+        self.results = preparer.map([(o.photo, size) for o in self.officers if o.photo is not None])
 
     def get(self, slot: int) -> photo_prep.Photo | photo_prep.PhotoError:
         while len(self.done) <= slot:
             photo = next(self.results)
             if isinstance(photo, photo_prep.PhotoError):
                 officer = self.officers[len(self.done)]
+                assert officer.photo is not None  # only officers with a photo have a slot
                 self.problems.add(_shown(self.ws, officer.photo), _("photo of officer '{id}' ({name})").format(
                     id=officer.id, name=officer.name), str(photo))
             self.done.append(photo)

@@ -71,11 +71,10 @@ def prepare(path: Path, size: tuple[int, int], quality: int = QUALITY) -> Photo:
     except (OSError, RuntimeError) as exc:  # a symbolic-link loop: RuntimeError before Python 3.13
         raise PhotoError(_("cannot be opened ({exc})").format(exc=exc)) from None
     try:
-        with Image.open(path) as image:
-            _check_size(image)
-            _draft(image, size)
-            image = ImageOps.exif_transpose(image)
-            image = _flatten(image)
+        with Image.open(path) as opened:
+            _check_size(opened)
+            _draft(opened, size)
+            image = _flatten(ImageOps.exif_transpose(opened))
     except PhotoError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:

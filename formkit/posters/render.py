@@ -56,7 +56,8 @@ def render(layout: Layout, pages: Iterable[Page], title: str) -> Rendered:
     result = Rendered(b"", 0)
     with binary_pdf_streams():
         canvas = Canvas(out, pagesize=(layout.width_mm * MM, layout.height_mm * MM),
-                        pageCompression=1, invariant=1, initialFontName=textfit.FONTS["regular"])
+                        pageCompression=1, invariant=1,
+                        initialFontName=textfit.FONTS["regular"])  # type: ignore[arg-type]  # a name; stubs say float
         canvas.setTitle(title)
         canvas.setAuthor("formkit")
         canvas.setCreator("formkit")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 
 from ..typography import SANS, SANS_BOLD, register_fonts
 
@@ -31,7 +32,9 @@ class Metrics:
 @cache
 def metrics(font: str) -> Metrics:
     register_fonts()
-    face = pdfmetrics.getFont(font).face
+    registered = pdfmetrics.getFont(font)
+    assert isinstance(registered, TTFont)  # register_fonts registers TrueType fonts only
+    face = registered.face
     # The font's bounding box, not its line metrics: stacked Vietnamese marks (Ấ, Ỗ) reach higher.
     return Metrics(max(face.ascent, face.bbox[3]) / 1000, -min(face.descent, face.bbox[1]) / 1000)
 

@@ -160,10 +160,12 @@ class TabFinder:
         return bool(values) and any(timestamp_header(t) is not None for t in values[0])
 
     def assign(self, group: list[_Job], rule_names: dict[int, str], problems: Problems, file: str) -> list[_Job]:
-        found, pending = [], []
+        found: list[_Job] = []
+        pending: list[_Job] = []
         by_id = {tab_id: title for tab_id, title in self.tabs}
         for job in group:  # by name: where it was last found, then the name formkit gives it
-            named = [(by_id.get(job.tab_id), _("the tab it was found in before (same sheetId)")),
+            named = [(by_id.get(job.tab_id) if job.tab_id is not None else None,
+                      _("the tab it was found in before (same sheetId)")),
                      (job.tab, _("the tab recorded for it")), (rule_names.get(id(job.form)), _("its tab name"))]
             title, how = next(((t, h) for t, h in named if t and t in self.free), ("", ""))
             if title:
@@ -250,7 +252,7 @@ class TabFinder:
 
     def _own_times(self, job: _Job) -> set:
         if job.form.form_id not in self._own:
-            self._own[job.form.form_id] = {parse_rfc3339(r.get("lastSubmittedTime") or r.get("createTime"))
+            self._own[job.form.form_id] = {parse_rfc3339(r.get("lastSubmittedTime") or r["createTime"])
                                            for r in self.google.responses(job.form.form_id)}
         return self._own[job.form.form_id]
 
@@ -284,7 +286,7 @@ def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResul
             answers[qid] = ", ".join(values)  # as the linked sheet writes a checkbox answer
         stamp = response.get("lastSubmittedTime") or response.get("createTime")
         try:
-            submitted = parse_rfc3339(stamp)
+            submitted = parse_rfc3339(stamp or "")  # none at all: the ValueError below
         except (TypeError, ValueError) as exc:
             raise RemoteError(_("forms.responses.list: response {response} of form {form_id} has no usable time "
                                 "({stamp!r})").format(

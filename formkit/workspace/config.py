@@ -8,13 +8,13 @@ file and the place.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem, UsageError
+from .. import files
 from ..files import read_toml
 from ..i18n import _
 from .roster import read_roster
@@ -29,7 +29,8 @@ TAB_MAX = 100
 
 
 def nfc(text: Any) -> str:
-    return unicodedata.normalize("NFC", str(text)).strip()
+    """A configuration value as kept: NFC, trimmed."""
+    return files.nfc(str(text)).strip()
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class _WorkspaceReader(TomlReader):
         communes = self.read_communes(raw.get("communes"))
         issuing = self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
+        assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
 
     def read_hours(self, raw: Any) -> OfficeHours:

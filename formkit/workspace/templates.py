@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import string
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..files import nfc as nfc  # re-exported: responses/ take the template's text form from here
 from ..files import read_toml
 from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
 from ..resources import first_file, shipped_dir
@@ -24,10 +24,6 @@ KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
 ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}
 ROLLUPS = {"mean", "pooled"}
 PLACEHOLDERS = {"commune", "unit"}
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 @dataclass(frozen=True)
