@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import numpy as np  # noqa: E402
+from report import YEAR, synthetic_rows, timed, write_workspace  # noqa: E402  (benchmarks/report.py)
 
 from formkit.responses.columns import FormShape  # noqa: E402
 from formkit.workspace.config import load_workspace  # noqa: E402
-from report import YEAR, synthetic_rows, timed, write_workspace  # noqa: E402  (benchmarks/report.py)
 
 
 def write_export(root: Path, megabytes: float) -> Path:

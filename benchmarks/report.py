@@ -78,7 +78,7 @@ def synthetic_rows(ws, commune, n: int, rng: np.random.Generator, start: datetim
     second[late] = rng.integers(0, 86400, late.sum())
     times = [start + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, second)]
     times = [t if t.isoweekday() != 7 or late[k] else t + timedelta(days=1) for k, t in enumerate(times)]
-    labels = {q.id: q.scale.labels for q in questions}
+    labels = {q.id: q.fixed_options for q in questions}
     rows = []
     for k in range(n):
         answers: dict[str, str] = {}
@@ -172,8 +172,8 @@ def duckdb_baseline(workspace: Path, out: Path) -> None:
     table = pa.table({"commune": pa.array(communes), **{f"c{k}": codes[:, k] for k in range(codes.shape[1])}})
     sums = []
     for k, q in enumerate(template.criteria):
-        good = ",".join(str(i) for i, o in enumerate(q.scale.options, 1) if o.satisfied)
-        scored = ",".join(str(i) for i, o in enumerate(q.scale.options, 1) if o.score is not None)
+        good = ",".join(str(i) for i, o in enumerate(q.scale_options, 1) if o.satisfied)
+        scored = ",".join(str(i) for i, o in enumerate(q.scale_options, 1) if o.score is not None)
         sums.append(f"sum((c{k} IN ({good}))::INT) AS s{k}, sum((c{k} IN ({scored}))::INT) AS n{k}")
     con = duckdb.connect()
     con.register("answers", table)
@@ -204,9 +204,9 @@ def baseline(workspace: Path, out: Path) -> None:
             db, params=(template.id, f"{YEAR}-01-01 00:00:00", f"{YEAR + 1}-01-01 00:00:00"))
     codes = np.frombuffer(b"".join(frame["codes"]), np.uint8).reshape(len(frame), -1)
     answers = pd.DataFrame(_gated_codes(template, codes), columns=[q.id for q in criteria])
-    satisfied = pd.DataFrame({q.id: answers[q.id].isin([k for k, o in enumerate(q.scale.options, 1) if o.satisfied])
+    satisfied = pd.DataFrame({q.id: answers[q.id].isin([k for k, o in enumerate(q.scale_options, 1) if o.satisfied])
                               for q in criteria})
-    scored = pd.DataFrame({q.id: answers[q.id].isin([k for k, o in enumerate(q.scale.options, 1) if o.score is not None])
+    scored = pd.DataFrame({q.id: answers[q.id].isin([k for k, o in enumerate(q.scale_options, 1) if o.score is not None])
                            for q in criteria})
     by_commune = 100 * satisfied.groupby(frame["commune_id"]).sum() / scored.groupby(frame["commune_id"]).sum()
     overall = 100 * satisfied.sum() / scored.sum()

@@ -6,8 +6,9 @@ import json
 import os
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .i18n import _
 

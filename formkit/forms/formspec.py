@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..errors import Problems
-from ..workspace.templates import Question, Section, Template
-from ..workspace.config import Commune, Unit
 from ..i18n import _
+from ..workspace.config import Commune, Unit
+from ..workspace.templates import Question, Section, Template
 
 # Google's own IDs are 8 hex digits; entry.<int(id, 16)> must stay a positive 31-bit number.
 _ID_LOW, _ID_SPAN = 0x10000000, 0x7FFFFFFF - 0x10000000
@@ -126,9 +126,11 @@ def build_bodies(template: Template, commune: Commune, unit: Unit, nonce: str) -
     section_item = {s.id: stable_id(template.id, "section", s.id) for s in template.sections}
 
     requests: list[dict] = [
-        {"updateFormInfo": {"info": {"description": template.description.format(**values)}, "updateMask": "description"}},
+        {"updateFormInfo": {"info": {"description": template.description.format(**values)},
+                            "updateMask": "description"}},
         # Never ask for e-mail: citizens scan with Zalo, whose in-app browser cannot sign in.
-        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"}, "updateMask": "emailCollectionType"}},
+        {"updateSettings": {"settings": {"emailCollectionType": "DO_NOT_COLLECT"},
+                            "updateMask": "emailCollectionType"}},
     ]
     jumps = _navigation(template, section_item)
     items: list[dict] = []

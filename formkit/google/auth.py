@@ -147,7 +147,8 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
         except RefreshError as exc:
             if refused_grant(exc):
                 cache.unlink(missing_ok=True)
-                raise CredentialsError(sign_in_expired(_("invalid_grant: the token expired or was revoked"), cache)) from None
+                expired = _("invalid_grant: the token expired or was revoked")
+                raise CredentialsError(sign_in_expired(expired, cache)) from None
             if getattr(exc, "retryable", False):  # the sign-in server failed (5xx): not a reason to sign in again
                 raise CredentialsError(_("Google's sign-in server failed to refresh the token (it answered with a "
                                          "server error); nothing was sent. Run the command again later.")) from None
@@ -157,8 +158,9 @@ def _oauth_user(path: Path, info: dict, interactive: bool):
                     kind=exc.__class__.__name__)) from None
     if credentials is None or not credentials.valid:
         if not interactive:
-            raise CredentialsError(_("Signing in to Google is needed for {path}; run the command in a terminal.").format(
-                path=path) + " " + _(HOW_TO))
+            raise CredentialsError(
+                _("Signing in to Google is needed for {path}; run the command in a terminal.").format(path=path)
+                + " " + _(HOW_TO))
         from google_auth_oauthlib.flow import InstalledAppFlow
 
         flow = InstalledAppFlow.from_client_config(info, SCOPES)

@@ -23,10 +23,10 @@ from typing import Any
 
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
-from ..workspace.toml import MAX_TEXT, TomlReader, at
-from ..resources import first_file, shipped_dir
-from . import textfit
 from ..i18n import _, ngettext
+from ..resources import first_file, shipped_dir
+from ..workspace.toml import MAX_TEXT, TomlReader, at
+from . import textfit
 
 MM = 72 / 25.4
 
@@ -76,10 +76,10 @@ class Box:
     def bottom(self) -> float:
         return self.y + self.h
 
-    def overlaps(self, other: "Box") -> bool:
+    def overlaps(self, other: Box) -> bool:
         return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
 
-    def within(self, other: "Box", slack: float = 1e-6) -> bool:
+    def within(self, other: Box, slack: float = 1e-6) -> bool:
         return (self.x >= other.x - slack and self.y >= other.y - slack
                 and self.right <= other.right + slack and self.bottom <= other.bottom + slack)
 
@@ -136,7 +136,8 @@ class Layout:
     def cell(self) -> Box:
         """The area blocks are placed in: the margin box, or one label of the grid."""
         if self.grid is None:
-            return Box(self.margin_mm, self.margin_mm, self.width_mm - 2 * self.margin_mm, self.height_mm - 2 * self.margin_mm)
+            return Box(self.margin_mm, self.margin_mm,
+                       self.width_mm - 2 * self.margin_mm, self.height_mm - 2 * self.margin_mm)
         g = self.grid
         w = (self.width_mm - 2 * self.margin_mm - (g.columns - 1) * g.gap_mm) / g.columns
         h = (self.height_mm - 2 * self.margin_mm - (g.rows - 1) * g.gap_mm) / g.rows
@@ -378,8 +379,8 @@ class _LayoutReader(TomlReader):
         elif kind == "qr":
             quiet = item.get("quiet_zone", 4)
             if isinstance(quiet, bool) or not isinstance(quiet, int) or not 4 <= quiet <= 10:
-                self.problem(at(place, "quiet_zone"), _("{quiet!r} must be a whole number of modules from 4 to 10").format(
-                        quiet=quiet))
+                self.problem(at(place, "quiet_zone"),
+                             _("{quiet!r} must be a whole number of modules from 4 to 10").format(quiet=quiet))
                 quiet = 4
             values["quiet_zone"] = quiet
             values["error"] = self.choice(item, "error", place, ERROR_LEVELS, "M")
@@ -448,6 +449,7 @@ class _LayoutReader(TomlReader):
         for i, a in enumerate(content):
             for b in content[i + 1:]:
                 if a.box.overlaps(b.box):
-                    self.problem(at(b.place, "box"), _("overlaps {place} ({kind}); content blocks must not overlap").format(
-                            place=a.place, kind=a.kind))
+                    self.problem(at(b.place, "box"),
+                                 _("overlaps {place} ({kind}); content blocks must not overlap").format(
+                                     place=a.place, kind=a.kind))
 

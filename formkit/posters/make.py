@@ -9,17 +9,17 @@ first), and the files are written only once every document has been drawn, each 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import InputError, Problem, Problems, StateError, UsageError
 from ..files import atomic_write_bytes
-from ..i18n import _
 from ..forms.formspec import prefill_url
 from ..forms.state import FormRecord, State
-from ..workspace.templates import Question, Template, load_template
+from ..i18n import _
 from ..workspace.config import CONFIG_NAME, Commune, Officer, Workspace
+from ..workspace.templates import Question, Template, load_template
 from . import photos as photo_prep
 from .layouts import Layout, find_layout, list_layouts, load_layout
 from .render import Page, render, values
@@ -97,13 +97,15 @@ def _documents(plans: list[_CommunePlan], layout: Layout, labels_layout: Layout 
         documents = [(out_dir / f"posters-{layout.id}.pdf", layout, [p for plan in plans for p in plan.pages],
                       "Đánh giá mức độ hài lòng")]
         if labels_layout is not None:
-            documents.append((out_dir / f"fields-{labels_layout.id}.pdf", labels_layout, [p for plan in plans for p in plan.labels],
+            documents.append((out_dir / f"fields-{labels_layout.id}.pdf", labels_layout,
+                              [p for plan in plans for p in plan.labels],
                               "Đánh giá mức độ hài lòng theo lĩnh vực"))
         return documents
     documents = []
     for plan in plans:
         name = plan.commune.display_name
-        documents.append((out_dir / f"{plan.commune.id}-{layout.id}.pdf", layout, plan.pages, f"Đánh giá mức độ hài lòng – {name}"))
+        documents.append((out_dir / f"{plan.commune.id}-{layout.id}.pdf", layout, plan.pages,
+                          f"Đánh giá mức độ hài lòng – {name}"))
         if labels_layout is not None:
             documents.append((out_dir / f"{plan.commune.id}-{labels_layout.id}.pdf", labels_layout, plan.labels,
                               f"Đánh giá mức độ hài lòng theo lĩnh vực – {name}"))
@@ -121,7 +123,7 @@ def check_photos(workspace: Workspace, communes: tuple[str, ...] = ()) -> list[P
     with photo_prep.Preparer() as preparer:
         results = list(preparer.map([(path, CHECK_SIZE) for o, path in officers]))
     problems = Problems()
-    for (officer, path), photo in zip(officers, results):
+    for (officer, path), photo in zip(officers, results, strict=True):
         if isinstance(photo, photo_prep.PhotoError):
             problems.add(_shown(workspace, path), _("photo of officer '{id}' ({name})").format(
                 id=officer.id, name=officer.name), str(photo))
@@ -154,7 +156,8 @@ def _select(ws: Workspace, options: PosterOptions) -> list[tuple[Commune, list[O
         if oid not in home:
             known = [o.id for c in communes for o in c.officers]
             shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
-            raise UsageError(_("no officer '{id}' in the workspace (known: {known})").format(id=oid, known=shown or _("none")))
+            raise UsageError(_("no officer '{id}' in the workspace (known: {known})").format(
+                id=oid, known=shown or _("none")))
         if home[oid] not in communes:
             raise UsageError(_("officer '{id}' belongs to commune '{commune}', which is not selected").format(
                 id=oid, commune=home[oid].id))
@@ -196,7 +199,8 @@ class _Planner:
         template = self.template(form.template)
         base = {"commune": commune.display_name, "unit": self.ws.unit.display_name,
                 "link": short_link(commune.short_link or form.responder_uri)}
-        pages = [Page("commune", values(**base, duration=duration(template)), form.responder_uri, who=f"commune '{commune.id}'")] if with_page else []
+        pages = [Page("commune", values(**base, duration=duration(template)), form.responder_uri,
+                      who=f"commune '{commune.id}'")] if with_page else []
         officer_pages: list[tuple[int, Officer]] = []
         officer_q = template.by_role("officer")
         if officer_q is None and officers:
@@ -228,8 +232,9 @@ class _Planner:
             raise UsageError(_("template '{template}' has no question for the field of procedure, so there is "
                                "nothing to prefill on field labels").format(template=template.id))
         if not commune.fields:
-            self.warnings.append(_("commune '{commune}' lists no fields of procedure in {file}: no field labels").format(
-                commune=commune.id, file=CONFIG_NAME))
+            self.warnings.append(
+                _("commune '{commune}' lists no fields of procedure in {file}: no field labels").format(
+                    commune=commune.id, file=CONFIG_NAME))
         labels = []
         for name in commune.fields:
             value = self.option(commune, form, field_q, name if name in form.field_options else None,
@@ -237,10 +242,12 @@ class _Planner:
             if value is None:
                 continue
             url = prefill_url(form.responder_uri, [(self.question_id(commune, form, field_q), value)])
-            labels.append(Page("label", values(**base, field=value), url, who=f"commune '{commune.id}', field '{name}'"))
+            labels.append(Page("label", values(**base, field=value), url,
+                               who=f"commune '{commune.id}', field '{name}'"))
         return labels
 
-    def option(self, commune: Commune, form: FormRecord, question: Question, value: str | None, what: str) -> str | None:
+    def option(self, commune: Commune, form: FormRecord, question: Question, value: str | None,
+               what: str) -> str | None:
         """The dropdown option to prefill, exactly as the form has it; None (and a problem) if absent."""
         record = form.questions.get(question.id)
         if value is None or (record is not None and record.options and value not in record.options):
@@ -279,7 +286,8 @@ class _Photos:
         for plan in plans:
             for i, officer in plan.officer_pages:
                 if officer.photo is None:
-                    self.problems.add(CONFIG_NAME, _("officer '{id}' ({name})").format(id=officer.id, name=officer.name),
+                    self.problems.add(CONFIG_NAME,
+                                      _("officer '{id}' ({name})").format(id=officer.id, name=officer.name),
                                       _("no photo given"))
                 else:
                     plan.pages[i] = replace(plan.pages[i], slot=len(self.officers))

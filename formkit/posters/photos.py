@@ -21,10 +21,10 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from PIL import Image, ImageOps
 
@@ -151,7 +151,7 @@ class Preparer:
         self.workers = workers or os.cpu_count() or 1
         self.pool: Executor | None = None
 
-    def __enter__(self) -> "Preparer":
+    def __enter__(self) -> Preparer:
         return self
 
     def __exit__(self, *exc) -> None:

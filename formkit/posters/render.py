@@ -7,8 +7,8 @@ document is either drawn completely or not at all; callers write the bytes out a
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
@@ -148,7 +148,7 @@ class _Drawer:
         c.saveState()
         c.setFillColor(block.colour)
         c.setFont(font, fitted.size)
-        for line, baseline in zip(fitted.lines, fitted.baselines(top, font)):
+        for line, baseline in zip(fitted.lines, fitted.baselines(top, font), strict=True):
             if block.align == "left":
                 c.drawString(x, baseline, line)
             elif block.align == "right":
@@ -185,7 +185,7 @@ class _Drawer:
             c.setFillColor(block.colour)
             c.setFont(font, size)
             text_top = centre + fitted.height / 2
-            for line, baseline in zip(fitted.lines, fitted.baselines(text_top, font)):
+            for line, baseline in zip(fitted.lines, fitted.baselines(text_top, font), strict=True):
                 c.drawString(x + badge + size * 0.6, baseline, line)
             top -= row_h + size * textfit.ROW_GAP
         c.restoreState()

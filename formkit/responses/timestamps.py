@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..i18n import _
@@ -114,4 +114,4 @@ def parse_rfc3339(text: str) -> datetime:
 def rfc3339_utc(local_second: str) -> str:
     """The store's local 'YYYY-MM-DD HH:MM:SS' -> '2026-09-27T01:07:24Z', for `timestamp >=`."""
     moment = datetime.strptime(local_second, TIME_FORMAT).replace(tzinfo=VIETNAM)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -13,8 +13,8 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem, UsageError
 from .. import files
+from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
 from ..i18n import _
 from .roster import read_roster
@@ -185,7 +185,8 @@ class _WorkspaceReader(TomlReader):
         if credentials_text:
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
-        issuing = self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME) or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}"
+        issuing = (self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME)
+                   or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}")
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
@@ -274,8 +275,9 @@ class _WorkspaceReader(TomlReader):
         """A tab name every spreadsheet program takes (see docs/google-behaviour.md), used once."""
         bad = sorted(set(tab) & TAB_FORBIDDEN)
         if bad:
-            self.problem(place, _("tab name '{tab}' contains {characters}, which spreadsheets refuse in a tab name").format(
-                    tab=tab, characters=' '.join(bad)))
+            self.problem(place,
+                         _("tab name '{tab}' contains {characters}, which spreadsheets refuse in a tab name").format(
+                             tab=tab, characters=' '.join(bad)))
         if tab.startswith("'") or tab.endswith("'") or len(tab) > TAB_MAX:
             self.problem(place, _("tab name '{tab}' must not start or end with ' and has at most {TAB_MAX} "
                                   "characters").format(tab=tab, TAB_MAX=TAB_MAX))
@@ -283,6 +285,12 @@ class _WorkspaceReader(TomlReader):
             self.problem(place, _("tab name '{tab}' is already used by {other}; each commune needs its own tab "
                                   "(set sheet_tab)").format(tab=tab, other=seen[tab.casefold()]))
         seen.setdefault(tab.casefold(), place)
+
+    def field_place(self, file: str, where: str, key: str) -> str:
+        """Where an officer's field is: a key in the config file, or a column of a roster file."""
+        if file == self.shown:
+            return f"{where}.{key}"
+        return _("{place}, column {column}").format(place=where, column=key)
 
     def read_officers(self, c: dict, place: str, seen: dict[str, str]) -> list[Officer]:
         records: list[tuple[dict, str, str]] = []  # (record, file shown, place)
@@ -302,7 +310,7 @@ class _WorkspaceReader(TomlReader):
         for record, file, where in records:
             def field_text(key: str, required: bool = True) -> str:
                 value = record.get(key)
-                spot = f"{where}.{key}" if file == self.shown else _("{place}, column {column}").format(place=where, column=key)
+                spot = self.field_place(file, where, key)
                 if value is None or not str(value).strip():
                     if required:
                         self.problem(spot, _("missing"), file)
@@ -324,10 +332,10 @@ class _WorkspaceReader(TomlReader):
 
             oid = field_text("id")
             if oid and not ID_PATTERN.match(oid):
-                self.problem(f"{where}.id" if file == self.shown else _("{place}, column {column}").format(place=where, column="id"),
+                self.problem(self.field_place(file, where, "id"),
                              _("'{oid}' must be lower-case letters, digits, - or _").format(oid=oid), file)
             if oid in seen:
-                self.problem(f"{where}.id" if file == self.shown else _("{place}, column {column}").format(place=where, column="id"),
+                self.problem(self.field_place(file, where, "id"),
                              _("officer id '{oid}' is already used by {other}").format(oid=oid, other=seen[oid]), file)
             seen.setdefault(oid, f"{file}: {where}")
             photo = None
@@ -338,7 +346,7 @@ class _WorkspaceReader(TomlReader):
                 except (OSError, RuntimeError):  # a symbolic-link loop: RuntimeError before Python 3.13
                     photo = self.root / photo_text
                 if self.check_photos and not photo.is_file():
-                    self.problem(f"{where}.photo" if file == self.shown else _("{place}, column {column}").format(place=where, column="photo"),
+                    self.problem(self.field_place(file, where, "photo"),
                                  _("photo file not found: {photo_text} (looked in {parent})").format(
                                          photo_text=photo_text, parent=photo.parent), file)
             officers.append(Officer(oid, field_text("name"), field_text("title"), field_text("counter"), photo))

@@ -45,7 +45,7 @@ class WorkspaceLock:
         self.command = command
         self._fd: int | None = None
 
-    def acquire(self, wait: float | None = None) -> "WorkspaceLock":
+    def acquire(self, wait: float | None = None) -> WorkspaceLock:
         if wait is None:
             wait = float(os.environ.get(WAIT_VARIABLE) or DEFAULT_WAIT)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ class WorkspaceLock:
             os.ftruncate(fd, 0)
             os.close(fd)  # closing the descriptor releases the lock
 
-    def __enter__(self) -> "WorkspaceLock":
+    def __enter__(self) -> WorkspaceLock:
         return self.acquire() if self._fd is None else self
 
     def __exit__(self, *exc_info) -> None:

@@ -52,7 +52,8 @@ def read_roster(path: Path, shown: str, problems: Problems, sheet: str | None = 
         key = _key(cell)
         if key is None:
             if str(cell or "").strip():
-                problems.add(shown, _("row 1, column {column}").format(column=i + 1), _("unknown column '{cell}'").format(cell=cell))
+                problems.add(shown, _("row 1, column {column}").format(column=i + 1),
+                             _("unknown column '{cell}'").format(cell=cell))
             continue
         if key in mapping.values():
             problems.add(shown, _("row 1, column {column}").format(column=i + 1), _("column '{cell}' repeats "

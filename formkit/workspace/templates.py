@@ -16,9 +16,9 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..files import nfc as nfc  # re-exported: responses/ take the template's text form from here
 from ..files import read_toml
-from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
-from ..resources import first_file, shipped_dir
 from ..i18n import _
+from ..resources import first_file, shipped_dir
+from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
 ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}
@@ -67,6 +67,11 @@ class Question:
     @property
     def fixed_options(self) -> tuple[str, ...]:
         return self.scale.labels if self.scale else ()
+
+    @property
+    def scale_options(self) -> tuple[Option, ...]:
+        """The scale's options with their scores; none for a question without a scale."""
+        return self.scale.options if self.scale else ()
 
 
 @dataclass(frozen=True)
@@ -324,8 +329,8 @@ class _TemplateReader(TomlReader):
             if not questions:
                 self.problem(f"{place}.questions", _("a section needs at least one question"))
             elif factor is not None and not any(q.factor is not None for q in questions):
-                self.problem(f"{place}.factor", _("factor '{factor}' has no criteria (no scored choice question)").format(
-                        factor=factor))
+                self.problem(f"{place}.factor",
+                             _("factor '{factor}' has no criteria (no scored choice question)").format(factor=factor))
             ask_if = self.read_condition(raw.get("ask_if"), f"{place}.ask_if")
             sections.append(
                 Section(section_id, self.text(raw, "title", place), self.text(raw, "description", place, False),
@@ -343,7 +348,8 @@ class _TemplateReader(TomlReader):
         if not isinstance(raw, dict):
             self.problem(place, _("must be a table"))
             return None
-        self.unknown_keys(raw, {"id", "kind", "title", "description", "required", "role", "scale", "option_label"}, place)
+        self.unknown_keys(raw, {"id", "kind", "title", "description", "required", "role", "scale", "option_label"},
+                          place)
         qid = self.text(raw, "id", place)
         kind = raw.get("kind")
         if not isinstance(kind, str) or kind not in KINDS:
@@ -371,8 +377,8 @@ class _TemplateReader(TomlReader):
             if kind != "dropdown":
                 self.problem(f"{place}.kind", _("a question with role '{role}' must be a dropdown").format(role=role))
             if scale_id is not None:
-                self.problem(f"{place}.scale", _("role '{role}' takes its options from the workspace, not a scale").format(
-                        role=role))
+                self.problem(f"{place}.scale",
+                             _("role '{role}' takes its options from the workspace, not a scale").format(role=role))
         if kind in ("text", "paragraph", "info") and scale_id is not None:
             self.problem(f"{place}.scale", _("a {kind} question has no options").format(kind=kind))
         option_label = raw.get("option_label", "{name}")
