@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..files import nfc
 from ..i18n import _
 from .store import TIME_FORMAT, VIETNAM
 
@@ -31,7 +31,7 @@ _FRACTION = re.compile(r"\.(\d+)")
 
 def timestamp_header(title: object) -> bool | None:
     """Day first (True) or month first (False) if this header names the timestamp column, else None."""
-    key = unicodedata.normalize("NFC", str(title or "")).strip().casefold()
+    key = nfc(str(title or "")).strip().casefold()
     return HEADERS.get(key)
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from pathlib import Path
 
 from ..errors import Problems
+from ..files import nfc
 from ..i18n import _
 
 COLUMNS = {
@@ -25,7 +25,7 @@ REQUIRED = ("id", "name", "title", "counter")
 
 
 def _key(header: str) -> str | None:
-    text = unicodedata.normalize("NFC", str(header or "")).strip().lower()
+    text = nfc(str(header or "")).strip().lower()
     return next((col for col, names in COLUMNS.items() if text in names), None)
 
 

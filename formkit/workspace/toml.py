@@ -9,6 +9,7 @@ import unicodedata
 from typing import Any
 
 from ..errors import Problems
+from ..files import nfc
 from ..i18n import N_, _
 
 MAX_TEXT = 2000  # characters in any one text value (a description); names and titles are shorter
@@ -68,7 +69,7 @@ class TomlReader:
         if isinstance(value, bool) or not isinstance(value, (str, int) if numbers else str):
             self.problem(where, _("must be text, not {kind}").format(kind=_type_name(value)))
             return default
-        value = unicodedata.normalize("NFC", str(value))
+        value = nfc(str(value))
         bad = control_characters(value, allow_newlines=newlines)
         if bad:
             self.problem(where, _("contains control character(s) {characters}; remove them").format(
