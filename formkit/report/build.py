@@ -102,7 +102,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     report = Report(
         template=template, period=period,
         previous=PeriodSummary(previous, int(before.responses[0]), value(before.indices.overall[0])),
-        today=today, unit=ws.unit.display_name, place=ws.unit.name, issuing_body=ws.issuing_body,
+        today=today, unit=ws.unit.display_name, signing=ws.report,
         office_hours=ws.office_hours, office_hours_text=integrity.hours_text(ws.office_hours),
         cluster_size=rules.cluster_size, cluster_minutes=rules.cluster_minutes, scope=scope,
         responses=int(total.responses[0]), sipas=value(total.indices.overall[0]),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..workspace.config import OfficeHours
+from ..workspace.config import OfficeHours, ReportSettings
 from ..workspace.templates import Template
 from .followup import FollowUp
 from .period import Period
@@ -212,8 +212,7 @@ class Report:
     previous: PeriodSummary
     today: date
     unit: str  # "Tỉnh Tây Ninh"
-    place: str  # "Tây Ninh", for the place-date line
-    issuing_body: str
+    signing: ReportSettings  # issuing body, number and symbol, place, signer, recipients ([report])
     office_hours: OfficeHours
     office_hours_text: str  # "Thứ Hai – Thứ Bảy, 07:00 – 17:30"
     cluster_size: int  # the integrity rules applied
@@ -235,6 +234,15 @@ class Report:
     follow_up: tuple[FollowUp, ...]
     notes: tuple[str, ...] = ()
     paper: Paper | None = None  # only once a ballot was issued
+
+    @property
+    def issuing_body(self) -> str:
+        return self.signing.issuing_body
+
+    @property
+    def place(self) -> str:
+        """"Tây Ninh", for the place-date line."""
+        return self.signing.place
 
     @property
     def change(self) -> float | None:
