@@ -329,8 +329,8 @@ def _warn(message: str) -> None:
 @click.option("--from", "start", metavar="2026-07-01", help=N_("First day (with --to)."))
 @click.option("--to", "end", metavar="2026-09-30", help=N_("Last day, inclusive (with --from)."))
 @commune_option
-@click.option("--format", "formats", default="pdf,xlsx,csv,json", show_default=True,
-              help=N_("Comma-separated: pdf, xlsx, csv, json."))
+@click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True,
+              help=N_("Comma-separated: pdf, docx, xlsx, csv, json."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/reports)."))
 @click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),

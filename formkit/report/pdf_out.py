@@ -78,10 +78,10 @@ def _flowables(block: Block) -> list:
     return drawn if isinstance(drawn, list) else [drawn]
 
 
-def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int, float] | None = None,
-          spans: list = ()) -> Table:
-    """A table at 11 pt (kinds and weights: content.Grid). Number columns take the width their
-    widest cell needs; text columns share the rest."""
+def column_widths(head: list[list[str]], rows: list[list], kinds: str,
+                  weights: dict[int, float] | None = None) -> list[float]:
+    """Column widths in points over the text width (the DOCX lays its tables out the same way):
+    number columns take the width their widest cell needs; text columns share the rest."""
     pad = 8
     widths: list[float | None] = []
     for i, kind in enumerate(kinds):
@@ -107,6 +107,13 @@ def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int
     widths = [w if w is not None else room * weight.get(i, 1.0) / total for i, w in enumerate(widths)]
     if not texts:
         widths = [w * WIDTH / sum(widths) for w in widths]
+    return widths
+
+
+def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int, float] | None = None,
+          spans: list = ()) -> Table:
+    """A table at 11 pt (kinds and weights: content.Grid)."""
+    widths = column_widths(head, rows, kinds, weights)
     body = [[P(T(h), "cell_head") if h else "" for h in row] for row in head]
     for r in rows:
         body.append([P(T(v), "cell") if k == "t" else str(v) for v, k in zip(r, kinds)])

@@ -3,7 +3,7 @@
 Every file is written into a temporary folder beside the outputs first; only when all of them are
 complete are they moved into place (renames on one file system), the JSON last. The JSON names
 the response count and the SHA-256 of each sibling it was written with, so anyone can check that
-the PDF, XLSX and CSV files in a folder belong to it. A failure while writing (a full disk, a
+the PDF, DOCX, XLSX and CSV files in a folder belong to it. A failure while writing (a full disk, a
 kill) leaves the previous set as it was; a folder left over by a kill is removed by the next run.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import StateError, UsageError
 from .model import Report
 
-FORMATS = ("pdf", "xlsx", "csv", "json")
+FORMATS = ("pdf", "docx", "xlsx", "csv", "json")
 PARTIAL = ".partial-"  # temporary folders: .partial-<stem>.<random>
 
 
@@ -61,6 +61,9 @@ def _write_all(report: Report, formats: list[str], folder: Path) -> list[Path]:
         elif name == "pdf":
             from .pdf_out import write_pdf
             paths.append(write_pdf(report, folder))
+        elif name == "docx":
+            from .docx_out import write_docx
+            paths.append(write_docx(report, folder))
     if "json" in formats:  # last: it names the others' checksums
         from .json_out import write_json
         paths.append(write_json(report, folder, {p.relative_to(folder).as_posix(): sha256(p) for p in paths}))

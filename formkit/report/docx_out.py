@@ -1,0 +1,306 @@
+"""The report as a Word document an office can edit and sign: the same content as the PDF
+(content.py) in the layout of Nghị định 30/2020/NĐ-CP — A4, margins top/bottom 20 mm, left 30 mm,
+right 15 mm, Times New Roman 13 pt (tables 11 pt); the issuing body with the number and symbol
+beside the national motto and the place-date line; page numbers centred at the top from page 2;
+the signature block and Nơi nhận at the end.
+
+Tables repeat their header rows on every page and rows do not split across pages. The charts are
+the PDF's, drawn once more as pictures. Paragraph styles carry the formatting (not each run), so
+changing "Nội dung báo cáo" changes every body paragraph.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from xml.sax.saxutils import unescape
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from ..files import atomic_write_bytes
+from . import charts, content, fmt
+from .content import MOTTO, NATION, Block, Chart, Gap, Grid, Para, number_line, title
+from .model import Report
+from .pdf_out import WIDTH, column_widths
+from .printable import printable
+
+FONT = "Times New Roman"
+TOP, BOTTOM, LEFT, RIGHT = 20, 20, 30, 15  # mm
+CENTER, LEFT_ALIGN, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
+
+# name in content.py -> (style name in Word, size pt, bold, italic, alignment, first-line indent mm,
+# left indent mm, space before pt, space after pt)
+STYLES = {
+    "body": ("Nội dung báo cáo", 13, False, False, JUSTIFY, 10, 0, 0, 6),
+    "plain": ("Nội dung không thụt đầu dòng", 13, False, False, JUSTIFY, 0, 0, 0, 4),
+    "heading": ("Đề mục", 13, True, False, LEFT_ALIGN, 0, 0, 8, 6),
+    "subheading": ("Đề mục nhỏ", 13, True, False, LEFT_ALIGN, 0, 0, 4, 4),
+    "note": ("Ghi chú", 12, False, False, JUSTIFY, -4, 6, 0, 3),
+    "title": ("Tên báo cáo", 14, True, False, CENTER, 0, 0, 0, 0),
+    "center": ("Giữa", 13, False, False, CENTER, 0, 0, 0, 0),
+    "center_bold": ("Giữa đậm", 13, True, False, CENTER, 0, 0, 0, 0),
+    "center_bold12": ("Quốc hiệu", 12, True, False, CENTER, 0, 0, 0, 0),
+    "date": ("Địa danh, ngày tháng", 13, False, True, CENTER, 0, 0, 0, 0),
+    "italic_center": ("Giữa nghiêng", 13, False, True, CENTER, 0, 0, 0, 0),
+    "recipients_head": ("Nơi nhận", 12, True, True, LEFT_ALIGN, 0, 0, 0, 0),
+    "recipients": ("Nơi nhận - dòng", 11, False, False, LEFT_ALIGN, 0, 0, 0, 0),
+    "cell": ("Ô bảng", 11, False, False, LEFT_ALIGN, 0, 0, 0, 0),
+    "cell_number": ("Ô bảng - số", 11, False, False, WD_ALIGN_PARAGRAPH.RIGHT, 0, 0, 0, 0),
+    "cell_center": ("Ô bảng - giữa", 11, False, False, CENTER, 0, 0, 0, 0),
+    "cell_head": ("Tiêu đề bảng", 11, True, False, CENTER, 0, 0, 0, 0),
+}
+CELL_STYLE = {"t": "cell", "n": "cell_number", "c": "cell_center"}
+HEADER_FILL = "E8EDF3"
+TAGS = re.compile(r"(</?b>|</?i>|<br/>)")
+
+
+def _fonts(element, name: str = FONT) -> None:
+    """Times New Roman for every script Word distinguishes (Vietnamese is "ascii"/"hAnsi", but
+    Word falls back to the east-Asian or complex-script font for some characters)."""
+    fonts = element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), name)
+
+
+def _styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(13)
+    _fonts(normal.element)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing = 1.1
+    for shown, size, bold, italic, align, first, left, before, after in STYLES.values():
+        style = doc.styles.add_style(shown, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style, style.quick_style = normal, True
+        style.font.size, style.font.bold, style.font.italic = Pt(size), bold, italic
+        fmt_ = style.paragraph_format
+        fmt_.alignment, fmt_.first_line_indent, fmt_.left_indent = align, Mm(first), Mm(left)
+        fmt_.space_before, fmt_.space_after = Pt(before), Pt(after)
+
+
+def _page(doc) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(TOP), Mm(BOTTOM)
+    section.left_margin, section.right_margin = Mm(LEFT), Mm(RIGHT)
+    section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    section.different_first_page_header_footer = True  # no number on the first page
+    number = section.header.paragraphs[0]
+    number.alignment = CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    number._p.append(field)
+
+
+def _paragraph(container, markup: str, style: str):
+    """A paragraph from content.py's markup: <b>, <i> and <br/> become runs and breaks."""
+    paragraph = container.add_paragraph(style=STYLES[style][0])
+    bold = italic = False
+    for token in TAGS.split(markup):
+        if token in ("<b>", "</b>"):
+            bold = token == "<b>"
+        elif token in ("<i>", "</i>"):
+            italic = token == "<i>"
+        elif token == "<br/>":
+            (paragraph.runs[-1] if paragraph.runs else paragraph.add_run()).add_break()
+        elif token:
+            run = paragraph.add_run(unescape(token, {"&nbsp;": "\u00a0"}))
+            run.bold, run.italic = bold or None, italic or None
+    return paragraph
+
+
+def _text(container, text: str, style: str):
+    """Plain text (not markup) in a paragraph of `style`."""
+    return _paragraph(container, content.T(text), style)
+
+
+def _first_paragraph(cell, markup: str, style: str) -> None:
+    """A new cell holds one empty paragraph: use it for the first line."""
+    cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
+    _paragraph(cell, markup, style)
+
+
+def _row_flags(row, header: bool) -> None:
+    properties = row._tr.get_or_add_trPr()
+    flags = ["w:cantSplit"] + (["w:tblHeader"] if header else [])  # header rows repeat on each page
+    for name in flags:
+        flag = OxmlElement(name)
+        flag.set(qn("w:val"), "true")
+        properties.append(flag)
+
+
+def _shade(cell, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _widths(table, widths_pt: list[float]) -> None:
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_pt):
+            cell.width = Pt(width)
+
+
+def _grid(doc, grid: Grid) -> None:
+    columns = len(grid.kinds)
+    table = doc.add_table(rows=len(grid.head) + len(grid.rows), cols=columns)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, column_widths(grid.head, grid.rows, grid.kinds, grid.weights))
+    for r, values in enumerate(grid.head):
+        row = table.rows[r]
+        _row_flags(row, header=True)
+        for c, value in enumerate(values):
+            cell = row.cells[c]
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            _shade(cell, HEADER_FILL)
+            if value:
+                _first_paragraph(cell, content.T(value), "cell_head")
+    for r, values in enumerate(grid.rows, len(grid.head)):
+        row = table.rows[r]
+        _row_flags(row, header=False)
+        for c, (value, kind) in enumerate(zip(values, grid.kinds)):
+            _first_paragraph(row.cells[c], content.T(value), CELL_STYLE[kind])
+    for (c0, r0), (c1, r1) in grid.spans:
+        merged = table.cell(r0, c0).merge(table.cell(r1, c1))
+        for extra in merged.paragraphs[1:]:  # a merge keeps every cell's (empty) paragraph
+            if not extra.text:
+                extra._p.getparent().remove(extra._p)
+    doc.add_paragraph(style=STYLES["plain"][0]).paragraph_format.space_after = Pt(2)
+
+
+def _chart(doc, chart: Chart) -> None:
+    """The PDF's chart as a picture: drawn to a one-page PDF by ReportLab, rasterised by pdfium."""
+    import pypdfium2
+    from reportlab.graphics import renderPDF
+
+    drawn = getattr(charts, chart.name)(chart.data, WIDTH)
+    for drawing in drawn if isinstance(drawn, list) else [drawn]:
+        page = pypdfium2.PdfDocument(renderPDF.drawToString(drawing))[0]
+        picture = io.BytesIO()
+        page.render(scale=200 / 72).to_pil().save(picture, "PNG", optimize=True)
+        doc.add_paragraph(style=STYLES["center"][0]).add_run().add_picture(picture, width=Pt(drawing.width))
+
+
+def _rule(cell, width_mm: float, cell_mm: float) -> None:
+    """The short line under the issuing body and under the motto: a bottom border on an empty
+    paragraph, indented to the line's width."""
+    paragraph = cell.add_paragraph(style=STYLES["center"][0])
+    side = Mm(max(0.0, (cell_mm - width_mm) / 2))
+    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = side
+    paragraph.paragraph_format.space_after = Pt(4)
+    paragraph.paragraph_format.line_spacing = Pt(4)
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
+
+
+def _layout_table(doc, rows: int, widths_mm: list[float]):
+    """A table without borders that places blocks side by side (heading, signature)."""
+    table = doc.add_table(rows=rows, cols=len(widths_mm))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, [Mm(w).pt for w in widths_mm])
+    return table
+
+
+def _header(doc, report: Report) -> None:
+    signing = report.signing
+    text_mm = 210 - LEFT - RIGHT
+    left_mm, right_mm = text_mm * 0.42, text_mm * 0.58
+    table = _layout_table(doc, 2, [left_mm, right_mm])
+    left, right = table.cell(0, 0), table.cell(0, 1)
+    if signing.parent_body:
+        _first_paragraph(left, content.T(signing.parent_body.upper()), "center")
+        _text(left, signing.issuing_body.upper(), "center_bold")
+    else:
+        _first_paragraph(left, content.T(signing.issuing_body.upper()), "center_bold")
+    _rule(left, left_mm * 0.35, left_mm)
+    _first_paragraph(right, NATION, "center_bold12")
+    _text(right, MOTTO, "center_bold")
+    _rule(right, 60, right_mm)  # the motto's width at 13 pt bold
+    _first_paragraph(table.cell(1, 0), content.T(number_line(report)), "center")
+    _first_paragraph(table.cell(1, 1), content.T(fmt.dated(report.place, report.today)), "date")
+    gap = doc.add_paragraph(style=STYLES["plain"][0])
+    gap.paragraph_format.space_after = Pt(20)
+    _text(doc, "BÁO CÁO", "title")
+    _text(doc, title(report), "title")
+    _rule(doc, text_mm * 0.25, text_mm)
+
+
+def _signature(doc, report: Report) -> None:
+    signing = report.signing
+    text_mm = 210 - LEFT - RIGHT
+    doc.add_paragraph(style=STYLES["plain"][0]).paragraph_format.space_after = Pt(10)
+    table = _layout_table(doc, 1, [text_mm * 0.45, text_mm * 0.55])
+    _row_flags(table.rows[0], header=False)  # the block stays on one page
+    recipients, signer = table.cell(0, 0), table.cell(0, 1)
+    _first_paragraph(recipients, "Nơi nhận:", "recipients_head")
+    for line in signing.recipients:
+        _text(recipients, "- " + line, "recipients")
+    lines = [line.upper() for line in (signing.authority, signing.signer_title) if line]
+    _first_paragraph(signer, content.T(lines[0]) if lines else "", "center_bold")
+    for line in lines[1:]:
+        _text(signer, line, "center_bold")
+    space = signer.add_paragraph(style=STYLES["center"][0])
+    space.paragraph_format.space_after = Pt(60)  # room for the signature and the seal
+    if signing.signer_name:
+        _text(signer, signing.signer_name, "center_bold")
+    else:
+        _text(signer, "(Ký, ghi rõ họ tên và đóng dấu)", "italic_center")
+
+
+def _keep_with_next(doc) -> None:
+    """A lead paragraph stays on the page of what it introduces."""
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
+
+
+def render(report: Report) -> bytes:
+    doc = Document()
+    _styles(doc)
+    _page(doc)
+    props = doc.core_properties
+    props.title = printable(f"Báo cáo {report.index_name} {report.period.label}")
+    props.author, props.subject = printable(report.issuing_body), printable(report.template.name)
+    props.comments = "formkit"
+    _header(doc, report)
+    blocks: list[Block] = content.body(report)
+    for block in blocks:
+        if isinstance(block, Para):
+            _paragraph(doc, block.markup, block.style)
+            if block.lead:
+                _keep_with_next(doc)
+        elif isinstance(block, Grid):
+            _grid(doc, block)
+        elif isinstance(block, Gap):
+            doc.add_paragraph(style=STYLES["plain"][0]).paragraph_format.space_after = Pt(block.mm * 72 / 25.4)
+        else:
+            _chart(doc, block)
+    _signature(doc, report)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def write_docx(report: Report, out_dir: Path) -> Path:
+    path = Path(out_dir) / f"{report.stem}.docx"
+    atomic_write_bytes(path, render(report))
+    return path
