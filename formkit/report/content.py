@@ -161,12 +161,12 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _low(items) -> str:
-    """A few low ratings with their titles; many as ids grouped by the answer given."""
+    """A few low ratings with their titles; many as criterion codes grouped by the answer given."""
     if len(items) <= 3:
         return tables.low_text(items)
     by_answer: dict[str, list[str]] = {}
     for a in items:
-        by_answer.setdefault(a.answer, []).append(a.question)
+        by_answer.setdefault(a.answer, []).append(tables.question_code(a))
     return "; ".join(f"{', '.join(ids)}: {answer}" for answer, ids in by_answer.items())
 
 
@@ -227,7 +227,7 @@ def _integrity(report: Report) -> list:
              f"({T(r.office_hours_text)}); số phiếu nhiều hơn số hồ sơ.")]
     if not r.integrity:
         return out + [Para("Không phát hiện dấu hiệu bất thường.")]
-    rows = [[tables.KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer or "", fmt.number(w.count),
+    rows = [[tables.KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer_name or "", fmt.number(w.count),
              (fmt.when(w.first) + " – " + fmt.when(w.last)) if w.first else "", tables.warning_detail(w)]
             for w in r.integrity]
     return out + [Grid([["Loại", "Xã, phường", "Cán bộ", "Số phiếu", "Thời gian", "Chi tiết"]], rows, "tttntt",

@@ -29,7 +29,8 @@ from ..files import atomic_write_bytes
 from . import charts, content, fmt
 from .content import MOTTO, NATION, Block, Chart, Gap, Grid, Para, number_line, title
 from .model import Report
-from .pdf_out import WIDTH, column_widths
+from ..typography import SERIF
+from .pdf_out import WIDTH, balanced, column_widths
 from .printable import printable
 
 FONT = "Times New Roman"
@@ -151,16 +152,32 @@ def _shade(cell, fill: str) -> None:
 
 
 def _widths(table, widths_pt: list[float]) -> None:
+    """Fixed column widths: on the grid columns (what LibreOffice reads) and on every cell (Word)."""
     table.autofit = False
+    for column, width in zip(table.columns, widths_pt):
+        column.width = Pt(width)
     for row in table.rows:
         for cell, width in zip(row.cells, widths_pt):
             cell.width = Pt(width)
+
+
+def _cell_margins(table, left_right_pt: float = 3, top_bottom_pt: float = 1) -> None:
+    """Narrow cell margins, as in the PDF (Word's default 5.4 pt each side wraps "82,66")."""
+    margins = OxmlElement("w:tblCellMar")
+    for side, size in (("top", top_bottom_pt), ("left", left_right_pt), ("bottom", top_bottom_pt),
+                       ("right", left_right_pt)):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(round(size * 20)))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    table._tbl.tblPr.append(margins)
 
 
 def _grid(doc, grid: Grid) -> None:
     columns = len(grid.kinds)
     table = doc.add_table(rows=len(grid.head) + len(grid.rows), cols=columns)
     table.style = doc.styles["Table Grid"]
+    _cell_margins(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _widths(table, column_widths(grid.head, grid.rows, grid.kinds, grid.weights))
     for r, values in enumerate(grid.head):
@@ -218,6 +235,7 @@ def _layout_table(doc, rows: int, widths_mm: list[float]):
     """A table without borders that places blocks side by side (heading, signature)."""
     table = doc.add_table(rows=rows, cols=len(widths_mm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _cell_margins(table, 0, 0)
     _widths(table, [Mm(w).pt for w in widths_mm])
     return table
 
@@ -228,11 +246,13 @@ def _header(doc, report: Report) -> None:
     left_mm, right_mm = text_mm * 0.42, text_mm * 0.58
     table = _layout_table(doc, 2, [left_mm, right_mm])
     left, right = table.cell(0, 0), table.cell(0, 1)
+    # Two lines of similar length ("ỦY BAN NHÂN DÂN" / "TỈNH TÂY NINH"), as the PDF breaks them.
+    body = balanced(signing.issuing_body.upper(), Mm(left_mm).pt)
     if signing.parent_body:
-        _first_paragraph(left, content.T(signing.parent_body.upper()), "center")
-        _text(left, signing.issuing_body.upper(), "center_bold")
+        _first_paragraph(left, balanced(signing.parent_body.upper(), Mm(left_mm).pt, SERIF), "center")
+        _paragraph(left, body, "center_bold")
     else:
-        _first_paragraph(left, content.T(signing.issuing_body.upper()), "center_bold")
+        _first_paragraph(left, body, "center_bold")
     _rule(left, left_mm * 0.35, left_mm)
     _first_paragraph(right, NATION, "center_bold12")
     _text(right, MOTTO, "center_bold")

@@ -138,15 +138,16 @@ class IntegrityWarning:
     first: str | None = None
     last: str | None = None
     details: Mapping[str, object] = field(default_factory=dict)
+    officer_name: str | None = None  # what people read; `officer` is the id
 
-    COMMON = ("kind", "commune", "commune_name", "officer", "count", "first", "last", "message")
+    COMMON = ("kind", "commune", "commune_name", "officer", "officer_name", "count", "first", "last", "message")
 
     @classmethod
     def from_json(cls, entry: Mapping) -> "IntegrityWarning":
         """From the JSON shape (a check that returns dicts)."""
         return cls(entry["kind"], entry["commune"], entry["commune_name"], entry.get("officer"), int(entry["count"]),
                    entry["message"], entry.get("first"), entry.get("last"),
-                   {k: v for k, v in entry.items() if k not in cls.COMMON})
+                   {k: v for k, v in entry.items() if k not in cls.COMMON}, entry.get("officer_name"))
 
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in self.COMMON if k not in ("first", "last") or getattr(self, k) is not None}
