@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
+from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, speaking
 
 _debug = {"on": False}
@@ -343,6 +343,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
            csv_files) -> None:
     from .errors import UsageError
     from .report import FORMATS, build_report, parse_period, write_report
+    from .report.load import held
     from .responses.store import ResponseStore
 
     chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
@@ -364,6 +365,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
         store = ResponseStore(ws.responses_file)
     with store:
         result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers)
+        holding = held(store, result.template, result.scope) if result.responses == 0 else None
     paths = write_report(result, chosen, out or ws.output_dir / "reports")
     overall = result.sipas
     say(_("{index}: {value} from {responses} ({start} – {end})").format(
@@ -378,6 +380,27 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
         ngettext("{n} invalid answer", "{n} invalid answers", invalid).format(n=invalid))))
     for path in paths:
         say(str(path))
+    if holding is not None:
+        _warn(_empty_period(result.period, holding))
+        ctx.exit(EXIT_EMPTY)
+
+
+def _empty_period(period, holding) -> str:
+    """"0 answers in 2026Q3; the store holds 6 answers from 02/10/2026 to 30/11/2026 — did you
+    mean --quarter 2026Q4?" """
+    from datetime import date
+
+    if not holding.responses:
+        return _("0 responses in {period}, and none at all in the store for this question set: run `formkit pull` "
+                 "first (or check --commune)").format(period=period.code)
+    first, last = holding.first[:10], holding.last[:10]
+    text = _("0 responses in {period}; the store holds {responses} from {first} to {last}").format(
+        period=period.code, responses=_responses(holding.responses), first=_day(first), last=_day(last))
+    meant = period.around(date.fromisoformat(last))
+    if meant is None:
+        return text
+    option = {"quarter": "--quarter", "month": "--month", "year": "--year"}[period.kind]
+    return text + _(" — did you mean {option} {period}?").format(option=option, period=meant.code)
 
 
 def _percent(value: float | None, width: int = 0) -> str:
@@ -637,8 +660,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str]) -> int:
     _debug["on"] = False
     try:
-        cli.main(args=argv, prog_name="formkit", standalone_mode=False)
-        return EXIT_OK
+        code = cli.main(args=argv, prog_name="formkit", standalone_mode=False)
+        return EXIT_EMPTY if code == EXIT_EMPTY else EXIT_OK  # ctx.exit(EXIT_EMPTY): `report` of no answers
     except click.exceptions.Abort:
         say(_("Aborted."), err=True)
         return EXIT_RUNTIME

@@ -47,8 +47,8 @@ def test_report_period_and_format_are_checked(example_dir, formkit):
     assert formkit("report", "-w", example_dir).exit_code == 2
     bad = formkit("report", "-w", example_dir, "--quarter", "2026Q5")
     assert bad.exit_code == 2 and "2026Q5" in bad.err
-    bad = formkit("report", "-w", example_dir, "--year", "2026", "--format", "pdf,docx")
-    assert bad.exit_code == 2 and "docx" in bad.err
+    bad = formkit("report", "-w", example_dir, "--year", "2026", "--format", "pdf,odt")
+    assert bad.exit_code == 2 and "odt" in bad.err
 
 
 def test_report_from_csv_exports_needs_no_google(example_dir, formkit, tmp_path):

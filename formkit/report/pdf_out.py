@@ -35,6 +35,9 @@ WIDTH = A4[0] - LEFT - RIGHT
 BODY, SMALL = 13, 11
 MIN_NUMBER = 15 * mm  # number columns get at least this when the table has room
 HEADER_BG = colors.HexColor("#E8EDF3")
+# A table sets its cells' font on the canvas even when they hold paragraphs; without this the
+# layout tables would make the PDF reference Helvetica, a font it does not embed.
+LAYOUT_FONT = ("FONT", (0, 0), (-1, -1), SERIF, BODY)
 
 
 def _style(name: str, font: str = SERIF, size: float = BODY, align=TA_JUSTIFY, **kw) -> ParagraphStyle:
@@ -157,7 +160,7 @@ def _header(report: Report) -> list:
     dated = P(T(fmt.dated(report.place, report.today)), "date")
     block = Table([[left, right], [number, dated]], colWidths=[left_width, right_width])
     # Flowables in a cell follow the cell's ALIGN, not their own hAlign: centre the rules.
-    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+    block.setStyle(TableStyle([LAYOUT_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return [block, Spacer(1, 10 * mm), P("BÁO CÁO", "title"), P(T(title(report)), "title"),
             HRFlowable(width="25%", thickness=0.6, color=colors.black, spaceBefore=6, spaceAfter=10)]
@@ -172,7 +175,7 @@ def _signature(report: Report) -> list:
     signer.append(P(T(signing.signer_name), "center_bold") if signing.signer_name
                   else P("(Ký, ghi rõ họ tên và đóng dấu)", "italic_center"))
     block = Table([[recipients, signer]], colWidths=[WIDTH * 0.45, WIDTH * 0.55])
-    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    block.setStyle(TableStyle([LAYOUT_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [Spacer(1, 6 * mm), KeepTogether([block])]
 
 

@@ -69,6 +69,17 @@ class Period:
     def overlaps(self, other: "Period") -> bool:
         return self.start <= other.end and other.start <= self.end
 
+    def around(self, day: date) -> "Period | None":
+        """The period of the same kind that holds `day` (a quarter's quarter, a month's month);
+        None for a range of days."""
+        if self.kind == "quarter":
+            return quarter_of(day)
+        if self.kind == "month":
+            return month_of(day.year, day.month)
+        if self.kind == "year":
+            return Period(date(day.year, 1, 1), date(day.year, 12, 31), "year")
+        return None
+
     def previous(self) -> "Period":
         """The period of the same kind immediately before (a range: as many days, just before)."""
         if self.kind == "quarter":

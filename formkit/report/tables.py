@@ -2,7 +2,8 @@
 narrower versions of the same numbers).
 
 Cell values stay raw: indices 0–100 unrounded (the writers format them), counts as int, times as
-"YYYY-MM-DD HH:MM:SS", None for "no value". Column kinds tell the writers how to show a value.
+"YYYY-MM-DD HH:MM:SS", days as "YYYY-MM-DD", None for "no value". Column kinds tell the writers
+how to show a value.
 Phones are in full only in the follow-up table, which is written per commune.
 """
 
@@ -16,7 +17,7 @@ from .followup import mask_phone, mask_text
 from .model import IntegrityWarning, Report, Scores
 
 CRITERION_CODE = re.compile(r"^\d+(\.\d+)*$")  # "3.1": a criterion's printed code
-KINDS = {"text", "int", "percent", "points", "score", "time"}
+KINDS = {"text", "int", "percent", "points", "score", "time", "date"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _factor_cells(row: Scores) -> list:
 def summary(report: Report) -> Table:
     r, previous = report, report.previous
     return Table("tong-hop", "Tổng hợp", f"{r.index_name} {r.period.label}", [
-        Column("Mẫu phiếu", width=16), Column("Từ ngày", width=12), Column("Đến ngày", width=12),
+        Column("Mẫu phiếu", width=16), Column("Từ ngày", "date"), Column("Đến ngày", "date"),
         Column("Số phiếu", "int"), Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"),
         Column(f"Số phiếu {previous.period.label}", "int"), Column(f"Chỉ số {previous.period.label} (%)", "percent"),
         Column("Thay đổi (điểm %)", "points"), Column("Phiếu mẫu khác (không tính)", "int")],
@@ -79,7 +80,7 @@ def criteria(report: Report) -> Table:
 
 def trend(report: Report) -> Table:
     return Table("xu-huong", "Tổng hợp", "Diễn biến theo quý", [
-        Column("Quý", width=14), Column("Từ ngày", width=12), Column("Đến ngày", width=12), Column("Số phiếu", "int"),
+        Column("Quý", width=14), Column("Từ ngày", "date"), Column("Đến ngày", "date"), Column("Số phiếu", "int"),
         Column("Chỉ số (%)", "percent")],
         [[q.label, q.start, q.end, q.responses, q.sipas] for q in report.trend])
 
