@@ -63,6 +63,6 @@ def test_report_from_csv_exports_needs_no_google(example_dir, formkit, tmp_path)
     copy = tmp_path / (VI_EXPORT[:-4] + " (1).csv")  # the browser's name for a second download
     shutil.copy(export, copy)
     again = formkit("report", "-w", example_dir, "--from-csv", export, copy, "--year", "2025", "--format", "json")
-    assert again.exit_code == 0 and "3 response(s) appear in more than one file" in again.err
+    assert again.exit_code == 0 and "3 responses appear in more than one file" in again.err
     data = json.loads((example_dir / "output" / "reports" / "bao-cao-2025.json").read_text(encoding="utf-8"))
     assert data["responses"] == 2

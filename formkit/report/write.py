@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import StateError, UsageError
+from ..i18n import _
 from .model import Report
 
 FORMATS = ("pdf", "docx", "xlsx", "csv", "json")
@@ -28,9 +29,10 @@ def write_report(report: Report, formats=FORMATS, out_dir: Path | None = None) -
     formats = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
-        raise UsageError(f"unknown report format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+        raise UsageError(_("unknown report format(s) {formats}; choose from {known}").format(
+            formats=", ".join(unknown) or _("(none)"), known=", ".join(FORMATS)))
     if out_dir is None:
-        raise UsageError("write_report needs out_dir (formkit report uses <workspace>/output/reports)")
+        raise UsageError(_("write_report needs out_dir (formkit report uses <workspace>/output/reports)"))
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -109,9 +111,10 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _write_error(out_dir: Path, exc: OSError) -> StateError:
-    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return StateError(f"cannot write the report into {out_dir}: {why}. The previous report files there are "
-                      "unchanged; free some space (or choose another folder with --out) and run the command again.")
+    why = _("the disk is full") if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return StateError(_("cannot write the report into {folder}: {why}. The previous report files there are "
+                        "unchanged; free some space (or choose another folder with --out) and run the command again.")
+                      .format(folder=out_dir, why=why))
 
 
 def sha256(path: Path) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
+from ..i18n import N_, _
 from .roster import read_roster
 from .templates import Template, load_template
 from .toml import MAX_NAME, TomlReader, control_characters
@@ -123,7 +124,7 @@ class ReportSettings:
 
 REPORT_KEYS = {"issuing_body", "parent_body", "symbol", "number", "place", "authority", "signer_title",
                "signer_name", "recipients"}
-MOVED = "moved: write issuing_body under [report] (see the commented [report] example of `formkit init`)"
+MOVED = N_("moved: write issuing_body under [report] (see the commented [report] example of `formkit init`)")
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class _WorkspaceReader(TomlReader):
     def read(self) -> Workspace:
         raw = self.raw
         if "issuing_body" in raw:
-            self.problem("issuing_body", MOVED)
+            self.problem("issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
                           {"template", "unit", "office_hours", "google", "report", "communes"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
@@ -215,7 +216,7 @@ class _WorkspaceReader(TomlReader):
             self.problem("unit", "missing table [unit] with kind (e.g. \"Tỉnh\") and name")
             unit_raw = {}
         if "issuing_body" in unit_raw:
-            self.problem("unit.issuing_body", MOVED)
+            self.problem("unit.issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in unit_raw.items() if k != "issuing_body"}, {"kind", "name"}, "unit")
         unit = Unit(self.line(unit_raw, "kind", "unit"), self.line(unit_raw, "name", "unit"))
         hours = self.read_hours(raw.get("office_hours"))
@@ -243,7 +244,7 @@ class _WorkspaceReader(TomlReader):
         if "recipients" in table:
             recipients = table["recipients"]
             if not isinstance(recipients, list) or not all(isinstance(r, str) and r.strip() for r in recipients):
-                self.problem("report.recipients", 'must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]')
+                self.problem("report.recipients", _('must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]'))
             else:
                 lines = [self.line({"line": r}, "line", f"report.recipients[{i}]") for i, r in enumerate(recipients, 1)]
                 values["recipients"] = tuple(r.lstrip("-– ").strip() for r in lines)
