@@ -106,7 +106,7 @@ def _overall(report: Report) -> list:
     rows = [[f.id, f.title, fmt.number(f.answers), fmt.percent(f.index), fmt.score(f.mean)] for f in r.factors]
     rows.append(["", r.index_name, "", fmt.percent(r.sipas), fmt.score(r.mean)])
     out.append(Grid([["Yếu tố", "Tên yếu tố", "Số câu trả lời", "Chỉ số (%)", "Điểm trung bình"]], rows, "ctnnn"))
-    if len(r.factors) > 1:
+    if len(r.factors) > 1 and any(f.index is not None for f in r.factors):  # no empty chart for an empty period
         out.append(Chart("factor_bars", r.factors))
     levels = r.levels
     out += lead("4. Kết quả theo tiêu chí (số câu trả lời theo mức điểm, chỉ số và điểm trung bình):")
