@@ -16,10 +16,10 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from report_data import answers, hand_rows, row, store_of
 
 from formkit.report import build_report, parse_period, write_report
 from formkit.workspace.config import load_workspace
-from report_data import answers, hand_rows, row, store_of
 
 TODAY = date(2026, 11, 24)
 DATA = Path(__file__).parent / "data"

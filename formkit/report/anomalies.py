@@ -149,7 +149,7 @@ def straight_lined(resp: Responses, template: Template, rules: AnomalyRules) -> 
     return (answered.sum(axis=1) >= rules.straight_criteria) & (high == low)
 
 
-def straight_lining(resp: Responses, groups: list, template: Template, names: dict,
+def straight_lining(resp: Responses, groups: list, template: Template, names: Names,
                     rules: AnomalyRules) -> list[dict]:
     flat = straight_lined(resp, template, rules)
     total = int(flat.sum())

@@ -86,16 +86,16 @@ class Sections:
     def __init__(self) -> None:
         self.n = 0
 
-    def __call__(self, title: str) -> list:
+    def __call__(self, title: str) -> list[Block]:
         self.n += 1
         return lead(f"{ROMAN[self.n - 1]}. {T(title.upper())}", "heading")
 
 
-def _overall(report: Report) -> list:
+def _overall(report: Report) -> list[Block]:
     r, prev = report, report.previous
     label = prev.period.label
     index = f"<b>{fmt.percent(r.sipas)} %</b>" if r.sipas is not None else "chưa có câu trả lời để tính"
-    out = [Para(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu của {len(r.communes)} xã, phường "
+    out: list[Block] = [Para(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu của {len(r.communes)} xã, phường "
              f"(từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}); "
              f"{T(label)}: {fmt.number(prev.responses)} phiếu."),
            Para(f"2. {T(r.index_name)}: {index}"
@@ -123,14 +123,14 @@ def _overall(report: Report) -> list:
     return out
 
 
-def _communes(report: Report) -> list:
+def _communes(report: Report) -> list[Block]:
     factor_ids = [f.id for f in report.factors] if len(report.factors) > 1 else []
     head = [["STT", "Xã, phường", "Số phiếu", *[f"YT {f}" for f in factor_ids], "Chỉ số (%)", "Xếp hạng",
              "Thay đổi (điểm %)"]]
     rows = [[i, c.name, fmt.number(c.responses), *[fmt.percent(c.factors[f]) for f in factor_ids],
              fmt.percent(c.sipas), c.rank or "–", fmt.percent(c.change, True)]
             for i, c in enumerate(report.communes, 1)]
-    out = [Grid(head, rows, "ctn" + "n" * len(factor_ids) + "ncn"), Gap(4), Chart("communes_ranked", report.communes)]
+    out: list[Block] = [Grid(head, rows, "ctn" + "n" * len(factor_ids) + "ncn"), Gap(4), Chart("communes_ranked", report.communes)]
     p = report.participation
     if p is not None:
         out.append(Para(f"Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ đã giải quyết): <b>{fmt.percent(p.rate)} %</b> "
@@ -142,7 +142,7 @@ def _communes(report: Report) -> list:
     return out
 
 
-def _officers(report: Report) -> list:
+def _officers(report: Report) -> list[Block]:
     rows = [[i, o.name + ("" if o.listed or not o.id else " (không còn trong danh sách)"), o.commune_name,
              fmt.number(o.responses), fmt.percent(o.sipas), fmt.number(o.low_ratings), fmt.number(o.comments)]
             for i, o in enumerate(report.officers, 1)]
@@ -150,7 +150,7 @@ def _officers(report: Report) -> list:
                     "Có ý kiến"]], rows, "cttnnnn", {1: 1.4, 2: 1})]
 
 
-def _fields(report: Report) -> list:
+def _fields(report: Report) -> list[Block]:
     rows = [[i, f.name, fmt.number(f.responses), fmt.percent(f.sipas)] for i, f in enumerate(report.fields, 1)]
     return [Grid([["STT", "Lĩnh vực", "Số phiếu", "Chỉ số (%)"]], rows, "ctnn")]
 
@@ -170,13 +170,13 @@ def _low(items) -> str:
     return "; ".join(f"{', '.join(ids)}: {answer}" for answer, ids in by_answer.items())
 
 
-def _follow_up_counts(report: Report) -> list:
+def _follow_up_counts(report: Report) -> list[Block]:
     """A report on many communes goes upward and is read by people: how many responses each
     commune and officer has to follow up, not the responses themselves."""
     reasons: dict[str, Counter] = {}
     for f in report.follow_up:
         reasons.setdefault(f.commune, Counter()).update(f.reasons)
-    out = [Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
+    out: list[Block] = [Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
              "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "
              "phường nằm trong tệp riêng của xã, phường đó (thư mục CSV “can-lien-he-lai”) và trong báo cáo của "
              "riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân (Nghị định 13/2023/NĐ-CP).")]
@@ -196,11 +196,11 @@ def _follow_up_counts(report: Report) -> list:
     return out
 
 
-def _follow_up(report: Report) -> list:
+def _follow_up(report: Report) -> list[Block]:
     if len(report.communes) > 1:
         return _follow_up_counts(report)
     groups = report.follow_up_by_commune()
-    out = [Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
+    out: list[Block] = [Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
              "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
              "chỉ dùng để liên hệ lại về ý kiến của người dân, không công bố và không dùng cho mục đích khác "
              "(Nghị định 13/2023/NĐ-CP).")]
@@ -220,9 +220,9 @@ def _follow_up(report: Report) -> list:
     return out
 
 
-def _integrity(report: Report) -> list:
+def _integrity(report: Report) -> list[Block]:
     r = report
-    out = [Para(f"Các dấu hiệu dưới đây chỉ để kiểm tra lại, không phiếu nào bị loại: từ {r.cluster_size} phiếu "
+    out: list[Block] = [Para(f"Các dấu hiệu dưới đây chỉ để kiểm tra lại, không phiếu nào bị loại: từ {r.cluster_size} phiếu "
              f"giống hệt nhau cho cùng một cán bộ trong {r.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
              f"({T(r.office_hours_text)}); số phiếu nhiều hơn số hồ sơ.")]
     if not r.integrity:
@@ -234,9 +234,9 @@ def _integrity(report: Report) -> list:
                         {0: 1, 1: 1, 2: 1, 4: 1, 5: 2})]
 
 
-def _invalid(report: Report) -> list:
+def _invalid(report: Report) -> list[Block]:
     items = report.invalid
-    out = [Para(f"Số câu trả lời không hợp lệ: <b>{fmt.number(len(items))}</b> (không tính vào chỉ số)"
+    out: list[Block] = [Para(f"Số câu trả lời không hợp lệ: <b>{fmt.number(len(items))}</b> (không tính vào chỉ số)"
              + (f"; dưới đây là {INVALID_SHOWN} câu đầu tiên, danh sách đầy đủ trong tệp XLSX, CSV và JSON."
                 if len(items) > INVALID_SHOWN else "."))]
     if items:

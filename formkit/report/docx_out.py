@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime, time
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
@@ -26,10 +27,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from ..files import atomic_write_bytes
+from ..typography import SERIF
 from . import charts, content, fmt
 from .content import MOTTO, NATION, Block, Chart, Gap, Grid, Para, number_line, title
 from .model import Report
-from ..typography import SERIF
 from .pdf_out import WIDTH, balanced, column_widths
 from .printable import printable
 
@@ -81,9 +82,9 @@ def _styles(doc) -> None:
         style = doc.styles.add_style(shown, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style, style.quick_style = normal, True
         style.font.size, style.font.bold, style.font.italic = Pt(size), bold, italic
-        fmt_ = style.paragraph_format
-        fmt_.alignment, fmt_.first_line_indent, fmt_.left_indent = align, Mm(first), Mm(left)
-        fmt_.space_before, fmt_.space_after = Pt(before), Pt(after)
+        layout = style.paragraph_format
+        layout.alignment, layout.first_line_indent, layout.left_indent = align, Mm(first), Mm(left)
+        layout.space_before, layout.space_after = Pt(before), Pt(after)
 
 
 def _page(doc) -> None:
@@ -300,7 +301,8 @@ def render(report: Report) -> bytes:
     props = doc.core_properties
     props.title = printable(f"Báo cáo {report.index_name} {report.period.label}")
     props.author, props.subject = printable(report.issuing_body), printable(report.template.name)
-    props.comments = "formkit"
+    props.comments, props.last_modified_by = "formkit", "formkit"
+    props.created = props.modified = datetime.combine(report.today, time(0))  # the report's date, not the clock's
     _header(doc, report)
     blocks: list[Block] = content.body(report)
     for block in blocks:

@@ -21,11 +21,25 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import (CondPageBreak, HRFlowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import (
+    CondPageBreak,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ..files import atomic_write_bytes
-from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, register_fonts
+from ..typography import (
+    SERIF,
+    SERIF_BOLD,
+    SERIF_ITALIC,
+    binary_pdf_streams,
+    register_fonts,
+)
 from . import charts, content, fmt
 from .content import MOTTO, NATION, NBSP, Block, Gap, Grid, Para, T, number_line, title
 from .model import Report
@@ -107,14 +121,14 @@ def column_widths(head: list[list[str]], rows: list[list], kinds: str,
         room = 30 * mm * len(texts)
     weight = weights or {}
     total = sum(weight.get(i, 1.0) for i in texts) or 1.0
-    widths = [w if w is not None else room * weight.get(i, 1.0) / total for i, w in enumerate(widths)]
+    final = [w if w is not None else room * weight.get(i, 1.0) / total for i, w in enumerate(widths)]
     if not texts:
-        widths = [w * WIDTH / sum(widths) for w in widths]
-    return widths
+        final = [w * WIDTH / sum(final) for w in final]
+    return final
 
 
 def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int, float] | None = None,
-          spans: list = ()) -> Table:
+          spans: list | tuple = ()) -> Table:
     """A table at 11 pt (kinds and weights: content.Grid)."""
     widths = column_widths(head, rows, kinds, weights)
     body = [[P(T(h), "cell_head") if h else "" for h in row] for row in head]
@@ -153,7 +167,7 @@ def _rule(width: float) -> list:
 def _header(report: Report) -> list:
     left_width, right_width = WIDTH * 0.42, WIDTH * 0.58
     signing = report.signing
-    left = [P(balanced(signing.parent_body.upper(), left_width, SERIF), "center")] if signing.parent_body else []
+    left: list = [P(balanced(signing.parent_body.upper(), left_width, SERIF), "center")] if signing.parent_body else []
     left += [P(balanced(signing.issuing_body.upper(), left_width), "center_bold"), *_rule(left_width * 0.35)]
     right = [P(NATION, "center_bold12"), P(MOTTO, "center_bold"), *_rule(stringWidth(MOTTO, SERIF_BOLD, BODY))]
     number = P(T(number_line(report)).replace(NBSP, "&nbsp;"), "center")
@@ -170,7 +184,7 @@ def _signature(report: Report) -> list:
     signing = report.signing
     recipients = [P("<b><i>Nơi nhận:</i></b>", "recipients_head"),
                   *[P("- " + T(line), "recipients") for line in signing.recipients]]
-    signer = [P(T(line.upper()), "center_bold") for line in (signing.authority, signing.signer_title) if line]
+    signer: list = [P(T(line.upper()), "center_bold") for line in (signing.authority, signing.signer_title) if line]
     signer.append(Spacer(1, 22 * mm))
     signer.append(P(T(signing.signer_name), "center_bold") if signing.signer_name
                   else P("(Ký, ghi rõ họ tên và đóng dấu)", "italic_center"))

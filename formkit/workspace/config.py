@@ -237,7 +237,7 @@ class _WorkspaceReader(TomlReader):
         self.unknown_keys(table, REPORT_KEYS, "report")
         given = {k: self.line(table, k, "report", required=False) for k in sorted(REPORT_KEYS - {"recipients"})}
         base = ReportSettings.defaults(unit, given.pop("issuing_body"))
-        values = {k: v for k, v in given.items() if v}
+        values: dict[str, Any] = {k: v for k, v in given.items() if v}
         symbol = values.get("symbol")
         if symbol and not symbol.startswith("/"):
             values["symbol"] = "/" + symbol  # "BC-UBND" as "/BC-UBND": the number goes before the slash
