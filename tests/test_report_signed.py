@@ -248,3 +248,21 @@ def test_every_pdf_font_is_embedded(signed, tmp_path):
     for page in PdfReader(files[".pdf"]).pages:
         visit(page.get("/Resources"))
     assert fonts and all(fonts.values()), fonts  # Helvetica came in through the layout tables' cells
+
+
+def test_docx_alone_in_a_fresh_process(example_dir, tmp_path):
+    """`--format docx` on its own: the DOCX measures its columns with the PDF's fonts, which must
+    be registered even when no PDF is written in the same run."""
+    import os
+    import subprocess
+    import sys
+
+    export = tmp_path / "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"
+    shutil.copy(DATA / "export-vi.csv", export)
+    repo = str(Path(__file__).resolve().parent.parent)
+    run = subprocess.run([sys.executable, "-m", "formkit", "--lang", "en", "report", "-w", str(example_dir),
+                          "--from-csv", str(export), "--year", "2025", "--format", "docx"],
+                         capture_output=True, text=True, env=os.environ | {"PYTHONPATH": repo}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    path = example_dir / "output" / "reports" / "bao-cao-2025.docx"
+    assert "Số phiếu khảo sát: 2 phiếu" in docx_text(path)

@@ -15,19 +15,19 @@ import io
 import re
 from datetime import datetime, time
 from pathlib import Path
-from xml.sax.saxutils import unescape
+from xml.sax.saxutils import escape, unescape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
 from ..files import atomic_write_bytes
-from ..typography import SERIF
+from ..typography import SERIF, register_fonts
 from . import charts, content, fmt
 from .content import MOTTO, NATION, Block, Chart, Gap, Grid, Para, number_line, title
 from .model import Report
@@ -144,16 +144,9 @@ def _row_flags(row, header: bool) -> None:
         properties.append(flag)
 
 
-def _shade(cell, fill: str) -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:color"), "auto")
-    shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
-
-
 def _widths(table, widths_pt: list[float]) -> None:
-    """Fixed column widths: on the grid columns (what LibreOffice reads) and on every cell (Word)."""
+    """Fixed column widths: on the grid columns (what LibreOffice reads) and on every cell
+    present (Word reads those)."""
     table.autofit = False
     for column, width in zip(table.columns, widths_pt):
         column.width = Pt(width)
@@ -175,32 +168,41 @@ def _cell_margins(table, left_right_pt: float = 3, top_bottom_pt: float = 1) -> 
 
 
 def _grid(doc, grid: Grid) -> None:
-    columns = len(grid.kinds)
-    table = doc.add_table(rows=len(grid.head) + len(grid.rows), cols=columns)
+    """A table with a grid. Rows are made as XML, one string each: python-docx's cell objects
+    cost time proportional to the table for every row, and a province's officer table has
+    thousands of rows."""
+    table = doc.add_table(rows=0, cols=len(grid.kinds))
     table.style = doc.styles["Table Grid"]
     _cell_margins(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _widths(table, column_widths(grid.head, grid.rows, grid.kinds, grid.weights))
-    for r, values in enumerate(grid.head):
-        row = table.rows[r]
-        _row_flags(row, header=True)
-        for c, value in enumerate(values):
-            cell = row.cells[c]
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            _shade(cell, HEADER_FILL)
-            if value:
-                _first_paragraph(cell, content.T(value), "cell_head")
-    for r, values in enumerate(grid.rows, len(grid.head)):
-        row = table.rows[r]
-        _row_flags(row, header=False)
-        for c, (value, kind) in enumerate(zip(values, grid.kinds)):
-            _first_paragraph(row.cells[c], content.T(value), CELL_STYLE[kind])
+    widths = column_widths(grid.head, grid.rows, grid.kinds, grid.weights)
+    _widths(table, widths)
+    twips = [round(w * 20) for w in widths]
+    style_id = {name: doc.styles[STYLES[name][0]].style_id for name in ("cell_head", *CELL_STYLE.values())}
+    head_cell = ('<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" '
+                 f'w:fill="{HEADER_FILL}"/><w:vAlign w:val="center"/></w:tcPr>{{p}}</w:tc>')
+    body_cell = '<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{p}</w:tc>'
+    tbl = table._tbl
+    for values in grid.head:
+        cells = "".join(head_cell.format(w=w, p=_cell_paragraph(v, style_id["cell_head"])) for v, w in zip(values, twips))
+        tbl.append(parse_xml(f"<w:tr {nsdecls('w')}><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{cells}</w:tr>"))
+    styles = [style_id[CELL_STYLE[k]] for k in grid.kinds]
+    for values in grid.rows:
+        cells = "".join(body_cell.format(w=w, p=_cell_paragraph(v, st)) for v, w, st in zip(values, twips, styles))
+        tbl.append(parse_xml(f"<w:tr {nsdecls('w')}><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>"))
     for (c0, r0), (c1, r1) in grid.spans:
         merged = table.cell(r0, c0).merge(table.cell(r1, c1))
         for extra in merged.paragraphs[1:]:  # a merge keeps every cell's (empty) paragraph
             if not extra.text:
                 extra._p.getparent().remove(extra._p)
     doc.add_paragraph(style=STYLES["plain"][0]).paragraph_format.space_after = Pt(2)
+
+
+def _cell_paragraph(value, style_id: str) -> str:
+    """One cell's paragraph as XML: the text cleaned (printable), line breaks as <w:br/>."""
+    lines = printable("" if value is None else value).split("\n")
+    runs = '<w:br/>'.join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in lines)
+    return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr><w:r>{runs}</w:r></w:p>'
 
 
 def _chart(doc, chart: Chart) -> None:
@@ -295,6 +297,7 @@ def _keep_with_next(doc) -> None:
 
 
 def render(report: Report) -> bytes:
+    register_fonts()  # the column widths are measured with the PDF's (Times-metric) fonts
     doc = Document()
     _styles(doc)
     _page(doc)
