@@ -318,7 +318,7 @@ def _warn(message: str) -> None:
 
 
 @cli.command(help=N_("Satisfaction indices per criterion, factor, commune, officer and field; follow-up list; "
-                     "integrity warnings — as a PDF to sign, an XLSX to work in, CSV and JSON.\n\n"
+                     "integrity warnings — as a PDF to sign, a DOCX to edit, an XLSX to work in, CSV and JSON.\n\n"
                      "Reads the responses stored by `formkit pull`, or, with --from-csv, Google's CSV exports "
                      "(\"… (Câu trả lời) - Câu trả lời biểu mẫu 1.csv\") with no Google access at all.\n\n"
                      "Example: formkit report --quarter 2026Q3 --format pdf,xlsx"))
@@ -386,8 +386,8 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
 
 
 def _empty_period(period, holding) -> str:
-    """"0 answers in 2026Q3; the store holds 6 answers from 02/10/2026 to 30/11/2026 — did you
-    mean --quarter 2026Q4?" """
+    """"0 responses in 2026Q3; the store holds 6 responses from 02/10/2026 to 30/11/2026 — did
+    you mean --quarter 2026Q4?" """
     from datetime import date
 
     if not holding.responses:

@@ -21,25 +21,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import (
-    CondPageBreak,
-    HRFlowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import (CondPageBreak, HRFlowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
+                                Table, TableStyle)
 
 from ..files import atomic_write_bytes
-from ..typography import (
-    SERIF,
-    SERIF_BOLD,
-    SERIF_ITALIC,
-    binary_pdf_streams,
-    register_fonts,
-)
+from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, register_fonts
 from . import charts, content, fmt
 from .content import MOTTO, NATION, NBSP, Block, Gap, Grid, Para, T, number_line, title
 from .model import Report
