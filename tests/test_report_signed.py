@@ -23,6 +23,7 @@ from formkit.workspace.config import load_workspace
 
 TODAY = date(2026, 11, 24)
 DATA = Path(__file__).parent / "data"
+EXPORT = "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"
 FULL = """[report]
 parent_body = "Ủy ban nhân dân tỉnh Tây Ninh"
 issuing_body = "Sở Nội vụ"
@@ -83,12 +84,12 @@ def test_defaults_stay_what_the_report_printed(tmp_path):
     from formkit.workspace.example import write_example_workspace
 
     write_example_workspace(tmp_path / "ws")
-    s = load_workspace(tmp_path / "ws").report
+    ws = load_workspace(tmp_path / "ws")
+    s = ws.report
     assert (s.issuing_body, s.symbol, s.number, s.place) == ("ỦY BAN NHÂN DÂN TỈNH TÂY NINH", "/BC-UBND", "", "Tây Ninh")
     assert (s.authority, s.signer_title, s.signer_name, s.parent_body) == ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "", "")
     assert s.recipients == ("Cơ quan nhận báo cáo;", "Lưu: VT.")
-    files = written(load_workspace(tmp_path / "ws"), hand_rows(load_workspace(tmp_path / "ws").template),
-                    folder=tmp_path / "out")
+    files = written(ws, hand_rows(ws.template), folder=tmp_path / "out")
     for text in (pdf_text(files[".pdf"]), docx_text(files[".docx"])):
         assert "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH" in text and "/BC-UBND" in text
         assert "(Ký, ghi rõ họ tên và đóng dấu)" in text and "- Lưu: VT." in text
@@ -199,7 +200,7 @@ def test_an_empty_period_is_said_plainly(example_dir, tmp_path):
 
 
 def test_report_of_an_empty_period_exits_3_and_says_what_the_store_holds(example_dir, formkit, tmp_path):
-    export = tmp_path / "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"
+    export = tmp_path / EXPORT
     shutil.copy(DATA / "export-vi.csv", export)
     result = formkit("report", "-w", example_dir, "--from-csv", export, "--year", "2024", "--format", "pdf")
     assert result.exit_code == 3, result.output
@@ -257,7 +258,7 @@ def test_docx_alone_in_a_fresh_process(example_dir, tmp_path):
     import subprocess
     import sys
 
-    export = tmp_path / "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"
+    export = tmp_path / EXPORT
     shutil.copy(DATA / "export-vi.csv", export)
     repo = str(Path(__file__).resolve().parent.parent)
     run = subprocess.run([sys.executable, "-m", "formkit", "--lang", "en", "report", "-w", str(example_dir),

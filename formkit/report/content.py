@@ -95,14 +95,15 @@ def _overall(report: Report) -> list[Block]:
     r, prev = report, report.previous
     label = prev.period.label
     index = f"<b>{fmt.percent(r.sipas)} %</b>" if r.sipas is not None else "chưa có câu trả lời để tính"
-    out: list[Block] = [Para(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu của {len(r.communes)} xã, phường "
+    out: list[Block] = [
+        Para(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu của {len(r.communes)} xã, phường "
              f"(từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}); "
              f"{T(label)}: {fmt.number(prev.responses)} phiếu."),
-           Para(f"2. {T(r.index_name)}: {index}"
+        Para(f"2. {T(r.index_name)}: {index}"
              + (f" ({T(label)}: {fmt.percent(prev.sipas)} %, thay đổi "
                 f"{fmt.percent(r.change, True)} điểm phần trăm)."
                 if r.change is not None else ".")),
-           *lead("3. Chỉ số theo yếu tố:")]
+        *lead("3. Chỉ số theo yếu tố:")]
     rows = [[f.id, f.title, fmt.number(f.answers), fmt.percent(f.index), fmt.score(f.mean)] for f in r.factors]
     rows.append(["", r.index_name, "", fmt.percent(r.sipas), fmt.score(r.mean)])
     out.append(Grid([["Yếu tố", "Tên yếu tố", "Số câu trả lời", "Chỉ số (%)", "Điểm trung bình"]], rows, "ctnnn"))
@@ -130,7 +131,8 @@ def _communes(report: Report) -> list[Block]:
     rows = [[i, c.name, fmt.number(c.responses), *[fmt.percent(c.factors[f]) for f in factor_ids],
              fmt.percent(c.sipas), c.rank or "–", fmt.percent(c.change, True)]
             for i, c in enumerate(report.communes, 1)]
-    out: list[Block] = [Grid(head, rows, "ctn" + "n" * len(factor_ids) + "ncn"), Gap(4), Chart("communes_ranked", report.communes)]
+    out: list[Block] = [Grid(head, rows, "ctn" + "n" * len(factor_ids) + "ncn"), Gap(4),
+                        Chart("communes_ranked", report.communes)]
     p = report.participation
     if p is not None:
         out.append(Para(f"Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ đã giải quyết): <b>{fmt.percent(p.rate)} %</b> "
@@ -176,7 +178,8 @@ def _follow_up_counts(report: Report) -> list[Block]:
     reasons: dict[str, Counter] = {}
     for f in report.follow_up:
         reasons.setdefault(f.commune, Counter()).update(f.reasons)
-    out: list[Block] = [Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
+    out: list[Block] = [
+        Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
              "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "
              "phường nằm trong tệp riêng của xã, phường đó (thư mục CSV “can-lien-he-lai”) và trong báo cáo của "
              "riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân (Nghị định 13/2023/NĐ-CP).")]
@@ -200,7 +203,8 @@ def _follow_up(report: Report) -> list[Block]:
     if len(report.communes) > 1:
         return _follow_up_counts(report)
     groups = report.follow_up_by_commune()
-    out: list[Block] = [Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
+    out: list[Block] = [
+        Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
              "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
              "chỉ dùng để liên hệ lại về ý kiến của người dân, không công bố và không dùng cho mục đích khác "
              "(Nghị định 13/2023/NĐ-CP).")]
@@ -222,7 +226,8 @@ def _follow_up(report: Report) -> list[Block]:
 
 def _integrity(report: Report) -> list[Block]:
     r = report
-    out: list[Block] = [Para(f"Các dấu hiệu dưới đây chỉ để kiểm tra lại, không phiếu nào bị loại: từ {r.cluster_size} phiếu "
+    out: list[Block] = [
+        Para(f"Các dấu hiệu dưới đây chỉ để kiểm tra lại, không phiếu nào bị loại: từ {r.cluster_size} phiếu "
              f"giống hệt nhau cho cùng một cán bộ trong {r.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
              f"({T(r.office_hours_text)}); số phiếu nhiều hơn số hồ sơ.")]
     if not r.integrity:
@@ -236,7 +241,8 @@ def _integrity(report: Report) -> list[Block]:
 
 def _invalid(report: Report) -> list[Block]:
     items = report.invalid
-    out: list[Block] = [Para(f"Số câu trả lời không hợp lệ: <b>{fmt.number(len(items))}</b> (không tính vào chỉ số)"
+    out: list[Block] = [
+        Para(f"Số câu trả lời không hợp lệ: <b>{fmt.number(len(items))}</b> (không tính vào chỉ số)"
              + (f"; dưới đây là {INVALID_SHOWN} câu đầu tiên, danh sách đầy đủ trong tệp XLSX, CSV và JSON."
                 if len(items) > INVALID_SHOWN else "."))]
     if items:

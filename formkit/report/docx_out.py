@@ -184,7 +184,8 @@ def _grid(doc, grid: Grid) -> None:
     body_cell = '<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{p}</w:tc>'
     tbl = table._tbl
     for values in grid.head:
-        cells = "".join(head_cell.format(w=w, p=_cell_paragraph(v, style_id["cell_head"])) for v, w in zip(values, twips))
+        cells = "".join(head_cell.format(w=w, p=_cell_paragraph(v, style_id["cell_head"]))
+                        for v, w in zip(values, twips))
         tbl.append(parse_xml(f"<w:tr {nsdecls('w')}><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{cells}</w:tr>"))
     styles = [style_id[CELL_STYLE[k]] for k in grid.kinds]
     for values in grid.rows:

@@ -107,10 +107,6 @@ class ReportSettings:
     signer_name: str = ""  # "" leaves room to write the name by hand
     recipients: tuple[str, ...] = ("Cơ quan nhận báo cáo;", "Lưu: VT.")
 
-    @property
-    def committee(self) -> bool:
-        return self.issuing_body.upper().startswith(COMMITTEE)
-
     @classmethod
     def defaults(cls, unit: Unit, issuing_body: str = "") -> "ReportSettings":
         """What the report printed before [report] existed: the unit's people's committee, signed
