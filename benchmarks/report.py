@@ -275,7 +275,7 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=100)
     parser.add_argument("--store", type=Path, help="the workspace and store (default benchmarks/out/report-N-C/, "
                                                    "generated once and reused)")
-    parser.add_argument("--all-formats", action="store_true", help="also time pdf,xlsx,csv,json together")
+    parser.add_argument("--all-formats", action="store_true", help="also time pdf,docx,xlsx,csv,json together")
     parser.add_argument("--preview", type=Path, help="write a PNG of a report's first page and stop")
     parser.add_argument("--baseline-only", type=Path, nargs=2, metavar=("WORKSPACE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--duckdb-only", type=Path, nargs=2, metavar=("WORKSPACE", "OUT"), help=argparse.SUPPRESS)
@@ -316,7 +316,7 @@ def main() -> None:
         print(compare(ours, json.loads(duck_out.read_text(encoding="utf-8"))).replace("pandas", "DuckDB"))
         every = None
         if options.all_formats:
-            every = timed([*command, "--format", "pdf,xlsx,csv,json"])
+            every = timed([*command, "--format", "pdf,docx,xlsx,csv,json"])
             print(_line("formkit report, every format", *every, n), flush=True)
     ok = {True: "OK", False: "MISSED"}
     print(f"targets: JSON faster than pandas {ok[wall < base[0]]} (wall ratio {wall / base[0]:.2f}, "

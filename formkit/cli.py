@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
+from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, speaking
 
 _debug = {"on": False}
@@ -322,7 +322,7 @@ def _warn(message: str) -> None:
 
 
 @cli.command(help=N_("Satisfaction indices per criterion, factor, commune, officer and field; follow-up list; "
-                     "integrity warnings — as a PDF to sign, an XLSX to work in, CSV and JSON.\n\n"
+                     "integrity warnings — as a PDF to sign, a DOCX to edit, an XLSX to work in, CSV and JSON.\n\n"
                      "Reads the responses stored by `formkit pull`, or, with --from-csv, Google's CSV exports "
                      "(\"… (Câu trả lời) - Câu trả lời biểu mẫu 1.csv\") with no Google access at all.\n\n"
                      "Example: formkit report --quarter 2026Q3 --format pdf,xlsx"))
@@ -333,8 +333,8 @@ def _warn(message: str) -> None:
 @click.option("--from", "start", metavar="2026-07-01", help=N_("First day (with --to)."))
 @click.option("--to", "end", metavar="2026-09-30", help=N_("Last day, inclusive (with --from)."))
 @commune_option
-@click.option("--format", "formats", default="pdf,xlsx,csv,json", show_default=True,
-              help=N_("Comma-separated: pdf, xlsx, csv, json."))
+@click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True,
+              help=N_("Comma-separated: pdf, docx, xlsx, csv, json."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/reports)."))
 @click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -347,6 +347,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
            csv_files) -> None:
     from .errors import UsageError
     from .report import FORMATS, build_report, parse_period, write_report
+    from .report.load import held
     from .responses.store import ResponseStore
 
     chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
@@ -368,6 +369,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
         store = ResponseStore(ws.responses_file)
     with store:
         result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers)
+        holding = held(store, result.template, result.scope) if result.responses == 0 else None
     paths = write_report(result, chosen, out or ws.output_dir / "reports")
     overall = result.sipas
     say(_("{index}: {value} from {responses} ({start} – {end})").format(
@@ -382,6 +384,27 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
         ngettext("{n} invalid answer", "{n} invalid answers", invalid).format(n=invalid))))
     for path in paths:
         say(str(path))
+    if holding is not None:
+        _warn(_empty_period(result.period, holding))
+        ctx.exit(EXIT_EMPTY)
+
+
+def _empty_period(period, holding) -> str:
+    """"0 responses in 2026Q3; the store holds 6 responses from 02/10/2026 to 30/11/2026 — did
+    you mean --quarter 2026Q4?" """
+    from datetime import date
+
+    if not holding.responses:
+        return _("0 responses in {period}, and none at all in the store for this question set: run `formkit pull` "
+                 "first (or check --commune)").format(period=period.code)
+    first, last = holding.first[:10], holding.last[:10]
+    text = _("0 responses in {period}; the store holds {responses} from {first} to {last}").format(
+        period=period.code, responses=_responses(holding.responses), first=_day(first), last=_day(last))
+    meant = period.around(date.fromisoformat(last))
+    if meant is None:
+        return text
+    option = {"quarter": "--quarter", "month": "--month", "year": "--year"}[period.kind]
+    return text + _(" — did you mean {option} {period}?").format(option=option, period=meant.code)
 
 
 def _percent(value: float | None, width: int = 0) -> str:
@@ -642,8 +665,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str]) -> int:
     _debug["on"] = False
     try:
-        cli.main(args=argv, prog_name="formkit", standalone_mode=False)
-        return EXIT_OK
+        code = cli.main(args=argv, prog_name="formkit", standalone_mode=False)
+        return EXIT_EMPTY if code == EXIT_EMPTY else EXIT_OK  # ctx.exit(EXIT_EMPTY): `report` of no answers
     except click.exceptions.Abort:
         say(_("Aborted."), err=True)
         return EXIT_RUNTIME

@@ -4,6 +4,8 @@ Exit codes (documented in the README):
   0  success
   1  a remote or runtime failure (Google refused, network gone, quota exhausted after retries)
   2  bad usage, configuration, template, input data or credentials
+  3  nothing to report: `formkit report` found no answers in the period asked for (the files are
+     still written and say so); the terminal says what the store holds and which period was meant
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .i18n import ngettext
 EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2
+EXIT_EMPTY = 3
 
 
 @dataclass(frozen=True)

@@ -274,7 +274,7 @@ def test_overlapping_exports_count_each_response_once(tmp_path, ws, empty_state)
     assert len(once) == 3 and warnings == []
     rows, warnings = read_exports(ws, empty_state, [august, october, copy, october])
     assert rows == once
-    assert warnings == ["7 response(s) appear in more than one file (the same commune, time and answers: an export "
+    assert warnings == ["7 responses appear in more than one file (the same commune, time and answers: an export "
                         "given twice, or an earlier download of the same sheet); each is counted once"]
     twice = tmp_path / "twice" / VI_NAME
     twice.parent.mkdir()

@@ -34,7 +34,8 @@ def test_exit_codes_in_the_readme_match_the_code():
 
     table = README.split("## Exit codes", 1)[1].split("##", 1)[0]
     meaning = {int(m.group(1)): m.group(2) for m in re.finditer(r"^\| (\d) \| (.+) \|$", table, re.M)}
-    assert sorted(meaning) == sorted({errors.EXIT_OK, errors.EXIT_RUNTIME, errors.EXIT_USAGE})
+    assert sorted(meaning) == sorted({errors.EXIT_OK, errors.EXIT_RUNTIME, errors.EXIT_USAGE, errors.EXIT_EMPTY})
+    assert "nothing to report" in meaning[errors.EXIT_EMPTY]
     assert meaning[errors.EXIT_OK].startswith("success")
     # Each kind of failure exits with the code whose documented meaning names it.
     for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "damaged response store"),

@@ -383,7 +383,7 @@ def test_chosen_communes_and_bad_choices(ws, tmp_path):
     with pytest.raises(UsageError):
         build_report(ws, store, parse_period(quarter="2026Q3"), commune_ids=("khong-co",))
     with pytest.raises(UsageError):
-        write_report(report, ("pdf", "docx"), tmp_path)
+        write_report(report, ("pdf", "odt"), tmp_path)
 
 
 def test_empty_period_writes_every_format(ws, tmp_path):

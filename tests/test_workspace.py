@@ -82,7 +82,12 @@ BAD_INPUTS = {
     # Issue 9: an unknown key in any table names the table and the key.
     "issuing_body under [unit]": (lambda d: edit(d / "formkit.toml", 'name = "Tây Ninh"',
                                                  'name = "Tây Ninh"\nissuing_body = "UBND TỈNH"'),
-                                  "formkit.toml: unit.issuing_body", "unknown key (known: kind, name)"),
+                                  "formkit.toml: unit.issuing_body", "moved: write issuing_body under [report]"),
+    "unknown key in [report]": (lambda d: edit(d / "formkit.toml", '# parent_body = ""', 'signer = "A"'),
+                                "formkit.toml: report.signer", "unknown key"),
+    "recipients not a list": (lambda d: edit(d / "formkit.toml", '# parent_body = ""',
+                                             'recipients = "Sở Nội vụ"'),
+                              "formkit.toml: report.recipients", "must be a list of lines"),
     "unknown key in [office_hours]": (lambda d: edit(d / "formkit.toml", 'start = "07:00"', 'begin = "07:00"'),
                                       "office_hours.begin", "unknown key"),
     "unknown key in [google]": (lambda d: edit(d / "formkit.toml", '# credentials = "credentials.json"',

@@ -46,11 +46,23 @@ def _stamp(seconds) -> str:
     return str(np.datetime64(int(seconds), "s")).replace("T", " ")
 
 
-def _entry(kind: str, resp: Responses, names: dict, commune: int, officer: int | None, times: np.ndarray,
+class Names(dict):
+    """Commune id -> name, and (officers) officer id -> full name: messages name people, not ids."""
+
+    def __init__(self, communes: dict, officers: dict | None = None) -> None:
+        super().__init__(communes)
+        self.officers = officers or {}
+
+    def officer(self, officer_id: str | None) -> str:
+        return self.officers.get(officer_id, officer_id) if officer_id else NO_OFFICER
+
+
+def _entry(kind: str, resp: Responses, names: Names, commune: int, officer: int | None, times: np.ndarray,
            message: str, **extra) -> dict:
     cid = resp.communes[commune]
-    return {"kind": kind, "commune": cid, "commune_name": names.get(cid, cid),
-            "officer": resp.officers[officer] if officer is not None else None, "count": int(len(times)),
+    oid = resp.officers[officer] if officer is not None else None
+    return {"kind": kind, "commune": cid, "commune_name": names.get(cid, cid), "officer": oid,
+            "officer_name": names.officer(oid) if officer is not None else None, "count": int(len(times)),
             "first": _stamp(times.min()), "last": _stamp(times.max()), **extra, "message": message}
 
 
@@ -72,8 +84,8 @@ def _groups(resp: Responses):
         yield int(resp.commune[rows[0]]), None, rows[np.argsort(resp.time[rows], kind="stable")]
 
 
-def _who(resp: Responses, officer: int | None) -> str:
-    return "cả xã" if officer is None else f"cán bộ: {resp.officers[officer] or NO_OFFICER}"
+def _who(resp: Responses, officer: int | None, names: Names) -> str:
+    return "cả xã" if officer is None else f"cán bộ: {names.officer(resp.officers[officer])}"
 
 
 def usual_days(counts: np.ndarray) -> np.ndarray:
@@ -91,7 +103,7 @@ def usual_days(counts: np.ndarray) -> np.ndarray:
     return (rest((k - 2) // 2) + rest((k - 1) // 2)) / 2
 
 
-def bursts(resp: Responses, groups: list, names: dict, rules: AnomalyRules) -> list[dict]:
+def bursts(resp: Responses, groups: list, names: Names, rules: AnomalyRules) -> list[dict]:
     out = []
     for commune, officer, rows in groups:
         day_of = resp.time[rows] // DAY
@@ -102,12 +114,12 @@ def bursts(resp: Responses, groups: list, names: dict, rules: AnomalyRules) -> l
         for i in np.flatnonzero(counts >= np.maximum(rules.burst_minimum, rules.burst_factor * usual)):
             times = resp.time[rows][day_of == days[i]]
             out.append(_entry("burst", resp, names, commune, officer, times,
-                              f"{counts[i]} phiếu trong một ngày, ngày thường {usual[i]:g} phiếu ({_who(resp, officer)})",
+                              f"{counts[i]} phiếu trong một ngày, ngày thường {usual[i]:g} phiếu ({_who(resp, officer, names)})",
                               usual_per_day=float(usual[i])))
     return out
 
 
-def beyond_capacity(resp: Responses, groups: list, names: dict, rules: AnomalyRules) -> list[dict]:
+def beyond_capacity(resp: Responses, groups: list, names: Names, rules: AnomalyRules) -> list[dict]:
     window = rules.window_minutes * 60
     per_counter = rules.window_minutes / rules.service_minutes
     out = []
@@ -123,7 +135,7 @@ def beyond_capacity(resp: Responses, groups: list, names: dict, rules: AnomalyRu
         out.append(_entry("beyond_capacity", resp, names, commune, officer, times,
                           f"{len(times)} phiếu trong {rules.window_minutes} phút, nhiều hơn {capacity:g} phiếu "
                           f"{'một quầy' if officer is not None else f'{counters} quầy'} có thể tiếp nhận "
-                          f"({_who(resp, officer)})", capacity=capacity, window_minutes=rules.window_minutes))
+                          f"({_who(resp, officer, names)})", capacity=capacity, window_minutes=rules.window_minutes))
     return out
 
 
@@ -137,7 +149,7 @@ def straight_lined(resp: Responses, template: Template, rules: AnomalyRules) -> 
     return (answered.sum(axis=1) >= rules.straight_criteria) & (high == low)
 
 
-def straight_lining(resp: Responses, groups: list, template: Template, names: dict,
+def straight_lining(resp: Responses, groups: list, template: Template, names: Names,
                     rules: AnomalyRules) -> list[dict]:
     flat = straight_lined(resp, template, rules)
     total = int(flat.sum())
@@ -151,15 +163,17 @@ def straight_lining(resp: Responses, groups: list, template: Template, names: di
         if mine >= rules.straight_minimum and share >= rules.straight_share and share >= rest + rules.straight_margin:
             out.append(_entry("straight_lining", resp, names, commune, officer, resp.time[rows][flat[rows]],
                               f"{mine}/{len(rows)} phiếu ({100 * share:.0f} %) chọn cùng một mức cho mọi tiêu chí, "
-                              f"các phiếu khác {100 * rest:.0f} % ({_who(resp, officer)})",
+                              f"các phiếu khác {100 * rest:.0f} % ({_who(resp, officer, names)})",
                               share=100 * share, others_share=100 * rest))
     return out
 
 
 def volume_anomalies(resp: Responses, template: Template, names: dict,
-                     rules: AnomalyRules | None = None) -> list[dict]:
-    """Every volume anomaly in the period's responses, in the order of KIND_NAMES."""
+                     rules: AnomalyRules | None = None, officer_names: dict | None = None) -> list[dict]:
+    """Every volume anomaly in the period's responses, in the order of KIND_NAMES; names: commune
+    id -> name, officer_names: officer id -> full name."""
     rules = rules or AnomalyRules()
+    names = Names(names, officer_names)
     if not len(resp):
         return []
     groups = list(_groups(resp))

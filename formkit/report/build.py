@@ -88,7 +88,8 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         by_id = {p.id: p for p in participation.communes}
         commune_rows = [replace(c, dossiers=by_id[c.id].dossiers, participation=by_id[c.id].rate) if c.id in by_id
                         else c for c in commune_rows]
-    warnings = integrity.warnings(current, template, ws.office_hours, rules, communes, over)
+    officer_names = {o.id: o.name for c in ws.communes for o in c.officers}
+    warnings = integrity.warnings(current, template, ws.office_hours, rules, communes, over, officer_names)
     follow_up = follow_up_list(store, template, scoring, current, current_bins, follow[in_now], ws, communes)
     invalid = invalid_list(store, template, scoring, period, scope, current, current_bins, communes.names)
 
@@ -102,7 +103,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     report = Report(
         template=template, period=period,
         previous=PeriodSummary(previous, int(before.responses[0]), value(before.indices.overall[0])),
-        today=today, unit=ws.unit.display_name, place=ws.unit.name, issuing_body=ws.issuing_body,
+        today=today, unit=ws.unit.display_name, signing=ws.report,
         office_hours=ws.office_hours, office_hours_text=integrity.hours_text(ws.office_hours),
         cluster_size=rules.cluster_size, cluster_minutes=rules.cluster_minutes, scope=scope,
         responses=int(total.responses[0]), sipas=value(total.indices.overall[0]),

@@ -24,6 +24,14 @@ def _value_axis(axis) -> None:
     axis.visibleGrid, axis.gridStrokeColor, axis.gridStrokeWidth = True, FAINT, 0.4
 
 
+def _drawing(width: float, height: float) -> Drawing:
+    """A drawing whose initial font is the report's: ReportLab's default (Helvetica) would be
+    referenced by the PDF without being embedded."""
+    drawing = Drawing(width, height)
+    drawing.initialFontName, drawing.initialFontSize = SERIF, 10
+    return drawing
+
+
 def _title(drawing: Drawing, text: str) -> None:
     drawing.add(String(drawing.width / 2, drawing.height - 12, text, fontName=SERIF_BOLD, fontSize=11,
                        textAnchor="middle"))
@@ -32,7 +40,7 @@ def _title(drawing: Drawing, text: str) -> None:
 def factor_bars(factors, width: float, height: float = 165) -> Drawing:
     """factors: the report's FactorRow tuple."""
     ids = [f.id for f in factors]
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     _title(drawing, "Chỉ số theo yếu tố (%)")
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 36, 30, width - 50, height - 62
@@ -51,7 +59,7 @@ def factor_bars(factors, width: float, height: float = 165) -> Drawing:
 def trend_line(trend, width: float, height: float = 170) -> Drawing:
     """trend: the report's TrendRow tuple."""
     shown = trend[next((i for i, q in enumerate(trend) if q.sipas is not None), len(trend)):] or trend[-1:]
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     _title(drawing, "Chỉ số qua các quý (%)")
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 36, 30, width - 60, height - 62
@@ -75,7 +83,7 @@ def communes_ranked(communes, width: float) -> list[Drawing]:
     for start in range(0, len(ranked), PER_CHART):
         part = ranked[start:start + PER_CHART]
         height = 44 + 16 * len(part)
-        drawing = Drawing(width, height)
+        drawing = _drawing(width, height)
         _title(drawing, "Xếp hạng các xã, phường theo chỉ số (%)" + (" (tiếp)" if start else ""))
         chart = HorizontalBarChart()
         label_width = 130

@@ -72,7 +72,7 @@ class LowAnswer:
     answer: str  # the option chosen, e.g. "Không hài lòng"
 
     def to_json(self) -> dict:
-        return {"id": self.question, "answer": self.answer}  # the title is under "criteria"
+        return {"id": self.question, "title": self.title, "answer": self.answer}
 
 
 @dataclass(frozen=True, eq=False)

@@ -126,21 +126,23 @@ def off_hours(resp: Responses, hours: OfficeHours) -> list[tuple[int, int, int, 
 
 
 def warnings(current: Responses, template: Template, hours: OfficeHours, rules, communes: Communes,
-             over: dict[str, tuple[int, int]]) -> list[IntegrityWarning]:
-    """The warnings as the report lists them, each with its counts and a sentence in Vietnamese."""
+             over: dict[str, tuple[int, int]], officer_names: dict | None = None) -> list[IntegrityWarning]:
+    """The warnings as the report lists them, each with its counts and a sentence in Vietnamese
+    that names the officer (officer_names: id -> full name), never by id."""
     questions = scale_questions(template)
     names, commune_row = communes.names, communes.row
     out = []
     for cluster in identical_clusters(current, rules):
         times = current.time[cluster.rows]
         cid, oid = current.communes[cluster.commune], current.officers[cluster.officer]
+        who = (officer_names or {}).get(oid, oid) if oid else NO_OFFICER
         minutes = (int(times.max()) - int(times.min())) / 60
         out.append(IntegrityWarning(
             "identical_answers", cid, names.get(cid, cid), oid, len(cluster.rows),
-            f"{len(cluster.rows)} phiếu trả lời giống hệt nhau trong {minutes:.0f} phút (cán bộ: {oid or NO_OFFICER})",
+            f"{len(cluster.rows)} phiếu trả lời giống hệt nhau trong {minutes:.0f} phút (cán bộ: {who})",
             stamp(times.min()), stamp(times.max()),
             {"minutes": minutes, "answers": answer_summary(current.codes[cluster.rows[0]], questions),
-             "response_ids": sorted(int(i) for i in current.ids[cluster.rows])}))
+             "response_ids": sorted(int(i) for i in current.ids[cluster.rows])}, officer_name=who))
     for commune, count, rest_days, first, last in off_hours(current, hours):
         cid = current.communes[commune]
         responses = int(communes.current.responses[commune_row[cid]])
@@ -159,4 +161,4 @@ def warnings(current: Responses, template: Template, hours: OfficeHours, rules, 
     out.sort(key=lambda w: (kinds.index(w.kind) if w.kind in kinds else len(kinds),
                             commune_row.get(w.commune, len(commune_row)), w.first or ""))
     # Volume anomalies (anomalies.py) follow, in their own order, in the JSON shape.
-    return out + [IntegrityWarning.from_json(w) for w in volume_anomalies(current, template, names)]
+    return out + [IntegrityWarning.from_json(w) for w in volume_anomalies(current, template, names, officer_names=officer_names)]

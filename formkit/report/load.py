@@ -233,6 +233,26 @@ def stored_invalid(store: ResponseStore, template: Template, start: str, end: st
         [*params, template.version, len(scale_questions(template))]).fetchall()
 
 
+@dataclass(frozen=True)
+class Held:
+    """What the store holds for a template (and communes), whatever the period: for a report of
+    an empty period to say what was meant."""
+
+    responses: int
+    first: str | None  # "YYYY-MM-DD HH:MM:SS", local
+    last: str | None
+
+
+def held(store: ResponseStore, template: Template, commune_ids=()) -> Held:
+    sql = "SELECT count(*), min(submitted), max(submitted) FROM coded WHERE template = ?"
+    params: list = [template.id]
+    if commune_ids:
+        sql += f" AND commune_id IN ({','.join('?' * len(commune_ids))})"
+        params += list(commune_ids)
+    count, first, last = store.db.execute(sql, params).fetchone()
+    return Held(int(count), first, last)
+
+
 def other_templates(store: ResponseStore, template: Template, start: str, end: str, commune_ids=()) -> dict[str, int]:
     """How many responses in the range belong to forms of other templates (left out of the report)."""
     sql = "SELECT template, count(*) FROM coded WHERE template != ? AND submitted >= ? AND submitted < ?"

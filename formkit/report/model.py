@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..workspace.config import OfficeHours
+from ..workspace.config import OfficeHours, ReportSettings
 from ..workspace.templates import Template
 from .followup import FollowUp
 from .period import Period
@@ -138,15 +138,16 @@ class IntegrityWarning:
     first: str | None = None
     last: str | None = None
     details: Mapping[str, object] = field(default_factory=dict)
+    officer_name: str | None = None  # what people read; `officer` is the id
 
-    COMMON = ("kind", "commune", "commune_name", "officer", "count", "first", "last", "message")
+    COMMON = ("kind", "commune", "commune_name", "officer", "officer_name", "count", "first", "last", "message")
 
     @classmethod
     def from_json(cls, entry: Mapping) -> "IntegrityWarning":
         """From the JSON shape (a check that returns dicts)."""
         return cls(entry["kind"], entry["commune"], entry["commune_name"], entry.get("officer"), int(entry["count"]),
                    entry["message"], entry.get("first"), entry.get("last"),
-                   {k: v for k, v in entry.items() if k not in cls.COMMON})
+                   {k: v for k, v in entry.items() if k not in cls.COMMON}, entry.get("officer_name"))
 
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in self.COMMON if k not in ("first", "last") or getattr(self, k) is not None}
@@ -212,8 +213,7 @@ class Report:
     previous: PeriodSummary
     today: date
     unit: str  # "Tỉnh Tây Ninh"
-    place: str  # "Tây Ninh", for the place-date line
-    issuing_body: str
+    signing: ReportSettings  # issuing body, number and symbol, place, signer, recipients ([report])
     office_hours: OfficeHours
     office_hours_text: str  # "Thứ Hai – Thứ Bảy, 07:00 – 17:30"
     cluster_size: int  # the integrity rules applied
@@ -235,6 +235,15 @@ class Report:
     follow_up: tuple[FollowUp, ...]
     notes: tuple[str, ...] = ()
     paper: Paper | None = None  # only once a ballot was issued
+
+    @property
+    def issuing_body(self) -> str:
+        return self.signing.issuing_body
+
+    @property
+    def place(self) -> str:
+        """"Tây Ninh", for the place-date line."""
+        return self.signing.place
 
     @property
     def change(self) -> float | None:

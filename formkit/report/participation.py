@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problems
+from ..i18n import _
 from ..workspace.config import Workspace
 from .groups import Communes, Fine
 from .model import Participation, ParticipationRow
@@ -56,11 +57,11 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        problems.add(shown, "", f"cannot read: {exc.strerror or exc}")
-        problems.raise_if_any("the dossiers file cannot be used")
+        problems.add(shown, "", _("cannot read: {error}").format(error=exc.strerror or exc))
+        problems.raise_if_any(_("the dossiers file cannot be used"))
     except UnicodeDecodeError as exc:
-        problems.add(shown, "", f"not UTF-8 text ({exc.reason}); save it as \"CSV UTF-8\"")
-        problems.raise_if_any("the dossiers file cannot be used")
+        problems.add(shown, "", _("not UTF-8 text ({reason}); save it as \"CSV UTF-8\"").format(reason=exc.reason))
+        problems.raise_if_any(_("the dossiers file cannot be used"))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -69,17 +70,19 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
     while rows and not any(cell.strip() for cell in rows[0]):
         rows.pop(0)
     if not rows:
-        problems.add(shown, "", "empty: expected a header row commune,period,count and one row per commune and period")
-        problems.raise_if_any("the dossiers file cannot be used")
+        problems.add(shown, "", _("empty: expected a header row commune,period,count and one row per commune and period"))
+        problems.raise_if_any(_("the dossiers file cannot be used"))
     header = [_key(h) for h in rows[0]]
     columns = {}
     for name, aliases in HEADERS.items():
         found = [i for i, h in enumerate(header) if h in aliases]
         if not found:
-            problems.add(shown, "line 1", f"no '{name}' column (header must name commune, period, count; got {rows[0]})")
+            problems.add(shown, _("line {line}").format(line=1), _(
+                "no '{name}' column (header must name commune, period, count; got {header})").format(
+                name=name, header=rows[0]))
         else:
             columns[name] = found[0]
-    problems.raise_if_any("the dossiers file cannot be used")
+    problems.raise_if_any(_("the dossiers file cannot be used"))
     communes = {}
     for c in ws.communes:
         for alias in (c.id, c.name, c.display_name):
@@ -89,17 +92,18 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
         if not any(cell.strip() for cell in row):
             continue
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in columns.items()}
-        place = f"line {line}"
+        place = _("line {line}").format(line=line)
         commune = communes.get(_key(cells["commune"]))
         if commune is None:
-            problems.add(shown, place, f"unknown commune '{cells['commune']}' (use an id from formkit.toml, e.g. "
-                                       f"'{ws.communes[0].id}')")
+            problems.add(shown, place, _("unknown commune '{commune}' (use an id from formkit.toml, e.g. '{example}')")
+                         .format(commune=cells["commune"], example=ws.communes[0].id))
         period = parse_code(cells["period"])
         if period is None:
-            problems.add(shown, place, f"period '{cells['period']}' is not like 2026Q3, 2026-09 or 2026")
+            problems.add(shown, place, _("period '{period}' is not like 2026Q3, 2026-09 or 2026").format(
+                period=cells["period"]))
         count = cells["count"]
         if not NUMBER.match(count):
-            problems.add(shown, place, f"count '{count}' is not a whole number of dossiers")
+            problems.add(shown, place, _("count '{count}' is not a whole number of dossiers").format(count=count))
         if commune and period and NUMBER.match(count):
             out.append(DossierRow(commune, period, int(re.sub(r"\D", "", count)), line))
     by_commune: dict[str, list[DossierRow]] = {}
@@ -109,9 +113,10 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
         rows_of.sort(key=lambda r: (r.period.start, r.period.end))
         for before, after in zip(rows_of, rows_of[1:]):
             if after.period.start <= before.period.end:
-                problems.add(shown, f"line {after.line}", f"{after.period.code} overlaps {before.period.code} "
-                                                          f"(line {before.line}) for the same commune")
-    problems.raise_if_any("the dossiers file cannot be used")
+                problems.add(shown, _("line {line}").format(line=after.line), _(
+                    "{period} overlaps {other} (line {line}) for the same commune").format(
+                    period=after.period.code, other=before.period.code, line=before.line))
+    problems.raise_if_any(_("the dossiers file cannot be used"))
     return out
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..errors import UsageError
+from ..i18n import _
 
 ROMAN = ("I", "II", "III", "IV")
 
@@ -68,6 +69,17 @@ class Period:
 
     def overlaps(self, other: "Period") -> bool:
         return self.start <= other.end and other.start <= self.end
+
+    def around(self, day: date) -> "Period | None":
+        """The period of the same kind that holds `day` (a quarter's quarter, a month's month);
+        None for a range of days."""
+        if self.kind == "quarter":
+            return quarter_of(day)
+        if self.kind == "month":
+            return month_of(day.year, day.month)
+        if self.kind == "year":
+            return Period(date(day.year, 1, 1), date(day.year, 12, 31), "year")
+        return None
 
     def previous(self) -> "Period":
         """The period of the same kind immediately before (a range: as many days, just before)."""
@@ -136,7 +148,7 @@ def parse_day(text: str, option: str) -> date:
                 return date(parts["y"], parts["m"], parts["d"])
             except ValueError:
                 break
-    raise UsageError(f"{option} '{text}' is not a date like 2026-07-01 (or 01/07/2026)")
+    raise UsageError(_("{option} '{text}' is not a date like 2026-07-01 (or 01/07/2026)").format(option=option, text=text))
 
 
 def parse_period(quarter: str | None = None, month: str | None = None, year: str | None = None,
@@ -146,27 +158,28 @@ def parse_period(quarter: str | None = None, month: str | None = None, year: str
     if start or end:
         given.append("--from/--to")
     if len(given) != 1:
-        raise UsageError("choose the period with exactly one of --quarter 2026Q3, --month 2026-09, --year 2026 "
-                         f"or --from 2026-07-01 --to 2026-09-30{' (got ' + ', '.join(given) + ')' if given else ''}")
+        chosen = _(" (got {options})").format(options=", ".join(given)) if given else ""
+        raise UsageError(_("choose the period with exactly one of --quarter 2026Q3, --month 2026-09, --year 2026 "
+                           "or --from 2026-07-01 --to 2026-09-30") + chosen)
     if quarter:
         period = parse_code(quarter)
         if period is None or period.kind != "quarter":
-            raise UsageError(f"--quarter '{quarter}' is not a quarter like 2026Q3")
+            raise UsageError(_("--quarter '{text}' is not a quarter like 2026Q3").format(text=quarter))
         return period
     if month:
         period = parse_code(month)
         if period is None or period.kind != "month":
-            raise UsageError(f"--month '{month}' is not a month like 2026-09")
+            raise UsageError(_("--month '{text}' is not a month like 2026-09").format(text=month))
         return period
     if year:
         period = parse_code(year)
         if period is None or period.kind != "year":
-            raise UsageError(f"--year '{year}' is not a year like 2026")
+            raise UsageError(_("--year '{text}' is not a year like 2026").format(text=year))
         return period
     if not (start and end):
-        raise UsageError("--from and --to go together (both dates, inclusive)")
+        raise UsageError(_("--from and --to go together (both dates, inclusive)"))
     first = start if isinstance(start, date) else parse_day(start, "--from")
     last = end if isinstance(end, date) else parse_day(end, "--to")
     if last < first:
-        raise UsageError(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+        raise UsageError(_("--to {last} is before --from {first}").format(last=last.isoformat(), first=first.isoformat()))
     return Period(first, last, "range")

@@ -2,19 +2,22 @@
 narrower versions of the same numbers).
 
 Cell values stay raw: indices 0–100 unrounded (the writers format them), counts as int, times as
-"YYYY-MM-DD HH:MM:SS", None for "no value". Column kinds tell the writers how to show a value.
+"YYYY-MM-DD HH:MM:SS", days as "YYYY-MM-DD", None for "no value". Column kinds tell the writers
+how to show a value.
 Phones are in full only in the follow-up table, which is written per commune.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import anomalies
 from .followup import mask_phone, mask_text
 from .model import IntegrityWarning, Report, Scores
 
-KINDS = {"text", "int", "percent", "points", "score", "time"}
+CRITERION_CODE = re.compile(r"^\d+(\.\d+)*$")  # "3.1": a criterion's printed code
+KINDS = {"text", "int", "percent", "points", "score", "time", "date"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def _factor_cells(row: Scores) -> list:
 def summary(report: Report) -> Table:
     r, previous = report, report.previous
     return Table("tong-hop", "Tổng hợp", f"{r.index_name} {r.period.label}", [
-        Column("Mẫu phiếu", width=16), Column("Từ ngày", width=12), Column("Đến ngày", width=12),
+        Column("Mẫu phiếu", width=16), Column("Từ ngày", "date"), Column("Đến ngày", "date"),
         Column("Số phiếu", "int"), Column("Chỉ số (%)", "percent"), Column("Điểm trung bình", "score"),
         Column(f"Số phiếu {previous.period.label}", "int"), Column(f"Chỉ số {previous.period.label} (%)", "percent"),
         Column("Thay đổi (điểm %)", "points"), Column("Phiếu mẫu khác (không tính)", "int")],
@@ -77,7 +80,7 @@ def criteria(report: Report) -> Table:
 
 def trend(report: Report) -> Table:
     return Table("xu-huong", "Tổng hợp", "Diễn biến theo quý", [
-        Column("Quý", width=14), Column("Từ ngày", width=12), Column("Đến ngày", width=12), Column("Số phiếu", "int"),
+        Column("Quý", width=14), Column("Từ ngày", "date"), Column("Đến ngày", "date"), Column("Số phiếu", "int"),
         Column("Chỉ số (%)", "percent")],
         [[q.label, q.start, q.end, q.responses, q.sipas] for q in report.trend])
 
@@ -135,7 +138,18 @@ FOLLOW_UP_COLUMNS = [Column("STT", "int", 6), Column("Xã, phường", width=22)
 
 
 def low_text(items) -> str:
-    return "; ".join(f"{a.question} {a.title}: {a.answer}" for a in items)
+    """"3.1 Title: answer" for a criterion (its code is what the form prints); the overall
+    question by its title alone (its id, "hai-long-chung", is not for people)."""
+    return "; ".join(f"{question_label(a)}: {a.answer}" for a in items)
+
+
+def question_label(a) -> str:
+    return f"{a.question} {a.title}" if CRITERION_CODE.match(a.question) else a.title
+
+
+def question_code(a) -> str:
+    """The criterion's code ("3.1") where it has one, else its title."""
+    return a.question if CRITERION_CODE.match(a.question) else a.title
 
 
 def follow_up(report: Report, full_phone: bool = False) -> Table:
@@ -166,7 +180,7 @@ def warnings(report: Report) -> Table:
         Column("Loại cảnh báo", width=28), Column("Xã, phường", width=22), Column("Cán bộ", width=20),
         Column("Số phiếu", "int"), Column("Từ", "time", 17), Column("Đến", "time", 17), Column("Chi tiết", width=60),
         Column("Mã phiếu", width=30)],
-        [[KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer or "", w.count, w.first, w.last,
+        [[KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer_name or "", w.count, w.first, w.last,
           warning_detail(w), ", ".join(map(str, w.response_ids))] for w in report.integrity])
 
 

@@ -3,7 +3,7 @@
 Every file is written into a temporary folder beside the outputs first; only when all of them are
 complete are they moved into place (renames on one file system), the JSON last. The JSON names
 the response count and the SHA-256 of each sibling it was written with, so anyone can check that
-the PDF, XLSX and CSV files in a folder belong to it. A failure while writing (a full disk, a
+the PDF, DOCX, XLSX and CSV files in a folder belong to it. A failure while writing (a full disk, a
 kill) leaves the previous set as it was; a folder left over by a kill is removed by the next run.
 """
 
@@ -17,9 +17,10 @@ import tempfile
 from pathlib import Path
 
 from ..errors import StateError, UsageError
+from ..i18n import _
 from .model import Report
 
-FORMATS = ("pdf", "xlsx", "csv", "json")
+FORMATS = ("pdf", "docx", "xlsx", "csv", "json")
 PARTIAL = ".partial-"  # temporary folders: .partial-<stem>.<random>
 
 
@@ -28,9 +29,10 @@ def write_report(report: Report, formats=FORMATS, out_dir: Path | None = None) -
     formats = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
-        raise UsageError(f"unknown report format(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+        raise UsageError(_("unknown report format(s) {formats}; choose from {known}").format(
+            formats=", ".join(unknown) or _("(none)"), known=", ".join(FORMATS)))
     if out_dir is None:
-        raise UsageError("write_report needs out_dir (formkit report uses <workspace>/output/reports)")
+        raise UsageError(_("write_report needs out_dir (formkit report uses <workspace>/output/reports)"))
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -61,6 +63,9 @@ def _write_all(report: Report, formats: list[str], folder: Path) -> list[Path]:
         elif name == "pdf":
             from .pdf_out import write_pdf
             paths.append(write_pdf(report, folder))
+        elif name == "docx":
+            from .docx_out import write_docx
+            paths.append(write_docx(report, folder))
     if "json" in formats:  # last: it names the others' checksums
         from .json_out import write_json
         paths.append(write_json(report, folder, {p.relative_to(folder).as_posix(): sha256(p) for p in paths}))
@@ -106,9 +111,10 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _write_error(out_dir: Path, exc: OSError) -> StateError:
-    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return StateError(f"cannot write the report into {out_dir}: {why}. The previous report files there are "
-                      "unchanged; free some space (or choose another folder with --out) and run the command again.")
+    why = _("the disk is full") if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return StateError(_("cannot write the report into {folder}: {why}. The previous report files there are "
+                        "unchanged; free some space (or choose another folder with --out) and run the command again.")
+                      .format(folder=out_dir, why=why))
 
 
 def sha256(path: Path) -> str:

@@ -1,6 +1,6 @@
 """The report as an XLSX workbook (xlsxwriter in constant-memory mode: rows go to the file as
 they are written, so a province's year of follow-up rows costs no memory): one sheet per
-section, real numbers with number formats. Indices are stored as fractions (0.8266) formatted
+section, real numbers and dates with number formats. Indices are stored as fractions (0.8266) formatted
 0.00%, so Excel shows 82.66% and sums or averages them correctly; changes the same way with a
 sign. Every text is written as text (never a formula), and text a spreadsheet would run as a
 formula is neutralised too. Phones in full only on "Cần liên hệ lại", grouped by commune.
@@ -20,8 +20,8 @@ from .model import Report
 from .printable import printable
 
 FORMATS = {"int": "#,##0", "percent": "0.00%", "points": "+0.00%;-0.00%;0.00%", "score": "0.00",
-           "time": "dd/mm/yyyy hh:mm:ss"}
-WIDTHS = {"int": 11, "percent": 12, "points": 12, "score": 10, "time": 19, "text": 18}
+           "time": "dd/mm/yyyy hh:mm:ss", "date": "dd/mm/yyyy"}
+WIDTHS = {"int": 11, "percent": 12, "points": 12, "score": 10, "time": 19, "date": 12, "text": 18}
 EPOCH = datetime(1899, 12, 30)  # Excel's day 0
 
 
@@ -57,6 +57,8 @@ class _Writer:
                 elif kind == "time":  # as a serial day number: no datetime object per cell
                     stamp = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
                     sheet.write_number(r, c, (stamp - EPOCH).total_seconds() / 86400, self.number[kind])
+                elif kind == "date":  # "YYYY-MM-DD" as a serial day number, shown 01/07/2026
+                    sheet.write_number(r, c, (datetime.strptime(value, "%Y-%m-%d") - EPOCH).days, self.number[kind])
                 else:
                     sheet.write_number(r, c, value, self.number[kind])
             r += 1

@@ -18,6 +18,7 @@ from datetime import tzinfo
 from functools import cached_property
 
 from ..errors import Problem
+from ..i18n import _
 from ..forms.formspec import build_bodies, texts
 from ..forms.state import FormRecord
 from ..workspace.templates import Template
@@ -67,7 +68,7 @@ def map_header(header: list, titles: dict[str, str], where: str) -> ColumnMap:
             time_column, day_first = i, order
             break
     if time_column < 0:
-        raise ValueError("no 'Dấu thời gian' or 'Timestamp' column in the header row")
+        raise ValueError(_("no 'Dấu thời gian' or 'Timestamp' column in the header row"))
     questions: dict[str, list[str]] = {}  # title key -> question ids in form order
     for qid, title in titles.items():
         questions.setdefault(title_key(title), []).append(qid)
@@ -83,19 +84,21 @@ def map_header(header: list, titles: dict[str, str], where: str) -> ColumnMap:
             # One question, several columns: Google adds a column when a question is re-created.
             result.columns[qids[0]] = columns
             if len(columns) > 1:
-                result.warnings.append(f"{where}: {len(columns)} columns are titled '{clean(header[columns[0]])}'; "
-                                       f"each row's first non-blank one is read as question {qids[0]}")
+                result.warnings.append(_("{where}: {n} columns are titled '{title}'; each row's first non-blank one "
+                                         "is read as question {question}").format(
+                    where=where, n=len(columns), title=clean(header[columns[0]]), question=qids[0]))
             continue
         # Several questions share a title: Google writes their columns in form order.
         for qid, column in zip(qids, columns):
             result.columns[qid] = [column]
         for column in columns[len(qids):]:
-            name = clean(header[column]) or f"column {column + 1} (no title)"
-            result.warnings.append(f"{where}: column '{name}' matches no question of the form; ignored")
+            name = clean(header[column]) or _("column {n} (no title)").format(n=column + 1)
+            result.warnings.append(_("{where}: column '{name}' matches no question of the form; ignored").format(
+                where=where, name=name))
     for qid, title in titles.items():
         if qid not in result.columns:
-            result.warnings.append(f"{where}: question {qid} ('{clean(title)}') has no column; "
-                                   "its answers are read as blank")
+            result.warnings.append(_("{where}: question {question} ('{title}') has no column; its answers are read "
+                                     "as blank").format(where=where, question=qid, title=clean(title)))
     return result
 
 
@@ -157,7 +160,7 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
     try:
         columns = map_header(values[0], shape.titles, where)
     except ValueError as exc:
-        return [], [], [Problem(file, f"{place}row 1", str(exc))]
+        return [], [], [Problem(file, place + _("row {n}").format(n=1), str(exc))]
     rows, problems = [], []
     single = [(qid, indexes[0]) for qid, indexes in columns.columns.items() if len(indexes) == 1]
     several = [(qid, indexes) for qid, indexes in columns.columns.items() if len(indexes) > 1]
@@ -170,12 +173,12 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
             continue
         stamp = cells[columns.time_column] if columns.time_column < len(cells) else ""
         if cell_text(stamp).strip() == "":
-            problems.append(Problem(file, f"{place}row {number}", "answers without a time"))
+            problems.append(Problem(file, place + _("row {n}").format(n=number), _("answers without a time")))
             continue
         try:
             submitted = cell_time(stamp, columns.day_first, zone)
         except ValueError as exc:
-            problems.append(Problem(file, f"{place}row {number}", str(exc)))
+            problems.append(Problem(file, place + _("row {n}").format(n=number), str(exc)))
             continue
         answers = {}
         width = len(cells)

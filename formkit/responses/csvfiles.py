@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import Problems
+from ..i18n import _, ngettext
 from ..forms.formspec import form_title
 from ..forms.state import State
 from ..workspace.templates import load_template
@@ -49,11 +50,14 @@ def read_exports(ws: Workspace, state: State, paths: list[Path],
         files.append(got)
         warnings.extend(warned)
         problems.extend(bad)
-    problems.raise_if_any("the CSV export(s) cannot be read")
+    problems.raise_if_any(_("the CSV export(s) cannot be read"))
     rows, dropped = once_each(files)
     if dropped:
-        warnings.append(f"{dropped} response(s) appear in more than one file (the same commune, time and answers: "
-                        "an export given twice, or an earlier download of the same sheet); each is counted once")
+        warnings.append(ngettext(
+            "{n} response appears in more than one file (the same commune, time and answers: an export given twice, "
+            "or an earlier download of the same sheet); it is counted once",
+            "{n} responses appear in more than one file (the same commune, time and answers: an export given twice, "
+            "or an earlier download of the same sheet); each is counted once", dropped).format(n=dropped))
     return rows, warnings
 
 
@@ -81,22 +85,23 @@ def _read_csv(path: Path, problems: Problems) -> list[list[str]] | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problems.add(str(path), "", f"cannot be read ({exc.strerror or exc})")
+        problems.add(str(path), "", _("cannot be read ({error})").format(error=exc.strerror or exc))
         return None
     try:
         text = data.decode("utf-8-sig")  # Excel and some browsers add a BOM; Google does not
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        problems.add(str(path), f"line {line}", "not UTF-8 text: download it again from Google Sheets "
-                     "(File → Download → CSV) rather than saving it from Excel")
+        problems.add(str(path), _("line {line}").format(line=line), _(
+            "not UTF-8 text: download it again from Google Sheets (File → Download → CSV) rather than saving it "
+            "from Excel"))
         return None
     try:
         values = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        problems.add(str(path), "", f"not a CSV file ({exc})")
+        problems.add(str(path), "", _("not a CSV file ({error})").format(error=exc))
         return None
     if not values:
-        problems.add(str(path), "", "empty: no header row")
+        problems.add(str(path), "", _("empty: no header row"))
         return None
     return values
 
@@ -127,12 +132,13 @@ def _commune_of(ws: Workspace, state: State, path: Path, problems: Problems) -> 
               {_file_key(c.sheet_tab)} | {_file_key(f.sheet_tab) for f in state.forms(c.id) if f.sheet_tab}]
     if len(by_tab) == 1:
         return by_tab[0]
-    expected = "; ".join(f"{c.id}: '{title_of(ws, state, c)} (Câu trả lời) - …csv' or '… - {c.sheet_tab}.csv'"
-                         for c in ws.communes)
+    expected = "; ".join(_("{id}: '{title} (Câu trả lời) - …csv' or '… - {tab}.csv'").format(
+        id=c.id, title=title_of(ws, state, c), tab=c.sheet_tab) for c in ws.communes)
     several = by_tab or by_title
-    found = (f"fits {len(several)} communes ({', '.join(c.id for c in several)})" if several
-             else "names no commune of the workspace")
-    problems.add(str(path), "file name", f"{found}; expected {expected}. Rename the file or pass --commune ID")
+    found = (_("fits {n} communes ({ids})").format(n=len(several), ids=", ".join(c.id for c in several)) if several
+             else _("names no commune of the workspace"))
+    problems.add(str(path), _("file name"), _("{found}; expected {expected}. Rename the file or pass --commune ID")
+                 .format(found=found, expected=expected))
     return None
 
 

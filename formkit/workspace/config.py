@@ -7,6 +7,7 @@ file and the place.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import time
@@ -16,7 +17,7 @@ from typing import Any
 from .. import files
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
-from ..i18n import _
+from ..i18n import N_, _
 from .roster import read_roster
 from .templates import Template, load_template
 from .toml import MAX_NAME, TomlReader, control_characters
@@ -89,6 +90,40 @@ class OfficeHours:
         return moment.isoweekday() in self.weekdays and self.start <= moment.time() <= self.end
 
 
+COMMITTEE = "ỦY BAN NHÂN DÂN"
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The [report] table: who issues and signs the report, as Nghị định 30/2020 lays it out.
+    Every value is resolved (defaults filled in) when the workspace is read."""
+
+    issuing_body: str  # "ỦY BAN NHÂN DÂN TỈNH TÂY NINH"
+    parent_body: str = ""  # cơ quan chủ quản, printed above the issuing body; "" for none
+    symbol: str = "/BC-UBND"  # ký hiệu, after the number
+    number: str = ""  # "" leaves room to write the number by hand
+    place: str = ""  # the place-date line: "Tây Ninh, ngày … tháng … năm …"
+    authority: str = ""  # "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "Q. CHỦ TỊCH"; "" for none
+    signer_title: str = ""  # "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
+    signer_name: str = ""  # "" leaves room to write the name by hand
+    recipients: tuple[str, ...] = ("Cơ quan nhận báo cáo;", "Lưu: VT.")
+
+    @classmethod
+    def defaults(cls, unit: Unit, issuing_body: str = "") -> ReportSettings:
+        """What the report printed before [report] existed: the unit's people's committee, signed
+        "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" (or "THỦ TRƯỞNG CƠ QUAN" for another body)."""
+        body = issuing_body or f"{COMMITTEE} {unit.display_name.upper()}"
+        committee = body.upper().startswith(COMMITTEE)
+        return cls(body, symbol="/BC-UBND" if committee else "/BC-……", place=unit.name,
+                   authority=f"TM. {COMMITTEE}" if committee else "THỦ TRƯỞNG CƠ QUAN",
+                   signer_title="CHỦ TỊCH" if committee else "")
+
+
+REPORT_KEYS = {"issuing_body", "parent_body", "symbol", "number", "place", "authority", "signer_title",
+               "signer_name", "recipients"}
+MOVED = N_("moved: write issuing_body under [report] (see the commented [report] example of `formkit init`)")
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path
@@ -97,7 +132,7 @@ class Workspace:
     communes: tuple[Commune, ...]
     office_hours: OfficeHours = OfficeHours()
     credentials: Path | None = None
-    issuing_body: str = ""  # who signs reports; defaults to the unit's people's committee
+    report: ReportSettings = None  # type: ignore[assignment]  # the [report] table, defaults filled in
     template: Template = field(default=None, compare=False)  # type: ignore[assignment]
 
     # Where things live inside the workspace.
@@ -163,7 +198,10 @@ class _WorkspaceReader(TomlReader):
 
     def read(self) -> Workspace:
         raw = self.raw
-        self.unknown_keys(raw, {"template", "unit", "issuing_body", "office_hours", "google", "communes"})
+        if "issuing_body" in raw:
+            self.problem("issuing_body", _(MOVED))
+        self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
+                          {"template", "unit", "office_hours", "google", "report", "communes"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
@@ -175,7 +213,9 @@ class _WorkspaceReader(TomlReader):
         if not isinstance(unit_raw, dict):
             self.problem("unit", _("missing table [unit] with kind (e.g. \"Tỉnh\") and name"))
             unit_raw = {}
-        self.unknown_keys(unit_raw, {"kind", "name"}, "unit")
+        if "issuing_body" in unit_raw:
+            self.problem("unit.issuing_body", _(MOVED))
+        self.unknown_keys({k: v for k, v in unit_raw.items() if k != "issuing_body"}, {"kind", "name"}, "unit")
         unit = Unit(self.line(unit_raw, "kind", "unit"), self.line(unit_raw, "name", "unit"))
         hours = self.read_hours(raw.get("office_hours"))
         credentials = None
@@ -185,11 +225,29 @@ class _WorkspaceReader(TomlReader):
         if credentials_text:
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
-        issuing = (self.line(raw, "issuing_body", "", required=False, max_length=MAX_NAME)
-                   or f"ỦY BAN NHÂN DÂN {unit.display_name.upper()}")
+        report = self.read_report(raw, unit)
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
-        return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, issuing, template)
+        return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template)
+
+    def read_report(self, raw: dict, unit: Unit) -> ReportSettings:
+        """[report]: every key optional; what is not given stays what the report printed before."""
+        table = self.table(raw, "report") or {}
+        self.unknown_keys(table, REPORT_KEYS, "report")
+        given = {k: self.line(table, k, "report", required=False) for k in sorted(REPORT_KEYS - {"recipients"})}
+        base = ReportSettings.defaults(unit, given.pop("issuing_body"))
+        values: dict[str, Any] = {k: v for k, v in given.items() if v}
+        symbol = values.get("symbol")
+        if symbol and not symbol.startswith("/"):
+            values["symbol"] = "/" + symbol  # "BC-UBND" as "/BC-UBND": the number goes before the slash
+        if "recipients" in table:
+            recipients = table["recipients"]
+            if not isinstance(recipients, list) or not all(isinstance(r, str) and r.strip() for r in recipients):
+                self.problem("report.recipients", _('must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]'))
+            else:
+                lines = [self.line({"line": r}, "line", f"report.recipients[{i}]") for i, r in enumerate(recipients, 1)]
+                values["recipients"] = tuple(r.lstrip("-– ").strip() for r in lines)
+        return dataclasses.replace(base, **values)
 
     def read_hours(self, raw: Any) -> OfficeHours:
         if raw is None:

@@ -23,8 +23,19 @@ template = "sipas-2640"
 kind = "Tỉnh"
 name = "Tây Ninh"
 
-# Who signs the quarterly report (defaults to "ỦY BAN NHÂN DÂN" + the unit).
-# issuing_body = "ỦY BAN NHÂN DÂN TỈNH TÂY NINH"
+# Who issues and signs the quarterly report (PDF and DOCX, Nghị định 30/2020/NĐ-CP).
+# Every key is optional; uncomment and fill in. Without them the report is issued by
+# "ỦY BAN NHÂN DÂN" + the unit, number left blank, signed "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".
+[report]
+# parent_body = ""                                # cơ quan chủ quản, above the issuing body
+# issuing_body = "ỦY BAN NHÂN DÂN TỈNH TÂY NINH"  # cơ quan ban hành
+# number = "125"                                  # số; blank leaves room to write it
+# symbol = "/BC-UBND"                             # ký hiệu
+# place = "Tây Ninh"                              # địa danh of the date line
+# authority = "TM. ỦY BAN NHÂN DÂN"               # TM. / KT. CHỦ TỊCH / Q. CHỦ TỊCH
+# signer_title = "CHỦ TỊCH"                       # chức vụ người ký
+# signer_name = "Nguyễn Văn An"                   # họ và tên người ký
+# recipients = ["Sở Nội vụ;", "UBND các xã, phường;", "Lưu: VT."]  # nơi nhận
 
 # Office hours: answers outside them are flagged (not removed) in reports.
 [office_hours]
