@@ -269,3 +269,22 @@ def test_docx_alone_in_a_fresh_process(example_dir, tmp_path):
     assert run.returncode == 0, run.stderr
     path = example_dir / "output" / "reports" / "bao-cao-2025.docx"
     assert "Số phiếu khảo sát: 2 phiếu" in docx_text(path)
+
+
+def test_an_issuing_body_whose_words_cannot_fit_the_header_is_refused_and_the_longest_allowed_prints(
+        example_dir, formkit, tmp_path):
+    from formkit.workspace.config import HEADER_WORD_MAX
+
+    path = example_dir / "formkit.toml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("[report]\n", '[report]\nissuing_body = "ỦYBANNHÂNDÂNXÃHÒATHÀNHTỈNHTÂYNINH"\n'),
+                    encoding="utf-8")
+    result = formkit("check", "-w", example_dir)
+    assert result.exit_code == 2 and "formkit.toml: report.issuing_body" in result.err, result.output
+    assert "Internal error" not in result.output
+    # The widest capitals at the limit still fit the header column: the PDF is written.
+    widest = " ".join(["W" * HEADER_WORD_MAX] * 3)
+    path.write_text(original.replace("[report]\n", f'[report]\nissuing_body = "{widest}"\n'), encoding="utf-8")
+    ws = load_workspace(example_dir)
+    files = written(ws, hand_rows(ws.template), ("pdf",), tmp_path / "out")
+    assert "W" * HEADER_WORD_MAX in pdf_text(files[".pdf"])

@@ -141,6 +141,8 @@ def balanced(text: str, width: float, font: str = SERIF_BOLD, size: float = BODY
     if stringWidth(text, font, size) <= width:
         return T(text)
     words = text.split()
+    if len(words) < 2:  # one word (the workspace check keeps it short enough): nothing to balance
+        return T(text)
     best = min(range(1, len(words)), key=lambda i: max(stringWidth(" ".join(words[:i]), font, size),
                                                        stringWidth(" ".join(words[i:]), font, size)))
     return T(" ".join(words[:best])) + "<br/>" + T(" ".join(words[best:]))

@@ -121,6 +121,10 @@ class ReportSettings:
 
 REPORT_KEYS = {"issuing_body", "parent_body", "symbol", "number", "place", "authority", "signer_title",
                "signer_name", "recipients"}
+# The issuing bodies are printed in the report's header column (196 pt at 13 pt bold capitals),
+# broken between words: a longer word may not fit there in the widest capital (W, 1 em: 15 × 13 pt
+# = 195 pt; tests/test_report_signed.py prints it). Vietnamese syllables have at most 7 letters.
+HEADER_WORD_MAX = 15
 MOVED = N_("moved: write issuing_body under [report] (see the commented [report] example of `formkit init`)")
 
 
@@ -235,6 +239,12 @@ class _WorkspaceReader(TomlReader):
         table = self.table(raw, "report") or {}
         self.unknown_keys(table, REPORT_KEYS, "report")
         given = {k: self.line(table, k, "report", required=False) for k in sorted(REPORT_KEYS - {"recipients"})}
+        for key in ("issuing_body", "parent_body"):
+            long_words = [w for w in (given[key] or "").split() if len(w) > HEADER_WORD_MAX]
+            if long_words:
+                self.problem(f"report.{key}", _("'{word}' is too long to fit the report's header, which breaks "
+                                                "lines between words (at most {n} letters a word): put spaces "
+                                                "between its words").format(word=long_words[0], n=HEADER_WORD_MAX))
         base = ReportSettings.defaults(unit, given.pop("issuing_body"))
         values: dict[str, Any] = {k: v for k, v in given.items() if v}
         symbol = values.get("symbol")
