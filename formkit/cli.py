@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
-from .i18n import LANGUAGES, N_, _, choose, language, ngettext, speaking
+from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking
 
 _debug = {"on": False}
 
@@ -373,10 +373,10 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     paths = write_report(result, chosen, out or ws.output_dir / "reports")
     overall = result.sipas
     say(_("{index}: {value} from {responses} ({start} – {end})").format(
-        index=result.index_name or _("Index"), value=_percent(overall), responses=_responses(result.responses),
+        index=result.index_name or _("Index"), value=percent(overall), responses=_responses(result.responses),
         start=_day(result.period.start.isoformat()), end=_day(result.period.end.isoformat())))
     for commune in result.communes:
-        say(f"  {commune.id:<20} {_responses(commune.responses, 6)}  {_percent(commune.sipas, 6)}")
+        say(f"  {commune.id:<20} {_responses(commune.responses, 6)}  {percent(commune.sipas, 6)}")
     integrity, invalid = len(result.integrity), len(result.invalid)
     say("  " + ", ".join((
         ngettext("{n} to call back", "{n} to call back", len(result.follow_up)).format(n=len(result.follow_up)),
@@ -406,13 +406,6 @@ def _empty_period(period, holding) -> str:
     option = {"quarter": "--quarter", "month": "--month", "year": "--year"}[period.kind]
     return text + _(" — did you mean {option} {period}?").format(option=option, period=meant.code)
 
-
-def _percent(value: float | None, width: int = 0) -> str:
-    """88.32 % in English, 88,32 % in Vietnamese (the decimal comma, as in the report)."""
-    if value is None:
-        return "—"
-    text = f"{value:{width}.2f}"
-    return (text.replace(".", ",") if language() == "vi" else text) + " %"
 
 
 def _day(iso: str) -> str:

@@ -93,3 +93,11 @@ def speaking(lang: str) -> Iterator[None]:
 
 
 use(choose())  # the library speaks the environment's language too, not only the CLI
+
+
+def percent(value: float | None, width: int = 0) -> str:
+    """88.32 % in English, 88,32 % in Vietnamese (the decimal comma, as in the report)."""
+    if value is None:
+        return "—"
+    text = f"{value:{width}.2f}"
+    return (text.replace(".", ",") if language() == "vi" else text) + " %"

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..errors import UsageError
-from ..i18n import _, ngettext
+from ..i18n import _, ngettext, percent
 
 MARKER = ".formkit-demo"
 RESPONSES = 300
@@ -72,7 +72,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
     from ..google.client import connect
     from ..localserver import LocalGoogle
     from ..posters import PosterOptions, make_posters
-    from ..report import build_report, parse_period, write_report
+    from ..report import FORMATS, build_report, parse_period, write_report
     from ..responses.pull import pull
     from ..responses.store import ResponseStore
     from ..workspace.config import load_workspace
@@ -116,25 +116,29 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         with ResponseStore(ws.responses_file) as store:
             pulled = pull(ws, state, google, store)
             stored = sum(pulled.added.values())
-            echo(ngettext("pull:   {n} response stored with {calls} Sheets API call",
-                          "pull:   {n} responses stored with {calls} Sheets API call", stored).format(
-                n=stored, calls=pulled.spreadsheets))
+            calls = ngettext("{n} Sheets API call", "{n} Sheets API calls", pulled.spreadsheets).format(
+                n=pulled.spreadsheets)
+            echo(ngettext("pull:   {n} response stored with {calls}", "pull:   {n} responses stored with {calls}",
+                          stored).format(n=stored, calls=calls))
             paths.update(_paper_ballots(ws, state, store, end - timedelta(days=1), echo))
             report = build_report(ws, store, parse_period(quarter=quarter))
-        written = write_report(report, ("pdf", "xlsx", "csv", "json"), ws.output_dir / "reports")
+        written = write_report(report, FORMATS, ws.output_dir / "reports")
         for path in written:  # the CSV tables share a folder: show it once
             paths.setdefault(f"report {path.suffix[1:]}", path.parent if path.suffix == ".csv" else path)
-        overall = report.sipas
-        echo(f"report: {quarter}, overall index {'—' if overall is None else f'{overall:.2f} %'}, "
-             f"{len(report.follow_up)} to call back, {len(report.integrity)} integrity warning(s)")
+        warnings = ngettext("{n} integrity warning", "{n} integrity warnings", len(report.integrity)).format(
+            n=len(report.integrity))
+        echo(_("report: {quarter}, overall index {index}, {follow_up} to call back, {warnings}").format(
+            quarter=quarter, index=percent(report.sipas),
+            follow_up=len(report.follow_up), warnings=warnings))
         if serve:  # the same data and address, without the test-only machinery
             port = int(server.base_url.rsplit(":", 1)[1])
             server.stop()
             with LocalGoogle(db, port=port).start() as served:
                 _keep_serving(served, state, ws, echo)
     echo("")
+    width = max(len(name) for name in paths)
     for name, path in paths.items():
-        echo(f"{name:<24} {path}")
+        echo(f"{name:<{width}}  {path}")
     return paths
 
 
