@@ -16,18 +16,30 @@ from pathlib import Path
 
 import numpy as np
 
-from . import indices as ix
+from ..ballots.summary import paper_section
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import VIETNAM, ResponseStore
-from ..workspace.templates import Template
 from ..workspace.config import Workspace
-from ..ballots.summary import paper_section
+from ..workspace.templates import Template
+from . import indices as ix
 from . import integrity, load
 from .followup import follow_up_list
 from .groups import NO_FIELD, NO_OFFICER, Communes, Fine, Group, day_seconds, span, value
 from .invalid import invalid_list
-from .model import (ChannelCount, CommuneRow, CriterionRow, FactorRow, FieldRow, IntegrityWarning, OfficerRow, Paper,
-                    PaperBallots, PeriodSummary, Report, TrendRow)
+from .model import (
+    ChannelCount,
+    CommuneRow,
+    CriterionRow,
+    FactorRow,
+    FieldRow,
+    IntegrityWarning,
+    OfficerRow,
+    Paper,
+    PaperBallots,
+    PeriodSummary,
+    Report,
+    TrendRow,
+)
 from .notes import build_notes
 from .participation import in_period, rates, read_dossiers
 from .period import Period, quarter_of
@@ -192,7 +204,7 @@ def _officers(ws: Workspace, selected, resp: load.Responses, fine: Fine, now: np
     everyone = {o.id: o for c in ws.communes for o in c.officers}
     listed = {c.id: [o.id for o in c.officers] for c in ws.communes}
     seen: dict[str, set] = {}
-    for c, o in zip(fine.commune[now].tolist(), fine.officer[now].tolist()):
+    for c, o in zip(fine.commune[now].tolist(), fine.officer[now].tolist(), strict=True):
         seen.setdefault(resp.communes[c], set()).add(resp.officers[o])
     chosen = {c.id for c in selected}
     keys: list[tuple[str, str | None]] = []
@@ -203,7 +215,7 @@ def _officers(ws: Workspace, selected, resp: load.Responses, fine: Fine, now: np
         keys += [(cid, None)] if None in found else []
     row_of = {k: i for i, k in enumerate(keys)}
     pair_slot = np.array([row_of.get((resp.communes[c], resp.officers[o]), -1)
-                          for c, o in zip(fine.commune.tolist(), fine.officer.tolist())], np.int64)
+                          for c, o in zip(fine.commune.tolist(), fine.officer.tolist(), strict=True)], np.int64)
     grouped = fine.group(np.where(now, pair_slot, -1), len(keys))
     rows = []
     for i, (cid, oid) in enumerate(keys):

@@ -34,7 +34,7 @@ def render(columns: list[tables.Column], rows: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([tables.neutralise(c.header) for c in columns])
-    writer.writerows([cell(v, c.kind) for v, c in zip(row, columns)] for row in rows)
+    writer.writerows([cell(v, c.kind) for v, c in zip(row, columns, strict=False)] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 

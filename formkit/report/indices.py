@@ -60,7 +60,7 @@ class Scoring:
         return self.width - 1
 
     @classmethod
-    def from_template(cls, template: Template) -> "Scoring":
+    def from_template(cls, template: Template) -> Scoring:
         coded = scale_questions(template)
         position = {q.id: i for i, q in enumerate(coded)}
         criteria = tuple(q for q in template.criteria if q.id in position)

@@ -42,7 +42,7 @@ class Responses:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def take(self, mask: np.ndarray) -> "Responses":
+    def take(self, mask: np.ndarray) -> Responses:
         return Responses(self.ids[mask], self.commune[mask], self.officer[mask], self.field[mask], self.time[mask],
                          self.codes[mask], self.flags[mask], self.communes, self.officers, self.fields,
                          self.recoded_invalid)
@@ -174,7 +174,7 @@ def _from_sqlite(store: ResponseStore, template: Template, start: str, end: str,
         empty = np.zeros(0, np.int64)
         return Responses(empty, empty.astype(np.int32), empty.astype(np.int32), empty.astype(np.int32), empty,
                          np.zeros((0, width), np.uint8), empty.astype(np.uint8), [], [], [], [])
-    columns = [np.concatenate(c) for c in zip(*parts)]
+    columns = [np.concatenate(c) for c in zip(*parts, strict=True)]
     return Responses(*columns, communes.values, officers.values, fields.values, recoded_invalid)
 
 

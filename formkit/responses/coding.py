@@ -37,7 +37,7 @@ class Coder:
         """(codes, invalid answers as (question id, raw, reason))."""
         codes = bytearray(len(self.questions))
         invalid = []
-        for i, (q, lookup) in enumerate(zip(self.questions, self.codes)):
+        for i, (q, lookup) in enumerate(zip(self.questions, self.codes, strict=True)):
             raw = answers.get(q.id)
             if raw is None:
                 continue
