@@ -176,13 +176,13 @@ def _other_negative(template: Template, codes: np.ndarray) -> np.ndarray:
 
 def _level_counts(ind: ix.Indices, scoring: ix.Scoring, members: list[int], g: int) -> dict[str, int]:
     """Answers per score level, for the levels these criteria's scales use."""
-    used = {o.score for c in members for o in scoring.criteria[c].scale.options if o.score is not None}
+    used = {o.score for c in members for o in scoring.criteria[c].scale_options if o.score is not None}
     return {ix.score_key(s): int(ind.levels[g, members, li].sum()) for li, s in enumerate(scoring.levels) if s in used}
 
 
 def _criterion_rows(ind: ix.Indices, scoring: ix.Scoring, g: int = 0) -> tuple[CriterionRow, ...]:
     return tuple(CriterionRow(
-        q.id, q.factor, q.title, int(ind.answers[g, c]), int(ind.satisfied[g, c]), value(ind.criterion[g, c]),
+        q.id, q.factor or "", q.title, int(ind.answers[g, c]), int(ind.satisfied[g, c]), value(ind.criterion[g, c]),
         value(ind.criterion_mean[g, c]), _level_counts(ind, scoring, [c], g), int(ind.unscored[g, c]),
         int(ind.blank[g, c]), int(ind.invalid[g, c]), int(ind.outside[g, c])) for c, q in enumerate(scoring.criteria))
 

@@ -170,9 +170,9 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
         codes = current.codes[rows, column]
         columns.append(q)
         chosen.append(np.where(negative[codes], codes, 0))
-    table = np.empty((len(columns), max(len(q.scale.options) for q in columns) + 1), object)
+    table: np.ndarray = np.empty((len(columns), max(len(q.scale_options) for q in columns) + 1), np.object_)
     for k, q in enumerate(columns):
-        for i, option in enumerate(q.scale.options, 1):
+        for i, option in enumerate(q.scale_options, 1):
             table[k, i] = LowAnswer(q.id, q.title, option.label)
     picked = np.stack(chosen, axis=1)
     hit_row, hit_column = np.nonzero(picked)

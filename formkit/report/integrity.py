@@ -85,8 +85,8 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
 def answer_summary(codes: np.ndarray, questions) -> str:
     """One answer set in a few words: "22 × Rất hài lòng; 1 × Có"."""
     def label(q, c: int) -> str:
-        if 0 < c <= len(q.scale.options):
-            return q.scale.options[c - 1].label
+        if 0 < c <= len(q.scale_options):
+            return q.scale_options[c - 1].label
         return "(trống)" if c == 0 else "(không hợp lệ)"
 
     labels = Counter(label(q, int(c)) for q, c in zip(questions, codes, strict=False))

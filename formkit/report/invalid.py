@@ -40,11 +40,13 @@ def invalid_list(store: ResponseStore, template: Template, scoring: ix.Scoring, 
     for r, c in zip(*np.nonzero(bins == scoring.outside), strict=True):
         q = scoring.criteria[c]
         gate = template.section_of(q.id).ask_if
+        assert gate is not None  # only the answers of a section asked under a condition are outside it
         code = int(current.codes[r, scoring.columns[c]])
-        entries.append((int(current.ids[r]), q.id, q.scale.options[code - 1].label,
+        entries.append((int(current.ids[r]), q.id, q.scale_options[code - 1].label,
                         f"trả lời dù câu '{gate.question}' không chọn '{gate.answer}' (mục này không áp dụng)"))
     order = np.argsort(current.ids)
-    position = order[np.searchsorted(current.ids, [e[0] for e in entries], sorter=order)] if entries else []
+    position: np.ndarray | list[int] = (
+        order[np.searchsorted(current.ids, [e[0] for e in entries], sorter=order)] if entries else [])
     titles = {q.id: q.title for q in template.questions}
     out = []
     for (response_id, question, raw, reason), r in zip(entries, position, strict=True):

@@ -3,7 +3,7 @@ stay true for any question set: anyone with the counts can recompute each index 
 
 from __future__ import annotations
 
-from ..workspace.templates import Template
+from ..workspace.templates import Question, Template
 from . import fmt
 
 
@@ -17,12 +17,13 @@ def _ids(ids: list[str]) -> str:
 
 def scale_notes(template: Template) -> list[str]:
     """One sentence per answer scale the criteria use."""
-    by_scale: dict[str, list] = {}
+    by_scale: dict[str, list[Question]] = {}
     for q in template.criteria:
-        by_scale.setdefault(q.scale.id, []).append(q)
+        if q.scale is not None:  # always: a criterion is a choice question, and those need a scale
+            by_scale.setdefault(q.scale.id, []).append(q)
     out = []
     for questions in by_scale.values():
-        options = questions[0].scale.options
+        options = questions[0].scale_options
         satisfied = [o for o in options if o.satisfied]
         scored = [o for o in options if o.score is not None]
         unscored = [o for o in options if o.score is None]

@@ -85,7 +85,7 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
         else:
             columns[name] = found[0]
     problems.raise_if_any(_("the dossiers file cannot be used"))
-    communes = {}
+    communes: dict[str, str] = {}
     for c in ws.communes:
         for alias in (c.id, c.name, c.display_name):
             communes.setdefault(_key(alias), c.id)
@@ -109,8 +109,8 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
         if commune and period and NUMBER.match(count):
             out.append(DossierRow(commune, period, int(re.sub(r"\D", "", count)), line))
     by_commune: dict[str, list[DossierRow]] = {}
-    for row in out:
-        by_commune.setdefault(row.commune, []).append(row)
+    for dossier in out:
+        by_commune.setdefault(dossier.commune, []).append(dossier)
     for rows_of in by_commune.values():
         rows_of.sort(key=lambda r: (r.period.start, r.period.end))
         for before, after in itertools.pairwise(rows_of):

@@ -129,7 +129,7 @@ def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int
     for r in rows:
         body.append([P(T(v), "cell") if k == "t" else str(v) for v, k in zip(r, kinds, strict=False)])
     table = Table(body, colWidths=widths, repeatRows=len(head))
-    style = [("FONT", (0, 0), (-1, -1), SERIF, SMALL), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+    style: list[tuple] = [("FONT", (0, 0), (-1, -1), SERIF, SMALL), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (0, 0), (-1, len(head) - 1), "MIDDLE"),
              ("BACKGROUND", (0, 0), (-1, len(head) - 1), HEADER_BG),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
