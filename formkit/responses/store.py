@@ -144,8 +144,8 @@ class ResponseStore:
             for second, row in sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0]):
                 if row.key is None:
                     seen[(row.commune_id, row.form_id, second)] += 1
-                same = seen[(row.commune_id, row.form_id, second)]
-                key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{same}"
+                nth = seen[(row.commune_id, row.form_id, second)]
+                key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{nth}"
                 if row.response_id is not None and self._known_response(row, key):
                     continue
                 answers = {k: normalize("NFC", str(v)) for k, v in row.answers.items()
