@@ -41,12 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 import numpy as np  # noqa: E402
+from synthetic import FIELDS, province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 from formkit.files import atomic_write_text  # noqa: E402
 from formkit.responses.coding import scale_questions  # noqa: E402
 from formkit.responses.store import ResponseRow, ResponseStore  # noqa: E402
 from formkit.workspace.config import load_workspace  # noqa: E402
-from synthetic import FIELDS, province_toml  # noqa: E402  (benchmarks/synthetic.py)
 
 YEAR = 2026
 COMMENTS = ["Cán bộ hướng dẫn nhiệt tình, dễ hiểu.", "Phòng chờ hơi nóng, đề nghị lắp thêm quạt.",
@@ -76,7 +76,7 @@ def synthetic_rows(ws, commune, n: int, rng: np.random.Generator, start: datetim
     second = rng.integers(7 * 3600, 17 * 3600 + 1800, n)
     late = rng.random(n) < 0.03
     second[late] = rng.integers(0, 86400, late.sum())
-    times = [start + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, second)]
+    times = [start + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, second, strict=True)]
     times = [t if t.isoweekday() != 7 or late[k] else t + timedelta(days=1) for k, t in enumerate(times)]
     labels = {q.id: q.fixed_options for q in questions}
     rows = []
@@ -167,7 +167,7 @@ def duckdb_baseline(workspace: Path, out: Path) -> None:
     with sqlite3.connect(ws.state_dir / STORE_NAME) as db:
         rows = db.execute("SELECT commune_id, codes FROM coded WHERE template = ? AND submitted >= ? AND submitted < ?",
                           (template.id, f"{YEAR}-01-01 00:00:00", f"{YEAR + 1}-01-01 00:00:00")).fetchall()
-    communes, blobs = zip(*rows)
+    communes, blobs = zip(*rows, strict=True)
     codes = _gated_codes(template, np.frombuffer(b"".join(blobs), np.uint8).reshape(len(rows), -1))
     table = pa.table({"commune": pa.array(communes), **{f"c{k}": codes[:, k] for k in range(codes.shape[1])}})
     sums = []
@@ -184,8 +184,8 @@ def duckdb_baseline(workspace: Path, out: Path) -> None:
     for commune, *values in per:
         s, n = np.array(values[0::2], float), np.array(values[1::2], float)
         totals += (s, n)
-        result["communes"][commune] = dict(zip(ids, (100 * s / n).tolist()))
-    result["criteria"] = dict(zip(ids, (100 * totals[0] / totals[1]).tolist()))
+        result["communes"][commune] = dict(zip(ids, (100 * s / n).tolist(), strict=True))
+    result["criteria"] = dict(zip(ids, (100 * totals[0] / totals[1]).tolist(), strict=True))
     out.write_text(json.dumps(result), encoding="utf-8")
 
 
@@ -206,7 +206,8 @@ def baseline(workspace: Path, out: Path) -> None:
     answers = pd.DataFrame(_gated_codes(template, codes), columns=[q.id for q in criteria])
     satisfied = pd.DataFrame({q.id: answers[q.id].isin([k for k, o in enumerate(q.scale_options, 1) if o.satisfied])
                               for q in criteria})
-    scored = pd.DataFrame({q.id: answers[q.id].isin([k for k, o in enumerate(q.scale_options, 1) if o.score is not None])
+    scored = pd.DataFrame({q.id: answers[q.id].isin([k for k, o in enumerate(q.scale_options, 1)
+                                                     if o.score is not None])
                            for q in criteria})
     by_commune = 100 * satisfied.groupby(frame["commune_id"]).sum() / scored.groupby(frame["commune_id"]).sum()
     overall = 100 * satisfied.sum() / scored.sum()
@@ -217,8 +218,7 @@ def baseline(workspace: Path, out: Path) -> None:
 def indices_only(workspace: Path, out: Path) -> None:
     """formkit's part of the work that the baseline does: read the store, tally, criterion indices
     per commune and overall (formkit.report.load + formkit.report.indices)."""
-    from formkit.report import indices
-    from formkit.report import load
+    from formkit.report import indices, load
 
     ws = load_workspace(workspace, check_photos=False)
     with ResponseStore(ws.state_dir / STORE_NAME) as store:
@@ -228,8 +228,9 @@ def indices_only(workspace: Path, out: Path) -> None:
                                                 scoring.width), scoring)
     overall = indices.compute(per_commune.counts.sum(axis=0, keepdims=True), scoring)
     ids = [q.id for q in scoring.criteria]
-    result = {"criteria": dict(zip(ids, overall.criterion[0].tolist())),
-              "communes": {c: dict(zip(ids, per_commune.criterion[k].tolist())) for k, c in enumerate(resp.communes)}}
+    result = {"criteria": dict(zip(ids, overall.criterion[0].tolist(), strict=True)),
+              "communes": {c: dict(zip(ids, per_commune.criterion[k].tolist(), strict=True))
+                           for k, c in enumerate(resp.communes)}}
     out.write_text(json.dumps(result), encoding="utf-8")
 
 

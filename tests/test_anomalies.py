@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from report_data import LEVEL, answers, row, store_of
 
 from formkit.report import build_report, parse_period
 from formkit.report.tables import KIND_NAMES
 from formkit.workspace.config import load_workspace
-from report_data import LEVEL, answers, row, store_of
 
 TODAY = date(2026, 12, 1)
 OFFICERS = ("nguyen-thi-lan", "tran-van-minh", "le-hoang-phuong")

@@ -8,8 +8,8 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from formkit.responses.store import VIETNAM
 from formkit.demo.simulate import submit_sample_responses
+from formkit.responses.store import VIETNAM
 
 DATA = Path(__file__).parent / "data"
 VI_EXPORT = "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"

@@ -9,14 +9,13 @@ from datetime import date
 
 import numpy as np
 import pytest
-
-from formkit.report import indices
-from formkit.errors import UsageError
-from formkit.report import build_report, parse_period
-from formkit.report.period import Period
-from formkit.workspace.templates import load_template, load_template_file
-from formkit.workspace.config import load_workspace
 from report_data import LEVEL, hand_rows, row, store_of
+
+from formkit.errors import UsageError
+from formkit.report import build_report, indices, parse_period
+from formkit.report.period import Period
+from formkit.workspace.config import load_workspace
+from formkit.workspace.templates import load_template, load_template_file
 
 approx = pytest.approx
 TODAY = date(2026, 11, 24)
@@ -40,10 +39,12 @@ def test_criteria_by_hand(hand):
     assert c["1.1"] == {**c["1.1"], "answers": 4, "satisfied": 3, "index": approx(75.0), "mean": approx(4.0),
                         "counts": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 2}, "invalid": 1, "blank": 0}
     # 1.2: R1 5, R2 4, R3 2, R4 5, R5 3: 3 of 5; 19/5
-    assert (c["1.2"]["answers"], c["1.2"]["satisfied"], c["1.2"]["index"], c["1.2"]["mean"]) == (5, 3, approx(60.0), approx(3.8))
+    assert (c["1.2"]["answers"], c["1.2"]["satisfied"], c["1.2"]["index"], c["1.2"]["mean"]) == (
+        5, 3, approx(60.0), approx(3.8))
     assert c["1.2"]["counts"] == {"1": 0, "2": 1, "3": 1, "4": 1, "5": 2}
     # 2.x: R1 4, R2 3, R3 4, R4 5, R5 blank: 3 of 4; 16/4
-    assert (c["2.5"]["answers"], c["2.5"]["index"], c["2.5"]["mean"], c["2.5"]["blank"]) == (4, approx(75.0), approx(4.0), 1)
+    assert (c["2.5"]["answers"], c["2.5"]["index"], c["2.5"]["mean"], c["2.5"]["blank"]) == (
+        4, approx(75.0), approx(4.0), 1)
     # 3.x: 5, 4, 3, 5, 4: 4 of 5; 21/5
     assert (c["3.6"]["index"], c["3.6"]["mean"]) == (approx(80.0), approx(4.2))
     # 4.x: 4, 2, 5, 5, 4: 4 of 5; 20/5
@@ -65,7 +66,8 @@ def test_factor_5_counts_only_those_who_gave_feedback(hand):
 def test_factors_and_overall_by_hand(hand):
     f = hand["factors"]
     # F1 = (75 + 60 + 60 + 60) / 4; F2 75; F3 80; F4 80; F5 100/3
-    assert [f[k]["index"] for k in "12345"] == [approx(63.75), approx(75.0), approx(80.0), approx(80.0), approx(100 / 3)]
+    assert [f[k]["index"] for k in "12345"] == [
+        approx(63.75), approx(75.0), approx(80.0), approx(80.0), approx(100 / 3)]
     # SIPAS = (63.75 + 75 + 80 + 80 + 33.33…) / 5
     assert hand["sipas"] == approx((63.75 + 75 + 80 + 80 + 100 / 3) / 5) == approx(66.416666666)
     # Mean scores: F1 = (4.0 + 3 × 3.8) / 4 = 3.85; overall = mean of factor means
@@ -113,7 +115,8 @@ def test_officers_by_hand(hand):
     assert old["factors"]["2"] is None and old["factors"]["1"] == approx(0.0)
     # pham-thu-ha (R2): 100, 0, 100, 0, – -> 50; listed officers without answers: no index
     assert rows[("nam-dong", "pham-thu-ha")]["sipas"] == approx(50.0)
-    assert (rows[("hoa-thanh", "tran-van-minh")]["responses"], rows[("hoa-thanh", "tran-van-minh")]["sipas"]) == (0, None)
+    minh = rows[("hoa-thanh", "tran-van-minh")]
+    assert (minh["responses"], minh["sipas"]) == (0, None)
     # R4 chose no officer
     assert rows[("nam-dong", None)]["sipas"] == approx(100.0)
     order = [(o["commune"], o["id"]) for o in hand["officers"]]
@@ -152,14 +155,16 @@ def test_can_bo_3_three_levels_and_other_templates_left_out(ws):
     t = load_template("can-bo-3")
     replies = [("Tốt", "Dễ hiểu", "Tốt"), ("Bình thường", "Khó hiểu", "Tốt"), ("Kém", "Dễ hiểu", None),
                ("Tốt", "Bình thường", "Kém")]
-    rows = [row("binh-thanh", f"2026-08-0{i + 3} 09:00:00", {k: v for k, v in zip(("1.1", "1.2", "1.3"), r) if v},
+    rows = [row("binh-thanh", f"2026-08-0{i + 3} 09:00:00",
+                {k: v for k, v in zip(("1.1", "1.2", "1.3"), r, strict=True) if v},
                 "dang-thi-hong", template_id="can-bo-3") for i, r in enumerate(replies)]
     store = store_of(rows, t)
     store.add(hand_rows(ws.template)[:2], ws.template)  # two SIPAS responses in the same period
     report = build_report(ws, store, parse_period(quarter="2026Q3"), template=t, today=TODAY).to_json()
     c = report["criteria"]
     # 1.1: Tốt(3) Bình thường(2) Kém(1) Tốt(3): 2 of 4 "Tốt"; mean 9/4
-    assert (c["1.1"]["index"], c["1.1"]["mean"], c["1.1"]["counts"]) == (approx(50.0), approx(2.25), {"1": 1, "2": 1, "3": 2})
+    assert (c["1.1"]["index"], c["1.1"]["mean"], c["1.1"]["counts"]) == (
+        approx(50.0), approx(2.25), {"1": 1, "2": 1, "3": 2})
     # 1.2: Dễ hiểu Khó hiểu Dễ hiểu Bình thường: 2 of 4; (3 + 1 + 3 + 2) / 4
     assert (c["1.2"]["index"], c["1.2"]["mean"]) == (approx(50.0), approx(2.25))
     # 1.3: Tốt Tốt – Kém: 2 of 3; 7/3
@@ -181,7 +186,8 @@ def test_tra_ket_qua_6_unscored_option_and_empty_criteria(ws):
     report = build_report(ws, store_of(rows, t), parse_period(quarter="2026Q3"), template=t, today=TODAY).to_json()
     c = report["criteria"]
     # 1.2: Tốt(2, satisfied), Không biết ×2 (no score: not counted), Không tốt(1): 1 of 2; mean 3/2
-    assert (c["1.2"]["answers"], c["1.2"]["unscored"], c["1.2"]["index"], c["1.2"]["mean"]) == (2, 2, approx(50.0), approx(1.5))
+    assert (c["1.2"]["answers"], c["1.2"]["unscored"], c["1.2"]["index"], c["1.2"]["mean"]) == (
+        2, 2, approx(50.0), approx(1.5))
     assert c["1.2"]["counts"] == {"1": 1, "2": 1}
     # 1.5: Trước hạn(3) and Đúng hạn(2) are both satisfied, Trễ hạn(1) not: 3 of 4
     assert (c["1.5"]["index"], c["1.5"]["counts"]) == (approx(75.0), {"1": 1, "2": 2, "3": 1})

@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answers, hand_rows, row, store_of
 
 from formkit.errors import InputError, UsageError
 from formkit.report import IntegrityRules, build_report, parse_period, write_report
 from formkit.report.followup import mask_phone, mask_text
 from formkit.report.load import SEP
 from formkit.workspace.config import load_workspace
-from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answers, hand_rows, row, store_of
 
 approx = pytest.approx
 TODAY = date(2026, 11, 24)
@@ -70,7 +70,8 @@ def test_json_shape(written):
     for key in ("template", "period", "responses", "sipas", "index_name", "factors", "criteria", "communes",
                 "officers", "fields", "follow_up", "integrity", "invalid", "trend", "previous_period", "notes"):
         assert key in data, key
-    assert data["template"] == "sipas-2640" and data["period"]["start"] == "2026-07-01" and data["period"]["end"] == "2026-09-30"
+    assert data["template"] == "sipas-2640"
+    assert (data["period"]["start"], data["period"]["end"]) == ("2026-07-01", "2026-09-30")
     assert set(data["factors"]) == {"1", "2", "3", "4", "5"} and set(data["factors"]["1"]) >= {"title", "index"}
     assert len(data["criteria"]) == 22
     assert set(data["criteria"]["1.1"]) >= {"factor", "title", "answers", "satisfied", "index", "mean", "counts"}
@@ -83,14 +84,16 @@ def test_follow_up_list(written):
     items = report.to_json()["follow_up"]
     # hoa-thanh first (workspace order), each commune in time order
     assert [(f["commune"], f["submitted"]) for f in items] == [
-        ("hoa-thanh", "2026-07-06 09:00:00"), ("hoa-thanh", "2026-07-08 16:00:00"), ("hoa-thanh", "2026-07-12 10:00:00"),
+        ("hoa-thanh", "2026-07-06 09:00:00"), ("hoa-thanh", "2026-07-08 16:00:00"),
+        ("hoa-thanh", "2026-07-12 10:00:00"),
         ("nam-dong", "2026-07-07 18:30:00"), ("nam-dong", "2026-07-11 10:00:00")]
     r1, r5, r3, r4, r2 = items
     assert r1["reasons"] == ["comment", "phone"] and r1["comment"] == INJECTION and r1["phone"] == "091****678"
     assert r1["officer_name"] == "Nguyễn Thị Lan" and r1["field"] == "Hộ tịch"
     assert [a["id"] for a in r5["low_criteria"]] == ["5.1", "5.2", "5.3", "5.4"]
     assert r5["low_criteria"][0]["answer"] == LEVEL[2] and r5["officer_name"] == "old-officer"
-    assert [a["id"] for a in r3["low_criteria"]] == ["1.1", "1.2", "1.3", "1.4", "5.1", "5.2", "5.3", "5.4", "hai-long-chung"]
+    assert [a["id"] for a in r3["low_criteria"]] == [
+        "1.1", "1.2", "1.3", "1.4", "5.1", "5.2", "5.3", "5.4", "hai-long-chung"]
     assert r4["comment"] == "Xin gọi lại cho tôi theo số 098****321 nhé" and r4["officer"] is None
     assert [a["id"] for a in r2["low_criteria"]] == ["4.1", "4.2", "4.3"]
     assert report.follow_up[0].phone == PHONE  # kept in full for the commune's own list
@@ -177,7 +180,8 @@ def test_pdf_follow_up_counts_for_many_communes_and_the_list_for_one(written, ws
     report lists them (phones masked: it goes to the commune's leaders too)."""
     report, files = written
     lines = pdf_table_lines(files["bao-cao-2026Q3.pdf"])
-    part = lines[lines.index("V. DANH SÁCH CẦN LIÊN HỆ LẠI"):next(i for i, x in enumerate(lines) if x.startswith("VI. "))]
+    end = next(i for i, x in enumerate(lines) if x.startswith("VI. "))
+    part = lines[lines.index("V. DANH SÁCH CẦN LIÊN HỆ LẠI"):end]
     # hoa-thanh: R1 comment + phone, R3 and R5 low ratings; nam-dong: R2 low, R4 a comment
     assert "1 | Xã Hòa Thành | 3 | 2 | 1 | 1" in part and "2 | Phường Nam Đông | 2 | 1 | 1 | 0" in part
     assert "1 | Nguyễn Thị Lan | Xã Hòa Thành | 2 | 1 | 1" in part
@@ -220,9 +224,10 @@ def test_csv_bom_and_formula_injection(written):
     raw = files["bao-cao-2026Q3-csv/theo-xa.csv"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    hoa = dict(zip(rows[0], next(r for r in rows if r[0] == "hoa-thanh")))
+    hoa = dict(zip(rows[0], next(r for r in rows if r[0] == "hoa-thanh"), strict=True))
     assert (hoa["Xã, phường"], hoa["Chỉ số (%)"], hoa["Thay đổi (điểm %)"]) == ("Xã Hòa Thành", "67.50", "-32.50")
-    follow = list(csv.reader(io.StringIO(files["bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv"].read_text("utf-8-sig"))))
+    follow_text = files["bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv"].read_text("utf-8-sig")
+    follow = list(csv.reader(io.StringIO(follow_text)))
     assert follow[1][follow[0].index("Ý kiến")] == "'" + INJECTION
     assert follow[1][follow[0].index("Số điện thoại")] == PHONE
 
@@ -309,7 +314,8 @@ def test_identical_answer_clusters(ws):
     rows += [at(m, "le-hoang-phuong") for m in (0, 1, 2, 3)]  # only 4
     rows += [at(m, "nguyen-thi-lan") for m in (0, 5, 10, 15, 20)]  # 5, but over 20 minutes
     rows += [at(m, "tran-van-minh", other) for m in (1, 3, 5)]  # other answers, same officer
-    rows += [at(m, "pham-thu-ha", commune="nam-dong") for m in (100, 101)] + [at(102, "vo-duc-thang", commune="nam-dong")]
+    rows += [at(m, "pham-thu-ha", commune="nam-dong") for m in (100, 101)]
+    rows += [at(102, "vo-duc-thang", commune="nam-dong")]
     rows += [at(m, "pham-thu-ha", commune="nam-dong") for m in (200, 201, 202, 203, 204, 205)]  # 6: flagged
     store = store_of(rows, ws.template)
     report = build_report(ws, store, parse_period(month="2026-08"), today=TODAY).to_json()
@@ -427,7 +433,7 @@ def pdf_table_lines(path: Path) -> list[str]:
     for page in PdfReader(path).pages:
         pieces: dict[float, list[tuple[float, str]]] = {}
 
-        def visit(text, cm, tm, font, size):
+        def visit(text, cm, tm, font, size, pieces=pieces):
             x, y = tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
             if text.strip() and y < A4_HEIGHT - 20 * MM:  # the page number sits in the top margin
                 pieces.setdefault(round(y * 2) / 2, []).append((x, text.strip()))

@@ -10,8 +10,8 @@ tables (the tables every format shares), and one writer per format (json_out, cs
 """
 
 from .build import build_report
-from .model import Report
 from .integrity import IntegrityRules
+from .model import Report
 from .period import Period, parse_period
 from .write import FORMATS, write_report
 

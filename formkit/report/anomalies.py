@@ -113,8 +113,9 @@ def bursts(resp: Responses, groups: list, names: Names, rules: AnomalyRules) -> 
         usual = usual_days(counts)
         for i in np.flatnonzero(counts >= np.maximum(rules.burst_minimum, rules.burst_factor * usual)):
             times = resp.time[rows][day_of == days[i]]
+            who = _who(resp, officer, names)
             out.append(_entry("burst", resp, names, commune, officer, times,
-                              f"{counts[i]} phiếu trong một ngày, ngày thường {usual[i]:g} phiếu ({_who(resp, officer, names)})",
+                              f"{counts[i]} phiếu trong một ngày, ngày thường {usual[i]:g} phiếu ({who})",
                               usual_per_day=float(usual[i])))
     return out
 

@@ -16,18 +16,30 @@ from pathlib import Path
 
 import numpy as np
 
-from . import indices as ix
+from ..ballots.summary import paper_section
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import VIETNAM, ResponseStore
-from ..workspace.templates import Template
 from ..workspace.config import Workspace
-from ..ballots.summary import paper_section
+from ..workspace.templates import Template
+from . import indices as ix
 from . import integrity, load
 from .followup import follow_up_list
 from .groups import NO_FIELD, NO_OFFICER, Communes, Fine, Group, day_seconds, span, value
 from .invalid import invalid_list
-from .model import (ChannelCount, CommuneRow, CriterionRow, FactorRow, FieldRow, IntegrityWarning, OfficerRow, Paper,
-                    PaperBallots, PeriodSummary, Report, TrendRow)
+from .model import (
+    ChannelCount,
+    CommuneRow,
+    CriterionRow,
+    FactorRow,
+    FieldRow,
+    IntegrityWarning,
+    OfficerRow,
+    Paper,
+    PaperBallots,
+    PeriodSummary,
+    Report,
+    TrendRow,
+)
 from .notes import build_notes
 from .participation import in_period, rates, read_dossiers
 from .period import Period, quarter_of
@@ -164,13 +176,13 @@ def _other_negative(template: Template, codes: np.ndarray) -> np.ndarray:
 
 def _level_counts(ind: ix.Indices, scoring: ix.Scoring, members: list[int], g: int) -> dict[str, int]:
     """Answers per score level, for the levels these criteria's scales use."""
-    used = {o.score for c in members for o in scoring.criteria[c].scale.options if o.score is not None}
+    used = {o.score for c in members for o in scoring.criteria[c].scale_options if o.score is not None}
     return {ix.score_key(s): int(ind.levels[g, members, li].sum()) for li, s in enumerate(scoring.levels) if s in used}
 
 
 def _criterion_rows(ind: ix.Indices, scoring: ix.Scoring, g: int = 0) -> tuple[CriterionRow, ...]:
     return tuple(CriterionRow(
-        q.id, q.factor, q.title, int(ind.answers[g, c]), int(ind.satisfied[g, c]), value(ind.criterion[g, c]),
+        q.id, q.factor or "", q.title, int(ind.answers[g, c]), int(ind.satisfied[g, c]), value(ind.criterion[g, c]),
         value(ind.criterion_mean[g, c]), _level_counts(ind, scoring, [c], g), int(ind.unscored[g, c]),
         int(ind.blank[g, c]), int(ind.invalid[g, c]), int(ind.outside[g, c])) for c, q in enumerate(scoring.criteria))
 
@@ -192,7 +204,7 @@ def _officers(ws: Workspace, selected, resp: load.Responses, fine: Fine, now: np
     everyone = {o.id: o for c in ws.communes for o in c.officers}
     listed = {c.id: [o.id for o in c.officers] for c in ws.communes}
     seen: dict[str, set] = {}
-    for c, o in zip(fine.commune[now].tolist(), fine.officer[now].tolist()):
+    for c, o in zip(fine.commune[now].tolist(), fine.officer[now].tolist(), strict=True):
         seen.setdefault(resp.communes[c], set()).add(resp.officers[o])
     chosen = {c.id for c in selected}
     keys: list[tuple[str, str | None]] = []
@@ -203,7 +215,7 @@ def _officers(ws: Workspace, selected, resp: load.Responses, fine: Fine, now: np
         keys += [(cid, None)] if None in found else []
     row_of = {k: i for i, k in enumerate(keys)}
     pair_slot = np.array([row_of.get((resp.communes[c], resp.officers[o]), -1)
-                          for c, o in zip(fine.commune.tolist(), fine.officer.tolist())], np.int64)
+                          for c, o in zip(fine.commune.tolist(), fine.officer.tolist(), strict=True)], np.int64)
     grouped = fine.group(np.where(now, pair_slot, -1), len(keys))
     rows = []
     for i, (cid, oid) in enumerate(keys):

@@ -27,9 +27,7 @@ def _value_axis(axis) -> None:
 def _drawing(width: float, height: float) -> Drawing:
     """A drawing whose initial font is the report's: ReportLab's default (Helvetica) would be
     referenced by the PDF without being embedded."""
-    drawing = Drawing(width, height)
-    drawing.initialFontName, drawing.initialFontSize = SERIF, 10
-    return drawing
+    return Drawing(width, height, initialFontName=SERIF, initialFontSize=10)
 
 
 def _title(drawing: Drawing, text: str) -> None:
@@ -43,7 +41,7 @@ def factor_bars(factors, width: float, height: float = 165) -> Drawing:
     drawing = _drawing(width, height)
     _title(drawing, "Chỉ số theo yếu tố (%)")
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 36, 30, width - 50, height - 62
+    chart.x, chart.y, chart.width, chart.height = 36, 30, width - 50, height - 62  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
     chart.data = [[f.index or 0 for f in factors]]
     chart.categoryAxis.categoryNames = [f"Yếu tố {f}" for f in ids]
     chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = SERIF, 10
@@ -62,7 +60,7 @@ def trend_line(trend, width: float, height: float = 170) -> Drawing:
     drawing = _drawing(width, height)
     _title(drawing, "Chỉ số qua các quý (%)")
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 36, 30, width - 60, height - 62
+    chart.x, chart.y, chart.width, chart.height = 36, 30, width - 60, height - 62  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
     chart.data = [[q.sipas for q in shown]]
     chart.categoryAxis.categoryNames = [q.label for q in shown]
     chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = SERIF, 10
@@ -87,7 +85,8 @@ def communes_ranked(communes, width: float) -> list[Drawing]:
         _title(drawing, "Xếp hạng các xã, phường theo chỉ số (%)" + (" (tiếp)" if start else ""))
         chart = HorizontalBarChart()
         label_width = 130
-        chart.x, chart.y, chart.width, chart.height = label_width, 22, width - label_width - 40, 16 * len(part)
+        chart.x, chart.y, chart.height = label_width, 22, 16 * len(part)
+        chart.width = width - label_width - 40  # type: ignore[assignment]  # stubs say int; ReportLab takes any number
         chart.data = [[c.sipas for c in reversed(part)]]
         chart.categoryAxis.categoryNames = [f"{c.rank}. {c.name}" for c in reversed(part)]
         chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = SERIF, 9

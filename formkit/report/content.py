@@ -139,8 +139,8 @@ def _communes(report: Report) -> list[Block]:
                      f"({fmt.number(p.responses)} phiếu / {fmt.number(p.dossiers)} hồ sơ)."))
         rows = [[c.name, ", ".join(c.periods), fmt.number(c.dossiers), fmt.number(c.responses),
                  fmt.percent(c.rate), "có" if c.over else ""] for c in p.communes]
-        out.append(Grid([["Xã, phường", "Kỳ có số hồ sơ", "Số hồ sơ", "Số phiếu", "Tỷ lệ (%)", "Phiếu nhiều hơn hồ sơ"]],
-                         rows, "ttnnnc", {0: 2, 1: 1}))
+        out.append(Grid([["Xã, phường", "Kỳ có số hồ sơ", "Số hồ sơ", "Số phiếu", "Tỷ lệ (%)",
+                          "Phiếu nhiều hơn hồ sơ"]], rows, "ttnnnc", {0: 2, 1: 1}))
     return out
 
 

@@ -34,7 +34,7 @@ def render(columns: list[tables.Column], rows: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([tables.neutralise(c.header) for c in columns])
-    writer.writerows([cell(v, c.kind) for v, c in zip(row, columns)] for row in rows)
+    writer.writerows([cell(v, c.kind) for v, c in zip(row, columns, strict=False)] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -42,13 +42,13 @@ def write_csv(report: Report, out_dir: Path) -> list[Path]:
     folder = Path(out_dir) / f"{report.stem}-csv"
     paths = []
     for table in tables.all_tables(report):
+        if table.slug == "can-lien-he-lai":
+            table = tables.follow_up(report, full_phone=True)
         if table.groups is None:
             path = folder / f"{table.slug}.csv"
             atomic_write_bytes(path, render(table.columns, table.rows))
             paths.append(path)
             continue
-        if table.slug == "can-lien-he-lai":
-            table = tables.follow_up(report, full_phone=True)
         for commune_id, _, rows in table.groups:
             path = folder / table.slug / f"{commune_id}.csv"
             atomic_write_bytes(path, render(table.columns, rows))

@@ -148,10 +148,10 @@ def _widths(table, widths_pt: list[float]) -> None:
     """Fixed column widths: on the grid columns (what LibreOffice reads) and on every cell
     present (Word reads those)."""
     table.autofit = False
-    for column, width in zip(table.columns, widths_pt):
+    for column, width in zip(table.columns, widths_pt, strict=True):
         column.width = Pt(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths_pt):
+        for cell, width in zip(row.cells, widths_pt, strict=False):
             cell.width = Pt(width)
 
 
@@ -185,11 +185,12 @@ def _grid(doc, grid: Grid) -> None:
     tbl = table._tbl
     for values in grid.head:
         cells = "".join(head_cell.format(w=w, p=_cell_paragraph(v, style_id["cell_head"]))
-                        for v, w in zip(values, twips))
+                        for v, w in zip(values, twips, strict=False))
         tbl.append(parse_xml(f"<w:tr {nsdecls('w')}><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{cells}</w:tr>"))
     styles = [style_id[CELL_STYLE[k]] for k in grid.kinds]
     for values in grid.rows:
-        cells = "".join(body_cell.format(w=w, p=_cell_paragraph(v, st)) for v, w, st in zip(values, twips, styles))
+        cells = "".join(body_cell.format(w=w, p=_cell_paragraph(v, st))
+                        for v, w, st in zip(values, twips, styles, strict=False))
         tbl.append(parse_xml(f"<w:tr {nsdecls('w')}><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>"))
     for (c0, r0), (c1, r1) in grid.spans:
         merged = table.cell(r0, c0).merge(table.cell(r1, c1))

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import indices as ix
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import ResponseStore
-from ..workspace.templates import Template
 from ..workspace.config import Workspace
+from ..workspace.templates import Template
+from . import indices as ix
 from .groups import NO_OFFICER, Communes
 from .load import Responses, texts_of
 
@@ -137,7 +137,7 @@ class Encoder:
         who = cache.get(who_key)
         if who is None:
             who = cache[who_key] = ", ".join(f'"{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in zip(
-                ("commune", "commune_name", "officer", "officer_name"), who_key[1:]))
+                ("commune", "commune_name", "officer", "officer_name"), who_key[1:], strict=True))
         low = cache.get(item.low)
         if low is None:
             low = cache[item.low] = self.value(item.low)
@@ -170,15 +170,15 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
         codes = current.codes[rows, column]
         columns.append(q)
         chosen.append(np.where(negative[codes], codes, 0))
-    table = np.empty((len(columns), max(len(q.scale.options) for q in columns) + 1), object)
+    table: np.ndarray = np.empty((len(columns), max(len(q.scale_options) for q in columns) + 1), np.object_)
     for k, q in enumerate(columns):
-        for i, option in enumerate(q.scale.options, 1):
+        for i, option in enumerate(q.scale_options, 1):
             table[k, i] = LowAnswer(q.id, q.title, option.label)
     picked = np.stack(chosen, axis=1)
     hit_row, hit_column = np.nonzero(picked)
     flat = table[hit_column, picked[hit_row, hit_column]].tolist()
     ends = np.cumsum(np.bincount(hit_row, minlength=len(rows))).tolist()
-    lows = [tuple(flat[a:b]) for a, b in zip([0] + ends[:-1], ends)]
+    lows = [tuple(flat[a:b]) for a, b in zip([0] + ends[:-1], ends, strict=True)]
     texts = texts_of(store, current.ids[rows[(current.flags[rows] & (HAS_COMMENT | HAS_PHONE)) > 0]],
                      [q.id if q else None for q in (template.by_role("comment"), template.by_role("phone"))])
     everyone = {o.id: o.name for c in ws.communes for o in c.officers}
@@ -187,7 +187,7 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
     out = []
     for i, (response_id, commune, officer, field_index) in enumerate(zip(
             current.ids[rows].tolist(), current.commune[rows].tolist(), current.officer[rows].tolist(),
-            current.field[rows].tolist())):
+            current.field[rows].tolist(), strict=True)):
         cid = current.communes[commune]
         comment, phone = texts.get(response_id, ("", ""))
         out.append(FollowUp(response_id, cid, names.get(cid, cid), current.officers[officer], officer_names[officer],

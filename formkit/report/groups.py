@@ -64,7 +64,8 @@ class Fine:
         n = len(keys)
         self.counts = ix.tally(bins, inverse, n, scoring.width)
         self.responses = np.bincount(inverse, minlength=n)
-        self.extras = {name: np.bincount(inverse, weights=v, minlength=n).astype(np.int64) for name, v in extras.items()}
+        self.extras = {name: np.bincount(inverse, weights=v, minlength=n).astype(np.int64)
+                       for name, v in extras.items()}
 
     def within(self, period: Period) -> np.ndarray:
         """(fine groups,) bool: the group's time bucket lies inside the period."""
@@ -72,7 +73,7 @@ class Fine:
         inside = (self.bounds[:-1] >= start) & (self.bounds[1:] <= end)
         return np.append(inside, False)[self.bucket]
 
-    def group(self, slot: np.ndarray, n: int) -> "Group":
+    def group(self, slot: np.ndarray, n: int) -> Group:
         """Sum fine groups into n groups (slot -1: left out)."""
         keep = slot >= 0
         return Group(ix.compute(ix.combine(self.counts, slot, n), self.scoring),

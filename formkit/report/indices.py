@@ -60,19 +60,19 @@ class Scoring:
         return self.width - 1
 
     @classmethod
-    def from_template(cls, template: Template) -> "Scoring":
+    def from_template(cls, template: Template) -> Scoring:
         coded = scale_questions(template)
         position = {q.id: i for i, q in enumerate(coded)}
         criteria = tuple(q for q in template.criteria if q.id in position)
-        most = max(len(q.scale.options) for q in criteria)
+        most = max(len(q.scale_options) for q in criteria)
         width = most + 3
         shape = (len(criteria), width)
         scored, satisfied, negative, unscored = (np.zeros(shape, bool) for _ in range(4))
         score = np.zeros(shape)
-        levels = sorted({o.score for q in criteria for o in q.scale.options if o.score is not None})
+        levels = sorted({o.score for q in criteria for o in q.scale_options if o.score is not None})
         level_of = np.full(shape, -1)
         for c, q in enumerate(criteria):
-            for k, option in enumerate(q.scale.options, 1):
+            for k, option in enumerate(q.scale_options, 1):
                 if option.score is None:
                     unscored[c, k] = True
                     continue
@@ -90,7 +90,7 @@ class Scoring:
             inside = np.array([c for c, q in enumerate(criteria) if q.id in {x.id for x in section.questions}], int)
             gate = template.question(section.ask_if.question)
             if len(inside) and gate.id in position:
-                gates.append((position[gate.id], gate.scale.labels.index(section.ask_if.answer) + 1, inside))
+                gates.append((position[gate.id], gate.fixed_options.index(section.ask_if.answer) + 1, inside))
         lut = np.full(256, width - 1, np.uint8)  # anything unexpected counts as invalid
         lut[: most + 1] = np.arange(most + 1)
         lut[INVALID] = width - 1
@@ -121,9 +121,9 @@ def other_negatives(template: Template) -> list[tuple[int, Question, np.ndarray]
     (position in the coded bytes, question, (256,) bool lookup: code -> negative)."""
     out = []
     for column, q in enumerate(scale_questions(template)):
-        if not q.is_criterion and any(o.negative for o in q.scale.options):
+        if not q.is_criterion and any(o.negative for o in q.scale_options):
             negative = np.zeros(256, bool)
-            negative[1:len(q.scale.options) + 1] = [o.negative for o in q.scale.options]
+            negative[1:len(q.scale_options) + 1] = [o.negative for o in q.scale_options]
             out.append((column, q, negative))
     return out
 

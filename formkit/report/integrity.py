@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..responses.coding import scale_questions
-from ..workspace.templates import Template
 from ..workspace.config import OfficeHours
+from ..workspace.templates import Template
 from .anomalies import volume_anomalies
 from .groups import DAY, NO_OFFICER, Communes
 from .load import Responses
@@ -85,9 +85,11 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
 def answer_summary(codes: np.ndarray, questions) -> str:
     """One answer set in a few words: "22 × Rất hài lòng; 1 × Có"."""
     def label(q, c: int) -> str:
-        return q.scale.options[c - 1].label if 0 < c <= len(q.scale.options) else ("(trống)" if c == 0 else "(không hợp lệ)")
+        if 0 < c <= len(q.scale_options):
+            return q.scale_options[c - 1].label
+        return "(trống)" if c == 0 else "(không hợp lệ)"
 
-    labels = Counter(label(q, int(c)) for q, c in zip(questions, codes))
+    labels = Counter(label(q, int(c)) for q, c in zip(questions, codes, strict=False))
     return "; ".join(f"{n} × {label}" for label, n in labels.most_common())
 
 
@@ -161,4 +163,5 @@ def warnings(current: Responses, template: Template, hours: OfficeHours, rules, 
     out.sort(key=lambda w: (kinds.index(w.kind) if w.kind in kinds else len(kinds),
                             commune_row.get(w.commune, len(commune_row)), w.first or ""))
     # Volume anomalies (anomalies.py) follow, in their own order, in the JSON shape.
-    return out + [IntegrityWarning.from_json(w) for w in volume_anomalies(current, template, names, officer_names=officer_names)]
+    volume = volume_anomalies(current, template, names, officer_names=officer_names)
+    return out + [IntegrityWarning.from_json(w) for w in volume]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import indices as ix
 from ..responses.store import ResponseStore
 from ..workspace.templates import Template
+from . import indices as ix
 from .followup import mask_text
 from .integrity import stamp
 from .load import Responses, stored_invalid
@@ -37,17 +37,19 @@ def invalid_list(store: ResponseStore, template: Template, scoring: ix.Scoring, 
     wanted = set(current.ids.tolist()) if current.recoded_invalid else set()
     entries += [e for e in current.recoded_invalid if e[0] in wanted]
     # Answers to a section the gate says did not apply: not counted, listed here.
-    for r, c in zip(*np.nonzero(bins == scoring.outside)):
+    for r, c in zip(*np.nonzero(bins == scoring.outside), strict=True):
         q = scoring.criteria[c]
         gate = template.section_of(q.id).ask_if
+        assert gate is not None  # only the answers of a section asked under a condition are outside it
         code = int(current.codes[r, scoring.columns[c]])
-        entries.append((int(current.ids[r]), q.id, q.scale.options[code - 1].label,
+        entries.append((int(current.ids[r]), q.id, q.scale_options[code - 1].label,
                         f"trả lời dù câu '{gate.question}' không chọn '{gate.answer}' (mục này không áp dụng)"))
     order = np.argsort(current.ids)
-    position = order[np.searchsorted(current.ids, [e[0] for e in entries], sorter=order)] if entries else []
+    position: np.ndarray | list[int] = (
+        order[np.searchsorted(current.ids, [e[0] for e in entries], sorter=order)] if entries else [])
     titles = {q.id: q.title for q in template.questions}
     out = []
-    for (response_id, question, raw, reason), r in zip(entries, position):
+    for (response_id, question, raw, reason), r in zip(entries, position, strict=True):
         cid = current.communes[current.commune[r]]
         out.append(InvalidEntry(response_id, cid, names.get(cid, cid), stamp(current.time[r]), question,
                                 titles.get(question, ""), mask_text(raw), reason_in_vietnamese(reason)))

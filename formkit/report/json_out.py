@@ -14,8 +14,8 @@ from pathlib import Path
 from types import GeneratorType
 
 from ..files import atomic_write_chunks
-from .model import Report, json_body
 from .followup import Encoder
+from .model import Report, json_body
 
 
 class Raw(str):

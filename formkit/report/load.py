@@ -11,8 +11,9 @@ question id (a rare path, one row at a time), so versions of one template combin
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,12 +38,13 @@ class Responses:
     communes: list[str]
     officers: list[str | None]
     fields: list[str | None]
-    recoded_invalid: list[tuple[int, str, str, str]] = field(default_factory=list)  # (id, question, raw, reason)
+    # (id, question, raw, reason); dataclasses.field in full: inside the class, field is the column above
+    recoded_invalid: list[tuple[int, str, str, str]] = dataclasses.field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def take(self, mask: np.ndarray) -> "Responses":
+    def take(self, mask: np.ndarray) -> Responses:
         return Responses(self.ids[mask], self.commune[mask], self.officer[mask], self.field[mask], self.time[mask],
                          self.codes[mask], self.flags[mask], self.communes, self.officers, self.fields,
                          self.recoded_invalid)
@@ -174,8 +176,10 @@ def _from_sqlite(store: ResponseStore, template: Template, start: str, end: str,
         empty = np.zeros(0, np.int64)
         return Responses(empty, empty.astype(np.int32), empty.astype(np.int32), empty.astype(np.int32), empty,
                          np.zeros((0, width), np.uint8), empty.astype(np.uint8), [], [], [], [])
-    columns = [np.concatenate(c) for c in zip(*parts)]
-    return Responses(*columns, communes.values, officers.values, fields.values, recoded_invalid)
+    ids, commune, officer, field, time, codes, flags = (np.concatenate(c) for c in zip(*parts, strict=True))
+    # a commune id is never blank: "or" only turns the category type into list[str]
+    return Responses(ids, commune, officer, field, time, codes, flags, [c or "" for c in communes.values],
+                     officers.values, fields.values, recoded_invalid)
 
 
 def _recode(store: ResponseStore, template: Template, block: list[np.ndarray], first: int, last: int, fast: str,

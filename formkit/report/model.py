@@ -143,7 +143,7 @@ class IntegrityWarning:
     COMMON = ("kind", "commune", "commune_name", "officer", "officer_name", "count", "first", "last", "message")
 
     @classmethod
-    def from_json(cls, entry: Mapping) -> "IntegrityWarning":
+    def from_json(cls, entry: Mapping) -> IntegrityWarning:
         """From the JSON shape (a check that returns dicts)."""
         return cls(entry["kind"], entry["commune"], entry["commune_name"], entry.get("officer"), int(entry["count"]),
                    entry["message"], entry.get("first"), entry.get("last"),

@@ -3,7 +3,7 @@ stay true for any question set: anyone with the counts can recompute each index 
 
 from __future__ import annotations
 
-from ..workspace.templates import Template
+from ..workspace.templates import Question, Template
 from . import fmt
 
 
@@ -17,12 +17,13 @@ def _ids(ids: list[str]) -> str:
 
 def scale_notes(template: Template) -> list[str]:
     """One sentence per answer scale the criteria use."""
-    by_scale: dict[str, list] = {}
+    by_scale: dict[str, list[Question]] = {}
     for q in template.criteria:
-        by_scale.setdefault(q.scale.id, []).append(q)
+        if q.scale is not None:  # always: a criterion is a choice question, and those need a scale
+            by_scale.setdefault(q.scale.id, []).append(q)
     out = []
-    for scale_id, questions in by_scale.items():
-        options = questions[0].scale.options
+    for questions in by_scale.values():
+        options = questions[0].scale_options
         satisfied = [o for o in options if o.satisfied]
         scored = [o for o in options if o.score is not None]
         unscored = [o for o in options if o.score is None]
@@ -49,7 +50,8 @@ def build_notes(report) -> list[str]:
          "của mọi tiêu chí thuộc yếu tố (gộp chung)."),
         (f"{t.index.name} = trung bình cộng chỉ số các yếu tố."
          if t.index.overall == "mean" else
-         f"{t.index.name} = 100 × tổng số câu trả lời hài lòng ÷ tổng số câu trả lời có tính điểm của mọi tiêu chí (gộp chung)."),
+         f"{t.index.name} = 100 × tổng số câu trả lời hài lòng ÷ tổng số câu trả lời có tính điểm "
+         "của mọi tiêu chí (gộp chung)."),
     ]
     for section in t.sections:
         if section.ask_if and section.factor:
@@ -72,7 +74,8 @@ def build_notes(report) -> list[str]:
         "Các chỉ số được làm tròn đến 2 chữ số thập phân khi trình bày; tệp JSON và XLSX giữ nguyên giá trị.",
         f"Thay đổi = chỉ số kỳ này − chỉ số {report.previous.period.label} (điểm phần trăm). Xếp hạng theo chỉ số, "
         "từ cao xuống thấp; xã, phường chưa có phiếu không được xếp hạng.",
-        "Tỷ lệ tham gia = số phiếu ÷ số hồ sơ đã giải quyết, tính trong các kỳ có số liệu hồ sơ nằm trọn trong kỳ báo cáo.",
+        "Tỷ lệ tham gia = số phiếu ÷ số hồ sơ đã giải quyết, tính trong các kỳ có số liệu hồ sơ "
+        "nằm trọn trong kỳ báo cáo.",
         "Danh sách cần liên hệ lại gồm các phiếu có tiêu chí (hoặc câu đánh giá chung) ở mức không hài lòng, "
         "có ý kiến, hoặc để lại số điện thoại. Số điện thoại chỉ ghi đầy đủ trong danh sách của từng xã, phường "
         "để liên hệ lại, theo Nghị định 13/2023/NĐ-CP; các bảng và tệp khác che bớt (ví dụ 091****678).",
@@ -82,6 +85,7 @@ def build_notes(report) -> list[str]:
     ]
     others = report.excluded
     if others:
-        notes.append("Không tính phiếu của mẫu khác: " + ", ".join(f"{k}: {fmt.number(v)} phiếu" for k, v in others.items())
+        counted = ", ".join(f"{k}: {fmt.number(v)} phiếu" for k, v in others.items())
+        notes.append("Không tính phiếu của mẫu khác: " + counted
                      + ". Các phiên bản của cùng mẫu phiếu được gộp theo mã câu hỏi.")
     return notes

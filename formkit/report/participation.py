@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -70,7 +71,8 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
     while rows and not any(cell.strip() for cell in rows[0]):
         rows.pop(0)
     if not rows:
-        problems.add(shown, "", _("empty: expected a header row commune,period,count and one row per commune and period"))
+        problems.add(shown, "",
+                     _("empty: expected a header row commune,period,count and one row per commune and period"))
         problems.raise_if_any(_("the dossiers file cannot be used"))
     header = [_key(h) for h in rows[0]]
     columns = {}
@@ -83,7 +85,7 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
         else:
             columns[name] = found[0]
     problems.raise_if_any(_("the dossiers file cannot be used"))
-    communes = {}
+    communes: dict[str, str] = {}
     for c in ws.communes:
         for alias in (c.id, c.name, c.display_name):
             communes.setdefault(_key(alias), c.id)
@@ -107,11 +109,11 @@ def read_dossiers(path: Path, ws: Workspace) -> list[DossierRow]:
         if commune and period and NUMBER.match(count):
             out.append(DossierRow(commune, period, int(re.sub(r"\D", "", count)), line))
     by_commune: dict[str, list[DossierRow]] = {}
-    for row in out:
-        by_commune.setdefault(row.commune, []).append(row)
+    for dossier in out:
+        by_commune.setdefault(dossier.commune, []).append(dossier)
     for rows_of in by_commune.values():
         rows_of.sort(key=lambda r: (r.period.start, r.period.end))
-        for before, after in zip(rows_of, rows_of[1:]):
+        for before, after in itertools.pairwise(rows_of):
             if after.period.start <= before.period.end:
                 problems.add(shown, _("line {line}").format(line=after.line), _(
                     "{period} overlaps {other} (line {line}) for the same commune").format(

@@ -21,8 +21,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import (CondPageBreak, HRFlowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer,
-                                Table, TableStyle)
+from reportlab.platypus import (
+    CondPageBreak,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ..files import atomic_write_bytes
 from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, register_fonts
@@ -119,9 +127,9 @@ def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int
     widths = column_widths(head, rows, kinds, weights)
     body = [[P(T(h), "cell_head") if h else "" for h in row] for row in head]
     for r in rows:
-        body.append([P(T(v), "cell") if k == "t" else str(v) for v, k in zip(r, kinds)])
+        body.append([P(T(v), "cell") if k == "t" else str(v) for v, k in zip(r, kinds, strict=False)])
     table = Table(body, colWidths=widths, repeatRows=len(head))
-    style = [("FONT", (0, 0), (-1, -1), SERIF, SMALL), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+    style: list[tuple] = [("FONT", (0, 0), (-1, -1), SERIF, SMALL), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (0, 0), (-1, len(head) - 1), "MIDDLE"),
              ("BACKGROUND", (0, 0), (-1, len(head) - 1), HEADER_BG),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),

@@ -64,13 +64,13 @@ class Period:
         """[start, end) as the store's "YYYY-MM-DD HH:MM:SS" strings, for SQL range filters."""
         return f"{self.start.isoformat()} 00:00:00", f"{(self.end + timedelta(days=1)).isoformat()} 00:00:00"
 
-    def contains(self, other: "Period") -> bool:
+    def contains(self, other: Period) -> bool:
         return self.start <= other.start and other.end <= self.end
 
-    def overlaps(self, other: "Period") -> bool:
+    def overlaps(self, other: Period) -> bool:
         return self.start <= other.end and other.start <= self.end
 
-    def around(self, day: date) -> "Period | None":
+    def around(self, day: date) -> Period | None:
         """The period of the same kind that holds `day` (a quarter's quarter, a month's month);
         None for a range of days."""
         if self.kind == "quarter":
@@ -81,7 +81,7 @@ class Period:
             return Period(date(day.year, 1, 1), date(day.year, 12, 31), "year")
         return None
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period of the same kind immediately before (a range: as many days, just before)."""
         if self.kind == "quarter":
             return quarter_of(self.start - timedelta(days=1))
@@ -93,7 +93,7 @@ class Period:
         end = self.start - timedelta(days=1)
         return Period(end - timedelta(days=self.days - 1), end, "range")
 
-    def trend_quarters(self, count: int = 4) -> list["Period"]:
+    def trend_quarters(self, count: int = 4) -> list[Period]:
         """The `count` calendar quarters ending with the one holding this period's last day; that
         last quarter is cut at the period's end (a month report does not peek past its month)."""
         quarters = [quarter_of(self.end)]
@@ -143,12 +143,13 @@ def parse_day(text: str, option: str) -> date:
     text = str(text).strip()
     for pattern, order in ((r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"), (r"^(\d{1,2})/(\d{1,2})/(\d{4})$", "dmy")):
         if m := re.match(pattern, text):
-            parts = dict(zip(order, map(int, m.groups())))
+            parts = dict(zip(order, map(int, m.groups()), strict=True))
             try:
                 return date(parts["y"], parts["m"], parts["d"])
             except ValueError:
                 break
-    raise UsageError(_("{option} '{text}' is not a date like 2026-07-01 (or 01/07/2026)").format(option=option, text=text))
+    raise UsageError(_("{option} '{text}' is not a date like 2026-07-01 (or 01/07/2026)").format(
+        option=option, text=text))
 
 
 def parse_period(quarter: str | None = None, month: str | None = None, year: str | None = None,
@@ -181,5 +182,6 @@ def parse_period(quarter: str | None = None, month: str | None = None, year: str
     first = start if isinstance(start, date) else parse_day(start, "--from")
     last = end if isinstance(end, date) else parse_day(end, "--to")
     if last < first:
-        raise UsageError(_("--to {last} is before --from {first}").format(last=last.isoformat(), first=first.isoformat()))
+        raise UsageError(_("--to {last} is before --from {first}").format(
+            last=last.isoformat(), first=first.isoformat()))
     return Period(first, last, "range")

@@ -9,7 +9,8 @@ import re
 import unicodedata
 
 _LINE_BREAKS = re.compile("\r\n|[\r\v\f\x85\u2028\u2029]")  # what some keyboards and systems send for a new line
-_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")  # controls, non-characters, lone surrogates
+# controls, non-characters, lone surrogates
+_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 def printable(text: object) -> str:

@@ -165,7 +165,8 @@ def follow_up(report: Report, full_phone: bool = False) -> Table:
 
 
 KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "off_hours": "Gửi ngoài giờ làm việc",
-              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ", "paper_not_returned": "Phiếu giấy phát ra không thu về",
+              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ",
+              "paper_not_returned": "Phiếu giấy phát ra không thu về",
               **anomalies.KIND_NAMES}
 
 
@@ -203,7 +204,8 @@ def paper(report: Report) -> Table | None:
     rows = [[b.commune_name, channels.get(b.commune, {}).get("online", 0), channels.get(b.commune, {}).get("giấy", 0),
              b.issued, b.returned, b.counted, b.in_review, b.rejected, b.duplicates] for b in report.paper.ballots]
     return Table("phieu-giay", "Phiếu giấy", "Phiếu theo kênh và phiếu giấy", [
-        Column("Xã, phường", width=22), Column("Phiếu trực tuyến trong kỳ", "int"), Column("Phiếu giấy trong kỳ", "int"),
+        Column("Xã, phường", width=22), Column("Phiếu trực tuyến trong kỳ", "int"),
+        Column("Phiếu giấy trong kỳ", "int"),
         Column("Phiếu giấy đã phát", "int"), Column("Đã thu về", "int"), Column("Đã tính", "int"),
         Column("Chờ xem lại", "int"), Column("Bị loại", "int"), Column("Trùng", "int")], rows)
 

@@ -47,7 +47,7 @@ class _Writer:
         kinds = [c.kind for c in table.columns]
         wrap = [c.kind == "text" and c.width >= 40 for c in table.columns]
         for row in rows:
-            for c, (value, kind) in enumerate(zip(row, kinds)):
+            for c, (value, kind) in enumerate(zip(row, kinds, strict=False)):
                 if value is None:
                     continue
                 if kind == "text":

@@ -29,15 +29,15 @@ class Coder:
         self.questions = questions = scale_questions(template)
         roles = [template.by_role(r) for r in ("comment", "phone", "field")]
         self.comment_id, self.phone_id, self.field_id = (q.id if q else None for q in roles)
-        self.codes = [{label: k for k, label in enumerate(q.scale.labels, 1)} for q in questions]  # type: ignore[union-attr]
-        self.negative = [(i, frozenset(k for k, o in enumerate(q.scale.options, 1) if o.negative))  # type: ignore[union-attr]
+        self.codes = [{label: k for k, label in enumerate(q.fixed_options, 1)} for q in questions]
+        self.negative = [(i, frozenset(k for k, o in enumerate(q.scale_options, 1) if o.negative))
                          for i, q in enumerate(questions) if q.is_criterion]
 
     def encode(self, answers: dict[str, str]) -> tuple[bytes, list[tuple[str, str, str]]]:
         """(codes, invalid answers as (question id, raw, reason))."""
         codes = bytearray(len(self.questions))
         invalid = []
-        for i, (q, lookup) in enumerate(zip(self.questions, self.codes)):
+        for i, (q, lookup) in enumerate(zip(self.questions, self.codes, strict=True)):
             raw = answers.get(q.id)
             if raw is None:
                 continue

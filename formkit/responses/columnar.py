@@ -165,9 +165,9 @@ def _concatenate(folder: Path, segments: list[dict]) -> Columns:
     if not segments:
         empty = {k: np.zeros(0, np.int64) for k in ARRAYS}
         empty["codes"] = np.zeros((0, 0), np.uint8)
-        return Columns(**empty, templates=[], communes=[], officers=[], fields=[])  # type: ignore[arg-type]
+        return Columns(**empty, templates=[], communes=[], officers=[], fields=[])
     arrays = {k: (v[0] if len(v) == 1 else np.concatenate(v)) for k, v in parts.items()}
-    return Columns(**arrays, templates=[t or "" for t in globals_["templates"].values],  # type: ignore[arg-type]
+    return Columns(**arrays, templates=[t or "" for t in globals_["templates"].values],
                    communes=[c or "" for c in globals_["communes"].values], officers=globals_["officers"].values,
                    fields=globals_["fields"].values)
 

@@ -18,11 +18,11 @@ from datetime import tzinfo
 from functools import cached_property
 
 from ..errors import Problem
-from ..i18n import _
 from ..forms.formspec import build_bodies, texts
 from ..forms.state import FormRecord
-from ..workspace.templates import Template
+from ..i18n import _
 from ..workspace.config import Commune, Unit
+from ..workspace.templates import Template
 from .store import VIETNAM, ResponseRow
 from .timestamps import cell_time, timestamp_header
 
@@ -89,7 +89,7 @@ def map_header(header: list, titles: dict[str, str], where: str) -> ColumnMap:
                     where=where, n=len(columns), title=clean(header[columns[0]]), question=qids[0]))
             continue
         # Several questions share a title: Google writes their columns in form order.
-        for qid, column in zip(qids, columns):
+        for qid, column in zip(qids, columns, strict=False):
             result.columns[qid] = [column]
         for column in columns[len(qids):]:
             name = clean(header[column]) or _("column {n} (no title)").format(n=column + 1)
@@ -115,7 +115,7 @@ class FormShape:
     fields: frozenset[str] = frozenset()
 
     @classmethod
-    def from_record(cls, commune_id: str, record: FormRecord, template: Template) -> "FormShape":
+    def from_record(cls, commune_id: str, record: FormRecord, template: Template) -> FormShape:
         officers = {clean(label): oid for oid, label in record.former_officers.items()}
         officers.update({clean(label): oid for oid, label in record.officer_options.items()})
         return cls(commune_id, record.form_id, template, record.template_version,
@@ -123,7 +123,7 @@ class FormShape:
                    frozenset(clean(f) for f in record.field_options))
 
     @classmethod
-    def from_workspace(cls, commune: Commune, unit: Unit, template: Template, form_id: str) -> "FormShape":
+    def from_workspace(cls, commune: Commune, unit: Unit, template: Template, form_id: str) -> FormShape:
         """For a commune with no form in the state: the form `create` would make."""
         bodies = build_bodies(template, commune, unit, nonce="")
         values = texts(template, commune, unit)

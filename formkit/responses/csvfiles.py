@@ -16,11 +16,11 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import Problems
-from ..i18n import _, ngettext
 from ..forms.formspec import form_title
 from ..forms.state import State
-from ..workspace.templates import load_template
+from ..i18n import _, ngettext
 from ..workspace.config import Commune, Workspace
+from ..workspace.templates import load_template
 from .columns import FormShape, read_table, title_key
 from .store import ResponseRow, local_second
 

@@ -21,17 +21,16 @@ import json
 import sqlite3
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import StateError
 from ..files import owner_only
 from ..workspace.templates import Template
 from . import columnar
-from .coding import (BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, Coder,  # noqa: F401
-                     scale_questions)
+from .coding import BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, Coder, scale_questions  # noqa: F401
 
 VIETNAM = timezone(timedelta(hours=7))
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -124,7 +123,7 @@ class ResponseStore:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "ResponseStore":
+    def __enter__(self) -> ResponseStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -145,7 +144,8 @@ class ResponseStore:
             for second, row in sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0]):
                 if row.key is None:
                     seen[(row.commune_id, row.form_id, second)] += 1
-                key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{seen[(row.commune_id, row.form_id, second)]}"
+                nth = seen[(row.commune_id, row.form_id, second)]
+                key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{nth}"
                 if row.response_id is not None and self._known_response(row, key):
                     continue
                 answers = {k: normalize("NFC", str(v)) for k, v in row.answers.items()
