@@ -21,7 +21,7 @@ from ..google.client import Google
 from ..forms.state import FormRecord, State
 from ..workspace.templates import Template, load_template
 from ..workspace.config import Commune, Workspace
-from .columns import FormShape, cell_text, clean, map_header, read_table, title_key
+from .columns import FormShape, cell_text, clean, map_header, read_new_rows, title_key
 from .store import ResponseRow, ResponseStore
 from .timestamps import cell_time, parse_rfc3339, rfc3339_utc, sheet_zone, timestamp_header
 
@@ -59,7 +59,8 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     changed = False
     for job in jobs:
         rows = sheet_rows.get(id(job), []) if job.sheet else _read_api(google, store, job, result)
-        result.added[job.commune.id] += store.add(rows, job.shape.template)
+        if rows:
+            result.added[job.commune.id] += store.add(rows, job.shape.template)
         changed |= _remember(job, store)
     if changed:
         state.save()
@@ -115,16 +116,17 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
         result.warnings.extend(finder.warnings)
         for job in found:
             where = f"{job.commune.id} (tab '{job.tab}')"
-            got, warnings, bad = read_table(job.shape, tables[job.tab], "sheet", where,
-                                            f"spreadsheet {sheet}", f"tab '{job.tab}', ", zone)
+            known = store.form_keys(job.commune.id, job.form.form_id)  # rows taken before are not read again
+            got, answered, warnings, bad = read_new_rows(job.shape, tables[job.tab], "sheet", where,
+                                                         f"spreadsheet {sheet}", f"tab '{job.tab}', ", zone, known)
             rows[id(job)] = got
             result.warnings.extend(warnings)
             result.tabs.append(f"{job.commune.id}: form {job.form.form_id} ← tab '{job.tab}' ({job.chosen_by})")
             problems.extend(bad)
-            held = store.form_count(job.commune.id, job.form.form_id)
-            if len(got) < held:
+            held = len(known)
+            if answered < held:
                 result.warnings.append(
-                    f"{where}: the tab holds {len(got)} answer(s) but {held} were pulled from this form before; "
+                    f"{where}: the tab holds {answered} answer(s) but {held} were pulled from this form before; "
                     "the tab was cleared or rows were deleted — every stored answer is kept")
     problems.raise_if_any("the response sheet cannot be read; nothing was stored")
     return rows
