@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from ..errors import Problem
 from ..forms.formspec import build_bodies, texts
@@ -29,6 +29,7 @@ NOT_OFFICER = "not an officer of this commune's form"
 NOT_FIELD = "not one of this commune's fields of procedure"
 
 
+@lru_cache(maxsize=65536, typed=True)  # the same titles head thousands of tabs in one pull
 def title_key(text: object) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text or ""))).strip().casefold()
 
