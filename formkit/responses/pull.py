@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..errors import Problems, RemoteError
 from ..forms.linking import tab_names
@@ -146,9 +147,13 @@ class TabFinder:
         self.google, self.tabs, self.tables, self.zone = google, tabs, tables, zone
         self.free = {title: None for _, title in tabs}  # ordered set
         self.warnings: list[str] = []
-        self._headers = {t: frozenset(title_key(h) for h in v[0]) for t, v in tables.items() if self._is_response(v)}
+        self._ids = {title: tab_id for tab_id, title in tabs}
         self._seen: dict[tuple[str, str], frozenset[str]] = {}  # (tab, officer title key) -> labels
         self._own: dict[str, set] = {}  # form id -> its responses' seconds
+
+    @cached_property  # only for forms not found by name: a repeat pull finds every form by name
+    def _headers(self) -> dict[str, frozenset[str]]:
+        return {t: frozenset(title_key(h) for h in v[0]) for t, v in self.tables.items() if self._is_response(v)}
 
     @staticmethod
     def _is_response(values: list[list]) -> bool:
@@ -202,7 +207,7 @@ class TabFinder:
     def _claim(self, job: _Job, title: str, how: str, found: list[_Job]) -> None:
         del self.free[title]
         job.tab, job.chosen_by = title, how
-        job.tab_id = next(tab_id for tab_id, t in self.tabs if t == title)
+        job.tab_id = self._ids[title]
         found.append(job)
 
     def _by_data(self, job: _Job, use_times: bool) -> tuple[list[str], str]:
