@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Collection
+from collections.abc import Collection
 
 _REF = re.compile(r"^\$?([A-Za-z]{0,3})\$?(\d{0,7})$")
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
