@@ -53,11 +53,24 @@ def run(args: list[str]) -> None:
         raise SystemExit(f"formkit {' '.join(args)} failed:\n{output.getvalue()}")
 
 
+def timed(method, spent: dict[str, float], name: str):
+    def call(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+    return call
+
+
 def timed_pull(ws, state, store, base: str) -> float:
     auth = {"Authorization": f"Bearer {os.environ['FORMKIT_GOOGLE_TOKEN']}"}
     requests.delete(f"{base}/formkit/v1/calls", timeout=5, headers=auth)
+    google, spent = connect(), {}
+    for method in ("get_form", "sheet_metadata", "read_tabs"):  # time waiting on each kind of call
+        setattr(google, method, timed(getattr(google, method), spent, method))
     started = time.perf_counter()
-    result = pull(ws, state, connect(), store)
+    result = pull(ws, state, google, store)
     wall = time.perf_counter() - started
     calls = requests.get(f"{base}/formkit/v1/calls", timeout=5, headers=auth).json()
     sheets = sum(n for name, n in calls.items() if name.startswith("sheets."))
@@ -66,7 +79,10 @@ def timed_pull(ws, state, store, base: str) -> float:
           f"values.batchGet {calls.get('sheets.spreadsheets.values.batchGet', 0)})")
     print(f"  forms.get calls: {calls.get('forms.get', 0)}; forms.responses.list calls: "
           f"{calls.get('forms.responses.list', 0)}")
+    sheets_time = spent.get("sheet_metadata", 0) + spent.get("read_tabs", 0)
     print(f"  wall time: {wall:.2f} s; responses in the store: {store.count()}")
+    print(f"  of which forms.get {spent.get('get_form', 0):.2f} s, the Sheets reads {sheets_time:.2f} s (client and "
+          f"server), the rest (tabs found, rows read, stored) {wall - sum(spent.values()):.2f} s")
     return wall
 
 
