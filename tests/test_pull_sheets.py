@@ -20,14 +20,17 @@ from test_pull import (  # noqa: F401  (fixtures)
     store,
     stored,
     submit,
+    values_url,
+    write_cells,
 )
 
 from formkit.forms.linking import link_local
 from formkit.forms.state import State
 from formkit.google import client
 from formkit.google.client import connect, quote_tab, url_chunks
+from formkit.responses.columns import FormShape, read_new_rows
 from formkit.responses.pull import pull
-from formkit.responses.store import ResponseRow, ResponseStore
+from formkit.responses.store import VIETNAM, ResponseRow, ResponseStore
 from formkit.workspace.config import load_workspace
 
 
@@ -157,3 +160,49 @@ def test_a_small_url_limit_splits_the_batch_get(published_workspace, store, monk
     result = pull(ws, state, connect(), store)
     assert server_calls(base)[BATCH_GET] == 3 and result.spreadsheets == 4
     assert result.added == {"hoa-thanh": 1, "binh-thanh": 1, "nam-dong": 1}
+
+
+def test_a_row_deleted_mid_tab_keeps_it_and_reads_what_is_new(published_workspace, store):
+    """A pull skips the rows it took before by their key (second and n-th in that second), not
+    by their count: a row deleted in the middle stays in the store, the rows after it are not
+    taken again, and an answer added afterwards is read once."""
+    ws, state, base = published_workspace
+    hoa = state.current("hoa-thanh")
+    for when in ("2025-09-27T08:07:24+07:00", "2025-09-27T08:07:25+07:00", "2025-09-27T08:07:26+07:00"):
+        submit(hoa, answers(ws, hoa), when)
+    assert pull(ws, state, connect(), store).added["hoa-thanh"] == 3
+    url = values_url(base, hoa, "A1:ZZ")
+    rows = requests.get(url, params={"valueRenderOption": "UNFORMATTED_VALUE"}, timeout=5,
+                        headers=bearer()).json()["values"]
+    requests.post(f"{url}:clear", timeout=5, headers=bearer()).raise_for_status()
+    write_cells(base, hoa, "A1", [rows[0], rows[1], rows[3]])  # the 08:07:25 row deleted, the rest moved up
+    result = pull(ws, state, connect(), store)
+    assert result.added["hoa-thanh"] == 0 and store.count() == 3
+    [warning] = [w for w in result.warnings if w.startswith("hoa-thanh")]
+    assert "holds 2 answers but 3 were pulled" in warning
+    submit(hoa, answers(ws, hoa, officer=1), "2025-09-28T09:00:00+07:00")
+    assert pull(ws, state, connect(), store).added["hoa-thanh"] == 1
+    assert [r[1] for r in stored(store, "hoa-thanh")] == [
+        "2025-09-27 08:07:24", "2025-09-27 08:07:25", "2025-09-27 08:07:26", "2025-09-28 09:00:00"]
+    assert pull(ws, state, connect(), store).added["hoa-thanh"] == 0
+
+
+def test_rows_taken_before_are_keyed_not_read_again(published_workspace, store):
+    """Two answers in one second and one after: once stored, only their times are read again;
+    a new row comes back alone, carrying the key the store would give it."""
+    ws, state, base = published_workspace
+    hoa = state.current("hoa-thanh")
+    for when in ("2025-09-27T08:07:24+07:00", "2025-09-27T08:07:24+07:00", "2025-09-27T08:07:25+07:00"):
+        submit(hoa, answers(ws, hoa), when)
+    assert pull(ws, state, connect(), store).added["hoa-thanh"] == 3
+    submit(hoa, answers(ws, hoa), "2025-09-27T08:07:25+07:00")
+    values = requests.get(values_url(base, hoa, "A1:ZZ"), params={"valueRenderOption": "UNFORMATTED_VALUE"},
+                          timeout=5, headers=bearer()).json()["values"]
+    shape = FormShape.from_record("hoa-thanh", hoa, ws.template)
+    known = store.form_keys("hoa-thanh", hoa.form_id)
+    assert len(known) == 3
+    rows, answered, _, problems = read_new_rows(shape, values, "sheet", "hoa-thanh", "sheet", zone=VIETNAM,
+                                                known=known)
+    assert answered == 4 and problems == []
+    assert [r.key for r in rows] == [f"hoa-thanh|{hoa.form_id}|2025-09-27 08:07:25|2"]
+    assert store.add(rows, ws.template) == 1 and store.form_keys("hoa-thanh", hoa.form_id) == known | {rows[0].key}

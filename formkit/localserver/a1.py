@@ -7,6 +7,7 @@ Rows and columns here are 0-based and inclusive; None marks an open end (to the 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 _REF = re.compile(r"^\$?([A-Za-z]{0,3})\$?(\d{0,7})$")
@@ -55,9 +56,10 @@ def format_range(title: str, r0: int, c0: int, r1: int, c1: int) -> str:
     return f"{quote_title(title)}!{start}" + ("" if (r0, c0) == (r1, c1) else f":{end}")
 
 
-def parse(text: str, titles: list[str]) -> tuple[str, Bounds]:
-    """(tab title, bounds) of an A1 range, given the spreadsheet's tab titles (first = default).
-    Raises ValueError when the range cannot be read or names no tab."""
+def parse(text: str, titles: Collection[str]) -> tuple[str, Bounds]:
+    """(tab title, bounds) of an A1 range, given the spreadsheet's tab titles in order (first =
+    default; a dict's keys look a name up at once). Raises ValueError when the range cannot be
+    read or names no tab."""
     text = text.strip()
     cells: str | None
     if text.startswith("'"):
@@ -72,7 +74,7 @@ def parse(text: str, titles: list[str]) -> tuple[str, Bounds]:
     else:
         if not titles:
             raise ValueError(text)
-        title, cells = titles[0], text
+        title, cells = next(iter(titles)), text
     if title not in titles:
         raise ValueError(text)
     return title, WHOLE if cells is None else _bounds(cells, text)

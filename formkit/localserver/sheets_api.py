@@ -106,8 +106,9 @@ def values_get(req: Request) -> dict:
 
 def values_batch_get(req: Request) -> dict:
     doc = spreadsheets.load(req.store, req.params["spreadsheetId"])
-    options = _render_options(req)
-    ranges = [spreadsheets.read(req.store, doc, text, *options) for text in req.query.get("ranges", [])]
+    options, by_title = _render_options(req), spreadsheets.tabs_by_title(doc)
+    ranges = [spreadsheets.read(req.store, doc, text, *options, by_title=by_title)
+              for text in req.query.get("ranges", [])]
     result: dict[str, Any] = {"spreadsheetId": doc["spreadsheetId"]}
     if ranges:
         result["valueRanges"] = ranges

@@ -117,14 +117,18 @@ def delete_tab(store: Store, doc: dict, sheet_id: int) -> None:
     store.drop_sheet(doc["spreadsheetId"], sheet_id)
 
 
-def resolve(doc: dict, text: str) -> tuple[dict, a1.Bounds]:
+def tabs_by_title(doc: dict) -> dict[str, dict]:
+    """Title -> tab, in tab order: for reading many ranges of one spreadsheet (thousands of tabs)."""
+    return {t["title"]: t for t in doc["sheets"]}
+
+
+def resolve(doc: dict, text: str, by_title: dict[str, dict] | None = None) -> tuple[dict, a1.Bounds]:
+    by_title = tabs_by_title(doc) if by_title is None else by_title
     try:
-        title, bounds = a1.parse(text, [t["title"] for t in doc["sheets"]])
+        title, bounds = a1.parse(text, by_title)
     except ValueError:
         raise invalid(f"Unable to parse range: {text}") from None
-    tab = tab_by_title(doc, title)
-    assert tab is not None  # a1.parse returns only a title the document has
-    return tab, bounds
+    return by_title[title], bounds
 
 
 def _grow(tab: dict, last_row: int, last_col: int) -> None:
@@ -134,9 +138,9 @@ def _grow(tab: dict, last_row: int, last_col: int) -> None:
 
 
 def read(store: Store, doc: dict, text: str, value_option: str = "FORMATTED_VALUE",
-         datetime_option: str = "SERIAL_NUMBER", major: str = "ROWS") -> dict:
+         datetime_option: str = "SERIAL_NUMBER", major: str = "ROWS", by_title: dict[str, dict] | None = None) -> dict:
     """A ValueRange: trailing empty cells and rows left out, gaps filled with "" as Google does."""
-    tab, bounds = resolve(doc, text)
+    tab, bounds = resolve(doc, text, by_title)
     grid = tab["gridProperties"]
     r0, c0, r1, c1 = bounds.within(grid["rowCount"], grid["columnCount"])
     locale = doc["properties"]["locale"]

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from ..errors import Problem
 from ..forms.formspec import build_bodies, texts
@@ -23,13 +23,14 @@ from ..forms.state import FormRecord
 from ..i18n import _
 from ..workspace.config import Commune, Unit
 from ..workspace.templates import Template
-from .store import VIETNAM, ResponseRow
+from .store import VIETNAM, ResponseRow, local_second, response_key
 from .timestamps import cell_time, timestamp_header
 
 NOT_OFFICER = "not an officer of this commune's form"
 NOT_FIELD = "not one of this commune's fields of procedure"
 
 
+@lru_cache(maxsize=65536, typed=True)  # the same titles head thousands of tabs in one pull
 def title_key(text: object) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text or ""))).strip().casefold()
 
@@ -155,13 +156,26 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
                place: str = "", zone: tzinfo = VIETNAM) -> tuple[list[ResponseRow], list[str], list[Problem]]:
     """A header row and answer rows -> (rows, warnings, problems). Row numbers in problems are
     the sheet's (the header is row 1); blank rows are skipped; times are read in `zone`."""
+    rows, _, warnings, problems = read_new_rows(shape, values, source, where, file, place, zone)
+    return rows, warnings, problems
+
+
+def read_new_rows(shape: FormShape, values: list[list], source: str, where: str, file: str, place: str = "",
+                  zone: tzinfo = VIETNAM, known: set[str] | None = None,
+                  ) -> tuple[list[ResponseRow], int, list[str], list[Problem]]:
+    """read_table, and with `known` (the store's keys for this form) only the rows not stored yet,
+    each carrying its key: every row's time is still read (its second and n-th-in-second make the
+    key, and a bad time is still a problem), the answers only of rows the store lacks. Also returns
+    how many rows hold answers (stored or not)."""
     if not values:
-        return [], [], []
+        return [], 0, [], []
     try:
         columns = map_header(values[0], shape.titles, where)
     except ValueError as exc:
-        return [], [], [Problem(file, place + _("row {n}").format(n=1), str(exc))]
+        return [], 0, [], [Problem(file, place + _("row {n}").format(n=1), str(exc))]
     rows, problems = [], []
+    seen: dict[str, int] = {}  # local second -> rows in it so far, in sheet order (as the store counts)
+    answered = 0
     single = [(qid, indexes[0]) for qid, indexes in columns.columns.items() if len(indexes) == 1]
     several = [(qid, indexes) for qid, indexes in columns.columns.items() if len(indexes) > 1]
     for number, cells in enumerate(values[1:], start=2):
@@ -180,6 +194,14 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
         except ValueError as exc:
             problems.append(Problem(file, place + _("row {n}").format(n=number), str(exc)))
             continue
+        answered += 1
+        key = None
+        if known is not None:
+            second = local_second(submitted)
+            seen[second] = nth = seen.get(second, 0) + 1
+            key = response_key(shape.commune_id, shape.form_id, second, nth)
+            if key in known:
+                continue
         answers = {}
         width = len(cells)
         for qid, i in single:  # the usual case, kept lean: an export holds a few hundred thousand rows
@@ -194,5 +216,7 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
                 answers[qid] = text
         if several:  # keep the form's question order
             answers = {qid: answers[qid] for qid in columns.columns if qid in answers}
-        rows.append(shape.row(source, submitted, answers))
-    return rows, columns.warnings, problems
+        row = shape.row(source, submitted, answers)
+        row.key = key
+        rows.append(row)
+    return rows, answered, columns.warnings, problems

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..errors import Problems, RemoteError
 from ..forms.linking import tab_names
-from ..google.client import Google
 from ..forms.state import FormRecord, State
-from ..workspace.templates import Template, load_template
+from ..google.client import Google
+from ..i18n import _, ngettext
 from ..workspace.config import Commune, Workspace
-from .columns import FormShape, cell_text, clean, map_header, read_table, title_key
+from ..workspace.templates import Template, load_template
+from .columns import FormShape, cell_text, clean, map_header, read_new_rows, title_key
 from .store import ResponseRow, ResponseStore
 from .timestamps import cell_time, parse_rfc3339, rfc3339_utc, sheet_zone, timestamp_header
-from ..i18n import _, ngettext
 
 
 @dataclass
@@ -60,7 +61,8 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     changed = False
     for job in jobs:
         rows = sheet_rows.get(id(job), []) if job.sheet else _read_api(google, store, job, result)
-        result.added[job.commune.id] += store.add(rows, job.shape.template)
+        if rows:
+            result.added[job.commune.id] += store.add(rows, job.shape.template)
         changed |= _remember(job, store)
     if changed:
         state.save()
@@ -109,30 +111,32 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
             continue
         tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
         calls_before = google.calls["sheets.values.batchGet"]
-        tables = {title: r.get("values", []) for (_, title), r in
-                  zip(tabs, google.read_tabs(sheet, [t for _, t in tabs]) if tabs else [])}
+        # values:batchGet answers one value range per range asked, in order
+        tables = {title: r.get("values", []) for (_sheet_id, title), r in
+                  zip(tabs, google.read_tabs(sheet, [t for _sheet_id, t in tabs]) if tabs else [], strict=True)}
         result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
         finder = TabFinder(google, tabs, tables, zone)
         found = finder.assign(group, rule_names, problems, _("spreadsheet {sheet}").format(sheet=sheet))
         result.warnings.extend(finder.warnings)
         for job in found:
             where = _("{commune} (tab '{tab}')").format(commune=job.commune.id, tab=job.tab)
-            got, warnings, bad = read_table(job.shape, tables[job.tab], "sheet", where,
-                                            _("spreadsheet {sheet}").format(sheet=sheet),
-                                            _("tab '{tab}', ").format(tab=job.tab), zone)
+            known = store.form_keys(job.commune.id, job.form.form_id)  # rows taken before are not read again
+            got, answered, warnings, bad = read_new_rows(job.shape, tables[job.tab], "sheet", where,
+                                                         _("spreadsheet {sheet}").format(sheet=sheet),
+                                                         _("tab '{tab}', ").format(tab=job.tab), zone, known)
             rows[id(job)] = got
             result.warnings.extend(warnings)
             result.tabs.append(_("{commune}: form {form_id} ← tab '{tab}' ({how})").format(
                 commune=job.commune.id, form_id=job.form.form_id, tab=job.tab, how=job.chosen_by))
             problems.extend(bad)
-            held = store.form_count(job.commune.id, job.form.form_id)
-            if len(got) < held:
+            held = len(known)
+            if answered < held:
                 result.warnings.append(
                     ngettext("{where}: the tab holds {n} answer but {held} were pulled from this form before; the "
                              "tab was cleared or rows were deleted — every stored answer is kept",
                              "{where}: the tab holds {n} answers but {held} were pulled from this form before; the tab "
                              "was cleared or rows were deleted — every stored answer is kept",
-                             len(got)).format(where=where, n=len(got), held=held))
+                             answered).format(where=where, n=answered, held=held))
     problems.raise_if_any(_("the response sheet cannot be read; nothing was stored"))
     return rows
 
@@ -151,9 +155,13 @@ class TabFinder:
         self.google, self.tabs, self.tables, self.zone = google, tabs, tables, zone
         self.free = {title: None for _, title in tabs}  # ordered set
         self.warnings: list[str] = []
-        self._headers = {t: frozenset(title_key(h) for h in v[0]) for t, v in tables.items() if self._is_response(v)}
+        self._ids = {title: tab_id for tab_id, title in tabs}
         self._seen: dict[tuple[str, str], frozenset[str]] = {}  # (tab, officer title key) -> labels
         self._own: dict[str, set] = {}  # form id -> its responses' seconds
+
+    @cached_property  # only for forms not found by name: a repeat pull finds every form by name
+    def _headers(self) -> dict[str, frozenset[str]]:
+        return {t: frozenset(title_key(h) for h in v[0]) for t, v in self.tables.items() if self._is_response(v)}
 
     @staticmethod
     def _is_response(values: list[list]) -> bool:
@@ -214,7 +222,7 @@ class TabFinder:
     def _claim(self, job: _Job, title: str, how: str, found: list[_Job]) -> None:
         del self.free[title]
         job.tab, job.chosen_by = title, how
-        job.tab_id = next(tab_id for tab_id, t in self.tabs if t == title)
+        job.tab_id = self._ids[title]
         found.append(job)
 
     def _by_data(self, job: _Job, use_times: bool) -> tuple[list[str], str]:

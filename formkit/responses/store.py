@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS coded (
   flags INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS coded_by_time ON coded (template, submitted);
+CREATE INDEX IF NOT EXISTS responses_by_form ON responses (commune_id, form_id, submitted);
 CREATE TABLE IF NOT EXISTS invalid (
   response_id INTEGER NOT NULL REFERENCES responses(id),
   question_id TEXT NOT NULL,
@@ -84,6 +85,11 @@ class ResponseRow:
     channel: str = "online"  # "online" (the form) or "giấy" (a scanned paper ballot)
     key: str | None = None  # a paper ballot's key is its serial, not its time
     response_id: str | None = None  # the Forms API's responseId (API rows only)
+
+
+def response_key(commune_id: str, form_id: str, second: str, nth: int) -> str:
+    """The key of the nth response (from 1) of a form in one local second."""
+    return f"{commune_id}|{form_id}|{second}|{nth}"
 
 
 def local_second(moment: datetime) -> str:
@@ -133,7 +139,7 @@ class ResponseStore:
         """Store the responses not stored yet; returns how many were new. One transaction, so an
         interrupted pull leaves the store as it was. `rows` must hold every response of each second
         it touches (the n-th-in-second part of the key depends on it): a whole sheet, or a Forms
-        API listing from a second boundary."""
+        API listing from a second boundary — or carry their key, counted by the reader."""
         coder = Coder(template)
         pulled_at = datetime.now(VIETNAM).strftime(TIME_FORMAT)
         seen: Counter[tuple[str, str, str]] = Counter()
@@ -144,8 +150,8 @@ class ResponseStore:
             for second, row in sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0]):
                 if row.key is None:
                     seen[(row.commune_id, row.form_id, second)] += 1
-                nth = seen[(row.commune_id, row.form_id, second)]
-                key = row.key or f"{row.commune_id}|{row.form_id}|{second}|{nth}"
+                key = row.key or response_key(row.commune_id, row.form_id, second,
+                                              seen[(row.commune_id, row.form_id, second)])
                 if row.response_id is not None and self._known_response(row, key):
                     continue
                 answers = {k: normalize("NFC", str(v)) for k, v in row.answers.items()
@@ -187,9 +193,10 @@ class ResponseStore:
                         (row.response_id, key))
         return False
 
-    def form_count(self, commune_id: str, form_id: str) -> int:
-        return self.db.execute("SELECT count(*) FROM responses WHERE commune_id = ? AND form_id = ?",
-                               (commune_id, form_id)).fetchone()[0]
+    def form_keys(self, commune_id: str, form_id: str) -> set[str]:
+        """The keys of every response stored from a form: a pull skips the rows it took before."""
+        return {key for (key,) in self.db.execute("SELECT key FROM responses WHERE commune_id = ? AND form_id = ?",
+                                                  (commune_id, form_id))}
 
     def columns(self) -> columnar.Columns | None:
         """The coded rows as arrays (the columnar copy, checked against the store); None for a
