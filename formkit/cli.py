@@ -675,9 +675,10 @@ def _run(argv: list[str]) -> int:
         say(_("Interrupted; everything finished so far is saved."), err=True)
         return EXIT_RUNTIME
     except SystemExit as exc:
-        # Click turns a closed pipe during its own output (--help | head) into exit 1; the reader
-        # simply had enough, which is not a failure.
-        if isinstance(exc.__context__, BrokenPipeError):
+        # With standalone_mode=False, Click exits with 1 only when its own output met a closed pipe
+        # (`formkit --help | head`): the reader had enough, which is not a failure. Click 8.4 exits
+        # from inside its handler of the BrokenPipeError, 8.5 after wrapping the streams.
+        if exc.code == 1 or isinstance(exc.__context__, BrokenPipeError):
             _mute(sys.stdout)
             return EXIT_OK
         raise
