@@ -89,6 +89,18 @@ class ScanState:
                 if "decision" not in item]
 
 
+def render_grey(doc, index: int, dpi: float) -> np.ndarray:
+    """Page `index` of an open pypdfium2 document as a grey image (a copy: the page and its bitmap
+    are closed here, children before the document, as older pypdfium2 releases require)."""
+    page = doc[index]
+    bitmap = page.render(scale=dpi / 72, grayscale=True)
+    pixels = bitmap.to_numpy()
+    grey = np.array(pixels[:, :, 0] if pixels.ndim == 3 else pixels, copy=True)
+    bitmap.close()
+    page.close()
+    return grey
+
+
 def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
     """(name, grey image or None when it cannot be read) for each page of a file."""
     suffix = path.suffix.lower()
@@ -101,9 +113,7 @@ def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
             return [(str(path), None)]
         out: list[tuple[str, np.ndarray | None]] = []
         for i in range(len(doc)):
-            pixels = doc[i].render(scale=PDF_DPI / 72, grayscale=True).to_numpy()
-            gray = pixels[:, :, 0] if pixels.ndim == 3 else pixels
-            out.append((f"{path} (trang {i + 1})", np.ascontiguousarray(gray)))
+            out.append((f"{path} (trang {i + 1})", render_grey(doc, i, PDF_DPI)))
         doc.close()
         return out
     image = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)

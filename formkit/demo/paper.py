@@ -13,6 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..ballots.scan import render_grey
+
 STYLES = ("filled", "tick", "cross", "pencil")
 
 
@@ -21,10 +23,7 @@ def render_pages(pdf: Path, dpi: float, first: int = 0, count: int | None = None
 
     doc = pdfium.PdfDocument(str(pdf))
     last = len(doc) if count is None else min(len(doc), first + count)
-    pages = []
-    for i in range(first, last):
-        array = doc[i].render(scale=dpi / 72, grayscale=True).to_numpy()
-        pages.append(np.ascontiguousarray(array[:, :, 0] if array.ndim == 3 else array))
+    pages = [render_grey(doc, i, dpi) for i in range(first, last)]
     doc.close()
     return pages
 
