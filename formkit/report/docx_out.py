@@ -214,9 +214,13 @@ def _chart(doc, chart: Chart) -> None:
 
     drawn = getattr(charts, chart.name)(chart.data, WIDTH)
     for drawing in drawn if isinstance(drawn, list) else [drawn]:
-        page = pypdfium2.PdfDocument(renderPDF.drawToString(drawing))[0]
+        pdf = pypdfium2.PdfDocument(renderPDF.drawToString(drawing))
+        page = pdf[0]
+        bitmap = page.render(scale=200 / 72)
         picture = io.BytesIO()
-        page.render(scale=200 / 72).to_pil().save(picture, "PNG", optimize=True)
+        bitmap.to_pil().save(picture, "PNG", optimize=True)
+        for opened in (bitmap, page, pdf):  # children first, as older pypdfium2 releases require
+            opened.close()
         doc.add_paragraph(style=STYLES["center"][0]).add_run().add_picture(picture, width=Pt(drawing.width))
 
 
