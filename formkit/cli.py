@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError
+from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking
 
 _debug = {"on": False}
@@ -207,6 +207,9 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
         script = write_apps_script(ws, state)  # written on either backend: it is what Google needs
         say("\n" + (_(LOCAL_INSTRUCTIONS) if google.backend.links_directly else instructions(ws, script)))
     _fail_if_blocked(lines)
+    refusals = [o.refusal for o in outcomes if o.action == "refused"]
+    if refusals:  # after the summary: the other communes' links and the linking steps are printed
+        raise RemoteError("\n".join(refusals))
 
 
 def _check_photos(ws, communes: tuple[str, ...] = (), strict: bool = False) -> None:

@@ -300,6 +300,9 @@ def test_a_refusal_to_open_the_form_to_anyone_stops_that_commune_only(example_di
     assert result.exit_code == 1 and "Traceback" not in result.err
     assert "hoa-thanh: Google would not let anyone with the link answer" in result.output
     assert "Zalo" in result.err and "formkit create` again" in result.err
+    assert result.err.count("would not let anyone") == 1  # said once, after the summary
+    for done in ("binh-thanh", "nam-dong"):  # the communes that did finish still get their links
+        assert State.load(load_workspace(example_dir).state_file).current(done).responder_uri in result.out
     state = State.load(load_workspace(example_dir).state_file)
     assert (state.current("hoa-thanh").step, state.current("hoa-thanh").responders) == ("published", "")
     assert [state.current(c).responders for c in ("binh-thanh", "nam-dong")] == ["anyone", "anyone"]

@@ -1,5 +1,6 @@
-"""A damaged forms.json or responses.sqlite, or a disk with no room: a message that names the
-file and what to do (exit 1), never "Internal error", and the previous files left whole."""
+"""A damaged forms.json (exit 2, with the place), a damaged responses.sqlite or a disk with no room
+(exit 1): a message that names the file and what to do, never "Internal error", and the previous
+files left whole."""
 
 from __future__ import annotations
 

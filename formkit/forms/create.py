@@ -115,8 +115,9 @@ def write_dry_run(lines: list[PlanLine], out_dir: Path) -> list[Path]:
 @dataclass
 class Outcome:
     commune: Commune
-    action: str
+    action: str  # the plan's action, or "refused": Google would not let anyone answer the form
     form: FormRecord | None
+    refusal: str = ""  # why, for "refused"
 
 
 class RespondersRefused(RemoteError):
@@ -125,8 +126,8 @@ class RespondersRefused(RemoteError):
 
 def run(ws: Workspace, state: State, google: Google, lines: list[PlanLine], report: Report = print) -> list[Outcome]:
     """Every selected commune; one whose form Google will not open to anyone stops there (it is
-    published but not answerable from Zalo), the others go on, and the run then fails naming it."""
-    outcomes, refused = [], []
+    published but not answerable from Zalo) as a "refused" outcome, and the others go on."""
+    outcomes = []
     for line in lines:
         if line.action in ("done", "blocked"):
             outcomes.append(Outcome(line.commune, line.action, line.form))
@@ -139,13 +140,9 @@ def run(ws: Workspace, state: State, google: Google, lines: list[PlanLine], repo
             try:
                 line.form = _build(ws, state, google, line.commune, line.bodies, form, report)
             except RespondersRefused as exc:
-                report(str(exc))
-                refused.append(str(exc))
-                outcomes.append(Outcome(line.commune, "refused", state.current(line.commune.id)))
+                outcomes.append(Outcome(line.commune, "refused", state.current(line.commune.id), str(exc)))
                 continue
         outcomes.append(Outcome(line.commune, line.action, line.form))
-    if refused:
-        raise RemoteError("\n".join(refused))
     return outcomes
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..responses.store import BLANK, INVALID, scale_questions
+from ..responses.coding import BLANK, INVALID, scale_questions
 from ..workspace.templates import Template
 from .groups import DAY, NO_OFFICER
 from .load import Responses

@@ -261,7 +261,8 @@ class TabFinder:
     def _own_times(self, job: _Job) -> set:
         if job.form.form_id not in self._own:
             self._own[job.form.form_id] = {parse_rfc3339(r.get("lastSubmittedTime") or r["createTime"])
-                                           for r in self.google.responses(job.form.form_id)}
+                                           for r in self.google.responses(job.form.form_id,
+                                                                          fields="createTime,lastSubmittedTime")}
         return self._own[job.form.form_id]
 
     def _times(self, job: _Job, title: str) -> set:

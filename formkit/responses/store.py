@@ -30,7 +30,7 @@ from ..errors import StateError
 from ..files import owner_only
 from ..workspace.templates import Template
 from . import columnar
-from .coding import BLANK, HAS_COMMENT, HAS_INVALID, HAS_NEGATIVE, HAS_PHONE, INVALID, Coder, scale_questions  # noqa: F401
+from .coding import Coder
 
 VIETNAM = timezone(timedelta(hours=7))
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
