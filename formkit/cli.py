@@ -289,13 +289,17 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
 
 
 @cli.command(help=N_("Read every commune's responses (linked sheet, else the Forms API) into the local store.\n\n"
-                     "Safe to repeat: responses already stored are not added twice. Reports read the store.\n\n"
+                     "Safe to repeat: responses already stored are not added twice. Reports read the store. "
+                     "Which spreadsheet a form feeds is asked again only when last confirmed more than "
+                     "[pull] link_check_hours ago (24 h), or with --check-links.\n\n"
                      "Example: formkit pull"))
 @workspace_option
 @commune_option
 @credentials_option
+@click.option("--check-links", is_flag=True,
+              help=N_("Ask every form now which spreadsheet it feeds (one forms.get each), trusting none."))
 @click.pass_context
-def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
+def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None, check_links: bool) -> None:
     from .responses.pull import pull as pull_responses
     from .responses.store import ResponseStore
 
@@ -304,7 +308,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     state = _state(ws)
     google = _google(ws, state, communes, credentials)
     with ResponseStore(ws.responses_file) as store:
-        result = pull_responses(ws, state, google, store, communes)
+        result = pull_responses(ws, state, google, store, communes, check_links=check_links)
         total = store.count()
     for warning in result.warnings:
         _warn(warning)
@@ -318,6 +322,17 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         total=total, file=ws.responses_file, calls=_api_calls(sum(google.calls.values())),
         sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
                         result.spreadsheets).format(n=result.spreadsheets)))
+    say(_pull_links(result))
+
+
+def _pull_links(result) -> str:
+    """How many forms were asked for their link, how many links were trusted and how old the oldest is."""
+    checked = ngettext("{n} checked now", "{n} checked now", result.links_checked).format(n=result.links_checked)
+    if not result.links_trusted:
+        return _("links: {checked}").format(checked=checked)
+    trusted = ngettext("{n} trusted", "{n} trusted", result.links_trusted).format(n=result.links_trusted)
+    return _("links: {checked}, {trusted} (confirmed {when} UTC)").format(
+        checked=checked, trusted=trusted, when=result.oldest_trusted[:16].replace("T", " "))
 
 
 def _warn(message: str) -> None:

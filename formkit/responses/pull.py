@@ -1,6 +1,12 @@
 """`formkit pull`: every commune form's responses into the local store, with as few calls as can be.
 
-Per form one forms.get tells whether it feeds a sheet (linkedSheetId). Per spreadsheet, one
+Whether a form feeds a sheet (forms.get's linkedSheetId) is asked only when the state's answer is
+older than the workspace's link check window (24 h unless `[pull] link_check_hours` says
+otherwise), was never asked, or `check_links` is set; a trusted link is asked again in the same
+pull as soon as its spreadsheet cannot be read (403/404) or its tab (by sheetId) is gone. Trusting
+is safe: a form read through the Forms API loses nothing if it was linked meanwhile (the API holds
+every answer); a form read from its tab after it was unlinked or relinked elsewhere only waits for
+the next check, and that tab holds every answer given while it fed it. Per spreadsheet, one
 spreadsheets.get (its time zone and tabs) and one values:batchGet of every tab (split only to keep
 each URL under the client's URL_LIMIT). Each form's tab is found without renaming anything: the
 tab it was last found in (by sheetId, so a rename does not lose it), the name formkit gives it,
@@ -14,18 +20,20 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cached_property
 
 from ..errors import Problems, RemoteError
 from ..forms.linking import tab_names
 from ..forms.state import FormRecord, State
 from ..google.client import Google
+from ..google.retry import describe
 from ..i18n import _, ngettext
 from ..workspace.config import Commune, Workspace
 from ..workspace.templates import Template, load_template
 from .columns import FormShape, cell_text, clean, map_header, read_new_rows, title_key
 from .store import ResponseRow, ResponseStore
-from .timestamps import cell_time, parse_rfc3339, rfc3339_utc, sheet_zone, timestamp_header
+from .timestamps import cell_time, parse_rfc3339, parse_utc, rfc3339_utc, sheet_zone, timestamp_header, utc_stamp
 
 
 @dataclass
@@ -35,6 +43,9 @@ class PullResult:
     warnings: list[str] = field(default_factory=list)
     spreadsheets: int = 0  # Sheets API reads made
     tabs: list[str] = field(default_factory=list)  # per linked form: the tab it was read from, and why
+    links_checked: int = 0  # forms asked with forms.get this pull
+    links_trusted: int = 0  # forms whose recorded link was trusted (confirmed within the window)
+    oldest_trusted: str = ""  # RFC 3339 UTC: when the oldest trusted link was confirmed
 
 
 @dataclass
@@ -42,35 +53,66 @@ class _Job:
     commune: Commune
     form: FormRecord
     shape: FormShape
-    sheet: str  # the linked spreadsheet; "" = read through the Forms API
+    sheet: str = ""  # the linked spreadsheet; "" = read through the Forms API
     tab: str = ""  # the tab recorded for it (this spreadsheet only), then the one found
     tab_id: int | None = None
     chosen_by: str = ""
+    checked: str = ""  # RFC 3339 UTC when forms.get confirmed `sheet` this pull; "" = the state's link trusted
 
 
-def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, commune_ids=()) -> PullResult:
+def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, commune_ids=(), check_links: bool = False,
+         now: datetime | None = None) -> PullResult:
     """Every form (old versions too) of the selected communes into `store`. `source` tells how
     each commune's current form was read; communes without a published form are only in `added`.
-    The state file gains each form's linked spreadsheet and newest response time."""
+    The state file gains each form's linked spreadsheet, when that was confirmed, and its newest
+    response time. `check_links` asks every form for its link; `now` is the clock (tests)."""
     communes = ws.select(commune_ids)
     state.check_backend([c.id for c in communes], google.backend)
     result = PullResult({c.id: 0 for c in communes})
-    jobs = _plan(ws, state, google, communes, result)
+    now = now or datetime.now(timezone.utc)
+    window = None if check_links else timedelta(hours=ws.link_check_hours)
+    jobs = _plan(ws, state, google, communes, result, now, window)
     rule_names = {id(form): tab for _, form, tab in tab_names(ws, state)}
-    sheet_rows = _read_sheets(google, store, [j for j in jobs if j.sheet], result, rule_names)
+    sheet_rows = _read_sheets(google, store, [j for j in jobs if j.sheet], result, rule_names, now)
     changed = False
     for job in jobs:
         rows = sheet_rows.get(id(job), []) if job.sheet else _read_api(google, store, job, result)
         if rows:
             result.added[job.commune.id] += store.add(rows, job.shape.template)
         changed |= _remember(job, store)
+        result.source[job.commune.id] = "sheet" if job.sheet else "api"  # the commune's last form wins
+    trusted = [job.form.link_checked for job in jobs if not job.checked]
+    result.links_checked, result.links_trusted = len(jobs) - len(trusted), len(trusted)
+    result.oldest_trusted = min(trusted, key=parse_utc, default="")
     if changed:
         state.save()
     return result
 
 
-def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], result: PullResult) -> list[_Job]:
-    """One forms.get per form: linked to a sheet or not, and which tab."""
+def _trusted(form: FormRecord, now: datetime, window: timedelta | None) -> bool:
+    """The state's link for `form` may be used without asking: confirmed less than `window` ago
+    (not in the future: a clock set back), and, if linked, with its tab found (by sheetId)."""
+    if window is None or not form.link_checked or (form.spreadsheet_id and form.sheet_tab_id is None):
+        return False
+    try:
+        age = now - parse_utc(form.link_checked)
+    except ValueError:
+        return False
+    return timedelta(0) <= age < window
+
+
+def _check_link(google: Google, job: _Job, now: datetime) -> None:
+    """One forms.get: which spreadsheet the form feeds now; a tab recorded for that one is kept."""
+    job.sheet = google.get_form(job.form.form_id, fields="linkedSheetId").get("linkedSheetId", "")
+    job.checked = utc_stamp(now)
+    job.tab, job.tab_id = "", None
+    if job.sheet and job.form.spreadsheet_id in ("", job.sheet):  # a recorded tab belongs to that spreadsheet only
+        job.tab, job.tab_id = job.form.sheet_tab, job.form.sheet_tab_id
+
+
+def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], result: PullResult,
+          now: datetime, window: timedelta | None) -> list[_Job]:
+    """Each published form's job: its link as the state has it (trusted), else as forms.get says."""
     templates: dict[str, Template] = {}
     jobs = []
     for commune in communes:
@@ -84,61 +126,113 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
                 continue
             if form.template not in templates:
                 templates[form.template] = load_template(form.template, ws.root)
-            sheet = google.get_form(form.form_id, fields="linkedSheetId").get("linkedSheetId", "")
-            job = _Job(commune, form, FormShape.from_record(commune.id, form, templates[form.template]), sheet)
-            if sheet and form.spreadsheet_id in ("", sheet):  # a recorded tab belongs to that spreadsheet only
-                job.tab, job.tab_id = form.sheet_tab, form.sheet_tab_id
+            job = _Job(commune, form, FormShape.from_record(commune.id, form, templates[form.template]))
+            if _trusted(form, now, window):
+                job.sheet, job.tab, job.tab_id = form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id
+            else:
+                _check_link(google, job, now)
             jobs.append(job)
-            result.source[commune.id] = "sheet" if sheet else "api"
     return jobs
 
 
+@dataclass
+class _Book:
+    """One spreadsheet as read in this pull: every tab's values, and who has claimed which tab."""
+
+    sheet: str
+    zone: tzinfo
+    tables: dict[str, list[list]]
+    finder: TabFinder
+
+    @property
+    def file(self) -> str:
+        return _("spreadsheet {sheet}").format(sheet=self.sheet)
+
+
 def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result: PullResult,
-                 rule_names: dict[int, str]) -> dict[int, list[ResponseRow]]:
-    """Per spreadsheet: its metadata, then every tab in as few batchGets as the URL allows."""
-    by_sheet: dict[str, list[_Job]] = {}
-    for job in jobs:
-        by_sheet.setdefault(job.sheet, []).append(job)
+                 rule_names: dict[int, str], now: datetime) -> dict[int, list[ResponseRow]]:
+    """Per spreadsheet: its metadata, then every tab in as few batchGets as the URL allows. A
+    trusted link whose spreadsheet is refused or gone (403/404), or whose tab (by sheetId) is
+    gone, is asked again with forms.get and read where it now leads, in the same pull."""
     problems = Problems()
     rows: dict[int, list[ResponseRow]] = {}
-    for sheet, group in by_sheet.items():
+    books: dict[str, _Book | RemoteError | None] = {}  # None: unreadable, the problem is recorded
+    while jobs:
+        recheck: list[_Job] = []
+        by_sheet: dict[str, list[_Job]] = {}
+        for job in jobs:
+            by_sheet.setdefault(job.sheet, []).append(job)
+        for sheet, group in by_sheet.items():
+            if sheet not in books:
+                books[sheet] = _open(google, sheet, result, problems)
+            book = books[sheet]
+            if isinstance(book, RemoteError):  # refused or gone: a confirmed link makes it an error
+                if any(job.checked for job in group):
+                    raise book
+                recheck.extend(group)
+                continue
+            if book is None:
+                continue
+            ids = set(book.finder.ids.values())
+            gone = [job for job in group if not job.checked and job.tab_id not in ids]
+            recheck.extend(gone)
+            for job in book.finder.assign([j for j in group if j not in gone], rule_names, problems, book.file):
+                rows[id(job)] = _tab_rows(job, book, store, result, problems)
+        for job in recheck:
+            _check_link(google, job, now)
+        jobs = [job for job in recheck if job.sheet]
+    for book in books.values():
+        if isinstance(book, _Book):
+            result.warnings.extend(book.finder.warnings)
+    problems.raise_if_any(_("the response sheet cannot be read; nothing was stored"))
+    return rows
+
+
+def _open(google: Google, sheet: str, result: PullResult, problems: Problems) -> _Book | RemoteError | None:
+    """The spreadsheet's time zone, tabs and values; a 403/404 answer is returned, not raised."""
+    try:
         meta = google.sheet_metadata(sheet)
         result.spreadsheets += 1
         try:
             zone = sheet_zone((meta.get("properties") or {}).get("timeZone"))
         except ValueError as exc:
             problems.add(_("spreadsheet {sheet}").format(sheet=sheet), "properties.timeZone", str(exc))
-            continue
+            return None
         tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
         calls_before = google.calls["sheets.values.batchGet"]
         # values:batchGet answers one value range per range asked, in order
         tables = {title: r.get("values", []) for (_sheet_id, title), r in
                   zip(tabs, google.read_tabs(sheet, [t for _sheet_id, t in tabs]) if tabs else [], strict=True)}
         result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
-        finder = TabFinder(google, tabs, tables, zone)
-        found = finder.assign(group, rule_names, problems, _("spreadsheet {sheet}").format(sheet=sheet))
-        result.warnings.extend(finder.warnings)
-        for job in found:
-            where = _("{commune} (tab '{tab}')").format(commune=job.commune.id, tab=job.tab)
-            known = store.form_keys(job.commune.id, job.form.form_id)  # rows taken before are not read again
-            got, answered, warnings, bad = read_new_rows(job.shape, tables[job.tab], "sheet", where,
-                                                         _("spreadsheet {sheet}").format(sheet=sheet),
-                                                         _("tab '{tab}', ").format(tab=job.tab), zone, known)
-            rows[id(job)] = got
-            result.warnings.extend(warnings)
-            result.tabs.append(_("{commune}: form {form_id} ← tab '{tab}' ({how})").format(
-                commune=job.commune.id, form_id=job.form.form_id, tab=job.tab, how=job.chosen_by))
-            problems.extend(bad)
-            held = len(known)
-            if answered < held:
-                result.warnings.append(
-                    ngettext("{where}: the tab holds {n} answer but {held} were pulled from this form before; the "
-                             "tab was cleared or rows were deleted — every stored answer is kept",
-                             "{where}: the tab holds {n} answers but {held} were pulled from this form before; the tab "
-                             "was cleared or rows were deleted — every stored answer is kept",
-                             answered).format(where=where, n=answered, held=held))
-    problems.raise_if_any(_("the response sheet cannot be read; nothing was stored"))
-    return rows
+    except RemoteError as exc:
+        failure = describe(exc.__cause__) if exc.__cause__ is not None else None
+        if failure is not None and failure.status in (403, 404):
+            return exc
+        raise
+    return _Book(sheet, zone, tables, TabFinder(google, tabs, tables, zone))
+
+
+def _tab_rows(job: _Job, book: _Book, store: ResponseStore, result: PullResult,
+              problems: Problems) -> list[ResponseRow]:
+    """The rows of the job's tab that the store lacks; a tab holding fewer answers than were
+    taken from it before is said."""
+    where = _("{commune} (tab '{tab}')").format(commune=job.commune.id, tab=job.tab)
+    known = store.form_keys(job.commune.id, job.form.form_id)  # rows taken before are not read again
+    got, answered, warnings, bad = read_new_rows(job.shape, book.tables[job.tab], "sheet", where, book.file,
+                                                 _("tab '{tab}', ").format(tab=job.tab), book.zone, known)
+    result.warnings.extend(warnings)
+    result.tabs.append(_("{commune}: form {form_id} ← tab '{tab}' ({how})").format(
+        commune=job.commune.id, form_id=job.form.form_id, tab=job.tab, how=job.chosen_by))
+    problems.extend(bad)
+    held = len(known)
+    if answered < held:
+        result.warnings.append(
+            ngettext("{where}: the tab holds {n} answer but {held} were pulled from this form before; the "
+                     "tab was cleared or rows were deleted — every stored answer is kept",
+                     "{where}: the tab holds {n} answers but {held} were pulled from this form before; the tab "
+                     "was cleared or rows were deleted — every stored answer is kept",
+                     answered).format(where=where, n=answered, held=held))
+    return got
 
 
 class TabFinder:
@@ -155,7 +249,7 @@ class TabFinder:
         self.google, self.tabs, self.tables, self.zone = google, tabs, tables, zone
         self.free = {title: None for _, title in tabs}  # ordered set
         self.warnings: list[str] = []
-        self._ids = {title: tab_id for tab_id, title in tabs}
+        self.ids = {title: tab_id for tab_id, title in tabs}
         self._seen: dict[tuple[str, str], frozenset[str]] = {}  # (tab, officer title key) -> labels
         self._own: dict[str, set] = {}  # form id -> its responses' seconds
 
@@ -222,7 +316,7 @@ class TabFinder:
     def _claim(self, job: _Job, title: str, how: str, found: list[_Job]) -> None:
         del self.free[title]
         job.tab, job.chosen_by = title, how
-        job.tab_id = self._ids[title]
+        job.tab_id = self.ids[title]
         found.append(job)
 
     def _by_data(self, job: _Job, use_times: bool) -> tuple[list[str], str]:
@@ -311,12 +405,17 @@ def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResul
 
 
 def _remember(job: _Job, store: ResponseStore) -> bool:
-    """Record the linked spreadsheet, the tab found and the newest response in the state."""
+    """Record the linked spreadsheet (none: the form was found unlinked), the tab found, when
+    forms.get confirmed the link, and the newest response in the state."""
     form = job.form
-    before = (form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id, form.last_pulled)
+    before = (form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id, form.last_pulled, form.link_checked)
     if job.sheet:
         form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = job.sheet, job.tab, job.tab_id
+    elif job.checked:  # unlinked: the tab it fed is no longer its own (a new link makes a new tab)
+        form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = "", "", None
+    if job.checked:
+        form.link_checked = job.checked
     latest = store.latest(job.commune.id, form.form_id)
     if latest:
         form.last_pulled = rfc3339_utc(latest)
-    return (form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id, form.last_pulled) != before
+    return (form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id, form.last_pulled, form.link_checked) != before

@@ -115,3 +115,16 @@ def rfc3339_utc(local_second: str) -> str:
     """The store's local 'YYYY-MM-DD HH:MM:SS' -> '2026-09-27T01:07:24Z', for `timestamp >=`."""
     moment = datetime.strptime(local_second, TIME_FORMAT).replace(tzinfo=VIETNAM)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_stamp(moment: datetime) -> str:
+    """An aware moment as RFC 3339 UTC to the second, as the state records when a link was checked."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str) -> datetime:
+    """utc_stamp's text (any RFC 3339 with an offset) -> an aware datetime; ValueError otherwise."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset")
+    return moment

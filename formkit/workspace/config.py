@@ -27,6 +27,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 SHORT_LINK = re.compile(r"^https://forms\.gle/[A-Za-z0-9]+$")  # what the Forms "Send" dialog's "Shorten URL" gives
 TAB_FORBIDDEN = set(":\\/?*[]")  # what Excel refuses in a sheet name; a tab must survive "Download as .xlsx"
 TAB_MAX = 100
+LINK_CHECK_HOURS = 24.0  # [pull] link_check_hours: how long `pull` trusts a form's link as forms.get last gave it
+LINK_CHECK_MAX = 24.0 * 366
 
 
 def nfc(text: Any) -> str:
@@ -138,6 +140,7 @@ class Workspace:
     credentials: Path | None = None
     report: ReportSettings = None  # type: ignore[assignment]  # the [report] table, defaults filled in
     template: Template = field(default=None, compare=False)  # type: ignore[assignment]
+    link_check_hours: float = LINK_CHECK_HOURS  # [pull]: 0 asks every form for its link at every pull
 
     # Where things live inside the workspace.
     @property
@@ -205,7 +208,7 @@ class _WorkspaceReader(TomlReader):
         if "issuing_body" in raw:
             self.problem("issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
-                          {"template", "unit", "office_hours", "google", "report", "communes"})
+                          {"template", "unit", "office_hours", "google", "report", "pull", "communes"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
@@ -230,9 +233,13 @@ class _WorkspaceReader(TomlReader):
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
         report = self.read_report(raw, unit)
+        pull = self.table(raw, "pull") or {}
+        self.unknown_keys(pull, {"link_check_hours"}, "pull")
+        link_check_hours = self.number(pull, "link_check_hours", "pull", LINK_CHECK_HOURS, 0, LINK_CHECK_MAX)
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
-        return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template)
+        return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
+                         link_check_hours=link_check_hours)
 
     def read_report(self, raw: dict, unit: Unit) -> ReportSettings:
         """[report]: every key optional; what is not given stays what the report printed before."""

@@ -43,6 +43,11 @@ weekdays = [1, 2, 3, 4, 5, 6]   # ISO weekdays: 1 = Monday … 7 = Sunday
 start = "07:00"
 end = "17:30"
 
+# `formkit pull` asks each form which spreadsheet it feeds (forms.get) only when the answer it
+# has is older than this many hours (0: at every pull; `formkit pull --check-links`: now).
+[pull]
+# link_check_hours = 24
+
 # Google credentials: an OAuth client JSON (see README). Not needed for `formkit demo`.
 [google]
 # credentials = "credentials.json"
