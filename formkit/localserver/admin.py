@@ -6,6 +6,8 @@
          Apps Script's rename does); a new spreadsheet is on Asia/Ho_Chi_Minh, so a test wanting
          another zone makes it with spreadsheets.create and passes its id; answers
          {"spreadsheetId", "sheetId", "tabName"}
+  POST   /formkit/v1/forms/{formId}:unlinkSheet  unlink the form as the Forms UI does: the tab stays
+         with its rows, forms.get has no linkedSheetId any more; answers {}
   POST   /formkit/v1/faults   add a fault (see faults.py); GET lists them; DELETE clears them
   GET    /formkit/v1/calls    {"forms.create": n, ...}: Google API requests received, faulted ones
          included; GET /formkit/v1/calls/faulted counts the faulted ones only; DELETE resets both
@@ -41,6 +43,13 @@ def link_sheet(req: Request) -> dict:
                           body.get("tabName") or "")
     forms_api.save(req.store, form)
     return result
+
+
+def unlink_sheet(req: Request) -> dict:
+    form = forms_api.load(req.store, req.params["formId"])
+    linking.unlink(form)
+    forms_api.save(req.store, form)
+    return {}
 
 
 def add_fault(req: Request) -> dict:

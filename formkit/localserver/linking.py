@@ -51,6 +51,12 @@ def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: 
     return {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "tabName": tab["title"]}
 
 
+def unlink(form: dict) -> None:
+    """The Forms UI's "Unlink form" (Apps Script's removeDestination): the form stops writing to
+    its tab, which keeps its rows; the form keeps every response."""
+    form.pop("link", None)
+
+
 def _target(store: Store, form: dict) -> tuple[dict, dict] | None:
     """The linked spreadsheet and tab, or None when unlinked or the tab was deleted."""
     current = form.get("link")

@@ -40,6 +40,7 @@ ROUTES: list[Route] = [
     route("POST", "/token", oauth.token, public=True),
     # formkit's own; faults and call counts only on a backend started for tests
     route("POST", "/formkit/v1/forms/{formId}:linkSheet", admin.link_sheet, admin=True),
+    route("POST", "/formkit/v1/forms/{formId}:unlinkSheet", admin.unlink_sheet, admin=True),
     route("GET", "/formkit/v1/faults", admin.list_faults, testing=True),
     route("POST", "/formkit/v1/faults", admin.add_fault, testing=True),
     route("DELETE", "/formkit/v1/faults", admin.clear_faults, testing=True),
