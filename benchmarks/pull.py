@@ -1,6 +1,6 @@
 """Benchmark for `formkit pull`: communes' forms feeding one spreadsheet, one tab each.
 
-    python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names]
+    python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names] [--profile]
 
 Generates a workspace, creates and links every form on a fresh local Google backend, submits a
 few responses per commune through the respondent page, then pulls twice (the second finds
@@ -10,15 +10,19 @@ keep each URL under the client's URL_LIMIT (issue 8); the second pull under 10 %
 wall time, every answer stored once (issue 13). --unlinked skips the linking, to compare
 with reading every form through forms.responses.list; --google-names links as the Forms UI does
 (tabs "Câu trả lời biểu mẫu N", nothing recorded), so that the first pull finds every tab from
-the data.
+the data. The second pull trusts the links the first confirmed (no forms.get); a third, with
+--check-links, shows what asking every form costs. --profile prints where the second pull spends
+its time (cProfile, top 25 by cumulative time).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import io
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -66,23 +70,29 @@ def timed(method, spent: dict[str, float], name: str):
     return call
 
 
-def timed_pull(ws, state, store, base: str) -> float:
+def timed_pull(ws, state, store, base: str, check_links: bool = False, profile: bool = False) -> float:
     auth = {"Authorization": f"Bearer {os.environ['FORMKIT_GOOGLE_TOKEN']}"}
     requests.delete(f"{base}/formkit/v1/calls", timeout=5, headers=auth)
     google = connect()
     spent: dict[str, float] = {}
     for method in ("get_form", "sheet_metadata", "read_tabs"):  # time waiting on each kind of call
         setattr(google, method, timed(getattr(google, method), spent, method))
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
-    result = pull(ws, state, google, store)
+    if profiler:
+        profiler.enable()
+    result = pull(ws, state, google, store, check_links=check_links)
     wall = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(os.environ.get("PULL_PROFILE_SORT", "cumulative")).print_stats(25)
     calls = requests.get(f"{base}/formkit/v1/calls", timeout=5, headers=auth).json()
     sheets = sum(n for name, n in calls.items() if name.startswith("sheets."))
     print(f"  responses added: {sum(result.added.values())}; warnings: {len(result.warnings)}")
     print(f"  Sheets API calls per pull: {sheets} (spreadsheets.get {calls.get('sheets.spreadsheets.get', 0)}, "
           f"values.batchGet {calls.get('sheets.spreadsheets.values.batchGet', 0)})")
-    print(f"  forms.get calls: {calls.get('forms.get', 0)}; forms.responses.list calls: "
-          f"{calls.get('forms.responses.list', 0)}")
+    print(f"  forms.get calls: {calls.get('forms.get', 0)} (links: {result.links_checked} checked, "
+          f"{result.links_trusted} trusted); forms.responses.list calls: {calls.get('forms.responses.list', 0)}")
     sheets_time = spent.get("sheet_metadata", 0) + spent.get("read_tabs", 0)
     print(f"  wall time: {wall:.2f} s; responses in the store: {store.count()}")
     print(f"  of which forms.get {spent.get('get_form', 0):.2f} s, the Sheets reads {sheets_time:.2f} s (client and "
@@ -96,6 +106,7 @@ def main_benchmark() -> None:
     parser.add_argument("--responses", type=int, default=3, help="responses submitted per commune")
     parser.add_argument("--unlinked", action="store_true", help="leave the forms unlinked (Forms API path)")
     parser.add_argument("--google-names", action="store_true", help="link with Google's tab names, unrecorded")
+    parser.add_argument("--profile", action="store_true", help="cProfile the second pull")
     options = parser.parse_args()
     for communes in (int(n) for n in options.communes.split(",")):
         print(f"== {communes} communes ==")
@@ -130,10 +141,13 @@ def bench(communes: int, options) -> None:
             with ResponseStore(ws.state_dir / "responses.sqlite") as store:
                 print("first pull:")
                 first = timed_pull(ws, state, store, base)
-                print("second pull (nothing new):")
-                second = timed_pull(ws, state, store, base)
+                print("second pull (nothing new; the links the first confirmed are trusted):")
+                second = timed_pull(ws, state, store, base, profile=options.profile)
+                print("third pull (nothing new, --check-links: every form asked):")
+                third = timed_pull(ws, state, store, base, check_links=True)
                 once = "every answer stored once" if store.count() == sent else f"STORED {store.count()} OF {sent}"
-                print(f"second / first: {second / first:.1%} (target under 10 %, issue 13); {once}")
+                print(f"second / first: {second / first:.1%} (target under 10 %, issue 13); "
+                      f"third / first: {third / first:.1%}; {once}")
 
 
 if __name__ == "__main__":

@@ -146,14 +146,16 @@ class ResponseStore:
         added = 0
         normalize = unicodedata.normalize
         stored: list[tuple] = []  # the coded rows, for the columnar copy
+        ordered = sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0])
         with self.db:
-            for second, row in sorted(((local_second(r.submitted), r) for r in rows), key=lambda pair: pair[0]):
+            known_ids = self._stored_ids([row for _, row in ordered])
+            for second, row in ordered:
                 if row.key is None:
                     seen[(row.commune_id, row.form_id, second)] += 1
                 key = row.key or response_key(row.commune_id, row.form_id, second,
                                               seen[(row.commune_id, row.form_id, second)])
-                if row.response_id is not None and self._known_response(row, key):
-                    continue
+                if row.response_id is not None and (row.commune_id, row.form_id, row.response_id) in known_ids:
+                    continue  # stored under its id already, perhaps at an earlier second before it was edited
                 answers = {k: normalize("NFC", str(v)) for k, v in row.answers.items()
                            if v is not None and str(v).strip() != ""}
                 cursor = self.db.execute(
@@ -162,6 +164,9 @@ class ResponseStore:
                     (key, row.commune_id, row.form_id, row.source, row.template, row.template_version, second,
                      pulled_at, json.dumps(answers, ensure_ascii=False), row.channel, row.response_id))
                 if cursor.rowcount == 0:
+                    if row.response_id is not None:  # the row of that key, read from the sheet earlier, takes its id
+                        self.db.execute("UPDATE responses SET response_id = ? WHERE key = ? AND response_id IS NULL",
+                                        (row.response_id, key))
                     continue
                 added += 1
                 response_id = cursor.lastrowid
@@ -183,15 +188,21 @@ class ResponseStore:
                 pass
         return added
 
-    def _known_response(self, row: ResponseRow, key: str) -> bool:
-        """True if the API response is stored already (under its id, perhaps at an earlier second
-        before it was edited); a row of that key read from the sheet earlier takes its id."""
-        if self.db.execute("SELECT 1 FROM responses WHERE commune_id = ? AND form_id = ? AND response_id = ?",
-                           (row.commune_id, row.form_id, row.response_id)).fetchone():
-            return True
-        self.db.execute("UPDATE responses SET response_id = ? WHERE key = ? AND response_id IS NULL",
-                        (row.response_id, key))
-        return False
+    def _stored_ids(self, rows: list[ResponseRow]) -> set[tuple[str, str, str]]:
+        """(commune, form, responseId) of the given API rows already stored: a few queries for a
+        whole listing, not one per row."""
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            if row.response_id is not None:
+                wanted.setdefault((row.commune_id, row.form_id), []).append(row.response_id)
+        found = set()
+        for (commune_id, form_id), ids in wanted.items():
+            for start in range(0, len(ids), 500):  # under SQLite's 999 parameters of old releases
+                chunk = ids[start:start + 500]
+                found.update((commune_id, form_id, rid) for (rid,) in self.db.execute(
+                    "SELECT response_id FROM responses WHERE commune_id = ? AND form_id = ? AND response_id IN "
+                    f"({','.join('?' * len(chunk))})", (commune_id, form_id, *chunk)))
+        return found
 
     def form_keys(self, commune_id: str, form_id: str) -> set[str]:
         """The keys of every response stored from a form: a pull skips the rows it took before."""
