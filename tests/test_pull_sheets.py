@@ -16,6 +16,7 @@ from test_pull import (  # noqa: F401  (fixtures)
     answers,
     created_workspace,
     new_template_version,
+    rename_tab,
     reset_calls,
     store,
     stored,
@@ -100,6 +101,27 @@ def test_a_new_version_is_pulled_from_its_own_tab(published_workspace, store, fo
     again = formkit("pull", "-w", ws.root)  # the CLI says which tab each form was read from
     assert again.exit_code == 0, again.output
     assert f"tab: nam-dong: form {new.form_id} ← tab 'Phường Nam Đông (v2)'" in again.out
+
+
+def test_two_versions_with_the_same_titles_are_told_apart_by_their_times(published_workspace, store, formkit):
+    """Both tabs of a commune (old and new form) renamed, the state's record of them lost: headers
+    and officers fit both, so each form's own response times (forms.responses.list) decide."""
+    ws, state, base = published_workspace
+    old = state.current("nam-dong")
+    submit(old, answers(ws, old), "2025-09-27T08:07:24+07:00")
+    new_template_version(ws, formkit)
+    assert formkit("link", "-w", ws.root).exit_code == 0
+    ws, state = load_workspace(ws.root), State.load(ws.state_file)
+    old, new = state.forms("nam-dong")
+    submit(new, answers(ws, new), "2026-01-05T10:00:00+07:00")
+    for form, name in ((old, "Câu trả lời biểu mẫu 7"), (new, "Câu trả lời biểu mẫu 8")):
+        rename_tab(base, form.spreadsheet_id, form.sheet_tab, name)
+        form.sheet_tab, form.sheet_tab_id = "", None
+    result = pull(ws, state, connect(), store)
+    assert result.added["nam-dong"] == 2
+    assert (old.sheet_tab, new.sheet_tab) == ("Câu trả lời biểu mẫu 7", "Câu trả lời biểu mẫu 8")
+    tabs = [t for t in result.tabs if t.startswith("nam-dong:")]
+    assert len(tabs) == 2 and all("times of the form's own responses" in t for t in tabs), tabs
 
 
 def test_an_edited_api_response_is_one_response(tmp_path, example_dir):

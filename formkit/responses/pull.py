@@ -252,6 +252,7 @@ class TabFinder:
         self.ids = {title: tab_id for tab_id, title in tabs}
         self._seen: dict[tuple[str, str], frozenset[str]] = {}  # (tab, officer title key) -> labels
         self._own: dict[str, set] = {}  # form id -> its responses' seconds
+        self._tab_times: dict[str, set] = {}  # tab -> the times in it
 
     @cached_property  # only for forms not found by name: a repeat pull finds every form by name
     def _headers(self) -> dict[str, frozenset[str]]:
@@ -337,7 +338,7 @@ class TabFinder:
                 candidates, how = fitting, _("the officers named in it")
         if use_times and len(candidates) > 1 and any(len(self.tables[t]) > 1 for t in candidates):
             own = self._own_times(job)
-            matching = [t for t in candidates if (own and self._times(job, t) & own) or
+            matching = [t for t in candidates if (own and self._times(t) & own) or
                         (not own and len(self.tables[t]) <= 1)]
             if matching:
                 candidates, how = matching, _("the times of the form's own responses")
@@ -359,17 +360,20 @@ class TabFinder:
                                                                           fields="createTime,lastSubmittedTime")}
         return self._own[job.form.form_id]
 
-    def _times(self, job: _Job, title: str) -> set:
-        values = self.tables[title]
-        columns = map_header(values[0], job.shape.titles, "")
-        times = set()
-        for cells in values[1:]:
-            if columns.time_column < len(cells) and cell_text(cells[columns.time_column]).strip():
-                try:
-                    times.add(cell_time(cells[columns.time_column], columns.day_first, self.zone))
-                except ValueError:
-                    continue
-        return times
+    def _times(self, title: str) -> set:
+        """The response times in a tab, read once per tab (the time column depends on the header alone)."""
+        if title not in self._tab_times:
+            values = self.tables[title]
+            columns = map_header(values[0], {}, "")
+            times = set()
+            for cells in values[1:]:
+                if columns.time_column < len(cells) and cell_text(cells[columns.time_column]).strip():
+                    try:
+                        times.add(cell_time(cells[columns.time_column], columns.day_first, self.zone))
+                    except ValueError:
+                        continue
+            self._tab_times[title] = times
+        return self._tab_times[title]
 
 
 def _read_api(google: Google, store: ResponseStore, job: _Job, result: PullResult) -> list[ResponseRow]:
