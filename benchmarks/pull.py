@@ -1,6 +1,6 @@
 """Benchmark for `formkit pull`: communes' forms feeding one spreadsheet, one tab each.
 
-    python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names] [--profile]
+    python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names] [--profile first|second]
 
 Generates a workspace, creates and links every form on a fresh local Google backend, submits a
 few responses per commune through the respondent page, then pulls twice (the second finds
@@ -11,8 +11,8 @@ wall time, every answer stored once (issue 13). --unlinked skips the linking, to
 with reading every form through forms.responses.list; --google-names links as the Forms UI does
 (tabs "Câu trả lời biểu mẫu N", nothing recorded), so that the first pull finds every tab from
 the data. The second pull trusts the links the first confirmed (no forms.get); a third, with
---check-links, shows what asking every form costs. --profile prints where the second pull spends
-its time (cProfile, top 25 by cumulative time).
+--check-links, shows what asking every form costs. --profile prints where that pull spends its
+time (cProfile, top 25 by cumulative time; PULL_PROFILE_SORT=tottime sorts by own time).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def main_benchmark() -> None:
     parser.add_argument("--responses", type=int, default=3, help="responses submitted per commune")
     parser.add_argument("--unlinked", action="store_true", help="leave the forms unlinked (Forms API path)")
     parser.add_argument("--google-names", action="store_true", help="link with Google's tab names, unrecorded")
-    parser.add_argument("--profile", action="store_true", help="cProfile the second pull")
+    parser.add_argument("--profile", choices=("first", "second"), help="cProfile that pull")
     options = parser.parse_args()
     for communes in (int(n) for n in options.communes.split(",")):
         print(f"== {communes} communes ==")
@@ -140,9 +140,9 @@ def bench(communes: int, options) -> None:
                   f"submitted in {time.perf_counter() - started:.1f} s")
             with ResponseStore(ws.state_dir / "responses.sqlite") as store:
                 print("first pull:")
-                first = timed_pull(ws, state, store, base)
+                first = timed_pull(ws, state, store, base, profile=options.profile == "first")
                 print("second pull (nothing new; the links the first confirmed are trusted):")
-                second = timed_pull(ws, state, store, base, profile=options.profile)
+                second = timed_pull(ws, state, store, base, profile=options.profile == "second")
                 print("third pull (nothing new, --check-links: every form asked):")
                 third = timed_pull(ws, state, store, base, check_links=True)
                 once = "every answer stored once" if store.count() == sent else f"STORED {store.count()} OF {sent}"

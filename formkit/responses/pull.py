@@ -36,6 +36,9 @@ from .store import ResponseRow, ResponseStore
 from .timestamps import cell_time, parse_rfc3339, parse_utc, rfc3339_utc, sheet_zone, timestamp_header, utc_stamp
 
 
+BATCH_ROWS = 50_000  # rows stored in one transaction at most (but a form's rows all together)
+
+
 @dataclass
 class PullResult:
     added: dict[str, int] = field(default_factory=dict)  # commune id -> responses new to the store
@@ -74,12 +77,24 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     jobs = _plan(ws, state, google, communes, result, now, window)
     rule_names = {id(form): tab for _, form, tab in tab_names(ws, state)}
     sheet_rows = _read_sheets(google, store, [j for j in jobs if j.sheet], result, rule_names, now)
+    # Stored in batches, not per form: each store.add is a transaction (a disk sync) and a segment
+    # of the columnar copy. A form's rows are never split (its n-th-in-second keys need them all).
+    pending: dict[str, tuple[Template, list[ResponseRow]]] = {}
+    added: Counter[str] = Counter()
+    for job in jobs:
+        rows = sheet_rows.pop(id(job), []) if job.sheet else _read_api(google, store, job, result)
+        batch = pending.setdefault(job.shape.template.id, (job.shape.template, []))[1]
+        batch.extend(rows)
+        if len(batch) >= BATCH_ROWS:
+            store.add(batch, job.shape.template, added)
+            batch.clear()
+    for template, batch in pending.values():
+        if batch:
+            store.add(batch, template, added)
     changed = False
     for job in jobs:
-        rows = sheet_rows.get(id(job), []) if job.sheet else _read_api(google, store, job, result)
-        if rows:
-            result.added[job.commune.id] += store.add(rows, job.shape.template)
         changed |= _remember(job, store)
+        result.added[job.commune.id] += added.pop(job.commune.id, 0)
         result.source[job.commune.id] = "sheet" if job.sheet else "api"  # the commune's last form wins
     trusted = [job.form.link_checked for job in jobs if not job.checked]
     result.links_checked, result.links_trusted = len(jobs) - len(trusted), len(trusted)

@@ -135,11 +135,12 @@ class ResponseStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def add(self, rows: Iterable[ResponseRow], template: Template) -> int:
-        """Store the responses not stored yet; returns how many were new. One transaction, so an
-        interrupted pull leaves the store as it was. `rows` must hold every response of each second
-        it touches (the n-th-in-second part of the key depends on it): a whole sheet, or a Forms
-        API listing from a second boundary — or carry their key, counted by the reader."""
+    def add(self, rows: Iterable[ResponseRow], template: Template, counts: Counter[str] | None = None) -> int:
+        """Store the responses not stored yet; returns how many were new (and adds them up per
+        commune in `counts`, if given). One transaction, so an interrupted pull leaves the store as
+        it was. `rows` must hold every response of each second it touches (the n-th-in-second part
+        of the key depends on it): a whole sheet, or a Forms API listing from a second boundary — or
+        carry their key, counted by the reader."""
         coder = Coder(template)
         pulled_at = datetime.now(VIETNAM).strftime(TIME_FORMAT)
         seen: Counter[tuple[str, str, str]] = Counter()
@@ -169,6 +170,8 @@ class ResponseStore:
                                         (row.response_id, key))
                     continue
                 added += 1
+                if counts is not None:
+                    counts[row.commune_id] += 1
                 response_id = cursor.lastrowid
                 codes, invalid = coder.encode(answers)
                 invalid = row.invalid + invalid
