@@ -1,6 +1,7 @@
 """Benchmark for `formkit pull`: communes' forms feeding one spreadsheet, one tab each.
 
-    python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names] [--profile first|second]
+    python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names]
+                              [--profile first|second]
 
 Generates a workspace, creates and links every form on a fresh local Google backend, submits a
 few responses per commune through the respondent page, then pulls twice (the second finds

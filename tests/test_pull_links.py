@@ -5,7 +5,7 @@ spreadsheet or tab is gone. Real clients over HTTP against the local Google back
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -50,7 +50,7 @@ def linked_sheet(base: str, form) -> str:
 def test_a_confirmed_link_is_trusted_for_the_window(published_workspace, store):
     ws, state, base = published_workspace
     forms = len(ws.communes)
-    start = datetime(2026, 12, 1, 8, 10, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 1, 8, 10, tzinfo=UTC)
     first = pull(ws, state, connect(), store, now=start)
     assert (first.links_checked, first.links_trusted) == (forms, 0)
     assert {state.current(c.id).link_checked for c in ws.communes} == {"2026-12-01T08:10:00Z"}
@@ -84,7 +84,7 @@ def test_the_window_comes_from_the_workspace(published_workspace, store, formkit
     config.write_text(text.replace("# link_check_hours = 24", "link_check_hours = 0.5"), encoding="utf-8")
     ws = load_workspace(ws.root)
     assert ws.link_check_hours == 0.5
-    start = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     pull(ws, state, connect(), store, now=start)
     reset_calls(base)
     pull(ws, state, connect(), store, now=start + timedelta(minutes=29))
@@ -122,7 +122,7 @@ def test_a_form_unlinked_in_the_window_switches_to_the_api_at_its_check(publishe
     Forms API, which has all of them: nothing lost, nothing counted twice."""
     ws, state, base = published_workspace
     hoa = state.current("hoa-thanh")
-    start = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     submit(hoa, answers(ws, hoa), "2026-11-30T08:00:00+07:00")
     submit(hoa, answers(ws, hoa, officer=1), "2026-11-30T08:00:00+07:00")  # same second: n-th in second
     assert pull(ws, state, connect(), store, now=start).added["hoa-thanh"] == 2
@@ -156,7 +156,7 @@ def test_a_form_unlinked_in_the_window_switches_to_the_api_at_its_check(publishe
 def test_a_trusted_form_whose_tab_is_gone_is_checked_in_the_same_pull(published_workspace, store):
     ws, state, base = published_workspace
     hoa = state.current("hoa-thanh")
-    start = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     submit(hoa, answers(ws, hoa), "2026-11-30T08:00:00+07:00")
     pull(ws, state, connect(), store, now=start)
     old_sheet = hoa.spreadsheet_id
@@ -190,7 +190,7 @@ def test_a_trusted_form_whose_tab_is_gone_is_checked_in_the_same_pull(published_
 
 def test_a_trusted_spreadsheet_refused_or_gone_is_checked_again(published_workspace, store):
     ws, state, base = published_workspace
-    start = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     for commune in ws.communes:
         form = state.current(commune.id)
         submit(form, answers(ws, form), "2026-11-30T08:00:00+07:00")
@@ -200,7 +200,9 @@ def test_a_trusted_spreadsheet_refused_or_gone_is_checked_again(published_worksp
     submit(state.current("binh-thanh"), answers(ws, state.current("binh-thanh")), "2026-11-30T09:00:00+07:00")
     reset_calls(base)
     result = pull(ws, state, connect(), store, now=start + timedelta(hours=1))
-    assert server_calls(base) == {"forms.get": 1, SHEETS_GET: 2, BATCH_GET: 1}
+    # The time columns of the two trusted tabs; after the check, Bình Thạnh's time column, then its
+    # whole tab (a new row).
+    assert server_calls(base) == {"forms.get": 1, SHEETS_GET: 2, BATCH_GET: 3}
     assert result.added["binh-thanh"] == 1 and state.current("binh-thanh").spreadsheet_id == real
 
     # 403 (access withdrawn): every trusted form of that spreadsheet is asked; one confirmed link

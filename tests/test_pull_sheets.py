@@ -8,6 +8,7 @@ import math
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
+import pytest
 import requests
 from conftest import bearer, server_calls
 from test_pull import (  # noqa: F401  (fixtures)
@@ -25,6 +26,7 @@ from test_pull import (  # noqa: F401  (fixtures)
     write_cells,
 )
 
+from formkit.errors import InputError
 from formkit.forms.linking import link_local
 from formkit.forms.state import State
 from formkit.google import client
@@ -228,3 +230,60 @@ def test_rows_taken_before_are_keyed_not_read_again(published_workspace, store):
     assert answered == 4 and problems == []
     assert [r.key for r in rows] == [f"hoa-thanh|{hoa.form_id}|2025-09-27 08:07:25|2"]
     assert store.add(rows, ws.template) == 1 and store.form_keys("hoa-thanh", hoa.form_id) == known | {rows[0].key}
+
+
+class Ranges:
+    """Wraps a Google client to see which ranges each values:batchGet asked for."""
+
+    def __init__(self, google):
+        self.google, self.asked = google, []
+
+    def __getattr__(self, name):
+        return getattr(self.google, name)
+
+    def read_tabs(self, spreadsheet_id, tabs, cells=None):
+        self.asked.append(dict(zip(tabs, cells or [""] * len(tabs), strict=True)))
+        return self.google.read_tabs(spreadsheet_id, tabs, cells)
+
+
+def test_a_repeat_pull_reads_the_time_column_and_only_changed_tabs_whole(published_workspace, store):
+    """Tabs whose every answer is stored have only their time column read; a tab with a new row,
+    a blank time, or its times moved out of column A is read whole, and what a whole read says
+    (problems, warnings) is said."""
+    ws, state, base = published_workspace
+    for commune in ws.communes:
+        form = state.current(commune.id)
+        submit(form, answers(ws, form), "2025-09-27T08:07:24+07:00")
+    google = Ranges(connect())
+    assert sum(pull(ws, state, google, store).added.values()) == 3
+    assert google.asked == [dict.fromkeys(["Xã Hòa Thành", "Xã Bình Thạnh", "Phường Nam Đông"], "")]  # all new
+
+    google = Ranges(connect())
+    assert sum(pull(ws, state, google, store).added.values()) == 0
+    assert google.asked == [dict.fromkeys(["Xã Hòa Thành", "Xã Bình Thạnh", "Phường Nam Đông"], "A:A")]
+
+    nam = state.current("nam-dong")
+    submit(nam, answers(ws, nam, officer=1), "2025-09-28T08:00:00+07:00")
+    google = Ranges(connect())
+    assert pull(ws, state, google, store).added == {"hoa-thanh": 0, "binh-thanh": 0, "nam-dong": 1}
+    assert google.asked[1] == {"Phường Nam Đông": ""}
+
+    hoa = state.current("hoa-thanh")
+    when = requests.get(values_url(base, hoa, "A2"), params={"valueRenderOption": "UNFORMATTED_VALUE"},
+                        timeout=5, headers=bearer()).json()["values"]
+    write_cells(base, hoa, "A2", [[""]])  # a stored row's time erased: fewer times than stored
+    google = Ranges(connect())
+    with pytest.raises(InputError) as caught:
+        pull(ws, state, google, store)
+    assert [(p.place, p.message) for p in caught.value.problems] == [("tab 'Xã Hòa Thành', row 2",
+                                                                      "answers without a time")]
+    assert google.asked[1] == {"Xã Hòa Thành": ""}
+    write_cells(base, hoa, "A2", when)
+
+    binh = state.current("binh-thanh")
+    columns = requests.get(values_url(base, binh, "A1:B"), params={"valueRenderOption": "UNFORMATTED_VALUE"},
+                           timeout=5, headers=bearer()).json()["values"]
+    write_cells(base, binh, "A1", [[b, a] for a, b in columns])  # the times moved to column B
+    google = Ranges(connect())
+    result = pull(ws, state, google, store)
+    assert google.asked[1] == {"Xã Bình Thạnh": ""} and sum(result.added.values()) == 0

@@ -160,13 +160,15 @@ class Google:
         params: ParamsType = {"fields": "properties.timeZone,sheets.properties(sheetId,title,index)"}
         return self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id, params))
 
-    def read_tabs(self, spreadsheet_id: str, tabs: list[str]) -> list[dict]:
-        """Whole tabs, unformatted with serial-number dates (locale-proof), in as few
-        values:batchGet calls as keep each URL under URL_LIMIT (the ranges travel in the URL)."""
+    def read_tabs(self, spreadsheet_id: str, tabs: list[str], cells: list[str] | None = None) -> list[dict]:
+        """Whole tabs (or, where `cells` gives them per tab, only those cells, e.g. "A:A"),
+        unformatted with serial-number dates (locale-proof), in as few values:batchGet calls as
+        keep each URL under URL_LIMIT (the ranges travel in the URL)."""
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                   "majorDimension": "ROWS"}
         ranges = []
-        for chunk in url_chunks(spreadsheet_id, [quote_tab(t) for t in tabs], params, URL_LIMIT):
+        wanted = [quote_tab(t) + (f"!{c}" if c else "") for t, c in zip(tabs, cells or [""] * len(tabs), strict=True)]
+        for chunk in url_chunks(spreadsheet_id, wanted, params, URL_LIMIT):
             result = self._call("sheets.values.batchGet",
                                 functools.partial(self._sheets.values_batch_get, spreadsheet_id, chunk, dict(params)))
             ranges.extend(result.get("valueRanges", []))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
 
 from ..errors import Problems, RemoteError
@@ -32,9 +32,8 @@ from ..i18n import _, ngettext
 from ..workspace.config import Commune, Workspace
 from ..workspace.templates import Template, load_template
 from .columns import FormShape, cell_text, clean, map_header, read_new_rows, title_key
-from .store import ResponseRow, ResponseStore
+from .store import ResponseRow, ResponseStore, local_second, response_key
 from .timestamps import cell_time, parse_rfc3339, parse_utc, rfc3339_utc, sheet_zone, timestamp_header, utc_stamp
-
 
 BATCH_ROWS = 50_000  # rows stored in one transaction at most (but a form's rows all together)
 
@@ -72,7 +71,7 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     communes = ws.select(commune_ids)
     state.check_backend([c.id for c in communes], google.backend)
     result = PullResult({c.id: 0 for c in communes})
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     window = None if check_links else timedelta(hours=ws.link_check_hours)
     jobs = _plan(ws, state, google, communes, result, now, window)
     rule_names = {id(form): tab for _, form, tab in tab_names(ws, state)}
@@ -152,23 +151,43 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
 
 @dataclass
 class _Book:
-    """One spreadsheet as read in this pull: every tab's values, and who has claimed which tab."""
+    """One spreadsheet as read in this pull: its tabs, the values read so far (whole tabs), and
+    who has claimed which tab."""
 
     sheet: str
     zone: tzinfo
-    tables: dict[str, list[list]]
+    tables: dict[str, list[list]]  # tab -> its values, for the tabs read whole
     finder: TabFinder
 
     @property
     def file(self) -> str:
         return _("spreadsheet {sheet}").format(sheet=self.sheet)
 
+    def read(self, google: Google, result: PullResult, whole: list[str], first_column: list[str] | None = None) -> dict:
+        """Tabs read whole (kept in `tables`) and the first column of others (returned), in as few
+        batchGets as the URL allows."""
+        whole, first_column = [t for t in whole if t not in self.tables], first_column or []
+        titles = whole + first_column
+        if not titles:
+            return {}
+        calls_before = google.calls["sheets.values.batchGet"]
+        got = google.read_tabs(self.sheet, titles, [""] * len(whole) + ["A:A"] * len(first_column))
+        result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
+        # values:batchGet answers one value range per range asked, in order
+        values = {title: r.get("values", []) for title, r in zip(titles, got, strict=True)}
+        self.tables.update((t, values[t]) for t in whole)
+        return {t: values[t] for t in first_column}
+
 
 def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result: PullResult,
                  rule_names: dict[int, str], now: datetime) -> dict[int, list[ResponseRow]]:
-    """Per spreadsheet: its metadata, then every tab in as few batchGets as the URL allows. A
-    trusted link whose spreadsheet is refused or gone (403/404), or whose tab (by sheetId) is
-    gone, is asked again with forms.get and read where it now leads, in the same pull."""
+    """Per spreadsheet: its metadata, then its tabs in as few batchGets as the URL allows. A form
+    found by name (sheetId, recorded name, formkit's name) with answers stored already has only
+    its tab's time column read first: the tab is read whole only if a row's key is new (or its
+    time is blank or unreadable) — a repeat pull with nothing new reads one column. Forms not
+    found by name have every free tab read whole for the data to decide. A trusted link whose
+    spreadsheet is refused or gone (403/404), or whose tab (by sheetId) is gone, is asked again
+    with forms.get and read where it now leads, in the same pull."""
     problems = Problems()
     rows: dict[int, list[ResponseRow]] = {}
     books: dict[str, _Book | RemoteError | None] = {}  # None: unreadable, the problem is recorded
@@ -191,8 +210,18 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
             ids = set(book.finder.ids.values())
             gone = [job for job in group if not job.checked and job.tab_id not in ids]
             recheck.extend(gone)
-            for job in book.finder.assign([j for j in group if j not in gone], rule_names, problems, book.file):
-                rows[id(job)] = _tab_rows(job, book, store, result, problems)
+            found, pending = book.finder.by_name([j for j in group if j not in gone], rule_names)
+            if pending:  # the data decide: every tab still free, whole
+                book.read(google, result, list(book.finder.free))
+                found += book.finder.by_data(pending, rule_names, problems, book.file)
+            known = {id(job): store.form_keys(job.commune.id, job.form.form_id) for job in found}
+            unread = [job for job in found if job.tab not in book.tables]
+            probed = book.read(google, result, [j.tab for j in unread if not known[id(j)]],  # nothing stored: whole
+                               [j.tab for j in unread if known[id(j)]])
+            book.read(google, result, [j.tab for j in unread if j.tab in probed and
+                                       not _all_known(j, probed[j.tab], book.zone, known[id(j)])])
+            for job in found:
+                rows[id(job)] = _tab_rows(job, book, known[id(job)], result, problems)
         for job in recheck:
             _check_link(google, job, now)
         jobs = [job for job in recheck if job.sheet]
@@ -203,41 +232,58 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
     return rows
 
 
+def _all_known(job: _Job, column: list[list], zone: tzinfo, known: set[str]) -> bool:
+    """A tab's first column (header, then one time per row) holds only responses the store has:
+    every row timed, readably, with a key the store knows, and no fewer rows than stored. Anything
+    else has the tab read whole (and reported as a whole read reports it)."""
+    if not column or not column[0] or timestamp_header(column[0][0]) is None:
+        return False  # the time is not in column A: read it whole
+    day_first = bool(timestamp_header(column[0][0]))
+    seen: dict[str, int] = {}
+    for cells in column[1:]:
+        if not cells or cell_text(cells[0]).strip() == "":
+            return False  # a blank row, or answers without a time
+        try:
+            second = local_second(cell_time(cells[0], day_first, zone))
+        except ValueError:
+            return False
+        seen[second] = nth = seen.get(second, 0) + 1
+        if response_key(job.commune.id, job.form.form_id, second, nth) not in known:
+            return False
+    return sum(seen.values()) >= len(known)
+
+
 def _open(google: Google, sheet: str, result: PullResult, problems: Problems) -> _Book | RemoteError | None:
-    """The spreadsheet's time zone, tabs and values; a 403/404 answer is returned, not raised."""
+    """The spreadsheet's time zone and tabs; a 403/404 answer is returned, not raised."""
     try:
         meta = google.sheet_metadata(sheet)
-        result.spreadsheets += 1
-        try:
-            zone = sheet_zone((meta.get("properties") or {}).get("timeZone"))
-        except ValueError as exc:
-            problems.add(_("spreadsheet {sheet}").format(sheet=sheet), "properties.timeZone", str(exc))
-            return None
-        tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
-        calls_before = google.calls["sheets.values.batchGet"]
-        # values:batchGet answers one value range per range asked, in order
-        tables = {title: r.get("values", []) for (_sheet_id, title), r in
-                  zip(tabs, google.read_tabs(sheet, [t for _sheet_id, t in tabs]) if tabs else [], strict=True)}
-        result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
     except RemoteError as exc:
         failure = describe(exc.__cause__) if exc.__cause__ is not None else None
         if failure is not None and failure.status in (403, 404):
             return exc
         raise
+    result.spreadsheets += 1
+    try:
+        zone = sheet_zone((meta.get("properties") or {}).get("timeZone"))
+    except ValueError as exc:
+        problems.add(_("spreadsheet {sheet}").format(sheet=sheet), "properties.timeZone", str(exc))
+        return None
+    tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
+    tables: dict[str, list[list]] = {}
     return _Book(sheet, zone, tables, TabFinder(google, tabs, tables, zone))
 
 
-def _tab_rows(job: _Job, book: _Book, store: ResponseStore, result: PullResult,
-              problems: Problems) -> list[ResponseRow]:
-    """The rows of the job's tab that the store lacks; a tab holding fewer answers than were
-    taken from it before is said."""
+def _tab_rows(job: _Job, book: _Book, known: set[str], result: PullResult, problems: Problems) -> list[ResponseRow]:
+    """The rows of the job's tab that the store lacks (none when only its time column was read,
+    all known); a tab holding fewer answers than were taken from it before is said."""
+    result.tabs.append(_("{commune}: form {form_id} ← tab '{tab}' ({how})").format(
+        commune=job.commune.id, form_id=job.form.form_id, tab=job.tab, how=job.chosen_by))
+    if job.tab not in book.tables:
+        return []
     where = _("{commune} (tab '{tab}')").format(commune=job.commune.id, tab=job.tab)
-    known = store.form_keys(job.commune.id, job.form.form_id)  # rows taken before are not read again
     got, answered, warnings, bad = read_new_rows(job.shape, book.tables[job.tab], "sheet", where, book.file,
                                                  _("tab '{tab}', ").format(tab=job.tab), book.zone, known)
     result.warnings.extend(warnings)
-    result.tabs.append(_("{commune}: form {form_id} ← tab '{tab}' ({how})").format(
-        commune=job.commune.id, form_id=job.form.form_id, tab=job.tab, how=job.chosen_by))
     problems.extend(bad)
     held = len(known)
     if answered < held:
@@ -277,11 +323,13 @@ class TabFinder:
     def _is_response(values: list[list]) -> bool:
         return bool(values) and any(timestamp_header(t) is not None for t in values[0])
 
-    def assign(self, group: list[_Job], rule_names: dict[int, str], problems: Problems, file: str) -> list[_Job]:
+    def by_name(self, group: list[_Job], rule_names: dict[int, str]) -> tuple[list[_Job], list[_Job]]:
+        """(found, pending): where each form was last found (sheetId), its recorded tab, then the
+        name formkit gives it — the tab titles alone, no values needed."""
         found: list[_Job] = []
         pending: list[_Job] = []
         by_id = {tab_id: title for tab_id, title in self.tabs}
-        for job in group:  # by name: where it was last found, then the name formkit gives it
+        for job in group:
             named = [(by_id.get(job.tab_id) if job.tab_id is not None else None,
                       _("the tab it was found in before (same sheetId)")),
                      (job.tab, _("the tab recorded for it")), (rule_names.get(id(job.form)), _("its tab name"))]
@@ -290,6 +338,12 @@ class TabFinder:
                 self._claim(job, title, how, found)
             else:
                 pending.append(job)
+        return found, pending
+
+    def by_data(self, pending: list[_Job], rule_names: dict[int, str], problems: Problems, file: str) -> list[_Job]:
+        """The forms not found by name, from what the free tabs hold (every one read whole)."""
+        found: list[_Job] = []
+        pending = list(pending)
         left: dict[int, tuple[list[str], str]] = {}
         for use_times in (False, True):  # the forms' own response times only where still needed
             while pending:

@@ -198,7 +198,7 @@ class ResponseStore:
         for row in rows:
             if row.response_id is not None:
                 wanted.setdefault((row.commune_id, row.form_id), []).append(row.response_id)
-        found = set()
+        found: set[tuple[str, str, str]] = set()
         for (commune_id, form_id), ids in wanted.items():
             for start in range(0, len(ids), 500):  # under SQLite's 999 parameters of old releases
                 chunk = ids[start:start + 500]
