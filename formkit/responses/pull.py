@@ -54,12 +54,17 @@ class PullResult:
 class _Job:
     commune: Commune
     form: FormRecord
-    shape: FormShape
+    template: Template
     sheet: str = ""  # the linked spreadsheet; "" = read through the Forms API
     tab: str = ""  # the tab recorded for it (this spreadsheet only), then the one found
     tab_id: int | None = None
     chosen_by: str = ""
     checked: str = ""  # RFC 3339 UTC when forms.get confirmed `sheet` this pull; "" = the state's link trusted
+    read: bool = False  # rows were read for it (the newest stored time may have moved)
+
+    @cached_property  # only for a form whose answers are read: a repeat pull reads few
+    def shape(self) -> FormShape:
+        return FormShape.from_record(self.commune.id, self.form, self.template)
 
 
 def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, commune_ids=(), check_links: bool = False,
@@ -82,10 +87,11 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     added: Counter[str] = Counter()
     for job in jobs:
         rows = sheet_rows.pop(id(job), []) if job.sheet else _read_api(google, store, job, result)
-        batch = pending.setdefault(job.shape.template.id, (job.shape.template, []))[1]
+        job.read = bool(rows)
+        batch = pending.setdefault(job.template.id, (job.template, []))[1]
         batch.extend(rows)
         if len(batch) >= BATCH_ROWS:
-            store.add(batch, job.shape.template, added)
+            store.add(batch, job.template, added)
             batch.clear()
     for template, batch in pending.values():
         if batch:
@@ -140,7 +146,7 @@ def _plan(ws: Workspace, state: State, google: Google, communes: list[Commune], 
                 continue
             if form.template not in templates:
                 templates[form.template] = load_template(form.template, ws.root)
-            job = _Job(commune, form, FormShape.from_record(commune.id, form, templates[form.template]))
+            job = _Job(commune, form, templates[form.template])
             if _trusted(form, now, window):
                 job.sheet, job.tab, job.tab_id = form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id
             else:
@@ -214,14 +220,22 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
             if pending:  # the data decide: every tab still free, whole
                 book.read(google, result, list(book.finder.free))
                 found += book.finder.by_data(pending, rule_names, problems, book.file)
-            known = {id(job): store.form_keys(job.commune.id, job.form.form_id) for job in found}
-            unread = [job for job in found if job.tab not in book.tables]
-            probed = book.read(google, result, [j.tab for j in unread if not known[id(j)]],  # nothing stored: whole
-                               [j.tab for j in unread if known[id(j)]])
-            book.read(google, result, [j.tab for j in unread if j.tab in probed and
-                                       not _all_known(j, probed[j.tab], book.zone, known[id(j)])])
+            unread = [job for job in found if job.tab not in book.tables]  # nothing pulled from it yet: whole
+            probed = book.read(google, result, [j.tab for j in unread if not j.form.last_pulled],
+                               [j.tab for j in unread if j.form.last_pulled])
+            known: dict[int, set[str]] = {}  # the store's keys, kept only for the tabs read whole
+            changed = []
             for job in found:
-                rows[id(job)] = _tab_rows(job, book, known[id(job)], result, problems)
+                if job.tab in probed:
+                    keys = store.form_keys(job.commune.id, job.form.form_id)
+                    if not _all_known(job, probed[job.tab], book.zone, keys):
+                        changed.append(job.tab)
+                        known[id(job)] = keys
+            book.read(google, result, changed)
+            for job in found:
+                if job.tab in book.tables and id(job) not in known:
+                    known[id(job)] = store.form_keys(job.commune.id, job.form.form_id)
+                rows[id(job)] = _tab_rows(job, book, known.pop(id(job), set()), result, problems)
         for job in recheck:
             _check_link(google, job, now)
         jobs = [job for job in recheck if job.sheet]
@@ -488,7 +502,7 @@ def _remember(job: _Job, store: ResponseStore) -> bool:
         form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id = "", "", None
     if job.checked:
         form.link_checked = job.checked
-    latest = store.latest(job.commune.id, form.form_id)
+    latest = store.latest(job.commune.id, form.form_id) if job.read or not form.last_pulled else None
     if latest:
         form.last_pulled = rfc3339_utc(latest)
     return (form.spreadsheet_id, form.sheet_tab, form.sheet_tab_id, form.last_pulled, form.link_checked) != before
