@@ -11,9 +11,9 @@ spreadsheets.get (its time zone and tabs) and one values:batchGet (split only to
 under the client's URL_LIMIT) of every tab — only the time column of a tab whose form was pulled
 before, then, whole, the tabs holding a row the store lacks. Each form's tab is found without
 renaming anything: the tab it was last found in (by sheetId, so a rename does not lose it), the
-name formkit gives it, else what the data say (header titles, the officers named, the form's own response times); only
-two tabs that both still fit stop the pull. Unlinked forms are read with forms.responses.list from
-the newest second already stored. Nothing is stored when a tab cannot be read: the problems are
+name formkit gives it, else what the data say (header titles, the officers named, the form's own
+response times); only two tabs that both still fit stop the pull. Unlinked forms are read with
+forms.responses.list from the newest second already stored. Nothing is stored when a tab cannot be read: the problems are
 raised together, before any store write.
 """
 
