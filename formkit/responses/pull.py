@@ -13,8 +13,8 @@ before, then, whole, the tabs holding a row the store lacks. Each form's tab is 
 renaming anything: the tab it was last found in (by sheetId, so a rename does not lose it), the
 name formkit gives it, else what the data say (header titles, the officers named, the form's own
 response times); only two tabs that both still fit stop the pull. Unlinked forms are read with
-forms.responses.list from the newest second already stored. Nothing is stored when a tab cannot be read: the problems are
-raised together, before any store write.
+forms.responses.list from the newest second already stored. Nothing is stored when a tab cannot
+be read: the problems are raised together, before any store write.
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ class TabFinder:
         self._own: dict[str, set] = {}  # form id -> its responses' seconds
         self._tab_times: dict[str, set] = {}  # tab -> the times in it
 
-    @cached_property  # only for forms not found by name: a repeat pull finds every form by name
+    @cached_property  # only for forms not found by name, once the free tabs are read whole
     def _headers(self) -> dict[str, frozenset[str]]:
         return {t: frozenset(title_key(h) for h in v[0]) for t, v in self.tables.items() if self._is_response(v)}
 
