@@ -185,13 +185,13 @@ _BATCH_GET = "https://sheets.googleapis.com/v4/spreadsheets/{}/values:batchGet?"
 
 def url_chunks(spreadsheet_id: str, ranges: list[str], params: dict, limit: int = URL_LIMIT) -> list[list[str]]:
     """The ranges in order, split so that each batchGet URL (percent-encoded) stays under `limit`."""
-    from urllib.parse import quote, urlencode
+    from urllib.parse import quote_plus, urlencode
 
     base = len(_BATCH_GET.format(spreadsheet_id)) + len(urlencode(params)) + len("&alt=json")
     chunks: list[list[str]] = [[]]
     length = base
     for text in ranges:
-        cost = len("&ranges=") + len(quote(text, safe=""))
+        cost = len("&ranges=") + len(quote_plus(text, safe=""))  # as requests encodes it: a space is "+"
         if chunks[-1] and length + cost > limit:
             chunks.append([])
             length = base
