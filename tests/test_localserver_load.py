@@ -9,7 +9,18 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_localserver import Q_GAVE, Q_PHONE, forms, gspread_client, http, link, new_survey, server, submit  # noqa: F401
+from test_localserver import (  # noqa: F401
+    Q_GAVE,
+    Q_PHONE,
+    forms,
+    gspread_client,
+    http,
+    link,
+    new_survey,
+    server,
+    submit,
+    text,
+)
 
 from formkit.localserver.store import Store
 
@@ -133,3 +144,66 @@ def test_fields_selects_a_partial_response_as_google_does(server, forms):
         if not token:
             break
     assert partial == [{"responseId": r["responseId"]} for r in whole] and len(whole) == 7
+
+
+def test_writes_queued_together_commit_together_and_fail_alone(tmp_path):
+    store = Store(tmp_path / "google.sqlite")
+    queued = threading.Event()
+
+    def work(n: int):
+        def run() -> int:
+            if n == 0:  # the first write holds its batch open until the others wait behind it
+                queued.wait(10)
+            store.add_response("f", f"r{n}", n, {"n": n})
+            if n == 3:
+                raise ValueError("refused")
+            return store.write(lambda: n * 10)  # a write inside a write joins it
+        return run
+
+    results: dict[int, object] = {}
+
+    def call(n: int) -> None:
+        try:
+            results[n] = store.write(work(n))
+        except ValueError as exc:
+            results[n] = exc
+
+    first = threading.Thread(target=call, args=(0,))
+    first.start()
+    while not store._leading:
+        threading.Event().wait(0.01)
+    others = [threading.Thread(target=call, args=(n,)) for n in range(1, 6)]
+    for thread in others:
+        thread.start()
+    while len(store._queue) < 5:  # all five wait for the next batch
+        threading.Event().wait(0.01)
+    queued.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert {n: r for n, r in results.items() if n != 3} == {0: 0, 1: 10, 2: 20, 4: 40, 5: 50}
+    assert isinstance(results[3], ValueError)
+    assert [r["n"] for _, _, r in store.responses("f")] == [0, 1, 2, 4, 5]  # the refused write alone undone
+    store.close()
+
+
+def test_a_submission_follows_the_form_as_stored_now(server, forms):
+    form = new_survey(forms, "Đổi")
+    assert submit(form, {Q_GAVE: "Không"})[0] == 200  # the form compiled for answering
+    phone = text(Q_PHONE, "Số điện thoại")
+    phone["questionItem"]["question"]["required"] = True
+    forms.batchUpdate(formId=form["formId"], body={"requests": [{"updateItem": {
+        "item": phone, "location": {"index": _index_of(form, Q_PHONE)}, "updateMask": "questionItem"}}]}).execute()
+    status, body = submit(form, {Q_GAVE: "Không"})
+    assert status == 400 and "bắt buộc" in body  # changed through the API
+    assert submit(form, {Q_GAVE: "Không", Q_PHONE: "0912"})[0] == 200
+    with sqlite3.connect(server.db_path) as db:  # changed behind the server's back: closed
+        data = json.loads(db.execute("SELECT data FROM documents WHERE id = ?", (form["formId"],)).fetchone()[0])
+        data["publishState"]["isAcceptingResponses"] = False
+        db.execute("UPDATE documents SET data = ? WHERE id = ?", (json.dumps(data), form["formId"]))
+    assert submit(form, {Q_GAVE: "Không", Q_PHONE: "0912"})[0] == 403
+    assert len(forms.responses().list(formId=form["formId"]).execute()["responses"]) == 2
+
+
+def _index_of(form: dict, question_id: str) -> int:
+    return next(i for i, item in enumerate(form["items"])
+                if item.get("questionItem", {}).get("question", {}).get("questionId") == question_id)
