@@ -371,8 +371,8 @@ class Store:
         sql = "form_id = ?"
         args: list[str | int] = [form_id]
         if after is not None:
-            sql += " AND (t_us > ? OR (t_us = ? AND seq > ?))"
-            args += [after[0], after[0], after[1]]
+            sql += " AND (t_us, seq) > (?, ?)"  # a row value: SQLite seeks the index to it
+            args += [after[0], after[1]]
         if min_ns is not None:
             sql += f" AND t_us * 1000 {'>' if strict else '>='} ?"
             args.append(min_ns)
