@@ -150,7 +150,8 @@ def check(rules: list[list[forms_model.Question]], answers: dict[str, list[str]]
             if options is not None:
                 if any(v not in options for v in values) or (not question.several and len(values) > 1):
                     errors[question.id] = NOT_AN_OPTION
-                values = sorted(values, key=lambda v: options.get(v, len(options)))
+                if len(values) > 1:
+                    values = sorted(values, key=lambda v: options.get(v, len(options)))
             if values:
                 kept[question.id] = values
             elif question.required:
