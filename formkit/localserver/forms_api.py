@@ -30,6 +30,11 @@ def load(store: Store, form_id: str) -> dict:
     return doc
 
 
+def _must_exist(store: Store, form_id: str) -> None:
+    if not store.exists("form", form_id):  # a 14 KB form not decoded for nothing
+        raise not_found()
+
+
 def save(store: Store, doc: dict) -> None:
     store.put("form", doc["formId"], doc, alias=doc["publishedId"])
 
@@ -94,7 +99,7 @@ def set_publish_settings(req: Request) -> dict:
 
 def list_responses(req: Request) -> Reply | dict:
     form_id = req.params["formId"]
-    load(req.store, form_id)
+    _must_exist(req.store, form_id)
     size = int(req.arg("pageSize") or 0)
     if size < 0:
         raise invalid("pageSize must not be negative.", "page_size")
@@ -120,7 +125,7 @@ def list_responses(req: Request) -> Reply | dict:
 
 
 def get_response(req: Request) -> dict:
-    load(req.store, req.params["formId"])
+    _must_exist(req.store, req.params["formId"])
     found = req.store.response(req.params["formId"], req.params["responseId"])
     if found is None:
         raise not_found()

@@ -293,6 +293,9 @@ class Store:
                 self._compiled.popitem(last=False)
         return value
 
+    def exists(self, kind: str, doc_id: str) -> bool:
+        return bool(self._all("SELECT 1 FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)))
+
     def by_alias(self, kind: str, alias: str) -> dict | None:
         rows = self._all("SELECT id, data FROM documents WHERE kind = ? AND alias = ?", (kind, alias))
         return self._document(kind, rows[0][0], rows[0][1]) if rows else None
