@@ -9,7 +9,6 @@ Prefilled links (?usp=pp_url&entry.N=value) preselect answers that stay editable
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -61,7 +60,7 @@ def _answering(doc: dict) -> _Answering:
                                                                           forms_model.questions(doc)))
     return _Answering(doc["formId"], doc["info"]["title"], forms_model.accepting(doc),
                       forms_model.anyone_may_answer(doc), _entries(doc), forms_model.answer_rules(doc),
-                      copy.deepcopy(link) if complete else None, link is not None)
+                      link if complete else None, link is not None)
 
 
 def prepare(store: Store) -> None:
