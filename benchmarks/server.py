@@ -12,7 +12,8 @@ fast as they can (the target: >= 500 submissions/s, nothing lost), the same with
 Google's read quota for responses.list (450 a minute per project, so no real client reads faster),
 and, with no reader and the same 10 forms answered, a spreadsheet of 3,321 tabs against one of 10
 (a submission's cost must not depend on the number of tabs: compare the server CPU per
-submission, which other work on the machine does not change). `--baseline-rev REV` also runs the 2-reader case on
+submission, which other work on the machine does not change; it is counted from the start of
+each run, not what starting the server took). `--baseline-rev REV` also runs the 2-reader case on
 the server code of a git revision (e.g. the one before this benchmark) for comparison.
 
 Run from a checkout:  python benchmarks/server.py [--tabs 3321] [--seconds 10] [--baseline-rev REV]
