@@ -1,5 +1,7 @@
 """The local backend under concurrent load, and what a response costs: writers and readers at
-once over real HTTP, nothing lost; a submission touches its own tab only; compact JSON."""
+once over real HTTP, nothing lost; a submission touches its own tab only; compact JSON; writes
+committed together yet undone alone; a submission checked against the form as stored now, through
+every kind of jump, its fields read exactly as parse_qs reads them."""
 
 from __future__ import annotations
 
@@ -7,14 +9,19 @@ import json
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_localserver import (  # noqa: F401
     Q_GAVE,
     Q_PHONE,
+    choice,
     forms,
     gspread_client,
     http,
+    let_anyone_answer,
     link,
     new_survey,
     server,
@@ -22,6 +29,7 @@ from test_localserver import (  # noqa: F401
     text,
 )
 
+from formkit.localserver import respondent
 from formkit.localserver.store import Store
 
 
@@ -207,3 +215,47 @@ def test_a_submission_follows_the_form_as_stored_now(server, forms):
 def _index_of(form: dict, question_id: str) -> int:
     return next(i for i, item in enumerate(form["items"])
                 if item.get("questionItem", {}).get("question", {}).get("questionId") == question_id)
+
+
+def test_every_kind_of_jump_is_followed_from_the_compiled_form(forms):
+    """Next section, submit, restart, a jump to a page, and one back that makes a loop."""
+    first, second = "3d000001", "3d000002"
+    q_a, q_b, q_c = "2d000001", "2d000002", "2d000003"
+    items = [
+        {"itemId": "3d000010", **choice(q_a, "Đi đâu?", "RADIO", [
+            {"value": "tiếp", "goToAction": "NEXT_SECTION"}, {"value": "nộp", "goToAction": "SUBMIT_FORM"},
+            {"value": "về đầu", "goToAction": "RESTART_FORM"}, {"value": "sang 2", "goToSectionId": second},
+            "ở lại"], required=True)},
+        {"itemId": first, "title": "Phần 1", "pageBreakItem": {}},
+        {"itemId": "3d000011", **text(q_b, "Bắt buộc ở phần 1")},
+        {"itemId": second, "title": "Phần 2", "pageBreakItem": {}},
+        {"itemId": "3d000012", **choice(q_c, "Quay lại?", "RADIO", [{"value": "quay lại", "goToSectionId": first},
+                                                                   "không"])},
+    ]
+    items[2]["questionItem"]["question"]["required"] = True
+    form = forms.create(body={"info": {"title": "Lối đi", "documentTitle": "Lối đi"}}).execute()
+    # page breaks first, so that every jump names one that exists: A, P1, B, P2, C
+    order = [(items[1], 0), (items[3], 1), (items[2], 1), (items[4], 3), (items[0], 0)]
+    forms.batchUpdate(formId=form["formId"], body={"requests": [
+        {"createItem": {"item": item, "location": {"index": index}}} for item, index in order]}).execute()
+    let_anyone_answer(forms, form["formId"])
+    form = forms.get(formId=form["formId"]).execute()
+
+    status, body = submit(form, {q_a: "tiếp"})
+    assert status == 400 and "Đây là một câu hỏi bắt buộc." in body  # the next section asks for q_b
+    assert submit(form, {q_a: "ở lại", q_b: "có"})[0] == 200  # no jump: on to the next section
+    assert submit(form, {q_a: "nộp", q_b: "bỏ", q_c: "không"})[0] == 200  # submitted from the first section
+    status, body = submit(form, {q_a: "về đầu"})
+    assert status == 400 and "về đầu biểu mẫu" in body
+    assert submit(form, {q_a: "sang 2", q_b: "bỏ", q_c: "không"})[0] == 200  # over section 1
+    status, body = submit(form, {q_a: "sang 2", q_b: "có", q_c: "quay lại"})
+    assert status == 400 and "dẫn về một phần đã qua" in body  # 2 -> 1 -> 2 again
+    kept = [r.get("answers", {}) for r in forms.responses().list(formId=form["formId"]).execute()["responses"]]
+    assert sorted(sorted(a) for a in kept) == [[q_a], [q_a, q_b], [q_a, q_c]]  # skipped sections' answers dropped
+
+
+@given(st.text(alphabet="ab=&%+;2Fé ", max_size=40) | st.lists(st.tuples(st.text(max_size=8), st.text(max_size=300)),
+                                                              max_size=5).map(urlencode))
+def test_submitted_fields_are_read_as_parse_qs_reads_them(body):
+    assert respondent._fields(body) == parse_qs(body, keep_blank_values=True)
+    assert respondent._fields(body) == parse_qs(body, keep_blank_values=True)  # again, from the cache
