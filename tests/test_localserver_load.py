@@ -259,3 +259,16 @@ def test_every_kind_of_jump_is_followed_from_the_compiled_form(forms):
 def test_submitted_fields_are_read_as_parse_qs_reads_them(body):
     assert respondent._fields(body) == parse_qs(body, keep_blank_values=True)
     assert respondent._fields(body) == parse_qs(body, keep_blank_values=True)  # again, from the cache
+
+
+def test_a_form_that_cannot_be_compiled_does_not_stop_the_server_starting(tmp_path):
+    from formkit.localserver import LocalGoogle
+
+    db = tmp_path / "google.sqlite"
+    Store(db).close()
+    with sqlite3.connect(db) as con:
+        con.execute("INSERT INTO documents (kind, id, alias, data) VALUES ('form', 'f1', 'p1', '{\"items\": 1}')")
+    with LocalGoogle(db, testing=True) as backend:
+        status, _, _ = http(f"{backend.base_url}/forms/d/e/p1/formResponse", form=[("entry.1", "x")])
+        assert status == 500  # answered as before the forms were compiled at start: a broken form is a bug
+        assert http(f"{backend.base_url}/forms/d/e/nothing/formResponse", form=[("entry.1", "x")])[0] == 404
