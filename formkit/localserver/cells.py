@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 
 Cell = tuple[str, Any]
@@ -79,6 +80,15 @@ def from_input(value: Any, user_entered: bool, locale: str) -> Cell | None:
 def user_typed(text: str, locale: str) -> Cell:
     """What Sheets makes of text typed into a cell: numbers lose leading zeros, TRUE is a
     boolean, a leading apostrophe keeps text as text. Dates typed as text stay text here."""
+    return _typed_short(text, locale) if len(text) <= 256 else _typed(text, locale)
+
+
+@lru_cache(maxsize=4096)  # every response to a linked form types its chosen options again
+def _typed_short(text: str, locale: str) -> Cell:
+    return _typed(text, locale)
+
+
+def _typed(text: str, locale: str) -> Cell:
     if text.startswith("'"):
         return ("s", text[1:])
     plain = text.strip()

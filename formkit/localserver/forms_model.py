@@ -296,35 +296,74 @@ def questions(doc: dict) -> list[dict]:
     return [item for item in doc["items"] if question_of(item)]
 
 
-def path(doc: dict, answers: dict[str, list[str]]) -> tuple[list[int], str]:
-    """The sections a respondent passes through given their answers, and why the form cannot be
-    submitted ("" when it can). The last answered jumping question of a section decides."""
+@dataclass(frozen=True)
+class Question:
+    """What checking an answer to a question needs, and where its options lead."""
+
+    id: str
+    required: bool
+    options: dict[str, int] | None  # a choice question's values -> their place (first one); None: text
+    several: bool  # a checkbox question: more than one value allowed
+    # RADIO/DROP_DOWN option value -> the section it jumps to, or "SUBMIT_FORM", "NEXT_SECTION",
+    # "RESTART_FORM"; None for an option that leaves the way on unchanged
+    jumps: dict[str, int | str | None]
+
+
+def answer_rules(doc: dict) -> list[list[Question]]:
+    """Each section's questions, compiled once per version of a form: a submission is checked
+    against these, not against the document."""
     parts = sections(doc)
     where = {s.header["itemId"]: i for i, s in enumerate(parts) if s.header}
+    compiled = []
+    for part in parts:
+        found = []
+        for item in part.items:
+            question = question_of(item)
+            if not question:
+                continue
+            choice = question.get("choiceQuestion")
+            options: dict[str, int] | None = None
+            jumps: dict[str, int | str | None] = {}
+            several = False
+            if choice:
+                options, several = {}, choice["type"] == "CHECKBOX"
+                for n, option in enumerate(choice.get("options", [])):
+                    options.setdefault(option.get("value"), n)
+                    if choice.get("type") in JUMPING_TYPES:
+                        target = option.get("goToSectionId")
+                        action = option.get("goToAction")
+                        jumps.setdefault(option.get("value"), where[target] if target in where else
+                                         action if action in ("SUBMIT_FORM", "NEXT_SECTION", "RESTART_FORM")
+                                         else None)
+            found.append(Question(question["questionId"], bool(question.get("required")), options, several, jumps))
+        compiled.append(found)
+    return compiled
+
+
+def path(rules: list[list[Question]], answers: dict[str, list[str]]) -> tuple[list[int], str]:
+    """The sections a respondent passes through given their answers, and why the form cannot be
+    submitted ("" when it can). The last answered jumping question of a section decides."""
     visited: list[int] = []
     i = 0
-    while i < len(parts):
+    while i < len(rules):
         if i in visited:
             return visited, "loop"
         visited.append(i)
         following = i + 1
-        for item in parts[i].items:
-            question = question_of(item) or {}
-            choice = question.get("choiceQuestion") or {}
-            if choice.get("type") not in JUMPING_TYPES:
+        for question in rules[i]:
+            if not question.jumps:
                 continue
-            chosen = next(iter(answers.get(question["questionId"]) or []), None)
-            option = next((o for o in choice.get("options", []) if o.get("value") == chosen), None)
-            if option is None:
+            chosen = next(iter(answers.get(question.id) or []), None)
+            if chosen not in question.jumps:
                 continue
-            action = option.get("goToAction")
-            if option.get("goToSectionId") in where:
-                following = where[option["goToSectionId"]]
-            elif action == "SUBMIT_FORM":
-                following = len(parts)
-            elif action == "NEXT_SECTION":
+            target = question.jumps[chosen]
+            if isinstance(target, int):
+                following = target
+            elif target == "SUBMIT_FORM":
+                following = len(rules)
+            elif target == "NEXT_SECTION":
                 following = i + 1
-            elif action == "RESTART_FORM":
+            elif target == "RESTART_FORM":
                 return visited, "restart"
         i = following
     return visited, ""

@@ -87,15 +87,21 @@ def record(store: Store, form: dict, response: dict) -> bool:
             _append(store, form, *target, response)
             spreadsheets.save(store, target[0])
         return bool(target)
-    doc = store.spreadsheet_with_tab(current["spreadsheetId"], current["sheetId"])
+    append_row(store, current, response)
+    return False
+
+
+def append_row(store: Store, link: dict, response: dict) -> None:
+    """record() where the link has a column for every question already (the common case): only
+    the link is read, not the form."""
+    doc = store.spreadsheet_with_tab(link["spreadsheetId"], link["sheetId"])
     if doc is None:
-        return False
+        return
     tab = doc["sheets"][0]
     grid = dict(tab["gridProperties"])
-    _append(store, form, doc, tab, response)
+    _append(store, {"link": link}, doc, tab, response)
     if tab["gridProperties"] != grid:
         store.put_tab(doc["spreadsheetId"], tab)
-    return False
 
 
 def _question_ids(form: dict) -> list[str]:

@@ -9,13 +9,16 @@ Prefilled links (?usp=pp_url&entry.N=value) preselect answers that stay editable
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from html import escape
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from . import forms_api, forms_model, ids, linking, pages
 from .forms_model import question_of
 from .routing import Reply, Request, html_reply
+from .store import Store
 
 REQUIRED = "Đây là một câu hỏi bắt buộc."
 NOT_AN_OPTION = "Câu trả lời này không phải là một lựa chọn của câu hỏi."
@@ -33,17 +36,46 @@ def view(req: Request) -> Reply:
         return pages.closed(doc["info"]["title"])
     if not forms_model.anyone_may_answer(doc):
         return pages.sign_in_required(doc["info"]["title"])
-    return html_reply(render(doc, _answers(doc, req.query), {}))
+    return html_reply(render(doc, _given(_entries(doc), req.query), {}))
+
+
+@dataclass(frozen=True)
+class _Answering:
+    """A stored form as taking a submission needs it, compiled once per version of the form:
+    decoding and walking a 14 KB document for every citizen was most of what a submission cost."""
+
+    form_id: str
+    title: str
+    accepting: bool
+    anyone_may_answer: bool
+    entries: dict[str, str]  # entry.<int(questionId, 16)> -> questionId
+    rules: list[list[forms_model.Question]]
+    link: dict | None  # the link to a sheet, when it has a column for every question already
+    linked: bool
+
+
+def _answering(doc: dict) -> _Answering:
+    link = doc.get("link")
+    complete = link is not None and all(q in link["columns"] for q in map(forms_model.question_id,
+                                                                          forms_model.questions(doc)))
+    return _Answering(doc["formId"], doc["info"]["title"], forms_model.accepting(doc),
+                      forms_model.anyone_may_answer(doc), _entries(doc), forms_model.answer_rules(doc),
+                      link if complete else None, link is not None)
+
+
+def prepare(store: Store) -> None:
+    """Compile the stored forms for answering (when the server starts)."""
+    store.compile_all("form", _answering)
 
 
 def submit(req: Request) -> Reply:
-    doc = _form(req)
-    if doc is None:
+    form = req.store.compiled_by_alias("form", req.params["publishedId"], _answering)
+    if form is None:
         return pages.not_found()
-    if not forms_model.accepting(doc):
-        return pages.closed(doc["info"]["title"], status=403)
-    if not forms_model.anyone_may_answer(doc):
-        return pages.sign_in_required(doc["info"]["title"], status=403)
+    if not form.accepting:
+        return pages.closed(form.title, status=403)
+    if not form.anyone_may_answer:
+        return pages.sign_in_required(form.title, status=403)
     # Not Google: on a backend started for tests only, X-Formkit-Submit-Time (ISO 8601 with an
     # offset) back-dates a response so demos and tests can fill a quarter. Anywhere else the time
     # is the server's clock, as on Google.
@@ -57,53 +89,72 @@ def submit(req: Request) -> Reply:
         if moment is None or moment.tzinfo is None:
             return Reply(400, b"X-Formkit-Submit-Time must be ISO 8601 with an offset", "text/plain; charset=utf-8")
     assert moment is not None  # now(), or a stamp checked above
-    answers = _answers(doc, parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True))
-    kept, errors, banner = check(doc, answers)
-    if errors or banner:
+    answers = _given(form.entries, _fields(req.body.decode("utf-8", "replace")))
+    kept, errors, banner = check(form.rules, answers)
+    if errors or banner:  # the page again, drawn from the whole form (read in this same transaction)
+        doc = _form(req)
+        assert doc is not None
         return html_reply(render(doc, answers, errors, banner), 400)
-    response = _record(req, doc, kept, moment)
-    if linking.record(req.store, doc, response):
-        forms_api.save(req.store, doc)  # the link gained columns
-    return pages.confirmation(doc["info"]["title"])
+    response = _record(req, form.form_id, kept, moment)
+    if form.link is not None:
+        linking.append_row(req.store, form.link, response)
+    elif form.linked:  # the rare case: the link gains columns first, and the form is saved with them
+        doc = _form(req)
+        if doc is not None and linking.record(req.store, doc, response):
+            forms_api.save(req.store, doc)
+    return pages.confirmation(form.title)
 
 
-def _answers(doc: dict, pairs: dict[str, list[str]]) -> dict[str, list[str]]:
+def _fields(body: str) -> dict[str, list[str]]:
+    """parse_qs(body, keep_blank_values=True), each `name=value` decoded once: citizens choose
+    among a few options, so the same pairs come again and again (percent-decoding them is most of
+    reading a submission)."""
+    fields: dict[str, list[str]] = {}
+    for raw in body.split("&"):
+        for name, value in _field(raw) if len(raw) <= 256 else parse_qsl(raw, keep_blank_values=True):
+            fields.setdefault(name, []).append(value)
+    return fields
+
+
+@lru_cache(maxsize=4096)  # short pairs only (the options): a long text answer is decoded once anyway
+def _field(raw: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(raw, keep_blank_values=True))
+
+
+def _entries(doc: dict) -> dict[str, str]:
+    return {f"entry.{int(question_id, 16)}": question_id
+            for question_id in map(forms_model.question_id, forms_model.questions(doc))}
+
+
+def _given(entries: dict[str, str], pairs: dict[str, list[str]]) -> dict[str, list[str]]:
     """questionId -> the non-blank values given as entry.<int(questionId, 16)>."""
-    by_entry = {}
-    for item in forms_model.questions(doc):
-        question_id = forms_model.question_id(item)
-        by_entry[f"entry.{int(question_id, 16)}"] = question_id
     answers = {}
     for name, values in pairs.items():
         values = [v for v in values if v.strip()]
-        if name in by_entry and values:
-            answers[by_entry[name]] = values
+        if name in entries and values:
+            answers[entries[name]] = values
     return answers
 
 
-def check(doc: dict, answers: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, str], str]:
+def check(rules: list[list[forms_model.Question]], answers: dict[str, list[str]]) -> tuple[
+        dict[str, list[str]], dict[str, str], str]:
     """(answers on the navigation path, errors by questionId, an error for the whole form)."""
-    visited, why = forms_model.path(doc, answers)
-    parts = forms_model.sections(doc)
+    visited, why = forms_model.path(rules, answers)
     kept: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     for index in visited:
-        for item in parts[index].items:
-            question = question_of(item)
-            if not question:
-                continue
-            question_id = question["questionId"]
-            values = answers.get(question_id, [])
-            choice = question.get("choiceQuestion")
-            if choice:
-                options = [o["value"] for o in choice.get("options", [])]
-                if any(v not in options for v in values) or (choice["type"] != "CHECKBOX" and len(values) > 1):
-                    errors[question_id] = NOT_AN_OPTION
-                values = sorted(values, key=lambda v: options.index(v) if v in options else len(options))
+        for question in rules[index]:
+            values = answers.get(question.id, [])
+            options = question.options
+            if options is not None:
+                if any(v not in options for v in values) or (not question.several and len(values) > 1):
+                    errors[question.id] = NOT_AN_OPTION
+                if len(values) > 1:
+                    values = sorted(values, key=lambda v: options.get(v, len(options)))
             if values:
-                kept[question_id] = values
-            elif question.get("required"):
-                errors[question_id] = REQUIRED
+                kept[question.id] = values
+            elif question.required:
+                errors[question.id] = REQUIRED
     banner = {"loop": "Các lựa chọn dẫn về một phần đã qua; không thể gửi biểu mẫu.",
               "restart": "Lựa chọn này đưa Ông/Bà về đầu biểu mẫu; không thể gửi."}.get(why, "")
     if errors and not banner:
@@ -111,10 +162,10 @@ def check(doc: dict, answers: dict[str, list[str]]) -> tuple[dict[str, list[str]
     return kept, errors, banner
 
 
-def _record(req: Request, doc: dict, answers: dict[str, list[str]], moment: datetime) -> dict:
+def _record(req: Request, form_id: str, answers: dict[str, list[str]], moment: datetime) -> dict:
     stamp = ids.rfc3339(moment)
-    response = {
-        "formId": doc["formId"],
+    response: dict = {
+        "formId": form_id,
         "responseId": ids.response_id(),
         "createTime": stamp,
         "lastSubmittedTime": stamp,
@@ -122,7 +173,7 @@ def _record(req: Request, doc: dict, answers: dict[str, list[str]], moment: date
     if answers:  # Google leaves the key out of an empty response
         response["answers"] = {qid: {"questionId": qid, "textAnswers": {"answers": [{"value": v} for v in values]}}
                                for qid, values in answers.items()}
-    req.store.add_response(doc["formId"], response["responseId"], ids.epoch_us(moment), response)
+    req.store.add_response(form_id, response["responseId"], ids.epoch_us(moment), response)
     return response
 
 

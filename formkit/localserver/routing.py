@@ -50,7 +50,7 @@ class Request:
 @dataclass
 class Reply:
     status: int = 200
-    body: bytes = b""
+    body: bytes | list[bytes] = b""  # a list is sent piece by piece, never joined (a listing: 13 MB)
     content_type: str = "application/json; charset=UTF-8"
     headers: dict[str, str] = field(default_factory=dict)
 

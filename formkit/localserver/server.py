@@ -71,8 +71,11 @@ class App:
             if route.api_method:
                 _check(route, req)
                 selection = _selection(route, req)
-            with self.store.transaction(write=req.method != "GET"):  # readers wait for no one
-                result = route.handler(req)
+            if req.method == "GET":
+                with self.store.transaction(write=False):  # readers wait for no one
+                    result = route.handler(req)
+            else:
+                result = self.store.write(lambda: route.handler(req))
             if isinstance(result, Reply):
                 return result
             return json_reply(result if selection is None else masks.select(result, selection))
@@ -228,11 +231,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        pieces = reply.body if isinstance(reply.body, list) else [reply.body]
+        self.send_header("Content-Length", str(sum(len(piece) for piece in pieces)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(reply.body)
+        for piece in pieces:
+            self.wfile.write(piece)
 
     def _drop(self) -> None:
         """Close without a word, as a network failure would."""
@@ -283,8 +288,9 @@ class LocalGoogle:
     def _bind(self) -> _Server:
         if self._httpd is None:
             limit = RateLimit(*self.submit_rate) if self.submit_rate else None
-            self.app = App(Store(owner_only(self.db_path)), self.token, self.testing, self.clients,
-                           self.service_accounts, limit)
+            store = Store(owner_only(self.db_path))
+            respondent.prepare(store)
+            self.app = App(store, self.token, self.testing, self.clients, self.service_accounts, limit)
             handler = type("Handler", (_Handler,), {"app": self.app})
             self._httpd = _Server((self.host, self.port), handler)
         return self._httpd
