@@ -272,3 +272,36 @@ def test_a_form_that_cannot_be_compiled_does_not_stop_the_server_starting(tmp_pa
         status, _, _ = http(f"{backend.base_url}/forms/d/e/p1/formResponse", form=[("entry.1", "x")])
         assert status == 500  # answered as before the forms were compiled at start: a broken form is a bug
         assert http(f"{backend.base_url}/forms/d/e/nothing/formResponse", form=[("entry.1", "x")])[0] == 404
+
+
+def test_readers_share_decoded_tabs_until_any_tab_changes(tmp_path):
+    """A read-only request reuses the decoded tabs only while the store's tabs are the ones they
+    were decoded from: a change here, one rolled back, or one made by another connection is seen."""
+    from formkit.localserver import spreadsheets
+
+    store = Store(tmp_path / "s.sqlite")
+    doc = spreadsheets.create(store, "Sổ", tabs=[{"title": "Trang tính1"}])
+    sid = doc["spreadsheetId"]
+
+    def titles() -> list[str]:
+        with store.transaction(write=False):
+            return [t["title"] for t in spreadsheets.load(store, sid, read_only=True)["sheets"]]
+
+    assert titles() == ["Trang tính1"]
+    first = spreadsheets.load(store, sid, read_only=True)["sheets"]
+    assert spreadsheets.load(store, sid, read_only=True)["sheets"] is first  # shared, not decoded again
+    tab = dict(first[0], title="Xã An Bình")
+    store.put_tab(sid, tab)
+    assert titles() == ["Xã An Bình"]
+    with pytest.raises(RuntimeError), store.transaction():  # a rename rolled back is not seen
+        store.put_tab(sid, dict(tab, title="bỏ"))
+        assert titles() == ["bỏ"]
+        raise RuntimeError
+    assert titles() == ["Xã An Bình"]
+    other = sqlite3.connect(tmp_path / "s.sqlite")  # behind the server's back
+    other.execute("UPDATE tabs SET data = json_set(data, '$.title', 'Xã Tân Lập')")
+    other.commit()
+    other.close()
+    assert titles() == ["Xã Tân Lập"]
+    spreadsheets.save(store, dict(spreadsheets.load(store, sid), sheets=[]))
+    assert titles() == []

@@ -27,7 +27,8 @@ def create(req: Request) -> dict:
 def get(req: Request) -> dict:
     if req.flag("includeGridData"):
         raise unsupported("includeGridData=true")
-    return spreadsheets.metadata(spreadsheets.load(req.store, req.params["spreadsheetId"]), req.base_url)
+    doc = spreadsheets.load(req.store, req.params["spreadsheetId"], read_only=True)
+    return spreadsheets.metadata(doc, req.base_url)
 
 
 def batch_update(req: Request) -> dict:
@@ -100,12 +101,12 @@ def _render_options(req: Request) -> tuple[str, str, str]:
 
 
 def values_get(req: Request) -> dict:
-    doc = spreadsheets.load(req.store, req.params["spreadsheetId"])
+    doc = spreadsheets.load(req.store, req.params["spreadsheetId"], read_only=True)
     return spreadsheets.read(req.store, doc, req.params["range"], *_render_options(req))
 
 
 def values_batch_get(req: Request) -> dict:
-    doc = spreadsheets.load(req.store, req.params["spreadsheetId"])
+    doc = spreadsheets.load(req.store, req.params["spreadsheetId"], read_only=True)
     options, by_title = _render_options(req), spreadsheets.tabs_by_title(doc)
     ranges = [spreadsheets.read(req.store, doc, text, *options, by_title=by_title)
               for text in req.query.get("ranges", [])]

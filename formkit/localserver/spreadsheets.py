@@ -37,8 +37,9 @@ def create(store: Store, title: str = "", locale: str = "vi_VN", time_zone: str 
     return doc
 
 
-def load(store: Store, spreadsheet_id: str) -> dict:
-    doc = store.get("spreadsheet", spreadsheet_id)
+def load(store: Store, spreadsheet_id: str, read_only: bool = False) -> dict:
+    """read_only: for a request that changes nothing (its tabs are shared with other readers)."""
+    doc = store.spreadsheet_to_read(spreadsheet_id) if read_only else store.get("spreadsheet", spreadsheet_id)
     if doc is None:
         raise not_found()
     return doc

@@ -46,6 +46,20 @@ CREATE TABLE IF NOT EXISTS tabs (  -- a spreadsheet document's "sheets", one row
     data TEXT NOT NULL,
     PRIMARY KEY (spreadsheet_id, sheet_id)
 ) WITHOUT ROWID;
+-- Bumped by every change to a spreadsheet's tabs, whoever makes it: a reader that holds the tabs
+-- decoded knows from one row whether they are still the stored ones (a nation has 3,321 tabs).
+CREATE TABLE IF NOT EXISTS tab_revisions (spreadsheet_id TEXT PRIMARY KEY, rev INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS tabs_inserted AFTER INSERT ON tabs BEGIN
+    INSERT OR IGNORE INTO tab_revisions VALUES (NEW.spreadsheet_id, 0);
+    UPDATE tab_revisions SET rev = rev + 1 WHERE spreadsheet_id = NEW.spreadsheet_id;
+END;
+CREATE TRIGGER IF NOT EXISTS tabs_updated AFTER UPDATE ON tabs BEGIN
+    INSERT OR IGNORE INTO tab_revisions VALUES (NEW.spreadsheet_id, 0);
+    UPDATE tab_revisions SET rev = rev + 1 WHERE spreadsheet_id IN (OLD.spreadsheet_id, NEW.spreadsheet_id);
+END;
+CREATE TRIGGER IF NOT EXISTS tabs_deleted AFTER DELETE ON tabs BEGIN
+    UPDATE tab_revisions SET rev = rev + 1 WHERE spreadsheet_id = OLD.spreadsheet_id;
+END;
 CREATE TABLE IF NOT EXISTS responses (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     response_id TEXT NOT NULL UNIQUE,
@@ -71,6 +85,7 @@ MMAP_BYTES = 1 << 30
 CHECKPOINT_PAGES = 10_000
 ROWS_PER_INSERT = 500  # rows in one INSERT: 3,000 parameters at most (SQLite allows 32,766)
 COMPILED = 4096  # documents kept compiled (a nation has 3,321 communes): some 17 KiB each
+SHARED_TABS = 16  # spreadsheets whose decoded tabs are kept for readers
 BATCH = 64  # writes in one group commit at most: a request waits for no more than that
 
 
@@ -110,12 +125,14 @@ class Store:
         self._open: list[sqlite3.Connection] = []
         self._compiled: OrderedDict[tuple, tuple[bytes, Any]] = OrderedDict()  # compiled_by_alias, oldest first
         self._compiled_lock = threading.Lock()
+        self._tabs: OrderedDict[str, tuple[int, list[dict]]] = OrderedDict()  # spreadsheet -> (rev, tabs)
         self._local = threading.local()  # this thread's connection and nesting depth, in a transaction
         db = self._connection()
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(SCHEMA)
         self._release(db)
-        with self.transaction():  # a store written before tabs had rows of their own
+        with self.transaction():  # a store written before tabs had rows of their own, or a revision
+            self._run("INSERT OR IGNORE INTO tab_revisions SELECT DISTINCT spreadsheet_id, 0 FROM tabs")
             for doc_id, data in self._all("SELECT id, data FROM documents WHERE kind = 'spreadsheet' "
                                           "AND json_type(data, '$.sheets') IS NOT NULL"):
                 self.put("spreadsheet", doc_id, json.loads(data))
@@ -265,6 +282,31 @@ class Store:
         """A document; a spreadsheet with its "sheets" (`tabs=False`: without, whatever their number)."""
         rows = self._all("SELECT data FROM documents WHERE kind = ? AND id = ?", (kind, doc_id))
         return self._document(kind, doc_id, rows[0][0], tabs) if rows else None
+
+    def spreadsheet_to_read(self, doc_id: str) -> dict | None:
+        """The spreadsheet with its tabs for a request that only reads: the tabs' dicts are shared
+        with other readers (never change them), decoded again only when a tab changed — a pull
+        asks a 3,321-tab spreadsheet for its values some 25 times, and decoding its tabs cost more
+        than reading the values."""
+        rows = self._all("SELECT d.data, r.rev FROM documents d LEFT JOIN tab_revisions r ON r.spreadsheet_id = d.id "
+                         "WHERE d.kind = 'spreadsheet' AND d.id = ?", (doc_id,))
+        if not rows:
+            return None
+        data, rev = rows[0]
+        kept = self._tabs.get(doc_id)
+        if rev is None or kept is None or kept[0] != rev:
+            doc = self._document("spreadsheet", doc_id, data)
+            # Not from inside a write: one rolled back would leave its revision to be reused.
+            writing = getattr(self._local, "db", None) is not None and self._local.write
+            if rev is not None and not writing:
+                with self._compiled_lock:
+                    self._tabs[doc_id] = (rev, doc["sheets"])
+                    while len(self._tabs) > SHARED_TABS:
+                        self._tabs.popitem(last=False)
+            return doc
+        doc = json.loads(data)
+        doc.setdefault("sheets", kept[1])
+        return doc
 
     def compiled_by_alias(self, kind: str, alias: str, build: Callable[[dict], T]) -> T | None:
         """build(document) for the document with this alias, kept and built again only when the
