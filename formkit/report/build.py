@@ -123,7 +123,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         excluded=load.other_templates(store, template, *period.bounds(), scope),
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
-        participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=tuple(follow_up),
+        participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
         paper=paper)
     return replace(report, notes=tuple(build_notes(report)))
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,60 +110,160 @@ class FollowUp:
         return out
 
 
-class Encoder:
-    """JSON text of follow-up entries, equal to json.dumps(entry.to_json()), with the values that
-    repeat (communes, officers, fields, each low answer) encoded once: a province's year puts
-    100,000 entries on the list, and json.dumps costs microseconds per call."""
+class FollowUps:
+    """The follow-up list, kept as arrays in list order (commune by commune in the report's order,
+    then by time, then id): a nation's year puts 1.4 million responses on it, too many to hold
+    as objects. Entries (`FollowUp`) are made a commune (or a block) at a time; the JSON is
+    written from the arrays with the pieces that repeat (who, field, reasons, each low answer)
+    encoded once. The free texts (comment, phone) are the only ones read from the store, for the
+    responses flagged as having them."""
 
-    def __init__(self) -> None:
-        self.cache: dict = {}
+    BLOCK = 20_000  # entries encoded or made at a time
 
-    def value(self, value) -> str:
-        if value is None or isinstance(value, int):
-            return "null" if value is None else str(value)
-        if not value:
-            return '""' if isinstance(value, str) else "[]"
-        if isinstance(value, tuple):
-            return "[" + ", ".join(self.value(v) for v in value) + "]"
-        text = self.cache.get(value)
-        if text is None:
-            text = json.dumps(value.to_json() if isinstance(value, LowAnswer) else value, ensure_ascii=False)
-            self.cache[value] = text
-        return text
+    def __init__(self, ids: np.ndarray, commune: np.ndarray, officer: np.ndarray, field: np.ndarray,
+                 time: np.ndarray, picked: np.ndarray, lows: np.ndarray, text_at: np.ndarray,
+                 comments: list[str], phones: list[str], communes: list[tuple[str, str]],
+                 officers: list[tuple[str | None, str]], fields: list[str | None]) -> None:
+        """picked: (n, columns) the option chosen per low column (0: not low); lows: (columns,
+        options + 1) the LowAnswer of each; text_at: the positions holding a comment or a phone,
+        ascending, with comments and phones (as dialled) beside them; communes (id, name),
+        officers (id, name) and fields: what commune, officer and field index."""
+        self.ids, self.commune, self.officer, self.field, self.time = ids, commune, officer, field, time
+        self.picked, self.lows = picked, lows
+        self.text_at, self.comments, self.phones = text_at, comments, phones
+        self.communes, self.officers, self.fields = communes, officers, fields
+        has_comment = np.zeros(len(ids), bool)
+        has_phone = np.zeros(len(ids), bool)
+        has_comment[text_at] = np.array([bool(c) for c in comments], bool)
+        has_phone[text_at] = np.array([bool(p) for p in phones], bool)
+        # the reasons of each entry, as bits: 1 low rating, 2 comment, 4 phone
+        self.reason_bits = ((picked.any(axis=1) if picked.size else np.zeros(len(ids), bool)).astype(np.uint8)
+                            | has_comment.astype(np.uint8) << 1 | has_phone.astype(np.uint8) << 2)
 
-    def entry(self, item: FollowUp) -> str:
-        """Equal to json.dumps(item.to_json()), from cached pieces: who (commune, officer), the
-        field, the reasons and the low answers repeat across entries; times need no escaping."""
-        cache = self.cache
-        who_key = ("who", item.commune, item.commune_name, item.officer, item.officer_name)
-        who = cache.get(who_key)
-        if who is None:
-            who = cache[who_key] = ", ".join(f'"{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in zip(
-                ("commune", "commune_name", "officer", "officer_name"), who_key[1:], strict=True))
-        low = cache.get(item.low)
-        if low is None:
-            low = cache[item.low] = self.value(item.low)
-        reasons = cache.get(item.reasons)
-        if reasons is None:
-            reasons = cache[item.reasons] = self.value(item.reasons)
-        comment = json.dumps(mask_text(item.comment), ensure_ascii=False) if item.comment else '""'
-        phone = json.dumps(mask_phone(item.phone), ensure_ascii=False) if item.phone else '""'
-        return (f'{{"response_id": {item.response_id}, {who}, "submitted": "{item.submitted}", '
-                f'"field": {self.value(item.field)}, "reasons": {reasons}, "low_criteria": {low}, '
-                f'"comment": {comment}, "phone": {phone}}}')
+    @classmethod
+    def empty(cls) -> FollowUps:
+        none = np.zeros(0, np.int64)
+        return cls(none, none, none, none, none, np.zeros((0, 0), np.uint8), np.zeros((0, 1), np.object_), none,
+                   [], [], [], [], [])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __bool__(self) -> bool:
+        return len(self.ids) > 0
+
+    def __iter__(self) -> Iterator[FollowUp]:
+        for a in range(0, len(self), self.BLOCK):
+            yield from self.entries(a, min(a + self.BLOCK, len(self)))
+
+    def __getitem__(self, i: int) -> FollowUp:
+        i = range(len(self))[i]  # IndexError, negative indices
+        return self.entries(i, i + 1)[0]
+
+    def _texts(self, a: int, b: int) -> tuple[list[str], list[str]]:
+        """Comments and phones of entries a…b-1 ("" where none)."""
+        comments, phones = [""] * (b - a), [""] * (b - a)
+        lo, hi = np.searchsorted(self.text_at, [a, b]).tolist()
+        for k, position in enumerate(self.text_at[lo:hi].tolist(), lo):
+            comments[position - a], phones[position - a] = self.comments[k], self.phones[k]
+        return comments, phones
+
+    def _low_rows(self, a: int, b: int, table: np.ndarray) -> list:
+        """Per entry a…b-1, the items of `table` (by column and option) of its low answers, in
+        column order."""
+        picked = self.picked[a:b]
+        hit_row, hit_column = np.nonzero(picked)
+        flat = table[hit_column, picked[hit_row, hit_column]].tolist()
+        ends = np.cumsum(np.bincount(hit_row, minlength=b - a)).tolist()
+        return [flat[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _stamps(self, a: int, b: int) -> list[str]:
+        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1, in C: the ISO text with its "T" made a space."""
+        text = np.datetime_as_string(self.time[a:b].astype("datetime64[s]")).astype("S19")
+        chars = text.view(np.uint8).reshape(-1, 19).copy()
+        chars[:, 10] = ord(" ")
+        return chars.view("S19").ravel().astype("U19").tolist()
+
+    def entries(self, a: int, b: int) -> list[FollowUp]:
+        """Entries a…b-1 as objects."""
+        comments, phones = self._texts(a, b)
+        lows = self._low_rows(a, b, self.lows)
+        return [FollowUp(response_id, *self.communes[commune], *self.officers[officer], stamp, self.fields[field],
+                         tuple(lows[i]), comments[i], phones[i])
+                for i, (response_id, commune, officer, field, stamp) in enumerate(zip(
+                    self.ids[a:b].tolist(), self.commune[a:b].tolist(), self.officer[a:b].tolist(),
+                    self.field[a:b].tolist(), self._stamps(a, b), strict=True))]
+
+    def runs(self) -> list[tuple[int, int]]:
+        """(first, end) of each commune's entries, in list order."""
+        if not len(self):
+            return []
+        starts = [0, *(np.flatnonzero(np.diff(self.commune)) + 1).tolist()]
+        return list(zip(starts, [*starts[1:], len(self)], strict=True))
+
+    def by_commune(self) -> Iterator[tuple[str, str, list[FollowUp]]]:
+        """(commune id, name, its entries), one commune made at a time."""
+        for a, b in self.runs():
+            yield *self.communes[int(self.commune[a])], self.entries(a, b)
+
+    def reason_counts(self) -> dict[str, Counter]:
+        """Per commune id, how many entries give each reason (low_rating, comment, phone)."""
+        out: dict[str, Counter] = {}
+        for a, b in self.runs():
+            bits = self.reason_bits[a:b]
+            out[self.communes[int(self.commune[a])][0]] = Counter(
+                {name: int(np.count_nonzero(bits & bit)) for bit, name in REASON_BITS})
+        return out
+
+    def json_blocks(self) -> Iterator[str]:
+        """The JSON text of the entries, a block at a time (entries joined by ",\n    "): each
+        entry equal to json.dumps(entry.to_json())."""
+        def dump(value) -> str:
+            return json.dumps(value, ensure_ascii=False)
+
+        table = np.full(self.lows.shape, None, np.object_)
+        for index, answer in np.ndenumerate(self.lows):
+            if answer is not None:
+                table[index] = dump(answer.to_json())
+        fields = [dump(f) for f in self.fields]
+        reasons = ["[" + ", ".join(dump(name) for bit, name in REASON_BITS if bits & bit) + "]" for bits in range(8)]
+        who: dict[int, str] = {}
+        width = max(len(self.officers), 1)
+        for a in range(0, len(self), self.BLOCK):
+            b = min(a + self.BLOCK, len(self))
+            comments, phones = self._texts(a, b)
+            lows = self._low_rows(a, b, table)
+            out = []
+            for i, (response_id, commune, officer, field, stamp, bits) in enumerate(zip(
+                    self.ids[a:b].tolist(), self.commune[a:b].tolist(), self.officer[a:b].tolist(),
+                    self.field[a:b].tolist(), self._stamps(a, b), self.reason_bits[a:b].tolist(), strict=True)):
+                key = commune * width + officer
+                people = who.get(key)
+                if people is None:
+                    people = who[key] = ", ".join(f'"{k}": {dump(v)}' for k, v in zip(
+                        ("commune", "commune_name", "officer", "officer_name"),
+                        (*self.communes[commune], *self.officers[officer]), strict=True))
+                comment = dump(mask_text(comments[i])) if comments[i] else '""'
+                phone = dump(mask_phone(phones[i])) if phones[i] else '""'
+                out.append(f'{{"response_id": {response_id}, {people}, "submitted": "{stamp}", '
+                           f'"field": {fields[field]}, "reasons": {reasons[bits]}, '
+                           f'"low_criteria": [{", ".join(lows[i])}], "comment": {comment}, "phone": {phone}}}')
+            yield ",\n    ".join(out)
+
+
+REASON_BITS = ((1, "low_rating"), (2, "comment"), (4, "phone"))
 
 
 def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring, current: Responses,
-                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> list[FollowUp]:
-    """Vectorised per question, not per response: a province's year can put 100,000 on the list."""
-    names = communes.names
+                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> FollowUps:
+    """Vectorised per question, not per response; the texts read for the responses that have them."""
     rank = np.array([communes.row[c] for c in current.communes], np.int64)
     rows = np.flatnonzero(follow)
     rows = rows[np.lexsort((current.ids[rows], current.time[rows], rank[current.commune[rows]]))]
     if not len(rows):
-        return []
+        return FollowUps.empty()
     # Low answers: one column per criterion (its bin) and per other scored question with negative
-    # options (its code), a table of LowAnswer per (column, option), then np.nonzero row by row.
+    # options (its code), with a table of LowAnswer per (column, option).
     columns, chosen = [], []
     for c, q in enumerate(scoring.criteria):
         columns.append(q)
@@ -170,26 +272,26 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
         codes = current.codes[rows, column]
         columns.append(q)
         chosen.append(np.where(negative[codes], codes, 0))
-    table: np.ndarray = np.empty((len(columns), max(len(q.scale_options) for q in columns) + 1), np.object_)
+    table: np.ndarray = np.full((len(columns), max(len(q.scale_options) for q in columns) + 1), None, np.object_)
     for k, q in enumerate(columns):
         for i, option in enumerate(q.scale_options, 1):
             table[k, i] = LowAnswer(q.id, q.title, option.label)
-    picked = np.stack(chosen, axis=1)
-    hit_row, hit_column = np.nonzero(picked)
-    flat = table[hit_column, picked[hit_row, hit_column]].tolist()
-    ends = np.cumsum(np.bincount(hit_row, minlength=len(rows))).tolist()
-    lows = [tuple(flat[a:b]) for a, b in zip([0] + ends[:-1], ends, strict=True)]
-    texts = texts_of(store, current.ids[rows[(current.flags[rows] & (HAS_COMMENT | HAS_PHONE)) > 0]],
-                     [q.id if q else None for q in (template.by_role("comment"), template.by_role("phone"))])
+    picked = np.stack(chosen, axis=1).astype(np.uint8)
+    text_at = np.flatnonzero(current.flags[rows] & (HAS_COMMENT | HAS_PHONE))
+    question_ids = [q.id if q else None for q in (template.by_role("comment"), template.by_role("phone"))]
+    comments, phones = [], []
+    for a in range(0, len(text_at), TEXTS_AT_ONCE):
+        ids = current.ids[rows[text_at[a:a + TEXTS_AT_ONCE]]]
+        texts = texts_of(store, ids, question_ids)
+        for response_id in ids.tolist():
+            comment, phone = texts.get(response_id, ("", ""))
+            comments.append(comment or "")
+            phones.append(as_dialled(phone or ""))
     everyone = {o.id: o.name for c in ws.communes for o in c.officers}
-    officer_names = [everyone.get(o, o) if o else NO_OFFICER for o in current.officers]
-    stamps = np.char.replace(np.datetime_as_string(current.time[rows].astype("datetime64[s]")), "T", " ").tolist()
-    out = []
-    for i, (response_id, commune, officer, field_index) in enumerate(zip(
-            current.ids[rows].tolist(), current.commune[rows].tolist(), current.officer[rows].tolist(),
-            current.field[rows].tolist(), strict=True)):
-        cid = current.communes[commune]
-        comment, phone = texts.get(response_id, ("", ""))
-        out.append(FollowUp(response_id, cid, names.get(cid, cid), current.officers[officer], officer_names[officer],
-                            stamps[i], current.fields[field_index], lows[i], comment or "", as_dialled(phone or "")))
-    return out
+    return FollowUps(current.ids[rows], current.commune[rows], current.officer[rows], current.field[rows],
+                     current.time[rows], picked, table, text_at, comments, phones,
+                     [(c, communes.names.get(c, c)) for c in current.communes],
+                     [(o, everyone.get(o, o) if o else NO_OFFICER) for o in current.officers], list(current.fields))
+
+
+TEXTS_AT_ONCE = 50_000  # responses whose texts one query reads

@@ -3,8 +3,8 @@
 Laid out one record per line (each list item, each factor and criterion on its own line), which
 stays readable and lets the C JSON encoder do the work: an indented dump goes through Python's
 pure-Python encoder, ten times slower on a province's year. The follow-up list (100,000 entries
-for a province's year) is encoded entry by entry and streamed to the file: neither the entries as
-dicts nor the document as one string are ever held whole.
+for a province's year, 1.4 million for the nation's) is encoded from its arrays a block of entries
+at a time and streamed to the file: neither the entries nor the document are ever held whole.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 from types import GeneratorType
 
 from ..files import atomic_write_chunks
-from .followup import Encoder
 from .model import Report, json_body
 
 
@@ -51,7 +50,7 @@ def write_json(report: Report, out_dir: Path, files: dict[str, str] | None = Non
     Streamed to the file, so memory does not grow with the follow-up list."""
     path = Path(out_dir) / f"{report.stem}.json"
     document = json_body(report) | {"files": {name: f"sha256:{digest}" for name, digest in (files or {}).items()}}
-    encoder = Encoder()  # the same text as json.dumps(report.to_json()["follow_up"][i])
-    document["follow_up"] = (Raw(encoder.entry(f)) for f in report.follow_up)
+    # blocks of entries, each entry the same text as json.dumps(report.to_json()["follow_up"][i])
+    document["follow_up"] = (Raw(block) for block in report.follow_up.json_blocks())
     atomic_write_chunks(path, chunks(document))
     return path
