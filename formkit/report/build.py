@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ballots.summary import paper_section
+from ..ballots.register import Register
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import VIETNAM, ResponseStore
 from ..workspace.config import Workspace
@@ -106,7 +106,10 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     invalid = invalid_list(store, template, scoring, period, scope, current, current_bins, communes.names)
 
     paper = None
-    section = paper_section(ws, store, period.bounds(), communes.names)  # None: no ballot was ever issued
+    section = None
+    if Register.load(ws.state_dir).batches:  # ballots were issued (the scanning code, cv2 included, loads only then)
+        from ..ballots.summary import paper_section
+        section = paper_section(ws, store, period.bounds(), communes.names)
     if section is not None:
         fields_of = [f.name for f in dataclasses.fields(PaperBallots)]
         paper = Paper(tuple(PaperBallots(**{k: b[k] for k in fields_of}) for b in section["ballots"]),
