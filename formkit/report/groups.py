@@ -34,6 +34,17 @@ def value(x) -> float | None:
     return x if np.isfinite(x) else None
 
 
+def unique(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(key, return_inverse=True) for keys in [0, bound): by counting when the range is
+    small next to the keys (no sort), else by sorting."""
+    if bound <= max(4 * len(key), 1 << 16):
+        present = np.bincount(key, minlength=bound) > 0
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present), rank[key]
+    keys, inverse = np.unique(key, return_inverse=True)
+    return keys, inverse.ravel()
+
+
 class Fine:
     """Counts per fine group; every table of the report is a sum of these."""
 
@@ -55,8 +66,7 @@ class Fine:
         commune, officer, field = (v.astype(np.int64) if v is not None else 0 for v in picked.values())
         bucket = np.searchsorted(bounds, time, side="right") - 1
         key = ((commune * sizes[1] + officer) * sizes[2] + field) * sizes[3] + bucket
-        keys, inverse = np.unique(key, return_inverse=True)
-        inverse = inverse.ravel()
+        keys, inverse = unique(key, int(np.prod(sizes)))
         self.bucket = keys % sizes[3]
         self.field = keys // sizes[3] % sizes[2]
         self.officer = keys // (sizes[3] * sizes[2]) % sizes[1]

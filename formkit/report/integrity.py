@@ -61,25 +61,37 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
     with np.errstate(over="ignore"):
         for column in words.T:
             digest = (digest ^ column) * np.uint64(0x100000001B3)
-    order = np.lexsort([resp.time, digest, resp.officer, resp.commune])
-    keys = [resp.commune, resp.officer, *words.T]
+        # Only answer sets given `size` times or more by one officer can cluster: the others
+        # (most rows) are left out before sorting. Rows of one (commune, officer, answers) share
+        # this key, so whole groups are kept or left out, and the result is the same.
+        who = (resp.commune.astype(np.uint64) << np.uint64(32)) | resp.officer.astype(np.uint64)
+        key = (digest ^ who) * np.uint64(0x9E3779B97F4A7C15)
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    kept = np.flatnonzero(counts[inverse.ravel()] >= size)
+    if len(kept) < size:
+        return []
+    m = len(kept)
+    commune, officer, time, words, digest = (resp.commune[kept], resp.officer[kept], resp.time[kept], words[kept],
+                                             digest[kept])
+    order = np.lexsort([time, digest, officer, commune])
+    keys = [commune, officer, *words.T]
     group = np.stack([k[order].astype(np.uint64) for k in keys], axis=1)
-    t = resp.time[order]
+    t = time[order]
     # A run of `size` consecutive rows of one group within the window marks all of its rows.
-    same = np.all(group[: n - size + 1] == group[size - 1:], axis=1)
-    starts = np.flatnonzero(same & (t[size - 1:] - t[: n - size + 1] <= window))
+    same = np.all(group[: m - size + 1] == group[size - 1:], axis=1)
+    starts = np.flatnonzero(same & (t[size - 1:] - t[: m - size + 1] <= window))
     if not len(starts):
         return []
-    depth = np.zeros(n + 1, np.int64)
+    depth = np.zeros(m + 1, np.int64)
     np.add.at(depth, starts, 1)
     np.add.at(depth, starts + size, -1)
-    marked = np.cumsum(depth[:n]) > 0
+    marked = np.cumsum(depth[:m]) > 0
     # Marked rows split into clusters where the group changes or the gap exceeds the window.
     new = marked.copy()
     new[1:] &= ~(marked[:-1] & np.all(group[1:] == group[:-1], axis=1) & (t[1:] - t[:-1] <= window))
     positions = np.flatnonzero(marked)
-    runs = np.split(order[positions], np.flatnonzero(new[positions])[1:])
-    return [Cluster(int(resp.commune[m[0]]), int(resp.officer[m[0]]), m) for m in runs]
+    runs = np.split(kept[order[positions]], np.flatnonzero(new[positions])[1:])
+    return [Cluster(int(resp.commune[r[0]]), int(resp.officer[r[0]]), r) for r in runs]
 
 
 def answer_summary(codes: np.ndarray, questions) -> str:
