@@ -216,39 +216,54 @@ class FollowUps:
         return out
 
     def json_blocks(self) -> Iterator[str]:
-        """The JSON text of the entries, a block at a time (entries joined by ",\n    "): each
-        entry equal to json.dumps(entry.to_json())."""
+        """The JSON text of the entries, a block at a time (entries joined by ",\n    "), each
+        entry equal to json.dumps(entry.to_json()). An entry is a row of pieces laid out by numpy
+        and joined once per block: its id and time; who (commune, officer) and field with reasons,
+        each encoded once per value; one piece per low answer; the texts only where there are."""
         def dump(value) -> str:
             return json.dumps(value, ensure_ascii=False)
 
-        table = np.full(self.lows.shape, None, np.object_)
+        first, then = (np.full(self.lows.shape, None, np.object_) for _ in range(2))
         for index, answer in np.ndenumerate(self.lows):
             if answer is not None:
-                table[index] = dump(answer.to_json())
-        fields = [dump(f) for f in self.fields]
+                first[index] = dump(answer.to_json())
+                then[index] = ", " + first[index]
         reasons = ["[" + ", ".join(dump(name) for bit, name in REASON_BITS if bits & bit) + "]" for bits in range(8)]
-        who: dict[int, str] = {}
-        width = max(len(self.officers), 1)
+        middles = np.array([f'", "field": {dump(f)}, "reasons": {r}, "low_criteria": [' for f in self.fields
+                            for r in reasons] or [""], np.object_)  # by field × 8 + reason bits
+        pairs, pair_of = np.unique(self.commune.astype(np.int64) * max(len(self.officers), 1) + self.officer,
+                                   return_inverse=True)
+        who = np.array([", " + ", ".join(f'"{k}": {dump(v)}' for k, v in zip(
+            ("commune", "commune_name", "officer", "officer_name"),
+            (*self.communes[p // max(len(self.officers), 1)], *self.officers[p % max(len(self.officers), 1)]),
+            strict=True)) + ', "submitted": "' for p in pairs.tolist()] or [""], np.object_)
+        pair_of = pair_of.ravel()
+        plain_end = '], "comment": "", "phone": ""}'
         for a in range(0, len(self), self.BLOCK):
             b = min(a + self.BLOCK, len(self))
-            comments, phones = self._texts(a, b)
-            lows = self._low_rows(a, b, table)
-            out = []
-            for i, (response_id, commune, officer, field, stamp, bits) in enumerate(zip(
-                    self.ids[a:b].tolist(), self.commune[a:b].tolist(), self.officer[a:b].tolist(),
-                    self.field[a:b].tolist(), self._stamps(a, b), self.reason_bits[a:b].tolist(), strict=True)):
-                key = commune * width + officer
-                people = who.get(key)
-                if people is None:
-                    people = who[key] = ", ".join(f'"{k}": {dump(v)}' for k, v in zip(
-                        ("commune", "commune_name", "officer", "officer_name"),
-                        (*self.communes[commune], *self.officers[officer]), strict=True))
-                comment = dump(mask_text(comments[i])) if comments[i] else '""'
-                phone = dump(mask_phone(phones[i])) if phones[i] else '""'
-                out.append(f'{{"response_id": {response_id}, {people}, "submitted": "{stamp}", '
-                           f'"field": {fields[field]}, "reasons": {reasons[bits]}, '
-                           f'"low_criteria": [{", ".join(lows[i])}], "comment": {comment}, "phone": {phone}}}')
-            yield ",\n    ".join(out)
+            picked = self.picked[a:b]
+            hit_row, hit_column = np.nonzero(picked)
+            per_row = np.bincount(hit_row, minlength=b - a)
+            before = np.cumsum(per_row) - per_row  # hits in the rows before
+            start = 6 * np.arange(b - a) + before  # each entry: 6 pieces and its low answers
+            tokens = np.empty(6 * (b - a) + len(hit_row), np.object_)
+            tokens[start] = ',\n    {"response_id": '
+            tokens[0] = '{"response_id": '
+            tokens[start + 1] = list(map(str, self.ids[a:b].tolist()))
+            tokens[start + 2] = who[pair_of[a:b]]
+            tokens[start + 3] = self._stamps(a, b)
+            tokens[start + 4] = middles[self.field[a:b].astype(np.int64) * 8 + self.reason_bits[a:b]]
+            nth = np.arange(len(hit_row)) - before[hit_row]  # 0 for a row's first low answer
+            options = picked[hit_row, hit_column]
+            tokens[start[hit_row] + 5 + nth] = np.where(nth == 0, first[hit_column, options], then[hit_column, options])
+            ends = start + 5 + per_row
+            tokens[ends] = plain_end
+            lo, hi = np.searchsorted(self.text_at, [a, b]).tolist()
+            for k, position in enumerate(self.text_at[lo:hi].tolist(), lo):
+                comment = dump(mask_text(self.comments[k])) if self.comments[k] else '""'
+                phone = dump(mask_phone(self.phones[k])) if self.phones[k] else '""'
+                tokens[ends[position - a]] = f'], "comment": {comment}, "phone": {phone}}}'
+            yield "".join(tokens.tolist())
 
 
 REASON_BITS = ((1, "low_rating"), (2, "comment"), (4, "phone"))
@@ -282,7 +297,7 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
     comments, phones = [], []
     for a in range(0, len(text_at), TEXTS_AT_ONCE):
         ids = current.ids[rows[text_at[a:a + TEXTS_AT_ONCE]]]
-        texts = texts_of(store, ids, question_ids)
+        texts = texts_of(store, np.sort(ids), question_ids)  # in id order: SQLite reads its pages in order
         for response_id in ids.tolist():
             comment, phone = texts.get(response_id, ("", ""))
             comments.append(comment or "")

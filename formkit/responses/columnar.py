@@ -33,7 +33,7 @@ from ..files import atomic_write_text
 
 FORMAT = 2  # 2: one data.bin per segment, laid out in meta.json (a format-1 copy of .npy files is rebuilt)
 FANOUT = 8  # segments of one size class merged into one
-MERGE_ABOVE = 64  # segments; more (a copy not compacted as it grew) are merged into one when read
+MERGE_ABOVE = 4  # segments; more are merged into one when read (then a report maps one file, copying nothing)
 REBUILD_ROWS = 1_000_000  # rows per segment when the copy is made again from the store
 DATA, ALIGN = "data.bin", 64  # a segment's arrays, each starting at a multiple of ALIGN bytes
 ARRAYS = ("id", "template", "version", "commune", "officer", "field", "time", "flags", "width", "codes")
