@@ -71,16 +71,17 @@ def _groups(resp: Responses):
     as a whole; one sort, so the cost does not grow with the number of groups."""
     order = np.lexsort((resp.time, resp.officer, resp.commune))
     commune, officer = resp.commune[order], resp.officer[order]
-    new_commune = np.flatnonzero(commune[1:] != commune[:-1]) + 1
-    new_officer = np.flatnonzero((commune[1:] != commune[:-1]) | (officer[1:] != officer[:-1])) + 1
-    officer_runs = np.split(np.arange(len(order)), new_officer)
+    new_commune = commune[1:] != commune[:-1]
+    officer_bounds = [0, *(np.flatnonzero(new_commune | (officer[1:] != officer[:-1])) + 1).tolist(), len(order)]
+    commune_bounds = [0, *(np.flatnonzero(new_commune) + 1).tolist(), len(order)]
+    del commune, officer, new_commune
     k = 0
-    for run in np.split(np.arange(len(order)), new_commune):
-        while k < len(officer_runs) and officer_runs[k][0] <= run[-1]:
-            rows = order[officer_runs[k]]
+    for start, end in zip(commune_bounds[:-1], commune_bounds[1:], strict=True):
+        while k < len(officer_bounds) - 1 and officer_bounds[k] < end:  # an officer's rows: a view, in time order
+            rows = order[officer_bounds[k]:officer_bounds[k + 1]]
             yield int(resp.commune[rows[0]]), int(resp.officer[rows[0]]), rows
             k += 1
-        rows = order[run]
+        rows = order[start:end]
         yield int(resp.commune[rows[0]]), None, rows[np.argsort(resp.time[rows], kind="stable")]
 
 

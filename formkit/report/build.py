@@ -93,7 +93,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
 
     # The lists: responses of the period itself.
     current = resp.take(in_now)
-    current_bins = bins[in_now]
+    current_bins = bins if current is resp else bins[in_now]
 
     participation, over = rates(dossier_rows, period, fine, communes, dossiers)
     if participation is not None:

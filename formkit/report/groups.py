@@ -55,6 +55,8 @@ class Fine:
         × fields × time buckets would be a million fine groups); rows: only these responses (their
         times must lie inside bounds)."""
         self.scoring, self.bounds = scoring, bounds
+        if rows is not None and rows.all():
+            rows = None  # every row: no copies
         if rows is not None:
             bins, extras = bins[rows], {name: v[rows] for name, v in extras.items()}
         picked = {name: (getattr(resp, name) if rows is None else getattr(resp, name)[rows]) if name in by else None
@@ -63,9 +65,13 @@ class Fine:
         sizes = [max(len(resp.communes), 1) if picked["commune"] is not None else 1,
                  max(len(resp.officers), 1) if picked["officer"] is not None else 1,
                  max(len(resp.fields), 1) if picked["field"] is not None else 1, len(bounds)]
-        commune, officer, field = (v.astype(np.int64) if v is not None else 0 for v in picked.values())
-        bucket = np.searchsorted(bounds, time, side="right") - 1
-        key = ((commune * sizes[1] + officer) * sizes[2] + field) * sizes[3] + bucket
+        key = np.zeros(len(time), np.int64)  # ((commune × officers + officer) × fields + field) × buckets + bucket
+        for name, size in zip(("commune", "officer", "field"), sizes[:3], strict=True):
+            key *= size
+            if picked[name] is not None:
+                key += picked[name]
+        key *= sizes[3]
+        key += np.searchsorted(bounds, time, side="right") - 1
         keys, inverse = unique(key, int(np.prod(sizes)))
         self.bucket = keys % sizes[3]
         self.field = keys // sizes[3] % sizes[2]
@@ -74,8 +80,7 @@ class Fine:
         n = len(keys)
         self.counts = ix.tally(bins, inverse, n, scoring.width)
         self.responses = np.bincount(inverse, minlength=n)
-        self.extras = {name: np.bincount(inverse, weights=v, minlength=n).astype(np.int64)
-                       for name, v in extras.items()}
+        self.extras = {name: np.bincount(inverse[v], minlength=n) for name, v in extras.items()}  # v: bool
 
     def within(self, period: Period) -> np.ndarray:
         """(fine groups,) bool: the group's time bucket lies inside the period."""

@@ -52,26 +52,38 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
         return []
     # The answer codes packed 8 per uint64. Rows are sorted by one 64-bit hash of them (identical
     # answers are adjacent), and compared word by word below, so a hash collision can never join
-    # two different answer sets.
+    # two different answer sets. Hashed a million rows at a time (a nation's codes are not copied).
     width = -(-resp.codes.shape[1] // 8) * 8
-    packed = np.zeros((n, width), np.uint8)
-    packed[:, : resp.codes.shape[1]] = resp.codes
-    words = packed.view(np.uint64)
+
+    def packed(rows) -> np.ndarray:
+        codes = resp.codes[rows]
+        out = np.zeros((len(codes), width), np.uint8)
+        out[:, : codes.shape[1]] = codes
+        return out.view(np.uint64)
+
     digest = np.zeros(n, np.uint64)
     with np.errstate(over="ignore"):
-        for column in words.T:
-            digest = (digest ^ column) * np.uint64(0x100000001B3)
+        for a in range(0, n, 1_000_000):
+            part = digest[a:a + 1_000_000]
+            for column in packed(slice(a, a + 1_000_000)).T:
+                part ^= column
+                part *= np.uint64(0x100000001B3)
         # Only answer sets given `size` times or more by one officer can cluster: the others
         # (most rows) are left out before sorting. Rows of one (commune, officer, answers) share
         # this key, so whole groups are kept or left out, and the result is the same.
         who = (resp.commune.astype(np.uint64) << np.uint64(32)) | resp.officer.astype(np.uint64)
         key = (digest ^ who) * np.uint64(0x9E3779B97F4A7C15)
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    kept = np.flatnonzero(counts[inverse.ravel()] >= size)
+    del who
+    ranked = np.sort(key)
+    heavy = np.unique(ranked[size - 1:][ranked[size - 1:] == ranked[: n - size + 1]])  # keys held `size` times
+    del ranked
+    place = np.minimum(np.searchsorted(heavy, key), max(len(heavy) - 1, 0))
+    kept = np.flatnonzero(heavy[place] == key) if len(heavy) else np.zeros(0, np.int64)
+    del key, place
     if len(kept) < size:
         return []
     m = len(kept)
-    commune, officer, time, words, digest = (resp.commune[kept], resp.officer[kept], resp.time[kept], words[kept],
+    commune, officer, time, words, digest = (resp.commune[kept], resp.officer[kept], resp.time[kept], packed(kept),
                                              digest[kept])
     order = np.lexsort([time, digest, officer, commune])
     keys = [commune, officer, *words.T]

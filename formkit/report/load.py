@@ -45,6 +45,9 @@ class Responses:
         return len(self.ids)
 
     def take(self, mask: np.ndarray) -> Responses:
+        """The rows of mask (these very arrays when it holds every row: a nation's year is not copied)."""
+        if mask.all():
+            return self
         return Responses(self.ids[mask], self.commune[mask], self.officer[mask], self.field[mask], self.time[mask],
                          self.codes[mask], self.flags[mask], self.communes, self.officers, self.fields,
                          self.recoded_invalid)
@@ -101,6 +104,8 @@ def _used(index: np.ndarray, values: list) -> tuple[np.ndarray, list]:
     if not len(index):
         return index.astype(np.int32), []
     present = np.bincount(index, minlength=len(values)) > 0
+    if present.all():  # every value used: the indices as they are
+        return index, list(values)
     rank = (np.cumsum(present) - 1).astype(np.int32)
     return rank[index], [values[i] for i in np.flatnonzero(present).tolist()]
 

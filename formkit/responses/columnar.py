@@ -239,7 +239,8 @@ def _concatenate(folder: Path, segments: list[dict]) -> Columns:
             plural = {"template": "templates", "commune": "communes", "officer": "officers", "field": "fields"}.get(key)
             if plural:
                 mapping = np.array([globals_[plural](v) for v in s[plural]] or [0], np.int32)
-                array = mapping[array]
+                if not np.array_equal(mapping, np.arange(len(mapping))):  # the first segment's: as it is
+                    array = mapping[array]
             parts[key].append(array)
     if not segments:
         empty = {k: np.zeros(0, np.int64) for k in ARRAYS}
