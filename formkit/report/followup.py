@@ -177,12 +177,13 @@ class FollowUps:
         ends = np.cumsum(np.bincount(hit_row, minlength=b - a)).tolist()
         return [flat[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
 
-    def _stamps(self, a: int, b: int) -> list[str]:
-        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1, in C: the ISO text with its "T" made a space."""
+    def _stamps(self, a: int, b: int) -> np.ndarray:
+        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1 as bytes (S19), in C: the ISO text with its "T"
+        made a space."""
         text = np.datetime_as_string(self.time[a:b].astype("datetime64[s]")).astype("S19")
         chars = text.view(np.uint8).reshape(-1, 19).copy()
         chars[:, 10] = ord(" ")
-        return chars.view("S19").ravel().astype("U19").tolist()
+        return chars.view("S19").ravel()
 
     def entries(self, a: int, b: int) -> list[FollowUp]:
         """Entries a…b-1 as objects."""
@@ -192,7 +193,7 @@ class FollowUps:
                          tuple(lows[i]), comments[i], phones[i])
                 for i, (response_id, commune, officer, field, stamp) in enumerate(zip(
                     self.ids[a:b].tolist(), self.commune[a:b].tolist(), self.officer[a:b].tolist(),
-                    self.field[a:b].tolist(), self._stamps(a, b), strict=True))]
+                    self.field[a:b].tolist(), self._stamps(a, b).astype("U19").tolist(), strict=True))]
 
     def runs(self) -> list[tuple[int, int]]:
         """(first, end) of each commune's entries, in list order."""
@@ -215,30 +216,33 @@ class FollowUps:
                 {name: int(np.count_nonzero(bits & bit)) for bit, name in REASON_BITS})
         return out
 
-    def json_blocks(self) -> Iterator[str]:
-        """The JSON text of the entries, a block at a time (entries joined by ",\n    "), each
-        entry equal to json.dumps(entry.to_json()). An entry is a row of pieces laid out by numpy
+    def json_blocks(self) -> Iterator[bytes]:
+        """The JSON text of the entries in UTF-8, a block at a time (entries joined by ",\n    "),
+        each entry equal to json.dumps(entry.to_json()). An entry is a row of pieces laid out by numpy
         and joined once per block: its id and time; who (commune, officer) and field with reasons,
         each encoded once per value; one piece per low answer; the texts only where there are."""
         def dump(value) -> str:
             return json.dumps(value, ensure_ascii=False)
 
+        def utf8(texts: list[str]) -> np.ndarray:
+            return np.array([t.encode() for t in texts] or [b""], np.object_)
+
         first, then = (np.full(self.lows.shape, None, np.object_) for _ in range(2))
         for index, answer in np.ndenumerate(self.lows):
             if answer is not None:
-                first[index] = dump(answer.to_json())
-                then[index] = ", " + first[index]
+                first[index] = dump(answer.to_json()).encode()
+                then[index] = b", " + first[index]
         reasons = ["[" + ", ".join(dump(name) for bit, name in REASON_BITS if bits & bit) + "]" for bits in range(8)]
-        middles = np.array([f'", "field": {dump(f)}, "reasons": {r}, "low_criteria": [' for f in self.fields
-                            for r in reasons] or [""], np.object_)  # by field × 8 + reason bits
+        middles = utf8([f'", "field": {dump(f)}, "reasons": {r}, "low_criteria": [' for f in self.fields
+                        for r in reasons])  # by field × 8 + reason bits
         pairs, pair_of = np.unique(self.commune.astype(np.int64) * max(len(self.officers), 1) + self.officer,
                                    return_inverse=True)
-        who = np.array([", " + ", ".join(f'"{k}": {dump(v)}' for k, v in zip(
+        who = utf8([", " + ", ".join(f'"{k}": {dump(v)}' for k, v in zip(
             ("commune", "commune_name", "officer", "officer_name"),
             (*self.communes[p // max(len(self.officers), 1)], *self.officers[p % max(len(self.officers), 1)]),
-            strict=True)) + ', "submitted": "' for p in pairs.tolist()] or [""], np.object_)
+            strict=True)) + ', "submitted": "' for p in pairs.tolist()])
         pair_of = pair_of.ravel()
-        plain_end = '], "comment": "", "phone": ""}'
+        plain_end = b'], "comment": "", "phone": ""}'
         for a in range(0, len(self), self.BLOCK):
             b = min(a + self.BLOCK, len(self))
             picked = self.picked[a:b]
@@ -247,9 +251,9 @@ class FollowUps:
             before = np.cumsum(per_row) - per_row  # hits in the rows before
             start = 6 * np.arange(b - a) + before  # each entry: 6 pieces and its low answers
             tokens = np.empty(6 * (b - a) + len(hit_row), np.object_)
-            tokens[start] = ',\n    {"response_id": '
-            tokens[0] = '{"response_id": '
-            tokens[start + 1] = list(map(str, self.ids[a:b].tolist()))
+            tokens[start] = b',\n    {"response_id": '
+            tokens[0] = b'{"response_id": '
+            tokens[start + 1] = self.ids[a:b].astype("S20").tolist()
             tokens[start + 2] = who[pair_of[a:b]]
             tokens[start + 3] = self._stamps(a, b)
             tokens[start + 4] = middles[self.field[a:b].astype(np.int64) * 8 + self.reason_bits[a:b]]
@@ -262,8 +266,8 @@ class FollowUps:
             for k, position in enumerate(self.text_at[lo:hi].tolist(), lo):
                 comment = dump(mask_text(self.comments[k])) if self.comments[k] else '""'
                 phone = dump(mask_phone(self.phones[k])) if self.phones[k] else '""'
-                tokens[ends[position - a]] = f'], "comment": {comment}, "phone": {phone}}}'
-            yield "".join(tokens.tolist())
+                tokens[ends[position - a]] = f'], "comment": {comment}, "phone": {phone}}}'.encode()
+            yield b"".join(tokens.tolist())
 
 
 REASON_BITS = ((1, "low_rating"), (2, "comment"), (4, "phone"))

@@ -17,16 +17,13 @@ from ..files import atomic_write_chunks
 from .model import Report, json_body
 
 
-class Raw(str):
-    """Text that is JSON already."""
-
-
 def _dump(value) -> str:
-    return value if isinstance(value, Raw) else json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def chunks(document: dict):
-    """The document's text, piece by piece (a list's items one at a time: never one string)."""
+    """The document's text, piece by piece (a list's items one at a time: never one string);
+    an item given as bytes is UTF-8 JSON already."""
     yield "{\n"
     for n, (key, value) in enumerate(document.items()):
         yield ",\n" if n else ""
@@ -34,7 +31,8 @@ def chunks(document: dict):
             yield f"  {_dump(key)}: ["
             empty = True
             for item in value:
-                yield ("\n    " if empty else ",\n    ") + _dump(item)
+                yield "\n    " if empty else ",\n    "
+                yield item if isinstance(item, bytes) else _dump(item)  # bytes: UTF-8 JSON already
                 empty = False
             yield "]" if empty else "\n  ]"
         elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
@@ -50,7 +48,7 @@ def write_json(report: Report, out_dir: Path, files: dict[str, str] | None = Non
     Streamed to the file, so memory does not grow with the follow-up list."""
     path = Path(out_dir) / f"{report.stem}.json"
     document = json_body(report) | {"files": {name: f"sha256:{digest}" for name, digest in (files or {}).items()}}
-    # blocks of entries, each entry the same text as json.dumps(report.to_json()["follow_up"][i])
-    document["follow_up"] = (Raw(block) for block in report.follow_up.json_blocks())
+    # blocks of entries in UTF-8, each the same text as json.dumps(report.to_json()["follow_up"][i])
+    document["follow_up"] = report.follow_up.json_blocks()
     atomic_write_chunks(path, chunks(document))
     return path

@@ -220,7 +220,8 @@ def _load(folder: Path, segment: dict) -> dict[str, np.ndarray]:
             size = int(np.prod(shape)) * np.dtype(dtype).itemsize
             if offset % ALIGN or offset + size > segment["size"]:
                 raise _Torn(f"{path}: {key} lies outside the file")
-            arrays[key] = data[offset:offset + size].view(dtype).reshape(shape)
+            # a plain ndarray over the mapped bytes (a memmap's indexing goes through Python: slow)
+            arrays[key] = np.asarray(data[offset:offset + size]).view(dtype).reshape(shape)
     except (OSError, ValueError, TypeError, KeyError) as exc:  # missing, or meta.json not of this format
         raise _Torn(f"{path}: {exc}") from exc
     return arrays
