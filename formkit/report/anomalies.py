@@ -106,14 +106,15 @@ def usual_days(counts: np.ndarray) -> np.ndarray:
 
 def bursts(resp: Responses, groups: list, names: Names, rules: AnomalyRules) -> list[dict]:
     out = []
-    for commune, officer, rows in groups:
-        day_of = resp.time[rows] // DAY
-        days, counts = np.unique(day_of, return_counts=True)
-        if len(days) < 2:
+    for commune, officer, _, t in groups:
+        day_of = t // DAY  # in time order: each day's rows are one run
+        if day_of[0] == day_of[-1]:
             continue  # one active day: nothing usual to compare with
+        starts = np.flatnonzero(np.diff(day_of, prepend=day_of[0] - 1))
+        counts = np.diff(starts, append=len(day_of))
         usual = usual_days(counts)
         for i in np.flatnonzero(counts >= np.maximum(rules.burst_minimum, rules.burst_factor * usual)):
-            times = resp.time[rows][day_of == days[i]]
+            times = t[starts[i]:starts[i] + counts[i]]
             who = _who(resp, officer, names)
             out.append(_entry("burst", resp, names, commune, officer, times,
                               f"{counts[i]} phiếu trong một ngày, ngày thường {usual[i]:g} phiếu ({who})",
@@ -125,10 +126,13 @@ def beyond_capacity(resp: Responses, groups: list, names: Names, rules: AnomalyR
     window = rules.window_minutes * 60
     per_counter = rules.window_minutes / rules.service_minutes
     out = []
-    for commune, officer, rows in groups:
-        counters = 1 if officer is not None else len(np.unique(resp.officer[rows]))
+    officers = 0  # the officer groups seen since the last commune's: _groups gives a commune's officers first
+    for commune, officer, _, t in groups:
+        if officer is not None:
+            officers, counters = officers + 1, 1
+        else:  # the commune as a whole: one counter per officer group seen
+            officers, counters = 0, officers
         capacity = per_counter * counters
-        t = resp.time[rows]
         within = np.searchsorted(t, t + window, side="right") - np.arange(len(t))  # rows in [t_i, t_i + window]
         if not len(t) or within.max() <= capacity:
             continue
@@ -160,7 +164,7 @@ def straight_lining(resp: Responses, groups: list, template: Template, names: Na
     flat = straight_lined(resp, template, rules)
     total = int(flat.sum())
     out = []
-    for commune, officer, rows in groups:
+    for commune, officer, rows, _ in groups:
         if officer is None:
             continue
         mine = int(flat[rows].sum())
@@ -182,6 +186,6 @@ def volume_anomalies(resp: Responses, template: Template, names: dict,
     names = Names(names, officer_names)
     if not len(resp):
         return []
-    groups = list(_groups(resp))
+    groups = [(commune, officer, rows, resp.time[rows]) for commune, officer, rows in _groups(resp)]
     return (bursts(resp, groups, names, rules) + beyond_capacity(resp, groups, names, rules)
             + straight_lining(resp, groups, template, names, rules))
