@@ -129,7 +129,8 @@ def test_lazy_list_equals_the_definition(ws, tmp_path, monkeypatch, on_disk):
     # json.dumps of each entry's to_json (phones and numbers in comments masked).
     path = next(p for p in write_report(report, ("json",), tmp_path / "out") if p.suffix == ".json")
     text = path.read_text(encoding="utf-8")
-    block = text[text.index('  "follow_up": [\n') + len('  "follow_up": [\n    '):text.index('\n  ],\n  "integrity_rules"')]
+    head = '  "follow_up": [\n    '
+    block = text[text.index(head) + len(head):text.index('\n  ],\n  "integrity_rules"')]
     assert block == ",\n    ".join(json.dumps(e.to_json(), ensure_ascii=False) for e in lazy)
     assert "0912345678" not in block and "345 678" not in block
 

@@ -189,8 +189,9 @@ class FollowUps:
         """Entries a…b-1 as objects."""
         comments, phones = self._texts(a, b)
         lows = self._low_rows(a, b, self.lows)
-        return [FollowUp(response_id, *self.communes[commune], *self.officers[officer], stamp, self.fields[field],
-                         tuple(lows[i]), comments[i], phones[i])
+        communes, officers = self.communes, self.officers
+        return [FollowUp(response_id, communes[commune][0], communes[commune][1], officers[officer][0],
+                         officers[officer][1], stamp, self.fields[field], tuple(lows[i]), comments[i], phones[i])
                 for i, (response_id, commune, officer, field, stamp) in enumerate(zip(
                     self.ids[a:b].tolist(), self.commune[a:b].tolist(), self.officer[a:b].tolist(),
                     self.field[a:b].tolist(), self._stamps(a, b).astype("U19").tolist(), strict=True))]

@@ -68,8 +68,9 @@ class Fine:
         key = np.zeros(len(time), np.int64)  # ((commune × officers + officer) × fields + field) × buckets + bucket
         for name, size in zip(("commune", "officer", "field"), sizes[:3], strict=True):
             key *= size
-            if picked[name] is not None:
-                key += picked[name]
+            column = picked[name]
+            if column is not None:
+                key += column
         key *= sizes[3]
         key += np.searchsorted(bounds, time, side="right") - 1
         keys, inverse = unique(key, int(np.prod(sizes)))

@@ -25,7 +25,6 @@ import numpy as np
 from ..responses.coding import INVALID, scale_questions
 from ..workspace.templates import Question, Template
 
-
 CHUNK = 1_000_000  # rows a pass over the responses takes at a time
 
 
@@ -139,7 +138,8 @@ def tally(bins: np.ndarray, groups: np.ndarray, n_groups: int, width: int) -> np
     for a in range(0, len(bins), CHUNK):  # a million rows at a time: small temporaries
         base = groups[a:a + CHUNK].astype(np.int64) * width
         for c in range(bins.shape[1]):
-            out[:, c, :] += np.bincount(base + bins[a:a + CHUNK, c], minlength=n_groups * width).reshape(n_groups, width)
+            counted = np.bincount(base + bins[a:a + CHUNK, c], minlength=n_groups * width)
+            out[:, c, :] += counted.reshape(n_groups, width)
     return out
 
 

@@ -3,8 +3,9 @@
 Frozen dataclasses, read through attributes. Indices are 0–100 and unrounded, None when there was
 nothing to count; counts are ints; times "YYYY-MM-DD HH:MM:SS" on the local clock. The JSON
 document is made from this model here and only here (`json_body`, and `FollowUp.to_json` for the
-follow-up list, which json_out streams from FollowUps.json_blocks, its equal). A new writer reads `Report` and nothing else; the
-tables every spreadsheet-like format shares are in tables.all_tables(report).
+follow-up list, which json_out streams from its equal, FollowUps.json_blocks). A new writer
+reads `Report` and nothing else; the tables every spreadsheet-like format shares are in
+tables.all_tables(report).
 """
 
 from __future__ import annotations

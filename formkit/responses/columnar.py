@@ -4,10 +4,11 @@ report reads numpy arrays (memory-mapped files) instead of a million SQLite rows
 The SQLite store stays the record; this copy is derived from it and can always be made again.
 Each `ResponseStore.add` appends one segment holding the rows it stored (what it just inserted:
 no read back): a folder with one file of raw arrays, synced, whose meta.json (where each array
-lies, its shape and type), written last and atomically, makes it part of the copy. A pull adds one segment per commune, so
-segments of about the same size are merged as they come (FANOUT of one size class in a row at the end
-make one: a 3,321-commune pull leaves a few dozen, and each row is rewritten a few times, not
-once per append). A segment without its meta.json (a kill in between) is ignored; a copy that
+lies, its shape and type), written last and atomically, makes it part of the copy. A pull adds
+one segment per commune, so segments are merged as they come (FANOUT in a row at the end, of the
+newest one's size class or smaller, make one: a 3,321-commune pull leaves a few dozen, and each
+row is rewritten a few times, not once per append), and into one file when read beyond
+MERGE_ABOVE. A segment without its meta.json (a kill in between) is ignored; a copy that
 disagrees with the store (row count or last id: a store written by an older formkit, an
 interrupted append or merge) or with its own meta.json (a torn or missing file) is never read:
 the reader rebuilds it from the store (one segment per million rows).
