@@ -33,6 +33,7 @@ PHONE_IN_TEXT = re.compile(  # 0…, (0…), 84…, +84…, +84 (0)… then 8 to
     rf"(?<![\d.,])(?:(?:\+{_SEP}{{0,2}})?84(?:{_SEP}{{0,2}}\(0\))?|\(?0){_SEP}{{0,2}}[1-9](?:{_SEP}{{0,2}}\d){{7,9}}(?!\d)",
     re.ASCII)
 _ASCII_DIGITS = {0xFF10 + d: str(d) for d in range(10)}  # full-width ０…９, one character each
+_DIGIT = re.compile(r"\d")  # any digit, full-width ones included
 
 
 def mask_phone(text: str | None) -> str:
@@ -60,6 +61,8 @@ def mask_text(text: str | None) -> str:
     """Free text with every phone-like number in it masked (matched on a copy with full-width
     digits made ASCII: the same length, so the places agree)."""
     text = text or ""
+    if not _DIGIT.search(text):  # most comments: no number in them at all
+        return text
     parts, last = [], 0
     for match in PHONE_IN_TEXT.finditer(text.translate(_ASCII_DIGITS)):
         parts += [text[last:match.start()], mask_phone(match.group(0))]
