@@ -72,7 +72,7 @@ def test_each_file_is_opened_once(ws, tmp_path, monkeypatch):
     assert len(opened) == 3 and len(set(opened)) == 3  # a segment's one file, once
 
 
-@pytest.mark.parametrize("damage", ["truncated", "missing", "other shape", "old format"])
+@pytest.mark.parametrize("damage", ["truncated", "missing", "other shape", "old format", "segment lost"])
 def test_a_torn_or_stale_copy_is_rebuilt_not_read(ws, tmp_path, damage):
     with ResponseStore(tmp_path / "responses.sqlite") as store:
         for k in range(4):
@@ -90,6 +90,8 @@ def test_a_torn_or_stale_copy_is_rebuilt_not_read(ws, tmp_path, damage):
             offset, shape, dtype = meta["arrays"]["codes"]
             meta["arrays"]["codes"] = [offset, [shape[0], shape[1] + 40], dtype]
             (segment / "meta.json").write_text(json.dumps(meta))
+        elif damage == "segment lost":  # rows missing in the middle (the ends still agree with the store)
+            (segment / "meta.json").unlink()
         else:  # a copy written by an older formkit
             (segment / "meta.json").write_text(json.dumps(meta | {"format": 1}))
         assert as_rows(store.columns()) == expected

@@ -191,10 +191,9 @@ def _save(folder: Path, arrays: dict[str, np.ndarray], categories: dict[str, lis
 def read(db: sqlite3.Connection, store_path: Path) -> Columns:
     """The columnar copy, checked against the store (and rebuilt from it when they disagree)."""
     folder = folder_of(store_path)
-    count, last = db.execute("SELECT count(*), ifnull(max(id), 0) FROM coded").fetchone()
     segments = _segments(folder)
     columns = None
-    if sum(s["count"] for s in segments) == count and max((s["last_id"] for s in segments), default=0) == last:
+    if _agrees(db, segments):
         try:
             columns = _concatenate(folder, segments)
         except _Torn:
@@ -206,6 +205,22 @@ def read(db: sqlite3.Connection, store_path: Path) -> Columns:
     if len(segments) > MERGE_ABOVE:
         _merge(folder, columns, segments)
     return columns
+
+
+def _agrees(db: sqlite3.Connection, segments: list[dict]) -> bool:
+    """The copy holds the store's coded rows: every id from the store's first to its last, in
+    segments that follow one another (two lookups in the id index; the store only ever inserts
+    rows), or else — a copy with gaps — as many rows as the store, up to the same last id (a
+    count over the whole table: seconds for a nation's store)."""
+    first, last = db.execute("SELECT ifnull(min(id), 0), ifnull(max(id), 0) FROM coded").fetchone()
+    if not segments:
+        return last == 0  # an empty copy of an empty store
+    whole = (all(s["count"] == s["last_id"] - s["first_id"] + 1 for s in segments)
+             and all(b["first_id"] == a["last_id"] + 1 for a, b in zip(segments, segments[1:], strict=False)))
+    if whole and (segments[0]["first_id"], segments[-1]["last_id"]) == (first, last):
+        return True
+    count = db.execute("SELECT count(*) FROM coded").fetchone()[0]
+    return sum(s["count"] for s in segments) == count and max((s["last_id"] for s in segments), default=0) == last
 
 
 def _load(folder: Path, segment: dict) -> dict[str, np.ndarray]:
