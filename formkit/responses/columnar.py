@@ -212,7 +212,8 @@ def _agrees(db: sqlite3.Connection, segments: list[dict]) -> bool:
     segments that follow one another (two lookups in the id index; the store only ever inserts
     rows), or else — a copy with gaps — as many rows as the store, up to the same last id (a
     count over the whole table: seconds for a nation's store)."""
-    first, last = db.execute("SELECT ifnull(min(id), 0), ifnull(max(id), 0) FROM coded").fetchone()
+    # one aggregate a query: SQLite answers a lone min() or max() from the index, both together by a scan
+    first, last = (db.execute(f"SELECT ifnull({end}(id), 0) FROM coded").fetchone()[0] for end in ("min", "max"))
     if not segments:
         return last == 0  # an empty copy of an empty store
     whole = (all(s["count"] == s["last_id"] - s["first_id"] + 1 for s in segments)
