@@ -225,8 +225,7 @@ class FollowUps:
         each entry equal to json.dumps(entry.to_json()). An entry is a row of pieces laid out by numpy
         and joined once per block: its id and time; who (commune, officer) and field with reasons,
         each encoded once per value; one piece per low answer; the texts only where there are."""
-        def dump(value) -> str:
-            return json.dumps(value, ensure_ascii=False)
+        dump = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), made once
 
         def utf8(texts: list[str]) -> np.ndarray:
             return np.array([t.encode() for t in texts] or [b""], np.object_)
