@@ -35,12 +35,20 @@ def value(x) -> float | None:
 
 
 def unique(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(key, return_inverse=True) for keys in [0, bound): by counting when the range is
-    small next to the keys (no sort), else by sorting."""
+    """np.unique(key, return_inverse=True) for keys in [0, bound), without sorting the keys when
+    the range allows: by counting when it is small next to the keys, by marking the keys present
+    (a byte each) and looking each up among them when it is larger (a nation's communes ×
+    officers), else by sorting."""
     if bound <= max(4 * len(key), 1 << 16):
         present = np.bincount(key, minlength=bound) > 0
         rank = np.cumsum(present) - 1
         return np.flatnonzero(present), rank[key]
+    if bound <= 16 * len(key):
+        marked = np.zeros(bound, bool)
+        marked[key] = True
+        keys = np.flatnonzero(marked)
+        del marked
+        return keys, np.searchsorted(keys, key)
     keys, inverse = np.unique(key, return_inverse=True)
     return keys, inverse.ravel()
 

@@ -71,9 +71,11 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
         # Only answer sets given `size` times or more by one officer can cluster: the others
         # (most rows) are left out before sorting. Rows of one (commune, officer, answers) share
         # this key, so whole groups are kept or left out, and the result is the same.
-        who = (resp.commune.astype(np.uint64) << np.uint64(32)) | resp.officer.astype(np.uint64)
-        key = (digest ^ who) * np.uint64(0x9E3779B97F4A7C15)
-    del who
+        key = resp.commune.astype(np.uint64)  # (commune << 32 | officer) ^ digest, mixed; built in place
+        key <<= np.uint64(32)
+        key |= resp.officer.astype(np.uint64)
+        key ^= digest
+        key *= np.uint64(0x9E3779B97F4A7C15)
     ranked = np.sort(key)
     heavy = np.unique(ranked[size - 1:][ranked[size - 1:] == ranked[: n - size + 1]])  # keys held `size` times
     del ranked
