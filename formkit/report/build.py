@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ballots.summary import paper_section
+from ..ballots.register import Register
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import VIETNAM, ResponseStore
 from ..workspace.config import Workspace
@@ -93,7 +93,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
 
     # The lists: responses of the period itself.
     current = resp.take(in_now)
-    current_bins = bins[in_now]
+    current_bins = bins if current is resp else bins[in_now]
 
     participation, over = rates(dossier_rows, period, fine, communes, dossiers)
     if participation is not None:
@@ -106,7 +106,10 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     invalid = invalid_list(store, template, scoring, period, scope, current, current_bins, communes.names)
 
     paper = None
-    section = paper_section(ws, store, period.bounds(), communes.names)  # None: no ballot was ever issued
+    section = None
+    if Register.load(ws.state_dir).batches:  # ballots were issued (the scanning code, cv2 included, loads only then)
+        from ..ballots.summary import paper_section
+        section = paper_section(ws, store, period.bounds(), communes.names)
     if section is not None:
         fields_of = [f.name for f in dataclasses.fields(PaperBallots)]
         paper = Paper(tuple(PaperBallots(**{k: b[k] for k in fields_of}) for b in section["ballots"]),
@@ -123,7 +126,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         excluded=load.other_templates(store, template, *period.bounds(), scope),
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
-        participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=tuple(follow_up),
+        participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
         paper=paper)
     return replace(report, notes=tuple(build_notes(report)))
 

@@ -175,9 +175,7 @@ def _low(items) -> str:
 def _follow_up_counts(report: Report) -> list[Block]:
     """A report on many communes goes upward and is read by people: how many responses each
     commune and officer has to follow up, not the responses themselves."""
-    reasons: dict[str, Counter] = {}
-    for f in report.follow_up:
-        reasons.setdefault(f.commune, Counter()).update(f.reasons)
+    reasons = report.follow_up.reason_counts()
     out: list[Block] = [
         Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
              "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "

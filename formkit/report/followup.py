@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,7 @@ PHONE_IN_TEXT = re.compile(  # 0…, (0…), 84…, +84…, +84 (0)… then 8 to
     rf"(?<![\d.,])(?:(?:\+{_SEP}{{0,2}})?84(?:{_SEP}{{0,2}}\(0\))?|\(?0){_SEP}{{0,2}}[1-9](?:{_SEP}{{0,2}}\d){{7,9}}(?!\d)",
     re.ASCII)
 _ASCII_DIGITS = {0xFF10 + d: str(d) for d in range(10)}  # full-width ０…９, one character each
+_DIGIT = re.compile(r"\d")  # any digit, full-width ones included
 
 
 def mask_phone(text: str | None) -> str:
@@ -58,6 +61,8 @@ def mask_text(text: str | None) -> str:
     """Free text with every phone-like number in it masked (matched on a copy with full-width
     digits made ASCII: the same length, so the places agree)."""
     text = text or ""
+    if not _DIGIT.search(text):  # most comments: no number in them at all
+        return text
     parts, last = [], 0
     for match in PHONE_IN_TEXT.finditer(text.translate(_ASCII_DIGITS)):
         parts += [text[last:match.start()], mask_phone(match.group(0))]
@@ -108,60 +113,179 @@ class FollowUp:
         return out
 
 
-class Encoder:
-    """JSON text of follow-up entries, equal to json.dumps(entry.to_json()), with the values that
-    repeat (communes, officers, fields, each low answer) encoded once: a province's year puts
-    100,000 entries on the list, and json.dumps costs microseconds per call."""
+class FollowUps:
+    """The follow-up list, kept as arrays in list order (commune by commune in the report's order,
+    then by time, then id): a nation's year puts 1.4 million responses on it, too many to hold
+    as objects. Entries (`FollowUp`) are made a commune (or a block) at a time; the JSON is
+    written from the arrays with the pieces that repeat (who, field, reasons, each low answer)
+    encoded once. The free texts (comment, phone) are the only ones read from the store, for the
+    responses flagged as having them."""
 
-    def __init__(self) -> None:
-        self.cache: dict = {}
+    BLOCK = 20_000  # entries encoded or made at a time
 
-    def value(self, value) -> str:
-        if value is None or isinstance(value, int):
-            return "null" if value is None else str(value)
-        if not value:
-            return '""' if isinstance(value, str) else "[]"
-        if isinstance(value, tuple):
-            return "[" + ", ".join(self.value(v) for v in value) + "]"
-        text = self.cache.get(value)
-        if text is None:
-            text = json.dumps(value.to_json() if isinstance(value, LowAnswer) else value, ensure_ascii=False)
-            self.cache[value] = text
-        return text
+    def __init__(self, ids: np.ndarray, commune: np.ndarray, officer: np.ndarray, field: np.ndarray,
+                 time: np.ndarray, picked: np.ndarray, lows: np.ndarray, text_at: np.ndarray,
+                 comments: list[str], phones: list[str], communes: list[tuple[str, str]],
+                 officers: list[tuple[str | None, str]], fields: list[str | None]) -> None:
+        """picked: (n, columns) the option chosen per low column (0: not low); lows: (columns,
+        options + 1) the LowAnswer of each; text_at: the positions holding a comment or a phone,
+        ascending, with comments and phones (as dialled) beside them; communes (id, name),
+        officers (id, name) and fields: what commune, officer and field index."""
+        self.ids, self.commune, self.officer, self.field, self.time = ids, commune, officer, field, time
+        self.picked, self.lows = picked, lows
+        self.text_at, self.comments, self.phones = text_at, comments, phones
+        self.communes, self.officers, self.fields = communes, officers, fields
+        has_comment = np.zeros(len(ids), bool)
+        has_phone = np.zeros(len(ids), bool)
+        has_comment[text_at] = np.array([bool(c) for c in comments], bool)
+        has_phone[text_at] = np.array([bool(p) for p in phones], bool)
+        # the reasons of each entry, as bits: 1 low rating, 2 comment, 4 phone
+        self.reason_bits = ((picked.any(axis=1) if picked.size else np.zeros(len(ids), bool)).astype(np.uint8)
+                            | has_comment.astype(np.uint8) << 1 | has_phone.astype(np.uint8) << 2)
 
-    def entry(self, item: FollowUp) -> str:
-        """Equal to json.dumps(item.to_json()), from cached pieces: who (commune, officer), the
-        field, the reasons and the low answers repeat across entries; times need no escaping."""
-        cache = self.cache
-        who_key = ("who", item.commune, item.commune_name, item.officer, item.officer_name)
-        who = cache.get(who_key)
-        if who is None:
-            who = cache[who_key] = ", ".join(f'"{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in zip(
-                ("commune", "commune_name", "officer", "officer_name"), who_key[1:], strict=True))
-        low = cache.get(item.low)
-        if low is None:
-            low = cache[item.low] = self.value(item.low)
-        reasons = cache.get(item.reasons)
-        if reasons is None:
-            reasons = cache[item.reasons] = self.value(item.reasons)
-        comment = json.dumps(mask_text(item.comment), ensure_ascii=False) if item.comment else '""'
-        phone = json.dumps(mask_phone(item.phone), ensure_ascii=False) if item.phone else '""'
-        return (f'{{"response_id": {item.response_id}, {who}, "submitted": "{item.submitted}", '
-                f'"field": {self.value(item.field)}, "reasons": {reasons}, "low_criteria": {low}, '
-                f'"comment": {comment}, "phone": {phone}}}')
+    @classmethod
+    def empty(cls) -> FollowUps:
+        none = np.zeros(0, np.int64)
+        return cls(none, none, none, none, none, np.zeros((0, 0), np.uint8), np.zeros((0, 1), np.object_), none,
+                   [], [], [], [], [])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __bool__(self) -> bool:
+        return len(self.ids) > 0
+
+    def __iter__(self) -> Iterator[FollowUp]:
+        for a in range(0, len(self), self.BLOCK):
+            yield from self.entries(a, min(a + self.BLOCK, len(self)))
+
+    def __getitem__(self, i: int) -> FollowUp:
+        i = range(len(self))[i]  # IndexError, negative indices
+        return self.entries(i, i + 1)[0]
+
+    def _texts(self, a: int, b: int) -> tuple[list[str], list[str]]:
+        """Comments and phones of entries a…b-1 ("" where none)."""
+        comments, phones = [""] * (b - a), [""] * (b - a)
+        lo, hi = np.searchsorted(self.text_at, [a, b]).tolist()
+        for k, position in enumerate(self.text_at[lo:hi].tolist(), lo):
+            comments[position - a], phones[position - a] = self.comments[k], self.phones[k]
+        return comments, phones
+
+    def _low_rows(self, a: int, b: int, table: np.ndarray) -> list:
+        """Per entry a…b-1, the items of `table` (by column and option) of its low answers, in
+        column order."""
+        picked = self.picked[a:b]
+        hit_row, hit_column = np.nonzero(picked)
+        flat = table[hit_column, picked[hit_row, hit_column]].tolist()
+        ends = np.cumsum(np.bincount(hit_row, minlength=b - a)).tolist()
+        return [flat[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _stamps(self, a: int, b: int) -> np.ndarray:
+        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1 as bytes (S19), in C: the ISO text with its "T"
+        made a space."""
+        text = np.datetime_as_string(self.time[a:b].astype("datetime64[s]")).astype("S19")
+        chars = text.view(np.uint8).reshape(-1, 19).copy()
+        chars[:, 10] = ord(" ")
+        return chars.view("S19").ravel()
+
+    def entries(self, a: int, b: int) -> list[FollowUp]:
+        """Entries a…b-1 as objects."""
+        comments, phones = self._texts(a, b)
+        lows = self._low_rows(a, b, self.lows)
+        communes, officers = self.communes, self.officers
+        return [FollowUp(response_id, communes[commune][0], communes[commune][1], officers[officer][0],
+                         officers[officer][1], stamp, self.fields[field], tuple(lows[i]), comments[i], phones[i])
+                for i, (response_id, commune, officer, field, stamp) in enumerate(zip(
+                    self.ids[a:b].tolist(), self.commune[a:b].tolist(), self.officer[a:b].tolist(),
+                    self.field[a:b].tolist(), self._stamps(a, b).astype("U19").tolist(), strict=True))]
+
+    def runs(self) -> list[tuple[int, int]]:
+        """(first, end) of each commune's entries, in list order."""
+        if not len(self):
+            return []
+        starts = [0, *(np.flatnonzero(np.diff(self.commune)) + 1).tolist()]
+        return list(zip(starts, [*starts[1:], len(self)], strict=True))
+
+    def by_commune(self) -> Iterator[tuple[str, str, list[FollowUp]]]:
+        """(commune id, name, its entries), one commune made at a time."""
+        for a, b in self.runs():
+            yield *self.communes[int(self.commune[a])], self.entries(a, b)
+
+    def reason_counts(self) -> dict[str, Counter]:
+        """Per commune id, how many entries give each reason (low_rating, comment, phone)."""
+        out: dict[str, Counter] = {}
+        for a, b in self.runs():
+            bits = self.reason_bits[a:b]
+            out[self.communes[int(self.commune[a])][0]] = Counter(
+                {name: int(np.count_nonzero(bits & bit)) for bit, name in REASON_BITS})
+        return out
+
+    def json_blocks(self) -> Iterator[bytes]:
+        """The JSON text of the entries in UTF-8, a block at a time (entries joined by ",\n    "),
+        each entry equal to json.dumps(entry.to_json()). An entry is a row of pieces laid out by numpy
+        and joined once per block: its id and time; who (commune, officer) and field with reasons,
+        each encoded once per value; one piece per low answer; the texts only where there are."""
+        dump = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), made once
+
+        def utf8(texts: list[str]) -> np.ndarray:
+            return np.array([t.encode() for t in texts] or [b""], np.object_)
+
+        first, then = (np.full(self.lows.shape, None, np.object_) for _ in range(2))
+        for index, answer in np.ndenumerate(self.lows):
+            if answer is not None:
+                first[index] = dump(answer.to_json()).encode()
+                then[index] = b", " + first[index]
+        reasons = ["[" + ", ".join(dump(name) for bit, name in REASON_BITS if bits & bit) + "]" for bits in range(8)]
+        middles = utf8([f'", "field": {dump(f)}, "reasons": {r}, "low_criteria": [' for f in self.fields
+                        for r in reasons])  # by field × 8 + reason bits
+        pairs, pair_of = np.unique(self.commune.astype(np.int64) * max(len(self.officers), 1) + self.officer,
+                                   return_inverse=True)
+        who = utf8([", " + ", ".join(f'"{k}": {dump(v)}' for k, v in zip(
+            ("commune", "commune_name", "officer", "officer_name"),
+            (*self.communes[p // max(len(self.officers), 1)], *self.officers[p % max(len(self.officers), 1)]),
+            strict=True)) + ', "submitted": "' for p in pairs.tolist()])
+        pair_of = pair_of.ravel()
+        plain_end = b'], "comment": "", "phone": ""}'
+        for a in range(0, len(self), self.BLOCK):
+            b = min(a + self.BLOCK, len(self))
+            picked = self.picked[a:b]
+            hit_row, hit_column = np.nonzero(picked)
+            per_row = np.bincount(hit_row, minlength=b - a)
+            before = np.cumsum(per_row) - per_row  # hits in the rows before
+            start = 6 * np.arange(b - a) + before  # each entry: 6 pieces and its low answers
+            tokens = np.empty(6 * (b - a) + len(hit_row), np.object_)
+            tokens[start] = b',\n    {"response_id": '
+            tokens[0] = b'{"response_id": '
+            tokens[start + 1] = self.ids[a:b].astype("S20").tolist()
+            tokens[start + 2] = who[pair_of[a:b]]
+            tokens[start + 3] = self._stamps(a, b)
+            tokens[start + 4] = middles[self.field[a:b].astype(np.int64) * 8 + self.reason_bits[a:b]]
+            nth = np.arange(len(hit_row)) - before[hit_row]  # 0 for a row's first low answer
+            options = picked[hit_row, hit_column]
+            tokens[start[hit_row] + 5 + nth] = np.where(nth == 0, first[hit_column, options], then[hit_column, options])
+            ends = start + 5 + per_row
+            tokens[ends] = plain_end
+            lo, hi = np.searchsorted(self.text_at, [a, b]).tolist()
+            for k, position in enumerate(self.text_at[lo:hi].tolist(), lo):
+                comment = dump(mask_text(self.comments[k])) if self.comments[k] else '""'
+                phone = dump(mask_phone(self.phones[k])) if self.phones[k] else '""'
+                tokens[ends[position - a]] = f'], "comment": {comment}, "phone": {phone}}}'.encode()
+            yield b"".join(tokens.tolist())
+
+
+REASON_BITS = ((1, "low_rating"), (2, "comment"), (4, "phone"))
 
 
 def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring, current: Responses,
-                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> list[FollowUp]:
-    """Vectorised per question, not per response: a province's year can put 100,000 on the list."""
-    names = communes.names
+                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> FollowUps:
+    """Vectorised per question, not per response; the texts read for the responses that have them."""
     rank = np.array([communes.row[c] for c in current.communes], np.int64)
     rows = np.flatnonzero(follow)
     rows = rows[np.lexsort((current.ids[rows], current.time[rows], rank[current.commune[rows]]))]
     if not len(rows):
-        return []
+        return FollowUps.empty()
     # Low answers: one column per criterion (its bin) and per other scored question with negative
-    # options (its code), a table of LowAnswer per (column, option), then np.nonzero row by row.
+    # options (its code), with a table of LowAnswer per (column, option).
     columns, chosen = [], []
     for c, q in enumerate(scoring.criteria):
         columns.append(q)
@@ -170,26 +294,26 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
         codes = current.codes[rows, column]
         columns.append(q)
         chosen.append(np.where(negative[codes], codes, 0))
-    table: np.ndarray = np.empty((len(columns), max(len(q.scale_options) for q in columns) + 1), np.object_)
+    table: np.ndarray = np.full((len(columns), max(len(q.scale_options) for q in columns) + 1), None, np.object_)
     for k, q in enumerate(columns):
         for i, option in enumerate(q.scale_options, 1):
             table[k, i] = LowAnswer(q.id, q.title, option.label)
-    picked = np.stack(chosen, axis=1)
-    hit_row, hit_column = np.nonzero(picked)
-    flat = table[hit_column, picked[hit_row, hit_column]].tolist()
-    ends = np.cumsum(np.bincount(hit_row, minlength=len(rows))).tolist()
-    lows = [tuple(flat[a:b]) for a, b in zip([0] + ends[:-1], ends, strict=True)]
-    texts = texts_of(store, current.ids[rows[(current.flags[rows] & (HAS_COMMENT | HAS_PHONE)) > 0]],
-                     [q.id if q else None for q in (template.by_role("comment"), template.by_role("phone"))])
+    picked = np.stack(chosen, axis=1).astype(np.uint8)
+    text_at = np.flatnonzero(current.flags[rows] & (HAS_COMMENT | HAS_PHONE))
+    question_ids = [q.id if q else None for q in (template.by_role("comment"), template.by_role("phone"))]
+    comments, phones = [], []
+    for a in range(0, len(text_at), TEXTS_AT_ONCE):
+        ids = current.ids[rows[text_at[a:a + TEXTS_AT_ONCE]]]
+        texts = texts_of(store, np.sort(ids), question_ids)  # in id order: SQLite reads its pages in order
+        for response_id in ids.tolist():
+            comment, phone = texts.get(response_id, ("", ""))
+            comments.append(comment or "")
+            phones.append(as_dialled(phone or ""))
     everyone = {o.id: o.name for c in ws.communes for o in c.officers}
-    officer_names = [everyone.get(o, o) if o else NO_OFFICER for o in current.officers]
-    stamps = np.char.replace(np.datetime_as_string(current.time[rows].astype("datetime64[s]")), "T", " ").tolist()
-    out = []
-    for i, (response_id, commune, officer, field_index) in enumerate(zip(
-            current.ids[rows].tolist(), current.commune[rows].tolist(), current.officer[rows].tolist(),
-            current.field[rows].tolist(), strict=True)):
-        cid = current.communes[commune]
-        comment, phone = texts.get(response_id, ("", ""))
-        out.append(FollowUp(response_id, cid, names.get(cid, cid), current.officers[officer], officer_names[officer],
-                            stamps[i], current.fields[field_index], lows[i], comment or "", as_dialled(phone or "")))
-    return out
+    return FollowUps(current.ids[rows], current.commune[rows], current.officer[rows], current.field[rows],
+                     current.time[rows], picked, table, text_at, comments, phones,
+                     [(c, communes.names.get(c, c)) for c in current.communes],
+                     [(o, everyone.get(o, o) if o else NO_OFFICER) for o in current.officers], list(current.fields))
+
+
+TEXTS_AT_ONCE = 50_000  # responses whose texts one query reads

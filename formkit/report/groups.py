@@ -34,6 +34,25 @@ def value(x) -> float | None:
     return x if np.isfinite(x) else None
 
 
+def unique(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(key, return_inverse=True) for keys in [0, bound), without sorting the keys when
+    the range allows: by counting when it is small next to the keys, by marking the keys present
+    (a byte each) and looking each up among them when it is larger (a nation's communes ×
+    officers), else by sorting."""
+    if bound <= max(4 * len(key), 1 << 16):
+        present = np.bincount(key, minlength=bound) > 0
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present), rank[key]
+    if bound <= 16 * len(key):
+        marked = np.zeros(bound, bool)
+        marked[key] = True
+        keys = np.flatnonzero(marked)
+        del marked
+        return keys, np.searchsorted(keys, key)
+    keys, inverse = np.unique(key, return_inverse=True)
+    return keys, inverse.ravel()
+
+
 class Fine:
     """Counts per fine group; every table of the report is a sum of these."""
 
@@ -44,6 +63,8 @@ class Fine:
         × fields × time buckets would be a million fine groups); rows: only these responses (their
         times must lie inside bounds)."""
         self.scoring, self.bounds = scoring, bounds
+        if rows is not None and rows.all():
+            rows = None  # every row: no copies
         if rows is not None:
             bins, extras = bins[rows], {name: v[rows] for name, v in extras.items()}
         picked = {name: (getattr(resp, name) if rows is None else getattr(resp, name)[rows]) if name in by else None
@@ -52,11 +73,15 @@ class Fine:
         sizes = [max(len(resp.communes), 1) if picked["commune"] is not None else 1,
                  max(len(resp.officers), 1) if picked["officer"] is not None else 1,
                  max(len(resp.fields), 1) if picked["field"] is not None else 1, len(bounds)]
-        commune, officer, field = (v.astype(np.int64) if v is not None else 0 for v in picked.values())
-        bucket = np.searchsorted(bounds, time, side="right") - 1
-        key = ((commune * sizes[1] + officer) * sizes[2] + field) * sizes[3] + bucket
-        keys, inverse = np.unique(key, return_inverse=True)
-        inverse = inverse.ravel()
+        key = np.zeros(len(time), np.int64)  # ((commune × officers + officer) × fields + field) × buckets + bucket
+        for name, size in zip(("commune", "officer", "field"), sizes[:3], strict=True):
+            key *= size
+            column = picked[name]
+            if column is not None:
+                key += column
+        key *= sizes[3]
+        key += np.searchsorted(bounds, time, side="right") - 1
+        keys, inverse = unique(key, int(np.prod(sizes)))
         self.bucket = keys % sizes[3]
         self.field = keys // sizes[3] % sizes[2]
         self.officer = keys // (sizes[3] * sizes[2]) % sizes[1]
@@ -64,8 +89,7 @@ class Fine:
         n = len(keys)
         self.counts = ix.tally(bins, inverse, n, scoring.width)
         self.responses = np.bincount(inverse, minlength=n)
-        self.extras = {name: np.bincount(inverse, weights=v, minlength=n).astype(np.int64)
-                       for name, v in extras.items()}
+        self.extras = {name: np.bincount(inverse[v], minlength=n) for name, v in extras.items()}  # v: bool
 
     def within(self, period: Period) -> np.ndarray:
         """(fine groups,) bool: the group's time bucket lies inside the period."""

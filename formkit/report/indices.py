@@ -25,6 +25,8 @@ import numpy as np
 from ..responses.coding import INVALID, scale_questions
 from ..workspace.templates import Question, Template
 
+CHUNK = 1_000_000  # rows a pass over the responses takes at a time
+
 
 def score_key(score: float) -> str:
     """How a score level is named in counts: "4", or "2.5" for a fractional score."""
@@ -100,7 +102,9 @@ class Scoring:
 
     def bins(self, codes: np.ndarray) -> np.ndarray:
         """(n, C) uint8 bins from the (n, questions) coded bytes, the gates applied."""
-        bins = self.lut[codes[:, self.columns]]
+        bins = np.empty((len(codes), len(self.columns)), np.uint8)
+        for a in range(0, len(codes), CHUNK):  # a million rows at a time: no copy of a nation's codes
+            bins[a:a + CHUNK] = self.lut[codes[a:a + CHUNK, self.columns]]
         for gate_column, yes, inside in self.gates:
             skipped = codes[:, gate_column] != yes
             for c in inside:
@@ -131,9 +135,11 @@ def other_negatives(template: Template) -> list[tuple[int, Question, np.ndarray]
 def tally(bins: np.ndarray, groups: np.ndarray, n_groups: int, width: int) -> np.ndarray:
     """(n_groups, C, width) counts of each bin per group and criterion."""
     out = np.zeros((n_groups, bins.shape[1], width), np.int64)
-    base = groups.astype(np.int64) * width
-    for c in range(bins.shape[1]):
-        out[:, c, :] = np.bincount(base + bins[:, c], minlength=n_groups * width).reshape(n_groups, width)
+    for a in range(0, len(bins), CHUNK):  # a million rows at a time: small temporaries
+        base = groups[a:a + CHUNK].astype(np.int64) * width
+        for c in range(bins.shape[1]):
+            counted = np.bincount(base + bins[a:a + CHUNK, c], minlength=n_groups * width)
+            out[:, c, :] += counted.reshape(n_groups, width)
     return out
 
 

@@ -52,34 +52,60 @@ def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:
         return []
     # The answer codes packed 8 per uint64. Rows are sorted by one 64-bit hash of them (identical
     # answers are adjacent), and compared word by word below, so a hash collision can never join
-    # two different answer sets.
+    # two different answer sets. Hashed a million rows at a time (a nation's codes are not copied).
     width = -(-resp.codes.shape[1] // 8) * 8
-    packed = np.zeros((n, width), np.uint8)
-    packed[:, : resp.codes.shape[1]] = resp.codes
-    words = packed.view(np.uint64)
+
+    def packed(rows) -> np.ndarray:
+        codes = resp.codes[rows]
+        out = np.zeros((len(codes), width), np.uint8)
+        out[:, : codes.shape[1]] = codes
+        return out.view(np.uint64)
+
     digest = np.zeros(n, np.uint64)
     with np.errstate(over="ignore"):
-        for column in words.T:
-            digest = (digest ^ column) * np.uint64(0x100000001B3)
-    order = np.lexsort([resp.time, digest, resp.officer, resp.commune])
-    keys = [resp.commune, resp.officer, *words.T]
+        for a in range(0, n, 1_000_000):
+            part = digest[a:a + 1_000_000]
+            for column in packed(slice(a, a + 1_000_000)).T:
+                part ^= column
+                part *= np.uint64(0x100000001B3)
+        # Only answer sets given `size` times or more by one officer can cluster: the others
+        # (most rows) are left out before sorting. Rows of one (commune, officer, answers) share
+        # this key, so whole groups are kept or left out, and the result is the same.
+        key = resp.commune.astype(np.uint64)  # (commune << 32 | officer) ^ digest, mixed; built in place
+        key <<= np.uint64(32)
+        key |= resp.officer.astype(np.uint64)
+        key ^= digest
+        key *= np.uint64(0x9E3779B97F4A7C15)
+    ranked = np.sort(key)
+    heavy = np.unique(ranked[size - 1:][ranked[size - 1:] == ranked[: n - size + 1]])  # keys held `size` times
+    del ranked
+    place = np.minimum(np.searchsorted(heavy, key), max(len(heavy) - 1, 0))
+    kept = np.flatnonzero(heavy[place] == key) if len(heavy) else np.zeros(0, np.int64)
+    del key, place
+    if len(kept) < size:
+        return []
+    m = len(kept)
+    commune, officer, time, words, digest = (resp.commune[kept], resp.officer[kept], resp.time[kept], packed(kept),
+                                             digest[kept])
+    order = np.lexsort([time, digest, officer, commune])
+    keys = [commune, officer, *words.T]
     group = np.stack([k[order].astype(np.uint64) for k in keys], axis=1)
-    t = resp.time[order]
+    t = time[order]
     # A run of `size` consecutive rows of one group within the window marks all of its rows.
-    same = np.all(group[: n - size + 1] == group[size - 1:], axis=1)
-    starts = np.flatnonzero(same & (t[size - 1:] - t[: n - size + 1] <= window))
+    same = np.all(group[: m - size + 1] == group[size - 1:], axis=1)
+    starts = np.flatnonzero(same & (t[size - 1:] - t[: m - size + 1] <= window))
     if not len(starts):
         return []
-    depth = np.zeros(n + 1, np.int64)
+    depth = np.zeros(m + 1, np.int64)
     np.add.at(depth, starts, 1)
     np.add.at(depth, starts + size, -1)
-    marked = np.cumsum(depth[:n]) > 0
+    marked = np.cumsum(depth[:m]) > 0
     # Marked rows split into clusters where the group changes or the gap exceeds the window.
     new = marked.copy()
     new[1:] &= ~(marked[:-1] & np.all(group[1:] == group[:-1], axis=1) & (t[1:] - t[:-1] <= window))
     positions = np.flatnonzero(marked)
-    runs = np.split(order[positions], np.flatnonzero(new[positions])[1:])
-    return [Cluster(int(resp.commune[m[0]]), int(resp.officer[m[0]]), m) for m in runs]
+    runs = np.split(kept[order[positions]], np.flatnonzero(new[positions])[1:])
+    return [Cluster(int(resp.commune[r[0]]), int(resp.officer[r[0]]), r) for r in runs]
 
 
 def answer_summary(codes: np.ndarray, questions) -> str:

@@ -45,6 +45,9 @@ class Responses:
         return len(self.ids)
 
     def take(self, mask: np.ndarray) -> Responses:
+        """The rows of mask (these very arrays when it holds every row: a nation's year is not copied)."""
+        if mask.all():
+            return self
         return Responses(self.ids[mask], self.commune[mask], self.officer[mask], self.field[mask], self.time[mask],
                          self.codes[mask], self.flags[mask], self.communes, self.officers, self.fields,
                          self.recoded_invalid)
@@ -96,11 +99,15 @@ def load(store: ResponseStore, template: Template, start: str, end: str, commune
 
 
 def _used(index: np.ndarray, values: list) -> tuple[np.ndarray, list]:
-    """Category indices renumbered to the values these rows use (in their first order)."""
+    """Category indices renumbered to the values these rows use (in the categories' order),
+    counted, not sorted: a nation's ten million rows cost one pass."""
     if not len(index):
         return index.astype(np.int32), []
-    used, inverse = np.unique(index, return_inverse=True)
-    return inverse.ravel().astype(np.int32), [values[i] for i in used.tolist()]
+    present = np.bincount(index, minlength=len(values)) > 0
+    if present.all():  # every value used: the indices as they are
+        return index, list(values)
+    rank = (np.cumsum(present) - 1).astype(np.int32)
+    return rank[index], [values[i] for i in np.flatnonzero(present).tolist()]
 
 
 def _from_columns(store: ResponseStore, columns: Columns, template: Template, start: str, end: str,
@@ -112,26 +119,34 @@ def _from_columns(store: ResponseStore, columns: Columns, template: Template, st
     if commune_ids:
         wanted = [i for i, c in enumerate(columns.communes) if c in set(commune_ids)]
         mask &= np.isin(columns.commune, wanted)
-    rows = np.flatnonzero(mask)
-    codes = np.zeros((len(rows), width), np.uint8)
-    shown = min(width, columns.codes.shape[1])
-    codes[:, :shown] = columns.codes[rows, :shown]
-    same = (columns.version[rows] == template.version) & (columns.width[rows] == width)
-    codes[~same] = 0
-    commune, communes = _used(columns.commune[rows], columns.communes)
-    officer, officers = _used(columns.officer[rows], columns.officers)
-    field_index, field_values = _used(columns.field[rows], columns.fields)
+    everything = bool(mask.all())  # a year's report of a year's store: the arrays as they are, no copy
+
+    def take(array: np.ndarray) -> np.ndarray:
+        return array if everything else array[mask]
+
+    same = (take(columns.version) == template.version) & (take(columns.width) == width)
+    if everything and same.all() and columns.codes.shape[1] == width:
+        codes = columns.codes
+    else:
+        codes = np.zeros((int(mask.sum()), width), np.uint8)
+        shown = min(width, columns.codes.shape[1])
+        codes[:, :shown] = take(columns.codes)[:, :shown]
+        codes[~same] = 0
+    commune, communes = _used(take(columns.commune), columns.communes)
+    officer, officers = _used(take(columns.officer), columns.officers)
+    field_index, field_values = _used(take(columns.field), columns.fields)
     fields = _Categories()
     for value in field_values:
         fields.add(value)
-    ids, flags = np.asarray(columns.id[rows]), columns.flags[rows].copy()
+    ids, flags = np.asarray(take(columns.id)), take(columns.flags)
     recoded_invalid: list[tuple[int, str, str, str]] = []
     if not same.all():
         other = ids[~same].tolist()
         answers = store.db.execute("SELECT id, answers FROM responses WHERE id IN (SELECT value FROM json_each(?))",
                                    [json.dumps(other)]).fetchall()
+        flags = flags.copy()  # re-coded in place below (the columns may be a read-only file)
         _recode_rows(store, template, answers, ids, codes, field_index, flags, fields, recoded_invalid)
-    return Responses(ids, commune, officer, field_index, np.asarray(columns.time[rows]), codes, flags, communes,
+    return Responses(ids, commune, officer, field_index, np.asarray(take(columns.time)), codes, flags, communes,
                      officers, fields.values, recoded_invalid)
 
 
@@ -258,13 +273,25 @@ def held(store: ResponseStore, template: Template, commune_ids=()) -> Held:
 
 
 def other_templates(store: ResponseStore, template: Template, start: str, end: str, commune_ids=()) -> dict[str, int]:
-    """How many responses in the range belong to forms of other templates (left out of the report)."""
-    sql = "SELECT template, count(*) FROM coded WHERE template != ? AND submitted >= ? AND submitted < ?"
-    params: list = [template.id, start, end]
-    if commune_ids:
-        sql += f" AND commune_id IN ({','.join('?' * len(commune_ids))})"
-        params += list(commune_ids)
-    return dict(store.db.execute(sql + " GROUP BY template ORDER BY template", params).fetchall())
+    """How many responses in the range belong to forms of other templates (left out of the report).
+    The templates are found one index lookup each (a scan of a nation's index takes a second),
+    then each is counted over its own part of the (template, submitted) index."""
+    found, after = [], ""
+    while (row := store.db.execute("SELECT template FROM coded WHERE template > ? ORDER BY template LIMIT 1",
+                                   [after]).fetchone()) is not None:
+        after = row[0]
+        found += [after] if after != template.id else []
+    out = {}
+    for other in found:
+        sql = "SELECT count(*) FROM coded WHERE template = ? AND submitted >= ? AND submitted < ?"
+        params: list = [other, start, end]
+        if commune_ids:
+            sql += f" AND commune_id IN ({','.join('?' * len(commune_ids))})"
+            params += list(commune_ids)
+        count = store.db.execute(sql, params).fetchone()[0]
+        if count:
+            out[other] = count
+    return out
 
 
 def texts_of(store: ResponseStore, ids, question_ids: list[str | None]) -> dict[int, tuple]:

@@ -3,20 +3,21 @@
 Frozen dataclasses, read through attributes. Indices are 0–100 and unrounded, None when there was
 nothing to count; counts are ints; times "YYYY-MM-DD HH:MM:SS" on the local clock. The JSON
 document is made from this model here and only here (`json_body`, and `FollowUp.to_json` for the
-follow-up list, which json_out streams). A new writer reads `Report` and nothing else; the
-tables every spreadsheet-like format shares are in tables.all_tables(report).
+follow-up list, which json_out streams from its equal, FollowUps.json_blocks). A new writer
+reads `Report` and nothing else; the tables every spreadsheet-like format shares are in
+tables.all_tables(report).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from ..workspace.config import OfficeHours, ReportSettings
 from ..workspace.templates import Template
-from .followup import FollowUp
+from .followup import FollowUp, FollowUps
 from .period import Period
 
 
@@ -232,7 +233,7 @@ class Report:
     participation: Participation | None
     integrity: tuple[IntegrityWarning, ...]
     invalid: tuple[InvalidEntry, ...]
-    follow_up: tuple[FollowUp, ...]
+    follow_up: FollowUps  # arrays; entries made a commune at a time
     notes: tuple[str, ...] = ()
     paper: Paper | None = None  # only once a ballot was issued
 
@@ -277,11 +278,9 @@ class Report:
         suffix = "-".join(self.scope) if 0 < len(self.scope) <= 3 else (f"{len(self.scope)}-xa" if self.scope else "")
         return f"bao-cao-{self.period.code}" + (f"-{suffix}" if suffix else "")
 
-    def follow_up_by_commune(self) -> list[tuple[str, str, list[FollowUp]]]:
-        groups: dict[str, tuple[str, list[FollowUp]]] = {}
-        for f in self.follow_up:
-            groups.setdefault(f.commune, (f.commune_name, []))[1].append(f)
-        return [(cid, name, items) for cid, (name, items) in groups.items()]
+    def follow_up_by_commune(self) -> Iterator[tuple[str, str, list[FollowUp]]]:
+        """(commune id, name, its entries), one commune's entries made at a time."""
+        return self.follow_up.by_commune()
 
     def to_json(self) -> dict:
         """The whole report as JSON data (phones masked); json_out writes the same, streamed."""

@@ -15,5 +15,8 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff
 
 def printable(text: object) -> str:
     """NFC text with line breaks as "\\n", tabs kept, every other control character removed."""
-    cleaned = _UNPRINTABLE.sub("", _LINE_BREAKS.sub("\n", str(text)))
+    text = str(text)
+    if text.isprintable():  # no control character at all (most cells): nothing to replace
+        return unicodedata.normalize("NFC", text)
+    cleaned = _UNPRINTABLE.sub("", _LINE_BREAKS.sub("\n", text))
     return unicodedata.normalize("NFC", cleaned)

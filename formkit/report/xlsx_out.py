@@ -54,11 +54,11 @@ class _Writer:
                     sheet.write_string(r, c, tables.neutralise(printable(str(value))), self.wrap if wrap[c] else None)
                 elif kind in ("percent", "points"):
                     sheet.write_number(r, c, value / 100.0, self.number[kind])
-                elif kind == "time":  # as a serial day number: no datetime object per cell
-                    stamp = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+                elif kind == "time":  # "YYYY-MM-DD HH:MM:SS" as a serial day number (fromisoformat: C, fast)
+                    stamp = datetime.fromisoformat(value)
                     sheet.write_number(r, c, (stamp - EPOCH).total_seconds() / 86400, self.number[kind])
                 elif kind == "date":  # "YYYY-MM-DD" as a serial day number, shown 01/07/2026
-                    sheet.write_number(r, c, (datetime.strptime(value, "%Y-%m-%d") - EPOCH).days, self.number[kind])
+                    sheet.write_number(r, c, (datetime.fromisoformat(value) - EPOCH).days, self.number[kind])
                 else:
                     sheet.write_number(r, c, value, self.number[kind])
             r += 1

@@ -1,13 +1,17 @@
 """A columnar copy of the coded answers beside the store (state/responses.sqlite.columns/), so a
-report reads numpy arrays (memory-mapped .npy files) instead of a million SQLite rows.
+report reads numpy arrays (memory-mapped files) instead of a million SQLite rows.
 
 The SQLite store stays the record; this copy is derived from it and can always be made again.
 Each `ResponseStore.add` appends one segment holding the rows it stored (what it just inserted:
-no read back): a folder of .npy files whose meta.json, written last and atomically, makes it
-part of the copy, so appending costs the same at any size. A segment without its meta.json (a
-kill in between) is ignored; a copy that disagrees with the store (row count or last id: a store
-written by an older formkit, an interrupted append or merge) is rebuilt from the store by the
-reader. Many small segments (a pull adds one per commune) are merged into one when read.
+no read back): a folder with one file of raw arrays, synced, whose meta.json (where each array
+lies, its shape and type), written last and atomically, makes it part of the copy. A pull adds
+one segment per commune, so segments are merged as they come (FANOUT in a row at the end, of the
+newest one's size class or smaller, make one: a 3,321-commune pull leaves a few dozen, and each
+row is rewritten a few times, not once per append), and into one file when read beyond
+MERGE_ABOVE. A segment without its meta.json (a kill in between) is ignored; a copy that
+disagrees with the store (row count or last id: a store written by an older formkit, an
+interrupted append or merge) or with its own meta.json (a torn or missing file) is never read:
+the reader rebuilds it from the store (one segment per million rows).
 
 Per row: id, template, template version, commune, officer and field (indices into the
 segment's lists in meta.json), submission time in seconds on the local clock, flags,
@@ -28,8 +32,11 @@ import numpy as np
 
 from ..files import atomic_write_text
 
-FORMAT = 1
-MERGE_ABOVE = 8  # segments; more are merged into one when read
+FORMAT = 2  # 2: one data.bin per segment, laid out in meta.json (a format-1 copy of .npy files is rebuilt)
+FANOUT = 8  # segments of one size class merged into one
+MERGE_ABOVE = 4  # segments; more are merged into one when read (then a report maps one file, copying nothing)
+REBUILD_ROWS = 1_000_000  # rows per segment when the copy is made again from the store
+DATA, ALIGN = "data.bin", 64  # a segment's arrays, each starting at a multiple of ALIGN bytes
 ARRAYS = ("id", "template", "version", "commune", "officer", "field", "time", "flags", "width", "codes")
 SEP = "\x1f"
 
@@ -83,7 +90,44 @@ def append(store_path: Path, rows: list[tuple]) -> None:
     """A segment of rows just stored: (id, template, version, commune, submitted, officer, field,
     codes bytes, flags)."""
     if rows:
-        _write_segment(folder_of(store_path), rows)
+        folder = folder_of(store_path)
+        _write_segment(folder, rows)
+        _compact(folder)
+
+
+def _size_class(count: int) -> int:
+    """0 for 1…FANOUT-1 rows, 1 up to FANOUT², …"""
+    size = 0
+    while count >= FANOUT:
+        count //= FANOUT
+        size += 1
+    return size
+
+
+def _compact(folder: Path) -> None:
+    """While the newest segments hold FANOUT in a row of the newest one's size class or smaller,
+    merge those (a run at the end, so the rows stay in id order)."""
+    while True:
+        segments = _segments(folder)
+        if not segments:
+            return
+        newest = _size_class(segments[-1]["count"])
+        run: list[dict] = []
+        for segment in reversed(segments):
+            if _size_class(segment["count"]) > newest:
+                break
+            run.insert(0, segment)
+        if len(run) < FANOUT:
+            return
+        try:
+            columns = _concatenate(folder, run)
+        except _Torn:
+            return  # the reader sees it and rebuilds the copy
+        _merge(folder, columns, run)
+
+
+class _Torn(Exception):
+    """A segment whose files do not match its meta.json."""
 
 
 def _segments(folder: Path) -> list[dict]:
@@ -123,44 +167,98 @@ def _write_segment(folder: Path, rows: list[tuple]) -> None:
 
 
 def _save(folder: Path, arrays: dict[str, np.ndarray], categories: dict[str, list]) -> None:
-    """One segment: its arrays, then its meta.json (what makes it part of the copy) written last."""
+    """One segment: its arrays one after the other in data.bin (synced: one file, one fsync),
+    then its meta.json (where each array lies; what makes the segment part of the copy) last."""
     segment = folder / f"seg-{uuid.uuid4().hex[:16]}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only, like the store
     segment.mkdir(mode=0o700)
-    for key, array in arrays.items():
-        np.save(segment / f"{key}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    layout, offset = {}, 0
+    with open(segment / DATA, "wb") as handle:
+        for key in ARRAYS:
+            array = np.ascontiguousarray(arrays[key])
+            handle.write(b"\0" * (-offset % ALIGN))
+            offset += -offset % ALIGN
+            layout[key] = [offset, list(array.shape), array.dtype.str]
+            handle.write(array.tobytes())
+            offset += array.nbytes
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before the meta.json that vouches for it
     meta = {"format": FORMAT, "count": len(arrays["id"]), "first_id": int(arrays["id"].min()),
-            "last_id": int(arrays["id"].max()), **categories}
+            "last_id": int(arrays["id"].max()), "size": offset, "arrays": layout, **categories}
     atomic_write_text(segment / "meta.json", json.dumps(meta, ensure_ascii=False))
 
 
 def read(db: sqlite3.Connection, store_path: Path) -> Columns:
     """The columnar copy, checked against the store (and rebuilt from it when they disagree)."""
     folder = folder_of(store_path)
-    count, last = db.execute("SELECT count(*), ifnull(max(id), 0) FROM coded").fetchone()
     segments = _segments(folder)
-    if sum(s["count"] for s in segments) != count or max((s["last_id"] for s in segments), default=0) != last:
+    columns = None
+    if _agrees(db, segments):
+        try:
+            columns = _concatenate(folder, segments)
+        except _Torn:
+            pass
+    if columns is None:
         _rebuild(db, folder)
         segments = _segments(folder)
-    columns = _concatenate(folder, segments)
+        columns = _concatenate(folder, segments)
     if len(segments) > MERGE_ABOVE:
         _merge(folder, columns, segments)
     return columns
 
 
+def _agrees(db: sqlite3.Connection, segments: list[dict]) -> bool:
+    """The copy holds the store's coded rows: every id from the store's first to its last, in
+    segments that follow one another (two lookups in the id index; the store only ever inserts
+    rows), or else — a copy with gaps — as many rows as the store, up to the same last id (a
+    count over the whole table: seconds for a nation's store)."""
+    # one aggregate a query: SQLite answers a lone min() or max() from the index, both together by a scan
+    first, last = (db.execute(f"SELECT ifnull({end}(id), 0) FROM coded").fetchone()[0] for end in ("min", "max"))
+    if not segments:
+        return last == 0  # an empty copy of an empty store
+    whole = (all(s["count"] == s["last_id"] - s["first_id"] + 1 for s in segments)
+             and all(b["first_id"] == a["last_id"] + 1 for a, b in zip(segments, segments[1:], strict=False)))
+    if whole and (segments[0]["first_id"], segments[-1]["last_id"]) == (first, last):
+        return True
+    count = db.execute("SELECT count(*) FROM coded").fetchone()[0]
+    return sum(s["count"] for s in segments) == count and max((s["last_id"] for s in segments), default=0) == last
+
+
+def _load(folder: Path, segment: dict) -> dict[str, np.ndarray]:
+    """A segment's arrays, memory-mapped from its one file, which must be as meta.json says."""
+    path = folder / segment["name"] / DATA
+    try:
+        if path.stat().st_size != segment["size"]:
+            raise _Torn(f"{path}: {path.stat().st_size} bytes, meta.json says {segment['size']}")
+        data = np.memmap(path, np.uint8, mode="r") if segment["size"] else np.zeros(0, np.uint8)
+        arrays = {}
+        for key in ARRAYS:
+            offset, shape, dtype = segment["arrays"][key]
+            size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+            if offset % ALIGN or offset + size > segment["size"]:
+                raise _Torn(f"{path}: {key} lies outside the file")
+            # a plain ndarray over the mapped bytes (a memmap's indexing goes through Python: slow)
+            arrays[key] = np.asarray(data[offset:offset + size]).view(dtype).reshape(shape)
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # missing, or meta.json not of this format
+        raise _Torn(f"{path}: {exc}") from exc
+    return arrays
+
+
 def _concatenate(folder: Path, segments: list[dict]) -> Columns:
     globals_: dict[str, _Categories] = {k: _Categories() for k in ("templates", "communes", "officers", "fields")}
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ARRAYS}
-    widest = max((np.load(folder / s["name"] / "codes.npy", mmap_mode="r").shape[1] for s in segments), default=0)
-    for s in segments:
+    loaded = [_load(folder, s) for s in segments]  # each file opened once
+    widest = max((arrays["codes"].shape[1] for arrays in loaded), default=0)
+    for s, arrays in zip(segments, loaded, strict=True):
         for key in ARRAYS:
-            array = np.load(folder / s["name"] / f"{key}.npy", mmap_mode="r")
+            array = arrays[key]
             if key == "codes" and array.shape[1] < widest:
                 array = np.pad(array, ((0, 0), (0, widest - array.shape[1])))
             plural = {"template": "templates", "commune": "communes", "officer": "officers", "field": "fields"}.get(key)
             if plural:
                 mapping = np.array([globals_[plural](v) for v in s[plural]] or [0], np.int32)
-                array = mapping[array]
+                if not np.array_equal(mapping, np.arange(len(mapping))):  # the first segment's: as it is
+                    array = mapping[array]
             parts[key].append(array)
     if not segments:
         empty = {k: np.zeros(0, np.int64) for k in ARRAYS}
@@ -173,13 +271,14 @@ def _concatenate(folder: Path, segments: list[dict]) -> Columns:
 
 
 def _rebuild(db: sqlite3.Connection, folder: Path) -> None:
-    """The whole copy again from the store's coded rows."""
-    rows = db.execute("SELECT id, template, template_version, commune_id, submitted, officer_id, field, codes, flags"
-                      " FROM coded ORDER BY id").fetchall()
+    """The whole copy again from the store's coded rows, REBUILD_ROWS rows to a segment (a
+    nation's store is never held as Python rows at once)."""
     fresh = folder.with_name(folder.name + f".new-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(mode=0o700, parents=True)
-    if rows:
+    cursor = db.execute("SELECT id, template, template_version, commune_id, submitted, officer_id, field, codes,"
+                        " flags FROM coded ORDER BY id")
+    while rows := cursor.fetchmany(REBUILD_ROWS):
         _write_segment(fresh, rows)
     old = folder.with_name(folder.name + f".old-{os.getpid()}")
     if folder.exists():
