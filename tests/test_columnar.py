@@ -37,6 +37,7 @@ def as_rows(columns: columnar.Columns) -> list[tuple]:
 
 
 def segments(store: ResponseStore) -> list[dict]:
+    assert store.path is not None  # a store on disk
     return [json.loads(p.read_text()) for p in columnar.folder_of(store.path).glob("seg-*/meta.json")]
 
 
