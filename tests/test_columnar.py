@@ -42,7 +42,7 @@ def segments(store: ResponseStore) -> list[dict]:
 
 
 def test_appends_are_merged_as_they_come(ws, tmp_path, monkeypatch):
-    """A pull adds one segment per commune: 80 adds leave a few segments, not 80, each add
+    """Every add appends a segment: 80 adds leave a few segments, not 80, each add
     costs a few merges at most, and the rows stay in id order."""
     monkeypatch.setattr(columnar, "FANOUT", 4)  # the classes of 2, 8, 32, 128 rows with few adds
     merged = []

@@ -146,6 +146,20 @@ def test_an_edited_api_response_is_one_response(tmp_path, example_dir):
         assert store.add([edited], ws.template) == 0 and store.count() == 2
 
 
+def test_one_listing_with_a_response_twice_stores_it_once(tmp_path, example_dir):
+    """A response edited while its form's pages were listed comes twice, under one responseId;
+    the second copy, landing on the second of a row read from the sheet, is not stored again."""
+    ws = load_workspace(example_dir)
+    with ResponseStore(tmp_path / "r.sqlite") as store:
+        at = datetime.fromisoformat("2025-09-29T10:00:00+07:00")
+        sheet_row = ResponseRow("hoa-thanh", "F1", "sheet", ws.template.id, 1, at, {"1.1": "Hài lòng"})
+        assert store.add([sheet_row], ws.template) == 1
+        first = ResponseRow("hoa-thanh", "F1", "api", ws.template.id, 1, datetime.fromisoformat(
+            "2025-09-28T09:00:00+07:00"), {"1.1": "Hài lòng"}, response_id="ACYDBNi_9")
+        again = ResponseRow(**{**vars(first), "submitted": at})
+        assert store.add([first, again], ws.template) == 1 and store.count() == 2
+
+
 def test_a_shortened_tab_keeps_what_the_store_has(published_workspace, store):
     ws, state, base = published_workspace
     hoa = state.current("hoa-thanh")

@@ -392,8 +392,9 @@ def test_chosen_communes_and_bad_choices(ws, tmp_path):
         write_report(report, ("pdf", "odt"), tmp_path)
 
 
-def test_empty_period_writes_every_format(ws, tmp_path):
-    report = build_report(ws, store_of([], ws.template), parse_period(year="2027"), today=TODAY)
+@pytest.mark.parametrize("communes", [(), ("hoa-thanh",)])  # the counts per commune; one commune's own list
+def test_empty_period_writes_every_format(ws, tmp_path, communes):
+    report = build_report(ws, store_of([], ws.template), parse_period(year="2027"), commune_ids=communes, today=TODAY)
     paths = write_report(report, "pdf,xlsx,csv,json", tmp_path)
     assert {p.suffix for p in paths} == {".pdf", ".xlsx", ".csv", ".json"}
     assert "Không có phiếu nào cần liên hệ lại" in pdf_text(next(p for p in paths if p.suffix == ".pdf"))

@@ -62,7 +62,7 @@ class FormRecord:
     sheet_tab: str = ""  # the tab this form feeds, as last found (pull finds it again after a rename)
     sheet_tab_id: int | None = None  # that tab's sheetId, which a rename does not change
     last_pulled: str = ""  # RFC 3339 time of the newest response already pulled
-    link_checked: str = ""  # RFC 3339 UTC: when forms.get last confirmed spreadsheet_id ("" = not linked); "" = never
+    link_checked: str = ""  # RFC 3339 UTC: when forms.get last confirmed spreadsheet_id; "" = never asked
     responders: str = ""  # who may answer, once checked after publishing: "anyone" (formkit's goal)
     possible_duplicates: list[str] = field(default_factory=list)  # form ids a lost create may also have made
 

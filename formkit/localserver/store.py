@@ -83,7 +83,7 @@ CellRow = tuple[int, int, str, Any]  # row, col, kind, value
 T = TypeVar("T")
 MMAP_BYTES = 1 << 30
 CHECKPOINT_PAGES = 10_000
-ROWS_PER_INSERT = 500  # rows in one INSERT: 3,000 parameters at most (SQLite allows 32,766)
+VARIABLES = 999  # parameters in one statement: SQLite's limit before 3.32 (Ubuntu 20.04 ships 3.31)
 COMPILED = 4096  # documents kept compiled (a nation has 3,321 communes): some 17 KiB each
 SHARED_TABS = 16  # spreadsheets whose decoded tabs are kept for readers
 BATCH = 64  # writes in one group commit at most: a request waits for no more than that
@@ -218,14 +218,16 @@ class Store:
         with self._queue_lock:  # this thread commits what is queued, its own write first
             self._queue.remove(mine)
             batch, self._queue = [mine, *self._queue[:BATCH - 1]], self._queue[BATCH - 1:]
-        self._commit_together(batch)
-        for pending in batch[1:]:
-            pending.wake.release()
-        with self._queue_lock:  # the next batch is the first waiting thread's to commit
-            if self._queue:
-                self._queue[0].wake.release()
-            else:
-                self._leading = False
+        try:
+            self._commit_together(batch)
+        finally:  # whatever happened, every waiter is woken and the lead handed on: no write hangs
+            for pending in batch[1:]:
+                pending.wake.release()
+            with self._queue_lock:  # the next batch is the first waiting thread's to commit
+                if self._queue:
+                    self._queue[0].wake.release()
+                else:
+                    self._leading = False
         return mine.result()
 
     def _commit_together(self, batch: list[_Write]) -> None:
@@ -272,8 +274,9 @@ class Store:
     def _insert(self, head: str, width: int, rows: list[tuple]) -> None:
         """`head` VALUES for every row, many rows a statement: one SQLite step (and one release of
         the GIL) for a response's whole row of cells rather than one per cell."""
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start:start + ROWS_PER_INSERT]
+        per = VARIABLES // width
+        for start in range(0, len(rows), per):
+            chunk = rows[start:start + per]
             marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
             self._run(f"{head} {marks}", tuple(v for row in chunk for v in row))
 

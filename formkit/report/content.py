@@ -206,7 +206,7 @@ def _follow_up(report: Report) -> list[Block]:
              "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
              "chỉ dùng để liên hệ lại về ý kiến của người dân, không công bố và không dùng cho mục đích khác "
              "(Nghị định 13/2023/NĐ-CP).")]
-    if not groups:
+    if not len(report.follow_up):  # groups is a generator: always true
         return out + [Para("Không có phiếu nào cần liên hệ lại.")]
     for k, (_, name, items) in enumerate(groups, 1):
         rows = []

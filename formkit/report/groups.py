@@ -89,7 +89,8 @@ class Fine:
         n = len(keys)
         self.counts = ix.tally(bins, inverse, n, scoring.width)
         self.responses = np.bincount(inverse, minlength=n)
-        self.extras = {name: np.bincount(inverse[v], minlength=n) for name, v in extras.items()}  # v: bool
+        assert all(v.dtype == bool for v in extras.values()), "an extra counts the rows of a mask"
+        self.extras = {name: np.bincount(inverse[v], minlength=n) for name, v in extras.items()}
 
     def within(self, period: Period) -> np.ndarray:
         """(fine groups,) bool: the group's time bucket lies inside the period."""

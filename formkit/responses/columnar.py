@@ -5,12 +5,12 @@ The SQLite store stays the record; this copy is derived from it and can always b
 Each `ResponseStore.add` appends one segment holding the rows it stored (what it just inserted:
 no read back): a folder with one file of raw arrays, synced, whose meta.json (where each array
 lies, its shape and type), written last and atomically, makes it part of the copy. A pull adds
-one segment per commune, so segments are merged as they come (FANOUT in a row at the end, of the
-newest one's size class or smaller, make one: a 3,321-commune pull leaves a few dozen, and each
+one segment per 50,000 rows or so (a scan or a CSV import one per call), so segments are merged as
+they come (FANOUT in a row at the end, of the newest one's size class or smaller, make one: each
 row is rewritten a few times, not once per append), and into one file when read beyond
 MERGE_ABOVE. A segment without its meta.json (a kill in between) is ignored; a copy that
-disagrees with the store (row count or last id: a store written by an older formkit, an
-interrupted append or merge) or with its own meta.json (a torn or missing file) is never read:
+disagrees with the store (its first and last id with no gap between, else its row count: a store
+written by an older formkit, an interrupted append or merge) or with its own meta.json (a torn or missing file) is never read:
 the reader rebuilds it from the store (one segment per million rows).
 
 Per row: id, template, template version, commune, officer and field (indices into the

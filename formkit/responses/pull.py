@@ -36,7 +36,7 @@ from .columns import FormShape, cell_text, clean, map_header, read_new_rows, tit
 from .store import ResponseRow, ResponseStore, local_second, response_key
 from .timestamps import cell_time, parse_rfc3339, parse_utc, rfc3339_utc, sheet_zone, timestamp_header, utc_stamp
 
-BATCH_ROWS = 50_000  # rows stored in one transaction at most (but a form's rows all together)
+BATCH_ROWS = 50_000  # rows stored in one transaction, about: a batch is stored once past it, a form's rows never split
 
 
 @dataclass
@@ -51,7 +51,7 @@ class PullResult:
     oldest_trusted: str = ""  # RFC 3339 UTC: when the oldest trusted link was confirmed
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: `in` over jobs must not compare their forms field by field
 class _Job:
     commune: Commune
     form: FormRecord

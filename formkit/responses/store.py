@@ -164,6 +164,8 @@ class ResponseStore:
                     " submitted, pulled_at, answers, channel, response_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (key, row.commune_id, row.form_id, row.source, row.template, row.template_version, second,
                      pulled_at, json.dumps(answers, ensure_ascii=False), row.channel, row.response_id))
+                if row.response_id is not None:  # a listing may carry one response twice (edited between pages)
+                    known_ids.add((row.commune_id, row.form_id, row.response_id))
                 if cursor.rowcount == 0:
                     if row.response_id is not None:  # the row of that key, read from the sheet earlier, takes its id
                         self.db.execute("UPDATE responses SET response_id = ? WHERE key = ? AND response_id IS NULL",

@@ -113,8 +113,7 @@ def parse_rfc3339(text: str) -> datetime:
 
 def rfc3339_utc(local_second: str) -> str:
     """The store's local 'YYYY-MM-DD HH:MM:SS' -> '2026-09-27T01:07:24Z', for `timestamp >=`."""
-    moment = datetime.strptime(local_second, TIME_FORMAT).replace(tzinfo=VIETNAM)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_stamp(datetime.strptime(local_second, TIME_FORMAT).replace(tzinfo=VIETNAM))
 
 
 def utc_stamp(moment: datetime) -> str:
