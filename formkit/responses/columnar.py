@@ -10,8 +10,8 @@ they come (FANOUT in a row at the end, of the newest one's size class or smaller
 row is rewritten a few times, not once per append), and into one file when read beyond
 MERGE_ABOVE. A segment without its meta.json (a kill in between) is ignored; a copy that
 disagrees with the store (its first and last id with no gap between, else its row count: a store
-written by an older formkit, an interrupted append or merge) or with its own meta.json (a torn or missing file) is never read:
-the reader rebuilds it from the store (one segment per million rows).
+written by an older formkit, an interrupted append or merge) or with its own meta.json (a torn or
+missing file) is never read: the reader rebuilds it from the store (one segment per million rows).
 
 Per row: id, template, template version, commune, officer and field (indices into the
 segment's lists in meta.json), submission time in seconds on the local clock, flags,
