@@ -13,6 +13,7 @@ from report_data import LEVEL, row
 from formkit.report import build_report, parse_period, write_report
 from formkit.report.followup import FollowUps, LowAnswer, as_dialled
 from formkit.report.groups import NO_OFFICER
+from formkit.responses.coding import HAS_COMMENT, HAS_PHONE
 from formkit.responses.store import ResponseStore
 from formkit.workspace.config import load_workspace
 
@@ -133,6 +134,21 @@ def test_lazy_list_equals_the_definition(ws, tmp_path, monkeypatch, on_disk):
     block = text[text.index(head) + len(head):text.index('\n  ],\n  "integrity_rules"')]
     assert block == ",\n    ".join(json.dumps(e.to_json(), ensure_ascii=False) for e in lazy)
     assert "0912345678" not in block and "345 678" not in block
+
+
+def test_texts_of_a_store_older_than_its_texts_table(ws):
+    """The comment and phone come from the texts table; responses stored before it existed (here:
+    every other one's row taken out) are read from their answers — the same list either way."""
+    store = ResponseStore(":memory:")
+    store.add(random_rows(ws, 400), ws.template)
+    with_table = [as_fields(e) for e in build_report(ws, store, parse_period(quarter="2026Q3")).follow_up]
+    held = store.db.execute("SELECT count(*) FROM texts").fetchone()[0]
+    assert held == store.db.execute("SELECT count(*) FROM coded WHERE flags & ? > 0",
+                                    (HAS_COMMENT | HAS_PHONE,)).fetchone()[0] > 20
+    store.db.execute("DELETE FROM texts WHERE id % 2 = 0")
+    report = build_report(ws, store, parse_period(quarter="2026Q3"))
+    assert [as_fields(e) for e in report.follow_up] == with_table == eager_list(ws, store, report)
+    assert any(e["comment"] for e in with_table) and any(e["phone"] for e in with_table)
 
 
 def test_an_empty_list(ws):

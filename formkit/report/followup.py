@@ -300,7 +300,8 @@ def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring
             table[k, i] = LowAnswer(q.id, q.title, option.label)
     picked = np.stack(chosen, axis=1).astype(np.uint8)
     text_at = np.flatnonzero(current.flags[rows] & (HAS_COMMENT | HAS_PHONE))
-    question_ids = [q.id if q else None for q in (template.by_role("comment"), template.by_role("phone"))]
+    comment_q, phone_q = template.by_role("comment"), template.by_role("phone")
+    question_ids = (comment_q.id if comment_q else None, phone_q.id if phone_q else None)
     comments, phones = [], []
     for a in range(0, len(text_at), TEXTS_AT_ONCE):
         ids = current.ids[rows[text_at[a:a + TEXTS_AT_ONCE]]]

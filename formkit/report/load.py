@@ -294,12 +294,21 @@ def other_templates(store: ResponseStore, template: Template, start: str, end: s
     return out
 
 
-def texts_of(store: ResponseStore, ids, question_ids: list[str | None]) -> dict[int, tuple]:
-    """Some free-text answers of these responses (comment, phone), read by SQLite, not parsed here."""
+def texts_of(store: ResponseStore, ids, question_ids: tuple[str | None, str | None]) -> dict[int, tuple]:
+    """The comment and the phone (question_ids: the template's, None for one it lacks) of these
+    responses, from the store's texts table; a response stored before that table existed is read
+    from its answers, by SQLite, not parsed here."""
     if not len(ids):
         return {}
-    columns = ", ".join("json_extract(answers, ?)" if q else "NULL" for q in question_ids)
-    paths = ["$." + json.dumps(q) for q in question_ids if q]
-    return {row[0]: row[1:] for row in store.db.execute(
-        f"SELECT id, {columns} FROM responses WHERE id IN (SELECT value FROM json_each(?))",
-        [*paths, json.dumps([int(i) for i in ids])])}
+    wanted = [int(i) for i in ids]
+    found = {row[0]: tuple(t if q else None for t, q in zip(row[1:], question_ids, strict=True))
+             for row in store.db.execute("SELECT id, comment, phone FROM texts WHERE id IN "
+                                         "(SELECT value FROM json_each(?))", [json.dumps(wanted)])}
+    older = [i for i in wanted if i not in found]
+    if older:
+        columns = ", ".join("json_extract(answers, ?)" if q else "NULL" for q in question_ids)
+        paths = ["$." + json.dumps(q) for q in question_ids if q]
+        found.update((row[0], row[1:]) for row in store.db.execute(
+            f"SELECT id, {columns} FROM responses WHERE id IN (SELECT value FROM json_each(?))",
+            [*paths, json.dumps(older)]))
+    return found

@@ -2,8 +2,11 @@
 
 Reports read this store, never the sheet, so a quarter's report can be reproduced after the sheet
 was edited or the form changed. Two tables, one row each per response:
-  responses  the raw answers as received (JSON: template question id -> text), for the record,
-             the follow-up list and the invalid-answer list
+  responses  the raw answers as received (JSON: template question id -> text), for the record
+             and the invalid-answer list
+  texts      the comment and the phone of the responses that left one, for the follow-up list
+             (a nation's list reads 1.4M of them: from `responses` that is every page of the file;
+             stores older than this table are read there for the responses it lacks)
   coded      what the indices need, compact: commune, officer, field, time, and one byte per
              scale question and flag bits, as responses/coding.py defines them
 
@@ -61,6 +64,11 @@ CREATE TABLE IF NOT EXISTS coded (
 );
 CREATE INDEX IF NOT EXISTS coded_by_time ON coded (template, submitted);
 CREATE INDEX IF NOT EXISTS responses_by_form ON responses (commune_id, form_id, submitted);
+CREATE TABLE IF NOT EXISTS texts (  -- a response's comment and phone, if it left one: what the follow-up
+  id INTEGER PRIMARY KEY REFERENCES responses(id),  -- list reads, without the pages of every answer
+  comment TEXT,
+  phone TEXT
+);
 CREATE TABLE IF NOT EXISTS invalid (
   response_id INTEGER NOT NULL REFERENCES responses(id),
   question_id TEXT NOT NULL,
@@ -142,6 +150,8 @@ class ResponseStore:
         of the key depends on it): a whole sheet, or a Forms API listing from a second boundary — or
         carry their key, counted by the reader."""
         coder = Coder(template)
+        comment_q, phone_q = (q.id if q else None for q in (template.by_role("comment"), template.by_role("phone")))
+        texts: list[tuple[int | None, str | None, str | None]] = []
         pulled_at = datetime.now(VIETNAM).strftime(TIME_FORMAT)
         seen: Counter[tuple[str, str, str]] = Counter()
         added = 0
@@ -183,9 +193,13 @@ class ResponseStore:
                     "INSERT INTO coded (id, template, template_version, commune_id, submitted, officer_id, field,"
                     " codes, flags) VALUES (?,?,?,?,?,?,?,?,?)", coded)
                 stored.append(coded)
+                comment, phone = answers.get(comment_q or ""), answers.get(phone_q or "")
+                if comment or phone:
+                    texts.append((response_id, comment, phone))
                 if invalid:
                     self.db.executemany("INSERT INTO invalid VALUES (?,?,?,?)",
                                         [(response_id, q, raw, reason) for q, raw, reason in invalid])
+            self.db.executemany("INSERT INTO texts VALUES (?,?,?)", texts)
         if self.path is not None:  # after the commit: the copy never holds a row the store lacks
             try:
                 columnar.append(self.path, stored)
