@@ -287,10 +287,21 @@ class Report:
         return json_body(self) | {"follow_up": [f.to_json() for f in self.follow_up]}
 
 
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once per class
+
+
 def plain(value):
-    """Model values -> JSON values: dataclasses as objects in field order, tuples as lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Model values -> JSON values: dataclasses as objects in field order, tuples as lists.
+    Scalars first: a nation's report has half a million values, most of them numbers."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
