@@ -1,7 +1,7 @@
 """The local response store (state/responses.sqlite): every answer as received, kept for good.
 
 Reports read this store, never the sheet, so a quarter's report can be reproduced after the sheet
-was edited or the form changed. Two tables, one row each per response:
+was edited or the form changed. Its tables, a row per response (texts: per response that has one):
   responses  the raw answers as received (JSON: template question id -> text), for the record
              and the invalid-answer list
   texts      the comment and the phone of the responses that left one, for the follow-up list
