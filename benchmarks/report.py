@@ -127,7 +127,7 @@ def fill_store(root: Path, responses: int, communes: int) -> Path:
     return path
 
 
-def prepare(root: Path, responses: int, communes: int) -> None:
+def prepare(root: Path, responses: int, communes: int) -> int:
     if not (root / "state" / STORE_NAME).exists():
         fill_store(root, responses, communes)
     started = time.perf_counter()
@@ -136,6 +136,7 @@ def prepare(root: Path, responses: int, communes: int) -> None:
         store.columns()  # made, merged or checked once here, so each timed run reads it as a report usually does
     print(f"store: {n:,} responses, {communes} communes ({root}); columnar copy ready in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
+    return n
 
 
 def timed(command: list[str]) -> tuple[float, float, float]:
@@ -291,7 +292,7 @@ def main() -> None:
     parser.add_argument("--preview", type=Path, help="write a PNG of a report's first page and stop")
     parser.add_argument("--baseline-only", type=Path, nargs=2, metavar=("WORKSPACE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--duckdb-only", type=Path, nargs=2, metavar=("WORKSPACE", "OUT"), help=argparse.SUPPRESS)
-    parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-only", type=Path, metavar="COUNT_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--indices-only", type=Path, nargs=2, metavar=("WORKSPACE", "OUT"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     for flag, run in (("baseline_only", baseline), ("duckdb_only", duckdb_baseline), ("indices_only", indices_only)):
@@ -303,15 +304,15 @@ def main() -> None:
         return
     root = options.store or ROOT / "benchmarks" / "out" / f"report-{options.responses}-{options.communes}"
     if options.prepare_only:
-        prepare(root, options.responses, options.communes)
+        options.prepare_only.write_text(str(prepare(root, options.responses, options.communes)))
         return
     # In a process of its own: a peak resident size survives fork and exec, so a parent grown by
     # generating the store (or rebuilding its columnar copy) would lend its peak to every child.
-    subprocess.run([sys.executable, __file__, "--prepare-only", "--store", str(root), "--responses",
-                    str(options.responses), "--communes", str(options.communes)], check=True)
-    with ResponseStore(root / "state" / STORE_NAME) as store:
-        n = store.count()
     with tempfile.TemporaryDirectory() as tmp:
+        count = Path(tmp) / "count"  # the child counted the store: a count of 10M rows reads it all
+        subprocess.run([sys.executable, __file__, "--prepare-only", str(count), "--store", str(root), "--responses",
+                        str(options.responses), "--communes", str(options.communes)], check=True)
+        n = int(count.read_text())
         out = Path(tmp) / "reports"
         command = [sys.executable, "-m", "formkit", "report", "-w", str(root), "--year", str(YEAR), "--out", str(out)]
         wall, peak, cpu = timed([*command, "--format", "json"])
