@@ -22,7 +22,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    CondPageBreak,
     HRFlowable,
     KeepTogether,
     Paragraph,
@@ -37,10 +36,12 @@ from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, re
 from . import charts, content, fmt
 from .content import MOTTO, NATION, NBSP, Block, Gap, Grid, Para, T, number_line, title
 from .model import Report
+from .pdf_pages import KeepStart, PagedTable
 
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 WIDTH = A4[0] - LEFT - RIGHT
 BODY, SMALL = 13, 11
+PAGED_ROWS = 40  # a longer table is laid out a page at a time (pdf_pages.PagedTable)
 MIN_NUMBER = 15 * mm  # number columns get at least this when the table has room
 HEADER_BG = colors.HexColor("#E8EDF3")
 # A table sets its cells' font on the canvas even when they hold paragraphs; without this the
@@ -78,9 +79,7 @@ def P(text: str, style: str = "body") -> Paragraph:
 
 def _flowables(block: Block) -> list:
     if isinstance(block, Para):
-        # A paragraph that introduces what follows starts a new page rather than end one alone
-        # (not keepWithNext: that moves a page-long table whole to the next page).
-        return ([CondPageBreak(35 * mm)] if block.lead else []) + [P(block.markup, block.style)]
+        return [P(block.markup, block.style)]
     if isinstance(block, Grid):
         return [_grid(block.head, block.rows, block.kinds, block.weights, block.spans)]
     if isinstance(block, Gap):
@@ -121,14 +120,33 @@ def column_widths(head: list[list[str]], rows: list[list], kinds: str,
     return final
 
 
+def body_story(blocks: list[Block]) -> list:
+    """The body's flowables. Paragraphs that introduce what follows (headings) go to a new page
+    unless they and the start of what follows fit on this one (not keepWithNext: that moves a
+    page-long table whole to the next page)."""
+    out: list = []
+    leads: list = []
+    for block in blocks:
+        drawn = _flowables(block)
+        if isinstance(block, Para) and block.lead:
+            leads += drawn
+            continue
+        if leads:
+            out += [KeepStart(leads, drawn[0] if drawn else None, WIDTH), *leads]
+            leads = []
+        out += drawn
+    if leads:
+        out += [KeepStart(leads, None, WIDTH), *leads]
+    return out
+
+
 def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int, float] | None = None,
-          spans: list | tuple = ()) -> Table:
+          spans: list | tuple = ()) -> Table | PagedTable:
     """A table at 11 pt (kinds and weights: content.Grid)."""
     widths = column_widths(head, rows, kinds, weights)
     body = [[P(T(h), "cell_head") if h else "" for h in row] for row in head]
     for r in rows:
         body.append([P(T(v), "cell") if k == "t" else str(v) for v, k in zip(r, kinds, strict=False)])
-    table = Table(body, colWidths=widths, repeatRows=len(head))
     style: list[tuple] = [("FONT", (0, 0), (-1, -1), SERIF, SMALL), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (0, 0), (-1, len(head) - 1), "MIDDLE"),
              ("BACKGROUND", (0, 0), (-1, len(head) - 1), HEADER_BG),
@@ -138,6 +156,9 @@ def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int
         if kind in "nc":
             style.append(("ALIGN", (i, len(head)), (i, -1), "RIGHT" if kind == "n" else "CENTER"))
     style += [("SPAN", a, b) for a, b in spans]
+    if len(rows) > PAGED_ROWS and all(r0 < len(head) and r1 < len(head) for (_, r0), (_, r1) in spans):
+        return PagedTable.of(body[:len(head)], body[len(head):], widths, style, space_after=6)
+    table = Table(body, colWidths=widths, repeatRows=len(head))
     table.setStyle(TableStyle(style))
     table.spaceAfter = 6
     return table
@@ -199,8 +220,7 @@ def _page_number(canvas, doc) -> None:
 def render(report: Report) -> bytes:
     register_fonts()
     story = _header(report)
-    for block in content.body(report):
-        story += _flowables(block)
+    story += body_story(content.body(report))
     story += _signature(report)
     out = io.BytesIO()
     with binary_pdf_streams():

@@ -58,6 +58,7 @@ class Commune:
     officers: tuple[Officer, ...]
     sheet_tab: str  # the tab of the shared spreadsheet that collects this commune's answers
     short_link: str = ""  # Google's "Shorten URL" link (https://forms.gle/…), printed under the QR
+    report: ReportSettings | None = field(default=None, compare=False)  # its own report's letterhead
 
     @property
     def display_name(self) -> str:
@@ -93,6 +94,7 @@ class OfficeHours:
 
 
 COMMITTEE = "ỦY BAN NHÂN DÂN"
+FOLLOW_UP_LISTED = 500  # [report] follow_up_listed: about 45 pages of the PDF
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,13 @@ class ReportSettings:
     authority: str = ""  # "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "Q. CHỦ TỊCH"; "" for none
     signer_title: str = ""  # "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
     signer_name: str = ""  # "" leaves room to write the name by hand
-    recipients: tuple[str, ...] = ("Cơ quan nhận báo cáo;", "Lưu: VT.")
+    recipients: tuple[str, ...] = ("Lưu: VT.",)  # no placeholder: `check` warns while none are configured
+    recipients_given: bool = False  # recipients came from formkit.toml
+    follow_up_listed: int = FOLLOW_UP_LISTED  # the PDF and DOCX list at most this many entries, else counts
+
+    @property
+    def committee(self) -> bool:
+        return self.issuing_body.upper().startswith(COMMITTEE)
 
     @classmethod
     def defaults(cls, unit: Unit, issuing_body: str = "") -> ReportSettings:
@@ -122,7 +130,13 @@ class ReportSettings:
 
 
 REPORT_KEYS = {"issuing_body", "parent_body", "symbol", "number", "place", "authority", "signer_title",
-               "signer_name", "recipients"}
+               "signer_name", "recipients", "follow_up_listed"}
+# A commune's report is its People's Committee's: these are its own (or its committee's defaults)
+# and never the workspace's; the other keys fall back to what the workspace's [report] gives
+# (symbol, authority and signer_title only when that is a people's committee's report too).
+COMMUNE_OWN = {"issuing_body", "parent_body", "number", "place", "signer_name"}
+COMMITTEE_STYLE = {"symbol", "authority", "signer_title"}
+FOLLOW_UP_MAX = 1_000_000
 # The issuing bodies are printed in the report's header column (196 pt at 13 pt bold capitals),
 # broken between words: a longer word may not fit there in the widest capital (W, 1 em: 15 × 13 pt
 # = 195 pt; tests/test_report_signed.py prints it). Vietnamese syllables have at most 7 letters.
@@ -170,6 +184,13 @@ class Workspace:
         raise UsageError(_("no commune '{commune_id}' in {file} (known: {known})").format(
                 commune_id=commune_id, file=self.root / CONFIG_NAME, known=', '.join(c.id for c in self.communes)))
 
+    def signing(self, communes: list[Commune]) -> ReportSettings:
+        """Who issues a report on these communes: a single commune's own [communes.report] (its
+        People's Committee), else the workspace's [report]."""
+        if len(communes) == 1 and communes[0].report is not None:
+            return communes[0].report
+        return self.report
+
     def select(self, commune_ids: tuple[str, ...] | list[str] | None) -> list[Commune]:
         if not commune_ids:
             return list(self.communes)
@@ -196,6 +217,7 @@ class _WorkspaceReader(TomlReader):
     def __init__(self, root: Path, path: Path, raw: dict, check_photos: bool) -> None:
         super().__init__(CONFIG_NAME, raw)
         self.root, self.path, self.check_photos = root, path, check_photos
+        self.commune_reports: list[dict[str, Any]] = []  # each [communes.report], as given
 
     def line(self, table: dict, key: str, place: str, required: bool = True, default: str = "",
              max_length: int = MAX_NAME) -> str:
@@ -232,7 +254,10 @@ class _WorkspaceReader(TomlReader):
         if credentials_text:
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
-        report = self.read_report(raw, unit)
+        given = self.read_report(self.table(raw, "report"), "report")
+        report = self.settings(unit, given)
+        communes = [dataclasses.replace(c, report=self.commune_settings(c, report, given, own))
+                    for c, own in zip(communes, self.commune_reports, strict=True)]
         pull = self.table(raw, "pull") or {}
         self.unknown_keys(pull, {"link_check_hours"}, "pull")
         link_check_hours = self.number(pull, "link_check_hours", "pull", LINK_CHECK_HOURS, 0, LINK_CHECK_MAX)
@@ -241,18 +266,18 @@ class _WorkspaceReader(TomlReader):
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
                          link_check_hours=link_check_hours)
 
-    def read_report(self, raw: dict, unit: Unit) -> ReportSettings:
-        """[report]: every key optional; what is not given stays what the report printed before."""
-        table = self.table(raw, "report") or {}
-        self.unknown_keys(table, REPORT_KEYS, "report")
-        given = {k: self.line(table, k, "report", required=False) for k in sorted(REPORT_KEYS - {"recipients"})}
+    def read_report(self, table: dict | None, place: str) -> dict[str, Any]:
+        """A [report] table (the workspace's, or a commune's): the values it gives, checked."""
+        table = table or {}
+        self.unknown_keys(table, REPORT_KEYS, place)
+        lines = sorted(REPORT_KEYS - {"recipients", "follow_up_listed"})
+        given = {k: self.line(table, k, place, required=False) for k in lines}
         for key in ("issuing_body", "parent_body"):
             long_words = [w for w in (given[key] or "").split() if len(w) > HEADER_WORD_MAX]
             if long_words:
-                self.problem(f"report.{key}", _("'{word}' is too long to fit the report's header, which breaks "
-                                                "lines between words (at most {n} letters a word): put spaces "
-                                                "between its words").format(word=long_words[0], n=HEADER_WORD_MAX))
-        base = ReportSettings.defaults(unit, given.pop("issuing_body"))
+                self.problem(f"{place}.{key}", _("'{word}' is too long to fit the report's header, which breaks "
+                                                 "lines between words (at most {n} letters a word): put spaces "
+                                                 "between its words").format(word=long_words[0], n=HEADER_WORD_MAX))
         values: dict[str, Any] = {k: v for k, v in given.items() if v}
         symbol = values.get("symbol")
         if symbol and not symbol.startswith("/"):
@@ -260,11 +285,32 @@ class _WorkspaceReader(TomlReader):
         if "recipients" in table:
             recipients = table["recipients"]
             if not isinstance(recipients, list) or not all(isinstance(r, str) and r.strip() for r in recipients):
-                self.problem("report.recipients", _('must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]'))
+                self.problem(f"{place}.recipients", _('must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]'))
             else:
-                lines = [self.line({"line": r}, "line", f"report.recipients[{i}]") for i, r in enumerate(recipients, 1)]
+                lines = [self.line({"line": r}, "line", f"{place}.recipients[{i}]") for i, r in enumerate(recipients, 1)]
                 values["recipients"] = tuple(r.lstrip("-– ").strip() for r in lines)
-        return dataclasses.replace(base, **values)
+                values["recipients_given"] = True
+        if "follow_up_listed" in table:
+            values["follow_up_listed"] = int(self.number(table, "follow_up_listed", place, FOLLOW_UP_LISTED, 0,
+                                                         FOLLOW_UP_MAX))
+        return values
+
+    @staticmethod
+    def settings(unit: Unit, values: dict[str, Any]) -> ReportSettings:
+        base = ReportSettings.defaults(unit, values.get("issuing_body", ""))
+        return dataclasses.replace(base, **{k: v for k, v in values.items() if k != "issuing_body"})
+
+    @staticmethod
+    def commune_settings(commune: Commune, workspace: ReportSettings, given: dict[str, Any],
+                         own: dict[str, Any]) -> ReportSettings:
+        """A commune's report: its own values, else its People's Committee's for who it is, else
+        the workspace's for the rest (see COMMUNE_OWN)."""
+        inherited = {k: v for k, v in given.items() if k not in COMMUNE_OWN
+                     and (k not in COMMITTEE_STYLE or workspace.committee)}
+        values = inherited | {k: v for k, v in own.items()}
+        if own.get("issuing_body") and not ReportSettings(own["issuing_body"]).committee:
+            values = {k: v for k, v in values.items() if k not in COMMITTEE_STYLE or k in own}
+        return _WorkspaceReader.settings(Unit(commune.kind, commune.name), values)
 
     def read_hours(self, raw: Any) -> OfficeHours:
         if raw is None:
@@ -311,7 +357,7 @@ class _WorkspaceReader(TomlReader):
                 self.problem(place, _("must be a table"))
                 continue
             self.unknown_keys(c, {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab",
-                                 "short_link"}, place)
+                                 "short_link", "report"}, place)
             cid = self.line(c, "id", place)
             if cid and not ID_PATTERN.match(cid):
                 self.problem(f"{place}.id", _("'{cid}' must be lower-case letters, digits, - or _ (e.g. "
@@ -344,6 +390,7 @@ class _WorkspaceReader(TomlReader):
                 self.problem(f"{place}.short_link", _("'{short}' is not a short form link like "
                                                       "https://forms.gle/AbC123").format(short=short))
             communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
+            self.commune_reports.append(self.read_report(self.table(c, "report", place), f"{place}.report"))
         return communes
 
     def check_tab(self, tab: str, place: str, seen: dict[str, str]) -> None:
