@@ -217,6 +217,12 @@ def _page_number(canvas, doc) -> None:
     canvas.restoreState()
 
 
+def _dated(canvas, report: Report) -> None:
+    """The PDF's creation date: the day the report is dated (Vietnam time), midnight."""
+    day = report.today
+    canvas.setDateFormatter(lambda *_: f"D:{day:%Y%m%d}000000+07'00'")
+
+
 def render(report: Report) -> bytes:
     register_fonts()
     story = _header(report)
@@ -228,7 +234,8 @@ def render(report: Report) -> bytes:
                                 rightMargin=RIGHT, title=f"Báo cáo {report.index_name} {report.period.label}",
                                 author=report.issuing_body, creator="formkit", subject=report.template.name,
                                 pageCompression=1, invariant=1, initialFontName=SERIF, initialFontSize=BODY)
-        doc.build(story, onLaterPages=_page_number)
+        # invariant keeps the file the same for the same report; its date is the report's, not 2000-01-01
+        doc.build(story, onFirstPage=lambda canvas, _: _dated(canvas, report), onLaterPages=_page_number)
     return out.getvalue()
 
 
