@@ -25,10 +25,16 @@ class _Rows:
     def __init__(self, head: list[list], body: list[list], widths: list[float], style: list[tuple]) -> None:
         self.head, self.body, self.widths, self.style = head, body, widths, style
         self.head_height = 0.0
+        self.head_heights: list[float] = []
+        self.heights: list[float] = []
         self.ends: list[float] = []  # ends[i]: the height of rows 0 … i (prefix sums)
 
     def table(self, start: int, stop: int) -> Table:
-        table = Table(self.head + self.body[start:stop], colWidths=self.widths, repeatRows=len(self.head))
+        """Rows start … stop under the header rows; once measured, with their heights given, so
+        ReportLab does not measure them again."""
+        heights = self.head_heights + self.heights[start:stop] if self.ends else None
+        table = Table(self.head + self.body[start:stop], colWidths=self.widths, rowHeights=heights,
+                      repeatRows=len(self.head))
         table.setStyle(TableStyle(self.style))
         return table
 
@@ -39,8 +45,9 @@ class _Rows:
         for start in range(0, len(self.body), MEASURE_ROWS):
             table = self.table(start, start + MEASURE_ROWS)
             table.wrap(sum(self.widths), HUGE)
-            self.head_height = sum(table._rowHeights[:len(self.head)])
+            self.head_heights = table._rowHeights[:len(self.head)]
             heights += table._rowHeights[len(self.head):]
+        self.head_height, self.heights = sum(self.head_heights), heights
         self.ends = list(accumulate(heights))
 
     def height(self, start: int, stop: int) -> float:
