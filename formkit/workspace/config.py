@@ -83,6 +83,23 @@ class Unit:
         return f"{self.kind} {self.name}".strip()
 
 
+# The kinds of unit a name takes, with diacritics as printed ("ỦY BAN NHÂN DÂN XÃ …"): since
+# 1 July 2025 provinces (tỉnh, thành phố) over communes, wards and special zones; a workspace from
+# before may still name a district and its towns.
+COMMUNE_KINDS = ("Xã", "Phường", "Đặc khu", "Thị trấn")
+UNIT_KINDS = ("Tỉnh", "Thành phố", "Huyện", "Quận", "Thị xã")
+# [office_hours] weekdays as a Vietnamese writes them. Numbers are refused: "thứ 2" is Monday in
+# Vietnamese, ISO's 2 is Tuesday.
+WEEKDAY_NAMES = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
+WEEKDAY_WORDS = {name.casefold(): day for day, name in WEEKDAY_NAMES.items()} | {
+    f"thứ {day + 1}": day for day in range(1, 7)} | {"cn": 7, "chủ nhật": 7}
+
+
+def weekday(text: str) -> int | None:
+    """"Thứ Hai", "thứ 2", "Chủ nhật", "CN" -> ISO 1 … 7; None for anything else."""
+    return WEEKDAY_WORDS.get(" ".join(nfc(text).split()).casefold())
+
+
 @dataclass(frozen=True)
 class OfficeHours:
     weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO: Monday = 1
@@ -197,6 +214,15 @@ class Workspace:
         return [self.commune(c) for c in commune_ids]
 
 
+def report_warnings(ws: Workspace) -> list[str]:
+    """What `check` says about the reports to sign: no recipients configured (the report then
+    lists only "Lưu: VT." under Nơi nhận, never a placeholder to cross out)."""
+    if ws.report.recipients_given:
+        return []
+    return [_("{file}: [report] recipients is not set, so the report lists only \"Lưu: VT.\" under Nơi nhận; add "
+              "the real recipients, e.g. recipients = [\"Sở Nội vụ;\", \"Lưu: VT.\"]").format(file=CONFIG_NAME)]
+
+
 def find_workspace(directory: Path | None) -> Path:
     root = Path(directory or Path.cwd()).resolve()
     if not (root / CONFIG_NAME).is_file():
@@ -245,7 +271,7 @@ class _WorkspaceReader(TomlReader):
         if "issuing_body" in unit_raw:
             self.problem("unit.issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in unit_raw.items() if k != "issuing_body"}, {"kind", "name"}, "unit")
-        unit = Unit(self.line(unit_raw, "kind", "unit"), self.line(unit_raw, "name", "unit"))
+        unit = Unit(self.kind(unit_raw, "unit", UNIT_KINDS, ""), self.line(unit_raw, "name", "unit"))
         hours = self.read_hours(raw.get("office_hours"))
         credentials = None
         google = self.table(raw, "google") or {}
@@ -320,10 +346,7 @@ class _WorkspaceReader(TomlReader):
             return OfficeHours()
         self.unknown_keys(raw, {"weekdays", "start", "end"}, "office_hours")
         default = OfficeHours()
-        weekdays = raw.get("weekdays", list(default.weekdays))
-        if not isinstance(weekdays, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays):
-            self.problem("office_hours.weekdays", _("must list ISO weekdays 1 (Monday) … 7 (Sunday)"))
-            weekdays = list(default.weekdays)
+        weekdays = self.read_weekdays(raw.get("weekdays", [WEEKDAY_NAMES[d] for d in default.weekdays]))
         times = {}
         for key in ("start", "end"):
             value = raw.get(key, getattr(default, key))
@@ -342,6 +365,39 @@ class _WorkspaceReader(TomlReader):
                     end=times['end'], start=times['start']))
             times = {"start": default.start, "end": default.end}
         return OfficeHours(tuple(weekdays), times["start"], times["end"])
+
+    def read_weekdays(self, raw: Any) -> list[int]:
+        """Day names; a list of numbers is refused with what to write instead (as formkit read them
+        until 2026, ISO numbers: 1 = Monday)."""
+        place = "office_hours.weekdays"
+        default = list(OfficeHours().weekdays)
+        if isinstance(raw, list) and raw and all(isinstance(d, int) and not isinstance(d, bool) for d in raw):
+            iso = ", ".join(f'"{WEEKDAY_NAMES[d]}"' for d in raw if d in WEEKDAY_NAMES)
+            self.problem(place, _("numbers are ambiguous (in Vietnamese \"thứ 2\" is Monday, in ISO 2 is "
+                                  "Tuesday): write the days by name. As formkit read {numbers} until now, write: "
+                                  "weekdays = [{names}]").format(numbers=raw, names=iso))
+            return default
+        names = ", ".join(f'"{n}"' for n in WEEKDAY_NAMES.values())
+        if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
+            self.problem(place, _("must list the working days by name, e.g. [{names}]").format(names=names))
+            return default
+        days = [weekday(d) for d in raw]
+        unknown = [d for d, day in zip(raw, days, strict=True) if day is None]
+        if unknown:
+            self.problem(place, _("{unknown} is not a day of the week; write {names}").format(
+                unknown=", ".join(f'"{d}"' for d in unknown), names=names))
+            return default
+        return sorted({d for d in days if d is not None})
+
+    def kind(self, table: dict, place: str, kinds: tuple[str, ...], default: str) -> str:
+        """A kind of unit with its diacritics ("Xã", not "Xa"), as printed in the report's header."""
+        given = self.line(table, "kind", place, required=not default, default=default)
+        match = next((k for k in kinds if k.casefold() == given.casefold()), None)
+        if given and match is None:
+            self.problem(f"{place}.kind" if place else "kind",
+                         _("'{given}' is not a known kind; write one of: {kinds}").format(
+                             given=given, kinds=", ".join(kinds)))
+        return match or given
 
     def read_communes(self, raw: Any) -> list[Commune]:
         if not isinstance(raw, list) or not raw:
@@ -367,7 +423,7 @@ class _WorkspaceReader(TomlReader):
                         cid=cid, other=seen_communes[cid]))
             seen_communes.setdefault(cid, place)
             name = self.line(c, "name", place)
-            kind = self.line(c, "kind", place, required=False, default="Xã")
+            kind = self.kind(c, place, COMMUNE_KINDS, "Xã")
             fields = c.get("fields", [])
             if not isinstance(fields, list) or not all(isinstance(f, str) and f.strip() for f in fields):
                 self.problem(f"{place}.fields", _("must be a list of fields of procedure, e.g. [\"Hộ tịch\", "
