@@ -5,7 +5,6 @@ bounded and laid out a page at a time. Everything is read back from the PDF (pyp
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from pathlib import Path

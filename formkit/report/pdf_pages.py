@@ -19,6 +19,13 @@ MEASURE_ROWS = 400  # rows measured per Table (a larger one costs the same per r
 HUGE = 1e9
 
 
+def row_heights(table: Table, width: float) -> list[float]:
+    """Each row's height as ReportLab lays the table out (wrap measures them; it keeps them in
+    _rowHeights, which its own split and draw read)."""
+    table.wrap(width, HUGE)
+    return list(table._rowHeights)  # type: ignore[attr-defined]
+
+
 class _Rows:
     """The rows of one long table and their heights, measured once and shared by every piece."""
 
@@ -44,9 +51,9 @@ class _Rows:
         heights: list[float] = []
         for start in range(0, len(self.body), MEASURE_ROWS):
             table = self.table(start, start + MEASURE_ROWS)
-            table.wrap(sum(self.widths), HUGE)
-            self.head_heights = table._rowHeights[:len(self.head)]
-            heights += table._rowHeights[len(self.head):]
+            measured = row_heights(table, sum(self.widths))
+            self.head_heights = measured[:len(self.head)]
+            heights += measured[len(self.head):]
         self.head_height, self.heights = sum(self.head_heights), heights
         self.ends = list(accumulate(heights))
 
@@ -110,9 +117,8 @@ def start_height(flowable, width: float) -> float:
     if isinstance(flowable, PagedTable):
         return flowable.first_height()
     if isinstance(flowable, Table):
-        flowable.wrap(width, HUGE)
         heads = max(flowable.repeatRows if isinstance(flowable.repeatRows, int) else 0, 0)
-        return sum(flowable._rowHeights[:heads + 1])
+        return sum(row_heights(flowable, width)[:heads + 1])
     height = flowable.wrap(width, HUGE)[1]
     return height + flowable.getSpaceBefore()
 

@@ -313,7 +313,8 @@ class _WorkspaceReader(TomlReader):
             if not isinstance(recipients, list) or not all(isinstance(r, str) and r.strip() for r in recipients):
                 self.problem(f"{place}.recipients", _('must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]'))
             else:
-                lines = [self.line({"line": r}, "line", f"{place}.recipients[{i}]") for i, r in enumerate(recipients, 1)]
+                lines = [self.line({"line": r}, "line", f"{place}.recipients[{i}]")
+                         for i, r in enumerate(recipients, 1)]
                 values["recipients"] = tuple(r.lstrip("-– ").strip() for r in lines)
                 values["recipients_given"] = True
         if "follow_up_listed" in table:
