@@ -156,7 +156,7 @@ def test_notes_explain_the_columns_the_table_has_and_only_what_applies(example_d
                             for name, d in (("a", None), ("b", example_dir / "dossiers.csv")))
     for text in plain + with_dossiers:
         assert "Mức k" not in text
-        assert "các cột 1–5 dưới “Số câu trả lời theo mức điểm” là số câu trả lời được 1, 2, 3, 4 … 5 điểm" in text
+        assert "các cột 1–5 dưới “Số câu trả lời theo mức điểm” là số câu trả lời được 1, 2, 3, 4 hoặc 5 điểm" in text
     for text in plain:
         assert "Tỷ lệ tham gia" not in text  # no dossiers file: no participation, no note about it
     for text in with_dossiers:

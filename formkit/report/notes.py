@@ -21,10 +21,12 @@ PERSONAL_DATA_LAW = "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15"
 def _level_columns(levels: list[str]) -> str:
     """The count columns as the criteria table heads them ("1" … "5" under "Số câu trả lời theo mức điểm")."""
     shown = [fmt.score(float(k)).replace(",00", "") for k in levels]
+    if not shown:
+        return ""
     span = f"{shown[0]}–{shown[-1]}" if len(shown) > 2 else " và ".join(shown)
-    return (f"các cột {span} dưới “Số câu trả lời theo mức điểm” là số câu trả lời được "
-            f"{', '.join(shown[:-1]) + ' … ' + shown[-1] if len(shown) > 2 else ' hoặc '.join(shown)} điểm."
-            if shown else "")
+    each = (shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} hoặc {shown[-1]}" if len(shown) <= 6
+            else f"{shown[0]} … {shown[-1]}")
+    return f"các cột {span} dưới “Số câu trả lời theo mức điểm” là số câu trả lời được {each} điểm."
 
 
 def scale_notes(template: Template) -> list[str]:
