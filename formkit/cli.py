@@ -150,12 +150,13 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 @click.pass_context
 def check(ctx: click.Context, strict: bool) -> None:
     from .forms.create import plan
-    from .workspace.config import report_warnings
+    from .workspace.config import CONFIG_NAME
+    from .workspace.signing import report_warnings
 
     ws = _workspace(ctx, check_photos=False)  # photos: read below, a warning unless --strict
     plan(ws, _state(ws))
     _check_photos(ws, strict=strict)
-    for message in report_warnings(ws):
+    for message in report_warnings(ws.report, CONFIG_NAME):
         _warn(message)
     officers = sum(len(c.officers) for c in ws.communes)
     say(_("OK: {communes}, {officers}, template {template} v{version}, {unit}").format(

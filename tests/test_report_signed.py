@@ -274,7 +274,7 @@ def test_docx_alone_in_a_fresh_process(example_dir, tmp_path):
 
 def test_an_issuing_body_whose_words_cannot_fit_the_header_is_refused_and_the_longest_allowed_prints(
         example_dir, formkit, tmp_path):
-    from formkit.workspace.config import HEADER_WORD_MAX
+    from formkit.workspace.signing import HEADER_WORD_MAX
 
     path = example_dir / "formkit.toml"
     original = path.read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
 from ..i18n import N_, _
 from .roster import read_roster
+from .signing import ReportSettings, commune_settings, read_report, settings
 from .templates import Template, load_template
 from .toml import MAX_NAME, TomlReader, control_characters
 
@@ -110,54 +111,6 @@ class OfficeHours:
         return moment.isoweekday() in self.weekdays and self.start <= moment.time() <= self.end
 
 
-COMMITTEE = "ỦY BAN NHÂN DÂN"
-FOLLOW_UP_LISTED = 500  # [report] follow_up_listed: about 45 pages of the PDF
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    """The [report] table: who issues and signs the report, as Nghị định 30/2020 lays it out.
-    Every value is resolved (defaults filled in) when the workspace is read."""
-
-    issuing_body: str  # "ỦY BAN NHÂN DÂN TỈNH TÂY NINH"
-    parent_body: str = ""  # cơ quan chủ quản, printed above the issuing body; "" for none
-    symbol: str = "/BC-UBND"  # ký hiệu, after the number
-    number: str = ""  # "" leaves room to write the number by hand
-    place: str = ""  # the place-date line: "Tây Ninh, ngày … tháng … năm …"
-    authority: str = ""  # "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "Q. CHỦ TỊCH"; "" for none
-    signer_title: str = ""  # "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
-    signer_name: str = ""  # "" leaves room to write the name by hand
-    recipients: tuple[str, ...] = ("Lưu: VT.",)  # no placeholder: `check` warns while none are configured
-    recipients_given: bool = False  # recipients came from formkit.toml
-    follow_up_listed: int = FOLLOW_UP_LISTED  # the PDF and DOCX list at most this many entries, else counts
-
-    @property
-    def committee(self) -> bool:
-        return self.issuing_body.upper().startswith(COMMITTEE)
-
-    @classmethod
-    def defaults(cls, unit: Unit, issuing_body: str = "") -> ReportSettings:
-        """What the report printed before [report] existed: the unit's people's committee, signed
-        "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" (or "THỦ TRƯỞNG CƠ QUAN" for another body)."""
-        body = issuing_body or f"{COMMITTEE} {unit.display_name.upper()}"
-        committee = body.upper().startswith(COMMITTEE)
-        return cls(body, symbol="/BC-UBND" if committee else "/BC-……", place=unit.name,
-                   authority=f"TM. {COMMITTEE}" if committee else "THỦ TRƯỞNG CƠ QUAN",
-                   signer_title="CHỦ TỊCH" if committee else "")
-
-
-REPORT_KEYS = {"issuing_body", "parent_body", "symbol", "number", "place", "authority", "signer_title",
-               "signer_name", "recipients", "follow_up_listed"}
-# A commune's report is its People's Committee's: these are its own (or its committee's defaults)
-# and never the workspace's; the other keys fall back to what the workspace's [report] gives
-# (symbol, authority and signer_title only when that is a people's committee's report too).
-COMMUNE_OWN = {"issuing_body", "parent_body", "number", "place", "signer_name"}
-COMMITTEE_STYLE = {"symbol", "authority", "signer_title"}
-FOLLOW_UP_MAX = 1_000_000
-# The issuing bodies are printed in the report's header column (196 pt at 13 pt bold capitals),
-# broken between words: a longer word may not fit there in the widest capital (W, 1 em: 15 × 13 pt
-# = 195 pt; tests/test_report_signed.py prints it). Vietnamese syllables have at most 7 letters.
-HEADER_WORD_MAX = 15
 MOVED = N_("moved: write issuing_body under [report] (see the commented [report] example of `formkit init`)")
 
 
@@ -212,15 +165,6 @@ class Workspace:
         if not commune_ids:
             return list(self.communes)
         return [self.commune(c) for c in commune_ids]
-
-
-def report_warnings(ws: Workspace) -> list[str]:
-    """What `check` says about the reports to sign: no recipients configured (the report then
-    lists only "Lưu: VT." under Nơi nhận, never a placeholder to cross out)."""
-    if ws.report.recipients_given:
-        return []
-    return [_("{file}: [report] recipients is not set, so the report lists only \"Lưu: VT.\" under Nơi nhận; add "
-              "the real recipients, e.g. recipients = [\"Sở Nội vụ;\", \"Lưu: VT.\"]").format(file=CONFIG_NAME)]
 
 
 def find_workspace(directory: Path | None) -> Path:
@@ -280,9 +224,9 @@ class _WorkspaceReader(TomlReader):
         if credentials_text:
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
-        given = self.read_report(self.table(raw, "report"), "report")
-        report = self.settings(unit, given)
-        communes = [dataclasses.replace(c, report=self.commune_settings(c, report, given, own))
+        given = read_report(self, self.table(raw, "report"), "report")
+        report = settings(unit.display_name, unit.name, given)
+        communes = [dataclasses.replace(c, report=commune_settings(c.display_name, c.name, report, given, own))
                     for c, own in zip(communes, self.commune_reports, strict=True)]
         pull = self.table(raw, "pull") or {}
         self.unknown_keys(pull, {"link_check_hours"}, "pull")
@@ -291,53 +235,6 @@ class _WorkspaceReader(TomlReader):
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
                          link_check_hours=link_check_hours)
-
-    def read_report(self, table: dict | None, place: str) -> dict[str, Any]:
-        """A [report] table (the workspace's, or a commune's): the values it gives, checked."""
-        table = table or {}
-        self.unknown_keys(table, REPORT_KEYS, place)
-        lines = sorted(REPORT_KEYS - {"recipients", "follow_up_listed"})
-        given = {k: self.line(table, k, place, required=False) for k in lines}
-        for key in ("issuing_body", "parent_body"):
-            long_words = [w for w in (given[key] or "").split() if len(w) > HEADER_WORD_MAX]
-            if long_words:
-                self.problem(f"{place}.{key}", _("'{word}' is too long to fit the report's header, which breaks "
-                                                 "lines between words (at most {n} letters a word): put spaces "
-                                                 "between its words").format(word=long_words[0], n=HEADER_WORD_MAX))
-        values: dict[str, Any] = {k: v for k, v in given.items() if v}
-        symbol = values.get("symbol")
-        if symbol and not symbol.startswith("/"):
-            values["symbol"] = "/" + symbol  # "BC-UBND" as "/BC-UBND": the number goes before the slash
-        if "recipients" in table:
-            recipients = table["recipients"]
-            if not isinstance(recipients, list) or not all(isinstance(r, str) and r.strip() for r in recipients):
-                self.problem(f"{place}.recipients", _('must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]'))
-            else:
-                lines = [self.line({"line": r}, "line", f"{place}.recipients[{i}]")
-                         for i, r in enumerate(recipients, 1)]
-                values["recipients"] = tuple(r.lstrip("-– ").strip() for r in lines)
-                values["recipients_given"] = True
-        if "follow_up_listed" in table:
-            values["follow_up_listed"] = int(self.number(table, "follow_up_listed", place, FOLLOW_UP_LISTED, 0,
-                                                         FOLLOW_UP_MAX))
-        return values
-
-    @staticmethod
-    def settings(unit: Unit, values: dict[str, Any]) -> ReportSettings:
-        base = ReportSettings.defaults(unit, values.get("issuing_body", ""))
-        return dataclasses.replace(base, **{k: v for k, v in values.items() if k != "issuing_body"})
-
-    @staticmethod
-    def commune_settings(commune: Commune, workspace: ReportSettings, given: dict[str, Any],
-                         own: dict[str, Any]) -> ReportSettings:
-        """A commune's report: its own values, else its People's Committee's for who it is, else
-        the workspace's for the rest (see COMMUNE_OWN)."""
-        inherited = {k: v for k, v in given.items() if k not in COMMUNE_OWN
-                     and (k not in COMMITTEE_STYLE or workspace.committee)}
-        values = inherited | {k: v for k, v in own.items()}
-        if own.get("issuing_body") and not ReportSettings(own["issuing_body"]).committee:
-            values = {k: v for k, v in values.items() if k not in COMMITTEE_STYLE or k in own}
-        return _WorkspaceReader.settings(Unit(commune.kind, commune.name), values)
 
     def read_hours(self, raw: Any) -> OfficeHours:
         if raw is None:
@@ -447,7 +344,7 @@ class _WorkspaceReader(TomlReader):
                 self.problem(f"{place}.short_link", _("'{short}' is not a short form link like "
                                                       "https://forms.gle/AbC123").format(short=short))
             communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
-            self.commune_reports.append(self.read_report(self.table(c, "report", place), f"{place}.report"))
+            self.commune_reports.append(read_report(self, self.table(c, "report", place), f"{place}.report"))
         return communes
 
     def check_tab(self, tab: str, place: str, seen: dict[str, str]) -> None:
