@@ -576,7 +576,8 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
         else:
             result = scanner.scan(list(files), store)
     for kind, items in ((_("unreadable"), result.unreadable), (_("rejected"), result.rejected),
-                        (_("duplicate"), result.duplicates)):
+                        (_("duplicate"), result.duplicates), (_("unmarked"), result.blank),
+                        (_("replaced"), result.replaced)):
         for item in items:
             say(f"{kind}: {item}", err=True)
     if result.pages:
