@@ -11,6 +11,7 @@ photocopy, or a ballot photographed twice) counts once and is reported as a dupl
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import html
 import io
@@ -120,7 +121,7 @@ def images_of(path: Path) -> Iterator[tuple[str, Callable[[], np.ndarray | None]
         return
     try:
         for i in range(len(doc)):
-            yield f"{path} (trang {i + 1})", lambda i=i: _page_of(doc, i)
+            yield f"{path} (trang {i + 1})", functools.partial(_page_of, doc, i)
     finally:
         doc.close()
 

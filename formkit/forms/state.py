@@ -221,11 +221,12 @@ class State:
                     backend=backend, forms=', '.join(elsewhere))
             if backend.key == GOOGLE_KEY:  # a try on the embedded backend, now for real
                 moved = self.path.parent.with_name(self.path.parent.name + "-local")
-                message += " " + _("To start over on Google in this workspace, move the state folder of that try "
-                                   "aside (its forms, ballots and answers stay there): `mv \"{state}\" \"{moved}\"` "
-                                   "(PowerShell: `Move-Item \"{state}\" \"{moved}\"`), then run `formkit create` again; "
-                                   "posters and ballots printed during the try point to the embedded backend: "
-                                   "print them again.").format(state=self.path.parent, moved=moved)
+                message += " " + _("To start over on Google in this workspace, move the state folder of that "
+                                   "try aside (its forms, ballots and answers stay there): "
+                                   "`mv \"{state}\" \"{moved}\"` (PowerShell: `Move-Item \"{state}\" \"{moved}\"`), "
+                                   "then run `formkit create` again. Posters printed during the try point to the "
+                                   "embedded backend and its ballots to its forms: print them again.").format(
+                    state=self.path.parent, moved=moved)
             raise UsageError(message)
 
     def add(self, commune_id: str, form: FormRecord) -> None:
