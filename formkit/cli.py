@@ -301,9 +301,10 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
             say(" " * 21 + _("possible duplicate form {form}: a lost forms.create answer may have made it; "
                              "check it in Google Drive and delete it if it is empty").format(form=other))
         for other in r.other_forms:
-            say(" " * 21 + _("second form {form} for this commune in Drive, not in this workspace's state (made after "
-                             "the state lost a form?): its answers are not pulled; check it in Google Drive, move "
-                             "any answers over and delete it").format(form=other))
+            say(" " * 21 + _("another form {form} is named for this commune in Drive but is not in this workspace's "
+                             "state (made before the state lost its record of it?), so its answers are not pulled: "
+                             "check it in Google Drive; if it holds answers, download them (Responses, then Download "
+                             "CSV) before deleting it").format(form=other))
 
 
 @cli.command(help=N_("Read every commune's responses (linked sheet, else the Forms API) into the local store.\n\n"

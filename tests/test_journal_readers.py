@@ -94,8 +94,8 @@ def test_status_names_a_second_form_made_after_the_state_lost_the_first(publishe
     assert made != lost
     status = formkit("status", "-w", ws.root)
     assert status.exit_code == 0, status.output
-    assert f"second form {lost} for this commune" in status.out, status.out
-    assert status.out.count("second form") == 1  # the other communes have one form each
+    assert f"another form {lost} is named for this commune" in status.out, status.out
+    assert status.out.count("another form") == 1  # the other communes have one form each
 
 
 def test_posters_whose_links_only_this_computer_opens_are_refused_or_loudly_a_trial(published_workspace, formkit,
