@@ -3,11 +3,14 @@
 Every remote step is recorded before the next one starts, so that a run interrupted at any
 point can be finished by the next one without duplicates. A step appends one line to
 state/forms.journal (the whole record of the form that changed, flushed to disk): its cost does
-not grow with the number of communes. `compact()` — at the end of each command — folds the
-journal into forms.json, rewritten atomically, and removes it. Loading replays the journal over
-forms.json; each line replaces a whole record by its place, so replaying a line twice (a crash
-between the rewrite and the removal) changes nothing, and a torn last line (a crash mid-write)
-is a step that was not recorded: the next run redoes it, finding the form by its nonce. Each commune
+not grow with the number of communes. `compact()` — at the end of each command that writes the
+journal (create, link, pull: under the workspace lock; a reader never folds it, since a running
+`create` goes on appending to it) — folds the journal into forms.json, rewritten atomically, and
+removes it. Loading replays the journal over forms.json; each line replaces a whole record by
+its place, so replaying a line twice (a crash between the rewrite and the removal) changes
+nothing, and a torn last line (a crash mid-write) is a step that was not recorded: the next run
+redoes it, finding the form by its nonce. Any other line that cannot be read is skipped the same
+way (and kept in forms.journal.damaged when the journal is folded). Each commune
 keeps a list of forms: the last is the current one; earlier ones are kept (never deleted) because
 their answers still count in reports.
 
