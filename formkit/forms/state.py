@@ -134,7 +134,8 @@ class State:
                         index=index, commune=entry['commune'], previous=index - 1))
             except (ValueError, KeyError, TypeError) as exc:
                 raise StateError(_("{journal} is damaged at line {number} ({exc}); restore the state from a backup "
-                                   "or move it aside").format(journal=journal, number=number, exc=exc)) from exc
+                                   "(do not delete the journal: `create` would make the forms it records a second "
+                                   "time)").format(journal=journal, number=number, exc=exc)) from exc
         self._journal_end = end
 
     def save(self, changed: FormRecord | None = None) -> None:
