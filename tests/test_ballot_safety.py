@@ -150,3 +150,17 @@ def test_a_long_pdf_is_drawn_one_page_at_a_time(tmp_path):
     few, many = _peak(_pdf(tmp_path / "few.pdf", 3)), _peak(_pdf(tmp_path / "many.pdf", 12))
     assert many < 1.3 * few, (few, many)
     assert few < 12_000_000, few
+
+
+def test_a_page_keeps_the_content_hash_scan_states_already_hold(tmp_path):
+    """Hashing in pieces gives each page the hash earlier releases recorded (sha256 of the file's
+    bytes and the page index), so pages read before are still known as read."""
+    import hashlib
+
+    from formkit.ballots.scan import file_hash
+
+    path = _pdf(tmp_path / "two.pdf", 2)
+    for index in (0, 1):
+        page = file_hash(path).copy()
+        page.update(index.to_bytes(4, "big"))
+        assert page.hexdigest() == hashlib.sha256(path.read_bytes() + index.to_bytes(4, "big")).hexdigest()
