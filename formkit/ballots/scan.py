@@ -67,6 +67,7 @@ class ScanState:
         self.duplicates: list[dict] = raw.get("duplicates", [])
         self.rejected: list[dict] = raw.get("rejected", [])
         self.unreadable: list[dict] = raw.get("unreadable", [])
+        self.stale: list[str] = raw.get("stale", [])  # store keys counted from pages since replaced: to take out
 
     @classmethod
     def load(cls, ws: Workspace) -> ScanState:
@@ -85,7 +86,8 @@ class ScanState:
     def save(self) -> None:
         atomic_write_json(self.path, {"format": FORMAT, "images": self.images, "pages": self.pages,
                                       "counted": self.counted, "duplicates": self.duplicates,
-                                      "rejected": self.rejected, "unreadable": self.unreadable})
+                                      "rejected": self.rejected, "unreadable": self.unreadable,
+                                      "stale": self.stale})
 
     def in_review(self) -> list[tuple[str, str, dict]]:
         """(page key, question, item) still waiting for a person."""
@@ -182,7 +184,6 @@ class Scanner:
         self.scans = ScanState.load(ws)
         self.geometries: dict[str, dict] = {}
         self.out = ws.output_dir / "ballots"
-        self.recount: set[str] = set()  # "commune|serial" whose pages changed since they were counted
         self.touched: set[str] = set()  # "commune|serial" with a page read in this run
 
     def geometry(self, geometry_id: str) -> dict:
@@ -262,7 +263,9 @@ class Scanner:
         self.scans.pages[key] = reading
         self.touched.add(key.rsplit("|", 1)[0])
         if before is not None:  # an unmarked page (a blank print scanned by mistake) yields its serial
-            self.recount.add(key.rsplit("|", 1)[0])
+            counted = self.scans.counted.pop(key.rsplit("|", 1)[0], None)
+            if counted is not None:  # counted (in part) from the unmarked page: taken out, counted again
+                self.scans.stale.append(counted)
             result.replaced.append(_("{file}: {ballot} replaces the unmarked page read before from {first}").format(
                 file=name, ballot=label, first=before["file"]))
         return "read"
@@ -334,6 +337,8 @@ class Scanner:
     # ---- counting ----------------------------------------------------------------------------
     def finish(self, store: ResponseStore, result: ScanResult) -> None:
         """Count every ballot whose pages are all read and decided; list what waits for a person."""
+        store.remove(self.scans.stale)  # before counting them again, whatever a crash interrupted
+        self.scans.stale = []
         by_ballot: dict[str, dict[int, dict]] = {}
         for key, page in self.scans.pages.items():
             commune, serial, number = key.split("|")
@@ -341,9 +346,9 @@ class Scanner:
         for ballot, pages in sorted(by_ballot.items()):
             blank = not any(marked(page) for page in pages.values())
             if ballot in self.scans.counted:
-                if not blank and ballot not in self.recount:
+                if not blank:
                     continue
-                store.remove([self.scans.counted.pop(ballot)])  # counted from an unmarked page: not a response
+                store.remove([self.scans.counted.pop(ballot)])  # counted from unmarked pages: not a response
                 self.touched.add(ballot)
             commune, serial = ballot.split("|")
             batch = self.register.batch_of(commune, int(serial))
