@@ -5,7 +5,9 @@ already read (by its content hash), every page read per serial, the review decis
 was rejected, so scanning the same files again adds nothing and reports nothing new. A ballot is
 counted once all its pages are read and every question on it is decided (by the thresholds or by
 a person through `formkit scan --review`). A second, different image of a page already read (a
-photocopy, or a ballot photographed twice) counts once and is reported as a duplicate.
+photocopy, or a ballot photographed twice) counts once and is reported as a duplicate — unless
+the page read first holds no mark at all (a blank print scanned by mistake): a marked page takes
+its serial then, and a ballot with no mark on any page is never counted.
 """
 
 from __future__ import annotations
