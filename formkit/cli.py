@@ -365,7 +365,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
            csv_files) -> None:
     from .errors import UsageError
     from .report import FORMATS, build_report, parse_period, write_report
-    from .report.load import held
+    from .responses.queries import held
     from .responses.store import ResponseStore
 
     chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())

@@ -6,6 +6,7 @@ and this table say the same thing."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 FORMKIT = Path(__file__).resolve().parent.parent / "formkit"
@@ -89,3 +90,38 @@ def test_the_walker_sees_relative_imports():
     # The walker must see relative imports, or the test above could pass by seeing nothing.
     report = FORMKIT / "report" / "build.py"
     assert (report.stat().st_size and any(t == "workspace" for _, t in _imports(report)))
+
+
+# The response store's schema and every query over it live in formkit/responses/ (the report turns
+# rows into arrays); the embedded backend's own database is no business of this rule.
+STORE_OWNER, STORE_TABLES = "responses", ("responses", "coded", "texts", "invalid")
+_STORE_SQL = re.compile(r"\b(select|insert|update|delete|replace|create|alter|drop)\b.*"
+                        rf"\b(from|into|join|table|on)\s+({'|'.join(STORE_TABLES)})\b", re.I | re.S)
+
+
+def _store_sql(path: Path) -> list[str]:
+    """Where a module reaches the store's connection (`.db`), opens SQLite, or writes a SQL
+    statement naming one of the store's tables."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "db":
+            found.append(f"{node.lineno}: reaches the store's connection (.db)")
+        elif isinstance(node, ast.Attribute) and node.attr == "connect" and getattr(node.value, "id", "") == "sqlite3":
+            found.append(f"{node.lineno}: opens SQLite")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _STORE_SQL.search(node.value):
+            found.append(f"{node.lineno}: SQL on the store: {node.value[:60]!r}")
+        elif isinstance(node, ast.JoinedStr) and _STORE_SQL.search(ast.unparse(node)):
+            found.append(f"{node.lineno}: SQL on the store: {ast.unparse(node)[:60]}")
+    return found
+
+
+def test_only_the_responses_package_runs_sql_on_the_store():
+    wrong = [f"{path.relative_to(FORMKIT.parent)}:{where}" for path in sorted(FORMKIT.rglob("*.py"))
+             if _package_of(path) not in {STORE_OWNER, *LEAVES} for where in _store_sql(path)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_store_sql_rule_sees_queries():
+    # The owner itself holds such queries, or the rule above could pass by seeing nothing.
+    assert any("SQL on the store" in w for w in _store_sql(FORMKIT / "responses" / "queries.py"))
+    assert any(".db" in w for w in _store_sql(FORMKIT / "responses" / "queries.py"))

@@ -18,7 +18,7 @@ from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answe
 from formkit.errors import InputError, UsageError
 from formkit.report import IntegrityRules, build_report, parse_period, write_report
 from formkit.report.followup import mask_phone, mask_text
-from formkit.report.load import SEP
+from formkit.responses.queries import SEP
 from formkit.workspace.config import load_workspace
 
 approx = pytest.approx

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..ballots.register import Register
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.queries import other_templates
 from ..responses.store import VIETNAM, ResponseStore
 from ..workspace.config import Workspace
 from ..workspace.templates import Template
@@ -123,7 +124,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         cluster_size=rules.cluster_size, cluster_minutes=rules.cluster_minutes, scope=scope,
         responses=int(total.responses[0]), sipas=value(total.indices.overall[0]),
         mean=value(total.indices.overall_mean[0]),
-        excluded=load.other_templates(store, template, *period.bounds(), scope),
+        excluded=other_templates(store, template, *period.bounds(), scope),
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,

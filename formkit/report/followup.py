@@ -21,12 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.queries import texts_of
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
 from ..workspace.templates import Template
 from . import indices as ix
 from .groups import NO_OFFICER, Communes
-from .load import Responses, texts_of
+from .load import Responses
 
 _SEP = r"[ \t\u00a0.\-_()]"  # what people type between digit groups: 0912 345 678, (091) 234-5678, 0912_345_681
 PHONE_IN_TEXT = re.compile(  # 0…, (0…), 84…, +84…, +84 (0)… then 8 to 10 more digits
