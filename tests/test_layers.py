@@ -125,3 +125,37 @@ def test_the_store_sql_rule_sees_queries():
     # The owner itself holds such queries, or the rule above could pass by seeing nothing.
     assert any("SQL on the store" in w for w in _store_sql(FORMKIT / "responses" / "queries.py"))
     assert any(".db" in w for w in _store_sql(FORMKIT / "responses" / "queries.py"))
+
+
+# The report package flows load → build → model → writers. Its model is a leaf: report/model.py
+# imports from report/ only the value types it is made of, and they in turn only each other
+# (never the store, the workspace or the code that builds the report).
+REPORT = FORMKIT / "report"
+REPORT_VALUE_TYPES = {"followup", "period", "privacy"}
+
+
+def _report_imports(path: Path) -> set[str]:
+    """The report modules one report module imports (relative imports: `.x` and `from . import x`)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+    return found
+
+
+def test_the_report_model_imports_only_its_value_types():
+    wrong = []
+    for name in ["model", *sorted(REPORT_VALUE_TYPES)]:
+        path = REPORT / f"{name}.py"
+        outside = _report_imports(path) - REPORT_VALUE_TYPES
+        wrong += [f"formkit/report/{name}.py imports report.{m}, which is not a value type of the model"
+                  for m in sorted(outside)]
+        wrong += [f"formkit/report/{name}.py:{line} imports formkit.{target}" for line, target in _imports(path)
+                  if target not in {"report", "workspace", "errors", "i18n"}]
+    assert not wrong, "\n".join(wrong)
+    assert "followup" in _report_imports(REPORT / "model.py")  # the walker sees what it must
+
+
+def test_writers_share_page_and_labels_not_each_other():
+    assert "pdf_out" not in _report_imports(REPORT / "docx_out.py")  # page geometry: report/page.py
+    assert "anomalies" not in _report_imports(REPORT / "tables.py")  # labels: report/labels.py

@@ -31,11 +31,11 @@ from ..typography import SERIF, register_fonts
 from . import charts, content, fmt
 from .content import MOTTO, NATION, Block, Chart, Gap, Grid, Para, number_line, title
 from .model import Report
-from .pdf_out import WIDTH, balanced, column_widths
+from .page import MARGINS_MM, PAGE_MM, TEXT_MM, WIDTH, balanced, column_widths
 from .printable import printable
 
 FONT = "Times New Roman"
-TOP, BOTTOM, LEFT, RIGHT = 20, 20, 30, 15  # mm
+TOP, BOTTOM, LEFT, RIGHT = MARGINS_MM
 CENTER, LEFT_ALIGN, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 # name in content.py -> (style name in Word, size pt, bold, italic, alignment, first-line indent mm,
@@ -90,7 +90,7 @@ def _styles(doc) -> None:
 def _page(doc) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
     section.top_margin, section.bottom_margin = Mm(TOP), Mm(BOTTOM)
     section.left_margin, section.right_margin = Mm(LEFT), Mm(RIGHT)
     section.header_distance, section.footer_distance = Mm(10), Mm(10)
@@ -251,7 +251,7 @@ def _layout_table(doc, rows: int, widths_mm: list[float]):
 
 def _header(doc, report: Report) -> None:
     signing = report.signing
-    text_mm = 210 - LEFT - RIGHT
+    text_mm = TEXT_MM
     left_mm, right_mm = text_mm * 0.42, text_mm * 0.58
     table = _layout_table(doc, 2, [left_mm, right_mm])
     left, right = table.cell(0, 0), table.cell(0, 1)
@@ -277,7 +277,7 @@ def _header(doc, report: Report) -> None:
 
 def _signature(doc, report: Report) -> None:
     signing = report.signing
-    text_mm = 210 - LEFT - RIGHT
+    text_mm = TEXT_MM
     doc.add_paragraph(style=STYLES["plain"][0]).paragraph_format.space_after = Pt(10)
     table = _layout_table(doc, 1, [text_mm * 0.45, text_mm * 0.55])
     _row_flags(table.rows[0], header=False)  # the block stays on one page
