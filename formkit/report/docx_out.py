@@ -30,6 +30,7 @@ from ..files import atomic_write_bytes
 from ..typography import SERIF, register_fonts
 from . import charts, content, fmt
 from .content import MOTTO, NATION, Block, Chart, Gap, Grid, Para, number_line, title
+from .labels import HEADING, SIGN_HERE, document_title
 from .model import Report
 from .page import MARGINS_MM, PAGE_MM, TEXT_MM, WIDTH, balanced, column_widths
 from .printable import printable
@@ -270,7 +271,7 @@ def _header(doc, report: Report) -> None:
     _first_paragraph(table.cell(1, 1), content.T(fmt.dated(report.place, report.today)), "date")
     gap = doc.add_paragraph(style=STYLES["plain"][0])
     gap.paragraph_format.space_after = Pt(20)
-    _text(doc, "BÁO CÁO", "title")
+    _text(doc, HEADING, "title")
     _text(doc, title(report), "title")
     _rule(doc, text_mm * 0.25, text_mm)
 
@@ -294,7 +295,7 @@ def _signature(doc, report: Report) -> None:
     if signing.signer_name:
         _text(signer, signing.signer_name, "center_bold")
     else:
-        _text(signer, "(Ký, ghi rõ họ tên và đóng dấu)", "italic_center")
+        _text(signer, SIGN_HERE, "italic_center")
 
 
 def _keep_with_next(doc) -> None:
@@ -308,7 +309,7 @@ def render(report: Report) -> bytes:
     _styles(doc)
     _page(doc)
     props = doc.core_properties
-    props.title = printable(f"Báo cáo {report.index_name} {report.period.label}")
+    props.title = printable(document_title(report))
     props.author, props.subject = printable(report.issuing_body), printable(report.template.name)
     props.comments, props.last_modified_by = "formkit", "formkit"
     props.created = props.modified = datetime.combine(report.today, time(0))  # the report's date, not the clock's

@@ -1,7 +1,19 @@
-"""How the report names things a reader sees, in one place for every writer: the kinds of
-integrity warning, and a response that chose no officer or no field."""
+"""How the report names things a reader sees, in one place for every writer: the document's
+title and signature line, the kinds of integrity warning, and a response that chose no officer
+or no field."""
 
 from __future__ import annotations
+
+from .model import Report
+
+HEADING = "BÁO CÁO"  # above the title, as Nghị định 30/2020/NĐ-CP lays a report out
+SIGN_HERE = "(Ký, ghi rõ họ tên và đóng dấu)"  # where no signer's name is configured
+
+
+def document_title(report: Report) -> str:
+    """The title a PDF, DOCX or XLSX file carries (its properties, the XLSX's first sheet)."""
+    return f"Báo cáo {report.index_name} {report.period.label}"
+
 
 NO_OFFICER = "(không chọn cán bộ)"  # how a response without an officer reads in the tables
 NO_FIELD = "(không chọn lĩnh vực)"

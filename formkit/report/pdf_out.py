@@ -36,6 +36,7 @@ from ..files import atomic_write_bytes
 from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, register_fonts
 from . import charts, content, fmt
 from .content import MOTTO, NATION, NBSP, Block, Gap, Grid, Para, T, number_line, title
+from .labels import HEADING, SIGN_HERE, document_title
 from .model import Report
 from .page import BODY, MARGINS_MM, SMALL, WIDTH, balanced, column_widths
 
@@ -125,7 +126,7 @@ def _header(report: Report) -> list:
     # Flowables in a cell follow the cell's ALIGN, not their own hAlign: centre the rules.
     block.setStyle(TableStyle([LAYOUT_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return [block, Spacer(1, 10 * mm), P("BÁO CÁO", "title"), P(T(title(report)), "title"),
+    return [block, Spacer(1, 10 * mm), P(HEADING, "title"), P(T(title(report)), "title"),
             HRFlowable(width="25%", thickness=0.6, color=colors.black, spaceBefore=6, spaceAfter=10)]
 
 
@@ -136,7 +137,7 @@ def _signature(report: Report) -> list:
     signer: list = [P(T(line.upper()), "center_bold") for line in (signing.authority, signing.signer_title) if line]
     signer.append(Spacer(1, 22 * mm))
     signer.append(P(T(signing.signer_name), "center_bold") if signing.signer_name
-                  else P("(Ký, ghi rõ họ tên và đóng dấu)", "italic_center"))
+                  else P(SIGN_HERE, "italic_center"))
     block = Table([[recipients, signer]], colWidths=[WIDTH * 0.45, WIDTH * 0.55])
     block.setStyle(TableStyle([LAYOUT_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [Spacer(1, 6 * mm), KeepTogether([block])]
@@ -158,7 +159,7 @@ def render(report: Report) -> bytes:
     out = io.BytesIO()
     with binary_pdf_streams():
         doc = SimpleDocTemplate(out, pagesize=A4, topMargin=TOP, bottomMargin=BOTTOM, leftMargin=LEFT,
-                                rightMargin=RIGHT, title=f"Báo cáo {report.index_name} {report.period.label}",
+                                rightMargin=RIGHT, title=document_title(report),
                                 author=report.issuing_body, creator="formkit", subject=report.template.name,
                                 pageCompression=1, invariant=1, initialFontName=SERIF, initialFontSize=BODY)
         doc.build(story, onLaterPages=_page_number)
