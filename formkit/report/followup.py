@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .period import stamps
 from .privacy import mask_phone, mask_text
 
 
@@ -136,12 +137,8 @@ class FollowUps:
         return [flat[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
 
     def _stamps(self, a: int, b: int) -> np.ndarray:
-        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1 as bytes (S19), in C: the ISO text with its "T"
-        made a space."""
-        text = np.datetime_as_string(self.time[a:b].astype("datetime64[s]")).astype("S19")
-        chars = text.view(np.uint8).reshape(-1, 19).copy()
-        chars[:, 10] = ord(" ")
-        return chars.view("S19").ravel()
+        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1 as bytes (S19)."""
+        return stamps(self.time[a:b])
 
     def entries(self, a: int, b: int) -> list[FollowUp]:
         """Entries a…b-1 as objects."""

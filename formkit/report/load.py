@@ -48,11 +48,6 @@ class Responses:
                          self.recoded_invalid)
 
 
-def _seconds(joined: str) -> np.ndarray:
-    """ "YYYY-MM-DD HH:MM:SS,…" -> seconds on the local clock (numpy parses the text, read as UTC)."""
-    return np.array(joined.split(","), dtype="datetime64[s]").astype(np.int64)
-
-
 class _Categories:
     """Text values -> small integers, stable across blocks ("" and NULL are the same: None)."""
 
@@ -142,7 +137,7 @@ def _from_sqlite(store: ResponseStore, template: Template, start: str, end: str,
     for first, last, row in coded_blocks(store, template, start, end, commune_ids):
         n, other = row[0], row[1]
         block = [np.fromstring(row[2], np.int64, sep=","), communes.codes(row[6]), officers.codes(row[7]),
-                 fields.codes(row[8]), _seconds(row[3]),
+                 fields.codes(row[8]), seconds(row[3].split(",")),
                  np.frombuffer(bytes.fromhex(row[5]), np.uint8).reshape(n, width).copy(),
                  np.fromstring(row[4], np.int64, sep=",").astype(np.uint8)]
         if other:

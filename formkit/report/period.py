@@ -37,6 +37,14 @@ def stamp(seconds: int) -> str:
     return str(np.datetime64(int(seconds), "s")).replace("T", " ")
 
 
+def stamps(seconds: np.ndarray) -> np.ndarray:
+    """stamp() of many, as bytes (S19), in C: the ISO text with its "T" made a space."""
+    text = np.datetime_as_string(seconds.astype("datetime64[s]")).astype("S19")
+    chars = text.view(np.uint8).reshape(-1, 19).copy()
+    chars[:, 10] = ord(" ")
+    return chars.view("S19").ravel()
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
