@@ -86,8 +86,8 @@ class BusyError(FormkitError):
 
 
 class StateError(FormkitError):
-    """The workspace state disagrees with what a command needs (no published form yet), or a file
-    could not be written (a full disk). A damaged state file is a DamagedFileError."""
+    """The workspace state disagrees with what a command needs (a form lacks a question a poster
+    prints), or a file could not be written (a full disk). A damaged state file is a DamagedFileError."""
 
     exit_code = EXIT_RUNTIME
 
