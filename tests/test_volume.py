@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import bearer
+from conftest import add_fault, bearer
 from test_pull import (  # noqa: F401  (fixtures)
     answers,
     created_workspace,
@@ -16,9 +16,11 @@ from test_pull import (  # noqa: F401  (fixtures)
 from test_pull_sheets import new_spreadsheet
 
 from formkit.forms.linking import link_local
+from formkit.forms.state import State
 from formkit.google.client import connect
 from formkit.responses.pull import pull
 from formkit.responses.timestamps import sheet_zone
+from formkit.workspace.config import load_workspace
 
 
 def test_a_spreadsheet_on_a_custom_gmt_offset_is_read_in_that_offset(created_workspace, store):
@@ -41,3 +43,28 @@ def test_custom_zones_are_fixed_offsets(name, hours):
     from datetime import datetime
 
     assert sheet_zone(name).utcoffset(datetime(2025, 1, 1)).total_seconds() == hours * 3600
+
+
+@pytest.mark.parametrize("reason", ["userRateLimitExceeded", "rateLimitExceeded", "sharingRateLimitExceeded"])
+def test_drives_rate_limit_403_is_retried_like_429(example_dir, endpoint, formkit, reason):
+    """Drive answers its rate limits with 403 and a reason ("Resolve errors"): retried, not taken
+    for a Workspace policy; a 403 without such a reason still is one (test_create)."""
+    add_fault(endpoint, method="POST", path="/permissions$", kind="status", status=403, reason=reason, count=2)
+    result = formkit("create", "-w", example_dir)
+    assert result.exit_code == 0, result.output
+    assert "would not let anyone" not in result.output
+    state = State.load(load_workspace(example_dir).state_file)
+    assert {state.current(c).responders for c in ("hoa-thanh", "binh-thanh", "nam-dong")} == {"anyone"}
+    faulted = requests.get(f"{endpoint}/formkit/v1/calls/faulted", timeout=5, headers=bearer()).json()
+    assert faulted == {"drive.permissions.create": 2}
+
+
+def test_drives_rate_limit_error_has_drives_shape(endpoint):
+    add_fault(endpoint, method="GET", path="/drive/v3/files$", kind="status", status=403,
+              reason="userRateLimitExceeded")
+    reply = requests.get(f"{endpoint}/drive/v3/files", timeout=5, headers=bearer())
+    assert reply.status_code == 403
+    error = reply.json()["error"]
+    assert error["code"] == 403 and error["message"] == "User Rate Limit Exceeded"
+    assert error["errors"] == [{"domain": "usageLimits", "reason": "userRateLimitExceeded",
+                                "message": "User Rate Limit Exceeded"}]
