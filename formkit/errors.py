@@ -3,8 +3,7 @@
 Exit codes (documented in the README):
   0  success
   1  a remote or runtime failure (Google refused, network gone, quota exhausted after retries)
-  2  bad usage, configuration, template, input data or credentials, or a damaged state file
-     (DamagedFileError: forms.json, its journal, ballots.json, paper-scans.json, responses.sqlite)
+  2  bad usage, configuration, template, input data or credentials
   3  nothing to report: `formkit report` found no answers in the period asked for (the files are
      still written and say so); the terminal says what the store holds and which period was meant
 """
@@ -14,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .i18n import _, ngettext
+from .i18n import ngettext
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
@@ -51,18 +50,6 @@ class InputError(FormkitError):
         super().__init__(self.headline + "\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
-class DamagedFileError(InputError):
-    """A file formkit wrote (state/forms.json, its journal, ballots.json, paper-scans.json, the
-    response store) is not what formkit writes. One kind of damage, one exit code (2): a person
-    must restore it or move it aside; running the command again would only fail again."""
-
-    def __init__(self, path: str | os.PathLike[str], place: str, what: str, advice: str = "") -> None:
-        advice = advice or _("the file is damaged: restore it from a backup or move it aside")
-        self.path = str(path)
-        super().__init__(Problem(self.path, place, f"{what}; {advice}"),
-                         _("{path} is damaged").format(path=self.path))
-
-
 class UsageError(FormkitError):
     exit_code = EXIT_USAGE
 
@@ -86,8 +73,7 @@ class BusyError(FormkitError):
 
 
 class StateError(FormkitError):
-    """The workspace state disagrees with what a command needs (no published form yet), or a file
-    could not be written (a full disk). A damaged state file is a DamagedFileError."""
+    """The workspace state file is unreadable or disagrees with the workspace."""
 
     exit_code = EXIT_RUNTIME
 

@@ -68,3 +68,22 @@ def test_drives_rate_limit_error_has_drives_shape(endpoint):
     assert error["code"] == 403 and error["message"] == "User Rate Limit Exceeded"
     assert error["errors"] == [{"domain": "usageLimits", "reason": "userRateLimitExceeded",
                                 "message": "User Rate Limit Exceeded"}]
+
+
+def test_the_forms_api_lists_in_no_particular_order_and_leaves_defaults_out(created_workspace):
+    """forms.responses.list returns a page in no particular order and a listed response has no
+    formId; an unpublished form has no publishSettings and an empty settings is left out."""
+    ws, state, base = created_workspace
+    hoa = state.current("hoa-thanh")
+    for minute in range(12):
+        submit(hoa, answers(ws, hoa, officer=minute % 3), f"2025-09-27T08:{minute:02d}:00+07:00")
+    listed = requests.get(f"{base}/v1/forms/{hoa.form_id}/responses", timeout=5, headers=bearer()).json()["responses"]
+    times = [r["lastSubmittedTime"] for r in listed]
+    assert sorted(times) != times and len(set(times)) == 12
+    assert all("formId" not in r for r in listed)
+    got = requests.get(f"{base}/v1/forms/{hoa.form_id}/responses/{listed[0]['responseId']}", timeout=5,
+                       headers=bearer()).json()
+    assert got["formId"] == hoa.form_id
+    made = requests.post(f"{base}/v1/forms", params={"unpublished": "true"}, json={"info": {"title": "T"}},
+                         timeout=5, headers=bearer()).json()
+    assert "publishSettings" not in made and "settings" not in made

@@ -46,10 +46,11 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
                             template=f"{form.template} v{form.template_version}")
         if form.form_id:
             remote = google.get_form(form.form_id, fields="publishSettings,linkedSheetId,responderUri")
-            if "publishSettings" in remote:  # absent only on legacy forms; an absent field inside is false
-                publish = remote["publishSettings"].get("publishState", {})
-                row.published = bool(publish.get("isPublished", False))
-                row.accepting = bool(publish.get("isAcceptingResponses", False))
+            # Google leaves out an unpublished form's empty publishSettings (legacy forms have none
+            # either, but formkit makes none): absent, as any field inside, reads as false.
+            publish = (remote.get("publishSettings") or {}).get("publishState") or {}
+            row.published = bool(publish.get("isPublished", False))
+            row.accepting = bool(publish.get("isAcceptingResponses", False))
             row.responders = responders(google.responder_permissions(form.form_id))
             row.possible_duplicates = tuple(f["id"] for name in form.possible_duplicates
                                             for f in google.find_forms_named(name) if f["id"] != form.form_id)

@@ -408,15 +408,18 @@ class Store:
 
     def response_page(self, form_id: str, after: tuple[int, int] | None, min_ns: int | None, strict: bool,
                       size: int) -> tuple[bytes, tuple[int, int] | None]:
-        """As responses(), for a listing: the page's responses as one UTF-8 JSON text, comma-joined
+        """As responses(), for a listing (each page in no particular order): the page's responses as one UTF-8 JSON text, comma-joined
         as stored (SQLite joins them, without the GIL: concurrent requests go on meanwhile), and the
         position of its last response when more follow."""
         where, args = self._where(form_id, after, min_ns, strict)
         edge = self._all(f"SELECT t_us, seq FROM responses WHERE {where} ORDER BY t_us, seq LIMIT 2 OFFSET ?",
                          (*args, size - 1))
-        # The subquery's LIMIT keeps SQLite from flattening it: the rows reach group_concat in order.
-        joined = self._all(f"SELECT CAST(group_concat(data, ',') AS BLOB) FROM (SELECT data FROM responses "
-                           f"WHERE {where} ORDER BY t_us, seq LIMIT ?)", (*args, size))[0][0]
+        # The page is the next `size` responses in time, listed in no particular order, as Google
+        # lists them (here: by responseId). The subqueries' LIMITs keep SQLite from flattening
+        # them: the rows reach group_concat in the order asked.
+        joined = self._all(f"SELECT CAST(group_concat(data, ',') AS BLOB) FROM (SELECT data FROM (SELECT data, "
+                           f"response_id FROM responses WHERE {where} ORDER BY t_us, seq LIMIT ?) "
+                           f"ORDER BY response_id LIMIT -1)", (*args, size))[0][0]
         return joined or b"", edge[0] if len(edge) == 2 else None
 
     @staticmethod

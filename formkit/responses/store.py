@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..errors import DamagedFileError
+from ..errors import StateError
 from ..files import owner_only
-from ..i18n import _
 from ..workspace.templates import Template
 from . import columnar
 from .coding import Coder
@@ -119,9 +118,8 @@ class ResponseStore:
             self._add_columns()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self.db.close()
-            raise DamagedFileError(path, "", str(exc), _("move it aside (keep it for a backup restore) and run "
-                                                         "`formkit pull` again: every answer is still in Google "
-                                                         "and is read back")) from exc
+            raise StateError(f"{path} is damaged ({exc}). Move it aside (keep it for a backup restore) and run "
+                             "`formkit pull` again: every answer is still in Google and is read back.") from exc
 
     def _add_columns(self) -> None:
         """Columns that older stores lack, added in place: the channel (stores made before paper
