@@ -186,6 +186,8 @@ def test_serial_times_numbers_and_edited_headers(published_workspace, store):
         elif qid == "so-bien-nhan":
             title = "Số hồ sơ"  # renamed by hand: its answers cannot be placed
         edited.append(title)
+        if qid == "so-dien-thoai":  # as a sheet linked before text was written as text has it: a number
+            write_cells(base, form, f"{column_letters(len(edited) - 1)}2", [[912345678]])
     edited.append("Ghi chú của văn phòng")  # a column the office added
     write_cells(base, form, f"A1:{column_letters(len(edited) - 1)}1", [edited])
     write_cells(base, form, f"{column_letters(len(edited) - 1)}2", [["đã gọi lại"]])

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import add_fault, bearer
+from conftest import add_fault, bearer, published_workspace  # noqa: F401  (fixture)
 from test_pull import (  # noqa: F401  (fixtures)
     answers,
     created_workspace,
+    values_url,
     store,
     stored,
     submit,
@@ -87,3 +88,17 @@ def test_the_forms_api_lists_in_no_particular_order_and_leaves_defaults_out(crea
     made = requests.post(f"{base}/v1/forms", params={"unpublished": "true"}, json={"info": {"title": "T"}},
                          timeout=5, headers=bearer()).json()
     assert "publishSettings" not in made and "settings" not in made
+
+
+def test_a_form_writes_a_text_answer_into_its_tab_as_text(published_workspace):
+    """A text question's answer lands in the linked tab as text: a phone keeps its leading zero."""
+    ws, state, base = published_workspace
+    hoa = state.current("hoa-thanh")
+    submit(hoa, answers(ws, hoa, so_dien_thoai="0912345678", y_kien_khac="12"), "2025-09-27T08:07:24+07:00")
+    values = requests.get(values_url(base, hoa, "A1:AZ2"), params={"valueRenderOption": "UNFORMATTED_VALUE"},
+                          timeout=5, headers=bearer()).json()["values"]
+    row = dict(zip(values[0], values[1], strict=False))
+    phone = next(v for k, v in row.items() if "điện thoại" in k.lower())
+    assert phone == "0912345678"
+    assert "12" in row.values()  # a text answer that looks like a number stays text too
+    assert isinstance(values[1][0], float)  # the time is a date-time serial

@@ -4,9 +4,10 @@ Google links in the Forms UI (or Apps Script's form.setDestination); the Forms A
 Like Google: the link adds a tab "Câu trả lời biểu mẫu N" (N the next free number) at the front,
 its first column "Dấu thời gian" holds each response's time as a date-time cell in the
 spreadsheet's time zone, then one column per question titled as the question, in form order.
-Answers are typed into cells the way Sheets types user input (so a phone number loses its
-leading zero, as it does in Google's own response sheets); checkbox answers are joined with
-", ". Columns belong to question ids: a question added later gets a new column at the end, and
+A text question's answer is written as text (a phone keeps its leading zero, as Google's own
+response sheets show it); other answers are typed the way Sheets types user input; checkbox
+answers are joined with ", ". (Links made before this kept no column kinds: their text answers
+are typed as user input, as they were.) Columns belong to question ids: a question added later gets a new column at the end, and
 a retitled or deleted question keeps its old column and header.
 """
 
@@ -42,7 +43,7 @@ def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: 
         if spreadsheets.tab_by_title(doc, tab_name):
             raise invalid(f'A sheet with the name "{tab_name}" already exists. Please enter another name.')
         tab["title"] = tab_name  # what formkit's Apps Script does right after linking
-    form["link"] = {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "columns": []}
+    form["link"] = {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "columns": [], "text": []}
     spreadsheets.put_row(store, doc, tab, 0, 0, [("s", timestamp)])
     _add_columns(store, form, doc, tab)
     for _, _, response in store.responses(form["formId"]):
@@ -110,11 +111,14 @@ def _question_ids(form: dict) -> list[str]:
 
 def _add_columns(store: Store, form: dict, doc: dict, tab: dict) -> bool:
     columns = form["link"]["columns"]
+    text = form["link"].setdefault("text", [])  # the columns of text questions, written as text
     added = False
     for item in forms_model.questions(form):
         question_id = forms_model.question_id(item)
         if question_id not in columns:
             columns.append(question_id)
+            if "textQuestion" in (forms_model.question_of(item) or {}):
+                text.append(question_id)
             spreadsheets.put_row(store, doc, tab, 0, len(columns), [("s", item.get("title", ""))])
             added = True
     return added
@@ -125,9 +129,11 @@ def _append(store: Store, form: dict, doc: dict, tab: dict, response: dict) -> N
     moment = datetime.fromisoformat(response["lastSubmittedTime"].replace("Z", "+00:00"))
     locale = doc["properties"]["locale"]
     row_cells: list[cells.Cell] = [("d", cells.serial(moment, doc["properties"]["timeZone"]))]
+    as_text = set(form["link"].get("text", ()))
     for question_id in form["link"]["columns"]:
         answer = response.get("answers", {}).get(question_id)
         values = [a.get("value", "") for a in (answer or {}).get("textAnswers", {}).get("answers", [])]
         text = ", ".join(values)
-        row_cells.append(cells.user_typed(text, locale) if text else ("", None))
+        cell: cells.Cell = ("s", text) if question_id in as_text else cells.user_typed(text, locale)
+        row_cells.append(cell if text else ("", None))
     spreadsheets.put_row(store, doc, tab, row, 0, row_cells)
