@@ -436,16 +436,17 @@ def test_linked_sheet_rows_like_google(server, forms):
         "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
     assert calls(server)["sheets.spreadsheets.values.batchGet"] == before + 1
     header, row = raw["valueRanges"][0]["values"]
-    assert raw["valueRanges"][0]["range"] == "'Câu trả lời biểu mẫu 1'!A1:Z1000"
+    # a form-made tab: 100 rows and a row per answer, the header's columns and 6 spare
+    assert raw["valueRanges"][0]["range"] == "'Câu trả lời biểu mẫu 1'!A1:M101"
     assert header == ["Dấu thời gian", "Cán bộ tiếp nhận", "Ông/Bà đã góp ý chưa?", "Tiếp nhận và xử lý tích cực",
                       "Số điện thoại", "Lĩnh vực", "Ý kiến đóng góp khác"]
     serial = (datetime(2025, 9, 27, 8, 7, 24) - datetime(1899, 12, 30)) / timedelta(days=1)
     assert row[0] == pytest.approx(serial, abs=1e-6)
-    assert row[1:] == ["", "Không", "", 912345678, "Hộ tịch, Đất đai"]  # Sheets types the phone as a number
+    assert row[1:] == ["", "Không", "", "0912345678", "Hộ tịch, Đất đai"]  # a text answer is written as text
     assert raw["valueRanges"][1]["values"][1][2:4] == ["Có", "Hài lòng"]
 
     shown = sheet.values_batch_get(["'Câu trả lời biểu mẫu 1'!A2:B"])["valueRanges"][0]
-    assert shown["values"] == [["27/09/2025 8:07:24"]] and shown["range"] == "'Câu trả lời biểu mẫu 1'!A2:B1000"
+    assert shown["values"] == [["27/09/2025 8:07:24"]] and shown["range"] == "'Câu trả lời biểu mẫu 1'!A2:B101"
     as_text = sheet.values_batch_get(["'Câu trả lời biểu mẫu 1'!A2"], params={
         "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"})
     assert as_text["valueRanges"][0]["values"] == [["27/09/2025 8:07:24"]]

@@ -102,3 +102,64 @@ def test_a_form_writes_a_text_answer_into_its_tab_as_text(published_workspace):
     assert phone == "0912345678"
     assert "12" in row.values()  # a text answer that looks like a number stays text too
     assert isinstance(values[1][0], float)  # the time is a date-time serial
+
+
+# The backend: the cell limit, the grid a form makes, the trash ---------------------------------
+
+def set_cell_limit(base: str, cells: int) -> None:
+    requests.put(f"{base}/formkit/v1/limits", json={"cells": cells}, timeout=5, headers=bearer()).raise_for_status()
+
+
+def grid(base: str, spreadsheet_id: str) -> dict[str, tuple[int, int]]:
+    meta = requests.get(f"{base}/v4/spreadsheets/{spreadsheet_id}", timeout=5, headers=bearer()).json()
+    return {s["properties"]["title"]: (s["properties"]["gridProperties"]["rowCount"],
+                                       s["properties"]["gridProperties"]["columnCount"]) for s in meta["sheets"]}
+
+
+def test_a_form_made_tab_starts_small_and_grows_a_row_per_answer(published_workspace):
+    ws, state, base = published_workspace
+    hoa = state.current("hoa-thanh")
+    rows, columns = grid(base, hoa.spreadsheet_id)[hoa.sheet_tab]
+    assert rows == 100 and columns == 1 + len(hoa.questions) + 6
+    for n in range(3):
+        submit(hoa, answers(ws, hoa), f"2025-09-27T08:0{n}:00+07:00")
+    assert grid(base, hoa.spreadsheet_id)[hoa.sheet_tab] == (103, columns)
+
+
+def test_past_the_cell_limit_writes_are_refused_and_a_form_keeps_its_answers(published_workspace):
+    """Google: "This action would increase the number of cells in the workbook above the limit";
+    a form whose spreadsheet is full keeps its answers in its own store only."""
+    ws, state, base = published_workspace
+    hoa = state.current("hoa-thanh")
+    used = sum(r * c for r, c in grid(base, hoa.spreadsheet_id).values())
+    _, columns = grid(base, hoa.spreadsheet_id)[hoa.sheet_tab]
+    set_cell_limit(base, used + 2 * columns)  # room for two more answers
+    for n in range(4):
+        submit(hoa, answers(ws, hoa), f"2025-09-27T08:0{n}:00+07:00")
+    assert grid(base, hoa.spreadsheet_id)[hoa.sheet_tab][0] == 102
+    values = requests.get(values_url(base, hoa, "A:A"), timeout=5, headers=bearer()).json()["values"]
+    assert len(values) == 1 + 2  # the header and the two answers that fitted
+    listed = requests.get(f"{base}/v1/forms/{hoa.form_id}/responses", timeout=5, headers=bearer()).json()
+    assert len(listed["responses"]) == 4  # the form holds every answer
+    body = {"requests": [{"addSheet": {"properties": {"title": "Thêm"}}}]}
+    refused = requests.post(f"{base}/v4/spreadsheets/{hoa.spreadsheet_id}:batchUpdate", json=body, timeout=5,
+                            headers=bearer())
+    assert refused.status_code == 400
+    assert "would increase the number of cells in the workbook above the limit of" in refused.json()["error"]["message"]
+    far = requests.put(values_url(base, hoa, "A5000"), params={"valueInputOption": "RAW"}, json={"values": [["x"]]},
+                       timeout=5, headers=bearer())
+    assert far.status_code == 400 and "above the limit" in far.json()["error"]["message"]
+
+
+def test_a_trashed_spreadsheet_still_answers_the_sheets_api(published_workspace):
+    ws, state, base = published_workspace
+    hoa = state.current("hoa-thanh")
+    submit(hoa, answers(ws, hoa), "2025-09-27T08:00:00+07:00")
+    url = f"{base}/drive/v3/files/{hoa.spreadsheet_id}"
+    assert requests.get(url, params={"fields": "trashed"}, timeout=5, headers=bearer()).json()["trashed"] is False
+    requests.patch(url, json={"trashed": True}, timeout=5, headers=bearer()).raise_for_status()
+    assert requests.get(url, params={"fields": "id,trashed"}, timeout=5, headers=bearer()).json()["trashed"] is True
+    values = requests.get(values_url(base, hoa, "A:A"), timeout=5, headers=bearer())
+    assert values.status_code == 200 and len(values.json()["values"]) == 2
+    listed = requests.get(f"{base}/drive/v3/files", params={"q": "trashed = false"}, timeout=5, headers=bearer())
+    assert hoa.spreadsheet_id not in {f["id"] for f in listed.json()["files"]}

@@ -20,6 +20,9 @@ from .errors import invalid
 from .store import Store
 
 _WORDS = {True: ("Câu trả lời biểu mẫu ", "Dấu thời gian"), False: ("Form Responses ", "Timestamp")}
+# A tab a form makes starts small and grows a row per answer (a real one: rowCount 102 and
+# columnCount 12 for 2 answers to a 6-column header); its grid counts against the cell limit.
+FORM_TAB_ROWS, SPARE_COLUMNS = 100, 6
 
 
 def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: str = "",
@@ -38,7 +41,9 @@ def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: 
         title = spreadsheet_title or f"{form['info']['title'] or form['info']['documentTitle']} (Câu trả lời)"
         doc = spreadsheets.create(store, title, tabs=[])
     stem, timestamp = _WORDS[doc["properties"]["locale"].startswith("vi")]
-    tab = spreadsheets.add_tab(doc, {"title": spreadsheets.next_title(doc, stem), "index": 0})
+    width = 1 + len(forms_model.questions(form)) + SPARE_COLUMNS
+    tab = spreadsheets.add_tab(doc, {"title": spreadsheets.next_title(doc, stem), "index": 0,
+                                     "gridProperties": {"rowCount": FORM_TAB_ROWS, "columnCount": width}})
     if tab_name and tab_name != tab["title"]:
         if spreadsheets.tab_by_title(doc, tab_name):
             raise invalid(f'A sheet with the name "{tab_name}" already exists. Please enter another name.')
@@ -46,8 +51,11 @@ def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: 
     form["link"] = {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "columns": [], "text": []}
     spreadsheets.put_row(store, doc, tab, 0, 0, [("s", timestamp)])
     _add_columns(store, form, doc, tab)
+    total: int | None = spreadsheets.grid_cells(doc)
+    if total is not None and total > store.cell_limit:
+        raise spreadsheets.over_limit(store)
     for _, _, response in store.responses(form["formId"]):
-        _append(store, form, doc, tab, response)
+        total = _append(store, form, doc, tab, response, total) if total is not None else None
     spreadsheets.save(store, doc)
     return {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "tabName": tab["title"]}
 
@@ -85,7 +93,7 @@ def record(store: Store, form: dict, response: dict) -> bool:
         target = _target(store, form)  # the rare case: columns to add first, the whole document
         if target:
             _add_columns(store, form, *target)
-            _append(store, form, *target, response)
+            _append(store, form, *target, response, spreadsheets.grid_cells(target[0]))
             spreadsheets.save(store, target[0])
         return bool(target)
     append_row(store, current, response)
@@ -100,7 +108,7 @@ def append_row(store: Store, link: dict, response: dict) -> None:
         return
     tab = doc["sheets"][0]
     grid = dict(tab["gridProperties"])
-    _append(store, {"link": link}, doc, tab, response)
+    _append(store, {"link": link}, doc, tab, response, store.grid_cells(doc["spreadsheetId"]))
     if tab["gridProperties"] != grid:
         store.put_tab(doc["spreadsheetId"], tab)
 
@@ -124,7 +132,15 @@ def _add_columns(store: Store, form: dict, doc: dict, tab: dict) -> bool:
     return added
 
 
-def _append(store: Store, form: dict, doc: dict, tab: dict, response: dict) -> None:
+def _append(store: Store, form: dict, doc: dict, tab: dict, response: dict, total: int) -> int | None:
+    """The response as the tab's next row, the grid one row taller; `total` is the spreadsheet's
+    grid cells before it. A row that would take the spreadsheet past the cell limit is not written:
+    the answer stays in the form's own store only (what Google Forms does then is not documented;
+    see docs/google-behaviour.md). The new total, or None when the row was not written."""
+    grid = tab["gridProperties"]
+    if total + grid["columnCount"] > store.cell_limit:
+        return None
+    grid["rowCount"] += 1
     row = max(1, store.last_row(doc["spreadsheetId"], tab["sheetId"]) + 1)
     moment = datetime.fromisoformat(response["lastSubmittedTime"].replace("Z", "+00:00"))
     locale = doc["properties"]["locale"]
@@ -137,3 +153,4 @@ def _append(store: Store, form: dict, doc: dict, tab: dict, response: dict) -> N
         cell: cells.Cell = ("s", text) if question_id in as_text else cells.user_typed(text, locale)
         row_cells.append(cell if text else ("", None))
     spreadsheets.put_row(store, doc, tab, row, 0, row_cells)
+    return total + grid["columnCount"]
