@@ -314,6 +314,8 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         _warn(warning)
     for line in result.tabs:  # which tab each linked form was read from, and why that one
         say(_("tab: {line}").format(line=line))
+    for form, reason in result.untrusted.items():  # linked, but read through the Forms API
+        say(_("api: {form} ← forms.responses.list, not its tab: {reason}").format(form=form, reason=reason))
     for commune_id, added in result.added.items():
         say(f"{commune_id:<20} {result.source.get(commune_id, '-'):<6} +{added}")
     added = sum(result.added.values())

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import add_fault, bearer, published_workspace  # noqa: F401  (fixture)
+from conftest import add_fault, bearer, published_workspace, server_calls  # noqa: F401  (fixture)
 from test_pull import (  # noqa: F401  (fixtures)
     answers,
     created_workspace,
+    reset_calls,
     values_url,
     store,
     stored,
@@ -18,7 +19,9 @@ from test_pull_sheets import new_spreadsheet
 
 from formkit.forms.linking import link_local
 from formkit.forms.state import State
+from formkit.google import client as client_module
 from formkit.google.client import connect
+from formkit.responses import pull as pull_module
 from formkit.responses.pull import pull
 from formkit.responses.timestamps import sheet_zone
 from formkit.workspace.config import load_workspace
@@ -163,3 +166,87 @@ def test_a_trashed_spreadsheet_still_answers_the_sheets_api(published_workspace)
     assert values.status_code == 200 and len(values.json()["values"]) == 2
     listed = requests.get(f"{base}/drive/v3/files", params={"q": "trashed = false"}, timeout=5, headers=bearer())
     assert hoa.spreadsheet_id not in {f["id"] for f in listed.json()["files"]}
+
+
+# Pull never under-counts in silence ------------------------------------------------------------
+
+def api_count(base: str, form_id: str) -> int:
+    """The independent count: every answer the form holds, from its own store."""
+    listed, token = 0, None
+    while True:
+        page = requests.get(f"{base}/v1/forms/{form_id}/responses", params={"pageToken": token} if token else {},
+                            timeout=10, headers=bearer()).json()
+        listed += len(page.get("responses", []))
+        token = page.get("nextPageToken")
+        if not token:
+            return listed
+
+
+def test_a_spreadsheet_made_full_mid_quarter_still_gives_every_answer_once(published_workspace, store, formkit,
+                                                                          monkeypatch):
+    ws, state, base = published_workspace
+    for n in range(4):
+        for commune in ws.communes:
+            form = state.current(commune.id)
+            submit(form, answers(ws, form, officer=n % 2), f"2025-10-0{n + 1}T08:00:00+07:00")
+    assert pull(ws, state, connect(), store).added == {"hoa-thanh": 4, "binh-thanh": 4, "nam-dong": 4}
+    hoa = state.current("hoa-thanh")
+    used = sum(r * c for r, c in grid(base, hoa.spreadsheet_id).values())
+    _, columns = grid(base, hoa.spreadsheet_id)[hoa.sheet_tab]
+    set_cell_limit(base, used + 3 * columns)  # three more rows fit, then the spreadsheet is full
+    monkeypatch.setattr(pull_module, "CELL_LIMIT", used + 3 * columns, raising=False)
+    for n in range(5):
+        for commune in ws.communes:
+            form = state.current(commune.id)
+            submit(form, answers(ws, form, officer=n % 2), f"2025-11-0{n + 1}T08:00:00+07:00")
+    tab_rows = len(requests.get(values_url(base, hoa, "A:A"), timeout=5, headers=bearer()).json()["values"]) - 1
+    assert tab_rows < 9  # the tabs stopped: reading them alone would under-count
+    result = pull(ws, state, connect(), store)
+    assert result.added == {"hoa-thanh": 5, "binh-thanh": 5, "nam-dong": 5}
+    assert set(result.source.values()) == {"api"} and len(result.untrusted) == 3
+    assert all("cells" in reason for reason in result.untrusted.values())
+    for commune in ws.communes:
+        assert len(stored(store, commune.id)) == api_count(base, state.current(commune.id).form_id) == 9
+    assert pull(ws, state, connect(), store).added == {"hoa-thanh": 0, "binh-thanh": 0, "nam-dong": 0}
+    shown = formkit("pull", "-w", ws.root)
+    assert shown.exit_code == 0 and shown.out.count("forms.responses.list, not its tab") == 3
+
+
+def test_a_trashed_spreadsheet_has_its_forms_read_through_the_forms_api(published_workspace, store):
+    ws, state, base = published_workspace
+    for commune in ws.communes:
+        form = state.current(commune.id)
+        submit(form, answers(ws, form), "2025-10-01T08:00:00+07:00")
+    pull(ws, state, connect(), store)
+    hoa = state.current("hoa-thanh")
+    requests.patch(f"{base}/drive/v3/files/{hoa.spreadsheet_id}", json={"trashed": True}, timeout=5,
+                   headers=bearer()).raise_for_status()
+    requests.post(f"{base}/formkit/v1/forms/{hoa.form_id}:unlinkSheet", timeout=5, headers=bearer())
+    requests.post(f"{base}/formkit/v1/forms/{hoa.form_id}:linkSheet", json={"spreadsheetId": hoa.spreadsheet_id},
+                  timeout=5, headers=bearer())  # whatever the sheet does now, the form has every answer
+    for commune in ws.communes:
+        form = state.current(commune.id)
+        submit(form, answers(ws, form, officer=1), "2025-10-02T08:00:00+07:00")
+    result = pull(ws, state, connect(), store)
+    assert result.added == {"hoa-thanh": 1, "binh-thanh": 1, "nam-dong": 1}
+    assert set(result.untrusted.values()) == {"its spreadsheet is in Drive's trash"}
+    for commune in ws.communes:
+        assert len(stored(store, commune.id)) == api_count(base, state.current(commune.id).form_id) == 2
+
+
+def test_a_big_first_read_is_split_to_keep_each_answer_small(published_workspace, store, monkeypatch):
+    """Google advises keeping a Sheets answer under 2 MB: reads are split by their estimated size,
+    a tab bigger than that in pieces of rows, and every answer is still stored once."""
+    ws, state, base = published_workspace
+    for n in range(12):
+        for commune in ws.communes:
+            form = state.current(commune.id)
+            submit(form, answers(ws, form, officer=n % 2), f"2025-10-{n + 1:02d}T08:00:00+07:00")
+    hoa = state.current("hoa-thanh")
+    _, columns = grid(base, hoa.spreadsheet_id)[hoa.sheet_tab]
+    monkeypatch.setattr(client_module, "RESPONSE_BUDGET", 40 * columns * client_module.CELL_BYTES)  # 40 rows
+    reset_calls(base)
+    result = pull(ws, state, connect(), store)
+    assert result.added == {"hoa-thanh": 12, "binh-thanh": 12, "nam-dong": 12}
+    # three tabs of 112 rows each, in pieces of 40 rows: 9 pieces, one a call
+    assert server_calls(base)["sheets.spreadsheets.values.batchGet"] == 9
