@@ -250,3 +250,21 @@ def test_a_big_first_read_is_split_to_keep_each_answer_small(published_workspace
     assert result.added == {"hoa-thanh": 12, "binh-thanh": 12, "nam-dong": 12}
     # three tabs of 112 rows each, in pieces of 40 rows: 9 pieces, one a call
     assert server_calls(base)["sheets.spreadsheets.values.batchGet"] == 9
+
+
+def test_formkit_link_spreads_communes_over_spreadsheets_and_pull_reads_them_all(created_workspace, store, formkit):
+    ws, state, base = created_workspace
+    toml = ws.root / "formkit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[link]\nanswers_per_quarter = 4000\n", encoding="utf-8")
+    assert formkit("link", "-w", ws.root).exit_code == 0
+    assert formkit("link", "-w", ws.root).exit_code == 0  # again: nothing moves
+    ws = load_workspace(ws.root)
+    state = State.load(ws.state_file)
+    sheets = {c.id: state.current(c.id).spreadsheet_id for c in ws.communes}
+    assert sheets["hoa-thanh"] == sheets["binh-thanh"] != sheets["nam-dong"]
+    for commune in ws.communes:
+        form = state.current(commune.id)
+        submit(form, answers(ws, form), "2025-10-01T08:00:00+07:00")
+    result = pull(ws, state, connect(), store)
+    assert result.added == {"hoa-thanh": 1, "binh-thanh": 1, "nam-dong": 1} and set(result.source.values()) == {"sheet"}
+    assert set(result.cells) == set(sheets.values())
