@@ -266,11 +266,12 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 @credentials_option
 @click.pass_context
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
-    from .forms.status import collect
+    from .forms.status import collect, spreadsheet_use
 
     ws = _workspace(ctx, check_photos=False)
     state = _state(ws)
-    rows = collect(ws, state, _google(ws, state, communes, credentials), communes)
+    google = _google(ws, state, communes, credentials)
+    rows = collect(ws, state, google, communes)
 
     def flag(value):
         return "?" if value is None else (_("yes") if value else _("NO"))
@@ -286,6 +287,27 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
         for other in r.possible_duplicates:
             say(" " * 21 + _("possible duplicate form {form}: a lost forms.create answer may have made it; "
                              "check it in Google Drive and delete it if it is empty").format(form=other))
+    _sheet_use(spreadsheet_use(google, rows))
+
+
+def _sheet_use(used) -> None:
+    """Each linked spreadsheet's cells against Google's limit; a warning, with what to do, from 80%."""
+    for use in used:
+        say(ngettext("spreadsheet {sheet}: {cells:,} of 10,000,000 cells ({share:.0%}), {n} commune",
+                     "spreadsheet {sheet}: {cells:,} of 10,000,000 cells ({share:.0%}), {n} communes",
+                     len(use.communes)).format(sheet=use.spreadsheet_id, cells=use.cells, share=use.share,
+                                               n=len(use.communes)))
+        if use.trashed:
+            _warn(_("spreadsheet {sheet} is in Drive's trash: `formkit pull` reads its forms through the Forms API; "
+                    "restore it from the trash, or link its forms to another spreadsheet").format(
+                sheet=use.spreadsheet_id))
+        if use.warn:
+            _warn(_("spreadsheet {sheet} is {share:.0%} full: Google refuses to grow it past 10,000,000 cells and its "
+                    "forms may stop writing to it. From 95% `formkit pull` reads them through the Forms API (nothing "
+                    "is lost). Link these communes' forms to a new spreadsheet: in each form, Responses → ⋮ → Select "
+                    "response destination → Create a new spreadsheet; `formkit pull` finds the new tabs and keeps "
+                    "every answer. Communes: {communes}").format(
+                sheet=use.spreadsheet_id, share=use.share, communes=", ".join(use.communes)))
 
 
 @cli.command(help=N_("Read every commune's responses (linked sheet, else the Forms API) into the local store.\n\n"

@@ -268,3 +268,18 @@ def test_formkit_link_spreads_communes_over_spreadsheets_and_pull_reads_them_all
     result = pull(ws, state, connect(), store)
     assert result.added == {"hoa-thanh": 1, "binh-thanh": 1, "nam-dong": 1} and set(result.source.values()) == {"sheet"}
     assert set(result.cells) == set(sheets.values())
+
+
+def test_status_shows_each_spreadsheets_cells_and_warns_well_before_full(published_workspace, formkit, monkeypatch):
+    ws, state, base = published_workspace
+    hoa = state.current("hoa-thanh")
+    used = sum(r * c for r, c in grid(base, hoa.spreadsheet_id).values())
+    result = formkit("status", "-w", ws.root)
+    assert result.exit_code == 0, result.output
+    assert f"spreadsheet {hoa.spreadsheet_id}: {used:,} of 10,000,000 cells (0%), 3 communes" in result.out
+    assert "full" not in result.err
+    from formkit.forms import status as status_module
+
+    monkeypatch.setattr(status_module, "CELL_LIMIT", int(used / 0.85))  # as if 85% of Google's limit were used
+    result = formkit("status", "-w", ws.root)
+    assert result.exit_code == 0 and "is 85% full" in result.err and "Create a new spreadsheet" in result.err

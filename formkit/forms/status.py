@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..google.client import Google
 from ..workspace.config import Workspace
 from .formspec import responders
+from .linking import CELL_LIMIT
 from .state import State
 
 
@@ -33,6 +34,42 @@ class CommuneStatus:
         if self.responders.startswith("domain:"):
             return f"chỉ trong tổ chức ({self.responders[7:]})"
         return "chưa ai trả lời được"
+
+
+WARN_FILL = 0.8  # a spreadsheet this full is named with what to do: years before it is full at the planned rate
+
+
+@dataclass
+class SheetUse:
+    spreadsheet_id: str
+    cells: int  # every tab's rowCount x columnCount: what Google's limit counts
+    communes: tuple[str, ...]
+    trashed: bool = False
+
+    @property
+    def share(self) -> float:
+        return self.cells / CELL_LIMIT
+
+    @property
+    def warn(self) -> bool:
+        return self.share >= WARN_FILL
+
+
+def spreadsheet_use(google: Google, rows: list[CommuneStatus]) -> list[SheetUse]:
+    """Each linked spreadsheet's cells against Google's 10,000,000 (one spreadsheets.get, one
+    Drive files.get each), fullest first."""
+    feeding: dict[str, list[str]] = {}
+    for row in rows:
+        if row.linked_sheet:
+            feeding.setdefault(row.linked_sheet, []).append(row.commune_id)
+    used = []
+    for sheet, communes in feeding.items():
+        meta = google.sheet_metadata(sheet)
+        cells = sum((s["properties"].get("gridProperties") or {}).get("rowCount", 0)
+                    * (s["properties"].get("gridProperties") or {}).get("columnCount", 0)
+                    for s in meta.get("sheets", []))
+        used.append(SheetUse(sheet, cells, tuple(communes), google.file_trashed(sheet)))
+    return sorted(used, key=lambda u: -u.cells)
 
 
 def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list[CommuneStatus]:
