@@ -95,7 +95,7 @@ def main() -> None:
             ws = load_workspace(root)
             state = State.load(ws.state_file)
             link_local(ws, state, connect())
-            sheets = sorted({state.current(c.id).spreadsheet_id for c in ws.communes})
+            sheets = sorted({form.spreadsheet_id for c in ws.communes if (form := state.current(c.id))})
             print(f"{options.communes} communes, {communes_per_spreadsheet(ws)} per spreadsheet: {len(sheets)} "
                   f"spreadsheets; {options.years} years at {options.per_quarter} answers a quarter per commune")
             quarters = options.years * 4
@@ -103,8 +103,8 @@ def main() -> None:
             exact = True
             with ResponseStore(ws.state_dir / "responses.sqlite") as store:
                 for q in range(quarters):
-                    begin = datetime(start.year + (start.month - 1 + 3 * q) // 12, (start.month - 1 + 3 * q) % 12 + 1, 1,
-                                     tzinfo=VIETNAM)
+                    month = start.month - 1 + 3 * q
+                    begin = datetime(start.year + month // 12, month % 12 + 1, 1, tzinfo=VIETNAM)
                     end = datetime(begin.year + (begin.month + 2) // 12, (begin.month + 2) % 12 + 1, 1,
                                    tzinfo=VIETNAM) - timedelta(seconds=1)
                     middle = begin + (end - begin) / 2

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 import requests
-from conftest import add_fault, bearer, published_workspace, server_calls  # noqa: F401  (fixture)
+from conftest import add_fault, bearer, server_calls
 from test_pull import (  # noqa: F401  (fixtures)
     answers,
     created_workspace,
     reset_calls,
-    values_url,
     store,
     stored,
     submit,
+    values_url,
 )
 from test_pull_sheets import new_spreadsheet
 

@@ -236,10 +236,10 @@ def spreadsheet_groups(ws: Workspace, state: State, spreadsheet_id: str = "") ->
 
 def apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> str:
     groups = spreadsheet_groups(ws, state, spreadsheet_id)
-    forms = [{"commune": cid, "formId": form.form_id, "publishedId": _published_id(form), "tab": tab,
-              "group": position} for position, group in enumerate(groups) for cid, form, tab in group.forms]
-    lines = ",\n".join("  {" + ", ".join(f"{js_string(k)}: {v if isinstance(v, int) else js_string(v)}"
-                                         for k, v in f.items()) + "}" for f in forms)
+    forms = [({"commune": cid, "formId": form.form_id, "publishedId": _published_id(form), "tab": tab}, position)
+             for position, group in enumerate(groups) for cid, form, tab in group.forms]
+    lines = ",\n".join("  {" + ", ".join(f"{js_string(k)}: {js_string(v)}" for k, v in f.items())
+                       + f', "group": {position}}}' for f, position in forms)
     books = ",\n".join(f"  {{\"id\": {js_string(g.spreadsheet_id)}, \"title\": {js_string(g.title)}}}" for g in groups)
     return _SCRIPT.format(
         unit=comment_text(ws.unit.display_name),

@@ -187,15 +187,15 @@ class Google:
             else:
                 pieces += [(i, f"{quote_tab(tab)}!{start + 1}:{min(start + step, rows)}", min(step, rows - start))
                            for start in range(0, rows, step)]
-        budget = [(rng, _estimate(grids[i] if grids else None, cells[i], span)) for i, rng, span in pieces]
+        sizes = [_estimate(grids[i] if grids else None, cells[i], span) for i, _text, span in pieces]
         got: list[dict] = []
-        for chunk in url_chunks(spreadsheet_id, [r for r, _ in budget], params, URL_LIMIT,
-                                [b for _, b in budget], RESPONSE_BUDGET):
+        for chunk in url_chunks(spreadsheet_id, [text for _i, text, _span in pieces], params, URL_LIMIT, sizes,
+                                RESPONSE_BUDGET):
             result = self._call("sheets.values.batchGet",
                                 functools.partial(self._sheets.values_batch_get, spreadsheet_id, chunk, dict(params)))
             got.extend(result.get("valueRanges", []))
         merged: list[list] = [[] for _ in tabs]
-        for (i, _range, span), value_range in zip(pieces, got, strict=True):
+        for (i, _text, span), value_range in zip(pieces, got, strict=True):
             values = value_range.get("values", [])
             merged[i].extend(values)
             if span:  # rows read in pieces: a piece's empty trailing rows (left out) still take their place

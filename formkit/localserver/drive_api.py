@@ -33,10 +33,11 @@ def _bad_value(location: str, message: str = "Invalid Value") -> ApiError:
 
 
 def _files(req: Request) -> list[dict]:
-    found = [{"id": f["formId"], "name": f["info"]["documentTitle"], "mimeType": FORM, "createdTime": f["createdTime"],
-              "trashed": bool(f.get("trashed"))} for f in req.store.all("form")]
+    found = [{"id": f["formId"], "name": f["info"]["documentTitle"], "mimeType": FORM,
+              "createdTime": f["createdTime"], "trashed": bool(f.get("trashed"))} for f in req.store.all("form")]
     found += [{"id": s["spreadsheetId"], "name": s["properties"]["title"], "mimeType": SPREADSHEET,
-               "createdTime": s["createdTime"], "trashed": bool(s.get("trashed"))} for s in req.store.all("spreadsheet")]
+               "createdTime": s["createdTime"], "trashed": bool(s.get("trashed"))}
+              for s in req.store.all("spreadsheet")]
     return sorted(found, key=lambda f: f["createdTime"])
 
 

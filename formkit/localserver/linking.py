@@ -7,8 +7,8 @@ spreadsheet's time zone, then one column per question titled as the question, in
 A text question's answer is written as text (a phone keeps its leading zero, as Google's own
 response sheets show it); other answers are typed the way Sheets types user input; checkbox
 answers are joined with ", ". (Links made before this kept no column kinds: their text answers
-are typed as user input, as they were.) Columns belong to question ids: a question added later gets a new column at the end, and
-a retitled or deleted question keeps its old column and header.
+are typed as user input, as they were.) Columns belong to question ids: a question added later
+gets a new column at the end, and a retitled or deleted question keeps its old column and header.
 """
 
 from __future__ import annotations

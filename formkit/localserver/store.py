@@ -438,9 +438,9 @@ class Store:
 
     def response_page(self, form_id: str, after: tuple[int, int] | None, min_ns: int | None, strict: bool,
                       size: int) -> tuple[bytes, tuple[int, int] | None]:
-        """As responses(), for a listing (each page in no particular order): the page's responses as one UTF-8 JSON text, comma-joined
-        as stored (SQLite joins them, without the GIL: concurrent requests go on meanwhile), and the
-        position of its last response when more follow."""
+        """As responses(), for a listing (each page in no particular order): the page's responses as
+        one UTF-8 JSON text, comma-joined as stored (SQLite joins them, without the GIL: concurrent
+        requests go on meanwhile), and the position of its last response when more follow."""
         where, args = self._where(form_id, after, min_ns, strict)
         edge = self._all(f"SELECT t_us, seq FROM responses WHERE {where} ORDER BY t_us, seq LIMIT 2 OFFSET ?",
                          (*args, size - 1))
