@@ -234,11 +234,12 @@ def _fail_if_blocked(lines) -> None:
         raise UsageError(_("Some communes were left as they are:") + "\n  " + "\n  ".join(blocked))
 
 
-@cli.command(help=N_("Link every commune's form to one spreadsheet, one tab each.\n\n"
+@cli.command(help=N_("Link every commune's form to its group's spreadsheet, one tab each.\n\n"
                      "On Google this writes the Apps Script that does it (output/link-forms.gs) and explains the "
                      "steps; on the embedded backend it links the forms directly.\n\nExample: formkit link"))
 @workspace_option
-@click.option("--spreadsheet", metavar="ID", default="", help=N_("Link into this existing spreadsheet."))
+@click.option("--spreadsheet", metavar="ID", default="",
+              help=N_("Link into this existing spreadsheet (a workspace whose communes fit in one)."))
 @credentials_option
 @click.pass_context
 def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:

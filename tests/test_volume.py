@@ -283,3 +283,12 @@ def test_status_shows_each_spreadsheets_cells_and_warns_well_before_full(publish
     monkeypatch.setattr(status_module, "CELL_LIMIT", int(used / 0.85))  # as if 85% of Google's limit were used
     result = formkit("status", "-w", ws.root)
     assert result.exit_code == 0 and "is 85% full" in result.err and "Create a new spreadsheet" in result.err
+
+
+def test_one_spreadsheet_for_communes_that_need_several_is_refused(created_workspace, formkit):
+    ws, state, base = created_workspace
+    toml = ws.root / "formkit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[link]\nanswers_per_quarter = 4000\n", encoding="utf-8")
+    result = formkit("link", "-w", ws.root, "--spreadsheet", "1AnyExistingSpreadsheet")
+    assert result.exit_code == 2 and "need 2" in result.err
+    assert all(not f.spreadsheet_id for c in ws.communes for f in State.load(ws.state_file).forms(c.id))

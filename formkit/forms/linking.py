@@ -228,7 +228,10 @@ def spreadsheet_groups(ws: Workspace, state: State, spreadsheet_id: str = "") ->
     for group in groups.values():
         seen = Counter(form.spreadsheet_id for _, form, _ in group.forms if form.spreadsheet_id)
         group.spreadsheet_id = seen.most_common(1)[0][0] if seen else ""
-    if spreadsheet_id and count <= 1:
+    if spreadsheet_id and count > 1:
+        raise UsageError(_("--spreadsheet names one spreadsheet, but this workspace's communes need {n} ({size} "
+                           "each, see [link] in formkit.toml); leave it out").format(n=count, size=size))
+    if spreadsheet_id:
         for group in groups.values():
             group.spreadsheet_id = spreadsheet_id
     return [groups[k] for k in sorted(groups)]
@@ -269,17 +272,19 @@ def write_apps_script(ws: Workspace, state: State, spreadsheet_id: str = "") -> 
 
 
 def instructions(ws: Workspace, script: Path) -> str:
+    size = communes_per_spreadsheet(ws)
     return _(
-        "Next: link the forms to one spreadsheet (the Forms API cannot do it).\n"
+        "Next: link the forms to their spreadsheets (the Forms API cannot do it): {size} communes at most\n"
+        "  share one, in the order of formkit.toml (a spreadsheet holds at most 10,000,000 cells).\n"
         "  Quickest: open https://script.google.com, New project, paste {script}, run linkAllForms\n"
         "  (run it again after `create --new-version`, or if it stopped at the 6-minute limit).\n"
         "  By hand, for each form: Responses → Link to Sheets → 'Select existing spreadsheet' (the same\n"
-        "  one for every commune); the tab names Google gives are fine, `formkit pull` finds each form's tab.\n"
-        "  Then `formkit status` shows the linked sheet, and `formkit pull` reads the answers."
-    ).format(script=script)
+        "  one for every commune of a group); the tab names Google gives are fine, `formkit pull` finds\n"
+        "  each form's tab. Then `formkit status` shows the linked sheets, and `formkit pull` reads the answers."
+    ).format(script=script, size=size)
 
 
-LOCAL_INSTRUCTIONS = N_("Next: `formkit link` links every form to one spreadsheet on this embedded backend.")
+LOCAL_INSTRUCTIONS = N_("Next: `formkit link` links every form to its group's spreadsheet on this embedded backend.")
 
 
 def link_local(ws: Workspace, state: State, google: Google, spreadsheet_id: str = "",
