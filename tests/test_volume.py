@@ -292,3 +292,53 @@ def test_one_spreadsheet_for_communes_that_need_several_is_refused(created_works
     result = formkit("link", "-w", ws.root, "--spreadsheet", "1AnyExistingSpreadsheet")
     assert result.exit_code == 2 and "need 2" in result.err
     assert all(not f.spreadsheet_id for c in ws.communes for f in State.load(ws.state_file).forms(c.id))
+
+
+# Shapes of real exchanges, learned from public recordings (gspread's cassettes, recorded from the
+# Sheets and Drive APIs) and Google's error pages; the fixtures are our own -----------------------
+
+DRIVE_RATE_LIMIT = {"error": {"errors": [{"domain": "usageLimits", "reason": "userRateLimitExceeded",
+                                          "message": "User Rate Limit Exceeded"}],
+                              "code": 403, "message": "User Rate Limit Exceeded"}}
+DRIVE_SHARING_LIMIT = {"error": {"errors": [{"domain": "global", "reason": "sharingRateLimitExceeded",
+                                             "message": "Rate limit exceeded. User message: \"These item(s) could "
+                                                        "not be shared because a rate limit was exceeded: x\""}],
+                                 "code": 403, "message": "Rate limit exceeded."}}
+DRIVE_NO_ACCESS = {"error": {"errors": [{"domain": "global", "reason": "insufficientFilePermissions",
+                                         "message": "The user does not have sufficient permissions for this file."}],
+                             "code": 403, "message": "The user does not have sufficient permissions for this file."}}
+SHEETS_QUOTA = {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded for quota metric "
+                          "'Read requests' and limit 'Read requests per minute per user'",
+                          "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                       "reason": "RATE_LIMIT_EXCEEDED", "domain": "googleapis.com"}]}}
+# spreadsheets.get with includeGridData=false, as recorded: grid sizes per tab, a zone such as Etc/GMT;
+# a chart sheet (sheetType OBJECT) has no gridProperties at all.
+SPREADSHEET = {"spreadsheetId": "1x", "properties": {"title": "t", "locale": "en_US", "timeZone": "Etc/GMT"},
+               "sheets": [{"properties": {"sheetId": 0, "title": "Sheet1", "index": 0, "sheetType": "GRID",
+                                          "gridProperties": {"rowCount": 1000, "columnCount": 26}}},
+                          {"properties": {"sheetId": 7, "title": "Form Responses 1", "index": 1, "sheetType": "GRID",
+                                          "gridProperties": {"rowCount": 102, "columnCount": 12,
+                                                             "frozenRowCount": 1}}},
+                          {"properties": {"sheetId": 9, "title": "Chart1", "index": 2, "sheetType": "OBJECT"}}]}
+
+
+@pytest.mark.parametrize(("body", "status", "retried"), [
+    (DRIVE_RATE_LIMIT, 403, True), (DRIVE_SHARING_LIMIT, 403, True), (DRIVE_NO_ACCESS, 403, False),
+    (SHEETS_QUOTA, 429, True)])
+def test_recorded_error_shapes_are_told_apart(body, status, retried):
+    import json
+
+    from formkit.google.retry import Failure, error_reasons, google_message
+
+    content = json.dumps(body).encode()
+    failure = Failure(status, google_message(content, status), None, error_reasons(content))
+    assert failure.retryable is retried
+    assert body["error"]["message"] in failure.message
+
+
+def test_recorded_spreadsheet_shape_gives_its_cells_and_zone():
+    from formkit.google.client import grid_cells, tab_grids
+
+    assert tab_grids(SPREADSHEET)["Chart1"] == (0, 0)
+    assert grid_cells(SPREADSHEET) == 1000 * 26 + 102 * 12
+    assert sheet_zone(SPREADSHEET["properties"]["timeZone"]).utcoffset(None).total_seconds() == 0

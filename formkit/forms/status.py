@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..google.client import Google
+from ..google.client import Google, grid_cells
 from ..workspace.config import Workspace
 from .formspec import responders
 from .linking import CELL_LIMIT
@@ -64,10 +64,7 @@ def spreadsheet_use(google: Google, rows: list[CommuneStatus]) -> list[SheetUse]
             feeding.setdefault(row.linked_sheet, []).append(row.commune_id)
     used = []
     for sheet, communes in feeding.items():
-        meta = google.sheet_metadata(sheet)
-        cells = sum((s["properties"].get("gridProperties") or {}).get("rowCount", 0)
-                    * (s["properties"].get("gridProperties") or {}).get("columnCount", 0)
-                    for s in meta.get("sheets", []))
+        cells = grid_cells(google.sheet_metadata(sheet))
         used.append(SheetUse(sheet, cells, tuple(communes), google.file_trashed(sheet)))
     return sorted(used, key=lambda u: -u.cells)
 

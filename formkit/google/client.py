@@ -214,6 +214,22 @@ URL_LIMIT = 8000
 _BATCH_GET = "https://sheets.googleapis.com/v4/spreadsheets/{}/values:batchGet?"
 
 
+def tab_grids(meta: dict) -> dict[str, tuple[int, int]]:
+    """Tab title -> (rowCount, columnCount) from a spreadsheets.get answer; a tab without a grid (a
+    chart sheet, sheetType OBJECT) counts (0, 0)."""
+    grids = {}
+    for sheet in meta.get("sheets") or []:
+        props = sheet.get("properties") or {}
+        grid = props.get("gridProperties") or {}
+        grids[props.get("title", "")] = (int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0)))
+    return grids
+
+
+def grid_cells(meta: dict) -> int:
+    """The cells Google's 10,000,000-cell limit counts: every tab's grid, blank cells included."""
+    return sum(rows * cols for rows, cols in tab_grids(meta).values())
+
+
 # Google advises keeping a Sheets answer under 2 MB ("Usage limits"; larger reads are slow and end
 # in 503s). A read's size is estimated from the grid, which counts blank rows and spare columns
 # too (an over-estimate); a cell of a response row is taken as 24 bytes of JSON (Vietnamese text

@@ -27,7 +27,7 @@ from functools import cached_property
 from ..errors import Problems, RemoteError
 from ..forms.linking import tab_names
 from ..forms.state import FormRecord, State
-from ..google.client import Google
+from ..google.client import Google, grid_cells, tab_grids
 from ..google.retry import describe
 from ..i18n import _, ngettext
 from ..workspace.config import Commune, Workspace
@@ -302,12 +302,9 @@ def _open(google: Google, sheet: str, result: PullResult, problems: Problems) ->
         problems.add(_("spreadsheet {sheet}").format(sheet=sheet), "properties.timeZone", str(exc))
         return None
     tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
-    grids = {s["properties"]["title"]: ((s["properties"].get("gridProperties") or {}).get("rowCount", 0),
-                                        (s["properties"].get("gridProperties") or {}).get("columnCount", 0))
-             for s in meta.get("sheets", [])}
     tables: dict[str, list[list]] = {}
-    book = _Book(sheet, zone, tables, TabFinder(google, tabs, tables, zone), grids)
-    result.cells[sheet] = cells = sum(rows * cols for rows, cols in grids.values())
+    book = _Book(sheet, zone, tables, TabFinder(google, tabs, tables, zone), tab_grids(meta))
+    result.cells[sheet] = cells = grid_cells(meta)
     if cells >= UNTRUSTED_FILL * CELL_LIMIT:
         book.untrusted = _("its spreadsheet holds {cells:,} of Google's {limit:,} cells: a form may stop writing to "
                            "it").format(cells=cells, limit=CELL_LIMIT)
