@@ -117,8 +117,8 @@ def list_responses(req: Request) -> Reply | dict:
     rows = req.store.responses(form_id, after, min_ns, strict, size + 1)
     result: dict = {}
     if rows:
-        # Google lists responses in no particular order (forms.responses.list): here by responseId
-        result["responses"] = sorted((data for _, _, data in rows[:size]), key=lambda r: r["responseId"])
+        # Google lists responses in no particular order (forms.responses.list): here newest first
+        result["responses"] = [data for _, _, data in rows[:size]][::-1]
     if len(rows) > size:
         t_us, seq, _ = rows[size - 1]
         result["nextPageToken"] = _token({"f": form_id, "q": text, "t": t_us, "s": seq})

@@ -444,12 +444,13 @@ class Store:
         where, args = self._where(form_id, after, min_ns, strict)
         edge = self._all(f"SELECT t_us, seq FROM responses WHERE {where} ORDER BY t_us, seq LIMIT 2 OFFSET ?",
                          (*args, size - 1))
-        # The page is the next `size` responses in time, listed in no particular order, as Google
-        # lists them (here: by responseId). The subqueries' LIMITs keep SQLite from flattening
-        # them: the rows reach group_concat in the order asked.
-        joined = self._all(f"SELECT CAST(group_concat(data, ',') AS BLOB) FROM (SELECT data FROM (SELECT data, "
-                           f"response_id FROM responses WHERE {where} ORDER BY t_us, seq LIMIT ?) "
-                           f"ORDER BY response_id LIMIT -1)", (*args, size))[0][0]
+        # The page is the next `size` responses in time, listed in no particular order as Google
+        # lists them: here newest first, which the index gives read backwards (no sort of 13 MB of
+        # rows), bounded above by the page's last response. The subquery's LIMIT keeps SQLite from
+        # flattening it: the rows reach group_concat in the order asked.
+        upper, bounds = (" AND (t_us, seq) <= (?, ?)", [edge[0][0], edge[0][1]]) if edge else ("", [])
+        joined = self._all(f"SELECT CAST(group_concat(data, ',') AS BLOB) FROM (SELECT data FROM responses "
+                           f"WHERE {where}{upper} ORDER BY t_us DESC, seq DESC LIMIT ?)", (*args, *bounds, size))[0][0]
         return joined or b"", edge[0] if len(edge) == 2 else None
 
     @staticmethod
