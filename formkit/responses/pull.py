@@ -15,6 +15,11 @@ name formkit gives it, else what the data say (header titles, the officers named
 response times); only two tabs that both still fit stop the pull. Unlinked forms are read with
 forms.responses.list from the newest second already stored. Nothing is stored when a tab cannot
 be read: the problems are raised together, before any store write.
+
+A tab is read only while it can be trusted to hold every answer: the forms of a spreadsheet 95%
+full (Google's 10,000,000 cells; what Forms does at the limit is not documented) or in Drive's
+trash (one files.get per spreadsheet) are read through forms.responses.list instead, which holds
+every answer, and the result says which and why (`untrusted`).
 """
 
 from __future__ import annotations
