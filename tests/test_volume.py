@@ -3,6 +3,8 @@ the grid a form-made tab really has, and the Forms API's unordered, default-omit
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from conftest import add_fault, bearer, server_calls
@@ -210,6 +212,11 @@ def test_a_spreadsheet_made_full_mid_quarter_still_gives_every_answer_once(publi
     assert pull(ws, state, connect(), store).added == {"hoa-thanh": 0, "binh-thanh": 0, "nam-dong": 0}
     shown = formkit("pull", "-w", ws.root)
     assert shown.exit_code == 0 and shown.out.count("forms.responses.list, not its tab") == 3
+    # the report (from the workspace's own store, pulled by the CLI) equals the forms' own count
+    report = formkit("report", "-w", ws.root, "--quarter", "2025Q4", "--format", "json")
+    assert report.exit_code == 0, report.output
+    data = json.loads((ws.output_dir / "reports" / "bao-cao-2025Q4.json").read_text(encoding="utf-8"))
+    assert data["responses"] == sum(api_count(base, state.current(c.id).form_id) for c in ws.communes) == 27
 
 
 def test_a_trashed_spreadsheet_has_its_forms_read_through_the_forms_api(published_workspace, store):
