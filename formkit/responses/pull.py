@@ -34,7 +34,7 @@ from ..forms.linking import tab_names
 from ..forms.state import FormRecord, State
 from ..google.client import Google, grid_cells, tab_grids
 from ..google.retry import describe
-from ..i18n import _, ngettext
+from ..i18n import _, ngettext, whole
 from ..workspace.config import Commune, Workspace
 from ..workspace.templates import Template, load_template
 from .columns import FormShape, cell_text, clean, map_header, read_new_rows, title_key
@@ -311,8 +311,8 @@ def _open(google: Google, sheet: str, result: PullResult, problems: Problems) ->
     book = _Book(sheet, zone, tables, TabFinder(google, tabs, tables, zone), tab_grids(meta))
     result.cells[sheet] = cells = grid_cells(meta)
     if cells >= UNTRUSTED_FILL * CELL_LIMIT:
-        book.untrusted = _("its spreadsheet holds {cells:,} of Google's {limit:,} cells: a form may stop writing to "
-                           "it").format(cells=cells, limit=CELL_LIMIT)
+        book.untrusted = _("its spreadsheet holds {cells} of Google's {limit} cells: a form may stop writing to "
+                           "it").format(cells=whole(cells), limit=whole(CELL_LIMIT))
     elif google.file_trashed(sheet):
         book.untrusted = _("its spreadsheet is in Drive's trash")
     return book
