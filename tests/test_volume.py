@@ -285,7 +285,8 @@ def test_status_shows_each_spreadsheets_cells_and_warns_well_before_full(publish
     assert result.exit_code == 0, result.output
     assert f"spreadsheet {hoa.spreadsheet_id}: {used:,} of 10,000,000 cells (0%), 3 communes" in result.out
     vietnamese = formkit("status", "-w", ws.root, "--lang", "vi")
-    assert f"bảng tính {hoa.spreadsheet_id}: {used:,} trên 10.000.000 ô (0%), 3 xã".replace(",", ".") in vietnamese.out
+    grouped = f"{used:,}".replace(",", ".")
+    assert f"bảng tính {hoa.spreadsheet_id}: {grouped} trên 10.000.000 ô (0%), 3 xã" in vietnamese.out
     assert "full" not in result.err
     from formkit.forms import status as status_module
 
