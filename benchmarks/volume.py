@@ -34,7 +34,7 @@ from pull import run, write_workspace  # noqa: E402  (benchmarks/pull.py)
 from formkit.demo.simulate import submit_sample_responses  # noqa: E402
 from formkit.forms.linking import communes_per_spreadsheet, link_local  # noqa: E402
 from formkit.forms.state import State  # noqa: E402
-from formkit.google.client import connect  # noqa: E402
+from formkit.google.client import connect, grid_cells  # noqa: E402
 from formkit.localserver import LocalGoogle  # noqa: E402
 from formkit.responses import pull as pull_module  # noqa: E402
 from formkit.responses.store import VIETNAM, ResponseStore  # noqa: E402
@@ -114,17 +114,17 @@ def main() -> None:
                     if q == int(options.fill_at * quarters) and options.fill_at < 1:
                         meta = [requests.get(f"{base}/v4/spreadsheets/{s}", headers=auth, timeout=60).json()
                                 for s in sheets]
-                        used = max(sum(t["properties"]["gridProperties"]["rowCount"]
-                                       * t["properties"]["gridProperties"]["columnCount"] for t in m["sheets"])
-                                   for m in meta)
+                        cells = {m["spreadsheetId"]: grid_cells(m) for m in meta}
+                        used = max(cells.values())
+                        trashed = min(cells, key=lambda s: cells[s])  # the emptiest: its forms show the trash
                         limit = used + 40 * 36  # about forty more answers, then full
                         requests.put(f"{base}/formkit/v1/limits", json={"cells": limit}, headers=auth,
                                      timeout=10).raise_for_status()
                         pull_module.CELL_LIMIT = limit  # pull knows Google's limit; here the lowered one
-                        requests.patch(f"{base}/drive/v3/files/{sheets[-1]}", json={"trashed": True}, headers=auth,
+                        requests.patch(f"{base}/drive/v3/files/{trashed}", json={"trashed": True}, headers=auth,
                                        timeout=10).raise_for_status()
                         print(f"  quarter {q + 1}, mid-quarter: cell limit lowered to {limit:,}, spreadsheet "
-                              f"{sheets[-1]} trashed")
+                              f"{trashed} trashed")
                     sent += submit_sample_responses(ws, state, options.per_quarter * options.communes // 2, middle,
                                                     end, seed=1000 + q)
                     submitted = time.perf_counter() - started
