@@ -315,6 +315,11 @@ class Scanner:
             elif answers.get(officer_question.id):
                 officer = next((b["officer"] for b in geometry["bubbles"] if b["question"] == officer_question.id
                                 and b["option"] == answers[officer_question.id]), None)
+        if "phone" in boxes and not template.phone_allowed(answers):
+            # A phone written without "Đồng ý" ticked is not kept (Law 91/2025/QH15): its picture goes.
+            Path(boxes.pop("phone")).unlink(missing_ok=True)
+            for page in pages.values():
+                page["boxes"].pop("phone", None)
         comment = template.by_role("comment")
         if comment is not None and boxes:
             parts = [f"{HANDWRITTEN}: {boxes['comment']}"] if "comment" in boxes else []
