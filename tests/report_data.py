@@ -29,6 +29,8 @@ def answers(template, factors: dict[str, int | str], gate: str | None = None, ov
     if overall is not None:
         out["hai-long-chung"] = LEVEL[overall]
     out.update({k.replace("_", "-"): v for k, v in extra.items()})
+    if out.get("so-dien-thoai"):
+        out.setdefault("dong-y-lien-he", "Đồng ý")  # a phone given as the form asks it: after consent
     return out
 
 

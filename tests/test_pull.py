@@ -39,6 +39,8 @@ def answers(ws, form, officer: int = 0, level: str = "Hài lòng", **extra: str)
             given[q.id] = record.options[officer if q.role == "officer" else 0]
         elif q.id == "co-gop-y":
             given[q.id] = "Không"
+        elif q.role == "consent":
+            given[q.id] = "Không đồng ý"
         elif q.scale is not None and not q.id.startswith("5."):
             given[q.id] = level
     given.update({k.replace("_", "-"): v for k, v in extra.items()})
