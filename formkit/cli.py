@@ -146,7 +146,8 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 @cli.command(help=N_("Validate the workspace, its template, rosters and photos, calling nothing remote.\n\n"
                      "Example: formkit check"))
 @workspace_option
-@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo, or one without the officer's consent, "
+                                                "is an error (exit 2), not a warning."))
 @click.pass_context
 def check(ctx: click.Context, strict: bool) -> None:
     from .forms.create import plan
@@ -213,13 +214,18 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
 
 
 def _check_photos(ws, communes: tuple[str, ...] = (), strict: bool = False) -> None:
-    from .posters.make import check_photos
+    from .posters.make import check_photos, photo_consent_problems
 
     problems = check_photos(ws, communes)
+    unconsented = photo_consent_problems([o for c in ws.select(communes) for o in c.officers])
     if strict and problems:
-        raise InputError(problems, _("photos missing or unreadable (--strict)"))
+        raise InputError(problems + unconsented, _("photos missing or unreadable (--strict)"))
+    if strict and unconsented:
+        raise InputError(unconsented, _("photos without the officer's consent (--strict)"))
     for problem in problems:
         _warn(_("{problem} (the posters print a placeholder; the form needs no photo)").format(problem=problem))
+    for problem in unconsented:
+        _warn(str(problem))
 
 
 def _api_calls(n: int) -> str:
@@ -468,10 +474,14 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
               help=N_("Output folder (default: output/posters)."))
 @click.option("--combined", is_flag=True, help=N_("One PDF for the whole selection."))
 @click.option("--field", "fields", is_flag=True, help=N_("Also QR labels, one per field of procedure (lĩnh vực)."))
-@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo, or one without the officer's consent, "
+                                                "is an error (exit 2), not a warning."))
+@click.option("--point", metavar="ID", help=N_("Only the officers of this reception point (điểm tiếp nhận), its name "
+                                               "printed."))
 @click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
 @click.pass_context
-def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts) -> None:
+def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, point,
+            list_layouts) -> None:
     from .posters import PosterOptions, make_posters
     from .posters import list_layouts as layouts
 
@@ -482,7 +492,7 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
     ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
     _lock(ctx, ws, "posters")
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
-                            fields=fields, strict=strict)
+                            fields=fields, strict=strict, point=point)
     result = make_posters(ws, _state(ws), options)
     for warning in result.warnings:
         _warn(warning)
@@ -501,15 +511,18 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
 @click.option("--commune", required=True, metavar="ID", help=N_("The commune the ballots are for."))
 @click.option("--count", required=True, type=int, help=N_("How many ballots (each gets its own serial)."))
 @click.option("--officer", metavar="ID", help=N_("Print this officer on the ballots instead of a list to mark."))
+@click.option("--point", metavar="ID", help=N_("For this reception point (điểm tiếp nhận): its officers, its name "
+                                               "printed."))
 @click.option("--layout", default="a4", show_default=True, help=N_("A ballot layout in ballots/."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/ballots)."))
 @click.pass_context
-def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, layout: str, out: Path | None) -> None:
+def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, point: str | None, layout: str,
+            out: Path | None) -> None:
     from .ballots.issue import make_ballots
 
     ws = _workspace(ctx, check_photos=False)
-    issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out)
+    issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out, point)
     say(f"{issued.pdf}\n{issued.geometry}")
     number = issued.last - issued.first + 1
     say(_("Ballots {first:06d}–{last:06d} ({ballots}, {pages} each) are in the register. Print at 100 % (actual "

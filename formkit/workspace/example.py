@@ -37,6 +37,18 @@ name = "Tây Ninh"
 # signer_name = "Nguyễn Văn An"                   # họ và tên người ký
 # recipients = ["Sở Nội vụ;", "UBND các xã, phường;", "Lưu: VT."]  # nơi nhận
 
+# Tên cơ quan tiếp dân của xã, in trên biểu mẫu, bảng mica, phiếu giấy và báo cáo. Từ 1/7/2025
+# (Nghị định 118/2025/NĐ-CP) là Trung tâm Phục vụ hành chính công; xã còn dùng tên cũ thì ghi
+# name = "Bộ phận Tiếp nhận và Trả kết quả". Một xã có tên riêng: office = "…" trong [[communes]].
+[office]
+name = "Trung tâm Phục vụ hành chính công"
+
+# Dữ liệu cá nhân (Luật 91/2025/QH15, Nghị định 356/2025/NĐ-CP): số điện thoại người dân để lại
+# (chỉ khi chọn "Đồng ý") được giữ bấy nhiêu tháng kể từ ngày gửi phiếu, rồi `formkit retention`
+# xóa khỏi kho dữ liệu và các tệp báo cáo. Biểu mẫu ghi rõ thời hạn này cho người dân.
+[privacy]
+phone_retention_months = 6
+
 # Office hours: answers outside them are flagged (not removed) in reports.
 [office_hours]
 weekdays = [1, 2, 3, 4, 5, 6]   # ISO weekdays: 1 = Monday … 7 = Sunday
@@ -59,26 +71,45 @@ name = "Hòa Thành"
 fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]
 # short_link = "https://forms.gle/..."   # the form's "Shorten URL" link (Send → link): printed under the QR
 
+# Các điểm tiếp nhận của Trung tâm (nếu có nhiều nơi nhận hồ sơ). Mỗi cán bộ thuộc một điểm
+# (point = mã điểm); một biểu mẫu chung cho cả xã, báo cáo có thêm bảng theo điểm.
+# `formkit posters --point pho-thanh` in bảng mica riêng cho một điểm.
+[[communes.points]]
+id = "tru-so"
+name = "Trụ sở Ủy ban nhân dân xã"
+
+[[communes.points]]
+id = "pho-thanh"
+name = "Điểm tiếp nhận ấp Phố Thành"
+
+# photo_consent = true: cán bộ đã đồng ý (có lưu giấy tờ) cho in ảnh của mình lên bảng mica.
+# Thiếu sự đồng ý thì `formkit check` và `formkit posters` cảnh báo (với --strict: báo lỗi).
 [[communes.officers]]
 id = "nguyen-thi-lan"
 name = "Nguyễn Thị Lan"
 title = "Công chức Văn phòng - Thống kê"
 counter = "Quầy 1"
+point = "tru-so"
 photo = "photos/nguyen-thi-lan.jpg"
+photo_consent = true
 
 [[communes.officers]]
 id = "tran-van-minh"
 name = "Trần Văn Minh"
 title = "Công chức Tư pháp - Hộ tịch"
 counter = "Quầy 2"
+point = "tru-so"
 photo = "photos/tran-van-minh.jpg"
+photo_consent = true
 
 [[communes.officers]]
 id = "le-hoang-phuong"
 name = "Lê Hoàng Phương"
 title = "Công chức Địa chính - Xây dựng"
 counter = "Quầy 3"
+point = "pho-thanh"
 photo = "photos/le-hoang-phuong.jpg"
+photo_consent = true
 
 # Officers may come from a roster exported from Excel (CSV UTF-8 or XLSX).
 [[communes]]
@@ -100,6 +131,7 @@ name = "Phạm Thu Hà"
 title = "Công chức Văn phòng - Thống kê"
 counter = "Quầy 1"
 photo = "photos/pham-thu-ha.png"
+photo_consent = true
 
 [[communes.officers]]
 id = "vo-duc-thang"
@@ -107,13 +139,15 @@ name = "Võ Đức Thắng"
 title = "Công chức Tư pháp - Hộ tịch"
 counter = "Quầy 2"
 photo = "photos/vo-duc-thang.jpg"
+photo_consent = true
 """
 
 ROSTER = [
-    ("id", "name", "title", "counter", "photo"),
-    ("dang-thi-hong", "Đặng Thị Hồng", "Công chức Tư pháp - Hộ tịch", "Quầy 1", "photos/dang-thi-hong.jpg"),
-    ("bui-quang-huy", "Bùi Quang Huy", "Công chức Địa chính - Nông nghiệp", "Quầy 2", "photos/bui-quang-huy.jpg"),
-    ("ngo-thanh-tam", "Ngô Thanh Tâm", "Công chức Văn hóa - Xã hội", "Quầy 3", "photos/ngo-thanh-tam.jpg"),
+    ("id", "name", "title", "counter", "photo", "Đồng ý dùng ảnh"),
+    ("dang-thi-hong", "Đặng Thị Hồng", "Công chức Tư pháp - Hộ tịch", "Quầy 1", "photos/dang-thi-hong.jpg", "có"),
+    ("bui-quang-huy", "Bùi Quang Huy", "Công chức Địa chính - Nông nghiệp", "Quầy 2", "photos/bui-quang-huy.jpg",
+     "có"),
+    ("ngo-thanh-tam", "Ngô Thanh Tâm", "Công chức Văn hóa - Xã hội", "Quầy 3", "photos/ngo-thanh-tam.jpg", "có"),
 ]
 
 # (file, background colour, EXIF orientation): one is stored sideways as phones do.
