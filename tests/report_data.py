@@ -35,7 +35,7 @@ def answers(template, factors: dict[str, int | str], gate: str | None = None, ov
 
 
 def row(commune: str, when: str, answered: dict[str, str], officer: str | None = None, template_id: str = "sipas-2640",
-        version: int = 1, form: str = "form-1") -> ResponseRow:
+        version: int = 2, form: str = "form-1") -> ResponseRow:  # 2: the shipped sipas-2640's version
     return ResponseRow(commune, form, "api", template_id, version, datetime.fromisoformat(when), answered, officer)
 
 

@@ -92,7 +92,9 @@ def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
 
 def new_template_version(ws, formkit):
     """Version 2 of the workspace's template and `create --new-version`: (workspace, state) after."""
-    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
+    version = ws.template.version
+    source = ws.template.source.read_text(encoding="utf-8").replace(f"version = {version}", f"version = {version + 1}",
+                                                                    1)
     (ws.root / "templates").mkdir(exist_ok=True)
     (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
     result = formkit("create", "--new-version", "-w", ws.root)
@@ -173,7 +175,8 @@ def test_one_sheets_call_for_every_commune(published_workspace, store):
 def test_serial_times_numbers_and_edited_headers(published_workspace, store):
     ws, state, base = published_workspace
     form = state.current("hoa-thanh")
-    submit(form, answers(ws, form, so_dien_thoai="0912345678", so_bien_nhan="HS-17"), "2025-09-27T08:07:24+07:00")
+    submit(form, answers(ws, form, dong_y_lien_he="Đồng ý", so_dien_thoai="0912345678", so_bien_nhan="HS-17"),
+           "2025-09-27T08:07:24+07:00")
     header = read_header(base, form)
     titles = {q.title: qid for qid, q in form.questions.items()}
     edited = []
@@ -343,7 +346,7 @@ def test_old_form_versions_keep_their_answers(published_workspace, store, formki
     submit(old, answers(ws, old), "2025-09-27T08:07:24+07:00")
     ws, state = new_template_version(ws, formkit)  # each commune gets a new form beside the old one
     new = state.current("nam-dong")
-    assert new.form_id != old.form_id and new.template_version == 2
+    assert new.form_id != old.form_id and new.template_version == old.template_version + 1
     submit(new, answers(ws, new), "2026-01-05T10:00:00+07:00")
     reset_calls(base)
     result = pull(ws, state, connect(), store)
@@ -351,7 +354,7 @@ def test_old_form_versions_keep_their_answers(published_workspace, store, formki
     assert result.source["nam-dong"] == "api"  # the current form is not linked yet
     assert server_calls(base) == {"forms.get": 6, BATCH_GET: 1, SHEETS_GET: 1, "forms.responses.list": 3}
     versions = store.db.execute("SELECT form_id, template_version FROM responses ORDER BY submitted").fetchall()
-    assert versions == [(old.form_id, 1), (new.form_id, 2)]
+    assert versions == [(old.form_id, old.template_version), (new.form_id, old.template_version + 1)]
 
 
 def test_forms_of_another_backend_are_refused(published_workspace, store):

@@ -144,7 +144,8 @@ def _from_columns(store: ResponseStore, columns: Columns, template: Template, st
         other = ids[~same].tolist()
         answers = store.db.execute("SELECT id, answers FROM responses WHERE id IN (SELECT value FROM json_each(?))",
                                    [json.dumps(other)]).fetchall()
-        flags = flags.copy()  # re-coded in place below (the columns may be a read-only file)
+        flags, field_index = flags.copy(), field_index.copy()  # re-coded in place below (the columns may be a
+        # read-only file: a store of an older template version read whole)
         _recode_rows(store, template, answers, ids, codes, field_index, flags, fields, recoded_invalid)
     return Responses(ids, commune, officer, field_index, np.asarray(take(columns.time)), codes, flags, communes,
                      officers, fields.values, recoded_invalid)
