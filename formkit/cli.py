@@ -569,6 +569,42 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
         where=_(" in {file}").format(file=result.review_csv) if waiting else ""))
 
 
+@cli.command(help=N_("Erase the phone numbers older than [privacy] phone_retention_months from the store, its "
+                     "columnar copy and the report files, and record what was erased in state/erasures.json.\n\n"
+                     "Example: formkit retention --dry-run"))
+@workspace_option
+@click.option("--dry-run", is_flag=True, help=N_("Only say what would be erased; change nothing."))
+@click.pass_context
+def retention(ctx: click.Context, dry_run: bool) -> None:
+    from datetime import datetime, timezone
+
+    from .report import retention as keeping
+    from .responses.store import ResponseStore
+
+    ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "retention")
+    now = datetime.now(timezone.utc)
+    with ResponseStore(ws.responses_file) as store:
+        todo = keeping.plan(ws, store, now)
+        say(_("Retention: phone numbers are kept {months} months; those sent before {cutoff} are erased.").format(
+            months=ws.phone_retention_months, cutoff=todo.cutoff))
+        say(_("To erase: {phones}, {comments} with a number typed in (masked), {files} of reports, {images} of "
+              "handwritten phone boxes.").format(
+            phones=ngettext("{n} phone number", "{n} phone numbers", todo.phones).format(n=todo.phones),
+            comments=ngettext("{n} comment", "{n} comments", todo.comments).format(n=todo.comments),
+            files=ngettext("{n} file", "{n} files", len(todo.files)).format(n=len(todo.files)),
+            images=ngettext("{n} picture", "{n} pictures", len(todo.images)).format(n=len(todo.images))))
+        for path in todo.files:
+            say(f"  {path}")
+        if dry_run or not todo:
+            say(_("Nothing was changed.") if todo else _("Nothing to erase."))
+        else:
+            record = keeping.apply(ws, store, todo, now)
+            say(_("Erased. What was erased and when is recorded in {record}.").format(record=record))
+    say(_("formkit cannot erase what Google keeps: the answers in each Google Form and its linked spreadsheet "
+          "(delete them there; see the README, \"Dữ liệu cá nhân\")."))
+
+
 @cli.command(help=N_("Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent "
                      "pages).\n\nOnly the respondent pages are public; the API needs the token kept owner-only in "
                      "the data folder (formkit in this workspace uses it by itself).\n\n"

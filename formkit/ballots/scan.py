@@ -38,6 +38,7 @@ PDF_DPI = 200
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 BLANK_WORDS = {"", "trống", "-"}
 HANDWRITTEN = "ý kiến viết tay"
+HANDWRITTEN_PHONE = "số điện thoại viết tay"  # the picture of a phone box, named in the comment
 SAVE_EVERY = 5.0  # seconds between saves of the scan state during a scan (it grows with every page)
 
 
@@ -324,7 +325,7 @@ class Scanner:
         if comment is not None and boxes:
             parts = [f"{HANDWRITTEN}: {boxes['comment']}"] if "comment" in boxes else []
             if "phone" in boxes:
-                parts.append(f"số điện thoại viết tay: {boxes['phone']}")
+                parts.append(f"{HANDWRITTEN_PHONE}: {boxes['phone']}")
             answers[comment.id] = "; ".join(parts)
         read_at = min(page["read_at"] for page in pages.values())
         return ResponseRow(commune, geometry["form_id"], "paper", template.id, geometry["template_version"],
