@@ -42,6 +42,7 @@ from .model import (
 )
 from .notes import build_notes
 from .participation import in_period, rates, read_dossiers
+from .points import point_rows
 from .period import Period, quarter_of
 
 
@@ -89,6 +90,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     communes, commune_rows = _communes(ws, selected, resp, fine, now, fine.within(previous))
     officers = _officers(ws, selected, resp, by_officer, by_officer.within(period), communes)
     fields = _fields(selected, resp, by_field, by_field.within(period))
+    points = point_rows(ws, selected, resp, by_officer, by_officer.within(period), communes.names)
     trend_rows = _trend(fine, trend)
 
     # The lists: responses of the period itself.
@@ -127,8 +129,14 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
-        paper=paper)
+        paper=paper, points=tuple(points), office=_office(ws, selected))
     return replace(report, notes=tuple(build_notes(report)))
+
+
+def _office(ws: Workspace, selected) -> str:
+    """The office's name as the report names it: the communes' own when they share one."""
+    names = {c.office for c in selected}
+    return names.pop() if len(names) == 1 else ws.office
 
 
 def _scores(group: Group, g: int, factor_ids) -> dict:

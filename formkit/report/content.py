@@ -152,6 +152,13 @@ def _officers(report: Report) -> list[Block]:
                     "Có ý kiến"]], rows, "cttnnnn", {1: 1.4, 2: 1})]
 
 
+def _points(report: Report) -> list[Block]:
+    rows = [[i, p.name, p.commune_name, fmt.number(p.officers), fmt.number(p.responses), fmt.percent(p.sipas),
+             fmt.number(p.low_ratings), fmt.number(p.comments)] for i, p in enumerate(report.points, 1)]
+    return [Grid([["STT", "Điểm tiếp nhận", "Xã, phường", "Số cán bộ", "Số phiếu", "Chỉ số (%)",
+                   "Phiếu có mức không hài lòng", "Có ý kiến"]], rows, "cttnnnnn", {1: 1.4, 2: 1})]
+
+
 def _fields(report: Report) -> list[Block]:
     rows = [[i, f.name, fmt.number(f.responses), fmt.percent(f.sipas)] for i, f in enumerate(report.fields, 1)]
     return [Grid([["STT", "Lĩnh vực", "Số phiếu", "Chỉ số (%)"]], rows, "ctnn")]
@@ -180,7 +187,8 @@ def _follow_up_counts(report: Report) -> list[Block]:
         Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
              "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "
              "phường nằm trong tệp riêng của xã, phường đó (thư mục CSV “can-lien-he-lai”) và trong báo cáo của "
-             "riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân (Nghị định 13/2023/NĐ-CP).")]
+             "riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân (Luật Bảo vệ dữ liệu cá nhân "
+             "số 91/2025/QH15).")]
     if not report.follow_up:
         return out + [Para("Không có phiếu nào cần liên hệ lại.")]
     rows = [[i, c.name, fmt.number(c.follow_up), fmt.number(reasons.get(c.id, Counter())["low_rating"]),
@@ -203,9 +211,10 @@ def _follow_up(report: Report) -> list[Block]:
     groups = report.follow_up_by_commune()
     out: list[Block] = [
         Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
-             "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
-             "chỉ dùng để liên hệ lại về ý kiến của người dân, không công bố và không dùng cho mục đích khác "
-             "(Nghị định 13/2023/NĐ-CP).")]
+             f"danh sách đầy đủ của từng xã, phường chỉ gửi cho {T(report.office)} của xã, phường đó, "
+             "chỉ dùng để liên hệ lại về ý kiến của người dân đã đồng ý để lại số điện thoại, không công bố và "
+             "không dùng cho mục đích khác (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15, Nghị định "
+             "356/2025/NĐ-CP).")]
     if not len(report.follow_up):  # groups is a generator: always true
         return out + [Para("Không có phiếu nào cần liên hệ lại.")]
     for k, (_, name, items) in enumerate(groups, 1):
@@ -265,6 +274,8 @@ def body(report: Report) -> list[Block]:
     out += [*section("Kết quả chung"), *_overall(report)]
     out += [*section("Kết quả theo xã, phường"), *_communes(report)]
     out += [*section("Kết quả theo cán bộ, công chức"), *_officers(report)]
+    if report.points:
+        out += [*section(f"Kết quả theo điểm tiếp nhận của {report.office}"), *_points(report)]
     out += [*section("Kết quả theo lĩnh vực thủ tục hành chính"), *_fields(report)]
     out += [*section("Danh sách cần liên hệ lại"), *_follow_up(report)]
     out += [*section("Cảnh báo về tính toàn vẹn của số liệu"), *_integrity(report)]

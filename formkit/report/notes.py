@@ -78,7 +78,8 @@ def build_notes(report) -> list[str]:
         "nằm trọn trong kỳ báo cáo.",
         "Danh sách cần liên hệ lại gồm các phiếu có tiêu chí (hoặc câu đánh giá chung) ở mức không hài lòng, "
         "có ý kiến, hoặc để lại số điện thoại. Số điện thoại chỉ ghi đầy đủ trong danh sách của từng xã, phường "
-        "để liên hệ lại, theo Nghị định 13/2023/NĐ-CP; các bảng và tệp khác che bớt (ví dụ 091****678).",
+        "để liên hệ lại, với sự đồng ý của người dân (Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15); các bảng và "
+        "tệp khác che bớt (ví dụ 091****678).",
         f"Cảnh báo (không loại bỏ phiếu nào): từ {report.cluster_size} phiếu trở lên trả lời giống hệt nhau cho cùng "
         f"một cán bộ trong vòng {report.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
         f"({report.office_hours_text}); số phiếu nhiều hơn số hồ sơ.",

@@ -71,16 +71,17 @@ name = "Hòa Thành"
 fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]
 # short_link = "https://forms.gle/..."   # the form's "Shorten URL" link (Send → link): printed under the QR
 
-# Các điểm tiếp nhận của Trung tâm (nếu có nhiều nơi nhận hồ sơ). Mỗi cán bộ thuộc một điểm
-# (point = mã điểm); một biểu mẫu chung cho cả xã, báo cáo có thêm bảng theo điểm.
-# `formkit posters --point pho-thanh` in bảng mica riêng cho một điểm.
-[[communes.points]]
-id = "tru-so"
-name = "Trụ sở Ủy ban nhân dân xã"
-
-[[communes.points]]
-id = "pho-thanh"
-name = "Điểm tiếp nhận ấp Phố Thành"
+# Các điểm tiếp nhận của Trung tâm, nếu xã có nhiều nơi nhận hồ sơ: bỏ dấu # ở các dòng dưới và ở
+# dòng point của từng cán bộ. Mỗi cán bộ thuộc một điểm (point = mã điểm); vẫn một biểu mẫu chung
+# cho cả xã; báo cáo có thêm bảng theo điểm; `formkit posters --point pho-thanh` và
+# `formkit ballots --point pho-thanh` in riêng cho một điểm, có tên điểm.
+# [[communes.points]]
+# id = "tru-so"
+# name = "Trụ sở Ủy ban nhân dân xã"
+#
+# [[communes.points]]
+# id = "pho-thanh"
+# name = "Điểm tiếp nhận ấp Phố Thành"
 
 # photo_consent = true: cán bộ đã đồng ý (có lưu giấy tờ) cho in ảnh của mình lên bảng mica.
 # Thiếu sự đồng ý thì `formkit check` và `formkit posters` cảnh báo (với --strict: báo lỗi).
@@ -89,7 +90,7 @@ id = "nguyen-thi-lan"
 name = "Nguyễn Thị Lan"
 title = "Công chức Văn phòng - Thống kê"
 counter = "Quầy 1"
-point = "tru-so"
+# point = "tru-so"
 photo = "photos/nguyen-thi-lan.jpg"
 photo_consent = true
 
@@ -98,7 +99,7 @@ id = "tran-van-minh"
 name = "Trần Văn Minh"
 title = "Công chức Tư pháp - Hộ tịch"
 counter = "Quầy 2"
-point = "tru-so"
+# point = "tru-so"
 photo = "photos/tran-van-minh.jpg"
 photo_consent = true
 
@@ -107,7 +108,7 @@ id = "le-hoang-phuong"
 name = "Lê Hoàng Phương"
 title = "Công chức Địa chính - Xây dựng"
 counter = "Quầy 3"
-point = "pho-thanh"
+# point = "pho-thanh"
 photo = "photos/le-hoang-phuong.jpg"
 photo_consent = true
 
