@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 import traceback
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -576,14 +577,14 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 @click.option("--dry-run", is_flag=True, help=N_("Only say what would be erased; change nothing."))
 @click.pass_context
 def retention(ctx: click.Context, dry_run: bool) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from .report import retention as keeping
     from .responses.store import ResponseStore
 
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "retention")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with ResponseStore(ws.responses_file) as store:
         todo = keeping.plan(ws, store, now)
         say(_("Retention: phone numbers are kept {months} months; those sent before {cutoff} are erased.").format(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from report_data import answers, row
 
@@ -31,7 +31,7 @@ def follow_up_phones(folder) -> dict[str, str]:
 def test_a_retention_run_erases_old_phones_everywhere_formkit_keeps_them(example_dir, formkit):
     ws = load_workspace(example_dir)
     assert ws.phone_retention_months == 6
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     old = (now - timedelta(days=220)).astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m-%d 09:00:00")
     recent = (now - timedelta(days=20)).astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m-%d 09:00:00")
     rows = [row("hoa-thanh", old, answers(ws.template, {"1": 2}, "Không", so_dien_thoai=OLD_PHONE,

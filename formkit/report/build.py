@@ -42,8 +42,8 @@ from .model import (
 )
 from .notes import build_notes
 from .participation import in_period, rates, read_dossiers
-from .points import point_rows
 from .period import Period, quarter_of
+from .points import point_rows
 
 
 def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune_ids=(),

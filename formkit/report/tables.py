@@ -233,8 +233,9 @@ def paper(report: Report) -> Table | None:
 def all_tables(report: Report) -> list[Table]:
     """In sheet order; phone numbers masked everywhere (the report goes upward)."""
     tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
-              officers(report), points(report), fields(report), participation(report), follow_up(report), warnings(report),
+              officers(report), fields(report), participation(report), follow_up(report), warnings(report),
               invalid(report), paper(report)]
+    tables.insert(6, points(report))  # after the officers' sheet
     return [t for t in tables if t is not None]
 
 
