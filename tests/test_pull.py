@@ -400,3 +400,25 @@ def test_sheet_problems_stop_the_pull_before_anything_is_stored(published_worksp
     assert problem.place == "commune hoa-thanh"
     assert "'Câu trả lời biểu mẫu 9'" in problem.message and "'Bản sao'" in problem.message
     assert store.count() == 0
+
+
+def test_a_phone_without_consent_is_never_stored(published_workspace, store):
+    """The form skips the phone's page on "Không đồng ý" (the backend drops that answer, as Google
+    does for a section not on the path); a phone typed into the sheet by hand on such a row is still
+    not stored. With "Đồng ý" the phone is kept."""
+    ws, state, base = published_workspace
+    form = state.current("hoa-thanh")
+    submit(form, answers(ws, form, dong_y_lien_he="Không đồng ý", so_dien_thoai="0912345678"),
+           "2025-09-27T08:07:24+07:00")
+    submit(form, answers(ws, form, dong_y_lien_he="Đồng ý", so_dien_thoai="0987654321"), "2025-09-27T08:09:00+07:00")
+    header = read_header(base, form)
+    column = column_letters(header.index(form.questions["so-dien-thoai"].title))
+    cells = requests.get(values_url(base, form, f"{column}2:{column}3"), timeout=5, headers=bearer()).json()
+    assert cells["values"][0] == [] and cells["values"][1][0].endswith("987654321")  # the form never took the first
+    write_cells(base, form, f"{column}2", [["0912345678"]])  # typed into the sheet afterwards
+    pull(ws, state, connect(), store)
+    rows = stored(store, "hoa-thanh")
+    assert [(given["dong-y-lien-he"], "so-dien-thoai" in given) for *_, given in rows] == [
+        ("Không đồng ý", False), ("Đồng ý", True)]
+    [(phone,)] = store.db.execute("SELECT phone FROM texts").fetchall()
+    assert phone.endswith("987654321") and "912345678" not in json.dumps(stored(store))
