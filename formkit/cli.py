@@ -317,8 +317,13 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes, check_links=check_links)
         total = store.count()
+        past = _phones_past(ws, store)
     for warning in result.warnings:
         _warn(warning)
+    if past:
+        _warn(ngettext("{n} phone number is past its retention period ({months} months): run `formkit retention`",
+                       "{n} phone numbers are past their retention period ({months} months): run `formkit retention`",
+                       past).format(n=past, months=ws.phone_retention_months))
     for line in result.tabs:  # which tab each linked form was read from, and why that one
         say(_("tab: {line}").format(line=line))
     for commune_id, added in result.added.items():
@@ -330,6 +335,15 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
                         result.spreadsheets).format(n=result.spreadsheets)))
     say(_pull_links(result))
+
+
+def _phones_past(ws, store) -> int:
+    from datetime import UTC, datetime
+
+    from .report.retention import cutoff_of
+    from .responses.erasure import phones_past
+
+    return phones_past(store, cutoff_of(datetime.now(UTC), ws.phone_retention_months))
 
 
 def _pull_links(result) -> str:

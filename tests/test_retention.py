@@ -13,6 +13,7 @@ from report_data import answers, row
 from formkit.report import build_report, parse_period, write_report
 from formkit.report.retention import cutoff_of
 from formkit.responses import columnar
+from formkit.responses.erasure import phones_past
 from formkit.responses.store import ResponseStore
 from formkit.workspace.config import load_workspace
 
@@ -42,6 +43,7 @@ def test_a_retention_run_erases_old_phones_everywhere_formkit_keeps_them(example
         period = parse_period(start=old[:10], end=recent[:10])
         report = build_report(ws, store, period, commune_ids=("hoa-thanh",))
         assert columnar.folder_of(ws.responses_file).is_dir()
+        assert phones_past(store, cutoff_of(now, 6)) == 1  # what `pull` warns about
     reports = ws.output_dir / "reports"
     write_report(report, ("csv", "json"), reports)
     before = follow_up_phones(reports)
@@ -64,6 +66,7 @@ def test_a_retention_run_erases_old_phones_everywhere_formkit_keeps_them(example
         kept = json.loads(store.db.execute("SELECT answers FROM responses WHERE id = 1").fetchone()[0])
         assert "so-dien-thoai" not in kept and kept["y-kien-khac"] == "Gọi lại giúp tôi số 093****555"
         assert not columnar.folder_of(ws.responses_file).exists()  # its flags changed: rebuilt when next read
+        assert phones_past(store, cutoff_of(now, 6)) == 0
         again = build_report(ws, store, period, commune_ids=("hoa-thanh",))
         assert [(f.response_id, f.phone) for f in again.follow_up] == [(1, ""), (2, NEW_PHONE)]
     after = follow_up_phones(reports)

@@ -35,6 +35,12 @@ class Expired:
         return bool(self.answers)
 
 
+def phones_past(store: ResponseStore, cutoff: str) -> int:
+    """How many stored phones were sent before `cutoff` (what `pull` warns about)."""
+    return store.db.execute("SELECT count(*) FROM coded WHERE submitted < ? AND flags & ? != 0",
+                            (cutoff, HAS_PHONE)).fetchone()[0]
+
+
 def expired(store: ResponseStore, cutoff: str, phone_ids: set[str], comment_ids: set[str],
             clean_comment: Callable[[str], str]) -> Expired:
     """The responses sent before `cutoff` that still hold a phone, or a comment that
