@@ -11,3 +11,4 @@ counted with the online answers under channel "giấy".
 """
 
 CHANNEL_PAPER = "giấy"
+HANDWRITTEN_PHONE = "số điện thoại viết tay"  # how a scanned ballot's comment names its phone box picture

@@ -29,7 +29,7 @@ from ..forms.state import State
 from ..i18n import _
 from ..responses.store import VIETNAM, ResponseRow, ResponseStore
 from ..workspace.config import Workspace
-from . import CHANNEL_PAPER, read
+from . import CHANNEL_PAPER, HANDWRITTEN_PHONE, read
 from .issue import ballots_dir, form_template
 from .register import Register, load_secret, verify
 
@@ -38,7 +38,6 @@ PDF_DPI = 200
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 BLANK_WORDS = {"", "trống", "-"}
 HANDWRITTEN = "ý kiến viết tay"
-HANDWRITTEN_PHONE = "số điện thoại viết tay"  # the picture of a phone box, named in the comment
 SAVE_EVERY = 5.0  # seconds between saves of the scan state during a scan (it grows with every page)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..ballots.scan import HANDWRITTEN_PHONE
+from ..ballots import HANDWRITTEN_PHONE
 from ..files import atomic_write_bytes, atomic_write_text
 from ..responses import erasure
 from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
