@@ -80,7 +80,7 @@ def test_sipas_surrounding_questions_and_privacy():
     text = consent.title + " " + consent.description
     assert "Nghị định 13/2023" not in text  # no longer in force since 1 January 2026
     for words in ("Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15", "Nghị định 356/2025/NĐ-CP", "{controller}",
-                  "Mục đích", "{retention}", "quyền", "rút lại sự đồng ý"):
+                  "chỉ để liên hệ lại", "{retention}", "quyền", "rút lại sự đồng ý"):
         assert words in text
     # An explicit choice, nothing ticked in advance (a choice question has no default), and the phone's
     # section reached only through "Đồng ý".
