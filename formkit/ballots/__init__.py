@@ -10,5 +10,7 @@ counted with the online answers under channel "giấy".
   summary   the paper statistics for the report
 """
 
-CHANNEL_PAPER = "giấy"
-HANDWRITTEN_PHONE = "số điện thoại viết tay"  # how a scanned ballot's comment names its phone box picture
+from typing import Final
+
+CHANNEL_PAPER: Final = "giấy"  # the store's Channel of a scanned ballot
+HANDWRITTEN_PHONE: Final = "số điện thoại viết tay"  # how a scanned ballot's comment names its phone box picture
