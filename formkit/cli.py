@@ -638,6 +638,7 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 @workspace_option
 @click.option("--dry-run", is_flag=True, help=N_("Only say what would be erased; change nothing."))
 @click.pass_context
+@common_options
 def retention(ctx: click.Context, dry_run: bool) -> None:
     from datetime import datetime
 

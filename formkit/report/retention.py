@@ -63,7 +63,7 @@ class Plan:
 def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
     cutoff = cutoff_of(now, ws.phone_retention_months)
     templates = {ws.template.id: ws.template}
-    for (template_id,) in store.db.execute("SELECT DISTINCT template FROM responses"):
+    for template_id in erasure.templates_in(store):
         templates.setdefault(template_id, load_template(template_id, ws.root))
     phone_ids = {q.id for t in templates.values() if (q := t.by_role("phone"))}
     comment_ids = {q.id for t in templates.values() if (q := t.by_role("comment"))}
@@ -139,7 +139,7 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
 
 def _ids(store: ResponseStore, ws: Workspace, role: str) -> set[str]:
     ids = set()
-    for (template_id,) in store.db.execute("SELECT DISTINCT template FROM responses"):
+    for template_id in erasure.templates_in(store):
         q = load_template(template_id, ws.root).by_role(role)
         if q is not None:
             ids.add(q.id)

@@ -35,6 +35,11 @@ class Expired:
         return bool(self.answers)
 
 
+def templates_in(store: ResponseStore) -> list[str]:
+    """The template ids the store holds responses of (their phone and comment questions)."""
+    return [t for (t,) in store.db.execute("SELECT DISTINCT template FROM responses")]
+
+
 def phones_past(store: ResponseStore, cutoff: str) -> int:
     """How many stored phones were sent before `cutoff` (what `pull` warns about)."""
     return store.db.execute("SELECT count(*) FROM coded WHERE submitted < ? AND flags & ? != 0",
