@@ -17,7 +17,6 @@ from test_pull import new_template_version
 
 from formkit.forms.linking import apps_script, tab_names
 from formkit.forms.state import State
-from formkit.workspace.config import load_workspace
 
 NODE = shutil.which("node") or "/usr/bin/node"
 FAKE = Path(__file__).parent / "js" / "apps_script_fake.js"
@@ -61,11 +60,9 @@ def tabs(world: dict) -> dict[str, list[tuple[str, str | None, int]]]:
 
 
 @pytest.fixture
-def created(example_dir, endpoint, formkit):
-    result = formkit("create", "-w", example_dir)
-    assert result.exit_code == 0, result.output
-    ws = load_workspace(example_dir)
-    return ws, State.load(ws.state_file)
+def created(created_workspace):
+    ws, state, _ = created_workspace
+    return ws, state
 
 
 def test_run_twice_changes_nothing(created, tmp_path):

@@ -15,7 +15,6 @@ from test_pull import (  # noqa: F401  (fixtures)
     BATCH_GET,
     SHEETS_GET,
     answers,
-    created_workspace,
     new_template_version,
     rename_tab,
     reset_calls,
