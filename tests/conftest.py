@@ -22,14 +22,29 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     for name in ("FORMKIT_GOOGLE_ENDPOINT", "FORMKIT_GOOGLE_TOKEN", "FORMKIT_CREDENTIALS",
                  "GOOGLE_APPLICATION_CREDENTIALS"):
         monkeypatch.delenv(name, raising=False)
-    # Retries keep their schedule, scaled down from seconds to hundredths.
+    # Retries keep their schedule, scaled down from seconds to hundredths: formkit's, and
+    # google-auth's own when a token endpoint fails (1 s, then 2 s, before it gives up).
     monkeypatch.setenv("FORMKIT_RETRY_BASE", "0.01")
+    scale_google_auth_backoff(monkeypatch)
     # No accidental Application Default Credentials from the machine running the tests.
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(home / "gcloud"))
     # Tests that assert on text choose a language: the older ones read English (the source
     # strings); tests/test_i18n.py sets Vietnamese where it checks it.
     monkeypatch.setenv("LANGUAGE", "en")
     i18n.use("en")
+
+
+def scale_google_auth_backoff(monkeypatch: pytest.MonkeyPatch, first_wait: float = 0.01) -> None:
+    from google.auth import _exponential_backoff as backoff
+
+    original = backoff.ExponentialBackoff.__init__
+
+    def scaled(self, *args, **kwargs):
+        if len(args) < 2:  # total_attempts, initial_wait_seconds: the caller left the wait to the default
+            kwargs.setdefault("initial_wait_seconds", first_wait)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(backoff.ExponentialBackoff, "__init__", scaled)
 
 
 @pytest.fixture(autouse=True)
