@@ -140,6 +140,7 @@ def test_a_run_stopped_by_the_time_limit_finishes_next_time(created, tmp_path, c
     assert world["calls"]["Form.setDestination"] == len(ws.communes)  # nothing linked twice
 
 
+@pytest.mark.slow
 def test_3321_forms_link_in_two_runs_and_rerun_in_one(created, tmp_path):
     """A province's worth of forms, with per-call costs assumed (docs/google-behaviour.md, Apps
     Script): the first run links as many as fit in its budget, the second the rest; a run with

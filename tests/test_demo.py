@@ -27,6 +27,8 @@ def demo(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
 def test_demo_produces_every_artefact(demo):
     assert (demo / "state" / "forms.json").is_file()
     assert (demo / "output" / "link-forms.gs").is_file()
@@ -38,6 +40,8 @@ def test_demo_produces_every_artefact(demo):
     assert list(reports.rglob("*.csv"))
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
 def test_call_back_lists_hold_whole_phone_numbers(demo):
     """The linked sheet typed the phones as numbers (leading zero lost, as Google's does); each
     commune's own call-back list shows them as dialled, and nothing else shows them at all."""
@@ -78,6 +82,8 @@ def readable_text(path) -> str:
     return data.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
 def test_demo_rebuilds_its_own_folder_and_refuses_another(demo, tmp_path):
     """Its own folder was rebuilt by the `demo` fixture's run (one demo run for this module, not
     two: the rebuild is the run whose artefacts every test here checks)."""
@@ -90,6 +96,8 @@ def test_demo_rebuilds_its_own_folder_and_refuses_another(demo, tmp_path):
     assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
 def test_report_agrees_with_the_answers_google_keeps(demo):
     """Recompute criterion indices straight from forms.responses.list on the demo's backend data
     (not through formkit's pull or store) and compare with the report's JSON."""
