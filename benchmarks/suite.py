@@ -53,9 +53,11 @@ def run(code: Path, workers: int, extra: list[str]) -> tuple[float, float, str]:
     cpu, started = children_cpu(), time.perf_counter()
     done = subprocess.run(command, cwd=code, env=env, capture_output=True, text=True)
     wall, cpu = time.perf_counter() - started, children_cpu() - cpu
-    summary = next((line.strip("= ") for line in reversed(done.stdout.splitlines())
-                    if re.search(r"\d+ (passed|failed|error)", line)), f"exit {done.returncode}")
-    return wall, cpu, summary
+    lines = done.stdout.splitlines()
+    summary = next((line.strip("= ") for line in reversed(lines) if re.search(r"\d+ (passed|failed|error)", line)),
+                   f"exit {done.returncode}")
+    failures = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]  # pytest's -ra summary
+    return wall, cpu, "\n".join([summary, *failures])
 
 
 def main() -> None:

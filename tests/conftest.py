@@ -6,6 +6,7 @@ from __future__ import annotations
 import filecmp
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,7 +185,8 @@ def make_snapshot(tmp_path_factory, example: Path, *commands: str) -> Snapshot:
             base_url = server.base_url
     i18n.use("en")
     database = folder / "google.sqlite"  # one self-contained file (no -wal beside it)
-    with sqlite3.connect(folder / "google" / "google.sqlite") as source, sqlite3.connect(database) as copy:
+    with closing(sqlite3.connect(folder / "google" / "google.sqlite")) as source, \
+            closing(sqlite3.connect(database)) as copy:
         source.backup(copy)
 
     def changed(path: Path) -> bool:
