@@ -245,3 +245,17 @@ def published_workspace(example_dir, endpoint, published_snapshot):
     """The example workspace with every commune's form created, published and linked on the
     local server (`formkit create`, `formkit link`). Returns (workspace, state, base_url)."""
     return workspace_from(published_snapshot, example_dir, endpoint)
+
+
+# The real browser (Debian Chromium via Playwright) for the page tests: tests/browser.py.
+from browser import chromium  # noqa: E402,F401
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """A test in the browser is end to end (slow), and one worker runs them all (an xdist_group):
+    one Chromium for the session, and on a fresh machine one apt-get install, not one per worker."""
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("browser"))
