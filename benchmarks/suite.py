@@ -17,6 +17,7 @@ import argparse
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,9 @@ def main() -> None:
     parser.add_argument("--baseline-rev", help="also run the suite of this git revision")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (e.g. tests/test_pull.py)")
     args = parser.parse_args()
+    # Started in the background (`... &`), this process ignores Ctrl-C, and so would every process
+    # the suite starts: a test that stops `formkit serve` with SIGINT would wait in vain.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with tempfile.TemporaryDirectory() as tmp:
         codes = {"this checkout": REPO}
         if args.baseline_rev:
