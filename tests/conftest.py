@@ -251,6 +251,18 @@ def published_workspace(example_dir, endpoint, published_snapshot):
 from browser import chromium  # noqa: E402,F401
 
 
+def pytest_xdist_auto_num_workers(config):
+    """pyproject's `-n auto`: two workers for the suite or a folder of it (measured on two cores:
+    benchmarks/suite.py); one process when test files or tests are named, where starting workers
+    costs more than they save. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
+    import os
+
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    named = [arg for arg in config.args if not (config.invocation_params.dir / arg.split("::")[0]).is_dir()]
+    return 0 if named or (os.cpu_count() or 1) < 2 else 2
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """A test in the browser is end to end (slow), and one worker runs them all (an xdist_group):
