@@ -17,6 +17,7 @@ from test_pull import new_template_version
 
 from formkit.forms.linking import apps_script, tab_names
 from formkit.forms.state import State
+from formkit.workspace.config import load_workspace
 
 NODE = shutil.which("node") or "/usr/bin/node"
 FAKE = Path(__file__).parent / "js" / "apps_script_fake.js"
