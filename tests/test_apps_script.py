@@ -61,11 +61,9 @@ def tabs(world: dict) -> dict[str, list[tuple[str, str | None, int]]]:
 
 
 @pytest.fixture
-def created(example_dir, endpoint, formkit):
-    result = formkit("create", "-w", example_dir)
-    assert result.exit_code == 0, result.output
-    ws = load_workspace(example_dir)
-    return ws, State.load(ws.state_file)
+def created(created_workspace):
+    ws, state, _ = created_workspace
+    return ws, state
 
 
 def test_run_twice_changes_nothing(created, tmp_path):
@@ -143,6 +141,7 @@ def test_a_run_stopped_by_the_time_limit_finishes_next_time(created, tmp_path, c
     assert world["calls"]["Form.setDestination"] == len(ws.communes)  # nothing linked twice
 
 
+@pytest.mark.slow
 def test_3321_forms_link_in_two_runs_and_rerun_in_one(created, tmp_path):
     """A province's worth of forms, with per-call costs assumed (docs/google-behaviour.md, Apps
     Script): the first run links as many as fit in its budget, the second the rest; a run with

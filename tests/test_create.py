@@ -158,6 +158,7 @@ def test_quota_exhausted_keeps_progress_and_rerun_finishes(example_dir, endpoint
         "hoa-thanh": 1, "binh-thanh": 1, "nam-dong": 1}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stall_on", [r"/v1/forms$", ":batchUpdate", ":setPublishSettings"])
 def test_crash_between_calls_then_rerun_gives_exactly_one_form(example_dir, endpoint, stall_on):
     """A real crash: the process is killed while Google has done the call but not answered."""

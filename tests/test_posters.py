@@ -26,7 +26,7 @@ from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.posters import PosterOptions, list_layouts, load_layout, make_posters
 from formkit.posters.layouts import load_layout_file
 from formkit.workspace.config import load_workspace
-from formkit.workspace.example import sample_photo, write_example_workspace
+from formkit.workspace.example import sample_photo
 
 DPI = 150
 REPO = Path(__file__).resolve().parent.parent
@@ -59,10 +59,8 @@ def publish(ws, state: State | None = None, skip: tuple[str, ...] = ()) -> State
 
 
 @pytest.fixture
-def root(tmp_path) -> Path:
-    root = tmp_path / "ws"
-    write_example_workspace(root)
-    return root
+def root(example_dir) -> Path:
+    return example_dir
 
 
 def load(root: Path):

@@ -110,15 +110,6 @@ def store(tmp_path):
         yield s
 
 
-@pytest.fixture
-def created_workspace(example_dir, endpoint, formkit):
-    """Forms created and published, not linked: pull reads them through the Forms API."""
-    result = formkit("create", "-w", example_dir)
-    assert result.exit_code == 0, result.output
-    ws = load_workspace(example_dir)
-    return ws, State.load(ws.state_file), endpoint
-
-
 def stored(store, commune_id: str | None = None) -> list[tuple]:
     sql = "SELECT commune_id, submitted, source, answers FROM responses"
     rows = store.db.execute(sql + (" WHERE commune_id = ?" if commune_id else "") + " ORDER BY id",

@@ -16,7 +16,6 @@ from test_pull import (  # noqa: F401  (fixtures)
     DRIVE_GET,
     SHEETS_GET,
     answers,
-    created_workspace,
     new_template_version,
     rename_tab,
     reset_calls,

@@ -10,7 +10,6 @@ import requests
 from conftest import add_fault, bearer, server_calls
 from test_pull import (  # noqa: F401  (fixtures)
     answers,
-    created_workspace,
     reset_calls,
     store,
     stored,
