@@ -172,23 +172,24 @@ def _assign(gray, geometry, page_id, qr_corners, markers, found, to_image, scale
 def flatten(gray: np.ndarray, geometry: dict, page_id: PageId, qr_corners: np.ndarray) -> PageImage | None:
     """The page warped flat from the QR and the corner markers; None when the markers are not there."""
     width, height = geometry["page_size"]
-    to_image, _ = cv2.findHomography(_symbol_corners(geometry, page_id), qr_corners)
+    qr_page = _symbol_corners(geometry, page_id)
+    to_image, _ = cv2.findHomography(qr_page, qr_corners)
     if to_image is None:
         return None
-    # Guesses from the QR alone first; a marker missed then is looked for again from the mapping
-    # the others give (a fit to the QR and two markers along one edge extrapolates badly).
+    # Guesses from the QR alone first. The QR is small, so its mapping extrapolates badly across
+    # the page (a pixel of error at its corners moves a far marker by tens); the markers found
+    # then guide the search for the others, through a mapping stable enough to extrapolate.
     markers = [m for m in geometry["markers"] if m["page"] == page_id.page]
+    scale = _qr_scale(qr_page, qr_corners)  # image px per point near the QR: the size to look for
     found: dict[int, np.ndarray] = {}
     for _attempt in range(2):
-        scale = np.sqrt(abs(np.linalg.det(to_image[:2, :2])))  # image px per point, roughly
-        for i, m in enumerate(markers):
-            if i not in found:
-                guess = cv2.perspectiveTransform(np.array([[[m["x"], m["y"]]]], np.float64), to_image)[0, 0]
-                point = _find_marker(gray, guess, m["size"] * scale)
-                if point is not None:
-                    found[i] = point
+        _look(gray, markers, found, to_image, scale)
+        guide = to_image
+        if 2 <= len(found) < len(markers):
+            guide, scale = _similarity(qr_page, qr_corners, markers, found)
+            _look(gray, markers, found, guide, scale)
         if len(found) < 3:
-            found = _assign(gray, geometry, page_id, qr_corners, markers, found, to_image, scale)
+            found = _assign(gray, geometry, page_id, qr_corners, markers, found, guide, scale)
         if len(found) < 3:
             return None
         fitted, error = _fit(geometry, page_id, qr_corners, markers, found)
@@ -203,6 +204,38 @@ def flatten(gray: np.ndarray, geometry: dict, page_id: PageId, qr_corners: np.nd
     flat = cv2.warpPerspective(gray, flat_to_image, size, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
                                borderValue=255)
     return PageImage(page_id, flat, darkness(flat))
+
+
+def _look(gray: np.ndarray, markers: list[dict], found: dict[int, np.ndarray], to_image: np.ndarray,
+          scale: float) -> None:
+    """Each marker not found yet, looked for where `to_image` puts it."""
+    for i, m in enumerate(markers):
+        if i not in found:
+            guess = cv2.perspectiveTransform(np.array([[[m["x"], m["y"]]]], np.float64), to_image)[0, 0]
+            point = _find_marker(gray, guess, m["size"] * scale)
+            if point is not None:
+                found[i] = point
+
+
+def _qr_scale(qr_page: np.ndarray, qr_corners: np.ndarray) -> float:
+    """Image pixels per point at the QR, from its area (not from its mapping extrapolated to the
+    page's corner, which can be far off)."""
+    return float(np.sqrt(cv2.contourArea(qr_corners.astype(np.float32)) /
+                         max(cv2.contourArea(qr_page.astype(np.float32)), 1e-9)))
+
+
+def _similarity(qr_page: np.ndarray, qr_corners: np.ndarray, markers: list[dict],
+                found: dict[int, np.ndarray]) -> tuple[np.ndarray, float]:
+    """Page→image rotation, uniform scale and shift fitted to the QR and the markers found (the
+    markers weigh more: they lie far apart), and its scale. Two markers along one edge fix it well
+    where a full perspective fit would guess the far edge wildly."""
+    src = [*qr_page] + [[markers[i]["x"], markers[i]["y"]] for i in found] * 4
+    dst = [*qr_corners] + list(found.values()) * 4
+    rows = []
+    for (x, y) in src:  # the page's y runs up, the image's down: a turn of (x, -y)
+        rows += [[x, y, 1, 0], [-y, x, 0, 1]]
+    (a, b, tx, ty), *_ = np.linalg.lstsq(np.array(rows, np.float64), np.array(dst, np.float64).ravel(), rcond=None)
+    return np.array([[a, b, tx], [b, -a, ty], [0, 0, 1]], np.float64), float(np.hypot(a, b))
 
 
 def darkness(flat: np.ndarray) -> np.ndarray:
