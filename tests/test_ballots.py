@@ -239,6 +239,32 @@ def test_markers_far_from_where_the_qr_alone_puts_them_are_found(published_works
     assert {q: a for q, a in stored.items() if q in answers} == answers
 
 
+def test_a_ballot_with_a_page_whose_markers_are_hidden_is_reported_and_waits(printed, formkit, tmp_path):
+    """Page 2 photographed with its bottom markers covered: it is reported unreadable (with the
+    ballot's number), and the report's paper row shows the ballot waiting — not returned and lost."""
+    from formkit.ballots.summary import paper_rows
+
+    ws, pdf, geometry = printed
+    rng = random.Random(3)
+    answers = {b["question"]: b["option"] for b in geometry["bubbles"]}
+    files = []
+    for p, image in enumerate(paper.render_pages(pdf, DPI, 0, geometry["pages_per_ballot"]), 1):
+        paper.fill_page(image, geometry, p, DPI, answers, {}, rng)
+        if p == 2:
+            for m in geometry["markers"]:
+                if m["page"] == 2 and m["y"] < geometry["page_size"][1] / 2:  # a hand over the bottom edge
+                    x, y, half = m["x"] * DPI / 72, image.shape[0] - m["y"] * DPI / 72, m["size"] * DPI / 72
+                    image[int(y - half):int(y + half), int(x - half):int(x + half)] = 255
+        files.append(tmp_path / f"hidden-{p}.jpg")
+        files[-1].write_bytes(paper.photograph(image, rng))
+    result = formkit("scan", "-w", ws.root, *files)
+    assert result.exit_code == 0, result.output
+    assert f"unreadable: {files[1]}: hoa-thanh số 000001 trang 2: the corner markers are not all visible" in result.err
+    assert "0 ballots counted" in result.out
+    assert paper_rows(ws) == [{"commune": "hoa-thanh", "issued": 4, "returned": 1, "counted": 0, "in_review": 1,
+                               "rejected": 0, "duplicates": 0}]
+
+
 def test_bad_requests_and_layouts_are_refused_before_anything_is_issued(published_workspace, formkit):
     ws, _, _ = published_workspace
     (ws.root / "ballots").mkdir()

@@ -27,6 +27,7 @@ BOX_INK = 0.004  # share of a box's pixels that are ink before the box counts as
 QR_BORDER = 3  # the quiet zone render.py draws, in modules
 # zxing-cpp takes one format as it is at run time; its stubs ask for a BarcodeFormats set
 QR_ONLY: zxingcpp.BarcodeFormats = zxingcpp.BarcodeFormat.QRCode  # type: ignore[assignment]
+RING_INK = 0.15  # median darkness along the printed bubble rings of a page flattened right (~0.4)
 MAX_QR_MISS = 0.25  # the final mapping may miss the QR's corners by this share of a marker's side
 
 
@@ -203,7 +204,29 @@ def flatten(gray: np.ndarray, geometry: dict, page_id: PageId, qr_corners: np.nd
     size = (int(width * SCALE), int(height * SCALE))
     flat = cv2.warpPerspective(gray, flat_to_image, size, flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR,
                                borderValue=255)
-    return PageImage(page_id, flat, darkness(flat))
+    page = PageImage(page_id, flat, darkness(flat))
+    # The markers fit the QR, but a filled bubble taken for a hidden marker can too (the QR lies
+    # near the top edge and says little about the bottom): the printed rings must be where the
+    # mapping puts them, else the page is not read at all rather than read misplaced.
+    return page if _rings_in_place(page, geometry) else None
+
+
+def _rings_in_place(page: PageImage, geometry: dict) -> bool:
+    """Whether most of the page's printed bubble rings are dark where the layout puts them
+    (within a quarter of their radius: ink is measured well inside them)."""
+    rings = []
+    for bubble in geometry["bubbles"]:
+        if bubble["page"] != page.page_id.page:
+            continue
+        cx, cy = pixel(page, bubble["x"], bubble["y"])
+        best = 0.0
+        for radius in bubble["r"] * SCALE * np.array([0.75, 0.875, 1.0, 1.125, 1.25]):
+            angles = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+            xs = np.clip(np.round(cx + radius * np.cos(angles)).astype(int), 0, page.dark.shape[1] - 1)
+            ys = np.clip(np.round(cy + radius * np.sin(angles)).astype(int), 0, page.dark.shape[0] - 1)
+            best = max(best, float(page.dark[ys, xs].mean()))
+        rings.append(best)
+    return not rings or float(np.median(rings)) >= RING_INK
 
 
 def _look(gray: np.ndarray, markers: list[dict], found: dict[int, np.ndarray], to_image: np.ndarray,

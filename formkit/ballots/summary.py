@@ -1,7 +1,8 @@
 """Paper statistics for the report, as plain rows (the report's writers turn them into tables).
 
 Per commune: ballots issued (the register), returned (a marked page of it was read), counted (in the
-response store), waiting for review, rejected pages (bad check value, serial never issued),
+response store), waiting for a person (a question in review, or a page unreadable or
+not scanned yet), rejected pages (bad check value, serial never issued),
 duplicate pages (photocopies, second photos) — and an integrity warning when returned ballots fall
 well short of issued ones: ballots handed out and never seen again are how paper results get
 swapped. Also responses per channel per commune, from the store (responses/queries.py).
@@ -27,7 +28,11 @@ def paper_rows(ws: Workspace) -> list[dict]:
         if marked(page):  # an unmarked page is a blank print scanned by mistake, or a ballot no one filled in
             commune, serial, _ = key.split("|")
             returned.setdefault(commune, set()).add(serial)
+    # Waiting for a person: a question in review, or a page still unread (its photo unreadable,
+    # or not scanned yet): every ballot returned is counted or waiting, never silently lost.
     waiting = {key.rsplit("|", 1)[0] for key, _, _ in scans.in_review()}
+    waiting |= {f"{commune}|{serial}" for commune, serials in returned.items() for serial in serials} \
+        - set(scans.counted)
     rows = []
     for commune in sorted({b.commune for b in register.batches}):
         rows.append({
