@@ -645,6 +645,116 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
         server.stop()
 
 
+@cli.group(invoke_without_command=True,
+           help=N_("Counter tablets: serve the rating page on the office network; pair, list and revoke tablets.\n\n"
+                   "Ratings go straight into the workspace's response store (channel \"quầy\"); no internet and no "
+                   "Google account.\n\nExample: formkit kiosk --port 8470"))
+@workspace_option
+@click.option("--host", default="0.0.0.0", show_default=True, help=N_("The address to listen on."))
+@click.option("--port", default=8470, show_default=True, type=int, help=N_("The port to listen on."))
+@click.pass_context
+def kiosk(ctx: click.Context, host: str, port: int) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    import time
+
+    from .errors import UsageError
+    from .kiosk.server import KioskServer
+    from .localserver.access import lan_address
+
+    ws = _workspace(ctx, check_photos=False)
+    try:
+        server = KioskServer(ws, host, port).start()
+    except OSError as exc:
+        raise UsageError(_("cannot listen on {host}:{port}: {reason}. Choose another port: formkit kiosk --port "
+                           "{next}").format(host=host, port=port, reason=exc.strerror or exc, next=port + 1)) from None
+    address = lan_address() if host in ("0.0.0.0", "::", "") else host
+    say(_("Counter page on http://{address}:{port}/ — open it on each tablet (same network).\n"
+          "Pair a tablet: formkit kiosk pair --commune ID --counter \"Quầy 1\" --set can-bo-3\n"
+          "Ctrl-C stops it; tablets keep their ratings until it is back.").format(address=address, port=server.port))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@kiosk.command("pair", help=N_("Register a counter tablet and print its one-time pairing code (15 minutes).\n\n"
+                               "Example: formkit kiosk pair --commune hoa-thanh --counter \"Quầy 3\" --set can-bo-3"))
+@workspace_option
+@click.option("--commune", "commune_id", required=True, metavar="ID", help=N_("The commune of the counter."))
+@click.option("--counter", required=True, help=N_("The counter's name, as citizens read it (\"Quầy 3\")."))
+@click.option("--set", "template_id", required=True, metavar="TEMPLATE",
+              help=N_("The question set: can-bo-3 (intake) or tra-ket-qua-6 (result return)."))
+@click.option("--stage", type=click.Choice(["intake", "return"]), default=None,
+              help=N_("Which moment a receipt number is rated at (default: return for tra-ket-qua-6, else intake)."))
+@click.option("--field", default=None, help=N_("The counter's field of procedure (one of the commune's fields)."))
+@click.option("--port", default=8470, show_default=True, type=int, help=N_("The port `formkit kiosk` listens on."))
+@click.pass_context
+def kiosk_pair(ctx: click.Context, commune_id: str, counter: str, template_id: str, stage: str | None,
+               field: str | None, port: int) -> None:
+    from .kiosk.manage import pair
+    from .localserver.access import lan_address
+
+    ws = _workspace(ctx, check_photos=False)
+    stage = stage or ("return" if template_id == "tra-ket-qua-6" else "intake")
+    device, code = pair(ws, commune_id, counter, template_id, stage, field)
+    say(_("Tablet {id}: {counter}, {commune}, question set {set} ({stage}).").format(
+        id=device.id, counter=device.counter, commune=ws.commune(commune_id).display_name, set=template_id,
+        stage=stage))
+    say(_("Pairing code: {code} (valid 15 minutes, once). On the tablet open http://{address}:{port}/ and type it, "
+          "or open http://{address}:{port}/?code={code}").format(code=code, address=lan_address(), port=port))
+
+
+@kiosk.command("pins", help=N_("New PINs for a commune's officers, to change who is serving at a tablet.\n\n"
+                               "Each PIN is shown once; hand it to its officer.\n\n"
+                               "Example: formkit kiosk pins --commune hoa-thanh --officer nguyen-van-an"))
+@workspace_option
+@click.option("--commune", "commune_id", required=True, metavar="ID", help=N_("The commune."))
+@click.option("--officer", "officer_ids", multiple=True, metavar="ID", help=N_("Only this officer (repeatable)."))
+@click.pass_context
+def kiosk_pins(ctx: click.Context, commune_id: str, officer_ids: tuple[str, ...]) -> None:
+    from .kiosk.manage import new_pins
+
+    ws = _workspace(ctx, check_photos=False)
+    commune = ws.commune(commune_id)
+    for officer_id, pin in new_pins(ws, commune_id, officer_ids).items():
+        say(f"  {pin}  {officer_id:<24} {commune.officer(officer_id).name}")
+
+
+@kiosk.command("devices", help=N_("List the counter tablets: paired, waiting for a code, or revoked.\n\n"
+                                  "Example: formkit kiosk devices"))
+@workspace_option
+@click.pass_context
+def kiosk_devices(ctx: click.Context) -> None:
+    from .kiosk.manage import devices
+
+    ws = _workspace(ctx, check_photos=False)
+    found = devices(ws)
+    if not found:
+        say(_("No counter tablets yet: formkit kiosk pair --commune ID --counter \"Quầy 1\" --set can-bo-3"))
+    status = {"paired": _("paired"), "waiting": _("waiting for its code"), "revoked": _("revoked")}
+    for d in found:
+        since = d.revoked or d.paired or d.created
+        say(f"  {d.id:<5} {status[d.status]:<22} {since}  {d.commune_id} · {d.counter} · {d.template} ({d.stage})"
+            + (f" · {d.officer_id}" if d.officer_id else ""))
+
+
+@kiosk.command("revoke", help=N_("Revoke a counter tablet: its token is refused from now on.\n\n"
+                                 "Example: formkit kiosk revoke q3"))
+@workspace_option
+@click.argument("device_id")
+@click.pass_context
+def kiosk_revoke(ctx: click.Context, device_id: str) -> None:
+    from .kiosk.manage import revoke
+
+    ws = _workspace(ctx, check_photos=False)
+    device = revoke(ws, device_id)
+    say(_("Tablet {id} ({counter}) revoked.").format(id=device.id, counter=device.counter))
+
+
 @cli.command(help=N_("Run the whole pipeline on the embedded backend: no network, no Google account.\n\n"
                      "Creates the example communes' forms, links them to one spreadsheet, prints the posters, has a "
                      "few hundred citizens answer, pulls the answers and writes the quarterly report.\n\n"

@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"cli"},
     {"demo"},
     {"report"},
-    {"ballots"},  # paper: printed like posters, read into the responses store
+    {"ballots", "kiosk"},  # paper: printed like posters, read into the responses store; counter tablets
     {"posters", "responses"},
     {"forms"},
     {"google", "workspace"},
