@@ -376,12 +376,16 @@ def _warn(message: str) -> None:
               help=N_("Output folder (default: output/reports)."))
 @click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help=N_("CSV of dossiers handled (commune, period, count) for participation rates."))
+@click.option("--receipts", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help=N_("CSV of the dossiers' receipt numbers: exact participation of counter ratings."))
+@click.option("--template", "template_id", metavar="ID",
+              help=N_("Report this question set's answers (e.g. can-bo-3 from counters) instead of the workspace's."))
 @click.option("--from-csv", "from_csv", is_flag=True,
               help=N_("Compute from Google's CSV exports given as FILE… instead of the pulled responses."))
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
-def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, from_csv,
-           csv_files) -> None:
+def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, receipts,
+           template_id, from_csv, csv_files) -> None:
     from .errors import UsageError
     from .report import FORMATS, build_report, parse_period, write_report
     from .report.load import held
@@ -405,7 +409,13 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     else:
         store = ResponseStore(ws.responses_file)
     with store:
-        result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers)
+        template = None
+        if template_id:
+            from .workspace.templates import load_template
+
+            template = load_template(template_id, ws.root)
+        result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers, receipts=receipts,
+                              template=template)
         holding = held(store, result.template, result.scope) if result.responses == 0 else None
     paths = write_report(result, chosen, out or ws.output_dir / "reports")
     overall = result.sipas

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..ballots.register import Register
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
-from ..responses.store import VIETNAM, ResponseStore
+from ..responses.store import VIETNAM, ResponseStore, channel_ids
 from ..workspace.config import Workspace
 from ..workspace.templates import Template
 from . import indices as ix
@@ -28,6 +28,7 @@ from .groups import NO_FIELD, NO_OFFICER, Communes, Fine, Group, day_seconds, sp
 from .invalid import invalid_list
 from .model import (
     ChannelCount,
+    ChannelIndex,
     CommuneRow,
     CriterionRow,
     FactorRow,
@@ -37,6 +38,7 @@ from .model import (
     Paper,
     PaperBallots,
     PeriodSummary,
+    ReceiptRate,
     Report,
     TrendRow,
 )
@@ -47,11 +49,13 @@ from .period import Period, quarter_of
 
 def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune_ids=(),
                  dossiers: Path | None = None, template: Template | None = None,
-                 rules: integrity.IntegrityRules | None = None, today: date | None = None) -> Report:
+                 rules: integrity.IntegrityRules | None = None, today: date | None = None,
+                 receipts: Path | None = None) -> Report:
     """The report of `period` from the store (read only). commune_ids: only these (default all);
     dossiers: the CSV of dossiers handled, for participation; template: another template than the
     workspace's (its responses only; others are counted as left out); rules: integrity thresholds;
-    today: the date printed on the report."""
+    today: the date printed on the report; receipts: the dossiers' receipt numbers, for the exact
+    participation of counter ratings (kiosk/audit.py)."""
     template = template or ws.template
     rules = rules or integrity.IntegrityRules()
     today = today or datetime.now(VIETNAM).date()
@@ -115,6 +119,8 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         paper = Paper(tuple(PaperBallots(**{k: b[k] for k in fields_of}) for b in section["ballots"]),
                       tuple(ChannelCount(**c) for c in section["channels"]))
         warnings = [*warnings, *(IntegrityWarning.from_json(w) for w in section["warnings"])]
+    if (pairings := _kiosk_pairings(ws, period, communes.names)):
+        warnings = [*warnings, *pairings]
     report = Report(
         template=template, period=period,
         previous=PeriodSummary(previous, int(before.responses[0]), value(before.indices.overall[0])),
@@ -127,8 +133,48 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
-        paper=paper)
+        paper=paper, channels=_channels(store, period, resp, bins, in_now, scoring, total),
+        receipts=_receipts(ws, store, period, receipts, communes.names))
     return replace(report, notes=tuple(build_notes(report)))
+
+
+CHANNEL_NAMES = {"online": "Trực tuyến", "giấy": "Giấy", "quầy": "Quầy"}
+
+
+def _channels(store: ResponseStore, period: Period, resp: load.Responses, bins: np.ndarray, in_now: np.ndarray,
+              scoring: ix.Scoring, total: Group) -> tuple[ChannelIndex, ...]:
+    """Each channel's responses and index in the period, then all of them together; nothing while
+    every answer is online (the report reads as it did before paper and counters)."""
+    others = channel_ids(store, *period.bounds())
+    if not others:
+        return ()
+    names = ["online", *sorted(others)]
+    slot = np.zeros(len(resp), np.int64)
+    for k, channel in enumerate(names[1:], start=1):
+        slot[np.isin(resp.ids, np.array(others[channel], np.int64))] = k
+    rows = in_now.nonzero()[0]
+    counts = ix.tally(bins[rows], slot[rows], len(names), scoring.width)
+    indices = ix.compute(counts, scoring)
+    responses = np.bincount(slot[rows], minlength=len(names))
+    out = [ChannelIndex(CHANNEL_NAMES.get(c, c), int(responses[k]), value(indices.overall[k]),
+                        value(indices.overall_mean[k])) for k, c in enumerate(names)]
+    return (*out, ChannelIndex("Tổng hợp", int(total.responses[0]), value(total.indices.overall[0]),
+                               value(total.indices.overall_mean[0])))
+
+
+def _kiosk_pairings(ws: Workspace, period: Period, names: dict[str, str]) -> list[IntegrityWarning]:
+    from ..kiosk.audit import pairing_warnings
+
+    return [IntegrityWarning.from_json(w) for w in pairing_warnings(ws.state_dir, period.bounds(), names)]
+
+
+def _receipts(ws: Workspace, store: ResponseStore, period: Period, path: Path | None,
+              names: dict[str, str]) -> tuple[ReceiptRate, ...]:
+    if path is None:
+        return ()
+    from ..kiosk.audit import read_receipts, receipt_rates
+
+    return tuple(ReceiptRate(**r) for r in receipt_rates(store, read_receipts(path, ws), period.bounds(), names))
 
 
 def _scores(group: Group, g: int, factor_ids) -> dict:

@@ -270,3 +270,12 @@ def channel_keys(store: ResponseStore, channel: str, start: str = "", end: str =
     return store.db.execute(
         "SELECT r.key, r.commune_id, c.officer_id, c.field, r.submitted FROM responses r JOIN coded c ON c.id = r.id"
         " WHERE r.channel = ? AND r.submitted >= ? AND r.submitted < ? ORDER BY r.id", (channel, start, end)).fetchall()
+
+
+def channel_ids(store: ResponseStore, start: str = "", end: str = "~") -> dict[str, list[int]]:
+    """The response ids of every channel but "online" (paper, counter), submitted in [start, end)."""
+    found: dict[str, list[int]] = {}
+    for channel, rid in store.db.execute("SELECT channel, id FROM responses WHERE channel != 'online' AND"
+                                         " submitted >= ? AND submitted < ?", (start, end)):
+        found.setdefault(channel, []).append(rid)
+    return found

@@ -1,0 +1,190 @@
+"""The counter server's API over real HTTP, the CLI, and the report made from online, paper and
+counter answers (each channel and all together, against an independent computation; exact
+participation from receipt numbers; the pairings audit)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from formkit.kiosk import manage
+from formkit.kiosk.limits import Limit
+from formkit.kiosk.server import KioskServer
+from formkit.report import build_report, parse_period
+from formkit.responses.store import VIETNAM, ResponseRow, ResponseStore
+from formkit.workspace.config import load_workspace
+from formkit.workspace.templates import load_template
+
+
+def _call(port: int, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method="POST" if data else "GET")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _rating(answers: dict, at: datetime, receipt: str = "", officer: str | None = None) -> dict:
+    return {"id": str(uuid.uuid4()), "at": int(at.timestamp() * 1000), "answers": answers, "receipt": receipt,
+            "officer": officer, "comment": ""}
+
+
+@pytest.fixture
+def ws(example_dir):
+    return load_workspace(example_dir, check_photos=False)
+
+
+@pytest.fixture
+def served(ws):
+    server = KioskServer(ws, "127.0.0.1", 0).start()
+    yield server
+    server.stop()
+
+
+def _paired(ws, port: int, commune="hoa-thanh", template="can-bo-3", stage="intake") -> str:
+    _device, code = manage.pair(ws, commune, "Quầy 1", template, stage, None)
+    status, body = _call(port, "/api/pair", {"code": code})
+    assert status == 200
+    return body["token"]
+
+
+def test_unpaired_revoked_and_invalid_ratings_are_refused(ws, served):
+    port = served.port
+    assert _call(port, "/api/config")[0] == 401
+    assert _call(port, "/api/ratings", {"ratings": []}, token="guessed")[0] == 401
+    assert _call(port, "/api/pair", {"code": "12345"})[0] == 403
+    token = _paired(ws, port)
+    now = datetime.now(VIETNAM)
+    good = _rating({"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}, now)
+    bad = _rating({"1.1": "Tuyệt vời"}, now)
+    status, body = _call(port, "/api/ratings", {"ratings": [good, bad, good]}, token)
+    assert status == 200 and body["rejected"] == [bad["id"]]
+    assert _call(port, "/api/ratings", {"ratings": [good]}, token)[0] == 200  # a resend
+    with ResponseStore(ws.responses_file) as store:
+        assert store.db.execute("SELECT count(*) FROM responses WHERE channel = 'quầy'").fetchone()[0] == 1
+    manage.revoke(ws, "q1")
+    assert _call(port, "/api/config", token=token)[0] == 401
+
+
+def test_a_tablet_over_its_rate_is_told_to_wait_and_loses_nothing(ws):
+    server = KioskServer(ws, "127.0.0.1", 0, rate_limits={"ratings": Limit(3, 1), "requests": Limit(100, 3600),
+                                                          "pin": Limit(5, 12), "pairing": Limit(10, 600)}).start()
+    try:
+        token = _paired(ws, server.port)
+        now = datetime.now(VIETNAM)
+        batch = [_rating({"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}, now) for _ in range(5)]
+        status, body = _call(server.port, "/api/ratings", {"ratings": batch}, token)
+        assert status == 200 and body["acked"] == [r["id"] for r in batch[:3]]
+        status, _ = _call(server.port, "/api/ratings", {"ratings": batch[3:]}, token)
+        assert status == 429  # the tablet keeps the two and sends them later
+    finally:
+        server.stop()
+
+
+def test_pair_lists_every_problem_at_once(ws):
+    from formkit.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        manage.pair(ws, "nowhere", "", "sipas-2640", "later", None)
+    text = str(caught.value)
+    assert all(part in text for part in ("nowhere", "--counter", "--stage", "conditional sections", "22 criteria"))
+
+
+def test_cli_pair_devices_pins_revoke(example_dir, formkit):
+    result = formkit("kiosk", "pair", "-w", example_dir, "--commune", "hoa-thanh", "--counter", "Quầy 6",
+                     "--set", "tra-ket-qua-6", "--field", "Hộ tịch")
+    assert result.exit_code == 0, result.output
+    assert "q1" in result.out and "(return)" in result.out and "?code=" in result.out
+    listed = formkit("kiosk", "devices", "-w", example_dir)
+    assert "waiting for its code" in listed.out
+    pins = formkit("kiosk", "pins", "-w", example_dir, "--commune", "hoa-thanh", "--officer", "tran-van-minh")
+    assert pins.exit_code == 0 and len(pins.out.split()[0]) == 6
+    assert formkit("kiosk", "revoke", "-w", example_dir, "q1").exit_code == 0
+    assert "revoked" in formkit("kiosk", "devices", "-w", example_dir).out
+    assert formkit("kiosk", "revoke", "-w", example_dir, "q9").exit_code == 2
+    bad = formkit("kiosk", "pair", "-w", example_dir, "--commune", "hoa-thanh", "--counter", "Quầy 1",
+                  "--set", "can-bo-3", "--field", "Thuế")
+    assert bad.exit_code == 2 and "Thuế" in bad.output
+
+
+def _online_row(commune: str, answers: dict, at: datetime, template) -> ResponseRow:
+    return ResponseRow(commune, "form-1", "sheet", template.id, template.version, at, answers)
+
+
+def test_report_of_three_channels_equals_an_independent_computation(ws, served, tmp_path):
+    template = load_template("can-bo-3")
+    day = datetime(2026, 11, 3, 9, 0, tzinfo=VIETNAM)
+    online = [{"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}, {"1.1": "Kém", "1.2": "Bình thường", "1.3": "Tốt"},
+              {"1.1": "Bình thường", "1.2": "Dễ hiểu"}]
+    paper = [{"1.1": "Tốt", "1.2": "Khó hiểu", "1.3": "Kém"}, {"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}]
+    counter = [{"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}, {"1.1": "Tốt", "1.2": "Bình thường", "1.3": "Tốt"},
+               {"1.1": "Kém", "1.2": "Khó hiểu", "1.3": "Bình thường"}, {"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}]
+    with ResponseStore(ws.responses_file) as store:
+        store.add([_online_row("hoa-thanh", a, day + timedelta(minutes=i), template) for i, a in enumerate(online)],
+                  template)
+        store.add([ResponseRow("hoa-thanh", "form-1", "paper", template.id, template.version,
+                               day + timedelta(hours=1, minutes=i), a, channel="giấy", key=f"paper|{i}")
+                   for i, a in enumerate(paper)], template)
+    token = _paired(ws, served.port)
+    receipts = ["HS-001", "HS-002", "HS-003", ""]
+    sent = [_rating(a, day + timedelta(hours=2, minutes=i), receipt=r, officer="tran-van-minh")
+            for i, (a, r) in enumerate(zip(counter, receipts, strict=True))]
+    # The same dossier rated again at the same stage: refused, counted once.
+    sent.append(_rating({"1.1": "Kém", "1.2": "Khó hiểu", "1.3": "Kém"}, day + timedelta(hours=3), receipt="hs-001"))
+    # Backdating is limited to two weeks; this rating is dated before the period starts anyway.
+    assert _call(served.port, "/api/ratings", {"ratings": sent}, token)[0] == 200
+
+    def index(answer_sets):  # can-bo-3: each criterion's share of satisfied answers, averaged (one factor)
+        shares = []
+        for q, good in (("1.1", "Tốt"), ("1.2", "Dễ hiểu"), ("1.3", "Tốt")):
+            given = [a[q] for a in answer_sets if q in a]
+            shares.append(100 * sum(v == good for v in given) / len(given))
+        return sum(shares) / len(shares)
+
+    dossiers = tmp_path / "receipts.csv"
+    dossiers.write_text("số biên nhận;xã;giai đoạn;cán bộ\nHS-001;Hòa Thành;tiếp nhận;tran-van-minh\n"
+                        "HS-002;hoa-thanh;intake;tran-van-minh\nHS-004;hoa-thanh;intake;nguyen-thi-lan\n"
+                        "HS-005;hoa-thanh;intake;nguyen-thi-lan\nHS-003;hoa-thanh;return;\n", encoding="utf-8")
+    with ResponseStore(ws.responses_file) as store:
+        report = build_report(ws, store, parse_period(quarter="2026Q4"), template=template, receipts=dossiers)
+    by_channel = {c.channel: c for c in report.channels}
+    assert [c.channel for c in report.channels] == ["Trực tuyến", "Giấy", "Quầy", "Tổng hợp"]
+    assert by_channel["Trực tuyến"].responses == 3 and by_channel["Quầy"].responses == 4
+    assert by_channel["Trực tuyến"].sipas == pytest.approx(index(online))
+    assert by_channel["Giấy"].sipas == pytest.approx(index(paper))
+    assert by_channel["Quầy"].sipas == pytest.approx(index(counter))
+    assert by_channel["Tổng hợp"].sipas == pytest.approx(index(online + paper + counter))
+    assert report.sipas == pytest.approx(index(online + paper + counter)) and report.responses == 9
+    rates = {(r.level, r.name, r.stage): (r.rated, r.dossiers) for r in report.receipts}
+    assert rates[("commune", "Xã Hòa Thành", "intake")] == (2, 4)  # HS-001, HS-002 of HS-001/2/4/5
+    assert rates[("commune", "Xã Hòa Thành", "return")] == (0, 1)  # HS-003 was rated at intake, not return
+    assert rates[("officer", "Xã Hòa Thành · tran-van-minh", "intake")] == (2, 2)
+    assert rates[("officer", "Xã Hòa Thành · nguyen-thi-lan", "intake")] == (0, 2)
+    audit = [w for w in report.integrity if w.kind == "kiosk_pairings"]
+    assert len(audit) == 1 and audit[0].count == 1 and "1 máy tính bảng đã ghép nối" in audit[0].message
+
+
+def test_a_report_of_online_answers_only_has_no_channel_table(ws):
+    template = load_template("can-bo-3")
+    with ResponseStore(ws.responses_file) as store:
+        store.add([_online_row("hoa-thanh", {"1.1": "Tốt"}, datetime(2026, 11, 3, 9, tzinfo=VIETNAM), template)],
+                  template)
+        report = build_report(ws, store, parse_period(quarter="2026Q4"), template=template)
+    assert report.channels == () and report.receipts == ()
+
+
+def test_the_server_refuses_oversized_bodies(served):
+    with socket.create_connection(("127.0.0.1", served.port), timeout=5) as sock:
+        sock.sendall(b"POST /api/ratings HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+        assert b" 413 " in sock.recv(200)
