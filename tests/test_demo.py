@@ -152,3 +152,13 @@ def test_demo_reports_the_last_complete_quarter(today, expected):
 
     quarter, start, end = last_quarters(date.fromisoformat(today))
     assert (quarter, start.date().isoformat(), end.date().isoformat()) == expected
+
+
+def test_demo_shows_a_counter(demo):
+    """A simulated tablet rated six dossiers through the HTTP API (one resent): six stored, channel "quầy"."""
+    import sqlite3
+
+    with sqlite3.connect(demo / "state" / "responses.sqlite") as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM responses WHERE channel = 'quầy'")]
+    assert len(keys) == 6 and sum("|HS-" in k for k in keys) == 4
+    assert (demo / "output" / "reports" / "quay").is_dir()

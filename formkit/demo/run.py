@@ -122,6 +122,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
                           stored).format(n=stored, calls=calls))
             paths.update(_paper_ballots(ws, state, store, end - timedelta(days=1), echo))
             report = build_report(ws, store, parse_period(quarter=quarter))
+        paths.update(_counter(ws, echo))
         written = write_report(report, FORMATS, ws.output_dir / "reports")
         for path in written:  # the CSV tables share a folder: show it once
             paths.setdefault(f"report {path.suffix[1:]}", path.parent if path.suffix == ".csv" else path)
@@ -140,6 +141,32 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
     for name, path in paths.items():
         echo(f"{name:<{width}}  {path}")
     return paths
+
+
+def _counter(ws, echo: Callable[[str], None]) -> dict[str, Path]:
+    """A counter tablet at Hòa Thành's intake, paired and rating a few dossiers through the HTTP
+    API as the page does; then the counter's own report (can-bo-3) of this quarter."""
+    from ..kiosk.server import KioskServer
+    from ..report import build_report, parse_period, write_report
+    from ..responses.store import ResponseStore
+    from ..workspace.templates import load_template
+    from .counter import rate_dossiers
+
+    server = KioskServer(ws, "127.0.0.1", 0).start()
+    try:
+        rated = rate_dossiers(ws, server.port)
+    finally:
+        server.stop()
+    today = date.today()
+    template = load_template("can-bo-3", ws.root)
+    with ResponseStore(ws.responses_file) as store:
+        report = build_report(ws, store, parse_period(quarter=f"{today.year}Q{(today.month - 1) // 3 + 1}"),
+                              template=template)
+    written = write_report(report, ("pdf", "json"), ws.output_dir / "reports" / "quay")
+    echo(_("counter: tablet at {counter} ({commune}) rated {n} dossiers through the HTTP API; "
+           "index {index} (formkit report --template can-bo-3)").format(
+        counter=rated["counter"], commune=rated["commune"], n=rated["stored"], index=percent(report.sipas)))
+    return {"counter report": written[0]}
 
 
 def _paper_ballots(ws, state, store, day: date, echo: Callable[[str], None]) -> dict[str, Path]:

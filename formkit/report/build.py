@@ -157,7 +157,9 @@ def _channels(store: ResponseStore, period: Period, resp: load.Responses, bins: 
     indices = ix.compute(counts, scoring)
     responses = np.bincount(slot[rows], minlength=len(names))
     out = [ChannelIndex(CHANNEL_NAMES.get(c, c), int(responses[k]), value(indices.overall[k]),
-                        value(indices.overall_mean[k])) for k, c in enumerate(names)]
+                        value(indices.overall_mean[k])) for k, c in enumerate(names) if k == 0 or responses[k]]
+    if len(out) == 1:  # the other channels' answers are of another question set
+        return ()
     return (*out, ChannelIndex("Tổng hợp", int(total.responses[0]), value(total.indices.overall[0]),
                                value(total.indices.overall_mean[0])))
 
