@@ -173,7 +173,8 @@ class KioskServer(ThreadingHTTPServer):
         comment = template.by_role("comment")
         return {
             "device": device.id, "commune": commune.display_name, "counter": device.counter, "stage": device.stage,
-            "field": device.field, "template": template.id, "title": template.name,
+            "field": device.field, "template": template.id,
+            "title": template.form_title.replace("{commune}", commune.display_name),
             "questions": [{"id": q.id, "title": q.title, "options": [
                 {"label": o.label, "low": o.negative, "good": o.satisfied} for o in q.scale_options]} for q in kiosk_questions(template)],
             "comment": comment.title if comment else None,

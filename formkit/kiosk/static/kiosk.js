@@ -167,6 +167,7 @@ function start() {
   $('rate-receipt').textContent = `Số biên nhận: ${rating.receipt}`;
   const box = $('questions');
   box.textContent = '';
+  box.className = config.questions.length > 3 ? 'many' : '';
   config.questions.forEach((q, i) => {
     const block = document.createElement('div');
     block.className = 'question';
