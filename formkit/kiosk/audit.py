@@ -47,10 +47,9 @@ def read_receipts(path: Path, ws: Workspace) -> list[dict]:
     problems = Problems()
     text = Path(path).read_bytes().decode("utf-8-sig", errors="replace")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    rows = list(csv.reader(io.StringIO(text), dialect))
+        rows = list(csv.reader(io.StringIO(text), csv.Sniffer().sniff(text[:4096], delimiters=",;\t")))
+    except csv.Error:  # one column, or nothing to tell the delimiter by
+        rows = list(csv.reader(io.StringIO(text)))
     header = [_key(h) for h in rows[0]] if rows else []
     column = {name: next((i for i, h in enumerate(header) if h in words), None) for name, words in HEADERS.items()}
     for name in ("receipt", "commune"):
@@ -111,7 +110,8 @@ def receipt_rates(store: ResponseStore, dossiers: list[dict], bounds: tuple[str,
             tally[0] += 1
             tally[1] += hit
     order = {"commune": 0, "counter": 1, "officer": 2, "field": 3}
-    return [{"level": level, "name": name, "stage": stage, "dossiers": n, "rated": r, "rate": 100.0 * r / n if n else None}
+    return [{"level": level, "name": name, "stage": stage, "dossiers": n, "rated": r,
+             "rate": 100.0 * r / n if n else None}
             for (level, name, stage), (n, r) in sorted(totals.items(), key=lambda kv: (order[kv[0][0]], kv[0][1:]))]
 
 

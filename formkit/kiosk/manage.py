@@ -44,7 +44,8 @@ def pair(ws: Workspace, commune_id: str, counter: str, template_id: str, stage: 
     if stage not in STAGES:
         problems.add(config, "--stage", _("must be one of {stages}").format(stages=", ".join(STAGES)))
     if find_template(template_id, ws.root) is None:
-        problems.add(config, "--set", _("no question set '{id}' (`formkit templates` lists them)").format(id=template_id))
+        problems.add(config, "--set", _("no question set '{id}' (`formkit templates` lists them)").format(
+            id=template_id))
     else:
         for problem in counter_problems(load_template(template_id, ws.root)):
             problems.add(str(find_template(template_id, ws.root)), "--set", problem)

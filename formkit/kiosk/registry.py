@@ -14,9 +14,9 @@ import hmac
 import secrets
 import sqlite3
 import threading
-from functools import wraps
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import wraps
 from pathlib import Path
 
 from ..errors import StateError, UsageError
@@ -156,8 +156,8 @@ class Registry:
         token = secrets.token_urlsafe(32)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            row = self.db.execute("SELECT id FROM devices WHERE code_hash = ? AND code_expires >= ? AND revoked IS NULL",
-                                  (digest(code.strip()), now_text())).fetchone()
+            row = self.db.execute("SELECT id FROM devices WHERE code_hash = ? AND code_expires >= ?"
+                                  " AND revoked IS NULL", (digest(code.strip()), now_text())).fetchone()
             if row is None:
                 self.db.execute("INSERT INTO events VALUES (?,?,?,?)", (now_text(), None, "refused_code", ""))
                 return None

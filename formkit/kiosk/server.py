@@ -19,7 +19,6 @@ import base64
 import io
 import json
 import queue
-import socket
 import threading
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,7 +93,7 @@ class Writer(threading.Thread):
 
     def store(self, rows: list[ResponseRow]) -> None:
         """Returns once the rows are committed; raises if they could not be."""
-        done, result = threading.Event(), []
+        done, result = threading.Event(), list[BaseException | None]()
         self.jobs.put((rows, done, result))
         done.wait()
         if result[0] is not None:
@@ -176,7 +175,8 @@ class KioskServer(ThreadingHTTPServer):
             "field": device.field, "template": template.id,
             "title": template.form_title.replace("{commune}", commune.display_name),
             "questions": [{"id": q.id, "title": q.title, "options": [
-                {"label": o.label, "low": o.negative, "good": o.satisfied} for o in q.scale_options]} for q in kiosk_questions(template)],
+                {"label": o.label, "low": o.negative, "good": o.satisfied} for o in q.scale_options]}
+                for q in kiosk_questions(template)],
             "comment": comment.title if comment else None,
             "officer": None if officer is None else {"id": officer.id, "name": officer.name, "title": officer.title,
                                                      "photo": self.photo(officer)},
@@ -309,7 +309,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         try:
             value = json.loads(self.rfile.read(length) or b"{}")
-        except (ValueError, UnicodeDecodeError, socket.timeout):
+        except (TimeoutError, ValueError, UnicodeDecodeError):
             self._json(400, {"error": "not JSON"})
             return None
         if not isinstance(value, dict):

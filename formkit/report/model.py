@@ -380,4 +380,5 @@ def json_body(report: Report) -> dict:
         "invalid": plain(r.invalid),
         "notes": list(r.notes),
     } | ({"paper": plain(r.paper)} if r.paper is not None else {}) \
-      | ({"channels": plain(r.channels)} if r.channels else {}) | ({"receipts": plain(r.receipts)} if r.receipts else {})
+      | ({"channels": plain(r.channels)} if r.channels else {}) \
+      | ({"receipts": plain(r.receipts)} if r.receipts else {})
