@@ -188,3 +188,28 @@ def test_the_server_refuses_oversized_bodies(served):
     with socket.create_connection(("127.0.0.1", served.port), timeout=5) as sock:
         sock.sendall(b"POST /api/ratings HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
         assert b" 413 " in sock.recv(200)
+
+
+def test_bursts_without_dossiers_and_off_hours_ratings_are_flagged_per_tablet(ws, served, tmp_path):
+    token = _paired(ws, served.port)
+    template = load_template("can-bo-3")
+    answers = {"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}
+    monday = datetime.now(VIETNAM).replace(hour=9, minute=0, second=0, microsecond=0)
+    monday -= timedelta(days=monday.weekday() + 7)  # last week's Monday, 09:00: within the 14 days trusted
+    burst = [_rating(answers, monday + timedelta(minutes=i)) for i in range(6)]  # 6 in 5 minutes, no receipt
+    served_ones = [_rating(answers, monday + timedelta(hours=2, minutes=i), receipt=f"HS-{i}") for i in range(6)]
+    night = [_rating(answers, monday.replace(hour=22) + timedelta(minutes=30 * i)) for i in range(2)]
+    assert _call(served.port, "/api/ratings", {"ratings": burst + served_ones + night}, token)[0] == 200
+    start = monday.date()
+    period = parse_period(start=start.isoformat(), end=(start + timedelta(days=1)).isoformat())
+    with ResponseStore(ws.responses_file) as store:
+        report = build_report(ws, store, period, template=template)
+        found = {w.kind: w for w in report.integrity if w.kind.startswith("counter_")}
+        assert found["counter_burst"].count == 6 and "Quầy 1" in found["counter_burst"].message
+        assert found["counter_off_hours"].count == 2
+        # With the receipts file, the six rated dossiers are real; without HS-5 listed, its rating is loose.
+        listed = tmp_path / "bien-nhan.csv"
+        listed.write_text("receipt,commune\n" + "".join(f"HS-{i},hoa-thanh\n" for i in range(5)), encoding="utf-8")
+        again = build_report(ws, store, period, template=template, receipts=listed)
+    bursts = [w for w in again.integrity if w.kind == "counter_burst"]
+    assert [w.count for w in bursts] == [6]  # the 6 without receipts; the one unlisted receipt is alone

@@ -1,6 +1,11 @@
 """What the report says about the counter tablets: the pairings audit (integrity section), and
 exact participation from receipt numbers (`formkit report --receipts FILE`).
 
+Counter ratings also pass every check the report makes of any answer; here, per tablet:
+  counter_burst     at least `size` ratings bound to no dossier (no receipt number, or one the
+                    receipts file does not list) within `minutes` at one tablet
+  counter_off_hours ratings a tablet took outside office hours
+
 The receipts file is a CSV exported from the one-stop software (UTF-8, with or without BOM;
 comma, semicolon or tab), one dossier per row, with a header row:
   receipt   the receipt number printed on the dossier's receipt ("số biên nhận")
@@ -16,12 +21,13 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..errors import Problems
 from ..i18n import _
 from ..responses.store import ResponseStore, channel_keys
-from ..workspace.config import Workspace
+from ..workspace.config import OfficeHours, Workspace
 from .ratings import CHANNEL_COUNTER, Rejected, normal_receipt, receipt_of
 from .registry import Registry
 
@@ -141,4 +147,51 @@ def pairing_warnings(state_dir: Path, bounds: tuple[str, str], names: dict[str, 
                     "officer": None, "count": paired, "message": "Quầy đánh giá: " + "; ".join(parts) + ".",
                     "revoked": revoked, **{k: refused[k] for k in REFUSALS if k != "refused_token"},
                     "unpaired_requests": unknown})
+    return out
+
+
+def counter_warnings(store: ResponseStore, state_dir: Path, bounds: tuple[str, str], names: dict[str, str],
+                     hours: OfficeHours, dossiers: list[dict] | None = None, size: int = 5,
+                     minutes: int = 10) -> list[dict]:
+    """Bursts of ratings bound to no dossier, and ratings outside office hours, per tablet."""
+    rows = channel_keys(store, CHANNEL_COUNTER, *bounds)
+    if not rows:
+        return []
+    counters: dict[str, str] = {}
+    if (Path(state_dir) / "kiosk.sqlite").exists():
+        with Registry(state_dir) as registry:
+            counters = {f"quay-{d.id}": d.counter for d in registry.devices()}
+    listed = {(d["commune"], d["stage"], d["receipt"]) for d in dossiers} if dossiers is not None else None
+    by_tablet: dict[tuple[str, str], list[tuple[datetime, bool]]] = {}
+    for key, commune, _officer, _field, submitted, form in rows:
+        bound = receipt_of(key)
+        unbound = bound is None or (listed is not None and (commune, *bound) not in listed)
+        by_tablet.setdefault((commune, form), []).append((datetime.fromisoformat(submitted), unbound))
+    out = []
+    window = timedelta(minutes=minutes)
+    for (commune, form), ratings in sorted(by_tablet.items()):
+        counter = counters.get(form, form)
+        where = {"commune": commune, "commune_name": names.get(commune, commune), "officer": None,
+                 "counter": counter, "tablet": form.removeprefix("quay-")}
+        loose = sorted(t for t, unbound in ratings if unbound)
+        runs: list[list[int]] = []
+        start = 0
+        for end in range(len(loose)):  # windows of `minutes` holding `size` or more; overlapping ones merged
+            while loose[end] - loose[start] > window:
+                start += 1
+            if end - start + 1 >= size:
+                if runs and start <= runs[-1][1]:
+                    runs[-1][1] = end
+                else:
+                    runs.append([start, end])
+        for first, last in runs:
+            n = last - first + 1
+            out.append({"kind": "counter_burst", **where, "count": n, "first": str(loose[first]),
+                        "last": str(loose[last]), "minutes": minutes,
+                        "message": f"{n} đánh giá không gắn với hồ sơ nào trong {minutes} phút tại {counter}"})
+        outside = sorted(t for t, _unbound in ratings if not hours.contains(t))
+        if outside:
+            out.append({"kind": "counter_off_hours", **where, "count": len(outside), "first": str(outside[0]),
+                        "last": str(outside[-1]),
+                        "message": f"{len(outside)} đánh giá ngoài giờ làm việc tại {counter}"})
     return out

@@ -119,8 +119,8 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         paper = Paper(tuple(PaperBallots(**{k: b[k] for k in fields_of}) for b in section["ballots"]),
                       tuple(ChannelCount(**c) for c in section["channels"]))
         warnings = [*warnings, *(IntegrityWarning.from_json(w) for w in section["warnings"])]
-    if (pairings := _kiosk_pairings(ws, period, communes.names)):
-        warnings = [*warnings, *pairings]
+    if (counters := _kiosk_warnings(ws, store, period, communes.names, rules, receipts)):
+        warnings = [*warnings, *counters]
     report = Report(
         template=template, period=period,
         previous=PeriodSummary(previous, int(before.responses[0]), value(before.indices.overall[0])),
@@ -164,10 +164,16 @@ def _channels(store: ResponseStore, period: Period, resp: load.Responses, bins: 
                                value(total.indices.overall_mean[0])))
 
 
-def _kiosk_pairings(ws: Workspace, period: Period, names: dict[str, str]) -> list[IntegrityWarning]:
-    from ..kiosk.audit import pairing_warnings
+def _kiosk_warnings(ws: Workspace, store: ResponseStore, period: Period, names: dict[str, str],
+                    rules: integrity.IntegrityRules, receipts: Path | None) -> list[IntegrityWarning]:
+    """The counter tablets' pairings audit, and bursts and off-hours ratings per tablet."""
+    from ..kiosk.audit import counter_warnings, pairing_warnings, read_receipts
 
-    return [IntegrityWarning.from_json(w) for w in pairing_warnings(ws.state_dir, period.bounds(), names)]
+    listed = read_receipts(receipts, ws) if receipts is not None else None
+    found = pairing_warnings(ws.state_dir, period.bounds(), names)
+    found += counter_warnings(store, ws.state_dir, period.bounds(), names, ws.office_hours, listed,
+                              rules.cluster_size, rules.cluster_minutes)
+    return [IntegrityWarning.from_json(w) for w in found]
 
 
 def _receipts(ws: Workspace, store: ResponseStore, period: Period, path: Path | None,

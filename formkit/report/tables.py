@@ -176,6 +176,8 @@ KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "of
               "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ",
               "paper_not_returned": "Phiếu giấy phát ra không thu về",
               "kiosk_pairings": "Quầy đánh giá: ghép nối và từ chối",
+              "counter_burst": "Quầy: đánh giá dồn dập không gắn hồ sơ",
+              "counter_off_hours": "Quầy: đánh giá ngoài giờ làm việc",
               **anomalies.KIND_NAMES}
 
 

@@ -265,10 +265,12 @@ class ResponseStore:
 
 
 def channel_keys(store: ResponseStore, channel: str, start: str = "", end: str = "~") -> list[tuple]:
-    """(key, commune, officer, field, submitted) of the responses of one channel submitted in
-    [start, end): a counter rating's key names the dossier it rated (kiosk/ratings.py)."""
+    """(key, commune, officer, field, submitted, form) of the responses of one channel submitted
+    in [start, end), in the order stored: a counter rating's key names the dossier it rated and its
+    form the tablet (kiosk/ratings.py)."""
     return store.db.execute(
-        "SELECT r.key, r.commune_id, c.officer_id, c.field, r.submitted FROM responses r JOIN coded c ON c.id = r.id"
+        "SELECT r.key, r.commune_id, c.officer_id, c.field, r.submitted, r.form_id FROM responses r"
+        " JOIN coded c ON c.id = r.id"
         " WHERE r.channel = ? AND r.submitted >= ? AND r.submitted < ? ORDER BY r.id", (channel, start, end)).fetchall()
 
 
