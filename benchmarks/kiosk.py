@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from formkit.kiosk import manage  # noqa: E402
-from formkit.kiosk.limits import PAIRING_TRIES, PIN_TRIES, Limit  # noqa: E402
+from formkit.kiosk.limits import Limit  # noqa: E402
 from formkit.kiosk.server import KioskServer  # noqa: E402
 from formkit.workspace.config import load_workspace  # noqa: E402
 from formkit.workspace.example import write_example_workspace  # noqa: E402
@@ -77,8 +77,7 @@ def main() -> None:
         ws = load_workspace(root, check_photos=False)
         codes = [manage.pair(ws, "hoa-thanh", f"Quầy {i + 1}", "can-bo-3", "intake", None)[1]
                  for i in range(args.tablets)]
-        server = KioskServer(ws, "127.0.0.1", 0, rate_limits={"ratings": UNLIMITED, "requests": UNLIMITED,
-                                                              "pin": PIN_TRIES, "pairing": PAIRING_TRIES}).start()
+        server = KioskServer(ws, "127.0.0.1", 0, rate_limits={"ratings": UNLIMITED, "requests": UNLIMITED}).start()
         acked: list[str] = []
         errors: list = []
         started = time.monotonic()

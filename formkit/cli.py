@@ -705,7 +705,7 @@ def kiosk(ctx: click.Context, host: str, port: int) -> None:
 @click.pass_context
 def kiosk_pair(ctx: click.Context, commune_id: str, counter: str, template_id: str, stage: str | None,
                field: str | None, port: int) -> None:
-    from .kiosk.manage import pair
+    from .kiosk.manage import pair, pairing_qr
     from .localserver.access import lan_address
 
     ws = _workspace(ctx, check_photos=False)
@@ -714,8 +714,10 @@ def kiosk_pair(ctx: click.Context, commune_id: str, counter: str, template_id: s
     say(_("Tablet {id}: {counter}, {commune}, question set {set} ({stage}).").format(
         id=device.id, counter=device.counter, commune=ws.commune(commune_id).display_name, set=template_id,
         stage=stage))
+    url = f"http://{lan_address()}:{port}/?code={code}"
     say(_("Pairing code: {code} (valid 15 minutes, once). On the tablet open http://{address}:{port}/ and type it, "
           "or open http://{address}:{port}/?code={code}").format(code=code, address=lan_address(), port=port))
+    say(_("Or scan this QR code with the tablet's camera: {path}").format(path=pairing_qr(ws, device, url)))
 
 
 @kiosk.command("pins", help=N_("New PINs for a commune's officers, to change who is serving at a tablet.\n\n"

@@ -39,6 +39,8 @@ RATINGS = Limit(600, 600)
 REQUESTS = Limit(30, 4 * 3600)
 PIN_TRIES = Limit(5, 12)
 PAIRING_TRIES = Limit(10, 600)  # for the whole server: a 6-digit code gets a few dozen guesses at most
+LOGGED = Limit(60, 60)  # refusals written to the audit trail per address or device: a flood cannot fill the disk
+DEFAULTS = {"ratings": RATINGS, "requests": REQUESTS, "pin": PIN_TRIES, "pairing": PAIRING_TRIES, "logged": LOGGED}
 
 
 class Limiter:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..errors import Problems, UsageError
-from ..files import nfc
+from ..files import atomic_write_bytes, nfc
 from ..i18n import _
 from ..workspace.config import CONFIG_NAME, Workspace
 from ..workspace.templates import Template, find_template, load_template
@@ -55,6 +57,20 @@ def pair(ws: Workspace, commune_id: str, counter: str, template_id: str, stage: 
     problems.raise_if_any(_("cannot pair a counter tablet"))
     with Registry(ws.state_dir) as registry:
         return registry.create(commune_id, counter, template_id, stage, nfc(field) if field else None)
+
+
+def pairing_qr(ws: Workspace, device: Device, url: str) -> Path:
+    """A QR code of the pairing address (code included) to scan with the tablet's camera: a PNG,
+    owner-only (the code is a secret until it is used, 15 minutes at most)."""
+    import io
+
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make_qr(url, error="m").save(buffer, kind="png", scale=10, border=4)
+    path = ws.output_dir / "kiosk" / f"ghep-noi-{device.id}.png"
+    atomic_write_bytes(path, buffer.getvalue(), mode=0o600)
+    return path
 
 
 def new_pins(ws: Workspace, commune_id: str, officer_ids: tuple[str, ...]) -> dict[str, str]:

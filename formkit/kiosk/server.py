@@ -118,11 +118,14 @@ class KioskServer(ThreadingHTTPServer):
         for device in self.registry.devices():
             self.template(device.template)
         self.writer = Writer(ws.responses_file, self.templates)
-        self.limiter = limits.Limiter(rate_limits or {"ratings": limits.RATINGS, "requests": limits.REQUESTS,
-                                                       "pin": limits.PIN_TRIES, "pairing": limits.PAIRING_TRIES})
+        self.limiter = limits.Limiter({**limits.DEFAULTS, **(rate_limits or {})})
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.photos: dict[str, str] = {}
-        super().__init__((host, port), Handler)
+        try:
+            super().__init__((host, port), Handler)
+        except BaseException:  # the port is taken, or the address is not this machine's
+            self.registry.close()
+            raise
 
     def template(self, template_id: str) -> Template:
         if template_id not in self.templates:
@@ -273,7 +276,7 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(items, list) or len(items) > BATCH:
                 return self._json(400, {"error": f"ratings: a list of at most {BATCH}"})
             allowed = self.server.limiter.take("ratings", device.id, len(items))
-            if allowed < len(items):
+            if allowed < len(items) and self.server.limiter.take("logged", device.id):
                 self.server.registry.log(device.id, "refused_rate", str(len(items) - allowed))
             if not allowed and items:
                 return self._json(429, {"error": "too many ratings from this tablet"}, retry=30)
@@ -291,7 +294,8 @@ class Handler(BaseHTTPRequestHandler):
         token = header[7:].strip() if header.startswith("Bearer ") else ""
         device = self.server.registry.by_token(token) if token else None
         if device is None:
-            self.server.registry.log(None, "refused_token", self.client_address[0])
+            if self.server.limiter.take("logged", self.client_address[0]):
+                self.server.registry.log(None, "refused_token", self.client_address[0])
             self._json(401, {"error": "this tablet is not paired (or was revoked)"})
             return None
         if not self.server.limiter.take("requests", device.id):
