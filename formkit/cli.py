@@ -40,10 +40,11 @@ def _mute(stream) -> None:
         pass
 
 
-def _workspace(ctx: click.Context, check_photos: bool = True):
+def _workspace(ctx: click.Context):
+    """The workspace, its photos not read: `check` and `create` read them (a form needs no photo)."""
     from .workspace.config import load_workspace
 
-    return load_workspace(ctx.obj["workspace"], check_photos=check_photos)
+    return load_workspace(ctx.obj["workspace"], check_photos=False)
 
 
 def _lock(ctx: click.Context, ws, command: str) -> None:
@@ -97,26 +98,60 @@ commune_option = click.option("--commune", "communes", multiple=True, metavar="I
                               help=N_("Only this commune (repeat for several). Default: all."))
 credentials_option = click.option("--credentials", type=click.Path(path_type=Path, dir_okay=False),
                                   help=N_("OAuth client or service-account JSON (overrides formkit.toml)."))
-LANG_HELP = N_("Language of messages: vi (default) or en; also LANG=en_US.UTF-8.")
-DEBUG_HELP = N_("Show a traceback when something fails.")
+strict_option = click.option("--strict", is_flag=True,
+                             help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+def _debug_flag(_ctx, _param, value: bool) -> None:
+    _debug["on"] = _debug["on"] or value
+
+
+# --debug and --lang are accepted after any command name too: `formkit create --debug --lang en`.
+# (main() reads --lang from the arguments before Click parses them, so that --help is translated.)
+debug_option = click.option("--debug", is_flag=True, expose_value=False, callback=_debug_flag,
+                            help=N_("Show a traceback when something fails."))
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), expose_value=False,
+                           help=N_("Language of messages: vi (default) or en; also LANG=en_US.UTF-8."))
+
+
+def common_options(command):
+    """--debug and --lang, after the command's own options (the last decorator above `def`)."""
+    return debug_option(lang_option(command))
+
+
+class FormkitCommand(click.Command):
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """Click makes its help option once and keeps it in the language of its first use: its
+        text is given again in this run's language (Click's catalog, as Click itself reads it)."""
+        import gettext
+
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = gettext.gettext("Show this message and exit.")
+        return option
+
+
+class FormkitGroup(FormkitCommand, click.Group):
+    command_class = FormkitCommand
+
+
+@click.group(cls=FormkitGroup, context_settings={"help_option_names": ["-h", "--help"]},
              help=N_("formkit: SIPAS satisfaction surveys for Vietnamese communes — Google Forms, QR table "
                      "stands, quarterly indices."))
 @click.option("--workspace", "-w", type=click.Path(path_type=Path, file_okay=False),
               help=N_("The workspace folder (default: the current folder)."))
-@click.option("--debug", is_flag=True, help=DEBUG_HELP)
+@debug_option
 @click.version_option(__version__, prog_name="formkit", help=N_("Show the version and exit."))
+@lang_option
 @click.pass_context
-def cli(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
-    _debug["on"] = debug
+def cli(ctx: click.Context, workspace: Path | None) -> None:
     ctx.obj = {"workspace": workspace}
 
 
 @cli.command(help=N_("Write an example workspace (3 communes, officers, a roster, sample photos, a dossiers "
                      "file) into DIRECTORY.\n\nExample: formkit init tay-ninh"))
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@common_options
 def init(directory: Path) -> None:
     from .workspace.example import write_example_workspace
 
@@ -130,6 +165,7 @@ def init(directory: Path) -> None:
 @workspace_option
 @click.argument("template_id", required=False)
 @click.pass_context
+@common_options
 def templates(ctx: click.Context, template_id: str | None) -> None:
     from .workspace.templates import available_templates, find_template, load_template
 
@@ -157,14 +193,14 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 @cli.command(help=N_("Validate the workspace, its template, rosters and photos, calling nothing remote.\n\n"
                      "Example: formkit check"))
 @workspace_option
-@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+@strict_option
 @click.pass_context
+@common_options
 def check(ctx: click.Context, strict: bool) -> None:
-    from .forms.create import plan
+    from .posters.check import check_workspace
 
-    ws = _workspace(ctx, check_photos=False)  # photos: read below, a warning unless --strict
-    plan(ws, _state(ws))
-    _check_photos(ws, strict=strict)
+    ws = _workspace(ctx)
+    _warn_photos(check_workspace(ws, _state(ws), strict=strict))
     officers = sum(len(c.officers) for c in ws.communes)
     say(_("OK: {communes}, {officers}, template {template} v{version}, {unit}").format(
         communes=ngettext("{n} commune", "{n} communes", len(ws.communes)).format(n=len(ws.communes)),
@@ -180,18 +216,20 @@ def check(ctx: click.Context, strict: bool) -> None:
 @click.option("--new-version", is_flag=True, help=N_("After a template change: make new forms beside the old ones."))
 @credentials_option
 @click.pass_context
+@common_options
 def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool,
            credentials: Path | None) -> None:
     from .forms import create as creating
     from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
     from .google.backend import current
+    from .posters.make import check_photos
 
-    ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
+    ws = _workspace(ctx)
     _lock(ctx, ws, "create")
     state = _state(ws, writes=True)
     backend = None if dry_run else current()
     lines = creating.plan(ws, state, communes, new_version, backend)
-    _check_photos(ws, communes)
+    _warn_photos(check_photos(ws, communes))
     for line in lines:
         say(f"{line.commune.id:<20} {line.action:<15} {line.detail}")
     if dry_run:
@@ -223,12 +261,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
         raise RemoteError("\n".join(refusals))
 
 
-def _check_photos(ws, communes: tuple[str, ...] = (), strict: bool = False) -> None:
-    from .posters.make import check_photos
-
-    problems = check_photos(ws, communes)
-    if strict and problems:
-        raise InputError(problems, _("photos missing or unreadable (--strict)"))
+def _warn_photos(problems) -> None:
     for problem in problems:
         _warn(_("{problem} (the posters print a placeholder; the form needs no photo)").format(problem=problem))
 
@@ -252,11 +285,12 @@ def _fail_if_blocked(lines) -> None:
 @click.option("--spreadsheet", metavar="ID", default="", help=N_("Link into this existing spreadsheet."))
 @credentials_option
 @click.pass_context
+@common_options
 def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:
     from .forms.linking import instructions, link_local, write_apps_script
     from .google.backend import current
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "link")
     state = _state(ws, writes=True)
     backend = current()
@@ -276,11 +310,12 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 @commune_option
 @credentials_option
 @click.pass_context
+@common_options
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
     from .errors import UsageError
     from .forms.status import collect
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     state = _state(ws)
     if not any(form.form_id for c in ws.select(communes) for form in state.forms(c.id)):
         raise UsageError(_("no form has been created in this workspace yet: run `formkit create` first"))
@@ -318,11 +353,12 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
 @click.option("--check-links", is_flag=True,
               help=N_("Ask every form now which spreadsheet it feeds (one forms.get each), trusting none."))
 @click.pass_context
+@common_options
 def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None, check_links: bool) -> None:
     from .responses.pull import pull as pull_responses
     from .responses.store import ResponseStore
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "pull")
     state = _state(ws, writes=True)
     google = _google(ws, state, communes, credentials)
@@ -358,6 +394,12 @@ def _warn(message: str) -> None:
     say(_("warning: {message}").format(message=message), err=True)
 
 
+def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
+    from .report import parse_formats
+
+    return parse_formats(value)
+
+
 @cli.command(help=N_("Satisfaction indices per criterion, factor, commune, officer and field; follow-up list; "
                      "integrity warnings — as a PDF to sign, a DOCX to edit, an XLSX to work in, CSV and JSON.\n\n"
                      "Reads the responses stored by `formkit pull`, or, with --from-csv, Google's CSV exports "
@@ -370,7 +412,7 @@ def _warn(message: str) -> None:
 @click.option("--from", "start", metavar="2026-07-01", help=N_("First day (with --to)."))
 @click.option("--to", "end", metavar="2026-09-30", help=N_("Last day, inclusive (with --from)."))
 @commune_option
-@click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True,
+@click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True, callback=_formats,
               help=N_("Comma-separated: pdf, docx, xlsx, csv, json."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/reports)."))
@@ -384,40 +426,23 @@ def _warn(message: str) -> None:
               help=N_("Compute from Google's CSV exports given as FILE… instead of the pulled responses."))
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
+@common_options
 def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, receipts,
            template_id, from_csv, csv_files) -> None:
     from .errors import UsageError
-    from .report import FORMATS, build_report, parse_period, write_report
-    from .report.load import held
-    from .responses.store import ResponseStore
+    from .report import make_report, parse_period, write_report
 
-    chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise UsageError(_("--format: unknown {formats} (choose from {known})").format(
-            formats=", ".join(unknown) or _("nothing chosen"), known=", ".join(FORMATS)))
     if from_csv != bool(csv_files):
         raise UsageError(_("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "report")
-    if from_csv:
-        store = _store_from_exports(ws, list(csv_files), communes)
-    elif not ws.responses_file.exists():
-        raise UsageError(_("no responses yet in {file}: run `formkit pull` first, or use --from-csv FILE…").format(
-            file=ws.responses_file))
-    else:
-        store = ResponseStore(ws.responses_file)
-    with store:
-        template = None
-        if template_id:
-            from .workspace.templates import load_template
-
-            template = load_template(template_id, ws.root)
-        result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers, receipts=receipts,
-                              template=template)
-        holding = held(store, result.template, result.scope) if result.responses == 0 else None
-    paths = write_report(result, chosen, out or ws.output_dir / "reports")
+    made = make_report(ws, period, communes, dossiers, csv_files, _state(ws) if from_csv else None,
+                       receipts=receipts, template_id=template_id)
+    for warning in made.warnings:
+        _warn(warning)
+    result, holding = made.report, made.held
+    paths = write_report(result, formats, out or ws.output_dir / "reports")
     overall = result.sipas
     say(_("{index}: {value} from {responses} ({start} – {end})").format(
         index=result.index_name or _("Index"), value=percent(overall), responses=_responses(result.responses),
@@ -468,24 +493,6 @@ def _responses(n: int, width: int = 0) -> str:
     return ngettext("{n} response", "{n} responses", n).format(n=f"{n:>{width}}")
 
 
-def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
-    """Google's CSV exports into a store in memory: the same computation, no Google access."""
-    from .errors import UsageError
-    from .responses.csvfiles import read_exports
-    from .responses.store import ResponseStore
-    from .workspace.templates import load_template
-
-    if len(communes) > 1:
-        raise UsageError(_("with --from-csv, --commune names the commune of the files (one at most)"))
-    rows, warnings = read_exports(ws, _state(ws), files, communes[0] if communes else None)
-    for warning in warnings:
-        _warn(warning)
-    store = ResponseStore(":memory:")
-    for template_id in sorted({r.template for r in rows}):
-        store.add([r for r in rows if r.template == template_id], load_template(template_id, ws.root))
-    return store
-
-
 @cli.command(help=N_("Print-ready PDFs: a QR table stand per officer (prefilled), a commune poster, field "
                      "labels.\n\nExample: formkit posters --commune hoa-thanh --layout a6-counter-card"))
 @workspace_option
@@ -497,12 +504,13 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
               help=N_("Output folder (default: output/posters)."))
 @click.option("--combined", is_flag=True, help=N_("One PDF for the whole selection."))
 @click.option("--field", "fields", is_flag=True, help=N_("Also QR labels, one per field of procedure (lĩnh vực)."))
-@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+@strict_option
 @click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
 @click.option("--allow-local", is_flag=True,
               help=N_("Print even when the forms' links only this computer can open (a trial on the embedded "
                       "backend)."))
 @click.pass_context
+@common_options
 def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts,
             allow_local) -> None:
     from .posters import PosterOptions, make_posters
@@ -512,7 +520,7 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
         for name in layouts(ctx.obj["workspace"]):
             say(name)
         return
-    ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
+    ws = _workspace(ctx)  # a missing photo becomes a placeholder and a warning
     _lock(ctx, ws, "posters")
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
                             fields=fields, strict=strict, local_links=_local_links(allow_local))
@@ -547,10 +555,11 @@ def _local_links(allow_local: bool) -> str:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/ballots)."))
 @click.pass_context
+@common_options
 def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, layout: str, out: Path | None) -> None:
     from .ballots.issue import make_ballots
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "ballots")  # serials are reserved under the lock: two runs never issue the same ones
     issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out)
     say(f"{issued.pdf}\n{issued.geometry}")
@@ -570,6 +579,7 @@ def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, l
               help=N_("Record the decisions written into the review CSV."))
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_context
+@common_options
 def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) -> None:
     from .ballots.scan import Scanner
     from .errors import UsageError
@@ -577,7 +587,7 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 
     if bool(review_file) == bool(files):
         raise UsageError(_("give the photos or scans to read (formkit scan FILE…), or --review FILE alone"))
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "scan")  # the scan state is read, changed and rewritten whole: one run at a time
     scanner = Scanner(ws, _state(ws))
     with ResponseStore(ws.responses_file) as store:
@@ -613,16 +623,13 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 @click.option("--show-token", is_flag=True,
               help=N_("Print the API token, for formkit on another machine (FORMKIT_GOOGLE_TOKEN)."))
 @click.pass_context
+@common_options
 def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_token: bool) -> None:
     from .errors import UsageError
     from .localserver import LocalGoogle
-    from .localserver.access import lan_address
+    from .localserver.foreground import reachable_url, serve_until_interrupted
 
-    if data is None:
-        root = Path(ctx.obj["workspace"] or Path.cwd())
-        data = root / "local-google"
-    import time
-
+    data = data or Path(ctx.obj["workspace"] or Path.cwd()) / "local-google"
     try:
         server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
     except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
@@ -637,25 +644,18 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
     say(_("Local Google backend on {url} (data in {data}).\n"
           "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
         url=server.base_url, data=data))
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        address = lan_address() if host in ("0.0.0.0", "::", "") else host
-        reachable = f"http://{address}:{server.base_url.rsplit(':', 1)[1]}"
+    reachable = reachable_url(host, server.base_url)
+    if reachable is not None:
         say(_("warning: listening on {host}: every machine on the network can open the respondent pages (the API "
               "still needs the token). Phones reach it at {reachable}, not 127.0.0.1: set "
               "FORMKIT_GOOGLE_ENDPOINT={reachable} before `formkit create`, so the forms' links and QR codes carry "
               "that address.").format(host=host, reachable=reachable), err=True)
     if show_token:
         say(f"export FORMKIT_GOOGLE_TOKEN={server.token}")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server)
 
 
-@cli.group(invoke_without_command=True,
+@cli.group(cls=FormkitGroup, invoke_without_command=True,
            help=N_("Counter tablets: serve the rating page on the office network; pair, list and revoke tablets.\n\n"
                    "Ratings go straight into the workspace's response store (channel \"quầy\"); no internet and no "
                    "Google account.\n\nExample: formkit kiosk --port 8470"))
@@ -663,32 +663,25 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
 @click.option("--host", default="0.0.0.0", show_default=True, help=N_("The address to listen on."))
 @click.option("--port", default=8470, show_default=True, type=int, help=N_("The port to listen on."))
 @click.pass_context
+@common_options
 def kiosk(ctx: click.Context, host: str, port: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    import time
-
     from .errors import UsageError
     from .kiosk.server import KioskServer
-    from .localserver.access import lan_address
+    from .localserver.foreground import reachable_url, serve_until_interrupted
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     try:
         server = KioskServer(ws, host, port).start()
     except OSError as exc:
         raise UsageError(_("cannot listen on {host}:{port}: {reason}. Choose another port: formkit kiosk --port "
                            "{next}").format(host=host, port=port, reason=exc.strerror or exc, next=port + 1)) from None
-    address = lan_address() if host in ("0.0.0.0", "::", "") else host
-    say(_("Counter page on http://{address}:{port}/ — open it on each tablet (same network).\n"
+    url = reachable_url(host, f"http://{host}:{server.port}") or f"http://{host}:{server.port}"
+    say(_("Counter page on {url}/ — open it on each tablet (same network).\n"
           "Pair a tablet: formkit kiosk pair --commune ID --counter \"Quầy 1\" --set can-bo-3\n"
-          "Ctrl-C stops it; tablets keep their ratings until it is back.").format(address=address, port=server.port))
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+          "Ctrl-C stops it; tablets keep their ratings until it is back.").format(url=url))
+    serve_until_interrupted(server)
 
 
 @kiosk.command("pair", help=N_("Register a counter tablet and print its one-time pairing code (15 minutes).\n\n"
@@ -703,12 +696,13 @@ def kiosk(ctx: click.Context, host: str, port: int) -> None:
 @click.option("--field", default=None, help=N_("The counter's field of procedure (one of the commune's fields)."))
 @click.option("--port", default=8470, show_default=True, type=int, help=N_("The port `formkit kiosk` listens on."))
 @click.pass_context
+@common_options
 def kiosk_pair(ctx: click.Context, commune_id: str, counter: str, template_id: str, stage: str | None,
                field: str | None, port: int) -> None:
     from .kiosk.manage import pair, pairing_qr
     from .localserver.access import lan_address
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     stage = stage or ("return" if template_id == "tra-ket-qua-6" else "intake")
     device, code = pair(ws, commune_id, counter, template_id, stage, field)
     say(_("Tablet {id}: {counter}, {commune}, question set {set} ({stage}).").format(
@@ -727,10 +721,11 @@ def kiosk_pair(ctx: click.Context, commune_id: str, counter: str, template_id: s
 @click.option("--commune", "commune_id", required=True, metavar="ID", help=N_("The commune."))
 @click.option("--officer", "officer_ids", multiple=True, metavar="ID", help=N_("Only this officer (repeatable)."))
 @click.pass_context
+@common_options
 def kiosk_pins(ctx: click.Context, commune_id: str, officer_ids: tuple[str, ...]) -> None:
     from .kiosk.manage import new_pins
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     commune = ws.commune(commune_id)
     for officer_id, pin in new_pins(ws, commune_id, officer_ids).items():
         say(f"  {pin}  {officer_id:<24} {commune.officer(officer_id).name}")
@@ -740,10 +735,11 @@ def kiosk_pins(ctx: click.Context, commune_id: str, officer_ids: tuple[str, ...]
                                   "Example: formkit kiosk devices"))
 @workspace_option
 @click.pass_context
+@common_options
 def kiosk_devices(ctx: click.Context) -> None:
     from .kiosk.manage import devices
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     found = devices(ws)
     if not found:
         say(_("No counter tablets yet: formkit kiosk pair --commune ID --counter \"Quầy 1\" --set can-bo-3"))
@@ -759,10 +755,11 @@ def kiosk_devices(ctx: click.Context) -> None:
 @workspace_option
 @click.argument("device_id")
 @click.pass_context
+@common_options
 def kiosk_revoke(ctx: click.Context, device_id: str) -> None:
     from .kiosk.manage import revoke
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     device = revoke(ws, device_id)
     say(_("Tablet {id} ({counter}) revoked.").format(id=device.id, counter=device.counter))
 
@@ -774,23 +771,11 @@ def kiosk_revoke(ctx: click.Context, device_id: str) -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Folder for the demo workspace (default: ./formkit-demo; rebuilt on each run)."))
 @click.option("--serve", is_flag=True, help=N_("Keep the backend running afterwards, to open the forms in a browser."))
+@common_options
 def demo(out: Path | None, serve: bool) -> None:
     from .demo.run import run_demo
 
     run_demo(out or Path("formkit-demo"), echo=say, serve=serve)
-
-
-def _debug_flag(_ctx, _param, value: bool) -> None:
-    _debug["on"] = _debug["on"] or value
-
-
-# --debug and --lang are accepted after any command name too: `formkit create --debug --lang en`.
-# (main() reads --lang from the arguments before Click parses them, so that --help is translated.)
-for _command in [cli, *cli.commands.values()]:
-    if _command is not cli:
-        _command.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_debug_flag,
-                                            help=DEBUG_HELP))
-    _command.params.append(click.Option(["--lang"], type=click.Choice(LANGUAGES), expose_value=False, help=LANG_HELP))
 
 
 def _lang_argument(argv: list[str]) -> str | None:
@@ -815,7 +800,6 @@ def _localize(command: click.Command) -> None:
     options = [p for p in command.params if isinstance(p, click.Option)]
     for option, text in zip(options, source["params"], strict=False):
         option.help = _(text) if text else text
-    command._help_option = None  # Click caches "Show this message and exit." in the language of its first use
     command.options_metavar = _(N_("[OPTIONS]"))  # Click's usage line keeps these in English otherwise
     if isinstance(command, click.Group):
         command.subcommand_metavar = _(N_("COMMAND [ARGS]..."))

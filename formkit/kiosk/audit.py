@@ -26,7 +26,8 @@ from pathlib import Path
 
 from ..errors import Problems
 from ..i18n import _
-from ..responses.store import ResponseStore, channel_keys
+from ..responses.queries import channel_keys
+from ..responses.store import ResponseStore
 from ..workspace.config import OfficeHours, Workspace
 from .ratings import CHANNEL_COUNTER, Rejected, normal_receipt, receipt_of
 from .registry import Registry

@@ -12,13 +12,13 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
-from ..responses.store import VIETNAM, ResponseRow
+from ..responses.store import VIETNAM, Channel, ResponseRow, Source
 from ..workspace.config import Commune
 from ..workspace.templates import Template
 from .registry import Device
 
-CHANNEL_COUNTER = "quầy"
-SOURCE = "kiosk"
+CHANNEL_COUNTER: Channel = "quầy"
+SOURCE: Source = "kiosk"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 RECEIPT = re.compile(r"^[0-9A-Z][0-9A-Z./_-]{0,39}$")
 COMMENT_MAX = 1000

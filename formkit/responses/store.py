@@ -15,7 +15,9 @@ not include the answers, so a row edited in the sheet later is not counted a sec
 response read once from the Forms API and later from the linked sheet is the same response.
 Times are Vietnam local time (UTC+7, no daylight saving), as "YYYY-MM-DD HH:MM:SS".
 A paper ballot (source "paper", channel "giấy") is keyed by its serial instead, and timed when it
-was scanned; every other response has channel "online" (the column is added to older stores).
+was scanned; a counter tablet's rating (source "kiosk", channel "quầy") by its tablet-made id or
+its dossier (kiosk/ratings.py); every other response has channel "online" (the column is added
+to older stores).
 """
 
 from __future__ import annotations
@@ -29,15 +31,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Literal
 
-from ..errors import StateError
+from ..errors import DamagedFileError
 from ..files import owner_only
+from ..i18n import _
 from ..workspace.templates import Template
 from . import columnar
 from .coding import Coder
 
 VIETNAM = timezone(timedelta(hours=7))
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+Source = Literal["api", "sheet", "csv", "paper", "kiosk"]  # how a response reached the store
+Channel = Literal["online", "giấy", "quầy"]  # how the citizen answered: the form, a paper ballot, a counter tablet
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -84,14 +90,14 @@ class ResponseRow:
 
     commune_id: str
     form_id: str
-    source: str  # "api" | "sheet" | "csv" | "paper"
+    source: Source
     template: str
     template_version: int
     submitted: datetime  # aware, or naive meaning Vietnam local time
     answers: dict[str, str]  # template question id -> raw text as received
     officer_id: str | None = None  # resolved by the reader from the form's officer list
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
-    channel: str = "online"  # "online" (the form) or "giấy" (a scanned paper ballot)
+    channel: Channel = "online"
     key: str | None = None  # a paper ballot's key is its serial, not its time
     response_id: str | None = None  # the Forms API's responseId (API rows only)
 
@@ -119,8 +125,9 @@ class ResponseStore:
             self._add_columns()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self.db.close()
-            raise StateError(f"{path} is damaged ({exc}). Move it aside (keep it for a backup restore) and run "
-                             "`formkit pull` again: every answer is still in Google and is read back.") from exc
+            raise DamagedFileError(path, "", str(exc), _("move it aside (keep it for a backup restore) and run "
+                                                         "`formkit pull` again: every answer is still in Google "
+                                                         "and is read back")) from exc
 
     def _add_columns(self) -> None:
         """Columns that older stores lack, added in place: the channel (stores made before paper
@@ -263,21 +270,3 @@ class ResponseStore:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
 
-
-def channel_keys(store: ResponseStore, channel: str, start: str = "", end: str = "~") -> list[tuple]:
-    """(key, commune, officer, field, submitted, form) of the responses of one channel submitted
-    in [start, end), in the order stored: a counter rating's key names the dossier it rated and its
-    form the tablet (kiosk/ratings.py)."""
-    return store.db.execute(
-        "SELECT r.key, r.commune_id, c.officer_id, c.field, r.submitted, r.form_id FROM responses r"
-        " JOIN coded c ON c.id = r.id"
-        " WHERE r.channel = ? AND r.submitted >= ? AND r.submitted < ? ORDER BY r.id", (channel, start, end)).fetchall()
-
-
-def channel_ids(store: ResponseStore, start: str = "", end: str = "~") -> dict[str, list[int]]:
-    """The response ids of every channel but "online" (paper, counter), submitted in [start, end)."""
-    found: dict[str, list[int]] = {}
-    for channel, rid in store.db.execute("SELECT channel, id FROM responses WHERE channel != 'online' AND"
-                                         " submitted >= ? AND submitted < ?", (start, end)):
-        found.setdefault(channel, []).append(rid)
-    return found
