@@ -220,3 +220,12 @@ def test_bursts_without_dossiers_and_off_hours_ratings_are_flagged_per_tablet(ws
         again = build_report(ws, store, period, template=template, receipts=listed)
     bursts = [w for w in again.integrity if w.kind == "counter_burst"]
     assert [w.count for w in bursts] == [6]  # the 6 without receipts; the one unlisted receipt is alone
+
+
+def test_a_tablet_whose_commune_left_the_workspace_gets_an_answer_not_a_dropped_connection(ws, served):
+    import dataclasses
+
+    token = _paired(ws, served.port)
+    served.ws = dataclasses.replace(ws, communes=ws.communes[1:])  # formkit.toml edited, hoa-thanh gone
+    status, body = _call(served.port, "/api/config", token=token)
+    assert status == 500 and "error" in body
