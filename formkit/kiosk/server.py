@@ -39,6 +39,7 @@ SOCKET_TIMEOUT = 10.0
 BODY_LIMIT = 256 << 10  # a batch of 50 ratings with comments
 BATCH = 50  # ratings per request at most (the tablet sends its queue in pieces)
 IDLE_SECONDS, THANKS_SECONDS = 30, 6
+WRITE_WAIT = 60.0  # seconds a request waits for its ratings to be committed (a pull may hold the store a while)
 
 
 class Writer(threading.Thread):
@@ -95,7 +96,8 @@ class Writer(threading.Thread):
         """Returns once the rows are committed; raises if they could not be."""
         done, result = threading.Event(), list[BaseException | None]()
         self.jobs.put((rows, done, result))
-        done.wait()
+        if not done.wait(WRITE_WAIT):  # the writer is stuck or gone: not acknowledged, the tablet keeps them
+            raise TimeoutError("the store did not answer")
         if result[0] is not None:
             raise result[0]
 
