@@ -125,13 +125,23 @@ def test_cli_pair_devices_pins_revoke(example_dir, formkit):
     assert bad.exit_code == 2 and "Thuế" in bad.output
 
 
+def _last_monday_at_nine() -> datetime:
+    """Last week's Monday, 09:00: inside office hours, and within the two weeks a tablet's clock is trusted."""
+    now = datetime.now(VIETNAM).replace(hour=9, minute=0, second=0, microsecond=0)
+    return now - timedelta(days=now.weekday() + 7)
+
+
+def _day_of(moment: datetime):
+    return parse_period(start=moment.date().isoformat(), end=moment.date().isoformat())
+
+
 def _online_row(commune: str, answers: dict, at: datetime, template) -> ResponseRow:
     return ResponseRow(commune, "form-1", "sheet", template.id, template.version, at, answers)
 
 
 def test_report_of_three_channels_equals_an_independent_computation(ws, served, tmp_path):
     template = load_template("can-bo-3")
-    day = datetime(2026, 11, 3, 9, 0, tzinfo=VIETNAM)
+    day = _last_monday_at_nine()  # the tablet's clock is trusted two weeks back
     online = [{"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}, {"1.1": "Kém", "1.2": "Bình thường", "1.3": "Tốt"},
               {"1.1": "Bình thường", "1.2": "Dễ hiểu"}]
     paper = [{"1.1": "Tốt", "1.2": "Khó hiểu", "1.3": "Kém"}, {"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}]
@@ -149,7 +159,6 @@ def test_report_of_three_channels_equals_an_independent_computation(ws, served, 
             for i, (a, r) in enumerate(zip(counter, receipts, strict=True))]
     # The same dossier rated again at the same stage: refused, counted once.
     sent.append(_rating({"1.1": "Kém", "1.2": "Khó hiểu", "1.3": "Kém"}, day + timedelta(hours=3), receipt="hs-001"))
-    # Backdating is limited to two weeks; this rating is dated before the period starts anyway.
     assert _call(served.port, "/api/ratings", {"ratings": sent}, token)[0] == 200
 
     def index(answer_sets):  # can-bo-3: each criterion's share of satisfied answers, averaged (one factor)
@@ -164,7 +173,7 @@ def test_report_of_three_channels_equals_an_independent_computation(ws, served, 
                         "HS-002;hoa-thanh;intake;tran-van-minh\nHS-004;hoa-thanh;intake;nguyen-thi-lan\n"
                         "HS-005;hoa-thanh;intake;nguyen-thi-lan\nHS-003;hoa-thanh;return;\n", encoding="utf-8")
     with ResponseStore(ws.responses_file) as store:
-        report = build_report(ws, store, parse_period(quarter="2026Q4"), template=template, receipts=dossiers)
+        report = build_report(ws, store, _day_of(day), template=template, receipts=dossiers)
     by_channel = {c.channel: c for c in report.channels}
     assert [c.channel for c in report.channels] == ["Trực tuyến", "Giấy", "Quầy", "Tổng hợp"]
     assert by_channel["Trực tuyến"].responses == 3 and by_channel["Quầy"].responses == 4
@@ -180,6 +189,23 @@ def test_report_of_three_channels_equals_an_independent_computation(ws, served, 
     assert rates[("officer", "Xã Hòa Thành · nguyen-thi-lan", "intake")] == (0, 2)
     audit = [w for w in report.integrity if w.kind == "kiosk_pairings"]
     assert len(audit) == 1 and audit[0].count == 1 and "1 máy tính bảng đã ghép nối" in audit[0].message
+
+    # Every format carries the channels and the receipts tables (the PDF read back).
+    from pypdf import PdfReader
+
+    from formkit.report import write_report
+
+    paths = write_report(report, ("pdf", "docx", "xlsx", "csv", "json"), tmp_path / "reports")
+    pdf = next(p for p in paths if p.suffix == ".pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "KẾT QUẢ THEO KÊNH ĐÁNH GIÁ" in text and "Tổng hợp" in text and "Quầy" in text
+    assert "TỶ LỆ HỒ SƠ ĐƯỢC ĐÁNH GIÁ TẠI QUẦY" in text
+    csv_names = {p.name for p in (tmp_path / "reports").rglob("*.csv")}
+    assert {"kenh.csv", "bien-nhan.csv"} <= csv_names
+    saved = json.loads(next(p for p in paths if p.suffix == ".json").read_text(encoding="utf-8"))
+    assert [c["channel"] for c in saved["channels"]] == ["Trực tuyến", "Giấy", "Quầy", "Tổng hợp"]
+    assert saved["receipts"][0] == {"level": "commune", "name": "Xã Hòa Thành", "stage": "intake", "dossiers": 4,
+                                    "rated": 2, "rate": 50.0}
 
 
 def test_a_report_of_online_answers_only_has_no_channel_table(ws):
@@ -201,14 +227,12 @@ def test_bursts_without_dossiers_and_off_hours_ratings_are_flagged_per_tablet(ws
     token = _paired(ws, served.port)
     template = load_template("can-bo-3")
     answers = {"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}
-    monday = datetime.now(VIETNAM).replace(hour=9, minute=0, second=0, microsecond=0)
-    monday -= timedelta(days=monday.weekday() + 7)  # last week's Monday, 09:00: within the 14 days trusted
+    monday = _last_monday_at_nine()
     burst = [_rating(answers, monday + timedelta(minutes=i)) for i in range(6)]  # 6 in 5 minutes, no receipt
     served_ones = [_rating(answers, monday + timedelta(hours=2, minutes=i), receipt=f"HS-{i}") for i in range(6)]
     night = [_rating(answers, monday.replace(hour=22) + timedelta(minutes=30 * i)) for i in range(2)]
     assert _call(served.port, "/api/ratings", {"ratings": burst + served_ones + night}, token)[0] == 200
-    start = monday.date()
-    period = parse_period(start=start.isoformat(), end=(start + timedelta(days=1)).isoformat())
+    period = _day_of(monday)
     with ResponseStore(ws.responses_file) as store:
         report = build_report(ws, store, period, template=template)
         found = {w.kind: w for w in report.integrity if w.kind.startswith("counter_")}

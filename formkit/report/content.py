@@ -283,7 +283,7 @@ def body(report: Report) -> list[Block]:
                  fmt.number(r.rated), fmt.percent(r.rate)] for r in report.receipts]
         out += [*section("Tỷ lệ hồ sơ được đánh giá tại quầy (theo số biên nhận)"),
                 Grid([["Theo", "Đơn vị", "Bước", "Số hồ sơ", "Được đánh giá", "Tỷ lệ (%)"]], rows, "tttnnn",
-                     {0: 1, 1: 3, 2: 1.2})]
+                     {0: 1, 1: 2.6, 2: 1.2, 3: 0.9, 4: 1.1, 5: 0.9})]
     out += [*section("Ghi chú về cách tính"), *[Para("- " + T(n), "note") for n in report.notes]]
     return out
 
