@@ -707,7 +707,7 @@ def kiosk_pair(ctx: click.Context, commune_id: str, counter: str, template_id: s
     device, code = pair(ws, commune_id, counter, template_id, stage, field)
     say(_("Tablet {id}: {counter}, {commune}, question set {set} ({stage}).").format(
         id=device.id, counter=device.counter, commune=ws.commune(commune_id).display_name, set=template_id,
-        stage=stage))
+        stage=_stage(stage)))
     url = f"http://{lan_address()}:{port}/?code={code}"
     say(_("Pairing code: {code} (valid 15 minutes, once). On the tablet open http://{address}:{port}/ and type it, "
           "or open http://{address}:{port}/?code={code}").format(code=code, address=lan_address(), port=port))
@@ -746,8 +746,13 @@ def kiosk_devices(ctx: click.Context) -> None:
     status = {"paired": _("paired"), "waiting": _("waiting for its code"), "revoked": _("revoked")}
     for d in found:
         since = d.revoked or d.paired or d.created
-        say(f"  {d.id:<5} {status[d.status]:<22} {since}  {d.commune_id} · {d.counter} · {d.template} ({d.stage})"
-            + (f" · {d.officer_id}" if d.officer_id else ""))
+        where = f"{d.commune_id} · {d.counter} · {d.template} ({_stage(d.stage)})"
+        say(f"  {d.id:<5} {status[d.status]:<22} {since}  {where}" + (f" · {d.officer_id}" if d.officer_id else ""))
+
+
+def _stage(stage: str) -> str:
+    """A counter's stage as people say it: "intake" / "tiếp nhận", "return" / "trả kết quả"."""
+    return {"intake": _("intake"), "return": _("result return")}.get(stage, stage)
 
 
 @kiosk.command("revoke", help=N_("Revoke a counter tablet: its token is refused from now on.\n\n"

@@ -104,7 +104,7 @@ def test_cli_pair_devices_pins_revoke(example_dir, formkit):
     result = formkit("kiosk", "pair", "-w", example_dir, "--commune", "hoa-thanh", "--counter", "Quầy 6",
                      "--set", "tra-ket-qua-6", "--field", "Hộ tịch")
     assert result.exit_code == 0, result.output
-    assert "q1" in result.out and "(return)" in result.out and "?code=" in result.out
+    assert "q1" in result.out and "(result return)" in result.out and "?code=" in result.out
     # The QR to scan with the tablet's camera holds the address with the code, owner-only.
     import zxingcpp
     from PIL import Image
