@@ -253,3 +253,28 @@ def test_a_tablet_whose_commune_left_the_workspace_gets_an_answer_not_a_dropped_
     served.ws = dataclasses.replace(ws, communes=ws.communes[1:])  # formkit.toml edited, hoa-thanh gone
     status, body = _call(served.port, "/api/config", token=token)
     assert status == 500 and "error" in body
+
+
+def test_secrets_are_kept_as_digests_owner_only_and_pin_tries_are_limited(ws, served):
+    device, code = manage.pair(ws, "hoa-thanh", "Quầy 2", "can-bo-3", "intake", None)
+    pins = manage.new_pins(ws, "hoa-thanh", ())
+    assert len(set(pins.values())) == len(pins)  # one officer per PIN
+    status, body = _call(served.port, "/api/pair", {"code": code})
+    token = body["token"]
+    stored = (ws.state_dir / "kiosk.sqlite").read_bytes()
+    assert token.encode() not in stored and code.encode() not in stored
+    assert not any(pin.encode() in stored for pin in pins.values())
+    assert (ws.state_dir / "kiosk.sqlite").stat().st_mode & 0o077 == 0
+    wrong = next(p for p in (f"{n:06d}" for n in range(10 ** 6)) if p not in pins.values())
+    assert [_call(served.port, "/api/officer", {"pin": wrong}, token)[0] for _ in range(5)] == [403] * 5
+    status, _ = _call(served.port, "/api/officer", {"pin": pins["tran-van-minh"]}, token)
+    assert status == 429  # five tries, then one every five minutes: a 6-digit PIN cannot be guessed here
+
+
+def test_a_pairing_code_expires(ws, served):
+    from formkit.kiosk.registry import Registry
+
+    device, code = manage.pair(ws, "hoa-thanh", "Quầy 2", "can-bo-3", "intake", None)
+    with Registry(ws.state_dir) as registry:  # 16 minutes later
+        registry.db.execute("UPDATE devices SET code_expires = '2000-01-01 00:00:00' WHERE id = ?", (device.id,))
+    assert _call(served.port, "/api/pair", {"code": code})[0] == 403
