@@ -236,3 +236,30 @@ def test_a_revoked_tablet_is_refused(chromium, counter):
         page.wait_for_selector("text=Mã ghép nối không đúng")
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("viewport", [TABLET_PORTRAIT, TABLET_LANDSCAPE], ids=["portrait", "landscape"])
+def test_the_six_return_criteria_fit_a_tablet_screen(chromium, example_dir, viewport):
+    ws = load_workspace(example_dir, check_photos=False)
+    device, code = manage.pair(ws, "hoa-thanh", "Quầy 6", "tra-ket-qua-6", "return", "Chứng thực")
+    port = _free_port()
+    server = _server(ws, port)
+    try:
+        page = chromium.new_context(viewport=viewport, locale="vi-VN").new_page()
+        page.goto(f"http://127.0.0.1:{port}/?code={code}")
+        page.wait_for_selector("#idle:not([hidden])")
+        page.fill("#receipt", "HS-0042")
+        page.click("#start")
+        assert page.locator(".question").count() == 6
+        assert no_horizontal_scroll(page)
+        assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight"), "scrolls to reach Gửi"
+        for i, label in enumerate(["Tốt", "Tốt", "Một lần", "Đã giải quyết xong", "Đúng hạn", "Hài lòng"]):
+            page.locator(".question").nth(i).get_by_role("button", name=label, exact=True).click()
+        page.click("#send")
+        page.wait_for_selector("#thanks:not([hidden])")
+        _wait(lambda: len(_counter_rows(ws)) == 1)
+        key, answers, _officer = _counter_rows(ws)[0]
+        assert key == "hoa-thanh|quầy|return|HS-0042"
+        assert '"so-bien-nhan": "HS-0042"' in answers and '"linh-vuc": "Chứng thực"' in answers
+    finally:
+        server.stop()
