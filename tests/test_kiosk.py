@@ -278,3 +278,18 @@ def test_a_pairing_code_expires(ws, served):
     with Registry(ws.state_dir) as registry:  # 16 minutes later
         registry.db.execute("UPDATE devices SET code_expires = '2000-01-01 00:00:00' WHERE id = ?", (device.id,))
     assert _call(served.port, "/api/pair", {"code": code})[0] == 403
+
+
+def test_a_rating_credits_only_an_officer_who_served_at_that_tablet(ws, served):
+    token = _paired(ws, served.port)
+    pins = manage.new_pins(ws, "hoa-thanh", ("tran-van-minh",))
+    assert _call(served.port, "/api/officer", {"pin": pins["tran-van-minh"]}, token)[0] == 200
+    now = datetime.now(VIETNAM)
+    answers = {"1.1": "Kém", "1.2": "Khó hiểu", "1.3": "Kém"}
+    sent = [_rating(answers, now, officer="tran-van-minh"), _rating(answers, now, officer="nguyen-thi-lan")]
+    assert _call(served.port, "/api/ratings", {"ratings": sent}, token)[0] == 200
+    from formkit.responses.queries import channel_keys
+
+    with ResponseStore(ws.responses_file) as store:
+        officers = [row[2] for row in channel_keys(store, "quầy")]
+    assert officers == ["tran-van-minh", None]  # nguyen-thi-lan never served at this tablet

@@ -56,8 +56,11 @@ def kiosk_questions(template: Template) -> list:
     return [q for q in template.questions if q.is_criterion]
 
 
-def to_row(item: dict, device: Device, commune: Commune, template: Template, received: datetime) -> ResponseRow:
-    """One rating from the tablet, checked; Rejected when it can never be stored."""
+def to_row(item: dict, device: Device, commune: Commune, template: Template, received: datetime,
+           served_here: set[str] | None = None) -> ResponseRow:
+    """One rating from the tablet, checked; Rejected when it can never be stored. The officer it
+    names counts only if staff set that officer at this tablet (served_here): a tablet cannot
+    credit or blame an officer who never served there."""
     rating_id = str(item.get("id", ""))
     if not UUID.match(rating_id):
         raise Rejected("the rating has no tablet-made id")
@@ -81,7 +84,7 @@ def to_row(item: dict, device: Device, commune: Commune, template: Template, rec
         answers[comment_q.id] = comment
     officer_id = item.get("officer") or None
     officers = {o.id: o for o in commune.officers}
-    if officer_id not in officers:
+    if officer_id not in officers or (served_here is not None and officer_id not in served_here):
         officer_id = None
     officer_q, field_q, receipt_q = (template.by_role(role) for role in ("officer", "field", "receipt"))
     if officer_id and officer_q is not None:

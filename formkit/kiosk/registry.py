@@ -223,6 +223,12 @@ class Registry:
         return None
 
     @_locked
+    def served_here(self, device_id: str) -> set[str]:
+        """Every officer staff have set at this tablet."""
+        return {o for (o,) in self.db.execute("SELECT DISTINCT detail FROM events WHERE device = ? AND kind = 'officer'"
+                                              " AND detail != ''", (device_id,))}
+
+    @_locked
     def set_officer(self, device_id: str, officer_id: str | None) -> None:
         self._write("UPDATE devices SET officer_id = ? WHERE id = ?", (officer_id, device_id))
         self.log(device_id, "officer", officer_id or "")

@@ -212,10 +212,11 @@ class KioskServer(ThreadingHTTPServer):
         template = self.template(device.template)
         received = datetime.now(VIETNAM)
         rows, acked, rejected = [], [], []
+        served_here = self.registry.served_here(device.id)
         for item in items:
             item = item if isinstance(item, dict) else {}
             try:
-                rows.append(to_row(item, device, commune, template, received))
+                rows.append(to_row(item, device, commune, template, received, served_here))
                 acked.append(str(item["id"]))
             except Rejected as exc:
                 rejected.append(str(item.get("id", "")))
