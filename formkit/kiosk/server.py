@@ -3,8 +3,8 @@ answers written straight into the workspace's response store.
 
 Bounded: at most MAX_CONNECTIONS requests at once (others wait in the listen queue), SOCKET_TIMEOUT
 seconds to send a request or read the answer, bodies of BODY_LIMIT bytes at most. One writer
-thread owns the store: handlers hand it their ratings and wait until they are committed, so an
-acknowledged rating is a stored one, and ratings arriving together share one transaction.
+thread owns the store (writer.py): handlers hand it their ratings and wait until they are
+committed, so an acknowledged rating is a stored one.
 
   GET  /                 the page (static/index.html, kiosk.css, kiosk.js; nothing from the internet)
   POST /api/pair         {code} → {token, config}                  a pairing code typed on the tablet
@@ -18,18 +18,18 @@ from __future__ import annotations
 import base64
 import io
 import json
-import queue
 import threading
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ..responses.store import VIETNAM, ResponseRow, ResponseStore
+from ..responses.store import VIETNAM
 from ..workspace.config import Workspace
 from ..workspace.templates import Template, load_template
 from . import limits
 from .ratings import Rejected, kiosk_questions, to_row
 from .registry import Device, Registry
+from .writer import Writer
 
 STATIC = Path(__file__).parent / "static"
 FILES = {"/": ("index.html", "text/html; charset=utf-8"), "/kiosk.css": ("kiosk.css", "text/css; charset=utf-8"),
@@ -39,71 +39,6 @@ SOCKET_TIMEOUT = 10.0
 BODY_LIMIT = 256 << 10  # a batch of 50 ratings with comments
 BATCH = 50  # ratings per request at most (the tablet sends its queue in pieces)
 IDLE_SECONDS, THANKS_SECONDS = 30, 6
-WRITE_WAIT = 60.0  # seconds a request waits for its ratings to be committed (a pull may hold the store a while)
-
-
-class Writer(threading.Thread):
-    """The one thread that writes the store: batches of rows in, one transaction per template."""
-
-    def __init__(self, path: Path, templates: dict[str, Template]) -> None:
-        super().__init__(name="formkit-kiosk-writer", daemon=True)
-        self.path, self.templates = path, templates
-        self.jobs: queue.Queue = queue.Queue()
-        self.ready = threading.Event()
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            store = ResponseStore(self.path)
-        except BaseException as exc:  # reported by start()
-            self.error = exc
-            self.ready.set()
-            return
-        self.ready.set()
-        with store:
-            while True:
-                job = self.jobs.get()
-                if job is None:
-                    return
-                jobs = [job]
-                while len(jobs) < 200:
-                    try:
-                        more = self.jobs.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is None:
-                        self.jobs.put(None)
-                        break
-                    jobs.append(more)
-                self._write(store, jobs)
-
-    def _write(self, store: ResponseStore, jobs: list) -> None:
-        by_template: dict[str, list[ResponseRow]] = {}
-        for rows, _done, _result in jobs:
-            for row in rows:
-                by_template.setdefault(row.template, []).append(row)
-        try:
-            for template_id, rows in by_template.items():
-                store.add(rows, self.templates[template_id])
-            outcome: BaseException | None = None
-        except BaseException as exc:  # not acknowledged: the tablets keep them and send again
-            outcome = exc
-        for _rows, done, result in jobs:
-            result.append(outcome)
-            done.set()
-
-    def store(self, rows: list[ResponseRow]) -> None:
-        """Returns once the rows are committed; raises if they could not be."""
-        done, result = threading.Event(), list[BaseException | None]()
-        self.jobs.put((rows, done, result))
-        if not done.wait(WRITE_WAIT):  # the writer is stuck or gone: not acknowledged, the tablet keeps them
-            raise TimeoutError("the store did not answer")
-        if result[0] is not None:
-            raise result[0]
-
-    def stop(self) -> None:
-        self.jobs.put(None)
-        self.join()
 
 
 class KioskServer(ThreadingHTTPServer):
