@@ -290,7 +290,9 @@ $('followup-skip').addEventListener('click', () => { if (screen === 'followup') 
 $('staff-button').addEventListener('click', () => { if (screen === 'idle') showStaff(); });
 $('pin-form').addEventListener('submit', (e) => { e.preventDefault(); submitPin($('pin').value.trim()); });
 $('pin-cancel').addEventListener('click', showIdle);
-document.addEventListener('pointerdown', () => { lastTouch = Date.now(); }, true);
+for (const kind of ['pointerdown', 'input']) {  // a tap, or typing (a soft keyboard sends no keydown for all keys)
+  document.addEventListener(kind, () => { lastTouch = Date.now(); }, true);
+}
 
 // Back to idle after idle_seconds without a touch; an unfinished rating is dropped (never sent).
 setInterval(() => {
