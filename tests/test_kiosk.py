@@ -185,8 +185,8 @@ def test_report_of_three_channels_equals_an_independent_computation(ws, served, 
     rates = {(r.level, r.name, r.stage): (r.rated, r.dossiers) for r in report.receipts}
     assert rates[("commune", "Xã Hòa Thành", "intake")] == (2, 4)  # HS-001, HS-002 of HS-001/2/4/5
     assert rates[("commune", "Xã Hòa Thành", "return")] == (0, 1)  # HS-003 was rated at intake, not return
-    assert rates[("officer", "Xã Hòa Thành · tran-van-minh", "intake")] == (2, 2)
-    assert rates[("officer", "Xã Hòa Thành · nguyen-thi-lan", "intake")] == (0, 2)
+    assert rates[("officer", "Xã Hòa Thành · Trần Văn Minh", "intake")] == (2, 2)
+    assert rates[("officer", "Xã Hòa Thành · Nguyễn Thị Lan", "intake")] == (0, 2)
     audit = [w for w in report.integrity if w.kind == "kiosk_pairings"]
     assert len(audit) == 1 and audit[0].count == 1 and "1 máy tính bảng đã ghép nối" in audit[0].message
 

@@ -11,7 +11,7 @@ comma, semicolon or tab), one dossier per row, with a header row:
   receipt   the receipt number printed on the dossier's receipt ("số biên nhận")
   commune   the commune's id, name or full name ("xã")
   stage     intake or return ("tiếp nhận" / "trả kết quả"); default intake
-  counter, officer, field   optional: the dossier's counter, officer id, field of procedure
+  counter, officer, field   optional: the dossier's counter, officer (id or name), field of procedure
 A dossier is rated when a counter rating of that commune and stage carries its receipt number;
 rated ÷ dossiers per commune, and per counter, officer and field when the file names them.
 """
@@ -63,9 +63,11 @@ def read_receipts(path: Path, ws: Workspace) -> list[dict]:
         if column[name] is None:
             problems.add(path, _("line 1"), _("no '{column}' column").format(column=name))
     problems.raise_if_any(_("cannot read the receipts file"))
-    communes = {}
+    communes, officers = {}, {}
     for c in ws.communes:
         communes.update({_key(c.id): c.id, _key(c.name): c.id, _key(c.display_name): c.id})
+        for o in c.officers:  # an officer named by id or by name reads by name in the report
+            officers.update({(c.id, _key(o.id)): o.name, (c.id, _key(o.name)): o.name})
     out: list[dict] = []
     seen: set[tuple] = set()
     for line, row in enumerate(rows[1:], start=2):
@@ -92,8 +94,9 @@ def read_receipts(path: Path, ws: Workspace) -> list[dict]:
             if (commune, stage, receipt) in seen:
                 problems.add(path, place, _("receipt {receipt} is listed twice").format(receipt=receipt))
             seen.add((commune, stage, receipt))
+            officer = cell("officer")
             out.append({"commune": commune, "stage": stage, "receipt": receipt, "counter": cell("counter"),
-                        "officer": cell("officer"), "field": cell("field")})
+                        "officer": officers.get((commune, _key(officer)), officer), "field": cell("field")})
     problems.raise_if_any(_("cannot read the receipts file"))
     return out
 
