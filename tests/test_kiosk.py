@@ -171,7 +171,7 @@ def test_report_of_three_channels_equals_an_independent_computation(ws, served, 
     dossiers = tmp_path / "receipts.csv"
     dossiers.write_text("số biên nhận;xã;giai đoạn;cán bộ\nHS-001;Hòa Thành;tiếp nhận;tran-van-minh\n"
                         "HS-002;hoa-thanh;intake;tran-van-minh\nHS-004;hoa-thanh;intake;nguyen-thi-lan\n"
-                        "HS-005;hoa-thanh;intake;nguyen-thi-lan\nHS-003;hoa-thanh;return;\n", encoding="utf-8")
+                        "HS-005;hoa-thanh;intake;Nguyễn Thị Lan\nHS-003;hoa-thanh;return;\n", encoding="utf-8")
     with ResponseStore(ws.responses_file) as store:
         report = build_report(ws, store, _day_of(day), template=template, receipts=dossiers)
     by_channel = {c.channel: c for c in report.channels}
