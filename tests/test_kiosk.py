@@ -293,3 +293,17 @@ def test_a_rating_credits_only_an_officer_who_served_at_that_tablet(ws, served):
     with ResponseStore(ws.responses_file) as store:
         officers = [row[2] for row in channel_keys(store, "quầy")]
     assert officers == ["tran-van-minh", None]  # nguyen-thi-lan never served at this tablet
+
+
+def test_a_bad_receipts_file_lists_every_problem_with_its_line(example_dir, formkit, tmp_path):
+    bad = tmp_path / "bien-nhan.csv"
+    bad.write_text("receipt,commune,stage\nHS-1,Atlantis,intake\nHS 2!,hoa-thanh,later\nHS-3,hoa-thanh,\n"
+                   "hs-3,hoa-thanh,intake\n", encoding="utf-8")
+    ws = load_workspace(example_dir, check_photos=False)
+    with ResponseStore(ws.responses_file):
+        pass
+    result = formkit("--lang", "en", "report", "-w", example_dir, "--quarter", "2026Q3", "--receipts", bad)
+    assert result.exit_code == 2, result.output
+    for expected in ("line 2: unknown commune 'Atlantis'", "line 3: stage 'later' is neither intake nor return",
+                     "line 3: 'HS 2!' is not a receipt number", "line 5: receipt HS-3 is listed twice"):
+        assert expected in result.err, result.err

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..ballots.register import Register
+from ..kiosk.audit import counter_warnings, pairing_warnings, read_receipts, receipt_rates
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.queries import channel_ids, other_templates
 from ..responses.store import VIETNAM, ResponseStore
@@ -68,6 +69,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     dossier_rows = in_period(read_dossiers(dossiers, ws), period) if dossiers else {}
     if scope:
         dossier_rows = {k: v for k, v in dossier_rows.items() if k in scope}
+    listed = read_receipts(receipts, ws) if receipts is not None else None  # bad input: said before any work
 
     first = min(period.start, previous.start, trend[0].start)
     start, end = day_text(first), period.bounds()[1]
@@ -121,7 +123,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         paper = Paper(tuple(PaperBallots(**{k: b[k] for k in fields_of}) for b in section["ballots"]),
                       tuple(ChannelCount(**c) for c in section["channels"]))
         warnings = [*warnings, *(IntegrityWarning.from_json(w) for w in section["warnings"])]
-    if (counters := _kiosk_warnings(ws, store, period, communes.names, rules, receipts)):
+    if (counters := _kiosk_warnings(ws, store, period, communes.names, rules, listed)):
         warnings = [*warnings, *counters]
     report = Report(
         template=template, period=period,
@@ -136,7 +138,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
         paper=paper, channels=_channels(store, period, resp, bins, in_now, scoring, total),
-        receipts=_receipts(ws, store, period, receipts, communes.names))
+        receipts=_receipts(store, period, listed, communes.names))
     return replace(report, notes=tuple(build_notes(report)))
 
 
@@ -167,24 +169,19 @@ def _channels(store: ResponseStore, period: Period, resp: load.Responses, bins: 
 
 
 def _kiosk_warnings(ws: Workspace, store: ResponseStore, period: Period, names: dict[str, str],
-                    rules: integrity.IntegrityRules, receipts: Path | None) -> list[IntegrityWarning]:
+                    rules: integrity.IntegrityRules, listed: list[dict] | None) -> list[IntegrityWarning]:
     """The counter tablets' pairings audit, and bursts and off-hours ratings per tablet."""
-    from ..kiosk.audit import counter_warnings, pairing_warnings, read_receipts
-
-    listed = read_receipts(receipts, ws) if receipts is not None else None
     found = pairing_warnings(ws.state_dir, period.bounds(), names)
     found += counter_warnings(store, ws.state_dir, period.bounds(), names, ws.office_hours, listed,
                               rules.cluster_size, rules.cluster_minutes)
     return [IntegrityWarning.from_json(w) for w in found]
 
 
-def _receipts(ws: Workspace, store: ResponseStore, period: Period, path: Path | None,
+def _receipts(store: ResponseStore, period: Period, listed: list[dict] | None,
               names: dict[str, str]) -> tuple[ReceiptRate, ...]:
-    if path is None:
+    if listed is None:
         return ()
-    from ..kiosk.audit import read_receipts, receipt_rates
-
-    return tuple(ReceiptRate(**r) for r in receipt_rates(store, read_receipts(path, ws), period.bounds(), names))
+    return tuple(ReceiptRate(**r) for r in receipt_rates(store, listed, period.bounds(), names))
 
 
 def _scores(group: Group, g: int, factor_ids) -> dict:
