@@ -773,6 +773,8 @@ def kiosk_devices(ctx: click.Context) -> None:
         since = d.revoked or d.paired or d.created
         where = f"{d.commune_id} · {d.counter} · {d.template} ({_stage(d.stage)})"
         say(f"  {d.id:<5} {status[d.status]:<22} {since}  {where}" + (f" · {d.officer_id}" if d.officer_id else ""))
+        if d.last_seen and not d.revoked:
+            say("        " + _("last request {when}").format(when=d.last_seen))
 
 
 def _stage(stage: str) -> str:

@@ -73,6 +73,7 @@ def test_unpaired_revoked_and_invalid_ratings_are_refused(ws, served):
     assert _call(port, "/api/ratings", {"ratings": [good]}, token)[0] == 200  # a resend
     with ResponseStore(ws.responses_file) as store:
         assert store.db.execute("SELECT count(*) FROM responses WHERE channel = 'quầy'").fetchone()[0] == 1
+    assert manage.devices(ws)[0].last_seen is not None  # `formkit kiosk devices` says when it was last heard
     manage.revoke(ws, "q1")
     assert _call(port, "/api/config", token=token)[0] == 401
 

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS devices (
   officer_id TEXT,         -- who is serving now (set by staff with a PIN)
   created TEXT NOT NULL,
   paired TEXT,
-  revoked TEXT
+  revoked TEXT,
+  last_seen TEXT           -- the tablet's last request (written at most once a minute)
 );
 CREATE TABLE IF NOT EXISTS pins (
   commune_id TEXT NOT NULL,
@@ -72,6 +73,7 @@ class Device:
     created: str
     paired: str | None
     revoked: str | None
+    last_seen: str | None = None
 
     @property
     def status(self) -> str:
@@ -223,6 +225,10 @@ class Registry:
         return None
 
     @_locked
+    def seen(self, device_id: str) -> None:
+        self._write("UPDATE devices SET last_seen = ? WHERE id = ?", (now_text(), device_id))
+
+    @_locked
     def served_here(self, device_id: str) -> set[str]:
         """Every officer staff have set at this tablet."""
         return {o for (o,) in self.db.execute("SELECT DISTINCT detail FROM events WHERE device = ? AND kind = 'officer'"
@@ -242,4 +248,4 @@ class Registry:
         return {(device, kind): n for device, kind, n in rows}
 
 
-COLUMNS = "id, commune_id, counter, template, stage, field, officer_id, created, paired, revoked"
+COLUMNS = "id, commune_id, counter, template, stage, field, officer_id, created, paired, revoked, last_seen"

@@ -19,6 +19,7 @@ import base64
 import io
 import json
 import threading
+import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,6 +40,7 @@ SOCKET_TIMEOUT = 10.0
 BODY_LIMIT = 256 << 10  # a batch of 50 ratings with comments
 BATCH = 50  # ratings per request at most (the tablet sends its queue in pieces)
 IDLE_SECONDS, THANKS_SECONDS = 30, 6
+SEEN_EVERY = 60.0  # seconds between two notes of a tablet's last request
 
 
 class KioskServer(ThreadingHTTPServer):
@@ -58,11 +60,19 @@ class KioskServer(ThreadingHTTPServer):
         self.limiter = limits.Limiter({**limits.DEFAULTS, **(rate_limits or {})})
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.photos: dict[str, str] = {}
+        self.last_seen: dict[str, float] = {}
         try:
             super().__init__((host, port), Handler)
         except BaseException:  # the port is taken, or the address is not this machine's
             self.registry.close()
             raise
+
+    def seen(self, device_id: str) -> None:
+        """Note the tablet's request for `formkit kiosk devices`, at most once a minute (not a write per request)."""
+        now = time.monotonic()
+        if now - self.last_seen.get(device_id, -SEEN_EVERY) >= SEEN_EVERY:
+            self.last_seen[device_id] = now
+            self.registry.seen(device_id)
 
     def template(self, template_id: str) -> Template:
         if template_id not in self.templates:
@@ -258,6 +268,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self.server.limiter.take("requests", device.id):
             self._json(429, {"error": "too many requests"}, retry=5)
             return None
+        self.server.seen(device.id)
         return device
 
     def _body(self) -> dict | None:
