@@ -308,3 +308,24 @@ def test_a_bad_receipts_file_lists_every_problem_with_its_line(example_dir, form
     for expected in ("line 2: unknown commune 'Atlantis'", "line 3: stage 'later' is neither intake nor return",
                      "line 3: 'HS 2!' is not a receipt number", "line 5: receipt HS-3 is listed twice"):
         assert expected in result.err, result.err
+
+
+def test_a_busy_store_is_answered_try_again_and_nothing_is_acknowledged(ws, served):
+    """`formkit pull` holding the store (a write transaction) while a tablet sends: 503, the rating
+    stays on the tablet, and the resend once the store is free is stored once."""
+    import sqlite3
+
+    token = _paired(ws, served.port)
+    rating = _rating({"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}, datetime.now(VIETNAM))
+    holder = sqlite3.connect(ws.responses_file, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        status, body = _call(served.port, "/api/ratings", {"ratings": [rating]}, token)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert status == 503 and "stay on the tablet" in body["error"]
+    assert _call(served.port, "/api/ratings", {"ratings": [rating]}, token) == (200, {"acked": [rating["id"]],
+                                                                                      "rejected": []})
+    with ResponseStore(ws.responses_file) as store:
+        assert store.db.execute("SELECT count(*) FROM responses WHERE channel = 'quầy'").fetchone()[0] == 1
