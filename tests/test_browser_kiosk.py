@@ -263,3 +263,35 @@ def test_the_six_return_criteria_fit_a_tablet_screen(chromium, example_dir, view
         assert '"so-bien-nhan": "HS-0042"' in answers and '"linh-vuc": "Chứng thực"' in answers
     finally:
         server.stop()
+
+
+def test_a_full_tablet_storage_keeps_the_ratings_in_memory_until_sent(chromium, counter):
+    ws, device, code, pins = counter
+    port = _free_port()
+    server = _server(ws, port)
+    context = chromium.new_context(viewport=TABLET_PORTRAIT, locale="vi-VN")
+    # The tablet's storage holds one queued rating at most (a full tablet, simulated).
+    context.add_init_script("""(() => {
+        const set = Storage.prototype.setItem;
+        Storage.prototype.setItem = function (key, value) {
+            if (key === 'formkit.kiosk.queue' && JSON.parse(value).length > 1)
+                throw new DOMException('full', 'QuotaExceededError');
+            return set.call(this, key, value);
+        };
+    })()""")
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{port}/?code={code}")
+    page.wait_for_selector("#idle:not([hidden])")
+    server.stop()
+    for _ in range(3):
+        _rate(page, ["Tốt", "Dễ hiểu", "Tốt"])
+        page.wait_for_selector("#idle:not([hidden])")
+    assert page.inner_text("#waiting").startswith("Chờ gửi: 3 đánh giá — bộ nhớ máy đầy, 2 chưa lưu được")
+    server = _server(ws, port)
+    try:
+        _wait(lambda: len(_counter_rows(ws)) == 3, seconds=25)
+        page.wait_for_selector("text=Đã gửi hết")
+        assert page.evaluate("localStorage.getItem('formkit.kiosk.queue')") == "[]"
+    finally:
+        context.close()
+        server.stop()

@@ -45,11 +45,28 @@ function show(name) {
   lastTouch = Date.now();
 }
 
-function queue() { return saved.get(KEYS.queue, []); }
+// The queue: localStorage, and — only if the tablet's storage is full — ratings held in memory
+// until sent (the footer tells staff to keep the page open and the PC reachable).
+let unsaved = [];
+function queue() { return [...saved.get(KEYS.queue, []), ...unsaved]; }
+
+function keep(waiting) {
+  try {
+    saved.set(KEYS.queue, waiting);
+    unsaved = [];
+  } catch (e) {  // QuotaExceededError: what is stored stays (less what was sent), the rest waits in memory
+    const ids = new Set(waiting.map((r) => r.id));
+    const kept = saved.get(KEYS.queue, []).filter((r) => ids.has(r.id));
+    try { saved.set(KEYS.queue, kept); } catch (e2) { /* a shorter list always fits */ }
+    const keptIds = new Set(kept.map((r) => r.id));
+    unsaved = waiting.filter((r) => !keptIds.has(r.id));
+  }
+}
 
 function showWaiting() {
   const n = queue().length;
-  $('waiting').textContent = n ? `Chờ gửi: ${n} đánh giá` : 'Đã gửi hết';
+  $('waiting').textContent = (n ? `Chờ gửi: ${n} đánh giá` : 'Đã gửi hết')
+    + (unsaved.length ? ` — bộ nhớ máy đầy, ${unsaved.length} chưa lưu được: đừng tắt trang` : '');
   document.body.dataset.waiting = String(n);
 }
 
@@ -223,9 +240,7 @@ function finish(comment) {
   const done = { id: newId(), at: Date.now(), officer: config.officer ? config.officer.id : null,
                  answers: rating.answers, receipt: rating.receipt, comment };
   rating = null;  // a second tap on "Gửi" finds nothing to send
-  const waiting = queue();
-  waiting.push(done);
-  saved.set(KEYS.queue, waiting);
+  keep([...queue(), done]);
   showWaiting();
   show('thanks');
   setTimeout(() => { if (screen === 'thanks') showIdle(); }, (config.thanks_seconds || 6) * 1000);
@@ -252,7 +267,7 @@ async function flush() {
       if (status !== 200) break;  // busy, rate-limited or the store refused: kept, tried again later
       const done = new Set([...(data.acked || []), ...(data.rejected || [])]);
       if (!done.size) break;
-      saved.set(KEYS.queue, queue().filter((r) => !done.has(r.id)));
+      keep(queue().filter((r) => !done.has(r.id)));
       showWaiting();
     }
   } finally {
