@@ -229,11 +229,22 @@ def test_a_revoked_tablet_is_refused(chromium, counter):
         page.goto(f"http://127.0.0.1:{port}/?code={code}")
         page.wait_for_selector("#idle:not([hidden])")
         manage.revoke(ws, device.id)
+        # A citizen rates meanwhile: refused (401), kept on the tablet, and the tablet asks to be paired again.
+        _rate(page, ["Tốt", "Dễ hiểu", "Tốt"])
+        page.wait_for_selector("#pair:not([hidden])")
+        assert len(page.evaluate("JSON.parse(localStorage.getItem('formkit.kiosk.queue'))")) == 1
+        assert _counter_rows(ws) == []
         page.reload()
         page.wait_for_selector("#pair:not([hidden])")
         page.fill("#pair-code", code)  # a pairing code works once
         page.click("#pair-form button")
         page.wait_for_selector("text=Mã ghép nối không đúng")
+        again, new_code = manage.pair(ws, "hoa-thanh", "Quầy 3", "can-bo-3", "intake", None)
+        page.fill("#pair-code", new_code)
+        page.click("#pair-form button")
+        page.wait_for_selector("#idle:not([hidden])")
+        _wait(lambda: len(_counter_rows(ws)) == 1)  # the kept rating, sent under the new pairing
+        assert _counter_rows(ws)[0][0].startswith("hoa-thanh|quầy|")
     finally:
         server.stop()
 

@@ -143,6 +143,7 @@ async function refreshConfig() {
 // Idle ---------------------------------------------------------------------------------------
 function showIdle() {
   rating = null;
+  if (!config) { showPairing(); return; }  // revoked meanwhile: pair again (the queue is kept)
   $('idle-commune').textContent = config.commune;
   $('idle-counter').textContent = config.counter;
   const officer = config.officer;
@@ -243,7 +244,7 @@ function finish(comment) {
   keep([...queue(), done]);
   showWaiting();
   show('thanks');
-  setTimeout(() => { if (screen === 'thanks') showIdle(); }, (config.thanks_seconds || 6) * 1000);
+  setTimeout(() => { if (screen === 'thanks') showIdle(); }, ((config && config.thanks_seconds) || 6) * 1000);
   flush();
 }
 
