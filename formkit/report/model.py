@@ -259,6 +259,8 @@ class Report:
     notes: tuple[str, ...] = ()
     paper: Paper | None = None  # only once a ballot was issued
     commune_name: str | None = None  # "Xã Hòa Thành" when the report is on one commune: it speaks of it alone
+    points: tuple = ()  # report/points.py's PointRow per reception point, for communes that list them
+    office: str = "Trung tâm Phục vụ hành chính công"  # the office's name ([office] in formkit.toml)
     channels: tuple[ChannelIndex, ...] = ()  # per channel, once paper or counter answers are in the period
     receipts: tuple[ReceiptRate, ...] = ()  # exact participation of counter ratings (report --receipts)
 
@@ -372,6 +374,8 @@ def json_body(report: Report) -> dict:
         "communes": plain(r.communes),
         "officers": plain(r.officers),
         "fields": plain(r.fields),
+        "points": plain(r.points),
+        "office": r.office,
         "trend": plain(r.trend),
         "participation": plain(r.participation),
         "follow_up": None,
