@@ -19,6 +19,7 @@ import click
 from . import __version__
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking
+from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, current, set_variable, use
 
 _debug = {"on": False}
 
@@ -43,7 +44,22 @@ def _mute(stream) -> None:
 def _workspace(ctx: click.Context, check_photos: bool = True):
     from .workspace.config import load_workspace
 
-    return load_workspace(ctx.obj["workspace"], check_photos=check_photos)
+    ws = load_workspace(ctx.obj["workspace"], check_photos=check_photos)
+    _served_endpoint(ws.local_google_dir)
+    return ws
+
+
+def _served_endpoint(local_google_dir: Path) -> None:
+    """With no FORMKIT_GOOGLE_ENDPOINT, a `formkit serve` running in this workspace is this run's
+    backend: it recorded where it answers (local-google/endpoint)."""
+    from . import settings
+    from .google.transport import ENDPOINT_FILE, recorded_endpoint
+
+    now = settings.current()
+    if not now.google_endpoint:
+        url = recorded_endpoint(local_google_dir)
+        if url:
+            settings.refine(now.with_endpoint(url, str(local_google_dir / ENDPOINT_FILE)))
 
 
 def _lock(ctx: click.Context, ws, command: str) -> None:
@@ -579,7 +595,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
     import time
 
     try:
-        server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
+        server = LocalGoogle(data / "google.sqlite", host=host, port=port, log_requests=current().server_log,
+                             announce=True).start()
     except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
         import errno
 
@@ -589,18 +606,24 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
             hint = _("Is another `formkit serve` running? Stop it, or choose another port: formkit serve --port {next}")
         raise UsageError(_("cannot listen on {host}:{port}: {reason}.").format(host=host, port=port, reason=reason)
                          + " " + hint.format(next=port + 1)) from None
-    say(_("Local Google backend on {url} (data in {data}).\n"
-          "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
-        url=server.base_url, data=data))
+    url = server.base_url
     if host not in ("127.0.0.1", "localhost", "::1"):
         address = lan_address() if host in ("0.0.0.0", "::", "") else host
-        reachable = f"http://{address}:{server.base_url.rsplit(':', 1)[1]}"
+        url = f"http://{address}:{server.base_url.rsplit(':', 1)[1]}"
+        server.record_endpoint(url)  # `formkit create` here gives the forms links phones can open
         say(_("warning: listening on {host}: every machine on the network can open the respondent pages (the API "
-              "still needs the token). Phones reach it at {reachable}, not 127.0.0.1: set "
-              "FORMKIT_GOOGLE_ENDPOINT={reachable} before `formkit create`, so the forms' links and QR codes carry "
-              "that address.").format(host=host, reachable=reachable), err=True)
+              "still needs the token). Phones reach it at {reachable}, not 127.0.0.1; formkit in this workspace "
+              "uses that address, so the forms' links and QR codes carry it.").format(host=host, reachable=url),
+            err=True)
+    say(_("Local Google backend on {url} (data in {data}).\n"
+          "formkit commands in this workspace use it while it runs, with nothing to set. Elsewhere, set {variable}:"
+          ).format(url=server.base_url, data=data, variable=ENDPOINT_VARIABLE))
+    for line in set_variable(ENDPOINT_VARIABLE, url):
+        say(f"  {line}")
     if show_token:
-        say(f"export FORMKIT_GOOGLE_TOKEN={server.token}")
+        for line in set_variable(TOKEN_VARIABLE, server.token):
+            say(f"  {line}")
+    say(_("Ctrl-C stops it."))
     try:
         while True:
             time.sleep(3600)
@@ -668,7 +691,7 @@ def _localize(command: click.Command) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    with speaking(choose(_lang_argument(argv))):
+    with use(Settings.from_environment()), speaking(choose(_lang_argument(argv))):
         _localize(cli)
         return _run(argv)
 

@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"files", "resources"},
     {"errors"},
     {"i18n"},
+    {"settings"},  # the environment, read once
 ]
 LEAVES = {"localserver"}  # import nothing of formkit; only the layers named here may import them
 LEAF_USERS = {"cli", "demo"}

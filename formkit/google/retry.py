@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
 import socket
 import time
@@ -23,6 +22,7 @@ from google.auth.exceptions import RefreshError
 
 from ..errors import CredentialsError, RemoteError
 from ..i18n import _
+from ..settings import current
 from .auth import refused_grant, sign_in_expired
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -38,7 +38,7 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
-        base = os.environ.get("FORMKIT_RETRY_BASE")
+        base = current().retry_base
         return cls(base=float(base)) if base else cls()
 
     def backoff(self, attempt: int) -> float:

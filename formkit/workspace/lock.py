@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ..errors import BusyError
 from ..i18n import _
+from ..settings import LOCK_WAIT_VARIABLE as WAIT_VARIABLE
+from ..settings import current
 
 LOCK_NAME = ".formkit.lock"
-WAIT_VARIABLE = "FORMKIT_LOCK_WAIT"
 DEFAULT_WAIT = 10.0
 
 
@@ -47,7 +48,7 @@ class WorkspaceLock:
 
     def acquire(self, wait: float | None = None) -> WorkspaceLock:
         if wait is None:
-            wait = float(os.environ.get(WAIT_VARIABLE) or DEFAULT_WAIT)
+            wait = float(current().lock_wait or DEFAULT_WAIT)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + wait
