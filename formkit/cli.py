@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .console import safe_streams
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking
 from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, current, set_variable, use
@@ -691,7 +692,8 @@ def _localize(command: click.Command) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    with use(Settings.from_environment()), speaking(choose(_lang_argument(argv))):
+    with use(Settings.from_environment()) as settings, speaking(choose(_lang_argument(argv))):
+        safe_streams((sys.stdout, sys.stderr), encoding_chosen=bool(settings.io_encoding))
         _localize(cli)
         return _run(argv)
 

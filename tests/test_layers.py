@@ -21,7 +21,8 @@ LAYERS: list[set[str]] = [
     {"forms"},
     {"google", "workspace"},
     {"typography"},
-    {"files", "resources"},
+    {"files", "resources", "console"},
+    {"tomlsyntax"},  # TOML text to data, its errors in the reader's language (files.read_toml)
     {"errors"},
     {"i18n"},
     {"settings"},  # the environment, read once
