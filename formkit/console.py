@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
+from itertools import combinations
 
 
 def lossless(encoding: str) -> str:
@@ -39,12 +40,14 @@ def _spell(letter: str, encoding: str) -> str:
     decomposed = unicodedata.normalize("NFD", letter)
     base, marks = decomposed[:1], decomposed[1:]
     for keep in range(len(marks), -1, -1):  # the most composed spelling the code page has
-        spelled = unicodedata.normalize("NFC", base + marks[:keep]) + marks[keep:]
-        try:
-            spelled.encode(encoding)
-            return spelled
-        except UnicodeEncodeError:
-            continue
+        for kept in combinations(range(len(marks)), keep):  # "ệ": ê (U+00EA) + the dot below, in cp1258
+            spelled = unicodedata.normalize("NFC", base + "".join(marks[i] for i in kept)) + "".join(
+                m for i, m in enumerate(marks) if i not in kept)
+            try:
+                spelled.encode(encoding)
+                return spelled
+            except UnicodeEncodeError:
+                continue
     return letter.encode("ascii", "backslashreplace").decode("ascii")
 
 
