@@ -28,7 +28,7 @@ _REASONS = {  # tomllib's reasons (Python 3.11-3.13), for the catalog
     "Invalid initial character for a key part": N_("a key starts with a character keys cannot have"),
     "Expected newline or end of document after a statement": N_("one line holds more than one `key = value`"),
     "Unclosed array": N_("the list opened here is not closed with ]"),
-    "Unclosed inline table": N_("the table opened here is not closed with }"),
+    "Unclosed inline table": N_("the inline table opened here has no closing brace"),
     "Unterminated string": N_("the text opened here has no closing quote"),
     "Invalid date or datetime": N_("not a valid date or time"),
     "Expected ']' at the end of a table declaration": N_("a [table] header must end with ]"),
