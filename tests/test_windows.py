@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from winsim import hold_open, output, windows, written  # noqa: F401  (windows: a fixture)
 
-from formkit import i18n, settings
+from formkit import i18n
 from formkit.cli import main
 from formkit.errors import BusyError, InputError
 from formkit.forms.state import State
@@ -204,6 +204,8 @@ def test_a_list_nested_5000_deep_exits_2_naming_the_key(example_dir, formkit):
 
 
 def test_serve_and_its_token_are_shown_for_powershell_and_cmd_on_windows(example_dir, formkit, monkeypatch):
+    from formkit import settings
+
     monkeypatch.setattr(settings, "WINDOWS", True)
 
     def stop(_seconds):
