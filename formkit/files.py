@@ -92,6 +92,19 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def same_name_on_disk(path: Path) -> Path:
+    """`path`, or the file beside it whose name is the same letters in another normal form: a
+    photo copied from a Mac keeps its NFD name ("Trần" as T-r-a-combining marks), which neither
+    Windows nor Linux treats as the NFC name formkit.toml holds."""
+    if path.exists():
+        return path
+    try:
+        wanted = nfc(path.name)
+        return next((entry for entry in path.parent.iterdir() if nfc(entry.name) == wanted), path)
+    except OSError:
+        return path
+
+
 def _nfc_all(value: Any) -> Any:
     if isinstance(value, str):
         return nfc(value).strip("\n")

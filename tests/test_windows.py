@@ -236,3 +236,17 @@ def test_the_next_command_in_a_served_workspace_needs_no_variable(example_dir, f
         state = State.load(load_workspace(example_dir).state_file)
         assert {state.published(c).endpoint for c in state.communes} == {server.base_url}
     assert not (example_dir / "local-google" / "endpoint").exists()
+
+
+def test_a_photo_named_in_nfd_and_a_roster_saved_with_crlf_are_read(example_dir):
+    photos = example_dir / "photos"
+    nfc_name, nfd_name = "Trần Văn Minh.jpg", unicodedata.normalize("NFD", "Trần Văn Minh.jpg")
+    os.replace(photos / "tran-van-minh.jpg", photos / nfd_name)  # copied from a Mac
+    _edit(_config(example_dir), 'photo = "photos/tran-van-minh.jpg"', f'photo = "photos/{nfc_name}"')
+    roster = example_dir / "rosters" / "binh-thanh.csv"
+    lines = roster.read_text(encoding="utf-8").splitlines()
+    roster.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")  # Excel and Notepad on Windows
+    ws = load_workspace(example_dir)
+    minh = [o for o in ws.commune("hoa-thanh").officers if o.id == "tran-van-minh"][0]
+    assert minh.photo is not None and minh.photo.name == nfd_name and minh.photo.is_file()
+    assert "Lý Mai Anh" in [o.name for o in ws.commune("binh-thanh").officers]

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import files
 from ..errors import InputError, Problem, UsageError
-from ..files import read_toml
+from ..files import read_toml, same_name_on_disk
 from ..i18n import N_, _
 from .roster import read_roster
 from .templates import Template, load_template
@@ -422,6 +422,7 @@ class _WorkspaceReader(TomlReader):
                     photo = (self.root / photo_text).resolve()
                 except (OSError, RuntimeError):  # a symbolic-link loop: RuntimeError before Python 3.13
                     photo = self.root / photo_text
+                photo = same_name_on_disk(photo)
                 if self.check_photos and not photo.is_file():
                     self.problem(self.field_place(file, where, "photo"),
                                  _("photo file not found: {photo_text} (looked in {parent})").format(
