@@ -13,13 +13,13 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from winsim import hold_open, output, windows, written  # noqa: F401  (windows: a fixture)
+from winsim import hold_open, output, simulate, written
 
 from formkit import i18n
 from formkit.cli import main
 from formkit.errors import BusyError, InputError
-from formkit.forms.state import State
 from formkit.files import atomic_write_text
+from formkit.forms.state import State
 from formkit.google.auth import save_token
 from formkit.workspace.config import load_workspace
 from formkit.workspace.lock import WorkspaceLock
@@ -27,6 +27,12 @@ from formkit.workspace.lock import WorkspaceLock
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 EXPORT = "Khảo sát mức độ hài lòng của người dân, tổ chức — Xã Hòa Thành (Câu trả lời) - Câu trả lời biểu mẫu 1.csv"
+
+
+@pytest.fixture
+def windows(monkeypatch):
+    """This test meets Windows (tests/winsim.py); the simulated file table."""
+    return simulate(monkeypatch)
 
 
 def test_owner_only_files_are_written_without_os_fchmod(windows, tmp_path):
@@ -76,8 +82,8 @@ def test_every_command_speaks_vietnamese_through_a_code_page_and_exits_with_its_
             ("cp1258", True): [(["posters", "-w", ws.root], 0, "hoa-thanh")],
             ("cp1252", False): [(["ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "2"], 0,
                                  "phieu-hoa-thanh")],
-            ("cp1258", False): [(["report", "-w", ws.root, "--from-csv", export, "--year", "2025", "--format", "csv,json"], 0,
-                                 "câu trả lời")]}
+            ("cp1258", False): [(["report", "-w", ws.root, "--from-csv", export, "--year", "2025", "--format",
+                                  "csv,json"], 0, "câu trả lời")]}
     for (encoding, chosen), runs in once.items():
         if chosen:
             monkeypatch.setenv("PYTHONIOENCODING", encoding)

@@ -169,9 +169,3 @@ def written(stream: io.TextIOWrapper) -> bytes:
     buffer = stream.buffer
     assert isinstance(buffer, io.BytesIO)
     return buffer.getvalue()
-
-
-@pytest.fixture
-def windows(monkeypatch) -> _Files:
-    """This test meets Windows (see the module's docstring); returns the simulated file table."""
-    return simulate(monkeypatch)
