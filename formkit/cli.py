@@ -726,7 +726,7 @@ def _run(argv: list[str]) -> int:
             return EXIT_OK
         raise
     except (OSError, sqlite3.OperationalError) as exc:
-        full = _no_room(exc)
+        full = _no_room(exc) or _held(exc)
         if full is None:
             return _internal(exc)
         say(_("Error: {message}").format(message=full), err=True)
@@ -759,6 +759,15 @@ def _no_room(exc: OSError | sqlite3.OperationalError) -> str | None:
     return _("no room left to write {where} ({reason}). Free some disk space and run the command again: files are "
              "written whole or not at all, so what was there is intact.").format(
         where=where, reason=exc.strerror if isinstance(exc, OSError) else exc)
+
+
+def _held(exc: OSError | sqlite3.OperationalError) -> str | None:
+    """Windows refuses to replace a file another program holds open (Excel, an antivirus scan)."""
+    if not isinstance(exc, PermissionError) or not exc.filename:
+        return None
+    return _("cannot write {file}: another program has it open (Excel, Word, an antivirus scan?), or it is "
+             "read-only. Close it, or wait a moment, and run the command again: files are written whole or not "
+             "at all, so what was there is intact.").format(file=exc.filename)
 
 
 def _message(exc: FormkitError) -> str:

@@ -256,3 +256,17 @@ def test_a_photo_named_in_nfd_and_a_roster_saved_with_crlf_are_read(example_dir)
     minh = [o for o in ws.commune("hoa-thanh").officers if o.id == "tran-van-minh"][0]
     assert minh.photo is not None and minh.photo.name == nfd_name and minh.photo.is_file()
     assert [o.name for o in ws.commune("binh-thanh").officers] == ["Đặng Thị Hồng", "Bùi Quang Huy", "Ngô Thanh Tâm"]
+
+
+def test_a_state_file_another_program_holds_is_named_not_an_internal_error(windows, example_dir, formkit):
+    """An antivirus scanning the file formkit is replacing, or an editor that keeps it open."""
+    ws = load_workspace(example_dir)
+    out = ws.output_dir / "posters"
+    out.mkdir(parents=True)
+    pdf = out / "hoa-thanh-a5-table-stand.pdf"
+    pdf.write_bytes(b"%PDF- an older poster")
+    hold_open(windows, pdf)
+    result = formkit("posters", "-w", example_dir, "--commune", "hoa-thanh")
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {pdf}" in result.err and "Internal error" not in result.err, result.err
+    assert pdf.read_bytes() == b"%PDF- an older poster"
