@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..i18n import _, ngettext, percent
+from ..settings import current as current_settings
 
 MARKER = ".formkit-demo"
 RESPONSES = 300
@@ -121,7 +122,8 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         if serve:  # the same data and address, without the test-only machinery
             port = int(server.base_url.rsplit(":", 1)[1])
             server.stop()
-            with LocalGoogle(db, port=port, announce=True).start() as served:
+            served = LocalGoogle(db, port=port, announce=True, log_requests=current_settings().server_log)
+            with served.start():
                 _keep_serving(served, state, ws, echo)
     echo("")
     width = max(len(name) for name in paths)

@@ -48,9 +48,20 @@ def recorded_endpoint(local_google_dir: Path) -> str | None:
         value = (Path(local_google_dir) / ENDPOINT_FILE).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    if not value or _refused(value):
-        return None
+    parts = urlsplit(value)
+    if parts.scheme != "http" or not _on_this_network(parts.hostname or "") or _refused(value):
+        return None  # not what `formkit serve` writes, or a server that has stopped
     return value
+
+
+def _on_this_network(host: str) -> bool:
+    """A file in the workspace may send traffic only to this machine or its local network."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_private
+    except ValueError:
+        return False
 
 
 def require_answering(endpoint: str) -> None:

@@ -4,7 +4,9 @@ Every file is written into a temporary folder beside the outputs first; only whe
 complete are they moved into place (renames on one file system), the JSON last. The JSON names
 the response count and the SHA-256 of each sibling it was written with, so anyone can check that
 the PDF, DOCX, XLSX and CSV files in a folder belong to it. A failure while writing (a full disk, a
-kill) leaves the previous set as it was; a folder left over by a kill is removed by the next run.
+kill) leaves the previous set as it was; a folder left over by a kill is removed by the next run,
+after putting back any previous file a kill left aside. A previous file that cannot be moved (on
+Windows, one open in Excel or Word) stops the run before anything is replaced, naming it.
 """
 
 from __future__ import annotations
