@@ -49,8 +49,12 @@ def recorded_endpoint(local_google_dir: Path) -> str | None:
     except (OSError, UnicodeDecodeError):
         return None
     parts = urlsplit(value)
-    if parts.scheme != "http" or not _on_this_network(parts.hostname or "") or _refused(value):
-        return None  # not what `formkit serve` writes, or a server that has stopped
+    if parts.scheme != "http" or not _on_this_network(parts.hostname or ""):
+        return None  # not what `formkit serve` writes
+    try:
+        socket.create_connection((parts.hostname, parts.port or 80), timeout=1).close()
+    except (OSError, ValueError):
+        return None  # the server stopped (killed, so it could not remove the file)
     return value
 
 
