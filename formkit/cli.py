@@ -20,7 +20,8 @@ from . import __version__
 from .console import safe_streams
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking
-from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, current, set_variable, use
+from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, set_variable, use
+from .settings import current as current_settings
 
 _debug = {"on": False}
 
@@ -70,11 +71,22 @@ def _lock(ctx: click.Context, ws, command: str) -> None:
     ctx.call_on_close(WorkspaceLock(ws.state_dir, command).acquire().release)
 
 
-def _state(ws):
+def _state(ws, writes: bool = False):
+    """The workspace state. Only a command that writes the step journal (create, link, pull: under
+    the workspace lock) folds it into forms.json at its end; a reader leaves it alone, since a
+    `create` running meanwhile goes on appending to it."""
     from .forms.state import State
 
     state = State.load(ws.state_file)
-    click.get_current_context().call_on_close(state.compact)  # fold the step journal into forms.json
+    if state.salvaged:
+        _warn(ngettext("{journal}: line {lines} could not be read and was skipped; the other lines are used, and "
+                       "`formkit create` redoes any step it held, finding its form again by name",
+                       "{journal}: lines {lines} could not be read and were skipped; the other lines are used, and "
+                       "`formkit create` redoes any step they held, finding its form again by name",
+                       len(state.salvaged)).format(journal=state.journal_path,
+                                                   lines=", ".join(map(str, state.salvaged))))
+    if writes:
+        click.get_current_context().call_on_close(state.compact)
     return state
 
 
@@ -194,7 +206,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
 
     ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
     _lock(ctx, ws, "create")
-    state = _state(ws)
+    state = _state(ws, writes=True)
     backend = None if dry_run else current()
     lines = creating.plan(ws, state, communes, new_version, backend)
     _check_photos(ws, communes)
@@ -264,7 +276,7 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "link")
-    state = _state(ws)
+    state = _state(ws, writes=True)
     backend = current()
     if not backend.links_directly:
         script = write_apps_script(ws, state, spreadsheet)
@@ -283,10 +295,13 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 @credentials_option
 @click.pass_context
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
+    from .errors import UsageError
     from .forms.status import collect
 
     ws = _workspace(ctx, check_photos=False)
     state = _state(ws)
+    if not any(form.form_id for c in ws.select(communes) for form in state.forms(c.id)):
+        raise UsageError(_("no form has been created in this workspace yet: run `formkit create` first"))
     rows = collect(ws, state, _google(ws, state, communes, credentials), communes)
 
     def flag(value):
@@ -303,6 +318,11 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
         for other in r.possible_duplicates:
             say(" " * 21 + _("possible duplicate form {form}: a lost forms.create answer may have made it; "
                              "check it in Google Drive and delete it if it is empty").format(form=other))
+        for other in r.other_forms:
+            say(" " * 21 + _("another form {form} is named for this commune in Drive but is not in this workspace's "
+                             "state (made before the state lost its record of it?), so its answers are not pulled: "
+                             "check it in Google Drive; if it holds answers, download them (Responses, then Download "
+                             "CSV) before deleting it").format(form=other))
 
 
 @cli.command(help=N_("Read every commune's responses (linked sheet, else the Forms API) into the local store.\n\n"
@@ -322,7 +342,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
 
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "pull")
-    state = _state(ws)
+    state = _state(ws, writes=True)
     google = _google(ws, state, communes, credentials)
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes, check_links=check_links)
@@ -487,8 +507,12 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
 @click.option("--field", "fields", is_flag=True, help=N_("Also QR labels, one per field of procedure (lĩnh vực)."))
 @click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
 @click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
+@click.option("--allow-local", is_flag=True,
+              help=N_("Print even when the forms' links only this computer can open (a trial on the embedded "
+                      "backend)."))
 @click.pass_context
-def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts) -> None:
+def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts,
+            allow_local) -> None:
     from .posters import PosterOptions, make_posters
     from .posters import list_layouts as layouts
 
@@ -499,7 +523,7 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
     ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
     _lock(ctx, ws, "posters")
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
-                            fields=fields, strict=strict)
+                            fields=fields, strict=strict, local_links=_local_links(allow_local))
     result = make_posters(ws, _state(ws), options)
     for warning in result.warnings:
         _warn(warning)
@@ -508,6 +532,15 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
     say(_("{pages} in {files}. Print at 100 % (actual size), not 'fit to page'.").format(
         pages=ngettext("{n} page", "{n} pages", result.pages).format(n=result.pages),
         files=ngettext("{n} PDF", "{n} PDFs", len(result.files)).format(n=len(result.files))))
+
+
+def _local_links(allow_local: bool) -> str:
+    """Posters whose links only this computer can open: a loud warning on a run pointed at the
+    embedded backend (a trial) or with --allow-local; otherwise refused (forms made on the
+    embedded backend, posters printed later as if for real)."""
+    from .google.backend import GOOGLE_KEY, current
+
+    return "warn" if allow_local or current().key != GOOGLE_KEY else "refuse"
 
 
 @cli.command(help=N_("Print numbered paper ballots of the commune's current form, each with a signed serial.\n\n"
@@ -526,6 +559,7 @@ def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, l
     from .ballots.issue import make_ballots
 
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "ballots")  # serials are reserved under the lock: two runs never issue the same ones
     issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out)
     say(f"{issued.pdf}\n{issued.geometry}")
     number = issued.last - issued.first + 1
@@ -552,6 +586,7 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
     if bool(review_file) == bool(files):
         raise UsageError(_("give the photos or scans to read (formkit scan FILE…), or --review FILE alone"))
     ws = _workspace(ctx, check_photos=False)
+    _lock(ctx, ws, "scan")  # the scan state is read, changed and rewritten whole: one run at a time
     scanner = Scanner(ws, _state(ws))
     with ResponseStore(ws.responses_file) as store:
         if review_file:
@@ -560,7 +595,8 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
         else:
             result = scanner.scan(list(files), store)
     for kind, items in ((_("unreadable"), result.unreadable), (_("rejected"), result.rejected),
-                        (_("duplicate"), result.duplicates)):
+                        (_("duplicate"), result.duplicates), (_("unmarked"), result.blank),
+                        (_("replaced"), result.replaced)):
         for item in items:
             say(f"{kind}: {item}", err=True)
     if result.pages:
@@ -596,7 +632,7 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
     import time
 
     try:
-        server = LocalGoogle(data / "google.sqlite", host=host, port=port, log_requests=current().server_log,
+        server = LocalGoogle(data / "google.sqlite", host=host, port=port, log_requests=current_settings().server_log,
                              announce=True).start()
     except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
         import errno

@@ -1,6 +1,6 @@
 """Paper statistics for the report, as plain rows (the report's writers turn them into tables).
 
-Per commune: ballots issued (the register), returned (a page of it was read), counted (in the
+Per commune: ballots issued (the register), returned (a marked page of it was read), counted (in the
 response store), waiting for review, rejected pages (bad check value, serial never issued),
 duplicate pages (photocopies, second photos) — and an integrity warning when returned ballots fall
 well short of issued ones: ballots handed out and never seen again are how paper results get
@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
 from .register import Register
-from .scan import ScanState
+from .scan import ScanState, marked
 
 SHORT_SHARE = 0.8  # fewer returned than this share of issued: a warning
 SHORT_MIN = 20  # … once at least this many were issued
@@ -22,9 +22,10 @@ def paper_rows(ws: Workspace) -> list[dict]:
     register = Register.load(ws.state_dir)
     scans = ScanState.load(ws)
     returned: dict[str, set[str]] = {}
-    for key in scans.pages:
-        commune, serial, _ = key.split("|")
-        returned.setdefault(commune, set()).add(serial)
+    for key, page in scans.pages.items():
+        if marked(page):  # an unmarked page is a blank print scanned by mistake, or a ballot no one filled in
+            commune, serial, _ = key.split("|")
+            returned.setdefault(commune, set()).add(serial)
     waiting = {key.rsplit("|", 1)[0] for key, _, _ in scans.in_review()}
     rows = []
     for commune in sorted({b.commune for b in register.batches}):

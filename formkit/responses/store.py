@@ -21,6 +21,7 @@ was scanned; every other response has channel "online" (the column is added to o
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import unicodedata
 from collections import Counter
@@ -206,6 +207,21 @@ class ResponseStore:
             except OSError:  # a full disk: the responses are stored; the next report rebuilds the copy
                 pass
         return added
+
+    def remove(self, keys: list[str]) -> None:
+        """Take responses out by key (a paper ballot counted from an unmarked page). The columnar
+        copy is dropped first, so that it is made again from the store and never counts them."""
+        if not keys:
+            return
+        if self.path is not None:
+            shutil.rmtree(columnar.folder_of(self.path), ignore_errors=True)
+        with self.db:
+            for key in keys:
+                row = self.db.execute("SELECT id FROM responses WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    for table, column in (("invalid", "response_id"), ("texts", "id"), ("coded", "id"),
+                                          ("responses", "id")):
+                        self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", row)
 
     def _stored_ids(self, rows: list[ResponseRow]) -> set[tuple[str, str, str]]:
         """(commune, form, responseId) of the given API rows already stored: a few queries for a
