@@ -79,12 +79,13 @@ def test_every_command_speaks_vietnamese_through_a_code_page_and_exits_with_its_
                   (["report", "-w", ws.root, "--year", "2020", "--format", "csv"], 3, "0 câu trả lời"),
                   (["templates"], 0, "tiêu chí"),
                   (["check", "-w", broken], 2, "không xác định"), (["--help"], 0, "Cách dùng")]
-    once = {("cp1252", True): [(["pull", "-w", ws.root], 0, "trang tính")],  # the slower commands: one stream each
-            ("cp1258", True): [(["posters", "-w", ws.root], 0, "hoa-thanh")],
-            ("cp1252", False): [(["ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "2"], 0,
-                                 "phieu-hoa-thanh")],
+    once = {("cp1252", True): [(["pull", "-w", ws.root], 0, "trang tính"), (["create", "-w", ws.root], 0, "xã"),
+                               (["init", tmp_path / "new"], 0, "formkit.toml")],  # the slower ones: one stream each
+            ("cp1252", False): [(["link", "-w", ws.root], 0, "trang tính"), (["scan", "-w", ws.root], 2, "ảnh")],
+            ("cp1258", True): [(["ballots", "-w", ws.root, "--commune", "hoa-thanh", "--count", "2"], 0,
+                                "phieu-hoa-thanh")],
             ("cp1258", False): [(["report", "-w", ws.root, "--from-csv", export, "--year", "2025", "--format",
-                                  "json"], 0, "câu trả lời")]}
+                                  "json"], 0, "câu trả lời"), (["posters", "-w", ws.root], 0, "hoa-thanh")]}
     for (encoding, chosen), runs in once.items():
         if chosen:
             monkeypatch.setenv("PYTHONIOENCODING", encoding)
