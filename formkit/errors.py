@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .i18n import ngettext
+from .i18n import _, ngettext
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
@@ -52,6 +52,20 @@ class InputError(FormkitError):
 
 class UsageError(FormkitError):
     exit_code = EXIT_USAGE
+
+
+def seconds(value: str, variable: str, default: float) -> float:
+    """A duration from an environment variable (settings.py), or a UsageError naming it."""
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise UsageError(_("{variable}={value!r} must be a number of seconds, such as 10").format(
+            variable=variable, value=value))
+    return number
 
 
 class CredentialsError(FormkitError):

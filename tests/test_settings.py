@@ -48,3 +48,12 @@ def test_instructions_for_a_variable_suit_the_shell():
         "export FORMKIT_GOOGLE_ENDPOINT=http://x:1"]
     assert settings.set_variable("FORMKIT_GOOGLE_ENDPOINT", "http://x:1", windows=True) == [
         'PowerShell:  $env:FORMKIT_GOOGLE_ENDPOINT = "http://x:1"', "cmd.exe:     set FORMKIT_GOOGLE_ENDPOINT=http://x:1"]
+
+
+def test_a_duration_that_is_not_a_number_is_named_not_an_internal_error(example_dir, endpoint, formkit, monkeypatch):
+    for variable, value in (("FORMKIT_LOCK_WAIT", "ten"), ("FORMKIT_RETRY_BASE", "nan")):
+        monkeypatch.setenv(variable, value)
+        result = formkit("create", "-w", example_dir)
+        assert result.exit_code == 2, result.output
+        assert f"{variable}='{value}' must be a number of seconds" in result.err, result.err
+        monkeypatch.delenv(variable)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import BusyError
+from ..errors import BusyError, seconds
 from ..i18n import _
 from ..settings import LOCK_WAIT_VARIABLE as WAIT_VARIABLE
 from ..settings import current
@@ -71,7 +71,7 @@ class WorkspaceLock:
 
     def acquire(self, wait: float | None = None) -> WorkspaceLock:
         if wait is None:
-            wait = float(current().lock_wait or DEFAULT_WAIT)
+            wait = seconds(current().lock_wait, WAIT_VARIABLE, DEFAULT_WAIT)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + wait
