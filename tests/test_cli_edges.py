@@ -75,3 +75,32 @@ def test_init_ships_the_dossiers_file_the_readme_uses(example_dir):
     rows = read_dossiers(example_dir / "dossiers.csv", load_workspace(example_dir))
     assert {(r.commune, r.period.code) for r in rows} >= {
         (c, "2026Q3") for c in ("hoa-thanh", "nam-dong", "binh-thanh")}
+
+
+def test_the_cli_declares_its_options_and_keeps_out_of_clicks_internals():
+    """--debug and --lang are ordinary options on every command (not appended afterwards), and
+    nothing writes Click's private attributes (the help text follows the language another way)."""
+    import ast
+
+    import click
+
+    from formkit import cli
+
+    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    private = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+               and n.attr.startswith("_")]
+    appended = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "append"
+                and isinstance(n.value, ast.Attribute) and n.value.attr == "params"]
+    assert not private and not appended, (private, appended)
+    for command in [cli.cli, *cli.cli.commands.values()]:
+        names = [p.name for p in command.params if isinstance(p, click.Option)]
+        assert {"debug", "lang"} <= set(names), (command.name, names)
+
+
+def test_the_report_formats_are_the_writers(formkit, example_dir):
+    from formkit.report import FORMATS, WRITERS, parse_formats
+
+    assert FORMATS == (*WRITERS, "json")
+    assert parse_formats(" PDF, json ") == ("pdf", "json")
+    result = formkit("report", "-w", example_dir, "--quarter", "2026Q3", "--format", "pdf,odt")
+    assert result.exit_code == 2 and "--format: unknown odt (choose from pdf, docx, xlsx, csv, json)" in result.err

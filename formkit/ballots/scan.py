@@ -27,8 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import Problems, StateError
-from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..errors import Problems
+from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text, read_versioned_json
 from ..forms.state import State
 from ..i18n import _
 from ..responses.store import VIETNAM, ResponseRow, ResponseStore
@@ -76,14 +76,7 @@ class ScanState:
         path = ws.state_dir / "paper-scans.json"
         if not path.exists():
             return cls(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                raise ValueError(_("format {format!r}").format(format=raw.get("format")))
-        except ValueError as exc:
-            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
-                    path=path, exc=exc)) from exc
-        return cls(path, raw)
+        return cls(path, read_versioned_json(path, FORMAT))
 
     def save(self) -> None:
         atomic_write_json(self.path, {"format": FORMAT, "images": self.images, "pages": self.pages,

@@ -4,11 +4,12 @@ Per commune: ballots issued (the register), returned (a marked page of it was re
 response store), waiting for review, rejected pages (bad check value, serial never issued),
 duplicate pages (photocopies, second photos) — and an integrity warning when returned ballots fall
 well short of issued ones: ballots handed out and never seen again are how paper results get
-swapped. Also responses per channel per commune, from the store.
+swapped. Also responses per channel per commune, from the store (responses/queries.py).
 """
 
 from __future__ import annotations
 
+from ..responses.queries import channel_rows
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
 from .register import Register
@@ -47,13 +48,6 @@ def paper_warning(row: dict) -> str:
         return ""
     return (f"chỉ thu về {row['returned']}/{row['issued']} phiếu giấy đã phát "
             f"({100 * row['returned'] / row['issued']:.0f} %): kiểm tra việc phát, thu và niêm phong thùng phiếu")
-
-
-def channel_rows(store: ResponseStore, bounds: tuple[str, str] = ("", "~")) -> list[dict]:
-    """Responses per commune and channel ("online", "giấy") submitted within [start, end)."""
-    query = ("SELECT commune_id, channel, count(*) FROM responses WHERE submitted >= ? AND submitted < ?"
-             " GROUP BY commune_id, channel ORDER BY 1, 2")
-    return [{"commune": c, "channel": ch, "responses": n} for c, ch, n in store.db.execute(query, bounds)]
 
 
 def paper_section(ws: Workspace, store: ResponseStore, bounds: tuple[str, str], names: dict[str, str]) -> dict | None:

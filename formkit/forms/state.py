@@ -28,14 +28,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ..errors import InputError, Problem, StateError, UsageError
-from ..files import atomic_write_text
+from ..errors import DamagedFileError, UsageError
+from ..files import atomic_write_text, read_versioned_json
 from ..google.backend import GOOGLE_KEY, Backend
 from ..i18n import _
 
 FORMAT = 1
+Step = Literal["pending", "created", "built", "published"]  # a form record's steps, in order
 
 
 @dataclass
@@ -53,7 +54,7 @@ class FormRecord:
     endpoint: str  # the Backend's key: "google" or the local backend's base URL
     document_title: str  # the Drive file name, which carries the nonce
     nonce: str = ""
-    step: str = "pending"
+    step: Step = "pending"
     form_id: str = ""
     responder_uri: str = ""
     edit_url: str = ""
@@ -133,9 +134,9 @@ class State:
                     raise ValueError(_("form {index} of {commune} follows no form {previous}").format(
                         index=index, commune=entry['commune'], previous=index - 1))
             except (ValueError, KeyError, TypeError) as exc:
-                raise StateError(_("{journal} is damaged at line {number} ({exc}); restore the state from a backup "
-                                   "(do not delete the journal: `create` would make the forms it records a second "
-                                   "time)").format(journal=journal, number=number, exc=exc)) from exc
+                raise DamagedFileError(journal, _("line {number}").format(number=number), str(exc), _(
+                    "restore the state from a backup (do not delete the journal: `create` would make the forms it "
+                    "records a second time)")) from exc
         self._journal_end = end
 
     def save(self, changed: FormRecord | None = None) -> None:
@@ -240,33 +241,19 @@ class State:
 
 
 def _read(path: Path) -> dict[str, list[FormRecord]]:
-    """forms.json's forms per commune. A file that is not what formkit writes is bad input (exit 2),
-    named with the place where it goes wrong, so someone can restore it or move it aside."""
-    def damaged(place: str, what: str) -> InputError:
-        return InputError(Problem(str(path), place, _("{what}; the file is damaged: restore it from a backup or move "
-                                                      "it aside").format(what=what)),
-                          _("{path} is damaged").format(path=path))
-
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise damaged(_("byte {n}").format(n=exc.start), _("not UTF-8 text")) from None
-    except json.JSONDecodeError as exc:
-        raise damaged(_("line {line}, column {column}").format(line=exc.lineno, column=exc.colno), exc.msg) from None
-    if not isinstance(raw, dict):
-        raise damaged("", _("not a JSON object"))
-    if raw.get("format") != FORMAT:
-        raise StateError(_("{path}: state format {format!r} is not {FORMAT}").format(
-            path=path, format=raw.get("format"), FORMAT=FORMAT))
+    """forms.json's forms per commune. A file that is not what formkit writes is a damaged file
+    (exit 2), named with the place where it goes wrong, so someone can restore it or move it aside."""
+    raw = read_versioned_json(path, FORMAT)
     communes = raw.get("communes")
     if not isinstance(communes, dict):
-        raise damaged("communes", _("missing, or not an object of communes"))
+        raise DamagedFileError(path, "communes", _("missing, or not an object of communes"))
     out: dict[str, list[FormRecord]] = {}
     for cid, forms in communes.items():
         if not isinstance(forms, list):
-            raise damaged(f"communes.{cid}", _("not a list of forms"))
+            raise DamagedFileError(path, f"communes.{cid}", _("not a list of forms"))
         try:
             out[cid] = [FormRecord.from_json(f) for f in forms]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise damaged(f"communes.{cid}", _("a form record is not readable ({error})").format(error=exc)) from None
+            raise DamagedFileError(path, f"communes.{cid}", _("a form record is not readable ({error})").format(
+                error=exc)) from None
     return out

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from ..google.client import Google
 from ..workspace.config import Workspace
 from .formspec import responders
-from .state import FormRecord, State
+from .state import FormRecord, State, Step
 
 
 @dataclass
 class CommuneStatus:
     commune_id: str
-    step: str  # the state file's step, or "not created"
+    step: Step | Literal["not created"]
     responder_uri: str = ""
     published: bool | None = None
     accepting: bool | None = None

@@ -23,7 +23,7 @@ from ..forms.state import FormRecord
 from ..i18n import _
 from ..workspace.config import Commune, Unit
 from ..workspace.templates import Template
-from .store import VIETNAM, ResponseRow, local_second, response_key
+from .store import VIETNAM, ResponseRow, Source, local_second, response_key
 from .timestamps import cell_time, timestamp_header
 
 NOT_OFFICER = "not an officer of this commune's form"
@@ -137,7 +137,7 @@ class FormShape:
     def _roles(self):
         return self.template.by_role("officer"), self.template.by_role("field")
 
-    def row(self, source: str, submitted, answers: dict[str, str]) -> ResponseRow:
+    def row(self, source: Source, submitted, answers: dict[str, str]) -> ResponseRow:
         """A ResponseRow with its officer resolved; an unknown officer or field is kept as invalid."""
         row = ResponseRow(self.commune_id, self.form_id, source, self.template.id, self.template_version,
                           submitted, answers)
@@ -152,7 +152,7 @@ class FormShape:
         return row
 
 
-def read_table(shape: FormShape, values: list[list], source: str, where: str, file: str,
+def read_table(shape: FormShape, values: list[list], source: Source, where: str, file: str,
                place: str = "", zone: tzinfo = VIETNAM) -> tuple[list[ResponseRow], list[str], list[Problem]]:
     """A header row and answer rows -> (rows, warnings, problems). Row numbers in problems are
     the sheet's (the header is row 1); blank rows are skipped; times are read in `zone`."""
@@ -160,7 +160,7 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
     return rows, warnings, problems
 
 
-def read_new_rows(shape: FormShape, values: list[list], source: str, where: str, file: str, place: str = "",
+def read_new_rows(shape: FormShape, values: list[list], source: Source, where: str, file: str, place: str = "",
                   zone: tzinfo = VIETNAM, known: set[str] | None = None,
                   ) -> tuple[list[ResponseRow], int, list[str], list[Problem]]:
     """read_table, and with `known` (the store's keys for this form) only the rows not stored yet,

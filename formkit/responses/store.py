@@ -29,15 +29,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Literal
 
-from ..errors import StateError
+from ..errors import DamagedFileError
 from ..files import owner_only
+from ..i18n import _
 from ..workspace.templates import Template
 from . import columnar
 from .coding import Coder
 
 VIETNAM = timezone(timedelta(hours=7))
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+Source = Literal["api", "sheet", "csv", "paper"]  # how a response reached the store
+Channel = Literal["online", "giấy"]  # how the citizen answered: the form, or a scanned paper ballot
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -84,14 +88,14 @@ class ResponseRow:
 
     commune_id: str
     form_id: str
-    source: str  # "api" | "sheet" | "csv" | "paper"
+    source: Source
     template: str
     template_version: int
     submitted: datetime  # aware, or naive meaning Vietnam local time
     answers: dict[str, str]  # template question id -> raw text as received
     officer_id: str | None = None  # resolved by the reader from the form's officer list
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
-    channel: str = "online"  # "online" (the form) or "giấy" (a scanned paper ballot)
+    channel: Channel = "online"
     key: str | None = None  # a paper ballot's key is its serial, not its time
     response_id: str | None = None  # the Forms API's responseId (API rows only)
 
@@ -119,8 +123,9 @@ class ResponseStore:
             self._add_columns()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self.db.close()
-            raise StateError(f"{path} is damaged ({exc}). Move it aside (keep it for a backup restore) and run "
-                             "`formkit pull` again: every answer is still in Google and is read back.") from exc
+            raise DamagedFileError(path, "", str(exc), _("move it aside (keep it for a backup restore) and run "
+                                                         "`formkit pull` again: every answer is still in Google "
+                                                         "and is read back")) from exc
 
     def _add_columns(self) -> None:
         """Columns that older stores lack, added in place: the channel (stores made before paper
