@@ -101,10 +101,14 @@ def read_toml(path: Path) -> dict[str, Any]:
     from .tomlsyntax import parse
 
     path = Path(path)
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(path), "", _("not UTF-8 text ({reason})").format(reason=exc.reason))) from exc
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # Notepad before Windows 10 1903 saved "ANSI" (cp1258, cp1252)
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(Problem(str(path), _("line {line}").format(line=line), _(
+            "not UTF-8 text ({reason}); in Notepad choose File → Save as, Encoding: UTF-8").format(
+                reason=exc.reason))) from exc
     return _nfc_all(parse(text, str(path)))
 
 

@@ -282,3 +282,13 @@ def test_an_endpoint_left_by_a_killed_server_is_ignored(example_dir, formkit):
     (example_dir / "local-google" / "endpoint").write_text(f"http://127.0.0.1:{port}\n", encoding="utf-8")
     result = formkit("status", "-w", example_dir)
     assert "nothing answers" not in result.output, result.output  # Google, as if no server had run
+
+
+def test_a_formkit_toml_saved_as_ansi_by_notepad_names_the_line_and_how_to_save_it(example_dir):
+    config = _config(example_dir)
+    text = config.read_text(encoding="utf-8")
+    config.write_bytes(text.encode("cp1258", "ignore"))  # old Notepad's "ANSI" on a Vietnamese Windows
+    first_bad = next(i for i, line in enumerate(text.split("\n"), 1) if line.encode("cp1258", "ignore")
+                     != line.encode("utf-8"))
+    [problem] = _problems(example_dir)
+    assert f"formkit.toml: line {first_bad}: not UTF-8 text" in problem and "Encoding: UTF-8" in problem, problem
