@@ -292,3 +292,9 @@ def test_a_formkit_toml_saved_as_ansi_by_notepad_names_the_line_and_how_to_save_
                      != line.encode("utf-8"))
     [problem] = _problems(example_dir)
     assert f"formkit.toml: line {first_bad}: not UTF-8 text" in problem and "Encoding: UTF-8" in problem, problem
+
+
+def test_a_backslash_that_is_a_valid_escape_in_a_photo_path_gets_the_same_advice(example_dir):
+    _edit(_config(example_dir), 'photo = "photos/tran-van-minh.jpg"', 'photo = "photos\\new.jpg"')
+    [problem] = _problems(example_dir)
+    assert "photo: contains control character(s) U+000A" in problem and "single quotes" in problem, problem
