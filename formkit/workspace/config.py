@@ -29,6 +29,9 @@ TAB_FORBIDDEN = set(":\\/?*[]")  # what Excel refuses in a sheet name; a tab mus
 TAB_MAX = 100
 LINK_CHECK_HOURS = 24.0  # [pull] link_check_hours: how long `pull` trusts a form's link as forms.get last gave it
 LINK_CHECK_MAX = 24.0 * 366
+# [link]: what a spreadsheet of communes is sized for (see forms/linking.py `spreadsheet_groups`)
+ANSWERS_PER_QUARTER = 500  # answers a commune expects a quarter
+PLAN_YEARS = 3  # years of answers a spreadsheet must hold at half its cell limit
 
 
 def nfc(text: Any) -> str:
@@ -141,6 +144,8 @@ class Workspace:
     report: ReportSettings = None  # type: ignore[assignment]  # the [report] table, defaults filled in
     template: Template = field(default=None, compare=False)  # type: ignore[assignment]
     link_check_hours: float = LINK_CHECK_HOURS  # [pull]: 0 asks every form for its link at every pull
+    answers_per_quarter: int = ANSWERS_PER_QUARTER  # [link]
+    plan_years: int = PLAN_YEARS  # [link] years
 
     # Where things live inside the workspace.
     @property
@@ -208,7 +213,7 @@ class _WorkspaceReader(TomlReader):
         if "issuing_body" in raw:
             self.problem("issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
-                          {"template", "unit", "office_hours", "google", "report", "pull", "communes"})
+                          {"template", "unit", "office_hours", "google", "report", "pull", "link", "communes"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
@@ -236,10 +241,14 @@ class _WorkspaceReader(TomlReader):
         pull = self.table(raw, "pull") or {}
         self.unknown_keys(pull, {"link_check_hours"}, "pull")
         link_check_hours = self.number(pull, "link_check_hours", "pull", LINK_CHECK_HOURS, 0, LINK_CHECK_MAX)
+        link = self.table(raw, "link") or {}
+        self.unknown_keys(link, {"answers_per_quarter", "years"}, "link")
+        per_quarter = int(self.number(link, "answers_per_quarter", "link", ANSWERS_PER_QUARTER, 1, 1_000_000))
+        plan_years = int(self.number(link, "years", "link", PLAN_YEARS, 1, 50))
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
-                         link_check_hours=link_check_hours)
+                         link_check_hours=link_check_hours, answers_per_quarter=per_quarter, plan_years=plan_years)
 
     def read_report(self, raw: dict, unit: Unit) -> ReportSettings:
         """[report]: every key optional; what is not given stays what the report printed before."""
