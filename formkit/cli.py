@@ -20,8 +20,9 @@ from . import __version__
 from .console import safe_streams
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking, whole
-from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, set_variable, use
+from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, set_variable
 from .settings import current as current_settings
+from .settings import use as use_settings
 
 _debug = {"on": False}
 
@@ -744,7 +745,7 @@ def _localize(command: click.Command) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    with use(Settings.from_environment()) as settings, speaking(choose(_lang_argument(argv))):
+    with use_settings(Settings.from_environment()) as settings, speaking(choose(_lang_argument(argv))):
         safe_streams((sys.stdout, sys.stderr), encoding_chosen=bool(settings.io_encoding))
         _localize(cli)
         return _run(argv)
