@@ -217,9 +217,13 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 @common_options
 def check(ctx: click.Context, strict: bool) -> None:
     from .posters.check import check_workspace
+    from .workspace.config import CONFIG_NAME
+    from .workspace.signing import report_warnings
 
     ws = _workspace(ctx)
     _warn_photos(check_workspace(ws, _state(ws), strict=strict))
+    for message in report_warnings(ws.report, CONFIG_NAME):
+        _warn(message)
     officers = sum(len(c.officers) for c in ws.communes)
     say(_("OK: {communes}, {officers}, template {template} v{version}, {unit}").format(
         communes=ngettext("{n} commune", "{n} communes", len(ws.communes)).format(n=len(ws.communes)),
