@@ -18,8 +18,12 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .console import safe_streams
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking, whole
+from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, set_variable
+from .settings import current as current_settings
+from .settings import use as use_settings
 
 _debug = {"on": False}
 
@@ -45,7 +49,22 @@ def _workspace(ctx: click.Context):
     """The workspace, its photos not read: `check` and `create` read them (a form needs no photo)."""
     from .workspace.config import load_workspace
 
-    return load_workspace(ctx.obj["workspace"], check_photos=False)
+    ws = load_workspace(ctx.obj["workspace"], check_photos=False)
+    _served_endpoint(ws.local_google_dir)
+    return ws
+
+
+def _served_endpoint(local_google_dir: Path) -> None:
+    """With no FORMKIT_GOOGLE_ENDPOINT, a `formkit serve` running in this workspace is this run's
+    backend: it recorded where it answers (local-google/endpoint)."""
+    from . import settings
+    from .google.transport import ENDPOINT_FILE, recorded_endpoint
+
+    now = settings.current()
+    if not now.google_endpoint:
+        url = recorded_endpoint(local_google_dir)
+        if url:
+            settings.refine(now.with_endpoint(url, str(local_google_dir / ENDPOINT_FILE)))
 
 
 def _lock(ctx: click.Context, ws, command: str) -> None:
@@ -723,7 +742,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
 
     data = data or Path(ctx.obj["workspace"] or Path.cwd()) / "local-google"
     try:
-        server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
+        server = LocalGoogle(data / "google.sqlite", host=host, port=port, log_requests=current_settings().server_log,
+                             announce=True).start()
     except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
         import errno
 
@@ -733,17 +753,22 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
             hint = _("Is another `formkit serve` running? Stop it, or choose another port: formkit serve --port {next}")
         raise UsageError(_("cannot listen on {host}:{port}: {reason}.").format(host=host, port=port, reason=reason)
                          + " " + hint.format(next=port + 1)) from None
-    say(_("Local Google backend on {url} (data in {data}).\n"
-          "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
-        url=server.base_url, data=data))
-    reachable = reachable_url(host, server.base_url)
-    if reachable is not None:
+    url = reachable_url(host, server.base_url)
+    if url is not None:
+        server.record_endpoint(url)  # `formkit create` here gives the forms links phones can open
         say(_("warning: listening on {host}: every machine on the network can open the respondent pages (the API "
-              "still needs the token). Phones reach it at {reachable}, not 127.0.0.1: set "
-              "FORMKIT_GOOGLE_ENDPOINT={reachable} before `formkit create`, so the forms' links and QR codes carry "
-              "that address.").format(host=host, reachable=reachable), err=True)
+              "still needs the token). Phones reach it at {reachable}, not 127.0.0.1; formkit in this workspace "
+              "uses that address, so the forms' links and QR codes carry it.").format(host=host, reachable=url),
+            err=True)
+    say(_("Local Google backend on {url} (data in {data}).\n"
+          "formkit commands in this workspace use it while it runs, with nothing to set. Elsewhere, set {variable}:"
+          ).format(url=server.base_url, data=data, variable=ENDPOINT_VARIABLE))
+    for line in set_variable(ENDPOINT_VARIABLE, url or server.base_url):
+        say(f"  {line}")
     if show_token:
-        say(f"export FORMKIT_GOOGLE_TOKEN={server.token}")
+        for line in set_variable(TOKEN_VARIABLE, server.token):
+            say(f"  {line}")
+    say(_("Ctrl-C stops it."))
     serve_until_interrupted(server)
 
 
@@ -908,7 +933,8 @@ def _localize(command: click.Command) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    with speaking(choose(_lang_argument(argv))):
+    with use_settings(Settings.from_environment()) as settings, speaking(choose(_lang_argument(argv))):
+        safe_streams((sys.stdout, sys.stderr), encoding_chosen=bool(settings.io_encoding))
         _localize(cli)
         return _run(argv)
 
@@ -941,7 +967,7 @@ def _run(argv: list[str]) -> int:
             return EXIT_OK
         raise
     except (OSError, sqlite3.OperationalError) as exc:
-        full = _no_room(exc)
+        full = _no_room(exc) or _held(exc)
         if full is None:
             return _internal(exc)
         say(_("Error: {message}").format(message=full), err=True)
@@ -974,6 +1000,15 @@ def _no_room(exc: OSError | sqlite3.OperationalError) -> str | None:
     return _("no room left to write {where} ({reason}). Free some disk space and run the command again: files are "
              "written whole or not at all, so what was there is intact.").format(
         where=where, reason=exc.strerror if isinstance(exc, OSError) else exc)
+
+
+def _held(exc: OSError | sqlite3.OperationalError) -> str | None:
+    """Windows refuses to replace a file another program holds open (Excel, an antivirus scan)."""
+    if not isinstance(exc, PermissionError) or not exc.filename:
+        return None
+    return _("cannot write {file}: another program has it open (Excel, Word, an antivirus scan?), or it is "
+             "read-only. Close it, or wait a moment, and run the command again: files are written whole or not "
+             "at all, so what was there is intact.").format(file=exc.filename)
 
 
 def _message(exc: FormkitError) -> str:

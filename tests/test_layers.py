@@ -22,9 +22,11 @@ LAYERS: list[set[str]] = [
     {"forms"},
     {"google", "workspace"},
     {"typography"},
-    {"files", "resources"},
+    {"files", "resources", "console"},
+    {"tomlsyntax"},  # TOML text to data, its errors in the reader's language (files.read_toml)
     {"errors"},
     {"i18n"},
+    {"settings"},  # the environment, read once
 ]
 LEAVES = {"localserver"}  # import nothing of formkit; only the layers named here may import them
 LEAF_USERS = {"cli", "demo"}

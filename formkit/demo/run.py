@@ -8,37 +8,26 @@ filled, photographed and scanned → report in every format.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..errors import UsageError
 from ..i18n import _, ngettext, percent
+from ..settings import current as current_settings
 
 MARKER = ".formkit-demo"
 RESPONSES = 300
 PAPER_BALLOTS = 4
 
 
-@contextmanager
 def endpoint(url: str, token: str):
-    """Point this process's Google traffic at the demo's own backend, with its token (not one a
+    """This run's Google traffic sent to the demo's own backend, with its token (not one a
     FORMKIT_GOOGLE_TOKEN in the environment names for another backend), for the demo's duration."""
-    from ..google.transport import ENDPOINT_VARIABLE, TOKEN_VARIABLE
+    from .. import settings
 
-    previous = {name: os.environ.get(name) for name in (ENDPOINT_VARIABLE, TOKEN_VARIABLE)}
-    os.environ.update({ENDPOINT_VARIABLE: url, TOKEN_VARIABLE: token})
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return settings.use(settings.current().with_endpoint(url, _("the demo's backend"), token=token))
 
 
 def prepare(out: Path) -> None:
@@ -134,7 +123,8 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         if serve:  # the same data and address, without the test-only machinery
             port = int(server.base_url.rsplit(":", 1)[1])
             server.stop()
-            with LocalGoogle(db, port=port).start() as served:
+            served = LocalGoogle(db, port=port, announce=True, log_requests=current_settings().server_log)
+            with served.start():
                 _keep_serving(served, state, ws, echo)
     echo("")
     width = max(len(name) for name in paths)
@@ -215,8 +205,8 @@ def _keep_serving(server, state, ws, echo: Callable[[str], None]) -> None:
     echo("\n" + _("The backend keeps running; open a form as a citizen would:"))
     for commune in ws.communes:
         echo(f"  {commune.display_name}: {state.published(commune.id).responder_uri}")
-    echo(_("Or use the workspace: export FORMKIT_GOOGLE_ENDPOINT={url}; formkit -w {workspace} status\n"
-           "Ctrl-C stops it.").format(url=server.base_url, workspace=ws.root))
+    echo(_("Or use the workspace while it runs (it finds the backend by itself): formkit -w {workspace} status\n"
+           "Ctrl-C stops it.").format(workspace=ws.root))
     try:
         while True:
             time.sleep(3600)
