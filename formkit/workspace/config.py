@@ -18,6 +18,7 @@ from .. import files
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
 from ..i18n import N_, _
+from .loop_settings import DigestSettings, FollowupSettings, read_digest, read_followup
 from .roster import read_roster
 from .templates import Template, load_template
 from .toml import MAX_NAME, TomlReader, control_characters
@@ -141,6 +142,8 @@ class Workspace:
     report: ReportSettings = None  # type: ignore[assignment]  # the [report] table, defaults filled in
     template: Template = field(default=None, compare=False)  # type: ignore[assignment]
     link_check_hours: float = LINK_CHECK_HOURS  # [pull]: 0 asks every form for its link at every pull
+    followup: FollowupSettings = FollowupSettings()  # [followup]: the register's contact deadline, phones kept
+    digest: DigestSettings = DigestSettings()  # [digest]: where the daily digest goes
 
     # Where things live inside the workspace.
     @property
@@ -208,7 +211,8 @@ class _WorkspaceReader(TomlReader):
         if "issuing_body" in raw:
             self.problem("issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
-                          {"template", "unit", "office_hours", "google", "report", "pull", "communes"})
+                          {"template", "unit", "office_hours", "google", "report", "pull", "communes", "followup",
+                           "digest"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
@@ -236,10 +240,11 @@ class _WorkspaceReader(TomlReader):
         pull = self.table(raw, "pull") or {}
         self.unknown_keys(pull, {"link_check_hours"}, "pull")
         link_check_hours = self.number(pull, "link_check_hours", "pull", LINK_CHECK_HOURS, 0, LINK_CHECK_MAX)
+        followup, digest = read_followup(self, raw), read_digest(self, raw, self.root)
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
-                         link_check_hours=link_check_hours)
+                         link_check_hours=link_check_hours, followup=followup, digest=digest)
 
     def read_report(self, raw: dict, unit: Unit) -> ReportSettings:
         """[report]: every key optional; what is not given stays what the report printed before."""

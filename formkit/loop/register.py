@@ -1,0 +1,91 @@
+"""The follow-up register's life: cases opened from the report's follow-up rule, one case changed
+from the command line, and the phones of closed cases erased when [followup] keep_phone_days
+have passed (0: as they close)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from ..errors import UsageError
+from ..i18n import _
+from ..report import indices as ix
+from ..report import load
+from ..report.followup_pick import follow_up_rule
+from ..responses import cases as register
+from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
+from ..workspace.config import Workspace
+from ..report.period import stamps
+
+
+def now_text(now: datetime | None = None) -> str:
+    """Local time (Vietnam) as the store writes it."""
+    moment = now or datetime.now(VIETNAM)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VIETNAM).replace(tzinfo=None)
+    return moment.strftime(TIME_FORMAT)
+
+
+def open_from_store(ws: Workspace, store: ResponseStore) -> list[int]:
+    """A case for every stored answer of the workspace's question set that the follow-up rule
+    picks and the register lacks; returns the new ids. Safe to repeat: a case is opened once."""
+    template = ws.template
+    resp = load.load(store, template, "", "9999")
+    if not len(resp):
+        return []
+    scoring = ix.Scoring.from_template(template)
+    low, follow = follow_up_rule(template, scoring, scoring.bins(resp.codes), resp)
+    rows = np.flatnonzero(follow)
+    reasons = (low[rows].astype(np.int64) * register.LOW
+               + (resp.flags[rows] & HAS_COMMENT > 0) * register.COMMENT
+               + (resp.flags[rows] & HAS_PHONE > 0) * register.PHONE)
+    opened = stamps(resp.time[rows]).astype("U19").tolist()
+    return register.open_cases(store, zip(resp.ids[rows].tolist(), [resp.communes[c] for c in
+                                                                     resp.commune[rows].tolist()],
+                                          opened, reasons.tolist(), strict=True))
+
+
+def parse_status(text: str) -> str | None:
+    """"đã giải quyết", "Đã giải quyết" or "resolved" -> "resolved"; None when it is none of them."""
+    key = unicodedata.normalize("NFC", " ".join(str(text).split())).casefold()
+    for code, name in register.STATUS_NAMES.items():
+        if key in (code, name.casefold()):
+            return code
+    return None
+
+
+def status_choices() -> str:
+    return ", ".join(f"{name} ({code})" for code, name in register.STATUS_NAMES.items())
+
+
+def set_case(ws: Workspace, store: ResponseStore, response_id: int, status: str, actor: str, note: str,
+             now: datetime | None = None) -> register.Case:
+    """Record what was done about one case; returns it as it stands."""
+    code = parse_status(status)
+    if code is None:
+        raise UsageError(_("'{status}' is not a status: choose {choices}").format(status=status,
+                                                                                  choices=status_choices()))
+    found = register.cases(store, ids=[response_id])
+    if not found:
+        raise UsageError(_("no case {id} in the follow-up register (see `formkit followup list`)").format(
+            id=response_id))
+    if code != register.OPEN and not actor.strip():
+        raise UsageError(_("--by: say who contacted the citizen"))
+    register.apply(store, [register.Change(response_id, code, actor.strip(), note.strip(), now_text(now))])
+    return register.cases(store, ids=[response_id])[0]
+
+
+def erase_due(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Erase the phones of cases closed at least keep_phone_days ago; returns (id, commune) erased."""
+    moment = datetime.strptime(now_text(now), TIME_FORMAT)
+    before = (moment - timedelta(days=ws.followup.keep_phone_days)).strftime(TIME_FORMAT)
+    if ws.followup.keep_phone_days == 0:
+        before = "9999"  # closed at any time up to now
+    due = register.phones_to_erase(store, before)
+    phone = ws.template.by_role("phone")
+    register.erase_phones(store, [i for i, _c in due], phone.id if phone else None, now_text(now))
+    return due
+
