@@ -355,6 +355,7 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
 @click.pass_context
 @common_options
 def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None, check_links: bool) -> None:
+    from .loop import open_cases
     from .responses.pull import pull as pull_responses
     from .responses.store import ResponseStore
 
@@ -365,6 +366,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes, check_links=check_links)
         total = store.count()
+        opened = open_cases(ws, store)
     for warning in result.warnings:
         _warn(warning)
     for line in result.tabs:  # which tab each linked form was read from, and why that one
@@ -378,6 +380,83 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
                         result.spreadsheets).format(n=result.spreadsheets)))
     say(_pull_links(result))
+    say(ngettext("{n} new case to call back (formkit followup export)",
+                 "{n} new cases to call back (formkit followup export)", len(opened)).format(n=len(opened)))
+
+
+@cli.group(cls=FormkitGroup, help=N_("The follow-up register: every answer the report lists to call back is "
+                                      "a case (chưa liên hệ, đã liên hệ, đã giải quyết, không liên lạc được), "
+                                      "worked in Excel or one at a time.\n\nExample: formkit followup export"))
+def followup() -> None:
+    pass
+
+
+@followup.command(help=N_("Write each commune's open cases as an XLSX (its own cases and phones only) with a "
+                          "status list to fill in.\n\nExample: formkit followup export --commune hoa-thanh"))
+@workspace_option
+@commune_option
+@click.pass_context
+@common_options
+def export(ctx: click.Context, communes: tuple[str, ...]) -> None:
+    from .loop import export_cases
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "followup")
+    for commune_id, path, n in export_cases(ws, communes):
+        say(f"{commune_id:<20} " + ngettext("{n} open case", "{n} open cases", n).format(n=n) + f"  {path}")
+
+
+@followup.command("import", help=N_("Read a filled export back: every row checked first, nothing applied unless "
+                                    "all are right; importing a file twice changes nothing more.\n\n"
+                                    "Example: formkit followup import output/followup/lien-he-lai-hoa-thanh.xlsx"))
+@workspace_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+@common_options
+def import_(ctx: click.Context, file: Path) -> None:
+    from .loop import import_cases
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "followup")
+    done = import_cases(ws, file)
+    say(_("{commune}: {rows} rows read, {changed} cases changed, {erased} phone numbers erased").format(
+        commune=done.commune, rows=done.rows, changed=done.changed, erased=done.erased))
+
+
+@followup.command("set", help=N_("Record what was done about one case.\n\n"
+                                 "Example: formkit followup set 42 \"đã giải quyết\" --by \"Nguyễn Thị Lan\" "
+                                 "--note \"Đã hướng dẫn bổ sung hồ sơ\""))
+@workspace_option
+@click.argument("case", type=int)
+@click.argument("status")
+@click.option("--by", "actor", default="", help=N_("Who contacted the citizen."))
+@click.option("--note", default="", help=N_("What came of it."))
+@click.pass_context
+@common_options
+def set_(ctx: click.Context, case: int, status: str, actor: str, note: str) -> None:
+    from .loop import set_case_status
+    from .responses.cases import STATUS_NAMES
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "followup")
+    done = set_case_status(ws, case, status, actor, note)
+    say(f"{done.response_id}  {done.commune}  {STATUS_NAMES[done.status]}  {done.actor}  {done.updated}")
+
+
+@followup.command("list", help=N_("The register's cases (phones are not shown).\n\n"
+                                  "Example: formkit followup list --status \"chưa liên hệ\""))
+@workspace_option
+@commune_option
+@click.option("--status", default="", help=N_("Only cases with this status."))
+@click.pass_context
+@common_options
+def list_(ctx: click.Context, communes: tuple[str, ...], status: str) -> None:
+    from .loop import list_cases
+    from .responses.cases import STATUS_NAMES
+
+    ws = _workspace(ctx)
+    for c in list_cases(ws, communes, status):
+        say(f"{c.response_id:>8}  {c.commune:<20} {c.opened}  {STATUS_NAMES[c.status]:<20} {c.actor}")
 
 
 def _pull_links(result) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..i18n import _
-from ..responses import cases as register
+from ..responses import cases as case_table
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
 from . import sheet
@@ -61,24 +61,24 @@ def import_cases(ws: Workspace, path: Path, now: datetime | None = None) -> Impo
     """Apply a filled export: all its rows or, on any problem, none."""
     with _store(ws) as store:
         commune_id, changes = sheet.read_changes(path, store, now)
-        changed = register.apply(store, changes)
+        changed = case_table.apply(store, changes)
         erased = _erase(ws, store, now)
     return Imported(commune_id, len(changes), changed, len(erased))
 
 
 def set_case_status(ws: Workspace, response_id: int, status: str, actor: str, note: str,
-                    now: datetime | None = None) -> register.Case:
+                    now: datetime | None = None) -> case_table.Case:
     with _store(ws) as store:
         case = set_case(ws, store, response_id, status, actor, note, now)
         _erase(ws, store, now)
         return case
 
 
-def list_cases(ws: Workspace, commune_ids: tuple[str, ...] = (), status: str = "") -> list[register.Case]:
+def list_cases(ws: Workspace, commune_ids: tuple[str, ...] = (), status: str = "") -> list[case_table.Case]:
     code = parse_status(status) if status else None
     if status and code is None:
         raise UsageError(_("'{status}' is not a status: choose {choices}").format(status=status,
                                                                                   choices=status_choices()))
     ws.select(commune_ids)  # an unknown commune is a usage error
     with _store(ws) as store:
-        return register.cases(store, commune_ids, [code] if code else ())
+        return case_table.cases(store, commune_ids, [code] if code else ())

@@ -14,11 +14,11 @@ from ..i18n import _
 from ..report import indices as ix
 from ..report import load
 from ..report.followup_pick import follow_up_rule
+from ..report.period import stamps
 from ..responses import cases as register
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
 from ..workspace.config import Workspace
-from ..report.period import stamps
 
 
 def now_text(now: datetime | None = None) -> str:

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..errors import InputError, Problem, Problems
 from ..files import atomic_write_bytes
 from ..i18n import _
+from ..report.privacy import as_dialled
 from ..responses import cases as register
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
@@ -32,7 +33,8 @@ HEADERS = ("Mã phiếu", "Thời gian đánh giá", "Cán bộ", "Lý do", "Ý 
            "Người liên hệ", "Ghi chú")
 STATUS, ACTOR, NOTE = 7, 8, 9  # columns staff fill (1-based)
 LETTERS = "ABCDEFGHI"
-REASON_NAMES = ((register.LOW, "không hài lòng"), (register.COMMENT, "có ý kiến"), (register.PHONE, "để lại số điện thoại"))
+REASON_NAMES = ((register.LOW, "không hài lòng"), (register.COMMENT, "có ý kiến"),
+                (register.PHONE, "để lại số điện thoại"))
 MAX_NOTE = 2000
 
 
@@ -59,7 +61,7 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
     sheet.append(list(HEADERS))
     for c in rows:
         sheet.append([c.response_id, c.opened, officers.get(c.officer or "", c.officer or ""), reasons_text(c.reasons),
-                      c.comment, c.phone, register.STATUS_NAMES[c.status], c.actor, c.note])
+                      c.comment, as_dialled(c.phone) or None, register.STATUS_NAMES[c.status], c.actor, c.note])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
