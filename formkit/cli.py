@@ -431,15 +431,16 @@ def import_(ctx: click.Context, file: Path) -> None:
 @click.argument("status")
 @click.option("--by", "actor", default="", help=N_("Who contacted the citizen."))
 @click.option("--note", default="", help=N_("What came of it."))
+@click.option("--on", "day", default="", metavar="08/07/2026", help=N_("The day of the call (default: today)."))
 @click.pass_context
 @common_options
-def set_(ctx: click.Context, case: int, status: str, actor: str, note: str) -> None:
+def set_(ctx: click.Context, case: int, status: str, actor: str, note: str, day: str) -> None:
     from .loop import set_case_status
     from .responses.cases import STATUS_NAMES
 
     ws = _workspace(ctx)
     _lock(ctx, ws, "followup")
-    done = set_case_status(ws, case, status, actor, note)
+    done = set_case_status(ws, case, status, actor, note, day)
     say(f"{done.response_id}  {done.commune}  {STATUS_NAMES[done.status]}  {done.actor}  {done.updated}")
 
 

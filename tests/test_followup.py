@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -41,18 +42,19 @@ def every_file_holding(root: Path, text: str) -> list[str]:
 
 def register_rows(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT response_id, commune_id, status, actor, note, first_contact IS NOT NULL,"
-                          " closed IS NOT NULL FROM cases ORDER BY response_id").fetchall()
+        return db.execute("SELECT response_id, commune_id, status, actor, note, first_contact, closed,"
+                          " updated FROM cases ORDER BY response_id").fetchall()
 
 
-def fill(path: Path, by_row: dict[int, tuple[str, str, str]]) -> None:
-    """What staff do in Excel: choose a status, write who and a note, save."""
+def fill(path: Path, by_row: dict[int, tuple]) -> None:
+    """What staff do in Excel: choose a status, write who, the day (a date cell) and a note, save."""
     book = load_workbook(path)
     sheet = book["Cần liên hệ lại"]
-    for r, (status, actor, note) in by_row.items():
+    for r, (status, actor, day, note) in by_row.items():
         sheet.cell(r, 7, status)
         sheet.cell(r, 8, actor)
-        sheet.cell(r, 9, note)
+        sheet.cell(r, 9, day)
+        sheet.cell(r, 10, note)
     book.save(path)
 
 
@@ -76,12 +78,12 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     assert [v[3] for v in values] == ["không hài lòng, để lại số điện thoại", "có ý kiến"]
     assert [v[5] for v in values] == [HOA_PHONE, None] and [v[6] for v in values] == ["chưa liên hệ"] * 2
     assert every_file_holding(ws.output_dir, NAM_PHONE) == []  # only the commune's own phones
-    [rule] = sheet.data_validations.dataValidation
+    [rule] = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
     assert rule.type == "list" and "G2:G3" in str(rule.sqref)
     assert rule.formula1 == '"chưa liên hệ,đã liên hệ,đã giải quyết,không liên lạc được"'
 
-    fill(path, {2: ("đã giải quyết", "Nguyễn Thị Lan", "Đã hướng dẫn bổ sung hồ sơ"),
-                3: ("đã liên hệ", "Nguyễn Thị Lan", "Sẽ bố trí thêm ghế")})
+    fill(path, {2: ("đã giải quyết", "Nguyễn Thị Lan", datetime(2026, 7, 7), "Đã hướng dẫn bổ sung hồ sơ"),
+                3: ("đã liên hệ", "Nguyễn Thị Lan", None, "Sẽ bố trí thêm ghế")})
     filled = path.with_name("da-dien.xlsx")
     filled.write_bytes(path.read_bytes())  # staff send back a copy
     first = formkit("followup", "import", "-w", ws.root, filled, "--lang", "en")
@@ -93,6 +95,8 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     assert register_rows(ws.responses_file) == after_once
     statuses = {r[1:5] for r in after_once}
     assert ("hoa-thanh", "resolved", "Nguyễn Thị Lan", "Đã hướng dẫn bổ sung hồ sơ") in statuses
+    resolved = next(r for r in after_once if r[2] == "resolved")
+    assert resolved[5] == resolved[6] == "2026-07-07 12:00:00"  # the day staff gave, at noon
     assert ("hoa-thanh", "contacted", "Nguyễn Thị Lan", "Sẽ bố trí thêm ghế") in statuses
     assert ("nam-dong", "open", "", "") in statuses
 
@@ -130,14 +134,17 @@ def test_a_bad_file_is_refused_with_row_and_column_and_nothing_applied(stored_wo
     sheet = book["Cần liên hệ lại"]
     sheet.cell(2, 7, "đã gọi")  # not a status
     sheet.cell(3, 7, "đã giải quyết")  # no one named
+    sheet.cell(3, 9, "31/02/2026")  # no such day
     sheet.cell(4, 1, 999)  # not a case of this commune
     sheet.cell(5, 1, sheet.cell(2, 1).value)  # a row copied
     sheet.cell(5, 7, "đã liên hệ")
+    sheet.cell(6, 1, "")  # an empty row is skipped
     book.save(path)
     with pytest.raises(InputError) as caught:
         import_cases(ws, path)
     places = [p.place for p in caught.value.problems]
-    assert places == ["row 2, column G (Trạng thái)", "row 3, column H (Người liên hệ)", "row 4, column A (Mã phiếu)",
+    assert places == ["row 2, column G (Trạng thái)", "row 3, column H (Người liên hệ)",
+                      "row 3, column I (Ngày liên hệ)", "row 4, column A (Mã phiếu)",
                       "row 5, column A (Mã phiếu)"]
     assert register_rows(ws.responses_file) == before  # nothing half-applied
     assert every_file_holding(ws.root / "state", "0912345676")  # no phone erased either

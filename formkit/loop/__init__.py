@@ -66,10 +66,10 @@ def import_cases(ws: Workspace, path: Path, now: datetime | None = None) -> Impo
     return Imported(commune_id, len(changes), changed, len(erased))
 
 
-def set_case_status(ws: Workspace, response_id: int, status: str, actor: str, note: str,
+def set_case_status(ws: Workspace, response_id: int, status: str, actor: str, note: str, day: str = "",
                     now: datetime | None = None) -> case_table.Case:
     with _store(ws) as store:
-        case = set_case(ws, store, response_id, status, actor, note, now)
+        case = set_case(ws, store, response_id, status, actor, note, now, day)
         _erase(ws, store, now)
         return case
 

@@ -57,12 +57,40 @@ def parse_status(text: str) -> str | None:
     return None
 
 
+def contact_time(value, opened: str, now: str) -> tuple[str, str]:
+    """(local time, problem) of the day staff say they contacted the citizen: an Excel date,
+    "08/07/2026" or "2026-07-08"; blank is now. A day before the answer or after today is a
+    problem. Today is now; another day is taken at noon (not before the answer itself)."""
+    if value is None or str(value).strip() == "":
+        return now, ""
+    if isinstance(value, datetime):
+        day = value.date()
+    else:
+        text = str(value).strip()
+        day = None
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+            try:
+                day = datetime.strptime(text, pattern).date()
+                break
+            except ValueError:
+                continue
+        if day is None:
+            return now, _("'{value}' is not a date like 08/07/2026").format(value=text)
+    iso = day.isoformat()
+    if iso < opened[:10] or iso > now[:10]:
+        return now, _("{day} is not between the answer ({opened}) and today").format(
+            day=day.strftime("%d/%m/%Y"), opened=opened[:10])
+    if iso == now[:10]:
+        return now, ""
+    return max(f"{iso} 12:00:00", opened), ""
+
+
 def status_choices() -> str:
     return ", ".join(f"{name} ({code})" for code, name in register.STATUS_NAMES.items())
 
 
 def set_case(ws: Workspace, store: ResponseStore, response_id: int, status: str, actor: str, note: str,
-             now: datetime | None = None) -> register.Case:
+             now: datetime | None = None, day: str = "") -> register.Case:
     """Record what was done about one case; returns it as it stands."""
     code = parse_status(status)
     if code is None:
@@ -74,7 +102,11 @@ def set_case(ws: Workspace, store: ResponseStore, response_id: int, status: str,
             id=response_id))
     if code != register.OPEN and not actor.strip():
         raise UsageError(_("--by: say who contacted the citizen"))
-    register.apply(store, [register.Change(response_id, code, actor.strip(), note.strip(), now_text(now))])
+    when = now_text(now)
+    contact, why = contact_time(day, found[0].opened, when)
+    if why:
+        raise UsageError(f"--on: {why}")
+    register.apply(store, [register.Change(response_id, code, actor.strip(), note.strip(), when, contact)])
     return register.cases(store, ids=[response_id])[0]
 
 

@@ -26,13 +26,13 @@ from ..report.privacy import as_dialled
 from ..responses import cases as register
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
-from .register import now_text, parse_status
+from .register import contact_time, now_text, parse_status
 
 SHEET, META = "Cần liên hệ lại", "formkit"
 HEADERS = ("Mã phiếu", "Thời gian đánh giá", "Cán bộ", "Lý do", "Ý kiến", "Số điện thoại", "Trạng thái",
-           "Người liên hệ", "Ghi chú")
-STATUS, ACTOR, NOTE = 7, 8, 9  # columns staff fill (1-based)
-LETTERS = "ABCDEFGHI"
+           "Người liên hệ", "Ngày liên hệ", "Ghi chú")
+STATUS, ACTOR, DAY, NOTE = 7, 8, 9, 10  # columns staff fill (1-based)
+LETTERS = "ABCDEFGHIJ"
 REASON_NAMES = ((register.LOW, "không hài lòng"), (register.COMMENT, "có ý kiến"),
                 (register.PHONE, "để lại số điện thoại"))
 MAX_NOTE = 2000
@@ -61,11 +61,12 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
     sheet.append(list(HEADERS))
     for c in rows:
         sheet.append([c.response_id, c.opened, officers.get(c.officer or "", c.officer or ""), reasons_text(c.reasons),
-                      c.comment, as_dialled(c.phone) or None, register.STATUS_NAMES[c.status], c.actor, c.note])
+                      c.comment, as_dialled(c.phone) or None, register.STATUS_NAMES[c.status], c.actor, None,
+                      c.note])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for letter, width in zip(LETTERS, (10, 20, 22, 28, 50, 16, 22, 22, 50), strict=True):
+    for letter, width in zip(LETTERS, (10, 20, 22, 28, 50, 16, 22, 22, 14, 50), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
@@ -77,6 +78,11 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
                           errorTitle="Trạng thái", error="Chọn một trạng thái trong danh sách.")
     sheet.add_data_validation(rule)
     rule.add(f"G2:G{max(len(rows) + 1, 2)}")
+    day_rule = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
+                              showErrorMessage=True, errorTitle="Ngày liên hệ",
+                              error="Nhập ngày liên hệ, ví dụ 08/07/2026; để trống là hôm nay.")
+    sheet.add_data_validation(day_rule)
+    day_rule.add(f"I2:I{max(len(rows) + 1, 2)}")
     meta = book.create_sheet(META)
     meta.append(["commune", commune_id])
     meta.append(["exported", now_text()])
@@ -147,6 +153,9 @@ def read_changes(path: Path, store: ResponseStore, now: datetime | None = None) 
             problems.add(shown, where.format(row=number, column=LETTERS[NOTE - 1], header=HEADERS[NOTE - 1]),
                          _("is {n} characters long; at most {max_length} are allowed").format(
                              n=len(note), max_length=MAX_NOTE))
-        changes.append(register.Change(response_id, status, actor, note, when))
+        contact, why = contact_time(values[DAY - 1], known[response_id].opened, when)
+        if why:
+            problems.add(shown, where.format(row=number, column=LETTERS[DAY - 1], header=HEADERS[DAY - 1]), why)
+        changes.append(register.Change(response_id, status, actor, note, when, contact))
     problems.raise_if_any(_("{file}: nothing was imported").format(file=shown))
     return commune_id, changes

@@ -74,7 +74,8 @@ class Change:
     status: str
     actor: str
     note: str
-    when: str  # local "YYYY-MM-DD HH:MM:SS"
+    when: str  # local "YYYY-MM-DD HH:MM:SS": when it was recorded
+    contact: str = ""  # when the citizen was contacted (or tried), if staff said; else `when`
 
 
 _COLUMNS = ("c.response_id, c.commune_id, c.opened, c.reasons, c.status, c.first_contact, c.closed, c.actor,"
@@ -98,12 +99,20 @@ def open_cases(store: ResponseStore, rows: Iterable[tuple[int, str, str, int]]) 
     return sorted(r[0] for r in new)
 
 
+def has_register(store: ResponseStore) -> bool:
+    """Whether the store has a register (a report reads it without writing to the store)."""
+    found = store.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cases'").fetchone()
+    return found is not None
+
+
 def cases(store: ResponseStore, commune_ids: Iterable[str] = (), statuses: Iterable[str] = (),
-          ids: Iterable[int] = (), since_id: int = 0, texts: bool = False) -> list[Case]:
+          ids: Iterable[int] = (), since_id: int = 0, texts: bool = False,
+          opened: tuple[str, str] = ("", "~")) -> list[Case]:
     """The register's cases, by commune then time; texts: with the phone and comment (for the
-    commune's own list) and the officer."""
-    ensure(store)
-    where, params = ["c.response_id > ?"], [since_id]
+    commune's own list) and the officer; opened: [start, end) of the answers' times."""
+    if not has_register(store):
+        return []
+    where, params = ["c.response_id > ? AND c.opened >= ? AND c.opened < ?"], [since_id, *opened]
     for column, values in (("c.commune_id", list(commune_ids)), ("c.status", list(statuses)),
                            ("c.response_id", [int(i) for i in ids])):
         if values:
@@ -128,8 +137,9 @@ def apply(store: ResponseStore, changes: list[Change]) -> int:
                                    (ch.response_id,)).fetchone()
             if row is None or (row[0], row[1], row[2]) == (ch.status, ch.actor, ch.note):
                 continue
-            first = row[3] or (ch.when if ch.status != OPEN else None)
-            closed = ch.when if ch.status in CLOSED else None
+            contact = ch.contact or ch.when
+            first = row[3] or (contact if ch.status != OPEN else None)
+            closed = contact if ch.status in CLOSED else None
             store.db.execute("UPDATE cases SET status = ?, actor = ?, note = ?, updated = ?, first_contact = ?,"
                              " closed = ? WHERE response_id = ?",
                              (ch.status, ch.actor, ch.note, ch.when, first, closed, ch.response_id))
