@@ -24,6 +24,7 @@ from ..workspace.config import Workspace
 from ..workspace.templates import Template
 from . import indices as ix
 from . import integrity, load
+from .casework import loop_rows
 from .followup_pick import follow_up_list, follow_up_rule
 from .groups import Communes, Fine, Group, value
 from .invalid import invalid_list
@@ -128,7 +129,9 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
-        paper=paper)
+        paper=paper, contact_days=ws.followup.contact_days,
+        loop=loop_rows(store, period.bounds(), [(c, communes.names.get(c, c)) for c in communes.ids],
+                       ws.followup.contact_days, ws.office_hours.weekdays))
     return replace(report, notes=tuple(build_notes(report)))
 
 

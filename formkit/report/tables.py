@@ -121,6 +121,17 @@ def fields(report: Report) -> Table:
         [[f.name, f.responses, *_factor_cells(f), f.sipas] for f in report.fields])
 
 
+def loop(report: Report) -> Table:
+    """The follow-up register per commune: counts only (no case, no phone)."""
+    return Table("theo-doi-lien-he", "Theo dõi liên hệ lại", "Kết quả liên hệ lại theo xã, phường", [
+        Column("Mã xã", width=16), Column("Xã, phường", width=28), Column("Số trường hợp", "int"),
+        Column(f"Đã liên hệ trong {report.contact_days} ngày làm việc", "int"), Column("Đã giải quyết", "int"),
+        Column("Không liên lạc được", "int"), Column("Còn đang xử lý", "int"),
+        Column("Trung vị ngày làm việc đến lần liên hệ đầu", "score")],
+        [[r.commune, r.commune_name, r.opened, r.contacted_in_time, r.resolved, r.unreachable, r.still_open,
+          r.median_days] for r in report.loop])
+
+
 def participation(report: Report) -> Table | None:
     p = report.participation
     if p is None:
@@ -215,8 +226,8 @@ def paper(report: Report) -> Table | None:
 def all_tables(report: Report) -> list[Table]:
     """In sheet order; phone numbers masked everywhere (the report goes upward)."""
     tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
-              officers(report), fields(report), participation(report), follow_up(report), warnings(report),
-              invalid(report), paper(report)]
+              officers(report), fields(report), participation(report), loop(report), follow_up(report),
+              warnings(report), invalid(report), paper(report)]
     return [t for t in tables if t is not None]
 
 
