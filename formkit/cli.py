@@ -460,6 +460,34 @@ def list_(ctx: click.Context, communes: tuple[str, ...], status: str) -> None:
         say(f"{c.response_id:>8}  {c.commune:<20} {c.opened}  {STATUS_NAMES[c.status]:<20} {c.actor}")
 
 
+@cli.command(help=N_("Tell the leaders what is new since the last digest: dissatisfied answers and integrity "
+                     "warnings, commune by commune, no phone numbers. Sent by e-mail ([digest] in formkit.toml), "
+                     "or written to output/digest/ when no mail server is set; a server that is down loses "
+                     "nothing, and nothing is told twice.\n\nExample: formkit pull && formkit digest"))
+@workspace_option
+@click.pass_context
+@common_options
+def digest(ctx: click.Context) -> None:
+    from .loop.digest import run_digest
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "digest")
+    sent = run_digest(ws)
+    if sent.digest is None:
+        say(_("Nothing new since the last digest."))
+        return
+    counts = ", ".join((
+        ngettext("{n} new dissatisfied answer", "{n} new dissatisfied answers", sent.digest.answers).format(
+            n=sent.digest.answers),
+        ngettext("{n} new integrity warning", "{n} new integrity warnings", sent.digest.warnings).format(
+            n=sent.digest.warnings)))
+    if ws.digest.smtp_host:
+        say(_("Digest sent to {addresses}: {counts}.").format(addresses=sent.where, counts=counts))
+    else:
+        say(_("Digest written to {file} (no [digest] smtp_host set): {counts}.").format(file=sent.where,
+                                                                                        counts=counts))
+
+
 def _pull_links(result) -> str:
     """How many forms were asked for their link, how many links were trusted and how old the oldest is."""
     checked = ngettext("{n} checked now", "{n} checked now", result.links_checked).format(n=result.links_checked)

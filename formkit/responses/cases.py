@@ -173,3 +173,14 @@ def erase_phones(store: ResponseStore, ids: list[int], phone_question: str | Non
                              " (SELECT value FROM json_each(?))", (phone_question, chosen))
         store.db.execute("UPDATE cases SET phone_erased = ? WHERE response_id IN (SELECT value FROM json_each(?))",
                          (when, chosen))
+
+
+def newest_response(store: ResponseStore) -> int:
+    """The highest response id stored (0 for none): what a digest has seen up to."""
+    return store.db.execute("SELECT ifnull(max(id), 0) FROM responses").fetchone()[0]
+
+
+def submitted_between(store: ResponseStore, after_id: int, up_to_id: int) -> tuple[str | None, str | None]:
+    """(first, last) submission time of the responses with ids in (after_id, up_to_id]."""
+    return store.db.execute("SELECT min(submitted), max(submitted) FROM responses WHERE id > ? AND id <= ?",
+                            (after_id, up_to_id)).fetchone()
