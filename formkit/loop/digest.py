@@ -31,6 +31,7 @@ from ..report.followup import FollowUp
 from ..report.model import IntegrityWarning
 from ..report.period import Period
 from ..report.privacy import mask_text
+from ..report.tables import question_code
 from ..responses import cases as case_table
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
@@ -104,8 +105,8 @@ class Digest:
             if c.answers:
                 lines.append(f"  Phiếu không hài lòng mới: {len(c.answers)}")
                 for a in c.answers:
-                    low = "; ".join(f"{x.question} {x.title}: {x.answer}" for x in a.low)
-                    lines.append(f"  - {_day(a.submitted)} {a.submitted[11:16]}, {a.officer_name}: {low}")
+                    low = _low(a)
+                    lines.append(f"  - {_day(a.submitted)} {a.submitted[11:16]}, {a.officer_name}, tiêu chí {low}")
                     if a.comment:
                         lines.append(f"    Ý kiến: {mask_text(a.comment)}")
             if c.warnings:
@@ -116,6 +117,14 @@ class Digest:
                   "thoại) chỉ gửi cho xã đó: formkit followup export --commune <mã xã>.",
                   "Thư này do formkit gửi tự động."]
         return "\n".join(lines) + "\n"
+
+
+def _low(answer: FollowUp) -> str:
+    """"tiêu chí 1.1, 1.2: Không hài lòng; Nhìn chung, …: Rất không hài lòng" (codes grouped by the answer)."""
+    by_answer: dict[str, list[str]] = {}
+    for a in answer.low:
+        by_answer.setdefault(a.answer, []).append(question_code(a))
+    return "; ".join(f"{', '.join(codes)}: {given}" for given, codes in by_answer.items())
 
 
 def _day(stamp: str) -> str:
