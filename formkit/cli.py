@@ -521,7 +521,7 @@ def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
 @click.option("--to", "end", metavar="2026-09-30", help=N_("Last day, inclusive (with --from)."))
 @commune_option
 @click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True, callback=_formats,
-              help=N_("Comma-separated: pdf, docx, xlsx, csv, json."))
+              help=N_("Comma-separated: pdf, docx, xlsx, csv, json, html."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/reports)."))
 @click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),
