@@ -5,7 +5,7 @@ have passed (0: as they close)."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
@@ -63,11 +63,9 @@ def contact_time(value, opened: str, now: str) -> tuple[str, str]:
     problem. Today is now; another day is taken at noon (not before the answer itself)."""
     if value is None or str(value).strip() == "":
         return now, ""
-    if isinstance(value, datetime):
-        day = value.date()
-    else:
+    day: date | None = value.date() if isinstance(value, datetime) else None
+    if day is None:
         text = str(value).strip()
-        day = None
         for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
             try:
                 day = datetime.strptime(text, pattern).date()

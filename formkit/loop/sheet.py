@@ -56,8 +56,8 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
     officers = {o.id: o.name for o in commune.officers}
     rows = register.cases(store, [commune_id], (register.OPEN, register.CONTACTED), texts=True)
     book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
+    sheet = book.create_sheet(SHEET, 0)
+    book.remove(book.worksheets[1])  # the empty sheet a new workbook starts with
     sheet.append(list(HEADERS))
     for c in rows:
         sheet.append([c.response_id, c.opened, officers.get(c.officer or "", c.officer or ""), reasons_text(c.reasons),
@@ -116,7 +116,8 @@ def read_changes(path: Path, store: ResponseStore, now: datetime | None = None) 
         problems.raise_if_any()
     known = {c.response_id: c for c in register.cases(store, [commune_id])}
     when = now_text(now)
-    changes, seen = [], {}
+    changes: list[register.Change] = []
+    seen: dict[int, int] = {}
     for number, values in enumerate(rows[1:], 2):
         values = tuple(values) + (None,) * (len(HEADERS) - len(values))
         if all(v is None or str(v).strip() == "" for v in values[:len(HEADERS)]):
@@ -138,7 +139,7 @@ def read_changes(path: Path, store: ResponseStore, now: datetime | None = None) 
                          _("case {id} is also on row {other}").format(id=response_id, other=seen[response_id]))
             continue
         seen[response_id] = number
-        status = parse_status(values[STATUS - 1] or "")
+        status = parse_status(str(values[STATUS - 1] or ""))
         actor = " ".join(str(values[ACTOR - 1] or "").split())
         note = str(values[NOTE - 1] or "").strip()
         if status is None:

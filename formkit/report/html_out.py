@@ -60,7 +60,7 @@ def _num(value, text: str, css: str = "") -> str:
     return f'<span class="num{" " + css if css else ""}" data-value="{escape(raw)}">{escape(text)}</span>'
 
 
-def _table(head: list[str], rows: list[list[tuple[object, str] | str]], first_is_name: bool = True) -> str:
+def _table(head: list[str], rows: list[list], first_is_name: bool = True) -> str:
     """Rows of cells: a str is text, a (value, text) pair a number. Every cell carries its
     column's name (data-label) for the narrow-screen cards."""
     out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
