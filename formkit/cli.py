@@ -463,7 +463,7 @@ def list_(ctx: click.Context, communes: tuple[str, ...], status: str) -> None:
 @cli.command(help=N_("Tell the leaders what is new since the last digest: dissatisfied answers and integrity "
                      "warnings, commune by commune, no phone numbers. Sent by e-mail ([digest] in formkit.toml), "
                      "or written to output/digest/ when no mail server is set; a server that is down loses "
-                     "nothing, and nothing is told twice.\n\nExample: formkit pull && formkit digest"))
+                     "nothing, and nothing is told twice. Run it after `formkit pull`.\n\nExample: formkit digest"))
 @workspace_option
 @click.pass_context
 @common_options
