@@ -30,22 +30,27 @@ def now_text(now: datetime | None = None) -> str:
 
 
 def open_from_store(ws: Workspace, store: ResponseStore) -> list[int]:
-    """A case for every stored answer of the workspace's question set that the follow-up rule
-    picks and the register lacks; returns the new ids. Safe to repeat: a case is opened once."""
+    """A case for every answer of the workspace's question set stored since the last look that
+    the follow-up rule picks; returns the new ids. Safe to repeat: a case is opened once. Only the
+    days the new answers were given are read (a pull adds the last few days, not a year)."""
     template = ws.template
-    resp = load.load(store, template, "", "9999")
-    if not len(resp):
+    after, newest = register.scanned_up_to(store), register.newest_response(store)
+    if newest <= after:
         return []
+    first, last = register.submitted_between(store, after, newest)
+    assert first is not None and last is not None
+    end = (datetime.strptime(last, TIME_FORMAT) + timedelta(seconds=1)).strftime(TIME_FORMAT)
+    resp = load.load(store, template, first, end)
     scoring = ix.Scoring.from_template(template)
     low, follow = follow_up_rule(template, scoring, scoring.bins(resp.codes), resp)
-    rows = np.flatnonzero(follow)
+    rows = np.flatnonzero(follow & (resp.ids > after) & (resp.ids <= newest))
     reasons = (low[rows].astype(np.int64) * register.LOW
                + (resp.flags[rows] & HAS_COMMENT > 0) * register.COMMENT
                + (resp.flags[rows] & HAS_PHONE > 0) * register.PHONE)
     opened = stamps(resp.time[rows]).astype("U19").tolist()
     return register.open_cases(store, zip(resp.ids[rows].tolist(), [resp.communes[c] for c in
                                                                      resp.commune[rows].tolist()],
-                                          opened, reasons.tolist(), strict=True))
+                                          opened, reasons.tolist(), strict=True), newest)
 
 
 def parse_status(text: str) -> str | None:

@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS cases (
   phone_erased TEXT              -- when its phone number was erased
 );
 CREATE INDEX IF NOT EXISTS cases_by_commune ON cases (commune_id, opened);
+CREATE TABLE IF NOT EXISTS cases_scanned (  -- the newest response id the follow-up rule has looked at
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  up_to INTEGER NOT NULL
+);
 """
 
 
@@ -86,16 +90,28 @@ def ensure(store: ResponseStore) -> None:
     store.db.executescript(SCHEMA)
 
 
-def open_cases(store: ResponseStore, rows: Iterable[tuple[int, str, str, int]]) -> list[int]:
-    """Cases for (response id, commune, submitted, reasons) not in the register yet; returns the
-    ids opened now, ascending. A case once opened is never opened again (even after its phone was
-    erased and the rule no longer sees a phone)."""
+def scanned_up_to(store: ResponseStore) -> int:
+    """The newest response id the rule has looked at (0: none): a pull looks at the new ones only."""
+    ensure(store)
+    row = store.db.execute("SELECT up_to FROM cases_scanned").fetchone()
+    return row[0] if row else 0
+
+
+def open_cases(store: ResponseStore, rows: Iterable[tuple[int, str, str, int]], up_to: int) -> list[int]:
+    """Cases for (response id, commune, submitted, reasons) not in the register yet, and every
+    response up to `up_to` marked as looked at, in one transaction; returns the ids opened now,
+    ascending. A case once opened is never opened again (even after its phone was erased and the
+    rule no longer sees a phone)."""
     ensure(store)
     rows = list(rows)
     with store.db:
-        known = {r for (r,) in store.db.execute("SELECT response_id FROM cases")}
+        wanted = json.dumps([r[0] for r in rows])
+        known = {r for (r,) in store.db.execute("SELECT response_id FROM cases WHERE response_id IN"
+                                                " (SELECT value FROM json_each(?))", (wanted,))}
         new = [r for r in rows if r[0] not in known]
         store.db.executemany("INSERT INTO cases (response_id, commune_id, opened, reasons) VALUES (?,?,?,?)", new)
+        store.db.execute("INSERT INTO cases_scanned (one, up_to) VALUES (1, ?) ON CONFLICT (one) DO UPDATE"
+                         " SET up_to = max(up_to, excluded.up_to)", (up_to,))
     return sorted(r[0] for r in new)
 
 
