@@ -26,10 +26,10 @@ def _store(ws: Workspace) -> ResponseStore:
     return ResponseStore(ws.responses_file)
 
 
-def open_cases(ws: Workspace, store: ResponseStore) -> list[int]:
+def open_cases(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> list[int]:
     """New cases from the stored answers (and phones due erased); the ids opened."""
     opened = open_from_store(ws, store)
-    _erase(ws, store)
+    _erase(ws, store, now)
     return opened
 
 
