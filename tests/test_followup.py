@@ -106,6 +106,8 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     assert every_file_holding(ws.root, HOA_PHONE) == []
     assert every_file_holding(ws.root, NAM_PHONE) == ["state/responses.sqlite"]
     assert [[c.value for c in r][5] for r in load_workbook(path)["Cần liên hệ lại"].iter_rows(min_row=2)] == [None]
+    assert formkit("pull", "-w", ws.root).exit_code == 0  # the sheet still has it: a pull does not bring it back
+    assert every_file_holding(ws.root, HOA_PHONE) == []
 
     listed = formkit("followup", "list", "-w", ws.root, "--status", "đã giải quyết", "--lang", "en")
     assert listed.exit_code == 0 and len(listed.out.splitlines()) == 1 and HOA_PHONE not in listed.out
