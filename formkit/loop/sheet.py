@@ -13,6 +13,7 @@ importing it once.
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -89,7 +90,6 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
     meta.sheet_state = "hidden"
     target = path_of(ws, commune_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    from io import BytesIO
     buffer = BytesIO()
     book.save(buffer)
     atomic_write_bytes(target, buffer.getvalue(), 0o600)  # it holds phone numbers
