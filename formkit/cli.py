@@ -387,6 +387,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
 @cli.group(cls=FormkitGroup, help=N_("The follow-up register: every answer the report lists to call back is "
                                       "a case (chưa liên hệ, đã liên hệ, đã giải quyết, không liên lạc được), "
                                       "worked in Excel or one at a time.\n\nExample: formkit followup export"))
+@common_options
 def followup() -> None:
     pass
 
