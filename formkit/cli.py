@@ -379,9 +379,9 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         total=total, file=ws.responses_file, calls=_api_calls(sum(google.calls.values())),
         sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
                         result.spreadsheets).format(n=result.spreadsheets)))
-    say(_pull_links(result))
     say(ngettext("{n} new case to call back (formkit followup export)",
                  "{n} new cases to call back (formkit followup export)", len(opened)).format(n=len(opened)))
+    say(_pull_links(result))
 
 
 @cli.group(cls=FormkitGroup, help=N_("The follow-up register: every answer the report lists to call back is "
