@@ -139,3 +139,19 @@ def test_without_a_mail_server_the_digest_is_a_file(example_dir, formkit):
     text = path.read_text(encoding="utf-8")
     assert "BẢN TIN KHẢO SÁT MỨC ĐỘ HÀI LÒNG" in text and "912345678" not in text
     assert "Nothing new" in formkit("digest", "-w", example_dir, "--lang", "en").out
+
+
+def test_a_commune_lists_its_first_answers_and_counts_the_rest(example_dir, formkit):
+    from formkit.loop.digest import LISTED
+
+    with open(example_dir / "formkit.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[digest]\nto = ["lanhdao@tayninh.gov.vn"]\n')
+    ws = load_workspace(example_dir)
+    store_rows(ws, [unhappy(ws, "nam-dong", f"2026-07-{6 + k // 20:02d}T{8 + k % 10:02d}:{k % 60:02d}:00+07:00")
+                    for k in range(LISTED + 5)])
+    result = formkit("digest", "-w", example_dir, "--lang", "en")
+    assert f"{LISTED + 5} new dissatisfied answers" in result.out
+    [path] = (example_dir / "output" / "digest").iterdir()
+    text = path.read_text(encoding="utf-8")
+    assert f"Phiếu không hài lòng mới: {LISTED + 5}" in text and "… và 5 phiếu khác" in text
+    assert text.count("\n  - ") == LISTED

@@ -38,6 +38,7 @@ from ..workspace.config import Workspace
 from .register import now_text, open_from_store
 
 VERSION = 1
+LISTED = 20  # answers shown per commune (the first digest of a long-used store would list them all)
 
 
 @dataclass
@@ -104,11 +105,13 @@ class Digest:
             lines.append(f"{c.name.upper()}")
             if c.answers:
                 lines.append(f"  Phiếu không hài lòng mới: {len(c.answers)}")
-                for a in c.answers:
+                for a in c.answers[:LISTED]:
                     low = _low(a)
                     lines.append(f"  - {_day(a.submitted)} {a.submitted[11:16]}, {a.officer_name}, tiêu chí {low}")
                     if a.comment:
                         lines.append(f"    Ý kiến: {mask_text(a.comment)}")
+                if len(c.answers) > LISTED:
+                    lines.append(f"  … và {len(c.answers) - LISTED} phiếu khác (xem danh sách liên hệ lại của xã).")
             if c.warnings:
                 lines.append(f"  Cảnh báo mới: {len(c.warnings)}")
                 lines += [f"  - {w.message}" for w in c.warnings]
