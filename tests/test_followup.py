@@ -5,6 +5,7 @@ closed case's phone gone from every file formkit keeps."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import zipfile
 from datetime import datetime
@@ -73,6 +74,8 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     result = formkit("followup", "export", "-w", ws.root, "--commune", "hoa-thanh", "--lang", "en")
     assert result.exit_code == 0, result.output
     path = ws.output_dir / "followup" / "lien-he-lai-hoa-thanh.xlsx"
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o077 == 0  # it holds phones: its owner's only
     sheet = load_workbook(path)["Cần liên hệ lại"]
     values = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
     assert [v[3] for v in values] == ["không hài lòng, để lại số điện thoại", "có ý kiến"]

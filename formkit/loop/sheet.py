@@ -92,7 +92,7 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
     target.parent.mkdir(parents=True, exist_ok=True)
     buffer = BytesIO()
     book.save(buffer)
-    atomic_write_bytes(target, buffer.getvalue(), 0o600)  # it holds phone numbers
+    atomic_write_bytes(target, buffer.getvalue())  # owner-only, as every file mkstemp makes: it holds phones
     return target, len(rows)
 
 
