@@ -498,24 +498,27 @@ def list_(ctx: click.Context, communes: tuple[str, ...], status: str) -> None:
 @click.pass_context
 @common_options
 def digest(ctx: click.Context) -> None:
-    from .loop.digest import run_digest
+    from .loop.digest import PROVINCE, run_digest
 
     ws = _workspace(ctx)
     _lock(ctx, ws, "digest")
-    sent = run_digest(ws)
-    if sent.digest is None:
+    told = [s for s in run_digest(ws) if s.digest is not None]
+    if not told:
         say(_("Nothing new since the last digest."))
-        return
-    counts = ", ".join((
-        ngettext("{n} new dissatisfied answer", "{n} new dissatisfied answers", sent.digest.answers).format(
-            n=sent.digest.answers),
-        ngettext("{n} new integrity warning", "{n} new integrity warnings", sent.digest.warnings).format(
-            n=sent.digest.warnings)))
-    if ws.digest.smtp_host:
-        say(_("Digest sent to {addresses}: {counts}.").format(addresses=sent.where, counts=counts))
-    else:
-        say(_("Digest written to {file} (no [digest] smtp_host set): {counts}.").format(file=sent.where,
-                                                                                        counts=counts))
+    for sent in told:
+        assert sent.digest is not None
+        counts = ", ".join((
+            ngettext("{n} new dissatisfied answer", "{n} new dissatisfied answers", sent.digest.answers).format(
+                n=sent.digest.answers),
+            ngettext("{n} new integrity warning", "{n} new integrity warnings", sent.digest.warnings).format(
+                n=sent.digest.warnings)))
+        if sent.group != PROVINCE:
+            counts = f"{sent.group}: {counts}"
+        if ws.digest.smtp_host:
+            say(_("Digest sent to {addresses}: {counts}.").format(addresses=sent.where, counts=counts))
+        else:
+            say(_("Digest written to {file} (no [digest] smtp_host set): {counts}.").format(file=sent.where,
+                                                                                            counts=counts))
 
 
 def _pull_links(result) -> str:

@@ -155,3 +155,30 @@ def test_a_commune_lists_its_first_answers_and_counts_the_rest(example_dir, form
     text = path.read_text(encoding="utf-8")
     assert f"Phiếu không hài lòng mới: {LISTED + 5}" in text and "… và 5 phiếu khác" in text
     assert text.count("\n  - ") == LISTED
+
+
+def test_a_communes_leaders_get_their_own_news_each_group_once(example_dir, smtp, formkit):
+    configure(example_dir, smtp.port)
+    with open(example_dir / "formkit.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[digest.communes]\nhoa-thanh = ["chutich@hoathanh.tayninh.gov.vn"]\n')
+    ws = load_workspace(example_dir)
+    store_rows(ws, [unhappy(ws, "hoa-thanh", "2026-07-06T09:00:00+07:00", so_dien_thoai=PHONE),
+                    unhappy(ws, "nam-dong", "2026-07-06T10:00:00+07:00")])
+    result = formkit("digest", "-w", example_dir, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "hoa-thanh: 1 new dissatisfied answer" in result.out
+    by_recipient = {tuple(to): decoded(raw) for to, raw in smtp.inbox.messages}
+    commune = by_recipient[("chutich@hoathanh.tayninh.gov.vn",)]
+    assert commune["Subject"].startswith("Bản tin hài lòng Xã Hòa Thành")
+    body = commune.get_body().get_content()
+    assert "XÃ HÒA THÀNH" in body and "NAM ĐÔNG" not in body and "912345678" not in body
+    province = by_recipient[("lanhdao@tayninh.gov.vn", "vanphong@tayninh.gov.vn")].get_body().get_content()
+    assert "XÃ HÒA THÀNH" in province and "PHƯỜNG NAM ĐÔNG" in province
+
+    smtp.stop()
+    store_rows(ws, [unhappy(ws, "hoa-thanh", "2026-07-08T09:00:00+07:00")])
+    assert formkit("digest", "-w", example_dir).exit_code == 1
+    smtp.start()
+    assert formkit("digest", "-w", example_dir).exit_code == 0
+    assert len(smtp.inbox.messages) == 4  # the province's and the commune's, each once more
+    assert formkit("digest", "-w", example_dir).exit_code == 0 and len(smtp.inbox.messages) == 4

@@ -2,9 +2,11 @@
 commune by commune, for the province's leaders ([digest] to), by e-mail (SMTP, stdlib smtplib)
 or, when no mail server is set, as a text file in output/digest/.
 
-What was told is remembered in state/digest.json (the newest response id and the warnings sent),
-written only once the mail server accepted the message (or the file was written): a server that
-is down loses nothing, the next run sends it all, and nothing is told twice.
+The province's addresses ([digest] to) get every commune's news; a commune's leaders ([digest.communes])
+get their own commune's. What each of them was told is remembered in state/digest.json (the newest
+response id and the warnings sent, per recipient group), written once the mail server accepted
+that group's message (or its file was written): a server that is down loses nothing, the next run
+sends it all, and nothing is told twice.
 
 A digest goes beyond the commune, so it holds no phone number: the answers' comments are masked
 (report/privacy.py), the phone itself never read. The commune's own list with phones is
@@ -41,30 +43,36 @@ VERSION = 1
 LISTED = 20  # answers shown per commune (the first digest of a long-used store would list them all)
 
 
+PROVINCE = "*"  # the group of [digest] to; the others are named by their commune id
+
+
 @dataclass
 class Told:
-    """state/digest.json: what earlier digests covered."""
+    """What earlier digests told one recipient group."""
 
     last_response: int = 0
     warnings: list[str] = field(default_factory=list)
 
-    @classmethod
-    def load(cls, path: Path) -> Told:
-        import json
 
-        if not path.exists():
-            return cls()
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            assert raw["version"] == VERSION
-            return cls(int(raw["last_response"]), [str(w) for w in raw["warnings"]])
-        except (ValueError, KeyError, TypeError, AssertionError) as exc:
-            raise DamagedFileError(path, "", _("not a digest state formkit wrote ({why})").format(why=exc),
-                                   _("move it aside: the next digest then tells every answer stored again")) from exc
+def load_told(path: Path) -> dict[str, Told]:
+    """state/digest.json: per group, what earlier digests covered."""
+    import json
 
-    def save(self, path: Path) -> None:
-        atomic_write_json(path, {"version": VERSION, "last_response": self.last_response,
-                                 "warnings": self.warnings[-5000:]})
+    if not path.exists():
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        assert raw["version"] == VERSION
+        return {str(name): Told(int(g["last_response"]), [str(w) for w in g["warnings"]])
+                for name, g in raw["groups"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError, AssertionError) as exc:
+        raise DamagedFileError(path, "", _("not a digest state formkit wrote ({why})").format(why=exc),
+                               _("move it aside: the next digest then tells every answer stored again")) from exc
+
+
+def save_told(path: Path, told: dict[str, Told]) -> None:
+    atomic_write_json(path, {"version": VERSION, "groups": {
+        name: {"last_response": t.last_response, "warnings": t.warnings[-5000:]} for name, t in told.items()}})
 
 
 @dataclass
@@ -142,16 +150,18 @@ def warning_key(w: IntegrityWarning) -> str:
     return "|".join(str(v) for v in (w.kind, w.commune, w.officer or "", w.first or "", w.last or "", w.count))
 
 
-def make_digest(ws: Workspace, store: ResponseStore, told: Told, now: datetime | None = None) -> Digest | None:
-    """What is new since `told`; None when nothing is."""
+def make_digest(ws: Workspace, store: ResponseStore, told: Told, now: datetime | None = None,
+                scope: tuple[str, ...] = ()) -> Digest | None:
+    """What is new since `told` (in the communes of `scope`; () all); None when nothing is."""
     up_to = case_table.newest_response(store)
     first, last = case_table.submitted_between(store, told.last_response, up_to)
     made = now_text(now)
     if first is None or last is None:
         return None
-    new_low = {c.response_id for c in case_table.cases(store, since_id=told.last_response)
+    new_low = {c.response_id for c in case_table.cases(store, scope, since_id=told.last_response)
                if c.reasons & case_table.LOW and c.response_id <= up_to}
-    report = build_report(ws, store, Period(date.fromisoformat(first[:10]), date.fromisoformat(last[:10]), "range"))
+    report = build_report(ws, store, Period(date.fromisoformat(first[:10]), date.fromisoformat(last[:10]), "range"),
+                          commune_ids=scope)
     answers: dict[str, list[FollowUp]] = {}
     for commune_id, _name, entries in report.follow_up_by_commune():
         answers[commune_id] = [e for e in entries if e.response_id in new_low and e.low]
@@ -167,16 +177,16 @@ def make_digest(ws: Workspace, store: ResponseStore, told: Told, now: datetime |
     news = [n for n in news if n.answers or n.warnings]
     if not news:
         told.last_response = up_to  # nothing to tell about these: not looked at again
-        return Digest(report.unit, made, [], up_to, [])
-    return Digest(report.unit, made, news, up_to, keys)
+        return Digest(report.commune_name or report.unit, made, [], up_to, [])
+    return Digest(report.commune_name or report.unit, made, news, up_to, keys)
 
 
-def message(ws: Workspace, digest: Digest) -> EmailMessage:
+def message(ws: Workspace, digest: Digest, to: tuple[str, ...]) -> EmailMessage:
     settings = ws.digest
     mail = EmailMessage()
     mail["Subject"] = digest.subject
     mail["From"] = settings.sender
-    mail["To"] = ", ".join(settings.to)
+    mail["To"] = ", ".join(to)
     mail["Date"] = formatdate(localtime=True)
     mail["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
     mail.set_content(digest.text(), charset="utf-8")
@@ -214,41 +224,55 @@ def send(ws: Workspace, mail: EmailMessage) -> None:
                 server.login(s.user, password(ws))
             server.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
-        raise RemoteError(_("the mail server {host}:{port} did not take the digest ({why}); nothing is marked as "
+        raise RemoteError(_("the mail server {host}:{port} did not take the digest ({why}); it is not marked as "
                             "sent: the next `formkit digest` sends it").format(
             host=s.smtp_host, port=s.smtp_port, why=type(exc).__name__ + (f": {exc}" if str(exc) else ""))) from exc
 
 
 @dataclass
 class Sent:
-    digest: Digest | None
-    where: str  # the addresses, or the file written; "" when nothing was new
+    group: str  # PROVINCE, or a commune id
+    digest: Digest | None  # None: nothing new for this group
+    where: str  # the addresses, or the file written
 
 
-def run_digest(ws: Workspace, now: datetime | None = None) -> Sent:
-    """Tell what is new since the last digest, then remember it as told."""
-    if not ws.digest.to and ws.digest.smtp_host:
+def groups(ws: Workspace) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(group, addresses, communes) of every recipient group: the province's, then each commune's."""
+    out = [(PROVINCE, ws.digest.to, ())] if ws.digest.to or not ws.digest.smtp_host else []
+    return out + [(cid, to, (cid,)) for cid, to in ws.digest.communes]
+
+
+def run_digest(ws: Workspace, now: datetime | None = None) -> list[Sent]:
+    """Tell each recipient group what is new since its last digest, then remember it as told.
+    A group is remembered as soon as its message is taken: a failure later loses nothing of it."""
+    if not groups(ws):
         raise UsageError(_("[digest] to: no address to send the digest to"))
     if not ws.responses_file.exists():
         raise UsageError(_("no responses yet in {file}: run `formkit pull` first").format(file=ws.responses_file))
-    told = Told.load(state_path(ws))
+    told = load_told(state_path(ws))
+    out = []
     with ResponseStore(ws.responses_file) as store:
         open_from_store(ws, store)  # answers stored by other means than `pull` too
-        digest = make_digest(ws, store, told, now)
-    if digest is None:
-        return Sent(None, "")
-    if not digest.communes:
-        told.save(state_path(ws))
-        return Sent(None, "")
+        for group, to, scope in groups(ws):
+            mine = told.setdefault(group, Told())
+            digest = make_digest(ws, store, mine, now, scope)
+            if digest is not None and digest.communes:
+                out.append(Sent(group, digest, _deliver(ws, digest, group, to)))
+            elif digest is not None:
+                out.append(Sent(group, None, ""))
+            if digest is not None:
+                mine.last_response = digest.up_to
+                mine.warnings += digest.warning_keys
+                save_told(state_path(ws), told)
+    return out
+
+
+def _deliver(ws: Workspace, digest: Digest, group: str, to: tuple[str, ...]) -> str:
     if ws.digest.smtp_host:
-        send(ws, message(ws, digest))
-        where = ", ".join(ws.digest.to)
-    else:
-        path = ws.output_dir / "digest" / f"ban-tin-{digest.made[:10]}-{digest.made[11:13]}{digest.made[14:16]}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, digest.text())
-        where = str(path)
-    told.last_response = digest.up_to
-    told.warnings += digest.warning_keys
-    told.save(state_path(ws))
-    return Sent(digest, where)
+        send(ws, message(ws, digest, to))
+        return ", ".join(to)
+    prefix = "ban-tin" if group == PROVINCE else f"ban-tin-{group}"
+    path = ws.output_dir / "digest" / f"{prefix}-{digest.made[:10]}-{digest.made[11:13]}{digest.made[14:16]}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, digest.text())
+    return str(path)

@@ -244,7 +244,7 @@ class _WorkspaceReader(TomlReader):
         self.unknown_keys(link, {"answers_per_quarter", "years"}, "link")
         per_quarter = int(self.number(link, "answers_per_quarter", "link", ANSWERS_PER_QUARTER, 1, 1_000_000))
         plan_years = int(self.number(link, "years", "link", PLAN_YEARS, 1, 50))
-        followup, digest = read_followup(self, raw), read_digest(self, raw, self.root)
+        followup, digest = read_followup(self, raw), read_digest(self, raw, self.root, [c.id for c in communes])
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,

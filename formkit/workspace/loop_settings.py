@@ -29,6 +29,7 @@ class DigestSettings:
     sender: str = ""  # the From address ("from" in the file)
     user: str = ""  # "" sends without logging in
     password_file: Path | None = None  # owner-only file holding the SMTP password
+    communes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # [digest.communes]: a commune's leaders, its own news
 
 
 def read_followup(reader: TomlReader, raw: dict) -> FollowupSettings:
@@ -38,23 +39,35 @@ def read_followup(reader: TomlReader, raw: dict) -> FollowupSettings:
                             int(reader.number(table, "keep_phone_days", "followup", 0, 0, 3650)))
 
 
-def read_digest(reader: TomlReader, raw: dict, root: Path) -> DigestSettings:
+def _addresses(reader: TomlReader, value, place: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(a, str) and ADDRESS.match(a.strip()) for a in value):
+        reader.problem(place, _('must be a list of e-mail addresses, e.g. ["lanhdao@tayninh.gov.vn"]'))
+        return []
+    return [a.strip() for a in value]
+
+
+def read_digest(reader: TomlReader, raw: dict, root: Path, commune_ids: list[str]) -> DigestSettings:
     table = reader.table(raw, "digest") or {}
     place = "digest"
-    reader.unknown_keys(table, {"to", "smtp_host", "smtp_port", "security", "from", "user", "password_file"}, place)
-    to = table.get("to", [])
-    if not isinstance(to, list) or not all(isinstance(a, str) and ADDRESS.match(a.strip()) for a in to):
-        reader.problem(at(place, "to"), _('must be a list of e-mail addresses, e.g. ["lanhdao@tayninh.gov.vn"]'))
-        to = []
+    reader.unknown_keys(table, {"to", "smtp_host", "smtp_port", "security", "from", "user", "password_file",
+                                "communes"}, place)
+    to = _addresses(reader, table.get("to", []), at(place, "to"))
+    by_commune = reader.table(table, "communes", place) or {}
+    communes = []
+    for commune_id, addresses in by_commune.items():
+        where = at(at(place, "communes"), commune_id)
+        if commune_id not in commune_ids:
+            reader.problem(where, _("no commune '{commune_id}' in [[communes]]").format(commune_id=commune_id))
+        communes.append((commune_id, tuple(_addresses(reader, addresses, where))))
     host = reader.text(table, "smtp_host", place, required=False, newlines=False, max_length=255).strip()
     sender = reader.text(table, "from", place, required=False, newlines=False, max_length=255).strip()
     if sender and not ADDRESS.match(sender):
         reader.problem(at(place, "from"), _("'{value}' is not an e-mail address").format(value=sender))
-    if host and to and not sender:
+    if host and (to or communes) and not sender:
         reader.problem(at(place, "from"), _("missing: the address the digest is sent from"))
     password = reader.text(table, "password_file", place, required=False, newlines=False, max_length=4096).strip()
     return DigestSettings(
-        tuple(a.strip() for a in to), host, int(reader.number(table, "smtp_port", place, 587, 1, 65535)),
+        tuple(to), host, int(reader.number(table, "smtp_port", place, 587, 1, 65535)),
         reader.choice(table, "security", place, ("starttls", "ssl", "none"), "starttls"), sender,
         reader.text(table, "user", place, required=False, newlines=False, max_length=255).strip(),
-        (root / password).resolve() if password else None)
+        (root / password).resolve() if password else None, tuple(communes))
