@@ -62,10 +62,12 @@ def fill(path: Path, by_row: dict[int, tuple]) -> None:
 def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_workspace, formkit):
     ws, state, _base = published_workspace
     hoa, nam = state.current("hoa-thanh"), state.current("nam-dong")
-    submit(hoa, answers(ws, hoa, level="Không hài lòng", so_dien_thoai=HOA_PHONE), "2026-07-06T09:00:00+07:00")
+    submit(hoa, answers(ws, hoa, level="Không hài lòng", so_dien_thoai=HOA_PHONE, dong_y_lien_he="Đồng ý"),
+           "2026-07-06T09:00:00+07:00")
     submit(hoa, answers(ws, hoa), "2026-07-06T10:00:00+07:00")  # content, nothing to call back
     submit(hoa, answers(ws, hoa, y_kien_khac="Nên có thêm ghế chờ."), "2026-07-07T09:00:00+07:00")
-    submit(nam, answers(ws, nam, level="Rất không hài lòng", so_dien_thoai=NAM_PHONE), "2026-07-06T11:00:00+07:00")
+    submit(nam, answers(ws, nam, level="Rất không hài lòng", so_dien_thoai=NAM_PHONE, dong_y_lien_he="Đồng ý"),
+           "2026-07-06T11:00:00+07:00")
     result = formkit("pull", "-w", ws.root, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "3 new cases to call back" in result.out

@@ -3,6 +3,7 @@ keep_phone_days after closing and erased once they passed, and the settings' che
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from datetime import datetime
@@ -18,7 +19,8 @@ from formkit.workspace.config import load_workspace
 
 def stored_phone(path) -> str | None:
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT phone FROM texts").fetchone()[0]
+        found = db.execute("SELECT phone FROM texts").fetchone()
+    return found[0] if found else None  # the row goes with its last text
 
 
 @pytest.fixture
@@ -63,6 +65,8 @@ def test_set_one_case_and_the_phone_is_kept_the_days_configured(one_case, formki
         assert db.execute("SELECT status, actor, note, first_contact, closed, phone_erased FROM cases").fetchone() == (
             "resolved", "Nguyễn Thị Lan", "Đã hướng dẫn", "2026-07-07 12:00:00", "2026-09-01 09:00:00",
             "2026-10-02 09:00:00")
+    [entry] = json.loads((ws.state_dir / "erasures.json").read_text(encoding="utf-8"))  # the retention record
+    assert entry["follow_up_cases_closed"] == 1 and entry["phones_erased"] == {"hoa-thanh": 1}
     listed = formkit("followup", "list", "-w", ws.root, "--lang", "en")
     assert "đã giải quyết" in listed.out and "0912345678" not in listed.out
 

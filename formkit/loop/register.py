@@ -4,18 +4,23 @@ have passed (0: as they close)."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import date, datetime, timedelta
 
 import numpy as np
 
 from ..errors import UsageError
+from ..files import atomic_write_text
 from ..i18n import _
 from ..report import indices as ix
 from ..report import load
 from ..report.followup_pick import follow_up_rule
 from ..report.period import stamps
+from ..report.privacy import mask_text
+from ..report.retention import RECORD
 from ..responses import cases as register
+from ..responses import erasure
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
 from ..workspace.config import Workspace
@@ -114,13 +119,27 @@ def set_case(ws: Workspace, store: ResponseStore, response_id: int, status: str,
 
 
 def erase_due(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> list[tuple[int, str]]:
-    """Erase the phones of cases closed at least keep_phone_days ago; returns (id, commune) erased."""
+    """Erase the phones of cases closed at least keep_phone_days ago, as the retention rule erases
+    one (responses/erasure.py), and add what was erased (counts, never the numbers) to the
+    retention record, state/erasures.json; returns (id, commune) erased."""
     moment = datetime.strptime(now_text(now), TIME_FORMAT)
     before = (moment - timedelta(days=ws.followup.keep_phone_days)).strftime(TIME_FORMAT)
     if ws.followup.keep_phone_days == 0:
         before = "9999"  # closed at any time up to now
     due = register.phones_to_erase(store, before)
-    phone = ws.template.by_role("phone")
-    register.erase_phones(store, [i for i, _c in due], phone.id if phone else None, now_text(now))
+    if not due:
+        return []
+    phone_ids = {q.id for q in (ws.template.by_role("phone"),) if q}
+    comment_ids = {q.id for q in (ws.template.by_role("comment"),) if q}
+    found = erasure.expired(store, "", phone_ids, comment_ids, mask_text, ids=[i for i, _c in due])
+    erasure.erase(store, found, phone_ids, comment_ids)
+    register.mark_erased(store, [i for i, _c in due], now_text(now))
+    if found.phones or found.comments:
+        record = ws.state_dir / RECORD
+        entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
+        entries.append({"at": (now or datetime.now(VIETNAM)).astimezone(VIETNAM).isoformat(timespec="seconds"),
+                        "follow_up_cases_closed": len(due), "keep_phone_days": ws.followup.keep_phone_days,
+                        "phones_erased": dict(sorted(found.phones.items())),
+                        "comments_masked": dict(sorted(found.comments.items())), "store": str(store.path or "")})
+        atomic_write_text(record, json.dumps(entries, ensure_ascii=False, indent=1) + "\n")
     return due
-

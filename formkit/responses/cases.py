@@ -5,9 +5,9 @@ A case's status is one of STATUSES: "open" (chưa liên hệ) until staff record
 (đã liên hệ) when someone spoke to the citizen and the matter is not settled yet; "resolved" (đã
 giải quyết) and "unreachable" (không liên lạc được) close it. The time of the first change away
 from "open" is kept as the first contact (an unanswered call is an attempt: it counts), and a
-closed case keeps its outcome, who, when and note for good, while its phone number is erased
-(`erase_phones`): from the texts table, from the raw answers, and from the file's free pages
-(secure_delete), so no copy of it stays in the store.
+closed case keeps its outcome, who, when and note for good, while its phone number is erased the
+way the retention rule erases one (responses/erasure.py: the raw answers, the texts table, the
+flag, numbers typed into the comment masked, the file vacuumed with secure_delete).
 
 Every statement over this table lives here (the store's SQL stays in responses/).
 """
@@ -171,24 +171,11 @@ def phones_to_erase(store: ResponseStore, closed_before: str) -> list[tuple[int,
                             (*CLOSED, closed_before)).fetchall()
 
 
-def erase_phones(store: ResponseStore, ids: list[int], phone_question: str | None, when: str) -> None:
-    """Erase the phone of these responses: the texts table, the raw answers (the invalid-answer
-    list's copy too), with secure_delete on, so the old pages are overwritten with zeros."""
-    if not ids:
-        return
-    ensure(store)
-    chosen = json.dumps(ids)
-    store.db.execute("PRAGMA secure_delete = ON")
+def mark_erased(store: ResponseStore, ids: list[int], when: str) -> None:
+    """Record that these cases' phones were erased (responses/erasure.py does the erasing)."""
     with store.db:
-        store.db.execute("UPDATE texts SET phone = NULL WHERE id IN (SELECT value FROM json_each(?))", (chosen,))
-        if phone_question:
-            path = "$." + json.dumps(phone_question)
-            store.db.execute("UPDATE responses SET answers = json_remove(answers, ?)"
-                             " WHERE id IN (SELECT value FROM json_each(?))", (path, chosen))
-            store.db.execute("DELETE FROM invalid WHERE question_id = ? AND response_id IN"
-                             " (SELECT value FROM json_each(?))", (phone_question, chosen))
         store.db.execute("UPDATE cases SET phone_erased = ? WHERE response_id IN (SELECT value FROM json_each(?))",
-                         (when, chosen))
+                         (when, json.dumps(ids)))
 
 
 def newest_response(store: ResponseStore) -> int:
