@@ -41,8 +41,8 @@ class Server:
         self.inbox, self.port = Inbox(), free_port()
         self.controller: Controller | None = None
 
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+    def start(self, **options) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 
     def stop(self) -> None:
@@ -182,3 +182,27 @@ def test_a_communes_leaders_get_their_own_news_each_group_once(example_dir, smtp
     assert formkit("digest", "-w", example_dir).exit_code == 0
     assert len(smtp.inbox.messages) == 4  # the province's and the commune's, each once more
     assert formkit("digest", "-w", example_dir).exit_code == 0 and len(smtp.inbox.messages) == 4
+
+
+def test_the_password_comes_from_the_environment_and_is_never_shown(example_dir, smtp, formkit, monkeypatch):
+    from aiosmtpd.smtp import AuthResult
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, data):
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"mat-khau-bi-mat")
+
+    smtp.stop()
+    smtp.start(authenticator=authenticator, auth_require_tls=False)
+    configure(example_dir, smtp.port)
+    text = (example_dir / "formkit.toml").read_text(encoding="utf-8")
+    (example_dir / "formkit.toml").write_text(text.replace('security = "none"', 'security = "none"\nuser = "formkit"'),
+                                              encoding="utf-8")
+    ws = load_workspace(example_dir)
+    store_rows(ws, [unhappy(ws, "hoa-thanh", "2026-07-06T09:00:00+07:00")])
+    monkeypatch.setenv("FORMKIT_SMTP_PASSWORD", "mat-khau-bi-mat")
+    sent = formkit("digest", "-w", example_dir, "--lang", "en")
+    assert sent.exit_code == 0, sent.output
+    assert "mat-khau" not in sent.output and len(smtp.inbox.messages) == 1
+    assert logins[-1] == (b"formkit", b"mat-khau-bi-mat")

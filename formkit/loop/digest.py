@@ -25,6 +25,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from .. import settings
 from ..errors import DamagedFileError, RemoteError, UsageError
 from ..files import atomic_write_json, atomic_write_text
 from ..i18n import _
@@ -194,7 +195,11 @@ def message(ws: Workspace, digest: Digest, to: tuple[str, ...]) -> EmailMessage:
 
 
 def password(ws: Workspace) -> str:
-    """The SMTP password from [digest] password_file, which only its owner may read (POSIX)."""
+    """The SMTP password: FORMKIT_SMTP_PASSWORD (settings.py), else [digest] password_file,
+    which only its owner may read (POSIX)."""
+    given = settings.current().smtp_password
+    if given:
+        return given
     path = ws.digest.password_file
     if path is None:
         return ""
