@@ -87,6 +87,10 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     assert rule.type == "list" and "G2:G3" in str(rule.sqref)
     assert rule.formula1 == '"chưa liên hệ,đã liên hệ,đã giải quyết,không liên lạc được"'
 
+    report = formkit("report", "-w", ws.root, "--quarter", "2026Q3", "--format", "csv,json")
+    assert report.exit_code == 0, report.output
+    csv_of_hoa = "bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv"
+    assert every_file_holding(ws.output_dir / "reports", HOA_PHONE) == [csv_of_hoa]
     fill(path, {2: ("đã giải quyết", "Nguyễn Thị Lan", datetime(2026, 7, 7), "Đã hướng dẫn bổ sung hồ sơ"),
                 3: ("đã liên hệ", "Nguyễn Thị Lan", None, "Sẽ bố trí thêm ghế")})
     filled = path.with_name("da-dien.xlsx")
@@ -105,11 +109,13 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     assert ("hoa-thanh", "contacted", "Nguyễn Thị Lan", "Sẽ bố trí thêm ghế") in statuses
     assert ("nam-dong", "open", "", "") in statuses
 
-    # The closed case's phone: gone from the store and from the export (written again, open cases
-    # only); the staff's own copy is theirs. The open case in nam-dong keeps its phone.
+    # The closed case's phone: gone from the store, from the export (written again, open cases
+    # only) and from the commune's follow-up CSV of the report written before; the staff's own
+    # copy is theirs. The open case in nam-dong keeps its phone, in the store and its CSV.
     filled.unlink()
     assert every_file_holding(ws.root, HOA_PHONE) == []
-    assert every_file_holding(ws.root, NAM_PHONE) == ["state/responses.sqlite"]
+    assert every_file_holding(ws.root, NAM_PHONE) == ["output/reports/bao-cao-2026Q3-csv/can-lien-he-lai/nam-dong.csv",
+                                                      "state/responses.sqlite"]
     assert [[c.value for c in r][5] for r in load_workbook(path)["Cần liên hệ lại"].iter_rows(min_row=2)] == [None]
     assert formkit("pull", "-w", ws.root).exit_code == 0  # the sheet still has it: a pull does not bring it back
     assert every_file_holding(ws.root, HOA_PHONE) == []

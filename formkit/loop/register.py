@@ -18,7 +18,7 @@ from ..report import load
 from ..report.followup_pick import follow_up_rule
 from ..report.period import stamps
 from ..report.privacy import mask_text
-from ..report.retention import RECORD
+from ..report.retention import RECORD, scrub_cases
 from ..responses import cases as register
 from ..responses import erasure
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
@@ -134,12 +134,14 @@ def erase_due(ws: Workspace, store: ResponseStore, now: datetime | None = None) 
     found = erasure.expired(store, "", phone_ids, comment_ids, mask_text, ids=[i for i, _c in due])
     erasure.erase(store, found, phone_ids, comment_ids)
     register.mark_erased(store, [i for i, _c in due], now_text(now))
+    files = scrub_cases(ws, {i for i, _c in due})  # the commune's follow-up CSVs of reports already written
     if found.phones or found.comments:
         record = ws.state_dir / RECORD
         entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
         entries.append({"at": (now or datetime.now(VIETNAM)).astimezone(VIETNAM).isoformat(timespec="seconds"),
                         "follow_up_cases_closed": len(due), "keep_phone_days": ws.followup.keep_phone_days,
                         "phones_erased": dict(sorted(found.phones.items())),
-                        "comments_masked": dict(sorted(found.comments.items())), "store": str(store.path or "")})
+                        "comments_masked": dict(sorted(found.comments.items())), "store": str(store.path or ""),
+                        "report_files": [str(p.relative_to(ws.root)) for p in files]})
         atomic_write_text(record, json.dumps(entries, ensure_ascii=False, indent=1) + "\n")
     return due
