@@ -59,8 +59,10 @@ class Tokens:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return False
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged header may hold any).
+        given = token.strip().encode("utf-8", "surrogateescape")
         with self._lock:
-            return any(secrets.compare_digest(token.strip(), good) for good in self._valid)
+            return any(secrets.compare_digest(given, good.encode()) for good in self._valid)
 
 
 class RateLimit:

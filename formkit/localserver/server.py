@@ -98,7 +98,12 @@ def _check(route: Route, req: Request) -> None:
         req.json = json.loads(req.body.decode("utf-8")) if req.body.strip() else {}
     except ValueError as exc:
         raise ApiError(400, f"Invalid JSON payload received. {exc}.") from None
-    violations = check_request(api, version, route.api_method, req.json)
+    except RecursionError:  # Google's parser stops at 100 levels; Python's at about 1,000
+        raise ApiError(400, "Invalid JSON payload received. Message too deep.") from None
+    try:
+        violations = check_request(api, version, route.api_method, req.json)
+    except RecursionError:
+        raise ApiError(400, "Invalid JSON payload received. Message too deep.") from None
     if violations:
         raise invalid_payload(violations)
 
