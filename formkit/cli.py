@@ -359,10 +359,13 @@ def _warn(message: str) -> None:
               help=N_("CSV of dossiers handled (commune, period, count) for participation rates."))
 @click.option("--from-csv", "from_csv", is_flag=True,
               help=N_("Compute from Google's CSV exports given as FILE… instead of the pulled responses."))
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]),
+              help=N_("With --from-csv: read dates as day/month/year or month/day/year, for files whose dates "
+                      "read both ways."))
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
 def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, from_csv,
-           csv_files) -> None:
+           date_order, csv_files) -> None:
     from .errors import UsageError
     from .report import FORMATS, build_report, parse_period, write_report
     from .report.load import held
@@ -379,7 +382,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     ws = _workspace(ctx, check_photos=False)
     _lock(ctx, ws, "report")
     if from_csv:
-        store = _store_from_exports(ws, list(csv_files), communes)
+        store = _store_from_exports(ws, list(csv_files), communes, date_order)
     elif not ws.responses_file.exists():
         raise UsageError(_("no responses yet in {file}: run `formkit pull` first, or use --from-csv FILE…").format(
             file=ws.responses_file))
@@ -439,7 +442,7 @@ def _responses(n: int, width: int = 0) -> str:
     return ngettext("{n} response", "{n} responses", n).format(n=f"{n:>{width}}")
 
 
-def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
+def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...], date_order: str | None = None):
     """Google's CSV exports into a store in memory: the same computation, no Google access."""
     from .errors import UsageError
     from .responses.csvfiles import read_exports
@@ -448,7 +451,7 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...]):
 
     if len(communes) > 1:
         raise UsageError(_("with --from-csv, --commune names the commune of the files (one at most)"))
-    rows, warnings = read_exports(ws, _state(ws), files, communes[0] if communes else None)
+    rows, warnings = read_exports(ws, _state(ws), files, communes[0] if communes else None, date_order)
     for warning in warnings:
         _warn(warning)
     store = ResponseStore(":memory:")
