@@ -3,8 +3,6 @@ the respondent page refuses cross-site posts; parameters Google refuses are refu
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
 from test_access import raw, served, submit_url  # noqa: F401  (served is a fixture)
@@ -32,3 +30,39 @@ def test_deeply_nested_json_is_a_400(served, capfd, depth):  # noqa: F811
     assert reply.status_code == 400, reply.text[:300]
     assert reply.json()["error"]["status"] == "INVALID_ARGUMENT"
     assert "Traceback" not in capfd.readouterr().err
+
+
+def stored(server, form) -> int:
+    return len(requests.get(f"{server.base_url}/v1/forms/{form['formId']}/responses", timeout=5,
+                            headers={"Authorization": f"Bearer {server.token}"}).json().get("responses", []))
+
+
+def test_a_cross_site_post_to_the_respondent_page_is_refused(served):  # noqa: F811
+    server, form = served
+    answers = {entry(Q_GAVE): "Không", entry(Q_PHONE): "0912345678"}
+    own = server.base_url
+    refused = [{"Origin": "http://evil.example"}, {"Origin": "null"},  # null: a sandboxed frame elsewhere
+               {"Origin": own + ".evil.example"}, {"Origin": "http://evil.example", "Referer": own + "/x"},
+               {"Referer": "http://evil.example/trang.html"}, {"Origin": "file://"}]
+    for headers in refused:
+        reply = requests.post(submit_url(form), data=answers, headers=headers, timeout=5)
+        assert reply.status_code == 403, headers
+        assert "quét lại mã QR" in reply.text
+    assert stored(server, form) == 0
+    host = own.removeprefix("http://")
+    accepted = [{"Origin": own},  # the page's own form, as every current browser posts it (Zalo's too)
+                {"Origin": own, "Referer": form["responderUri"] + "?usp=pp_url&" + entry(Q_GAVE) + "=Kh%C3%B4ng"},
+                {"Referer": form["responderUri"]},  # an older browser: no Origin, the page as Referer
+                {},  # no browser at all: nothing to tell, the per-address limit applies
+                {"Origin": "https://" + host.split(":")[0], "Host": host.split(":")[0]},  # a TLS tunnel in front
+                {"Origin": "https://khao-sat.example.vn", "X-Forwarded-Host": "khao-sat.example.vn"}]  # a proxy
+    for headers in accepted:
+        reply = requests.post(submit_url(form), data=answers, headers=headers, timeout=5)
+        assert reply.status_code == 200, (headers, reply.text[:200])
+    assert stored(server, form) == len(accepted)
+
+
+def test_the_respondent_page_posts_to_its_own_origin(served):  # noqa: F811
+    server, form = served
+    page = requests.get(form["responderUri"] + "?usp=pp_url&" + entry(Q_GAVE) + "=Kh%C3%B4ng", timeout=5).text
+    assert 'action="formResponse"' in page  # relative: the browser posts it with this page's Origin

@@ -23,7 +23,15 @@ from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import masks, pages, respondent, routes
-from .access import INVALID_TOKEN, UNAUTHENTICATED, RateLimit, Tokens, load_or_create_token, owner_only
+from .access import (
+    INVALID_TOKEN,
+    UNAUTHENTICATED,
+    RateLimit,
+    Tokens,
+    from_own_page,
+    load_or_create_token,
+    owner_only,
+)
 from .discovery import check_query, check_request, check_selection, method
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults
@@ -162,6 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
                 error = ApiError(401, INVALID_TOKEN if accepted is False else UNAUTHENTICATED,
                                  headers={"WWW-Authenticate": 'Bearer realm="formkit-local-google"'})
                 return self._send(json_reply(error.body(), 401, error.headers))
+        if route.handler is respondent.submit and not from_own_page(self.headers):
+            self._discard_body()
+            return self._send(pages.cross_site())
         if route.handler is respondent.submit and app.submit_limit is not None:
             wait = app.submit_limit.allow(self.client_address[0])
             if wait:
