@@ -3,10 +3,16 @@ the respondent page refuses cross-site posts; parameters Google refuses are refu
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import pytest
 import requests
 from test_access import raw, served, submit_url  # noqa: F401  (served is a fixture)
 from test_localserver import Q_GAVE, Q_PHONE, entry
+
+from formkit.localserver import LocalGoogle, connections
 
 
 def test_a_non_ascii_authorization_header_is_a_401_not_a_dropped_connection(served):  # noqa: F811
@@ -66,3 +72,94 @@ def test_the_respondent_page_posts_to_its_own_origin(served):  # noqa: F811
     server, form = served
     page = requests.get(form["responderUri"] + "?usp=pp_url&" + entry(Q_GAVE) + "=Kh%C3%B4ng", timeout=5).text
     assert 'action="formResponse"' in page  # relative: the browser posts it with this page's Origin
+
+
+def half_open(base_url: str, n: int, first: bytes = b"GET / HTTP/1.1\r\n") -> list[socket.socket]:
+    host, port = base_url.removeprefix("http://").split(":")
+    held = []
+    for _ in range(n):
+        conn = socket.create_connection((host, int(port)), timeout=5)
+        conn.sendall(first)
+        held.append(conn)
+    return held
+
+
+def closed_by_server(conn: socket.socket, within: float) -> bool:
+    conn.settimeout(within)
+    try:
+        while chunk := conn.recv(4096):
+            del chunk
+        return True
+    except (TimeoutError, ConnectionResetError):
+        return False
+
+
+def test_a_request_head_sent_a_line_at_a_time_is_cut_at_the_head_deadline(served, monkeypatch):  # noqa: F811
+    server, form = served
+    monkeypatch.setattr(connections, "HEAD_SECONDS", 1.0)
+    [conn] = half_open(server.base_url, 1)
+    started = time.monotonic()
+    try:
+        for n in range(12):  # a header line every 0.3 s: each read is quick, the whole head is not
+            time.sleep(0.3)
+            conn.sendall(f"X-Line-{n}: {n}\r\n".encode())
+    except OSError:
+        pass
+    assert closed_by_server(conn, 5)
+    assert time.monotonic() - started < 2.5
+    conn.close()
+    assert requests.get(form["responderUri"], timeout=5).status_code == 200
+
+
+def test_half_open_connections_hold_no_threads_and_citizens_are_served(served):  # noqa: F811
+    server, form = served
+    before = threading.active_count()
+    held = half_open(server.base_url, 300)
+    try:
+        time.sleep(0.3)
+        assert threading.active_count() - before <= 2, threading.active_count() - before
+        assert server._httpd.gatherer.waiting == 300
+        started = time.monotonic()
+        page = requests.get(form["responderUri"], timeout=5)
+        sent = requests.post(submit_url(form), data={entry(Q_GAVE): "Không"}, timeout=5)
+        assert page.status_code == 200 and sent.status_code == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for conn in held:
+            conn.close()
+    assert threading.active_count() - before <= connections.WORKERS
+
+
+def test_the_longest_waiting_connections_give_way_when_too_many_wait(tmp_path, monkeypatch):
+    import test_localserver
+    from test_localserver import forms_service, new_survey
+
+    monkeypatch.setattr(connections, "MAX_WAITING", 20)
+    with LocalGoogle(tmp_path / "google.sqlite").start() as server:
+        monkeypatch.setitem(test_localserver.TOKEN, "api", server.token)
+        form = new_survey(forms_service(server.base_url), "Chờ")
+        held = half_open(server.base_url, 50)
+        try:
+            time.sleep(0.3)
+            assert server._httpd.gatherer.waiting <= 20
+            assert sum(closed_by_server(conn, 0.05) for conn in held[:30]) == 30  # the oldest were closed
+            assert requests.get(form["responderUri"], timeout=5).status_code == 200
+        finally:
+            for conn in held:
+                conn.close()
+
+
+def test_a_kept_alive_connection_serves_request_after_request(served):  # noqa: F811
+    server, form = served
+    with requests.Session() as session:
+        for _ in range(5):
+            assert session.get(form["responderUri"], timeout=5).status_code == 200
+    host, port = server.base_url.removeprefix("http://").split(":")
+    path = form["responderUri"].removeprefix(server.base_url).encode()
+    with socket.create_connection((host, int(port)), timeout=5) as conn:  # two requests in one write
+        conn.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\nGET " + path + b" HTTP/1.1\r\nHost: x\r\n"
+                     b"Connection: close\r\n\r\n")
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+    assert received.count(b"HTTP/1.1 200 OK") == 2

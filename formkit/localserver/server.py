@@ -9,6 +9,7 @@ Quiet by default (the CLI and tests own stderr); FORMKIT_SERVER_LOG=1 logs each 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -17,12 +18,12 @@ import threading
 import time
 import traceback
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import masks, pages, respondent, routes
+from . import connections, masks, pages, respondent, routes
 from .access import (
     INVALID_TOKEN,
     UNAUTHENTICATED,
@@ -138,6 +139,25 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     app: App  # set on the per-server subclass
 
+    leftover: bytes = b""
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the head and body are read through the deadline, not straight from the socket
+        self.reader = _reading.reader
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle(self) -> None:
+        """One request: a kept-alive connection waits for its next one in the Gatherer, not here."""
+        self.close_connection = True
+        self.handle_one_request()
+
+    def finish(self) -> None:
+        if not self.close_connection:
+            self.reader.stopped = True  # what is buffered past this request, without waiting for more
+            self.leftover = self.rfile.read() or b""
+        super().finish()
+
     def do_GET(self) -> None:
         try:
             self._serve()
@@ -245,6 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send(self, reply: Reply) -> None:
+        self.connection.settimeout(self.timeout)  # reading had the request's deadline; writing has its own
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         pieces = reply.body if isinstance(reply.body, list) else [reply.body]
@@ -264,13 +285,39 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(HTTPServer):
+    """Accepts connections and gives them to a Gatherer (connections.py): no thread is held by a
+    connection until its request head is whole, and a fixed number of workers answer."""
+
     request_queue_size = 128  # socketserver's 5 makes a burst of clients wait a second for a SYN retry
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        # The handler's timeout (per read or write) also caps the whole head (tests make it short).
+        self.gatherer = connections.Gatherer(
+            self._dispatch, lambda: min(connections.HEAD_SECONDS, self.RequestHandlerClass.timeout))
+
+    def process_request(self, request, client_address) -> None:
+        self.gatherer.add(request, client_address)
+
+    def _dispatch(self, sock, address, data: bytes, deadline: float) -> bytes | None:
+        """One request on a worker; the bytes read past it if the connection is kept alive, else None."""
+        _reading.reader = connections.DeadlineReader(sock, data, deadline)
+        handler = self.RequestHandlerClass(sock, address, self)
+        return None if handler.close_connection else handler.leftover
+
+    def server_close(self) -> None:
+        gatherer = getattr(self, "gatherer", None)
+        if gatherer is not None:
+            gatherer.close()
+        super().server_close()
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], _CONNECTION_ERRORS) or _logging():
             super().handle_error(request, client_address)
+
+
+_reading = threading.local()  # the DeadlineReader of the request a worker is about to handle
 
 
 class LocalGoogle:
