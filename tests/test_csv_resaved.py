@@ -9,7 +9,7 @@ import io
 from datetime import datetime
 
 import pytest
-from test_csv_import import VI_NAME, empty_state, export, titles, ws, write_csv  # noqa: F401  (fixtures)
+from test_csv_import import VI_NAME, empty_state, export, titles, write_csv, ws  # noqa: F401  (fixtures)
 
 from formkit.errors import InputError
 from formkit.responses.csvfiles import read_exports

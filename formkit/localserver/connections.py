@@ -55,7 +55,7 @@ class DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         if self.prefix:
             n = min(len(buffer), len(self.prefix))
             buffer[:n], self.prefix = self.prefix[:n], self.prefix[n:]

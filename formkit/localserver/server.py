@@ -294,8 +294,8 @@ class _Server(HTTPServer):
     def server_activate(self) -> None:
         super().server_activate()
         # The handler's timeout (per read or write) also caps the whole head (tests make it short).
-        self.gatherer = connections.Gatherer(
-            self._dispatch, lambda: min(connections.HEAD_SECONDS, self.RequestHandlerClass.timeout))
+        handler = cast("type[_Handler]", self.RequestHandlerClass)
+        self.gatherer = connections.Gatherer(self._dispatch, lambda: min(connections.HEAD_SECONDS, handler.timeout))
 
     def process_request(self, request, client_address) -> None:
         self.gatherer.add(request, client_address)
@@ -303,7 +303,7 @@ class _Server(HTTPServer):
     def _dispatch(self, sock, address, data: bytes, deadline: float) -> bytes | None:
         """One request on a worker; the bytes read past it if the connection is kept alive, else None."""
         _reading.reader = connections.DeadlineReader(sock, data, deadline)
-        handler = self.RequestHandlerClass(sock, address, self)
+        handler = cast("type[_Handler]", self.RequestHandlerClass)(sock, address, self)
         return None if handler.close_connection else handler.leftover
 
     def server_close(self) -> None:

@@ -223,7 +223,8 @@ class _TemplateReader(TomlReader):
             return
         names = {name for name, _ in fields}
         for name, spec in fields:
-            problem = spec_problem(spec or "")
+            spec = spec or ""
+            problem = spec_problem(spec)
             if problem:
                 self.problem(place, _("placeholder {{{name}:{spec}}}: {problem}").format(
                     name=name, spec=spec if len(spec) <= 40 else spec[:40] + "…", problem=problem))
