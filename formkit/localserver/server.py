@@ -1,5 +1,6 @@
-"""The HTTP side of the local backend: ThreadingHTTPServer, request parsing with size and time
-limits, bearer-token checks (access.py), schema checks, and the LocalGoogle object that starts and
+"""The HTTP side of the local backend: an HTTPServer whose connections wait for their request
+heads in one thread and are answered by a fixed pool (connections.py), request parsing with size
+and time limits, bearer-token checks (access.py), schema checks, and the LocalGoogle object that starts and
 stops it all. Injected faults, call counts and back-dated submissions exist only on a backend
 started with testing=True (tests, benchmarks, the demo's simulated citizens), never on one that
 serves a network.
@@ -42,7 +43,7 @@ from .store import Store
 _CONNECTION_ERRORS = (ConnectionError, TimeoutError, socket.timeout)
 SUBMIT_BODY_LIMIT = 1 << 20  # a form submission: answers to a few dozen questions
 API_BODY_LIMIT = 10 << 20  # Google API requests (a form's batchUpdate, a sheet's values)
-SOCKET_TIMEOUT = 30.0  # seconds a client may take to send headers or body, or to read the answer
+SOCKET_TIMEOUT = 30.0  # seconds a read or write may take (the whole head and body have deadlines: connections.py)
 SUBMITS_PER_MINUTE, SUBMIT_BURST = 10, 20  # per client address on the respondent page
 
 
