@@ -163,3 +163,27 @@ def test_a_kept_alive_connection_serves_request_after_request(served):  # noqa: 
         while chunk := conn.recv(65536):
             received += chunk
     assert received.count(b"HTTP/1.1 200 OK") == 2
+
+
+def test_parameters_google_refuses_are_a_400(served):  # noqa: F811
+    server, form = served
+    auth = {"Authorization": f"Bearer {server.token}"}
+    base = server.base_url
+    for size in ("-1", "0", "1001"):  # Drive's files.list: 1 to 1000 (discovery: minimum, maximum)
+        reply = requests.get(f"{base}/drive/v3/files", params={"pageSize": size}, headers=auth, timeout=5)
+        assert reply.status_code == 400, (size, reply.text[:200])
+        assert reply.json()["error"]["status"] == "INVALID_ARGUMENT"
+    assert requests.get(f"{base}/drive/v3/files", params={"pageSize": "1000"}, headers=auth,
+                        timeout=5).status_code == 200
+    listed = requests.get(f"{base}/v1/forms/{form['formId']}/responses", params={"pageSize": "-1"}, headers=auth,
+                          timeout=5)
+    assert listed.status_code == 400
+    linked = requests.post(f"{base}/formkit/v1/forms/{form['formId']}:linkSheet", json={}, headers=auth,
+                           timeout=5).json()
+    sheet = f"{base}/v4/spreadsheets/{linked['spreadsheetId']}"
+    for bad in ("'Không có'!A1:B2", "A1:B2:C3", "!!"):
+        reply = requests.get(sheet, params={"ranges": bad}, headers=auth, timeout=5)
+        assert reply.status_code == 400, (bad, reply.text[:200])
+        assert "Unable to parse range" in reply.json()["error"]["message"]
+    good = requests.get(sheet, params={"ranges": f"'{linked['tabName']}'!A1:B2"}, headers=auth, timeout=5)
+    assert good.status_code == 200, good.text[:200]
