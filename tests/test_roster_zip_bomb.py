@@ -15,7 +15,7 @@ def roster_xlsx(example_dir, padding: int):
     from openpyxl import Workbook
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.append(["Mã", "Họ và tên", "Chức vụ", "Quầy"])
     sheet.append(["mai-anh", "Lý Mai Anh", "Công chức Tư pháp - Hộ tịch", "Quầy 4"])
     plain = example_dir / "rosters" / "plain.xlsx"
