@@ -59,7 +59,8 @@ def without_seconds(stamps) -> bool:
     """True when a text time is to the minute ("27/09/2025 8:07"): Google writes the seconds, Excel
     drops them from every date it recognised when it saves a file again (and leaves a date it could
     not read in its region, "27/09/2025 8:07:24" in a month-first one, as it was)."""
-    return any(type(s) is str and (m := _TEXT.match(s.strip())) and m.group(6) is None for s in stamps)
+    # One ":" is a time without seconds; the count (C, fast) spares the pattern for Google's own rows.
+    return any(type(s) is str and s.count(":") == 1 and _TEXT.match(s.strip()) is not None for s in stamps)
 
 
 def from_serial(serial: float) -> datetime:
