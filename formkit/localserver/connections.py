@@ -96,6 +96,9 @@ class Gatherer:
 
     def add(self, sock: socket.socket, address: tuple, data: bytes = b"", idle: bool = False) -> None:
         """A new connection (or a kept-alive one, `idle`, with any bytes already read past its last request)."""
+        if not self._running:
+            _close(sock)
+            return
         now, head = time.monotonic(), self.head_seconds()
         waiting = _Waiting(sock, address, now + (max(IDLE_SECONDS, head) if idle and not data else head), head, now,
                            bytearray(data))
@@ -228,9 +231,9 @@ class Gatherer:
             kept = None
         finally:
             self._done()
-        if kept is None:
+        if kept is None or not self._running:
             _close(sock)
-        elif self._running:
+        else:
             self.add(sock, address, kept, idle=True)
 
 
