@@ -131,6 +131,8 @@ def _once_at_the_minute(rows: list[ResponseRow], minute_files: list[tuple[str, l
     """Adds to `rows` the responses of the files timed to the minute that no file holds yet, as
     once_each does but keyed at the minute, answers of digits only without leading zeros; returns
     (file name, responses matched) for each such file that matched any."""
+    if not minute_files:  # the usual case: files as Google wrote them
+        return []
     kept: dict[tuple, int] = {}
     for row in rows:
         key = _minute_key(row)
