@@ -102,6 +102,18 @@ class Gatherer:
         now, head = time.monotonic(), self.head_seconds()
         waiting = _Waiting(sock, address, now + (max(IDLE_SECONDS, head) if idle and not data else head), head, now,
                            bytearray(data))
+        if not idle:  # a client usually sends its request with the connection: take it without a hand-over
+            try:
+                sock.setblocking(False)
+                waiting.data += sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                _close(sock)
+                return
+            if b"\r\n\r\n" in waiting.data:
+                self._give(waiting)
+                return
         with self._lock:
             self._added.append(waiting)
         self._wake()
@@ -223,7 +235,11 @@ class Gatherer:
                 if kept is None or not self._running:
                     break
                 if b"\r\n\r\n" not in kept:
-                    kept += _linger(sock)
+                    more = _linger(sock)
+                    if more is None:  # the client closed it: nothing to wait for
+                        kept = None
+                        break
+                    kept += more
                 if b"\r\n\r\n" not in kept or answered == LINGER_REQUESTS:
                     break  # the Gatherer waits for the rest (or takes the next whole head in turn)
                 data, deadline = kept, time.monotonic() + self.body_seconds  # the next request, here
@@ -237,14 +253,17 @@ class Gatherer:
             self.add(sock, address, kept, idle=True)
 
 
-def _linger(sock: socket.socket) -> bytes:
+def _linger(sock: socket.socket) -> bytes | None:
     """What a kept-alive client sends within LINGER_SECONDS of its answer (a client sending request
-    after request saves two hand-overs between threads); b"" when it sends nothing or is gone."""
+    after request saves two hand-overs between threads); b"" when it sends nothing in that time,
+    None when it closed the connection."""
     try:
         sock.settimeout(LINGER_SECONDS)
-        return sock.recv(65536)
-    except OSError:  # a timeout included: the Gatherer waits for it
+        return sock.recv(65536) or None
+    except TimeoutError:  # the Gatherer waits for it
         return b""
+    except OSError:
+        return None
 
 
 def _refuse(sock: socket.socket, reply: bytes) -> None:
