@@ -187,3 +187,29 @@ def test_parameters_google_refuses_are_a_400(served):  # noqa: F811
         assert "Unable to parse range" in reply.json()["error"]["message"]
     good = requests.get(sheet, params={"ranges": f"'{linked['tabName']}'!A1:B2"}, headers=auth, timeout=5)
     assert good.status_code == 200, good.text[:200]
+
+
+def test_answers_trickled_in_slowly_hold_no_worker(tmp_path, monkeypatch):
+    import test_localserver
+    from test_localserver import forms_service, new_survey
+
+    monkeypatch.setattr(connections, "HEAD_SECONDS", 3.0)
+    with LocalGoogle(tmp_path / "google.sqlite", submit_rate=(6000, 1000)).start() as server:  # no 429 here
+        monkeypatch.setitem(test_localserver.TOKEN, "api", server.token)
+        form = new_survey(forms_service(server.base_url), "Chậm")
+        path = submit_url(form).removeprefix(server.base_url)
+        host = server.base_url.removeprefix("http://")
+        head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Origin: {server.base_url}\r\nContent-Length: 2000\r\n\r\nentry.1=").encode()
+        held = half_open(server.base_url, connections.WORKERS + 8, head)  # every worker, were they waiting
+        try:
+            time.sleep(0.3)
+            started = time.monotonic()
+            assert requests.get(form["responderUri"], timeout=5).status_code == 200
+            assert requests.post(submit_url(form), data={entry(Q_GAVE): "Không"}, timeout=5).status_code == 200
+            assert time.monotonic() - started < 2
+            assert all(closed_by_server(conn, 5) for conn in held)  # cut at the deadline, unanswered
+        finally:
+            for conn in held:
+                conn.close()
+        assert stored(server, form) == 1

@@ -13,6 +13,7 @@ closed: a citizen's request, which arrives whole in milliseconds, is served, a s
 from __future__ import annotations
 
 import io
+import re
 import selectors
 import socket
 import sys
@@ -22,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 HEAD_LIMIT = 64 << 10  # request line and headers: Google's front end allows about as much
-HEAD_SECONDS = 10.0  # for the whole request head, from its first byte (or from the connection)
+HEAD_SECONDS = 10.0  # for the whole request head (and a small body), from its first byte (or from the connection)
+SMALL_BODY = 64 << 10  # a body this small is waited for with the head, not by a worker
 BODY_SECONDS = 30.0  # for the rest of a request (its body), from its whole head
 IDLE_SECONDS = 30.0  # a kept-alive connection waiting for its next request
 # Connections waiting for a request head. Windows' select() takes at most 512 sockets.
@@ -111,7 +113,7 @@ class Gatherer:
             except OSError:
                 _close(sock)
                 return
-            if b"\r\n\r\n" in waiting.data:
+            if _ready(waiting.data):
                 self._give(waiting)
                 return
         with self._lock:
@@ -165,7 +167,7 @@ class Gatherer:
         with self._lock:
             added, self._added = self._added, []
         for waiting in added:
-            if b"\r\n\r\n" in waiting.data:  # a pipelined request already whole
+            if _ready(waiting.data):  # a pipelined request already whole
                 self._give(waiting)
                 continue
             while len(self._waiting) >= self.max_waiting:  # the longest waiting gives way
@@ -200,9 +202,9 @@ class Gatherer:
         if not waiting.data:  # the first byte of a request: its head has head_seconds from now
             waiting.deadline = min(waiting.deadline, time.monotonic() + waiting.head_seconds)
         waiting.data += chunk
-        if b"\r\n\r\n" in waiting.data:
+        if _ready(waiting.data):
             self._give(self._forget(fd))
-        elif len(waiting.data) > HEAD_LIMIT:
+        elif len(waiting.data) > HEAD_LIMIT + SMALL_BODY:
             self._forget(fd)
             _refuse(waiting.sock, b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n"
                                   b"Connection: close\r\n\r\n")
@@ -234,13 +236,13 @@ class Gatherer:
                 kept = self.dispatch(sock, address, data, deadline)
                 if kept is None or not self._running:
                     break
-                if b"\r\n\r\n" not in kept:
+                if not _ready(kept):
                     more = _linger(sock)
                     if more is None:  # the client closed it: nothing to wait for
                         kept = None
                         break
                     kept += more
-                if b"\r\n\r\n" not in kept or answered == LINGER_REQUESTS:
+                if not _ready(kept) or answered == LINGER_REQUESTS:
                     break  # the Gatherer waits for the rest (or takes the next whole head in turn)
                 data, deadline = kept, time.monotonic() + self.body_seconds  # the next request, here
         except Exception:
@@ -251,6 +253,21 @@ class Gatherer:
             _close(sock)
         else:
             self.add(sock, address, kept, idle=True)
+
+
+_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d{1,9})[ \t]*\r\n", re.IGNORECASE)
+
+
+def _ready(data: bytearray | bytes) -> bool:
+    """Whether a worker may take the request: its head is whole and so is its body when that is
+    small (a citizen's answers: a client trickling them holds no worker); a larger or chunked
+    body is read by the worker, within the request's deadline."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    found = _LENGTH.search(data, 0, end + 2)
+    length = int(found.group(1)) if found else 0
+    return length > SMALL_BODY or len(data) >= end + 4 + length
 
 
 def _linger(sock: socket.socket) -> bytes | None:
