@@ -6,11 +6,18 @@ Marks: filled circles, ticks, crosses, light pencil; ~5 % of questions blank; on
 has a mark crossed out and another chosen (that question must go to review). Photos: rotation up
 to ±10°, perspective up to 15 %, blur, uneven light, JPEG quality 60, 150–300 dpi.
 Run from a checkout:  python benchmarks/ballots.py [--ballots 500]
+
+With --pdf-pages N it measures instead the peak memory of `formkit scan` reading one PDF of N
+pages and one of N/10 pages (a box of two-sided ballots scanned to one file; here the print file
+itself, whose unmarked pages are read and not counted), each in a child process of its own: the
+two peaks must be about the same (pages are read one at a time).
+  python benchmarks/ballots.py --pdf-pages 500
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -38,17 +45,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--verbose", action="store_true", help="List every question read wrongly.")
     parser.add_argument("--keep", type=Path, help="Keep the photos in this folder.")
+    parser.add_argument("--pdf-pages", type=int, help="Measure the peak memory of scanning a PDF of this many pages.")
+    parser.add_argument("--measure", nargs=2, type=Path, help=argparse.SUPPRESS)  # child: WORKSPACE PDF
     args = parser.parse_args()
+    if args.measure:
+        return measure(*args.measure)
+    if args.pdf_pages:
+        return pdf_memory(args.pdf_pages)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         server = LocalGoogle(Path(tmp) / "google.sqlite").start()
         os.environ["FORMKIT_GOOGLE_ENDPOINT"] = server.base_url
+        os.environ["FORMKIT_GOOGLE_TOKEN"] = server.token
         root = Path(tmp) / "ws"
         write_example_workspace(root)
         assert formkit(["create", "-w", str(root)]) == 0
         ws = load_workspace(root, check_photos=False)
         issued = make_ballots(ws, State.load(ws.state_file), "hoa-thanh", args.ballots)
-        import json
 
         geometry = json.loads(issued.geometry.read_text(encoding="utf-8"))
         per = geometry["pages_per_ballot"]
@@ -120,6 +133,49 @@ def main() -> None:
     print(f"ballots with a question read wrongly (not sent to review): {wrong_ballots} (target 0)")
     print(f"unreadable pages: {len(result.unreadable)}; scan: {elapsed:.1f} s, "
           f"{args.ballots / elapsed:.1f} ballots/s (target ≥ 5)")
+
+
+def measure(root: Path, pdf: Path) -> None:
+    """In a child process: scan one PDF and print the process's peak resident memory."""
+    ws = load_workspace(root, check_photos=False)
+    started = time.perf_counter()
+    with ResponseStore(ws.responses_file) as store:
+        result = Scanner(ws, State.load(ws.state_file)).scan([pdf], store)
+    elapsed = time.perf_counter() - started
+    try:
+        import resource
+    except ImportError:  # Windows: no getrusage
+        print(f"{result.pages} 0 {elapsed:.1f}")
+        return
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    print(f"{result.pages} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale} {elapsed:.1f}")
+
+
+def pdf_memory(pages: int) -> None:
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = LocalGoogle(Path(tmp) / "google.sqlite").start()
+        os.environ["FORMKIT_GOOGLE_ENDPOINT"] = server.base_url
+        os.environ["FORMKIT_GOOGLE_TOKEN"] = server.token
+        root = Path(tmp) / "ws"
+        write_example_workspace(root)
+        assert formkit(["create", "-w", str(root)]) == 0
+        ws = load_workspace(root, check_photos=False)
+        figures = []
+        for count in (max(pages // 10, 2), pages):
+            state = State.load(ws.state_file)
+            per = make_ballots(ws, state, "hoa-thanh", 1, out_dir=Path(tmp) / "probe").pages  # pages a ballot
+            issued = make_ballots(ws, state, "hoa-thanh", -(-count // per), out_dir=Path(tmp) / f"pdf{count}")
+            child = subprocess.run([sys.executable, __file__, "--measure", str(root), str(issued.pdf)],
+                                   capture_output=True, text=True, check=True)
+            read, peak, seconds = child.stdout.split()
+            figures.append((int(read), int(peak)))
+            print(f"{read} pages: peak resident memory {int(peak) / 2**20:.0f} MiB, {seconds} s")
+        server.stop()
+    (few, low), (many, high) = figures
+    if low:
+        print(f"{many / few:.1f}× the pages, {high / low:.2f}× the memory (target: about 1×)")
 
 
 if __name__ == "__main__":

@@ -40,10 +40,11 @@ def _mute(stream) -> None:
         pass
 
 
-def _workspace(ctx: click.Context, check_photos: bool = True):
+def _workspace(ctx: click.Context):
+    """The workspace, its photos not read: `check` and `create` read them (a form needs no photo)."""
     from .workspace.config import load_workspace
 
-    return load_workspace(ctx.obj["workspace"], check_photos=check_photos)
+    return load_workspace(ctx.obj["workspace"], check_photos=False)
 
 
 def _lock(ctx: click.Context, ws, command: str) -> None:
@@ -53,11 +54,22 @@ def _lock(ctx: click.Context, ws, command: str) -> None:
     ctx.call_on_close(WorkspaceLock(ws.state_dir, command).acquire().release)
 
 
-def _state(ws):
+def _state(ws, writes: bool = False):
+    """The workspace state. Only a command that writes the step journal (create, link, pull: under
+    the workspace lock) folds it into forms.json at its end; a reader leaves it alone, since a
+    `create` running meanwhile goes on appending to it."""
     from .forms.state import State
 
     state = State.load(ws.state_file)
-    click.get_current_context().call_on_close(state.compact)  # fold the step journal into forms.json
+    if state.salvaged:
+        _warn(ngettext("{journal}: line {lines} could not be read and was skipped; the other lines are used, and "
+                       "`formkit create` redoes any step it held, finding its form again by name",
+                       "{journal}: lines {lines} could not be read and were skipped; the other lines are used, and "
+                       "`formkit create` redoes any step they held, finding its form again by name",
+                       len(state.salvaged)).format(journal=state.journal_path,
+                                                   lines=", ".join(map(str, state.salvaged))))
+    if writes:
+        click.get_current_context().call_on_close(state.compact)
     return state
 
 
@@ -86,26 +98,60 @@ commune_option = click.option("--commune", "communes", multiple=True, metavar="I
                               help=N_("Only this commune (repeat for several). Default: all."))
 credentials_option = click.option("--credentials", type=click.Path(path_type=Path, dir_okay=False),
                                   help=N_("OAuth client or service-account JSON (overrides formkit.toml)."))
-LANG_HELP = N_("Language of messages: vi (default) or en; also LANG=en_US.UTF-8.")
-DEBUG_HELP = N_("Show a traceback when something fails.")
+strict_option = click.option("--strict", is_flag=True,
+                             help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+def _debug_flag(_ctx, _param, value: bool) -> None:
+    _debug["on"] = _debug["on"] or value
+
+
+# --debug and --lang are accepted after any command name too: `formkit create --debug --lang en`.
+# (main() reads --lang from the arguments before Click parses them, so that --help is translated.)
+debug_option = click.option("--debug", is_flag=True, expose_value=False, callback=_debug_flag,
+                            help=N_("Show a traceback when something fails."))
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), expose_value=False,
+                           help=N_("Language of messages: vi (default) or en; also LANG=en_US.UTF-8."))
+
+
+def common_options(command):
+    """--debug and --lang, after the command's own options (the last decorator above `def`)."""
+    return debug_option(lang_option(command))
+
+
+class FormkitCommand(click.Command):
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """Click makes its help option once and keeps it in the language of its first use: its
+        text is given again in this run's language (Click's catalog, as Click itself reads it)."""
+        import gettext
+
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = gettext.gettext("Show this message and exit.")
+        return option
+
+
+class FormkitGroup(FormkitCommand, click.Group):
+    command_class = FormkitCommand
+
+
+@click.group(cls=FormkitGroup, context_settings={"help_option_names": ["-h", "--help"]},
              help=N_("formkit: SIPAS satisfaction surveys for Vietnamese communes — Google Forms, QR table "
                      "stands, quarterly indices."))
 @click.option("--workspace", "-w", type=click.Path(path_type=Path, file_okay=False),
               help=N_("The workspace folder (default: the current folder)."))
-@click.option("--debug", is_flag=True, help=DEBUG_HELP)
+@debug_option
 @click.version_option(__version__, prog_name="formkit", help=N_("Show the version and exit."))
+@lang_option
 @click.pass_context
-def cli(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
-    _debug["on"] = debug
+def cli(ctx: click.Context, workspace: Path | None) -> None:
     ctx.obj = {"workspace": workspace}
 
 
 @cli.command(help=N_("Write an example workspace (3 communes, officers, a roster, sample photos, a dossiers "
                      "file) into DIRECTORY.\n\nExample: formkit init tay-ninh"))
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@common_options
 def init(directory: Path) -> None:
     from .workspace.example import write_example_workspace
 
@@ -119,6 +165,7 @@ def init(directory: Path) -> None:
 @workspace_option
 @click.argument("template_id", required=False)
 @click.pass_context
+@common_options
 def templates(ctx: click.Context, template_id: str | None) -> None:
     from .workspace.templates import available_templates, find_template, load_template
 
@@ -146,14 +193,14 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 @cli.command(help=N_("Validate the workspace, its template, rosters and photos, calling nothing remote.\n\n"
                      "Example: formkit check"))
 @workspace_option
-@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+@strict_option
 @click.pass_context
+@common_options
 def check(ctx: click.Context, strict: bool) -> None:
-    from .forms.create import plan
+    from .posters.check import check_workspace
 
-    ws = _workspace(ctx, check_photos=False)  # photos: read below, a warning unless --strict
-    plan(ws, _state(ws))
-    _check_photos(ws, strict=strict)
+    ws = _workspace(ctx)
+    _warn_photos(check_workspace(ws, _state(ws), strict=strict))
     officers = sum(len(c.officers) for c in ws.communes)
     say(_("OK: {communes}, {officers}, template {template} v{version}, {unit}").format(
         communes=ngettext("{n} commune", "{n} communes", len(ws.communes)).format(n=len(ws.communes)),
@@ -169,18 +216,20 @@ def check(ctx: click.Context, strict: bool) -> None:
 @click.option("--new-version", is_flag=True, help=N_("After a template change: make new forms beside the old ones."))
 @credentials_option
 @click.pass_context
+@common_options
 def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_version: bool,
            credentials: Path | None) -> None:
     from .forms import create as creating
     from .forms.linking import LOCAL_INSTRUCTIONS, instructions, write_apps_script
     from .google.backend import current
+    from .posters.make import check_photos
 
-    ws = _workspace(ctx, check_photos=False)  # a form needs no photo: a warning, below
+    ws = _workspace(ctx)
     _lock(ctx, ws, "create")
-    state = _state(ws)
+    state = _state(ws, writes=True)
     backend = None if dry_run else current()
     lines = creating.plan(ws, state, communes, new_version, backend)
-    _check_photos(ws, communes)
+    _warn_photos(check_photos(ws, communes))
     for line in lines:
         say(f"{line.commune.id:<20} {line.action:<15} {line.detail}")
     if dry_run:
@@ -212,12 +261,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
         raise RemoteError("\n".join(refusals))
 
 
-def _check_photos(ws, communes: tuple[str, ...] = (), strict: bool = False) -> None:
-    from .posters.make import check_photos
-
-    problems = check_photos(ws, communes)
-    if strict and problems:
-        raise InputError(problems, _("photos missing or unreadable (--strict)"))
+def _warn_photos(problems) -> None:
     for problem in problems:
         _warn(_("{problem} (the posters print a placeholder; the form needs no photo)").format(problem=problem))
 
@@ -241,13 +285,14 @@ def _fail_if_blocked(lines) -> None:
 @click.option("--spreadsheet", metavar="ID", default="", help=N_("Link into this existing spreadsheet."))
 @credentials_option
 @click.pass_context
+@common_options
 def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None:
     from .forms.linking import instructions, link_local, write_apps_script
     from .google.backend import current
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "link")
-    state = _state(ws)
+    state = _state(ws, writes=True)
     backend = current()
     if not backend.links_directly:
         script = write_apps_script(ws, state, spreadsheet)
@@ -265,11 +310,15 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 @commune_option
 @credentials_option
 @click.pass_context
+@common_options
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
+    from .errors import UsageError
     from .forms.status import collect
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     state = _state(ws)
+    if not any(form.form_id for c in ws.select(communes) for form in state.forms(c.id)):
+        raise UsageError(_("no form has been created in this workspace yet: run `formkit create` first"))
     rows = collect(ws, state, _google(ws, state, communes, credentials), communes)
 
     def flag(value):
@@ -286,6 +335,11 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
         for other in r.possible_duplicates:
             say(" " * 21 + _("possible duplicate form {form}: a lost forms.create answer may have made it; "
                              "check it in Google Drive and delete it if it is empty").format(form=other))
+        for other in r.other_forms:
+            say(" " * 21 + _("another form {form} is named for this commune in Drive but is not in this workspace's "
+                             "state (made before the state lost its record of it?), so its answers are not pulled: "
+                             "check it in Google Drive; if it holds answers, download them (Responses, then Download "
+                             "CSV) before deleting it").format(form=other))
 
 
 @cli.command(help=N_("Read every commune's responses (linked sheet, else the Forms API) into the local store.\n\n"
@@ -299,13 +353,14 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
 @click.option("--check-links", is_flag=True,
               help=N_("Ask every form now which spreadsheet it feeds (one forms.get each), trusting none."))
 @click.pass_context
+@common_options
 def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None, check_links: bool) -> None:
     from .responses.pull import pull as pull_responses
     from .responses.store import ResponseStore
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "pull")
-    state = _state(ws)
+    state = _state(ws, writes=True)
     google = _google(ws, state, communes, credentials)
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes, check_links=check_links)
@@ -339,6 +394,12 @@ def _warn(message: str) -> None:
     say(_("warning: {message}").format(message=message), err=True)
 
 
+def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
+    from .report import parse_formats
+
+    return parse_formats(value)
+
+
 @cli.command(help=N_("Satisfaction indices per criterion, factor, commune, officer and field; follow-up list; "
                      "integrity warnings — as a PDF to sign, a DOCX to edit, an XLSX to work in, CSV and JSON.\n\n"
                      "Reads the responses stored by `formkit pull`, or, with --from-csv, Google's CSV exports "
@@ -351,7 +412,7 @@ def _warn(message: str) -> None:
 @click.option("--from", "start", metavar="2026-07-01", help=N_("First day (with --to)."))
 @click.option("--to", "end", metavar="2026-09-30", help=N_("Last day, inclusive (with --from)."))
 @commune_option
-@click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True,
+@click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True, callback=_formats,
               help=N_("Comma-separated: pdf, docx, xlsx, csv, json."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/reports)."))
@@ -364,34 +425,23 @@ def _warn(message: str) -> None:
                       "read both ways."))
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
+@common_options
 def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, from_csv,
            date_order, csv_files) -> None:
     from .errors import UsageError
-    from .report import FORMATS, build_report, parse_period, write_report
-    from .report.load import held
-    from .responses.store import ResponseStore
+    from .report import make_report, parse_period, write_report
 
-    chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise UsageError(_("--format: unknown {formats} (choose from {known})").format(
-            formats=", ".join(unknown) or _("nothing chosen"), known=", ".join(FORMATS)))
     if from_csv != bool(csv_files):
         raise UsageError(_("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
     _lock(ctx, ws, "report")
-    if from_csv:
-        store = _store_from_exports(ws, list(csv_files), communes, date_order)
-    elif not ws.responses_file.exists():
-        raise UsageError(_("no responses yet in {file}: run `formkit pull` first, or use --from-csv FILE…").format(
-            file=ws.responses_file))
-    else:
-        store = ResponseStore(ws.responses_file)
-    with store:
-        result = build_report(ws, store, period, commune_ids=communes, dossiers=dossiers)
-        holding = held(store, result.template, result.scope) if result.responses == 0 else None
-    paths = write_report(result, chosen, out or ws.output_dir / "reports")
+    made = make_report(ws, period, communes, dossiers, csv_files, _state(ws) if from_csv else None,
+                       date_order)
+    for warning in made.warnings:
+        _warn(warning)
+    result, holding = made.report, made.held
+    paths = write_report(result, formats, out or ws.output_dir / "reports")
     overall = result.sipas
     say(_("{index}: {value} from {responses} ({start} – {end})").format(
         index=result.index_name or _("Index"), value=percent(overall), responses=_responses(result.responses),
@@ -442,24 +492,6 @@ def _responses(n: int, width: int = 0) -> str:
     return ngettext("{n} response", "{n} responses", n).format(n=f"{n:>{width}}")
 
 
-def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...], date_order: str | None = None):
-    """Google's CSV exports into a store in memory: the same computation, no Google access."""
-    from .errors import UsageError
-    from .responses.csvfiles import read_exports
-    from .responses.store import ResponseStore
-    from .workspace.templates import load_template
-
-    if len(communes) > 1:
-        raise UsageError(_("with --from-csv, --commune names the commune of the files (one at most)"))
-    rows, warnings = read_exports(ws, _state(ws), files, communes[0] if communes else None, date_order)
-    for warning in warnings:
-        _warn(warning)
-    store = ResponseStore(":memory:")
-    for template_id in sorted({r.template for r in rows}):
-        store.add([r for r in rows if r.template == template_id], load_template(template_id, ws.root))
-    return store
-
-
 @cli.command(help=N_("Print-ready PDFs: a QR table stand per officer (prefilled), a commune poster, field "
                      "labels.\n\nExample: formkit posters --commune hoa-thanh --layout a6-counter-card"))
 @workspace_option
@@ -471,10 +503,15 @@ def _store_from_exports(ws, files: list[Path], communes: tuple[str, ...], date_o
               help=N_("Output folder (default: output/posters)."))
 @click.option("--combined", is_flag=True, help=N_("One PDF for the whole selection."))
 @click.option("--field", "fields", is_flag=True, help=N_("Also QR labels, one per field of procedure (lĩnh vực)."))
-@click.option("--strict", is_flag=True, help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+@strict_option
 @click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
+@click.option("--allow-local", is_flag=True,
+              help=N_("Print even when the forms' links only this computer can open (a trial on the embedded "
+                      "backend)."))
 @click.pass_context
-def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts) -> None:
+@common_options
+def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts,
+            allow_local) -> None:
     from .posters import PosterOptions, make_posters
     from .posters import list_layouts as layouts
 
@@ -482,10 +519,10 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
         for name in layouts(ctx.obj["workspace"]):
             say(name)
         return
-    ws = _workspace(ctx, check_photos=False)  # a missing photo becomes a placeholder and a warning
+    ws = _workspace(ctx)  # a missing photo becomes a placeholder and a warning
     _lock(ctx, ws, "posters")
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
-                            fields=fields, strict=strict)
+                            fields=fields, strict=strict, local_links=_local_links(allow_local))
     result = make_posters(ws, _state(ws), options)
     for warning in result.warnings:
         _warn(warning)
@@ -494,6 +531,15 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
     say(_("{pages} in {files}. Print at 100 % (actual size), not 'fit to page'.").format(
         pages=ngettext("{n} page", "{n} pages", result.pages).format(n=result.pages),
         files=ngettext("{n} PDF", "{n} PDFs", len(result.files)).format(n=len(result.files))))
+
+
+def _local_links(allow_local: bool) -> str:
+    """Posters whose links only this computer can open: a loud warning on a run pointed at the
+    embedded backend (a trial) or with --allow-local; otherwise refused (forms made on the
+    embedded backend, posters printed later as if for real)."""
+    from .google.backend import GOOGLE_KEY, current
+
+    return "warn" if allow_local or current().key != GOOGLE_KEY else "refuse"
 
 
 @cli.command(help=N_("Print numbered paper ballots of the commune's current form, each with a signed serial.\n\n"
@@ -508,10 +554,12 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/ballots)."))
 @click.pass_context
+@common_options
 def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, layout: str, out: Path | None) -> None:
     from .ballots.issue import make_ballots
 
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "ballots")  # serials are reserved under the lock: two runs never issue the same ones
     issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out)
     say(f"{issued.pdf}\n{issued.geometry}")
     number = issued.last - issued.first + 1
@@ -530,6 +578,7 @@ def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, l
               help=N_("Record the decisions written into the review CSV."))
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_context
+@common_options
 def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) -> None:
     from .ballots.scan import Scanner
     from .errors import UsageError
@@ -537,7 +586,8 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 
     if bool(review_file) == bool(files):
         raise UsageError(_("give the photos or scans to read (formkit scan FILE…), or --review FILE alone"))
-    ws = _workspace(ctx, check_photos=False)
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "scan")  # the scan state is read, changed and rewritten whole: one run at a time
     scanner = Scanner(ws, _state(ws))
     with ResponseStore(ws.responses_file) as store:
         if review_file:
@@ -546,7 +596,8 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
         else:
             result = scanner.scan(list(files), store)
     for kind, items in ((_("unreadable"), result.unreadable), (_("rejected"), result.rejected),
-                        (_("duplicate"), result.duplicates)):
+                        (_("duplicate"), result.duplicates), (_("unmarked"), result.blank),
+                        (_("replaced"), result.replaced)):
         for item in items:
             say(f"{kind}: {item}", err=True)
     if result.pages:
@@ -571,16 +622,13 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 @click.option("--show-token", is_flag=True,
               help=N_("Print the API token, for formkit on another machine (FORMKIT_GOOGLE_TOKEN)."))
 @click.pass_context
+@common_options
 def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_token: bool) -> None:
     from .errors import UsageError
     from .localserver import LocalGoogle
-    from .localserver.access import lan_address
+    from .localserver.foreground import reachable_url, serve_until_interrupted
 
-    if data is None:
-        root = Path(ctx.obj["workspace"] or Path.cwd())
-        data = root / "local-google"
-    import time
-
+    data = data or Path(ctx.obj["workspace"] or Path.cwd()) / "local-google"
     try:
         server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
     except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
@@ -595,22 +643,15 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
     say(_("Local Google backend on {url} (data in {data}).\n"
           "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
         url=server.base_url, data=data))
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        address = lan_address() if host in ("0.0.0.0", "::", "") else host
-        reachable = f"http://{address}:{server.base_url.rsplit(':', 1)[1]}"
+    reachable = reachable_url(host, server.base_url)
+    if reachable is not None:
         say(_("warning: listening on {host}: every machine on the network can open the respondent pages (the API "
               "still needs the token). Phones reach it at {reachable}, not 127.0.0.1: set "
               "FORMKIT_GOOGLE_ENDPOINT={reachable} before `formkit create`, so the forms' links and QR codes carry "
               "that address.").format(host=host, reachable=reachable), err=True)
     if show_token:
         say(f"export FORMKIT_GOOGLE_TOKEN={server.token}")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server)
 
 
 @cli.command(help=N_("Run the whole pipeline on the embedded backend: no network, no Google account.\n\n"
@@ -620,23 +661,11 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Folder for the demo workspace (default: ./formkit-demo; rebuilt on each run)."))
 @click.option("--serve", is_flag=True, help=N_("Keep the backend running afterwards, to open the forms in a browser."))
+@common_options
 def demo(out: Path | None, serve: bool) -> None:
     from .demo.run import run_demo
 
     run_demo(out or Path("formkit-demo"), echo=say, serve=serve)
-
-
-def _debug_flag(_ctx, _param, value: bool) -> None:
-    _debug["on"] = _debug["on"] or value
-
-
-# --debug and --lang are accepted after any command name too: `formkit create --debug --lang en`.
-# (main() reads --lang from the arguments before Click parses them, so that --help is translated.)
-for _command in [cli, *cli.commands.values()]:
-    if _command is not cli:
-        _command.params.append(click.Option(["--debug"], is_flag=True, expose_value=False, callback=_debug_flag,
-                                            help=DEBUG_HELP))
-    _command.params.append(click.Option(["--lang"], type=click.Choice(LANGUAGES), expose_value=False, help=LANG_HELP))
 
 
 def _lang_argument(argv: list[str]) -> str | None:
@@ -661,7 +690,6 @@ def _localize(command: click.Command) -> None:
     options = [p for p in command.params if isinstance(p, click.Option)]
     for option, text in zip(options, source["params"], strict=False):
         option.help = _(text) if text else text
-    command._help_option = None  # Click caches "Show this message and exit." in the language of its first use
     command.options_metavar = _(N_("[OPTIONS]"))  # Click's usage line keeps these in English otherwise
     if isinstance(command, click.Group):
         command.subcommand_metavar = _(N_("COMMAND [ARGS]..."))

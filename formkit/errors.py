@@ -3,7 +3,8 @@
 Exit codes (documented in the README):
   0  success
   1  a remote or runtime failure (Google refused, network gone, quota exhausted after retries)
-  2  bad usage, configuration, template, input data or credentials
+  2  bad usage, configuration, template, input data or credentials, or a damaged state file
+     (DamagedFileError: forms.json, its journal, ballots.json, paper-scans.json, responses.sqlite)
   3  nothing to report: `formkit report` found no answers in the period asked for (the files are
      still written and say so); the terminal says what the store holds and which period was meant
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .i18n import ngettext
+from .i18n import _, ngettext
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
@@ -50,6 +51,18 @@ class InputError(FormkitError):
         super().__init__(self.headline + "\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
+class DamagedFileError(InputError):
+    """A file formkit wrote (state/forms.json, its journal, ballots.json, paper-scans.json, the
+    response store) is not what formkit writes. One kind of damage, one exit code (2): a person
+    must restore it or move it aside; running the command again would only fail again."""
+
+    def __init__(self, path: str | os.PathLike[str], place: str, what: str, advice: str = "") -> None:
+        advice = advice or _("the file is damaged: restore it from a backup or move it aside")
+        self.path = str(path)
+        super().__init__(Problem(self.path, place, f"{what}; {advice}"),
+                         _("{path} is damaged").format(path=self.path))
+
+
 class UsageError(FormkitError):
     exit_code = EXIT_USAGE
 
@@ -73,7 +86,8 @@ class BusyError(FormkitError):
 
 
 class StateError(FormkitError):
-    """The workspace state file is unreadable or disagrees with the workspace."""
+    """The workspace state disagrees with what a command needs (a form lacks a question a poster
+    prints), or a file could not be written (a full disk). A damaged state file is a DamagedFileError."""
 
     exit_code = EXIT_RUNTIME
 

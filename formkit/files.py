@@ -61,6 +61,28 @@ def atomic_write_json(path: Path, value: Any, mode: int | None = None) -> None:
     atomic_write_text(path, text, mode)
 
 
+def read_versioned_json(path: Path, version: int) -> dict[str, Any]:
+    """A JSON state file formkit wrote as {"format": <version>, ...}: the object, or a
+    DamagedFileError naming the file and the place where it goes wrong (so someone can restore it
+    or move it aside). The one loader of the state files (forms.json, ballots.json, paper-scans.json)."""
+    from .errors import DamagedFileError
+
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DamagedFileError(path, _("byte {n}").format(n=exc.start), _("not UTF-8 text")) from None
+    except json.JSONDecodeError as exc:
+        raise DamagedFileError(path, _("line {line}, column {column}").format(line=exc.lineno, column=exc.colno),
+                               exc.msg) from None
+    if not isinstance(raw, dict):
+        raise DamagedFileError(path, "", _("not a JSON object"))
+    if raw.get("format") != version:
+        raise DamagedFileError(path, "format", _("format {format!r} is not {version} (written by another version "
+                                                 "of formkit?)").format(format=raw.get("format"), version=version))
+    return raw
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML data file (workspace, template, layout), every text NFC; a file that cannot be read
     is an InputError naming it (and the line, for TOML syntax)."""

@@ -132,3 +132,7 @@ def published_workspace(example_dir, endpoint, formkit):
     assert result.exit_code == 0, result.output
     ws = load_workspace(example_dir)
     return ws, State.load(ws.state_file), endpoint
+
+
+# The real browser (Debian Chromium via Playwright) for the page tests: tests/browser.py.
+from browser import chromium  # noqa: E402,F401

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from report_data import LEVEL, answers, row, store_of
 
 from formkit.report import build_report, parse_period
-from formkit.report.tables import KIND_NAMES
+from formkit.report.labels import KIND_NAMES
 from formkit.workspace.config import load_workspace
 
 TODAY = date(2026, 12, 1)

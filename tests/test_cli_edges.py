@@ -26,13 +26,20 @@ def test_a_stopped_local_backend_fails_at_once_saying_what_to_do(command, exampl
     endpoint = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
     monkeypatch.setenv("FORMKIT_GOOGLE_ENDPOINT", endpoint)
     monkeypatch.setenv("FORMKIT_RETRY_BASE", "1")  # real retry delays: a retried refusal would take minutes
+    if command == "status":  # status asks the backend about forms made (before any, it says to run create)
+        from formkit.forms.state import FormRecord, State
+
+        state = State(example_dir / "state" / "forms.json")
+        state.add("hoa-thanh", FormRecord("sipas-2640", 1, endpoint, "Khảo sát [formkit hoa-thanh 000000]",
+                                          nonce="000000", step="published", form_id="f1"))
+        state.save()
     started = time.monotonic()
     result = formkit(command, "-w", example_dir)
     assert time.monotonic() - started < 5
     assert result.exit_code == 1
     assert f"nothing answers at {endpoint} — start `formkit serve` or unset FORMKIT_GOOGLE_ENDPOINT" in result.err
     assert "ConnectionError" not in result.output and "…" not in result.err  # no retry lines
-    assert not (example_dir / "state" / "forms.json").exists()
+    assert (example_dir / "state" / "forms.json").exists() == (command == "status")
 
 
 def test_serve_on_a_busy_port_exits_2_with_a_clear_message(tmp_path, formkit):
@@ -68,3 +75,32 @@ def test_init_ships_the_dossiers_file_the_readme_uses(example_dir):
     rows = read_dossiers(example_dir / "dossiers.csv", load_workspace(example_dir))
     assert {(r.commune, r.period.code) for r in rows} >= {
         (c, "2026Q3") for c in ("hoa-thanh", "nam-dong", "binh-thanh")}
+
+
+def test_the_cli_declares_its_options_and_keeps_out_of_clicks_internals():
+    """--debug and --lang are ordinary options on every command (not appended afterwards), and
+    nothing writes Click's private attributes (the help text follows the language another way)."""
+    import ast
+
+    import click
+
+    from formkit import cli
+
+    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    private = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+               and n.attr.startswith("_")]
+    appended = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "append"
+                and isinstance(n.value, ast.Attribute) and n.value.attr == "params"]
+    assert not private and not appended, (private, appended)
+    for command in [cli.cli, *cli.cli.commands.values()]:
+        names = [p.name for p in command.params if isinstance(p, click.Option)]
+        assert {"debug", "lang"} <= set(names), (command.name, names)
+
+
+def test_the_report_formats_are_the_writers(formkit, example_dir):
+    from formkit.report import FORMATS, WRITERS, parse_formats
+
+    assert FORMATS == (*WRITERS, "json")
+    assert parse_formats(" PDF, json ") == ("pdf", "json")
+    result = formkit("report", "-w", example_dir, "--quarter", "2026Q3", "--format", "pdf,odt")
+    assert result.exit_code == 2 and "--format: unknown odt (choose from pdf, docx, xlsx, csv, json)" in result.err

@@ -38,7 +38,8 @@ def test_exit_codes_in_the_readme_match_the_code():
     assert "nothing to report" in meaning[errors.EXIT_EMPTY]
     assert meaning[errors.EXIT_OK].startswith("success")
     # Each kind of failure exits with the code whose documented meaning names it.
-    for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "damaged response store"),
+    for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "could not be written"),
+                        (errors.DamagedFileError, "damaged state file"),
                         (errors.BusyError, "another formkit run"), (errors.UsageError, "bad usage"),
                         (errors.InputError, "configuration, template, roster"),
                         (errors.CredentialsError, "credentials")):

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formkit.report.followup import mask_phone, mask_text
+from formkit.report.privacy import mask_phone, mask_text
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 

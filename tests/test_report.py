@@ -17,8 +17,8 @@ from report_data import INJECTION, LEVEL, PHONE, PHONE_DIGITS, TEXT_PHONE, answe
 
 from formkit.errors import InputError, UsageError
 from formkit.report import IntegrityRules, build_report, parse_period, write_report
-from formkit.report.followup import mask_phone, mask_text
-from formkit.report.load import SEP
+from formkit.report.privacy import mask_phone, mask_text
+from formkit.responses.queries import SEP
 from formkit.workspace.config import load_workspace
 
 approx = pytest.approx
@@ -135,7 +135,7 @@ def test_report_written_as_one_set(written, monkeypatch):
 
 
 def test_a_phone_that_lost_its_leading_zero_in_the_sheet_gets_it_back():
-    from formkit.report.followup import as_dialled
+    from formkit.report.privacy import as_dialled
 
     assert as_dialled("912345678") == "0912345678"
     assert as_dialled("0912345678") == "0912345678"

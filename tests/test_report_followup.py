@@ -11,8 +11,9 @@ import pytest
 from report_data import LEVEL, row
 
 from formkit.report import build_report, parse_period, write_report
-from formkit.report.followup import FollowUps, LowAnswer, as_dialled
-from formkit.report.groups import NO_OFFICER
+from formkit.report.followup import FollowUps, LowAnswer
+from formkit.report.labels import NO_OFFICER
+from formkit.report.privacy import as_dialled
 from formkit.responses.coding import HAS_COMMENT, HAS_PHONE
 from formkit.responses.store import ResponseStore
 from formkit.workspace.config import load_workspace

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from formkit.errors import StateError
-from formkit.forms.state import FormRecord, QuestionRecord, State
+from formkit.errors import DamagedFileError
+from formkit.forms.state import FormRecord, QuestionRecord, State, Step
 
 
-def record(n: int, step: str = "pending") -> FormRecord:
+def record(n: int, step: Step = "pending") -> FormRecord:
     form = FormRecord("sipas-2640", 1, "http://127.0.0.1:1", f"Khảo sát {n} [formkit xa-{n}]", nonce=f"{n:06x}")
     form.step = step
     return form
@@ -88,5 +88,5 @@ def test_a_journal_line_out_of_place_is_reported(tmp_path):
     State(path).save()
     line = {"commune": "xa-0", "index": 2, "form": record(0).to_json()}
     (tmp_path / "forms.journal").write_text(json.dumps(line) + "\n", encoding="utf-8")
-    with pytest.raises(StateError, match="forms.journal is damaged at line 1"):
+    with pytest.raises(DamagedFileError, match="forms.journal: line 1"):
         State.load(path)

@@ -10,4 +10,6 @@ counted with the online answers under channel "giấy".
   summary   the paper statistics for the report
 """
 
-CHANNEL_PAPER = "giấy"
+from typing import Final
+
+CHANNEL_PAPER: Final = "giấy"  # the store's Channel of a scanned ballot

@@ -11,15 +11,14 @@ from __future__ import annotations
 import getpass
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import StateError
-from ..files import atomic_write_json, atomic_write_text
+from ..errors import DamagedFileError, StateError
+from ..files import atomic_write_json, atomic_write_text, read_versioned_json
 from ..i18n import _
 
 PREFIX = "FKB1"
@@ -97,15 +96,11 @@ class Register:
         path = Path(state_dir) / "ballots.json"
         if not path.exists():
             return cls(path)
+        raw = read_versioned_json(path, FORMAT)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                raise StateError(_("{path}: format {format!r} is not {FORMAT}").format(
-                        path=path, format=raw.get('format'), FORMAT=FORMAT))
             return cls(path, [Batch(**b) for b in raw["batches"]])
         except (ValueError, KeyError, TypeError) as exc:
-            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
-                    path=path, exc=exc)) from exc
+            raise DamagedFileError(path, "batches", _("a batch is not readable ({error})").format(error=exc)) from exc
 
     def save(self) -> None:
         atomic_write_json(self.path, {"format": FORMAT, "batches": [asdict(b) for b in self.batches]})

@@ -5,17 +5,21 @@ already read (by its content hash), every page read per serial, the review decis
 was rejected, so scanning the same files again adds nothing and reports nothing new. A ballot is
 counted once all its pages are read and every question on it is decided (by the thresholds or by
 a person through `formkit scan --review`). A second, different image of a page already read (a
-photocopy, or a ballot photographed twice) counts once and is reported as a duplicate.
+photocopy, or a ballot photographed twice) counts once and is reported as a duplicate — unless
+the page read first holds no mark at all (a blank print scanned by mistake): a marked page takes
+its serial then, and a ballot with no mark on any page is never counted.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import html
 import io
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import Problems, StateError
-from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..errors import Problems
+from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text, read_versioned_json
 from ..forms.state import State
 from ..i18n import _
 from ..responses.store import VIETNAM, ResponseRow, ResponseStore
@@ -49,6 +53,8 @@ class ScanResult:
     duplicates: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    blank: list[str] = field(default_factory=list)  # ballots with no mark at all: not counted
+    replaced: list[str] = field(default_factory=list)  # unmarked pages that gave their serial to a marked one
     already: int = 0  # images read before
     review_csv: Path | None = None
 
@@ -63,25 +69,20 @@ class ScanState:
         self.duplicates: list[dict] = raw.get("duplicates", [])
         self.rejected: list[dict] = raw.get("rejected", [])
         self.unreadable: list[dict] = raw.get("unreadable", [])
+        self.stale: list[str] = raw.get("stale", [])  # store keys counted from pages since replaced: to take out
 
     @classmethod
     def load(cls, ws: Workspace) -> ScanState:
         path = ws.state_dir / "paper-scans.json"
         if not path.exists():
             return cls(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                raise ValueError(_("format {format!r}").format(format=raw.get("format")))
-        except ValueError as exc:
-            raise StateError(_("{path} is damaged ({exc}); restore it from a backup").format(
-                    path=path, exc=exc)) from exc
-        return cls(path, raw)
+        return cls(path, read_versioned_json(path, FORMAT))
 
     def save(self) -> None:
         atomic_write_json(self.path, {"format": FORMAT, "images": self.images, "pages": self.pages,
                                       "counted": self.counted, "duplicates": self.duplicates,
-                                      "rejected": self.rejected, "unreadable": self.unreadable})
+                                      "rejected": self.rejected, "unreadable": self.unreadable,
+                                      "stale": self.stale})
 
     def in_review(self) -> list[tuple[str, str, dict]]:
         """(page key, question, item) still waiting for a person."""
@@ -101,23 +102,62 @@ def render_grey(doc, index: int, dpi: float) -> np.ndarray:
     return grey
 
 
-def images_of(path: Path) -> list[tuple[str, np.ndarray | None]]:
-    """(name, grey image or None when it cannot be read) for each page of a file."""
-    suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        import pypdfium2 as pdfium
+def images_of(path: Path) -> Iterator[tuple[str, Callable[[], np.ndarray | None]]]:
+    """(name, a function giving its grey image or None when it cannot be read) for each page of a
+    file, one page at a time: a 500-page PDF is never held whole, and a page read before is not
+    even drawn."""
+    if path.suffix.lower() != ".pdf":
+        yield str(path), lambda: read_photo(path)
+        return
+    import pypdfium2 as pdfium
 
-        try:
-            doc = pdfium.PdfDocument(str(path))
-        except pdfium.PdfiumError:
-            return [(str(path), None)]
-        out: list[tuple[str, np.ndarray | None]] = []
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError:
+        yield str(path), lambda: None
+        return
+    try:
         for i in range(len(doc)):
-            out.append((f"{path} (trang {i + 1})", render_grey(doc, i, PDF_DPI)))
+            yield f"{path} (trang {i + 1})", functools.partial(_page_of, doc, i)
+    finally:
         doc.close()
-        return out
-    image = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_GRAYSCALE)
-    return [(str(path), image)]
+
+
+def _page_of(doc, index: int) -> np.ndarray | None:
+    import pypdfium2 as pdfium
+
+    try:
+        return render_grey(doc, index, PDF_DPI)
+    except pdfium.PdfiumError:  # one damaged page: the others are still read
+        return None
+
+
+def read_photo(path: Path) -> np.ndarray | None:
+    """A photo as a grey image; None for an empty (0-byte) or damaged file, which OpenCV refuses
+    with an exception or an empty answer."""
+    data = path.read_bytes()
+    if not data:
+        return None
+    try:
+        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    except cv2.error:
+        return None
+
+
+def file_hash(path: Path) -> hashlib._Hash:
+    """The file's SHA-256 so far, read in pieces; each page's hash adds its index (as it always has:
+    sha256(file bytes + index), so scan states written before stay valid)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest
+
+
+def marked(page: dict) -> bool:
+    """Whether a page read holds any ink a citizen put there: an answer, a mark for a person to
+    look at, or writing in a box. A ballot none of whose pages is marked is not a response."""
+    return any(a is not None for a in page["answers"].values()) or bool(page["review"]) or bool(page["boxes"])
 
 
 def check_files(files: list[Path]) -> None:
@@ -139,6 +179,7 @@ class Scanner:
         self.scans = ScanState.load(ws)
         self.geometries: dict[str, dict] = {}
         self.out = ws.output_dir / "ballots"
+        self.touched: set[str] = set()  # "commune|serial" with a page read in this run
 
     def geometry(self, geometry_id: str) -> dict:
         if geometry_id not in self.geometries:
@@ -152,19 +193,21 @@ class Scanner:
         result = ScanResult()
         saved = time.monotonic()
         for path in files:
-            data = path.read_bytes()
-            for index, (name, gray) in enumerate(images_of(path)):
-                digest = hashlib.sha256(data + index.to_bytes(4, "big")).hexdigest()
+            whole = file_hash(path)
+            for index, (name, load) in enumerate(images_of(path)):
+                page_hash = whole.copy()
+                page_hash.update(index.to_bytes(4, "big"))
+                digest = page_hash.hexdigest()
                 result.pages += 1
                 if digest in self.scans.images:
                     result.already += 1
                     continue
-                outcome = self.read_image(name, gray, result)
+                outcome = self.read_image(name, load(), result)
                 if outcome != "unreadable":  # an unreadable image is tried (and reported) again next time
                     self.scans.images[digest] = outcome
-            if time.monotonic() - saved > SAVE_EVERY:  # an interrupted scan redoes only what was not saved
-                self.scans.save()
-                saved = time.monotonic()
+                if time.monotonic() - saved > SAVE_EVERY:  # an interrupted scan redoes only what was not saved
+                    self.scans.save()
+                    saved = time.monotonic()
         self.finish(store, result)
         return result
 
@@ -176,7 +219,8 @@ class Scanner:
             return "unreadable"
 
         if gray is None:
-            return unreadable(_("not an image formkit can open"))
+            return unreadable(_("an empty file (0 bytes)") if Path(name).is_file() and not Path(name).stat().st_size
+                              else _("not an image formkit can open"))
         codes = read.find_page_ids(gray)
         ours = [(pid, corners) for pid, _, corners in codes if pid is not None]
         if not ours:
@@ -193,17 +237,32 @@ class Scanner:
             return "rejected"
         assert batch is not None  # else "serial never issued" above
         key = f"{page_id.commune}|{page_id.serial}|{page_id.page}"
-        if key in self.scans.pages:
-            first = self.scans.pages[key]["file"]
-            self.scans.duplicates.append({"file": name, "ballot": label, "first": first})
+        before = self.scans.pages.get(key)
+
+        def duplicate() -> str:
+            assert before is not None
+            self.scans.duplicates.append({"file": name, "ballot": label, "first": before["file"]})
             result.duplicates.append(_("{file}: {ballot} was already read from {first}; counted once").format(
-                file=name, ballot=label, first=first))
+                file=name, ballot=label, first=before["file"]))
             return "duplicate"
+
+        if before is not None and marked(before):
+            return duplicate()
         geometry = self.geometry(batch.geometry)
         page = read.flatten(gray, geometry, page_id, corners)
         if page is None:
             return unreadable(_("{ballot}: the corner markers are not all visible").format(ballot=label))
-        self.scans.pages[key] = self.read_page(name, page, geometry)
+        reading = self.read_page(name, page, geometry)
+        if before is not None and not marked(reading):
+            return duplicate()
+        self.scans.pages[key] = reading
+        self.touched.add(key.rsplit("|", 1)[0])
+        if before is not None:  # an unmarked page (a blank print scanned by mistake) yields its serial
+            counted = self.scans.counted.pop(key.rsplit("|", 1)[0], None)
+            if counted is not None:  # counted (in part) from the unmarked page: taken out, counted again
+                self.scans.stale.append(counted)
+            result.replaced.append(_("{file}: {ballot} replaces the unmarked page read before from {first}").format(
+                file=name, ballot=label, first=before["file"]))
         return "read"
 
     def read_page(self, name: str, page: read.PageImage, geometry: dict) -> dict:
@@ -273,18 +332,30 @@ class Scanner:
     # ---- counting ----------------------------------------------------------------------------
     def finish(self, store: ResponseStore, result: ScanResult) -> None:
         """Count every ballot whose pages are all read and decided; list what waits for a person."""
+        store.remove(self.scans.stale)  # before counting them again, whatever a crash interrupted
+        self.scans.stale = []
         by_ballot: dict[str, dict[int, dict]] = {}
         for key, page in self.scans.pages.items():
             commune, serial, number = key.split("|")
             by_ballot.setdefault(f"{commune}|{serial}", {})[int(number)] = page
         for ballot, pages in sorted(by_ballot.items()):
+            blank = not any(marked(page) for page in pages.values())
             if ballot in self.scans.counted:
-                continue
+                if not blank:
+                    continue
+                store.remove([self.scans.counted.pop(ballot)])  # counted from unmarked pages: not a response
+                self.touched.add(ballot)
             commune, serial = ballot.split("|")
             batch = self.register.batch_of(commune, int(serial))
             assert batch is not None  # a page is kept only when its serial was issued
             geometry = self.geometry(batch.geometry)
             if len(pages) < geometry["pages_per_ballot"]:
+                continue
+            if blank:  # every page read, no mark anywhere: the serial stays free for a marked ballot
+                if ballot in self.touched:  # said once, when found
+                    result.blank.append(_("{ballot}: no mark on any page (a blank ballot, or the print file?); "
+                                          "not counted, and a marked ballot with this serial will be").format(
+                        ballot=f"{commune} số {int(serial):06d}"))
                 continue
             if any("decision" not in item for page in pages.values() for item in page["review"].values()):
                 continue

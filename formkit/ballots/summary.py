@@ -1,18 +1,19 @@
 """Paper statistics for the report, as plain rows (the report's writers turn them into tables).
 
-Per commune: ballots issued (the register), returned (a page of it was read), counted (in the
+Per commune: ballots issued (the register), returned (a marked page of it was read), counted (in the
 response store), waiting for review, rejected pages (bad check value, serial never issued),
 duplicate pages (photocopies, second photos) — and an integrity warning when returned ballots fall
 well short of issued ones: ballots handed out and never seen again are how paper results get
-swapped. Also responses per channel per commune, from the store.
+swapped. Also responses per channel per commune, from the store (responses/queries.py).
 """
 
 from __future__ import annotations
 
+from ..responses.queries import channel_rows
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
 from .register import Register
-from .scan import ScanState
+from .scan import ScanState, marked
 
 SHORT_SHARE = 0.8  # fewer returned than this share of issued: a warning
 SHORT_MIN = 20  # … once at least this many were issued
@@ -22,9 +23,10 @@ def paper_rows(ws: Workspace) -> list[dict]:
     register = Register.load(ws.state_dir)
     scans = ScanState.load(ws)
     returned: dict[str, set[str]] = {}
-    for key in scans.pages:
-        commune, serial, _ = key.split("|")
-        returned.setdefault(commune, set()).add(serial)
+    for key, page in scans.pages.items():
+        if marked(page):  # an unmarked page is a blank print scanned by mistake, or a ballot no one filled in
+            commune, serial, _ = key.split("|")
+            returned.setdefault(commune, set()).add(serial)
     waiting = {key.rsplit("|", 1)[0] for key, _, _ in scans.in_review()}
     rows = []
     for commune in sorted({b.commune for b in register.batches}):
@@ -46,13 +48,6 @@ def paper_warning(row: dict) -> str:
         return ""
     return (f"chỉ thu về {row['returned']}/{row['issued']} phiếu giấy đã phát "
             f"({100 * row['returned'] / row['issued']:.0f} %): kiểm tra việc phát, thu và niêm phong thùng phiếu")
-
-
-def channel_rows(store: ResponseStore, bounds: tuple[str, str] = ("", "~")) -> list[dict]:
-    """Responses per commune and channel ("online", "giấy") submitted within [start, end)."""
-    query = ("SELECT commune_id, channel, count(*) FROM responses WHERE submitted >= ? AND submitted < ?"
-             " GROUP BY commune_id, channel ORDER BY 1, 2")
-    return [{"commune": c, "channel": ch, "responses": n} for c, ch, n in store.db.execute(query, bounds)]
 
 
 def paper_section(ws: Workspace, store: ResponseStore, bounds: tuple[str, str], names: dict[str, str]) -> dict | None:

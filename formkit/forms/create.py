@@ -24,6 +24,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..errors import Problems, RemoteError
 from ..files import atomic_write_json
@@ -35,12 +36,13 @@ from .formspec import ANYONE_MAY_ANSWER, FormBodies, build_bodies, check_commune
 from .state import FormRecord, QuestionRecord, State
 
 Report = Callable[[str], None]
+Action = Literal["create", "resume", "update-options", "done", "blocked", "refused"]  # refused: outcomes only
 
 
 @dataclass
 class PlanLine:
     commune: Commune
-    action: str  # create | resume | update-options | done | blocked
+    action: Action
     detail: str = ""
     form: FormRecord | None = None
     bodies: FormBodies | None = field(default=None, repr=False)
@@ -115,7 +117,7 @@ def write_dry_run(lines: list[PlanLine], out_dir: Path) -> list[Path]:
 @dataclass
 class Outcome:
     commune: Commune
-    action: str  # the plan's action, or "refused": Google would not let anyone answer the form
+    action: Action  # the plan's action, or "refused": Google would not let anyone answer the form
     form: FormRecord | None
     refusal: str = ""  # why, for "refused"
 

@@ -3,11 +3,14 @@
 Every remote step is recorded before the next one starts, so that a run interrupted at any
 point can be finished by the next one without duplicates. A step appends one line to
 state/forms.journal (the whole record of the form that changed, flushed to disk): its cost does
-not grow with the number of communes. `compact()` — at the end of each command — folds the
-journal into forms.json, rewritten atomically, and removes it. Loading replays the journal over
-forms.json; each line replaces a whole record by its place, so replaying a line twice (a crash
-between the rewrite and the removal) changes nothing, and a torn last line (a crash mid-write)
-is a step that was not recorded: the next run redoes it, finding the form by its nonce. Each commune
+not grow with the number of communes. `compact()` — at the end of each command that writes the
+journal (create, link, pull: under the workspace lock; a reader never folds it, since a running
+`create` goes on appending to it) — folds the journal into forms.json, rewritten atomically, and
+removes it. Loading replays the journal over forms.json; each line replaces a whole record by
+its place, so replaying a line twice (a crash between the rewrite and the removal) changes
+nothing, and a torn last line (a crash mid-write) is a step that was not recorded: the next run
+redoes it, finding the form by its nonce. Any other line that cannot be read is skipped the same
+way (and kept in forms.journal.damaged when the journal is folded). Each commune
 keeps a list of forms: the last is the current one; earlier ones are kept (never deleted) because
 their answers still count in reports.
 
@@ -25,14 +28,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ..errors import InputError, Problem, StateError, UsageError
-from ..files import atomic_write_text
-from ..google.backend import Backend
+from ..errors import DamagedFileError, UsageError
+from ..files import atomic_write_text, read_versioned_json
+from ..google.backend import GOOGLE_KEY, Backend
 from ..i18n import _
 
 FORMAT = 1
+Step = Literal["pending", "created", "built", "published"]  # a form record's steps, in order
 
 
 @dataclass
@@ -50,7 +54,7 @@ class FormRecord:
     endpoint: str  # the Backend's key: "google" or the local backend's base URL
     document_title: str  # the Drive file name, which carries the nonce
     nonce: str = ""
-    step: str = "pending"
+    step: Step = "pending"
     form_id: str = ""
     responder_uri: str = ""
     edit_url: str = ""
@@ -89,6 +93,7 @@ class State:
         self._encoded: dict[int, str] = {}  # id(form) -> its JSON, re-encoded only when it changed
         self._journal_end = 0  # where the journal's last whole line ends
         self._places: dict[int, tuple[str, int]] = {}  # id(form) -> (commune id, index), checked on use
+        self.salvaged: list[int] = []  # numbers of the journal lines that could not be read and were skipped
 
     @property
     def journal_path(self) -> Path:
@@ -110,8 +115,15 @@ class State:
         data = journal.read_bytes()
         end = data.rfind(b"\n") + 1  # anything after the last newline is a torn write: not recorded
         for number, line in enumerate(data[:end].splitlines(), 1):
+            line = line.strip(b"\x00")  # a run that once kept writing at its old offset padded with NULs
+            if not line:
+                continue
             try:
                 entry = json.loads(line)
+            except ValueError:  # unreadable: salvage the others (a lost step is redone, its form found by nonce)
+                self.salvaged.append(number)
+                continue
+            try:
                 forms = self.communes.setdefault(entry["commune"], [])
                 index, form = entry["index"], FormRecord.from_json(entry["form"])
                 if index == len(forms):
@@ -122,8 +134,9 @@ class State:
                     raise ValueError(_("form {index} of {commune} follows no form {previous}").format(
                         index=index, commune=entry['commune'], previous=index - 1))
             except (ValueError, KeyError, TypeError) as exc:
-                raise StateError(_("{journal} is damaged at line {number} ({exc}); restore the state from a backup "
-                                   "or move it aside").format(journal=journal, number=number, exc=exc)) from exc
+                raise DamagedFileError(journal, _("line {number}").format(number=number), str(exc), _(
+                    "restore the state from a backup (do not delete the journal: `create` would make the forms it "
+                    "records a second time)")) from exc
         self._journal_end = end
 
     def save(self, changed: FormRecord | None = None) -> None:
@@ -157,13 +170,18 @@ class State:
         journal.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
-            os.ftruncate(fd, self._journal_end)  # drop a torn line a killed run left behind
-            os.lseek(fd, self._journal_end, os.SEEK_SET)
-            os.write(fd, line)
-            os.fsync(fd)
+            shrunk = os.fstat(fd).st_size < self._journal_end  # folded or removed by another run
+            if not shrunk:
+                os.ftruncate(fd, self._journal_end)  # drop a torn line a killed run left behind
+                os.lseek(fd, self._journal_end, os.SEEK_SET)
+                os.write(fd, line)
+                os.fsync(fd)
         finally:
             os.close(fd)
-        self._journal_end += len(line)
+        if shrunk:  # never pad with NULs up to our old offset: this state, in memory, is whole
+            self._rewrite()
+        else:
+            self._journal_end += len(line)
 
     def _rewrite(self) -> None:
         communes = []
@@ -172,6 +190,9 @@ class State:
             communes.append(f"    {json.dumps(cid)}: [\n{lines}\n    ]")
         text = '{\n  "format": %d,\n  "communes": {\n%s\n  }\n}\n' % (FORMAT, ",\n".join(communes))
         atomic_write_text(self.path, text)
+        if self.salvaged and self.journal_path.exists():  # keep what could not be read, for a person to look at
+            os.replace(self.journal_path, self.journal_path.with_name(self.journal_path.name + ".damaged"))
+            self.salvaged = []
         self.journal_path.unlink(missing_ok=True)  # a crash before this: replaying it changes nothing
         self._journal_end = 0
 
@@ -190,7 +211,7 @@ class State:
     def published(self, commune_id: str) -> FormRecord:
         form = self.current(commune_id)
         if form is None or not form.done:
-            raise StateError(_("commune '{commune_id}' has no published form yet: run `formkit create` first").format(
+            raise UsageError(_("commune '{commune_id}' has no published form yet: run `formkit create` first").format(
                     commune_id=commune_id))
         return form
 
@@ -200,9 +221,18 @@ class State:
         elsewhere = sorted({f"{cid} ({f.endpoint})" for cid in commune_ids for f in self.forms(cid)
                             if f.form_id and not backend.made_here(f.endpoint)})
         if elsewhere:
-            raise UsageError(_("this run talks to {backend}, but these forms were made elsewhere: {forms}. Use the "
-                               "same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.").format(
-                    backend=backend, forms=', '.join(elsewhere)))
+            message = _("this run talks to {backend}, but these forms were made elsewhere: {forms}. Use the "
+                        "same backend (FORMKIT_GOOGLE_ENDPOINT) or a separate workspace.").format(
+                    backend=backend, forms=', '.join(elsewhere))
+            if backend.key == GOOGLE_KEY:  # a try on the embedded backend, now for real
+                moved = self.path.parent.with_name(self.path.parent.name + "-local")
+                message += " " + _("To start over on Google in this workspace, move the state folder of that "
+                                   "try aside (its forms, ballots and answers stay there): "
+                                   "`mv \"{state}\" \"{moved}\"` (PowerShell: `Move-Item \"{state}\" \"{moved}\"`), "
+                                   "then run `formkit create` again. Posters printed during the try point to the "
+                                   "embedded backend and its ballots to its forms: print them again.").format(
+                    state=self.path.parent, moved=moved)
+            raise UsageError(message)
 
     def add(self, commune_id: str, form: FormRecord) -> None:
         forms = self.communes.setdefault(commune_id, [])
@@ -211,33 +241,19 @@ class State:
 
 
 def _read(path: Path) -> dict[str, list[FormRecord]]:
-    """forms.json's forms per commune. A file that is not what formkit writes is bad input (exit 2),
-    named with the place where it goes wrong, so someone can restore it or move it aside."""
-    def damaged(place: str, what: str) -> InputError:
-        return InputError(Problem(str(path), place, _("{what}; the file is damaged: restore it from a backup or move "
-                                                      "it aside").format(what=what)),
-                          _("{path} is damaged").format(path=path))
-
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise damaged(_("byte {n}").format(n=exc.start), _("not UTF-8 text")) from None
-    except json.JSONDecodeError as exc:
-        raise damaged(_("line {line}, column {column}").format(line=exc.lineno, column=exc.colno), exc.msg) from None
-    if not isinstance(raw, dict):
-        raise damaged("", _("not a JSON object"))
-    if raw.get("format") != FORMAT:
-        raise StateError(_("{path}: state format {format!r} is not {FORMAT}").format(
-            path=path, format=raw.get("format"), FORMAT=FORMAT))
+    """forms.json's forms per commune. A file that is not what formkit writes is a damaged file
+    (exit 2), named with the place where it goes wrong, so someone can restore it or move it aside."""
+    raw = read_versioned_json(path, FORMAT)
     communes = raw.get("communes")
     if not isinstance(communes, dict):
-        raise damaged("communes", _("missing, or not an object of communes"))
+        raise DamagedFileError(path, "communes", _("missing, or not an object of communes"))
     out: dict[str, list[FormRecord]] = {}
     for cid, forms in communes.items():
         if not isinstance(forms, list):
-            raise damaged(f"communes.{cid}", _("not a list of forms"))
+            raise DamagedFileError(path, f"communes.{cid}", _("not a list of forms"))
         try:
             out[cid] = [FormRecord.from_json(f) for f in forms]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise damaged(f"communes.{cid}", _("a form record is not readable ({error})").format(error=exc)) from None
+            raise DamagedFileError(path, f"communes.{cid}", _("a form record is not readable ({error})").format(
+                error=exc)) from None
     return out

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from ..google.client import Google
 from ..workspace.config import Workspace
 from .formspec import responders
-from .state import State
+from .state import FormRecord, State, Step
 
 
 @dataclass
 class CommuneStatus:
     commune_id: str
-    step: str  # the state file's step, or "not created"
+    step: Step | Literal["not created"]
     responder_uri: str = ""
     published: bool | None = None
     accepting: bool | None = None
@@ -22,6 +23,7 @@ class CommuneStatus:
     template: str = ""
     responders: str | None = None  # "anyone", "domain:<name>", "" (nobody may answer); None: not asked
     possible_duplicates: tuple[str, ...] = ()  # ids of other forms carrying this one's Drive name
+    other_forms: tuple[str, ...] = ()  # ids of forms named for this commune that the state does not record
 
     @property
     def who_may_answer(self) -> str:
@@ -53,8 +55,20 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
             row.responders = responders(google.responder_permissions(form.form_id))
             row.possible_duplicates = tuple(f["id"] for name in form.possible_duplicates
                                             for f in google.find_forms_named(name) if f["id"] != form.form_id)
+            row.other_forms = tuple(sorted(unrecorded_forms(google, state.forms(commune.id))
+                                           - set(row.possible_duplicates)))
             row.linked_sheet = remote.get("linkedSheetId", "")
             row.responder_uri = remote.get("responderUri", row.responder_uri)
             row.responses = sum(1 for _ in google.responses(form.form_id, fields="responseId"))
         rows.append(row)
     return rows
+
+
+def unrecorded_forms(google: Google, forms: list[FormRecord]) -> set[str]:
+    """Ids of forms in Drive named as this commune's forms are (the same title and
+    "[formkit <commune>", any nonce) that the state does not record: a second form made after the
+    state lost the first (a journal moved aside, a state restored from an old backup)."""
+    recorded = {f.form_id for f in forms if f.form_id}
+    stems = {f.document_title.rsplit(" ", 1)[0] + " " for f in forms if f.form_id and f.nonce
+             and f.document_title.endswith(f" {f.nonce}]")}
+    return {f["id"] for stem in sorted(stems) for f in google.find_forms_starting(stem)} - recorded

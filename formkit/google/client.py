@@ -116,6 +116,17 @@ class Google:
             includeItemsFromAllDrives=True).execute())
         return result.get("files", [])
 
+    def find_forms_starting(self, prefix: str) -> list[dict]:
+        """Forms whose Drive name starts with `prefix`: Drive's `name contains` matches the start
+        of a name (the only match its documentation promises); the start is checked here too."""
+        drive = self._service("drive", "v3", "drive/v3/")
+        quoted = prefix.replace("\\", "\\\\").replace("'", "\\'")
+        query = f"name contains '{quoted}' and mimeType = '{FORM_MIME}' and trashed = false"
+        result = self._call("drive.files.list", lambda: drive.files().list(
+            q=query, fields="files(id,name)", pageSize=100, supportsAllDrives=True,
+            includeItemsFromAllDrives=True).execute())
+        return [f for f in result.get("files", []) if f.get("name", "").startswith(prefix)]
+
     def responder_permissions(self, form_id: str) -> list[dict]:
         """The form's Drive permissions, responders (view "published") included — Google lists
         those only when asked with includePermissionsForView=published."""

@@ -36,6 +36,9 @@ class PosterOptions:
     combined: bool = False  # one PDF for the whole selection instead of one per commune
     fields: bool = False  # also a sheet of QR labels per commune, one per field of procedure
     strict: bool = False  # a missing or unreadable photo is an error, not a warning
+    # Links only this computer can open (a form on the embedded backend at 127.0.0.1): "print" them,
+    # print them with a loud "warn"ing (a trial), or "refuse" (the CLI's choice when the run is not a trial).
+    local_links: str = "print"
 
 
 @dataclass
@@ -67,6 +70,17 @@ def make_posters(workspace: Workspace, state: State, options: PosterOptions = Po
     labels_layout = _labels_layout(layout, workspace) if options.fields else None
     selection = _select(workspace, options)
     _require_published(state, [commune for commune, _officers, _page in selection])
+    local = _local_only(state, [commune for commune, _officers, _page in selection])
+    if local and options.local_links == "refuse":
+        raise UsageError(_("the forms of {communes} live at {url}, which only this computer can open: no phone could "
+                           "open a poster's QR code. For posters citizens can use, make the forms on Google (or run "
+                           "`formkit serve --host 0.0.0.0` and set FORMKIT_GOOGLE_ENDPOINT to the address phones "
+                           "reach before `formkit create`); to print these anyway as a trial, add "
+                           "--allow-local.").format(communes=", ".join(local), url=_origin(state, local[0])))
+    if local and options.local_links == "warn":
+        result.warnings.append(_("TRIAL PRINT: the QR codes of {communes} point to {url}, which only this computer "
+                                 "can open; do not put these posters on a counter").format(
+            communes=", ".join(local), url=_origin(state, local[0])))
     plans = _Planner(workspace, state, result.warnings).plan(selection, options)
 
     out_dir = Path(options.out_dir) if options.out_dir else workspace.output_dir / "posters"
@@ -128,6 +142,30 @@ def check_photos(workspace: Workspace, communes: tuple[str, ...] = ()) -> list[P
             problems.add(_shown(workspace, path), _("photo of officer '{id}' ({name})").format(
                 id=officer.id, name=officer.name), str(photo))
     return problems.items
+
+
+def _local_only(state: State, communes: list[Commune]) -> list[str]:
+    """Communes whose form link names this computer itself (the embedded backend on 127.0.0.1)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    def loopback(url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        try:
+            return host == "localhost" or host.endswith(".localhost") or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    return [c.id for c in communes if (form := state.current(c.id)) is not None and loopback(form.responder_uri)]
+
+
+def _origin(state: State, commune_id: str) -> str:
+    from urllib.parse import urlsplit
+
+    form = state.current(commune_id)
+    assert form is not None  # _local_only lists only communes with a form
+    url = urlsplit(form.responder_uri)
+    return f"{url.scheme}://{url.netloc}"
 
 
 def _require_published(state: State, communes: list[Commune]) -> None:

@@ -23,11 +23,9 @@ import numpy as np
 
 from ..responses.coding import BLANK, INVALID, scale_questions
 from ..workspace.templates import Template
-from .groups import DAY, NO_OFFICER
+from .labels import NO_OFFICER
 from .load import Responses
-
-KIND_NAMES = {"burst": "Số phiếu tăng đột biến", "beyond_capacity": "Nhiều phiếu hơn sức tiếp nhận của quầy",
-              "straight_lining": "Chọn một mức cho mọi tiêu chí"}
+from .period import DAY, stamp
 
 
 @dataclass(frozen=True)
@@ -40,10 +38,6 @@ class AnomalyRules:
     straight_share: float = 0.5  # of the officer's responses ...
     straight_margin: float = 0.3  # ... and this much above the other officers' share
     straight_criteria: int = 5  # criteria answered before a response counts as straight-lined
-
-
-def _stamp(seconds) -> str:
-    return str(np.datetime64(int(seconds), "s")).replace("T", " ")
 
 
 class Names(dict):
@@ -63,7 +57,7 @@ def _entry(kind: str, resp: Responses, names: Names, commune: int, officer: int 
     oid = resp.officers[officer] if officer is not None else None
     return {"kind": kind, "commune": cid, "commune_name": names.get(cid, cid), "officer": oid,
             "officer_name": names.officer(oid) if officer is not None else None, "count": int(len(times)),
-            "first": _stamp(times.min()), "last": _stamp(times.max()), **extra, "message": message}
+            "first": stamp(times.min()), "last": stamp(times.max()), **extra, "message": message}
 
 
 def _by_officer_and_time(resp: Responses) -> np.ndarray:
@@ -194,7 +188,7 @@ def straight_lining(resp: Responses, groups: list, template: Template, names: Na
 
 def volume_anomalies(resp: Responses, template: Template, names: dict,
                      rules: AnomalyRules | None = None, officer_names: dict | None = None) -> list[dict]:
-    """Every volume anomaly in the period's responses, in the order of KIND_NAMES; names: commune
+    """Every volume anomaly in the period's responses, in their order in labels.KIND_NAMES; names: commune
     id -> name, officer_names: officer id -> full name."""
     rules = rules or AnomalyRules()
     names = Names(names, officer_names)

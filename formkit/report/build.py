@@ -18,14 +18,16 @@ import numpy as np
 
 from ..ballots.register import Register
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.queries import other_templates
 from ..responses.store import VIETNAM, ResponseStore
 from ..workspace.config import Workspace
 from ..workspace.templates import Template
 from . import indices as ix
 from . import integrity, load
-from .followup import follow_up_list
-from .groups import NO_FIELD, NO_OFFICER, Communes, Fine, Group, day_seconds, span, value
+from .followup_pick import follow_up_list
+from .groups import Communes, Fine, Group, value
 from .invalid import invalid_list
+from .labels import NO_FIELD, NO_OFFICER
 from .model import (
     ChannelCount,
     CommuneRow,
@@ -42,7 +44,7 @@ from .model import (
 )
 from .notes import build_notes
 from .participation import in_period, rates, read_dossiers
-from .period import Period, quarter_of
+from .period import Period, day_seconds, day_text, quarter_of
 
 
 def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune_ids=(),
@@ -64,21 +66,21 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         dossier_rows = {k: v for k, v in dossier_rows.items() if k in scope}
 
     first = min(period.start, previous.start, trend[0].start)
-    start, end = f"{first.isoformat()} 00:00:00", period.bounds()[1]
+    start, end = day_text(first), period.bounds()[1]
     resp = load.load(store, template, start, end, scope)
     bins = scoring.bins(resp.codes)
     low = scoring.negative_rows(bins) | _other_negative(template, resp.codes)
     follow = low | (resp.flags & (HAS_COMMENT | HAS_PHONE) > 0)
     cuts = {day_seconds(first)}
     for p in [period, previous, *trend, *(r.period for rows in dossier_rows.values() for r in rows)]:
-        cuts.update(span(p))
+        cuts.update(p.seconds())
     extras = {"low_ratings": low, "comments": resp.flags & HAS_COMMENT > 0, "follow_up": follow}
     fine = Fine(resp, bins, scoring, np.array(sorted(cuts), np.int64), extras, by=("commune",))
     now = fine.within(period)
-    in_now = (resp.time >= span(period)[0]) & (resp.time < span(period)[1])
+    in_now = (resp.time >= period.seconds()[0]) & (resp.time < period.seconds()[1])
     # Officers and fields: this period only, each grouped on its own (not communes × officers ×
     # fields × time buckets, a million groups for the nation).
-    this_period = np.array(span(period), np.int64)
+    this_period = np.array(period.seconds(), np.int64)
     by_officer = Fine(resp, bins, scoring, this_period, extras, by=("commune", "officer"), rows=in_now)
     by_field = Fine(resp, bins, scoring, this_period, extras, by=("field",), rows=in_now)
 
@@ -123,7 +125,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         cluster_size=rules.cluster_size, cluster_minutes=rules.cluster_minutes, scope=scope,
         responses=int(total.responses[0]), sipas=value(total.indices.overall[0]),
         mean=value(total.indices.overall_mean[0]),
-        excluded=load.other_templates(store, template, *period.bounds(), scope),
+        excluded=other_templates(store, template, *period.bounds(), scope),
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,

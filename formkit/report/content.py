@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from . import fmt, tables
-from .followup import mask_phone, mask_text
+from .labels import KIND_NAMES
 from .model import Report
 from .printable import printable
+from .privacy import mask_phone, mask_text
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 COMMENT_SHOWN = 1200  # characters of a comment in a page layout (table rows must fit a page)
@@ -97,7 +98,7 @@ def _overall(report: Report) -> list[Block]:
     index = f"<b>{fmt.percent(r.sipas)} %</b>" if r.sipas is not None else "chưa có câu trả lời để tính"
     out: list[Block] = [
         Para(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu của {len(r.communes)} xã, phường "
-             f"(từ ngày {report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}); "
+             f"({report.period.dates}); "
              f"{T(label)}: {fmt.number(prev.responses)} phiếu."),
         Para(f"2. {T(r.index_name)}: {index}"
              + (f" ({T(label)}: {fmt.percent(prev.sipas)} %, thay đổi "
@@ -230,7 +231,7 @@ def _integrity(report: Report) -> list[Block]:
              f"({T(r.office_hours_text)}); số phiếu nhiều hơn số hồ sơ.")]
     if not r.integrity:
         return out + [Para("Không phát hiện dấu hiệu bất thường.")]
-    rows = [[tables.KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer_name or "", fmt.number(w.count),
+    rows = [[KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer_name or "", fmt.number(w.count),
              (fmt.when(w.first) + " – " + fmt.when(w.last)) if w.first else "", tables.warning_detail(w)]
             for w in r.integrity]
     return out + [Grid([["Loại", "Xã, phường", "Cán bộ", "Số phiếu", "Thời gian", "Chi tiết"]], rows, "tttntt",
@@ -279,5 +280,5 @@ def body(report: Report) -> list[Block]:
 
 def empty_sentence(report: Report) -> str:
     """An empty period said plainly, in the document itself."""
-    return (f"Trong {report.period.label} (từ ngày {report.period.start:%d/%m/%Y} đến ngày "
-            f"{report.period.end:%d/%m/%Y}) chưa có phiếu khảo sát nào; các bảng dưới đây không có số liệu.")
+    return (f"Trong {report.period.label} ({report.period.dates}) chưa có phiếu khảo sát nào; "
+            "các bảng dưới đây không có số liệu.")

@@ -30,12 +30,13 @@ from ..files import atomic_write_bytes
 from ..typography import SERIF, register_fonts
 from . import charts, content, fmt
 from .content import MOTTO, NATION, Block, Chart, Gap, Grid, Para, number_line, title
+from .labels import HEADING, SIGN_HERE, document_title
 from .model import Report
-from .pdf_out import WIDTH, balanced, column_widths
+from .page import MARGINS_MM, PAGE_MM, TEXT_MM, WIDTH, balanced, column_widths
 from .printable import printable
 
 FONT = "Times New Roman"
-TOP, BOTTOM, LEFT, RIGHT = 20, 20, 30, 15  # mm
+TOP, BOTTOM, LEFT, RIGHT = MARGINS_MM
 CENTER, LEFT_ALIGN, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 # name in content.py -> (style name in Word, size pt, bold, italic, alignment, first-line indent mm,
@@ -90,7 +91,7 @@ def _styles(doc) -> None:
 def _page(doc) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
     section.top_margin, section.bottom_margin = Mm(TOP), Mm(BOTTOM)
     section.left_margin, section.right_margin = Mm(LEFT), Mm(RIGHT)
     section.header_distance, section.footer_distance = Mm(10), Mm(10)
@@ -251,7 +252,7 @@ def _layout_table(doc, rows: int, widths_mm: list[float]):
 
 def _header(doc, report: Report) -> None:
     signing = report.signing
-    text_mm = 210 - LEFT - RIGHT
+    text_mm = TEXT_MM
     left_mm, right_mm = text_mm * 0.42, text_mm * 0.58
     table = _layout_table(doc, 2, [left_mm, right_mm])
     left, right = table.cell(0, 0), table.cell(0, 1)
@@ -270,14 +271,14 @@ def _header(doc, report: Report) -> None:
     _first_paragraph(table.cell(1, 1), content.T(fmt.dated(report.place, report.today)), "date")
     gap = doc.add_paragraph(style=STYLES["plain"][0])
     gap.paragraph_format.space_after = Pt(20)
-    _text(doc, "BÁO CÁO", "title")
+    _text(doc, HEADING, "title")
     _text(doc, title(report), "title")
     _rule(doc, text_mm * 0.25, text_mm)
 
 
 def _signature(doc, report: Report) -> None:
     signing = report.signing
-    text_mm = 210 - LEFT - RIGHT
+    text_mm = TEXT_MM
     doc.add_paragraph(style=STYLES["plain"][0]).paragraph_format.space_after = Pt(10)
     table = _layout_table(doc, 1, [text_mm * 0.45, text_mm * 0.55])
     _row_flags(table.rows[0], header=False)  # the block stays on one page
@@ -294,7 +295,7 @@ def _signature(doc, report: Report) -> None:
     if signing.signer_name:
         _text(signer, signing.signer_name, "center_bold")
     else:
-        _text(signer, "(Ký, ghi rõ họ tên và đóng dấu)", "italic_center")
+        _text(signer, SIGN_HERE, "italic_center")
 
 
 def _keep_with_next(doc) -> None:
@@ -308,7 +309,7 @@ def render(report: Report) -> bytes:
     _styles(doc)
     _page(doc)
     props = doc.core_properties
-    props.title = printable(f"Báo cáo {report.index_name} {report.period.label}")
+    props.title = printable(document_title(report))
     props.author, props.subject = printable(report.issuing_body), printable(report.template.name)
     props.comments, props.last_modified_by = "formkit", "formkit"
     props.created = props.modified = datetime.combine(report.today, time(0))  # the report's date, not the clock's

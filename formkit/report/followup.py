@@ -4,6 +4,9 @@ A response is on it when it rates a counted question on a negative option (a cri
 overall question), leaves a comment, or leaves a phone number (the form says to leave one only
 to be called back).
 
+This module holds the list as values (the report model's part); followup_pick.py picks its
+entries from the responses, privacy.py masks what is shown.
+
 Privacy: the full phone number appears only in the per-commune follow-up outputs (the PDF's
 section per commune, the XLSX sheet "Cần liên hệ lại", one CSV per commune), which go to the
 commune that must call back. Everywhere else, JSON included, it is masked like "091****678", and
@@ -13,61 +16,14 @@ phone-like numbers typed into comments are masked the same way.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..responses.coding import HAS_COMMENT, HAS_PHONE
-from ..responses.store import ResponseStore
-from ..workspace.config import Workspace
-from ..workspace.templates import Template
-from . import indices as ix
-from .groups import NO_OFFICER, Communes
-from .load import Responses, texts_of
-
-_SEP = r"[ \t\u00a0.\-_()]"  # what people type between digit groups: 0912 345 678, (091) 234-5678, 0912_345_681
-PHONE_IN_TEXT = re.compile(  # 0…, (0…), 84…, +84…, +84 (0)… then 8 to 10 more digits
-    rf"(?<![\d.,])(?:(?:\+{_SEP}{{0,2}})?84(?:{_SEP}{{0,2}}\(0\))?|\(?0){_SEP}{{0,2}}[1-9](?:{_SEP}{{0,2}}\d){{7,9}}(?!\d)",
-    re.ASCII)
-_ASCII_DIGITS = {0xFF10 + d: str(d) for d in range(10)}  # full-width ０…９, one character each
-_DIGIT = re.compile(r"\d")  # any digit, full-width ones included
-
-
-def mask_phone(text: str | None) -> str:
-    """"0912345678" -> "091****678": first three and last three digits kept; "+84 (0) 912…"
-    and full-width digits are read as the same number."""
-    if not text:
-        return ""
-    digits = re.sub(r"\D", "", text.translate(_ASCII_DIGITS), flags=re.ASCII)
-    if digits.startswith("840") and len(digits) >= 11:
-        digits = "84" + digits[3:]  # the "(0)" of +84 (0) 912 …
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return ("+" if text.strip().startswith("+") else "") + digits[:3] + "*" * (len(digits) - 6) + digits[-3:]
-
-
-def as_dialled(phone: str) -> str:
-    """A phone typed into a sheet as a number loses its leading zero (0912345678 -> 912345678);
-    Vietnamese numbers have ten digits, so nine digits get their zero back. The store keeps the
-    answer as received; this is only how the call-back list shows it."""
-    text = phone.strip()
-    return "0" + text if text.isdigit() and len(text) == 9 and text[0] != "0" else phone
-
-
-def mask_text(text: str | None) -> str:
-    """Free text with every phone-like number in it masked (matched on a copy with full-width
-    digits made ASCII: the same length, so the places agree)."""
-    text = text or ""
-    if not _DIGIT.search(text):  # most comments: no number in them at all
-        return text
-    parts, last = [], 0
-    for match in PHONE_IN_TEXT.finditer(text.translate(_ASCII_DIGITS)):
-        parts += [text[last:match.start()], mask_phone(match.group(0))]
-        last = match.end()
-    return "".join(parts) + text[last:]
+from .period import stamps
+from .privacy import mask_phone, mask_text
 
 
 @dataclass(frozen=True, eq=False)  # shared instances, hashed by identity (fast)
@@ -181,12 +137,8 @@ class FollowUps:
         return [flat[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
 
     def _stamps(self, a: int, b: int) -> np.ndarray:
-        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1 as bytes (S19), in C: the ISO text with its "T"
-        made a space."""
-        text = np.datetime_as_string(self.time[a:b].astype("datetime64[s]")).astype("S19")
-        chars = text.view(np.uint8).reshape(-1, 19).copy()
-        chars[:, 10] = ord(" ")
-        return chars.view("S19").ravel()
+        """"YYYY-MM-DD HH:MM:SS" of entries a…b-1 as bytes (S19)."""
+        return stamps(self.time[a:b])
 
     def entries(self, a: int, b: int) -> list[FollowUp]:
         """Entries a…b-1 as objects."""
@@ -274,47 +226,3 @@ class FollowUps:
 
 
 REASON_BITS = ((1, "low_rating"), (2, "comment"), (4, "phone"))
-
-
-def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring, current: Responses,
-                   bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> FollowUps:
-    """Vectorised per question, not per response; the texts read for the responses that have them."""
-    rank = np.array([communes.row[c] for c in current.communes], np.int64)
-    rows = np.flatnonzero(follow)
-    rows = rows[np.lexsort((current.ids[rows], current.time[rows], rank[current.commune[rows]]))]
-    if not len(rows):
-        return FollowUps.empty()
-    # Low answers: one column per criterion (its bin) and per other scored question with negative
-    # options (its code), with a table of LowAnswer per (column, option).
-    columns, chosen = [], []
-    for c, q in enumerate(scoring.criteria):
-        columns.append(q)
-        chosen.append(np.where(scoring.negative[c][bins[rows, c]], bins[rows, c], 0))
-    for column, q, negative in ix.other_negatives(template):  # the overall question
-        codes = current.codes[rows, column]
-        columns.append(q)
-        chosen.append(np.where(negative[codes], codes, 0))
-    table: np.ndarray = np.full((len(columns), max(len(q.scale_options) for q in columns) + 1), None, np.object_)
-    for k, q in enumerate(columns):
-        for i, option in enumerate(q.scale_options, 1):
-            table[k, i] = LowAnswer(q.id, q.title, option.label)
-    picked = np.stack(chosen, axis=1).astype(np.uint8)
-    text_at = np.flatnonzero(current.flags[rows] & (HAS_COMMENT | HAS_PHONE))
-    comment_q, phone_q = template.by_role("comment"), template.by_role("phone")
-    question_ids = (comment_q.id if comment_q else None, phone_q.id if phone_q else None)
-    comments, phones = [], []
-    for a in range(0, len(text_at), TEXTS_AT_ONCE):
-        ids = current.ids[rows[text_at[a:a + TEXTS_AT_ONCE]]]
-        texts = texts_of(store, np.sort(ids), question_ids)  # in id order: SQLite reads its pages in order
-        for response_id in ids.tolist():
-            comment, phone = texts.get(response_id, ("", ""))
-            comments.append(comment or "")
-            phones.append(as_dialled(phone or ""))
-    everyone = {o.id: o.name for c in ws.communes for o in c.officers}
-    return FollowUps(current.ids[rows], current.commune[rows], current.officer[rows], current.field[rows],
-                     current.time[rows], picked, table, text_at, comments, phones,
-                     [(c, communes.names.get(c, c)) for c in current.communes],
-                     [(o, everyone.get(o, o) if o else NO_OFFICER) for o in current.officers], list(current.fields))
-
-
-TEXTS_AT_ONCE = 50_000  # responses whose texts one query reads

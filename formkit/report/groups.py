@@ -8,25 +8,12 @@ nothing next to a pass over the responses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
 from . import indices as ix
 from .load import Responses
 from .period import Period
-
-DAY = 86_400
-NO_OFFICER = "(không chọn cán bộ)"  # how a response without an officer reads in the tables
-NO_FIELD = "(không chọn lĩnh vực)"
-
-
-def day_seconds(day: date) -> int:
-    return (day - date(1970, 1, 1)).days * DAY
-
-
-def span(period: Period) -> tuple[int, int]:
-    return day_seconds(period.start), day_seconds(period.end) + DAY
 
 
 def value(x) -> float | None:
@@ -94,7 +81,7 @@ class Fine:
 
     def within(self, period: Period) -> np.ndarray:
         """(fine groups,) bool: the group's time bucket lies inside the period."""
-        start, end = span(period)
+        start, end = period.seconds()
         inside = (self.bounds[:-1] >= start) & (self.bounds[1:] <= end)
         return np.append(inside, False)[self.bucket]
 
@@ -112,11 +99,6 @@ class Group:
     indices: ix.Indices
     responses: np.ndarray
     extras: dict[str, np.ndarray]
-
-    def summary(self, g: int, factor_ids) -> dict:
-        i = self.indices
-        return {"responses": int(self.responses[g]), "sipas": value(i.overall[g]), "mean": value(i.overall_mean[g]),
-                "factors": {f: value(i.factor[g, k]) for k, f in enumerate(factor_ids)}}
 
 
 @dataclass

@@ -21,9 +21,11 @@ from ..responses.coding import scale_questions
 from ..workspace.config import OfficeHours
 from ..workspace.templates import Template
 from .anomalies import volume_anomalies
-from .groups import DAY, NO_OFFICER, Communes
+from .groups import Communes
+from .labels import NO_OFFICER
 from .load import Responses
 from .model import IntegrityWarning
+from .period import DAY, stamp
 
 WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
 
@@ -39,11 +41,6 @@ class Cluster:
     commune: int  # category index in Responses.communes
     officer: int  # category index in Responses.officers
     rows: np.ndarray  # row positions in the Responses, in time order
-
-
-def stamp(seconds: int) -> str:
-    """Seconds on the local clock -> "YYYY-MM-DD HH:MM:SS"."""
-    return str(np.datetime64(int(seconds), "s")).replace("T", " ")
 
 
 def identical_clusters(resp: Responses, rules: IntegrityRules) -> list[Cluster]:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..responses.queries import stored_invalid
 from ..responses.store import ResponseStore
 from ..workspace.templates import Template
 from . import indices as ix
-from .followup import mask_text
-from .integrity import stamp
-from .load import Responses, stored_invalid
+from .load import Responses
 from .model import InvalidEntry
-from .period import Period
+from .period import Period, stamp
+from .privacy import mask_text
 
 REASONS = {  # what the response readers write -> how the report says it
     "not one of the options": "không thuộc các phương án trả lời",

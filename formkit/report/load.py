@@ -1,12 +1,9 @@
 """Reading the response store into numpy arrays, for one template and a time range.
 
-SQLite does the per-row work: each column of a block of rows comes back as one string
-(group_concat: ids and flags as comma-separated numbers, times as text, the answer codes as
-hex), which numpy parses in C. Aggregates step over the same rows together, so the columns line up row by row
-whatever order SQLite visits them in. Blocks are id ranges, so memory stays bounded.
-
-Rows stored under another version of the template are re-coded from their raw answers by
-question id (a rare path, one row at a time), so versions of one template combine.
+The rows come from the store's queries (responses/queries.py: SQLite joins each column of a block
+of rows into one string); numpy parses them in C here. Rows stored under another version of the
+template are re-coded from their raw answers by question id (a rare path, one row at a time), so
+versions of one template combine.
 """
 
 from __future__ import annotations
@@ -19,11 +16,9 @@ import numpy as np
 
 from ..responses.coding import Coder, scale_questions
 from ..responses.columnar import Columns, seconds
+from ..responses.queries import SEP, answers_of, coded_blocks, invalid_of, other_version_answers
 from ..responses.store import ResponseStore
 from ..workspace.templates import Template
-
-BLOCK = 250_000  # ids per query: a few tens of MB of text at most
-SEP = "\x1f"  # between text values; removed from the values themselves first
 
 
 @dataclass
@@ -51,21 +46,6 @@ class Responses:
         return Responses(self.ids[mask], self.commune[mask], self.officer[mask], self.field[mask], self.time[mask],
                          self.codes[mask], self.flags[mask], self.communes, self.officers, self.fields,
                          self.recoded_invalid)
-
-
-def _seconds(joined: str) -> np.ndarray:
-    """ "YYYY-MM-DD HH:MM:SS,…" -> seconds on the local clock (numpy parses the text, read as UTC)."""
-    return np.array(joined.split(","), dtype="datetime64[s]").astype(np.int64)
-
-
-def _filter(template: Template, start: str, end: str, commune_ids, prefix: str = "") -> tuple[str, list]:
-    p = prefix
-    sql = f"{p}template = ? AND {p}submitted >= ? AND {p}submitted < ?"
-    params: list = [template.id, start, end]
-    if commune_ids:
-        sql += f" AND {p}commune_id IN ({','.join('?' * len(commune_ids))})"
-        params += list(commune_ids)
-    return sql, params
 
 
 class _Categories:
@@ -142,8 +122,7 @@ def _from_columns(store: ResponseStore, columns: Columns, template: Template, st
     recoded_invalid: list[tuple[int, str, str, str]] = []
     if not same.all():
         other = ids[~same].tolist()
-        answers = store.db.execute("SELECT id, answers FROM responses WHERE id IN (SELECT value FROM json_each(?))",
-                                   [json.dumps(other)]).fetchall()
+        answers = answers_of(store, other)
         flags = flags.copy()  # re-coded in place below (the columns may be a read-only file)
         _recode_rows(store, template, answers, ids, codes, field_index, flags, fields, recoded_invalid)
     return Responses(ids, commune, officer, field_index, np.asarray(take(columns.time)), codes, flags, communes,
@@ -152,40 +131,18 @@ def _from_columns(store: ResponseStore, columns: Columns, template: Template, st
 
 def _from_sqlite(store: ResponseStore, template: Template, start: str, end: str, commune_ids=()) -> Responses:
     width = len(scale_questions(template))
-    where, params = _filter(template, start, end, commune_ids)
-    lo, hi = store.db.execute(f"SELECT min(id), max(id) FROM coded WHERE {where}", params).fetchone()
     communes, officers, fields = _Categories(), _Categories(), _Categories()
     parts: list[list[np.ndarray]] = []
     recoded_invalid: list[tuple[int, str, str, str]] = []
-    # The unary + keeps SQLite on the id range instead of the (template, submitted) index. A block
-    # holding rows of another version is read again with those rows' codes blank, and they are
-    # re-coded afterwards. Ids cannot hold SEP (workspace ids are checked); field text could.
-    fast, fast_params = _filter(template, start, end, commune_ids, prefix="+")
-    same = "(template_version = ? AND length(codes) = ?)"
-
-    def query(codes: str) -> str:
-        return (f"SELECT count(*), sum(NOT {same}), group_concat(id), group_concat(submitted), group_concat(flags),"
-                f" group_concat({codes}, ''), group_concat(commune_id, char(31)),"
-                " group_concat(ifnull(officer_id, ''), char(31)),"
-                " group_concat(replace(ifnull(field, ''), char(31), ' '), char(31))"
-                f" FROM coded WHERE id BETWEEN ? AND ? AND {fast}")
-
-    version = [template.version, width]
-    for first in ([] if lo is None else range(lo, hi + 1, BLOCK)):
-        block_params = [first, first + BLOCK - 1, *fast_params]
-        row = store.db.execute(query("hex(codes)"), [*version, *block_params]).fetchone()
+    for first, last, row in coded_blocks(store, template, start, end, commune_ids):
         n, other = row[0], row[1]
-        if not n:
-            continue
-        if other:
-            row = store.db.execute(query(f"CASE WHEN {same} THEN hex(codes) ELSE ? END"),
-                                   [*version, *version, "00" * width, *block_params]).fetchone()
         block = [np.fromstring(row[2], np.int64, sep=","), communes.codes(row[6]), officers.codes(row[7]),
-                 fields.codes(row[8]), _seconds(row[3]),
+                 fields.codes(row[8]), seconds(row[3].split(",")),
                  np.frombuffer(bytes.fromhex(row[5]), np.uint8).reshape(n, width).copy(),
                  np.fromstring(row[4], np.int64, sep=",").astype(np.uint8)]
         if other:
-            _recode(store, template, block, first, first + BLOCK - 1, fast, fast_params, fields, recoded_invalid)
+            rows = other_version_answers(store, template, first, last, start, end, commune_ids)
+            _recode_rows(store, template, rows, block[0], block[5], block[3], block[6], fields, recoded_invalid)
         parts.append(block)
     if not parts:
         empty = np.zeros(0, np.int64)
@@ -197,19 +154,6 @@ def _from_sqlite(store: ResponseStore, template: Template, start: str, end: str,
                      officers.values, fields.values, recoded_invalid)
 
 
-def _recode(store: ResponseStore, template: Template, block: list[np.ndarray], first: int, last: int, fast: str,
-            fast_params: list, fields: _Categories, invalid_out: list) -> None:
-    """Rows stored under another version of the template: code their raw answers with this
-    version's questions (by question id), in place in the block's arrays."""
-    questions = scale_questions(template)
-    rows = store.db.execute(
-        "SELECT coded.id, responses.answers FROM coded JOIN responses USING (id)"
-        f" WHERE coded.id BETWEEN ? AND ? AND {fast.replace('+', '+coded.')}"
-        " AND NOT (coded.template_version = ? AND length(coded.codes) = ?)",
-        [first, last, *fast_params, template.version, len(questions)]).fetchall()
-    _recode_rows(store, template, rows, block[0], block[5], block[3], block[6], fields, invalid_out)
-
-
 def _recode_rows(store: ResponseStore, template: Template, rows: list[tuple[int, str]], ids: np.ndarray,
                  codes: np.ndarray, field_column: np.ndarray, flags: np.ndarray, fields: _Categories,
                  invalid_out: list) -> None:
@@ -218,7 +162,7 @@ def _recode_rows(store: ResponseStore, template: Template, rows: list[tuple[int,
     coder = Coder(template)
     position = {int(i): k for k, i in enumerate(ids.tolist())}
     coded_ids = {q.id for q in questions}
-    kept = _stored_invalid(store, [r[0] for r in rows])
+    kept = invalid_of(store, [r[0] for r in rows])
     for response_id, answers_json in rows:
         answers = json.loads(answers_json)
         k = position[response_id]
@@ -229,86 +173,3 @@ def _recode_rows(store: ResponseStore, template: Template, rows: list[tuple[int,
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in kept.get(response_id, [])
                            if q not in coded_ids)
         invalid_out.extend((response_id, q, raw, reason) for q, raw, reason in invalid)
-
-
-def _stored_invalid(store: ResponseStore, ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
-    out: dict[int, list] = {}
-    for response_id, question, raw, reason in store.db.execute(
-            "SELECT response_id, question_id, raw, reason FROM invalid"
-            " WHERE response_id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]):
-        out.setdefault(response_id, []).append((question, raw, reason))
-    return out
-
-
-def stored_invalid(store: ResponseStore, template: Template, start: str, end: str,
-                   commune_ids=()) -> list[tuple[int, str, str, str]]:
-    """(response id, question id, raw text, reason) recorded when rows of this version were stored."""
-    where, params = _filter(template, start, end, commune_ids, prefix="c.")
-    return store.db.execute(
-        # CROSS JOIN keeps SQLite walking `invalid` (short) and looking rows up in `coded` by id;
-        # the other way round it scans `invalid`, which has no index, once per response.
-        "SELECT i.response_id, i.question_id, i.raw, i.reason FROM invalid i CROSS JOIN coded c ON c.id = i.response_id"
-        f" WHERE {where} AND c.template_version = ? AND length(c.codes) = ? ORDER BY i.response_id, i.rowid",
-        [*params, template.version, len(scale_questions(template))]).fetchall()
-
-
-@dataclass(frozen=True)
-class Held:
-    """What the store holds for a template (and communes), whatever the period: for a report of
-    an empty period to say what was meant."""
-
-    responses: int
-    first: str | None  # "YYYY-MM-DD HH:MM:SS", local
-    last: str | None
-
-
-def held(store: ResponseStore, template: Template, commune_ids=()) -> Held:
-    sql = "SELECT count(*), min(submitted), max(submitted) FROM coded WHERE template = ?"
-    params: list = [template.id]
-    if commune_ids:
-        sql += f" AND commune_id IN ({','.join('?' * len(commune_ids))})"
-        params += list(commune_ids)
-    count, first, last = store.db.execute(sql, params).fetchone()
-    return Held(int(count), first, last)
-
-
-def other_templates(store: ResponseStore, template: Template, start: str, end: str, commune_ids=()) -> dict[str, int]:
-    """How many responses in the range belong to forms of other templates (left out of the report).
-    The templates are found one index lookup each (a scan of a nation's index takes a second),
-    then each is counted over its own part of the (template, submitted) index."""
-    found, after = [], ""
-    while (row := store.db.execute("SELECT template FROM coded WHERE template > ? ORDER BY template LIMIT 1",
-                                   [after]).fetchone()) is not None:
-        after = row[0]
-        found += [after] if after != template.id else []
-    out = {}
-    for other in found:
-        sql = "SELECT count(*) FROM coded WHERE template = ? AND submitted >= ? AND submitted < ?"
-        params: list = [other, start, end]
-        if commune_ids:
-            sql += f" AND commune_id IN ({','.join('?' * len(commune_ids))})"
-            params += list(commune_ids)
-        count = store.db.execute(sql, params).fetchone()[0]
-        if count:
-            out[other] = count
-    return out
-
-
-def texts_of(store: ResponseStore, ids, question_ids: tuple[str | None, str | None]) -> dict[int, tuple]:
-    """The comment and the phone (question_ids: the template's, None for one it lacks) of these
-    responses, from the store's texts table; a response stored before that table existed is read
-    from its answers, by SQLite, not parsed here."""
-    if not len(ids):
-        return {}
-    wanted = [int(i) for i in ids]
-    found = {row[0]: tuple(t if q else None for t, q in zip(row[1:], question_ids, strict=True))
-             for row in store.db.execute("SELECT id, comment, phone FROM texts WHERE id IN "
-                                         "(SELECT value FROM json_each(?))", [json.dumps(wanted)])}
-    older = [i for i in wanted if i not in found]
-    if older:
-        columns = ", ".join("json_extract(answers, ?)" if q else "NULL" for q in question_ids)
-        paths = ["$." + json.dumps(q) for q in question_ids if q]
-        found.update((row[0], row[1:]) for row in store.db.execute(
-            f"SELECT id, {columns} FROM responses WHERE id IN (SELECT value FROM json_each(?))",
-            [*paths, json.dumps(older)]))
-    return found

@@ -36,12 +36,11 @@ from ..files import atomic_write_bytes
 from ..typography import SERIF, SERIF_BOLD, SERIF_ITALIC, binary_pdf_streams, register_fonts
 from . import charts, content, fmt
 from .content import MOTTO, NATION, NBSP, Block, Gap, Grid, Para, T, number_line, title
+from .labels import HEADING, SIGN_HERE, document_title
 from .model import Report
+from .page import BODY, MARGINS_MM, SMALL, WIDTH, balanced, column_widths
 
-TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
-WIDTH = A4[0] - LEFT - RIGHT
-BODY, SMALL = 13, 11
-MIN_NUMBER = 15 * mm  # number columns get at least this when the table has room
+TOP, BOTTOM, LEFT, RIGHT = (m * mm for m in MARGINS_MM)
 HEADER_BG = colors.HexColor("#E8EDF3")
 # A table sets its cells' font on the canvas even when they hold paragraphs; without this the
 # layout tables would make the PDF reference Helvetica, a font it does not embed.
@@ -89,38 +88,6 @@ def _flowables(block: Block) -> list:
     return drawn if isinstance(drawn, list) else [drawn]
 
 
-def column_widths(head: list[list[str]], rows: list[list], kinds: str,
-                  weights: dict[int, float] | None = None) -> list[float]:
-    """Column widths in points over the text width (the DOCX lays its tables out the same way):
-    number columns take the width their widest cell needs; text columns share the rest."""
-    pad = 8
-    widths: list[float | None] = []
-    for i, kind in enumerate(kinds):
-        if kind == "t":
-            widths.append(None)
-            continue
-        cells = [str(r[i]) for r in rows] or [""]
-        words = [w for h in head for w in str(h[i]).split()]
-        widths.append(max([stringWidth(c, SERIF, SMALL) for c in cells]
-                          + [stringWidth(w, SERIF_BOLD, SMALL) for w in words]) + pad)
-    texts = [i for i, k in enumerate(kinds) if k == "t"]
-    roomy = [max(w, MIN_NUMBER) if w is not None else None for w in widths]
-    if sum(w for w in roomy if w is not None) <= WIDTH - 45 * mm * len(texts):
-        widths = roomy  # headers like "Số câu trả lời" wrap in two lines, not four
-    fixed = sum(w for w in widths if w is not None)
-    room = WIDTH - fixed
-    if texts and room < 30 * mm * len(texts):  # too many numbers: squeeze them, keep text readable
-        scale = (WIDTH - 30 * mm * len(texts)) / fixed
-        widths = [w * scale if w is not None else None for w in widths]
-        room = 30 * mm * len(texts)
-    weight = weights or {}
-    total = sum(weight.get(i, 1.0) for i in texts) or 1.0
-    final = [w if w is not None else room * weight.get(i, 1.0) / total for i, w in enumerate(widths)]
-    if not texts:
-        final = [w * WIDTH / sum(final) for w in final]
-    return final
-
-
 def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int, float] | None = None,
           spans: list | tuple = ()) -> Table:
     """A table at 11 pt (kinds and weights: content.Grid)."""
@@ -143,19 +110,6 @@ def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int
     return table
 
 
-def balanced(text: str, width: float, font: str = SERIF_BOLD, size: float = BODY) -> str:
-    """Text for a centred heading: one line if it fits, else two lines of similar length
-    ("ỦY BAN NHÂN DÂN" / "TỈNH TÂY NINH" rather than a lone last word)."""
-    if stringWidth(text, font, size) <= width:
-        return T(text)
-    words = text.split()
-    if len(words) < 2:  # one word (the workspace check keeps it short enough): nothing to balance
-        return T(text)
-    best = min(range(1, len(words)), key=lambda i: max(stringWidth(" ".join(words[:i]), font, size),
-                                                       stringWidth(" ".join(words[i:]), font, size)))
-    return T(" ".join(words[:best])) + "<br/>" + T(" ".join(words[best:]))
-
-
 def _rule(width: float) -> list:
     return [Spacer(1, 2), HRFlowable(width=width, thickness=0.6, color=colors.black, spaceAfter=4)]
 
@@ -172,7 +126,7 @@ def _header(report: Report) -> list:
     # Flowables in a cell follow the cell's ALIGN, not their own hAlign: centre the rules.
     block.setStyle(TableStyle([LAYOUT_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return [block, Spacer(1, 10 * mm), P("BÁO CÁO", "title"), P(T(title(report)), "title"),
+    return [block, Spacer(1, 10 * mm), P(HEADING, "title"), P(T(title(report)), "title"),
             HRFlowable(width="25%", thickness=0.6, color=colors.black, spaceBefore=6, spaceAfter=10)]
 
 
@@ -183,7 +137,7 @@ def _signature(report: Report) -> list:
     signer: list = [P(T(line.upper()), "center_bold") for line in (signing.authority, signing.signer_title) if line]
     signer.append(Spacer(1, 22 * mm))
     signer.append(P(T(signing.signer_name), "center_bold") if signing.signer_name
-                  else P("(Ký, ghi rõ họ tên và đóng dấu)", "italic_center"))
+                  else P(SIGN_HERE, "italic_center"))
     block = Table([[recipients, signer]], colWidths=[WIDTH * 0.45, WIDTH * 0.55])
     block.setStyle(TableStyle([LAYOUT_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [Spacer(1, 6 * mm), KeepTogether([block])]
@@ -205,7 +159,7 @@ def render(report: Report) -> bytes:
     out = io.BytesIO()
     with binary_pdf_streams():
         doc = SimpleDocTemplate(out, pagesize=A4, topMargin=TOP, bottomMargin=BOTTOM, leftMargin=LEFT,
-                                rightMargin=RIGHT, title=f"Báo cáo {report.index_name} {report.period.label}",
+                                rightMargin=RIGHT, title=document_title(report),
                                 author=report.issuing_body, creator="formkit", subject=report.template.name,
                                 pageCompression=1, invariant=1, initialFontName=SERIF, initialFontSize=BODY)
         doc.build(story, onLaterPages=_page_number)

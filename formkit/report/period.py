@@ -3,6 +3,9 @@ just before (for "change since"), and the quarters of the trend chart.
 
 A period is whole days, start and end inclusive, in Vietnam local time (the store's clock).
 The same short codes (2026Q3, 2026-09, 2026) name periods in the dossiers CSV.
+
+The one place where days and periods become the store's text ("YYYY-MM-DD HH:MM:SS"), seconds
+on the local clock (the arrays' time, epoch read as UTC) and the words a report says them in.
 """
 
 from __future__ import annotations
@@ -11,10 +14,35 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+
 from ..errors import UsageError
 from ..i18n import _
 
 ROMAN = ("I", "II", "III", "IV")
+DAY = 86_400
+
+
+def day_seconds(day: date) -> int:
+    return (day - date(1970, 1, 1)).days * DAY
+
+
+def day_text(day: date) -> str:
+    """The store's text of a day's first second."""
+    return f"{day.isoformat()} 00:00:00"
+
+
+def stamp(seconds: int) -> str:
+    """Seconds on the local clock -> "YYYY-MM-DD HH:MM:SS"."""
+    return str(np.datetime64(int(seconds), "s")).replace("T", " ")
+
+
+def stamps(seconds: np.ndarray) -> np.ndarray:
+    """stamp() of many, as bytes (S19), in C: the ISO text with its "T" made a space."""
+    text = np.datetime_as_string(seconds.astype("datetime64[s]")).astype("S19")
+    chars = text.view(np.uint8).reshape(-1, 19).copy()
+    chars[:, 10] = ord(" ")
+    return chars.view("S19").ravel()
 
 
 @dataclass(frozen=True)
@@ -43,6 +71,11 @@ class Period:
             return f"tháng {self.start.month} năm {self.start.year}"
         if self.kind == "year":
             return f"năm {self.start.year}"
+        return self.dates
+
+    @property
+    def dates(self) -> str:
+        """The days in words: "từ ngày 01/07/2026 đến ngày 30/09/2026"."""
         return f"từ ngày {self.start:%d/%m/%Y} đến ngày {self.end:%d/%m/%Y}"
 
     @property
@@ -62,7 +95,11 @@ class Period:
 
     def bounds(self) -> tuple[str, str]:
         """[start, end) as the store's "YYYY-MM-DD HH:MM:SS" strings, for SQL range filters."""
-        return f"{self.start.isoformat()} 00:00:00", f"{(self.end + timedelta(days=1)).isoformat()} 00:00:00"
+        return day_text(self.start), day_text(self.end + timedelta(days=1))
+
+    def seconds(self) -> tuple[int, int]:
+        """[start, end) as seconds on the local clock, the arrays' time."""
+        return day_seconds(self.start), day_seconds(self.end) + DAY
 
     def contains(self, other: Period) -> bool:
         return self.start <= other.start and other.end <= self.end

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import anomalies
-from .followup import mask_phone, mask_text
+from .labels import KIND_NAMES
 from .model import IntegrityWarning, Report, Scores
+from .privacy import mask_phone, mask_text
 
 CRITERION_CODE = re.compile(r"^\d+(\.\d+)*$")  # "3.1": a criterion's printed code
 KINDS = {"text", "int", "percent", "points", "score", "time", "date"}
@@ -170,12 +170,6 @@ def follow_up(report: Report, full_phone: bool = False) -> Table:
             yield cid, f"{name}: {len(items)} phiếu cần liên hệ lại", rows
 
     return Table("can-lien-he-lai", "Cần liên hệ lại", "Danh sách cần liên hệ lại", FOLLOW_UP_COLUMNS, [], groups())
-
-
-KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "off_hours": "Gửi ngoài giờ làm việc",
-              "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ",
-              "paper_not_returned": "Phiếu giấy phát ra không thu về",
-              **anomalies.KIND_NAMES}
 
 
 def warning_detail(w: IntegrityWarning) -> str:

@@ -14,23 +14,57 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import StateError, UsageError
 from ..i18n import _
 from .model import Report
 
-FORMATS = ("pdf", "docx", "xlsx", "csv", "json")
 PARTIAL = ".partial-"  # temporary folders: .partial-<stem>.<random>
 
 
-def write_report(report: Report, formats=FORMATS, out_dir: Path | None = None) -> list[Path]:
+def _pdf(report: Report, folder: Path) -> list[Path]:
+    from .pdf_out import write_pdf
+    return [write_pdf(report, folder)]
+
+
+def _docx(report: Report, folder: Path) -> list[Path]:
+    from .docx_out import write_docx
+    return [write_docx(report, folder)]
+
+
+def _xlsx(report: Report, folder: Path) -> list[Path]:
+    from .xlsx_out import write_xlsx
+    return [write_xlsx(report, folder)]
+
+
+def _csv(report: Report, folder: Path) -> list[Path]:
+    from .csv_out import write_csv
+    return write_csv(report, folder)
+
+
+# One writer per format, in the order they are written (each imported only when asked for). The
+# JSON is not here: it is written last, naming the others' checksums.
+WRITERS: dict[str, Callable[[Report, Path], list[Path]]] = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx, "csv": _csv}
+FORMATS = (*WRITERS, "json")
+
+
+def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
+    """"pdf,xlsx" (or a sequence of names) -> ("pdf", "xlsx"); the one check of the formats asked
+    for, for the command line and the library alike."""
+    chosen = tuple(f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats)
+                   if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise UsageError(_("--format: unknown {formats} (choose from {known})").format(
+            formats=", ".join(unknown) or _("nothing chosen"), known=", ".join(FORMATS)))
+    return chosen
+
+
+def write_report(report: Report, formats: str | Iterable[str] = FORMATS, out_dir: Path | None = None) -> list[Path]:
     """Write the report; returns every file written (CSV: one per table, and one follow-up list per commune)."""
-    formats = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise UsageError(_("unknown report format(s) {formats}; choose from {known}").format(
-            formats=", ".join(unknown) or _("(none)"), known=", ".join(FORMATS)))
+    formats = parse_formats(formats)
     if out_dir is None:
         raise UsageError(_("write_report needs out_dir (formkit report uses <workspace>/output/reports)"))
     out_dir = Path(out_dir)
@@ -49,23 +83,11 @@ def write_report(report: Report, formats=FORMATS, out_dir: Path | None = None) -
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_all(report: Report, formats: list[str], folder: Path) -> list[Path]:
+def _write_all(report: Report, formats: tuple[str, ...], folder: Path) -> list[Path]:
     paths: list[Path] = []
-    for name in FORMATS:
-        if name not in formats or name == "json":
-            continue
-        if name == "csv":
-            from .csv_out import write_csv
-            paths += write_csv(report, folder)
-        elif name == "xlsx":
-            from .xlsx_out import write_xlsx
-            paths.append(write_xlsx(report, folder))
-        elif name == "pdf":
-            from .pdf_out import write_pdf
-            paths.append(write_pdf(report, folder))
-        elif name == "docx":
-            from .docx_out import write_docx
-            paths.append(write_docx(report, folder))
+    for name, write in WRITERS.items():
+        if name in formats:
+            paths += write(report, folder)
     if "json" in formats:  # last: it names the others' checksums
         from .json_out import write_json
         paths.append(write_json(report, folder, {p.relative_to(folder).as_posix(): sha256(p) for p in paths}))

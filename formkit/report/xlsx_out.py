@@ -16,6 +16,7 @@ import xlsxwriter
 
 from ..files import atomic_write_bytes
 from . import tables
+from .labels import document_title
 from .model import Report
 from .printable import printable
 
@@ -94,7 +95,7 @@ def render(report: Report) -> bytes:
         r = 0
         if name == "Tổng hợp":
             write.text(sheet, 0, 0, report.issuing_body, write.bold)
-            write.text(sheet, 1, 0, f"Báo cáo {report.index_name} {report.period.label}", write.title)
+            write.text(sheet, 1, 0, document_title(report), write.title)
             r = 3
         for table in group:
             write.text(sheet, r, 0, table.title, write.title)

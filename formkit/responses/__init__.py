@@ -8,4 +8,5 @@ local store that reports read.
   store       state/responses.sqlite: the raw answers, kept for good, and the coded answers
   coding      the answer coding the store writes and the report reads (blank 0, invalid 255, flags)
   columnar    the columnar copy of the coded answers the report reads as numpy arrays
+  queries     the store's read queries (what reports ask of it), as rows: no SQL outside this package
 """

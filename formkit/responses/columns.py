@@ -23,7 +23,7 @@ from ..forms.state import FormRecord
 from ..i18n import _
 from ..workspace.config import Commune, Unit
 from ..workspace.templates import Template
-from .store import VIETNAM, ResponseRow, local_second, response_key
+from .store import VIETNAM, ResponseRow, Source, local_second, response_key
 from .timestamps import cell_time, order_from_dates, timestamp_header
 
 NOT_OFFICER = "not an officer of this commune's form"
@@ -142,7 +142,7 @@ class FormShape:
     def _roles(self):
         return self.template.by_role("officer"), self.template.by_role("field")
 
-    def row(self, source: str, submitted, answers: dict[str, str]) -> ResponseRow:
+    def row(self, source: Source, submitted, answers: dict[str, str]) -> ResponseRow:
         """A ResponseRow with its officer resolved; an unknown officer or field is kept as invalid."""
         row = ResponseRow(self.commune_id, self.form_id, source, self.template.id, self.template_version,
                           submitted, answers)
@@ -157,7 +157,7 @@ class FormShape:
         return row
 
 
-def read_table(shape: FormShape, values: list[list], source: str, where: str, file: str,
+def read_table(shape: FormShape, values: list[list], source: Source, where: str, file: str,
                place: str = "", zone: tzinfo = VIETNAM, day_first: bool | None = None,
                ) -> tuple[list[ResponseRow], list[str], list[Problem]]:
     """A header row and answer rows -> (rows, warnings, problems). Row numbers in problems are
@@ -168,7 +168,7 @@ def read_table(shape: FormShape, values: list[list], source: str, where: str, fi
     return rows, warnings, problems
 
 
-def read_new_rows(shape: FormShape, values: list[list], source: str, where: str, file: str, place: str = "",
+def read_new_rows(shape: FormShape, values: list[list], source: Source, where: str, file: str, place: str = "",
                   zone: tzinfo = VIETNAM, known: set[str] | None = None, day_first: bool | None = None,
                   ) -> tuple[list[ResponseRow], int, list[str], list[Problem]]:
     """read_table, and with `known` (the store's keys for this form) only the rows not stored yet,

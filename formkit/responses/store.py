@@ -21,6 +21,7 @@ was scanned; every other response has channel "online" (the column is added to o
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import unicodedata
 from collections import Counter
@@ -28,15 +29,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Literal
 
-from ..errors import StateError
+from ..errors import DamagedFileError
 from ..files import owner_only
+from ..i18n import _
 from ..workspace.templates import Template
 from . import columnar
 from .coding import Coder
 
 VIETNAM = timezone(timedelta(hours=7))
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+Source = Literal["api", "sheet", "csv", "paper"]  # how a response reached the store
+Channel = Literal["online", "giấy"]  # how the citizen answered: the form, or a scanned paper ballot
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -83,14 +88,14 @@ class ResponseRow:
 
     commune_id: str
     form_id: str
-    source: str  # "api" | "sheet" | "csv" | "paper"
+    source: Source
     template: str
     template_version: int
     submitted: datetime  # aware, or naive meaning Vietnam local time
     answers: dict[str, str]  # template question id -> raw text as received
     officer_id: str | None = None  # resolved by the reader from the form's officer list
     invalid: list[tuple[str, str, str]] = field(default_factory=list)  # (question id, raw, reason)
-    channel: str = "online"  # "online" (the form) or "giấy" (a scanned paper ballot)
+    channel: Channel = "online"
     key: str | None = None  # a paper ballot's key is its serial, not its time
     response_id: str | None = None  # the Forms API's responseId (API rows only)
 
@@ -118,8 +123,9 @@ class ResponseStore:
             self._add_columns()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self.db.close()
-            raise StateError(f"{path} is damaged ({exc}). Move it aside (keep it for a backup restore) and run "
-                             "`formkit pull` again: every answer is still in Google and is read back.") from exc
+            raise DamagedFileError(path, "", str(exc), _("move it aside (keep it for a backup restore) and run "
+                                                         "`formkit pull` again: every answer is still in Google "
+                                                         "and is read back")) from exc
 
     def _add_columns(self) -> None:
         """Columns that older stores lack, added in place: the channel (stores made before paper
@@ -206,6 +212,21 @@ class ResponseStore:
             except OSError:  # a full disk: the responses are stored; the next report rebuilds the copy
                 pass
         return added
+
+    def remove(self, keys: list[str]) -> None:
+        """Take responses out by key (a paper ballot counted from an unmarked page). The columnar
+        copy is dropped first, so that it is made again from the store and never counts them."""
+        if not keys:
+            return
+        if self.path is not None:
+            shutil.rmtree(columnar.folder_of(self.path), ignore_errors=True)
+        with self.db:
+            for key in keys:
+                row = self.db.execute("SELECT id FROM responses WHERE key = ?", (key,)).fetchone()
+                if row is not None:
+                    for table, column in (("invalid", "response_id"), ("texts", "id"), ("coded", "id"),
+                                          ("responses", "id")):
+                        self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", row)
 
     def _stored_ids(self, rows: list[ResponseRow]) -> set[tuple[str, str, str]]:
         """(commune, form, responseId) of the given API rows already stored: a few queries for a
