@@ -5,8 +5,8 @@ prefilled link as a QR code or a Zalo message gives it, still sends."""
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from html import escape
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import quote
 
 from conftest import credentials
