@@ -122,3 +122,16 @@ def test_report_from_csv_takes_the_date_order(tmp_path, example_dir, formkit):
     done = formkit(*args, "--date-order", "dmy")
     assert done.exit_code == 0, done.output
     assert "2 responses" in done.output
+
+
+def test_a_sheets_text_times_are_read_as_their_dates_show(ws):  # noqa: F811
+    """pull: a time typed into the sheet as text under an English header, with day-first dates;
+    serial numbers beside it are read as serials."""
+    from formkit.responses.columns import FormShape, read_table
+
+    shape = FormShape.from_workspace(ws.commune("hoa-thanh"), ws.unit, ws.template, "form")
+    header = ["Timestamp"] + list(shape.titles.values())
+    values = [header, [46000.5, "Hài lòng"], ["3/12/2025 8:07:24", "Hài lòng"], ["30/12/2025 9:00:00", "Hài lòng"]]
+    rows, _, problems = read_table(shape, values, "sheet", "tab", "sheet")
+    assert problems == []
+    assert [r.submitted.month for r in rows[1:]] == [12, 12]
