@@ -135,3 +135,22 @@ def test_a_sheets_text_times_are_read_as_their_dates_show(ws):  # noqa: F811
     rows, _, problems = read_table(shape, values, "sheet", "tab", "sheet")
     assert problems == []
     assert [r.submitted.month for r in rows[1:]] == [12, 12]
+
+
+@pytest.mark.parametrize("code_page", ["cp1252", "cp1258"])
+def test_an_export_excel_opened_in_the_wrong_code_page_is_read_as_google_wrote_it(tmp_path, ws, empty_state,  # noqa: F811
+                                                                                  code_page):
+    """A double click opens Google's CSV (UTF-8 without BOM) in the computer's code page: every
+    accent becomes two or three wrong letters ("Dáº¥u"); saved again as CSV UTF-8 they stay so.
+    Bytes the code page leaves undefined become the C1 control characters of the same number."""
+    original = export(tmp_path, "export-vi.csv", VI_NAME)
+    raw = original.read_bytes()
+    garbled = "".join(bytes([b]).decode(code_page, errors="ignore") or chr(b) for b in raw)
+    assert "Dấu thời gian" not in garbled and "D" in garbled
+    resaved = tmp_path / "excel" / VI_NAME
+    resaved.parent.mkdir()
+    resaved.write_bytes(garbled.encode("utf-8-sig"))
+    once, _ = read_exports(ws, empty_state, [original])
+    rows, warnings = read_exports(ws, empty_state, [resaved])
+    assert rows == once
+    assert any("code page" in w for w in warnings), warnings

@@ -16,6 +16,7 @@ reads both ways is refused unless `date_order` says which ("dmy" or "mdy").
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -54,7 +55,7 @@ def read_exports(ws: Workspace, state: State, paths: list[Path], commune_id: str
     forced = ws.commune(commune_id) if commune_id else None
     read: list[tuple[Path, Commune, list[list[str]], int, bool | None]] = []
     for path in map(Path, paths):
-        values = _read_csv(path, problems)
+        values = _read_csv(path, problems, warnings)
         if values is None:
             continue
         commune = forced or _commune_of(ws, state, path, problems)
@@ -159,7 +160,7 @@ def _minute_key(row: ResponseRow) -> tuple:
     return row.commune_id, row.template, local_second(row.submitted)[:16], answers
 
 
-def _read_csv(path: Path, problems: Problems) -> list[list[str]] | None:
+def _read_csv(path: Path, problems: Problems, warnings: list[str]) -> list[list[str]] | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -176,8 +177,15 @@ def _read_csv(path: Path, problems: Problems) -> list[list[str]] | None:
             "not UTF-8 text: download it again from Google Sheets (File → Download → CSV) rather than saving it "
             "from Excel"))
         return None
+    if _delimiter(text) is None:
+        repaired = _as_written(text)
+        if repaired is not None:
+            text = repaired
+            warnings.append(_("{file}: its accents had been garbled by a program that read it in the computer's "
+                              "code page (Excel opening a CSV with a double click); read as Google wrote it").format(
+                file=path.name))
     try:
-        values = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        values = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text) or ","))
     except csv.Error as exc:
         problems.add(str(path), "", _("not a CSV file ({error})").format(error=exc))
         return None
@@ -187,16 +195,44 @@ def _read_csv(path: Path, problems: Problems) -> list[list[str]] | None:
     return values
 
 
-def _delimiter(text: str) -> str:
+def _delimiter(text: str) -> str | None:
     """"," as Google writes; Excel saves with the region's list separator (";" in regions whose
     decimal mark is ",") or, as Unicode Text, tabs: the one that splits the header line so that a
-    time column appears."""
+    time column appears (None if none does)."""
     first = text.split("\n", 1)[0]
     for delimiter in (",", ";", "\t"):
         header = next(csv.reader([first], delimiter=delimiter), [])
         if any(timestamp_header(title) is not None for title in header):
             return delimiter
-    return ","
+    return None
+
+
+def _c1_bytes(error: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: U+0080–U+009F back to the byte Windows decoded them from (the
+    bytes a code page leaves undefined)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chars = error.object[error.start:error.end]
+    if not all(0x80 <= ord(c) <= 0x9F for c in chars):
+        raise error
+    return bytes(ord(c) for c in chars), error.end
+
+
+codecs.register_error("formkit-c1-bytes", _c1_bytes)
+
+
+def _as_written(text: str) -> str | None:
+    """Google's UTF-8 as it was before a program read it in a Windows code page and saved it again
+    ("Dáº¥u thá»i gian" for "Dấu thời gian": Excel opening a CSV with a double click, in a Western
+    or a Vietnamese Windows); None unless that gives back a header with a time column."""
+    for code_page in ("cp1252", "cp1258"):
+        try:
+            repaired = text.encode(code_page, "formkit-c1-bytes").decode("utf-8")
+        except UnicodeError:
+            continue
+        if _delimiter(repaired) is not None:
+            return repaired
+    return None
 
 
 def title_of(ws: Workspace, state: State, commune: Commune) -> str:
