@@ -7,8 +7,9 @@ tab>.csv". The commune is the one named by --commune, else the one whose form ti
 that whose tab, the file name carries; never a guess. UTF-8 with or without BOM.
 
 The same export opened in Excel and saved again is read as well: "CSV UTF-8" (a BOM), the region's
-list separator (";" where the decimal mark is ","), "Unicode Text" (UTF-16, tabs), and times
-reformatted to the minute ("27/09/2025 8:07"); its responses are matched to another file's at the
+list separator (";" where the decimal mark is ","), "Unicode Text" (UTF-16, tabs), accents
+garbled by reading it in a Windows code page ("Dáº¥u"), and times reformatted to the minute
+("27/09/2025 8:07"); its responses are matched to another file's at the
 minute, with answers of digits only compared without leading zeros (Excel makes a phone a number).
 The day/month order of the times is what the dates show (order_from_dates); a file whose every date
 reads both ways is refused unless `date_order` says which ("dmy" or "mdy").
