@@ -1,4 +1,4 @@
-"""Benchmark for `formkit pull`: communes' forms feeding one spreadsheet, one tab each.
+"""Benchmark for `formkit pull`: communes' forms feeding their group's spreadsheet, one tab each.
 
     python benchmarks/pull.py [--communes 100,1000,3321] [--responses 3] [--unlinked] [--google-names]
                               [--profile first|second]
@@ -14,6 +14,8 @@ with reading every form through forms.responses.list; --google-names links as th
 the data. The second pull trusts the links the first confirmed (no forms.get); a third, with
 --check-links, shows what asking every form costs. --profile prints where that pull spends its
 time (cProfile, top 25 by cumulative time; PULL_PROFILE_SORT=tottime sorts by own time).
+First it prints what each safeguard against an untrusted tab (trashed, full, unreadable) costs
+in Forms quota per pull at 170 and at 3,321 communes.
 """
 
 from __future__ import annotations
@@ -101,7 +103,39 @@ def timed_pull(ws, state, store, base: str, check_links: bool = False, profile: 
     return wall
 
 
+FORMS_READS_PER_MINUTE = 390  # per user (forms.get is one); Forms API usage limits
+RESPONSES_LIST_PER_MINUTE = 180  # per user: forms.responses.list, an "expensive read"
+
+
+def quota_costs(sizes: tuple[int, ...] = (170, 3321)) -> None:
+    """What each safeguard against a tab that cannot be trusted costs, per pull, in the Forms API's
+    per-user quota (minutes of it) and in Drive and Sheets calls, with communes spread over
+    spreadsheets as `formkit link` spreads them at the README's volumes."""
+    from formkit.forms.linking import communes_per_spreadsheet
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        root = Path(tmp_name) / "ws"
+        write_workspace(root, 3)
+        size = communes_per_spreadsheet(load_workspace(root))
+    print(f"== safeguards, per pull (a group of {size} communes per spreadsheet; Forms quota per user: "
+          f"{FORMS_READS_PER_MINUTE} reads, {RESPONSES_LIST_PER_MINUTE} responses.list a minute) ==")
+    for n in sizes:
+        sheets = -(-n // size)
+        print(f"{n} communes, {sheets} spreadsheets:")
+        print(f"  trashed (Drive files.get per spreadsheet): {sheets} Drive calls, 0 Forms quota")
+        print(f"  spreadsheet >= 95% full (sheets.get's grid sizes, already read): 0 extra calls while under; once "
+              f"over, its {size} forms read through forms.responses.list: {size} calls = "
+              f"{size / RESPONSES_LIST_PER_MINUTE:.2f} min of quota per full spreadsheet, "
+              f"{n / RESPONSES_LIST_PER_MINUTE:.1f} min if every one were full")
+        print(f"  unreadable spreadsheet (403/404): its {size} forms asked with forms.get = "
+              f"{size / FORMS_READS_PER_MINUTE:.2f} min of read quota, then read where they lead")
+        print(f"  link check (every {24} h): {n} forms.get = {n / FORMS_READS_PER_MINUTE:.1f} min of read quota")
+        print(f"  not taken - 'a tab that stopped growing': needs each form's own count, one responses.list "
+              f"per form per pull = {n / RESPONSES_LIST_PER_MINUTE:.1f} min of quota every pull")
+
+
 def main_benchmark() -> None:
+    quota_costs()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communes", default="100,1000,3321", help="comma-separated numbers of communes")
     parser.add_argument("--responses", type=int, default=3, help="responses submitted per commune")

@@ -13,7 +13,8 @@ PLACES = ["Hòa", "Bình", "An", "Phước", "Long", "Thạnh", "Tân", "Mỹ", 
 
 def province_toml(communes: int, officers: int = 3) -> str:
     parts = ['template = "sipas-2640"\n\n[unit]\nkind = "Tỉnh"\nname = "Tây Ninh"\n\n'
-             '[office_hours]\nweekdays = [1, 2, 3, 4, 5, 6]\nstart = "07:00"\nend = "17:30"\n']
+             '[office_hours]\nweekdays = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"]\n'
+             'start = "07:00"\nend = "17:30"\n']
     for i in range(communes):
         name = f"{PLACES[i % 10]} {PLACES[(i // 10) % 10]} {i + 1}"
         parts.append(f'[[communes]]\nid = "xa-{i + 1:03d}"\nkind = "{"Phường" if i % 4 == 0 else "Xã"}"\n'

@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
-from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking
+from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking, whole
 
 _debug = {"on": False}
 
@@ -198,9 +198,13 @@ def templates(ctx: click.Context, template_id: str | None) -> None:
 @common_options
 def check(ctx: click.Context, strict: bool) -> None:
     from .posters.check import check_workspace
+    from .workspace.config import CONFIG_NAME
+    from .workspace.signing import report_warnings
 
     ws = _workspace(ctx)
     _warn_photos(check_workspace(ws, _state(ws), strict=strict))
+    for message in report_warnings(ws.report, CONFIG_NAME):
+        _warn(message)
     officers = sum(len(c.officers) for c in ws.communes)
     say(_("OK: {communes}, {officers}, template {template} v{version}, {unit}").format(
         communes=ngettext("{n} commune", "{n} communes", len(ws.communes)).format(n=len(ws.communes)),
@@ -278,11 +282,12 @@ def _fail_if_blocked(lines) -> None:
         raise UsageError(_("Some communes were left as they are:") + "\n  " + "\n  ".join(blocked))
 
 
-@cli.command(help=N_("Link every commune's form to one spreadsheet, one tab each.\n\n"
+@cli.command(help=N_("Link every commune's form to its group's spreadsheet, one tab each.\n\n"
                      "On Google this writes the Apps Script that does it (output/link-forms.gs) and explains the "
                      "steps; on the embedded backend it links the forms directly.\n\nExample: formkit link"))
 @workspace_option
-@click.option("--spreadsheet", metavar="ID", default="", help=N_("Link into this existing spreadsheet."))
+@click.option("--spreadsheet", metavar="ID", default="",
+              help=N_("Link into this existing spreadsheet (a workspace whose communes fit in one)."))
 @credentials_option
 @click.pass_context
 @common_options
@@ -313,13 +318,14 @@ def link(ctx: click.Context, spreadsheet: str, credentials: Path | None) -> None
 @common_options
 def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None) -> None:
     from .errors import UsageError
-    from .forms.status import collect
+    from .forms.status import collect, spreadsheet_use
 
     ws = _workspace(ctx)
     state = _state(ws)
     if not any(form.form_id for c in ws.select(communes) for form in state.forms(c.id)):
         raise UsageError(_("no form has been created in this workspace yet: run `formkit create` first"))
-    rows = collect(ws, state, _google(ws, state, communes, credentials), communes)
+    google = _google(ws, state, communes, credentials)
+    rows = collect(ws, state, google, communes)
 
     def flag(value):
         return "?" if value is None else (_("yes") if value else _("NO"))
@@ -340,6 +346,27 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
                              "state (made before the state lost its record of it?), so its answers are not pulled: "
                              "check it in Google Drive; if it holds answers, download them (Responses, then Download "
                              "CSV) before deleting it").format(form=other))
+    _sheet_use(spreadsheet_use(google, rows))
+
+
+def _sheet_use(used) -> None:
+    """Each linked spreadsheet's cells against Google's limit; a warning, with what to do, from 80%."""
+    for use in used:
+        say(ngettext("spreadsheet {sheet}: {cells} of {limit} cells ({share:.0%}), {n} commune",
+                     "spreadsheet {sheet}: {cells} of {limit} cells ({share:.0%}), {n} communes",
+                     len(use.communes)).format(sheet=use.spreadsheet_id, cells=whole(use.cells),
+                                               limit=whole(10_000_000), share=use.share, n=len(use.communes)))
+        if use.trashed:
+            _warn(_("spreadsheet {sheet} is in Drive's trash: `formkit pull` reads its forms through the Forms API; "
+                    "restore it from the trash, or link its forms to another spreadsheet").format(
+                sheet=use.spreadsheet_id))
+        if use.warn:
+            _warn(_("spreadsheet {sheet} is {share:.0%} full: Google refuses to grow it past 10,000,000 cells and its "
+                    "forms may stop writing to it. From 95% `formkit pull` reads them through the Forms API (nothing "
+                    "is lost). Link these communes' forms to a new spreadsheet: in each form, Responses → ⋮ → Select "
+                    "response destination → Create a new spreadsheet; `formkit pull` finds the new tabs and keeps "
+                    "every answer. Communes: {communes}").format(
+                sheet=use.spreadsheet_id, share=use.share, communes=", ".join(use.communes)))
 
 
 @cli.command(help=N_("Read every commune's responses (linked sheet, else the Forms API) into the local store.\n\n"
@@ -369,6 +396,8 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         _warn(warning)
     for line in result.tabs:  # which tab each linked form was read from, and why that one
         say(_("tab: {line}").format(line=line))
+    for form, reason in result.untrusted.items():  # linked, but read through the Forms API
+        say(_("api: {form} ← forms.responses.list, not its tab: {reason}").format(form=form, reason=reason))
     for commune_id, added in result.added.items():
         say(f"{commune_id:<20} {result.source.get(commune_id, '-'):<6} +{added}")
     added = sum(result.added.values())

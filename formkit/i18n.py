@@ -101,3 +101,9 @@ def percent(value: float | None, width: int = 0) -> str:
         return "—"
     text = f"{value:{width}.2f}"
     return (text.replace(".", ",") if language() == "vi" else text) + " %"
+
+
+def whole(value: int) -> str:
+    """10,000,000 in English, 10.000.000 in Vietnamese (the dot groups thousands)."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if language() == "vi" else text

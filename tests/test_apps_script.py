@@ -214,3 +214,43 @@ def test_an_empty_tab_added_later_is_left_alone(created, tmp_path):
     outcome, world = run(tmp_path, script, world)
     assert outcome["error"] is None
     assert "Ghi chú" in [name for name, _, _ in tabs(world)[sheet_id]]
+
+
+def test_communes_are_spread_over_spreadsheets_sized_for_their_answers(created, tmp_path):
+    """[link] answers_per_quarter and years size a group of communes to half a spreadsheet's
+    10,000,000 cells: at 4,000 answers a quarter for 3 years two communes fit, so three communes
+    make two spreadsheets; the script links each group to its own, and a re-run changes nothing."""
+    from formkit.forms.linking import communes_per_spreadsheet, spreadsheet_groups
+
+    ws, state = created
+    toml = ws.root / "formkit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[link]\nanswers_per_quarter = 4000\nyears = 3\n",
+                    encoding="utf-8")
+    ws = load_workspace(ws.root)
+    assert communes_per_spreadsheet(ws) == 2
+    groups = spreadsheet_groups(ws, state)
+    assert [[cid for cid, _, _ in g.forms] for g in groups] == [["hoa-thanh", "binh-thanh"], ["nam-dong"]]
+    assert groups[1].title.endswith("(câu trả lời, nhóm 2)")
+    script = apps_script(ws, state)
+    first, world = run(tmp_path, script, world_of(state))
+    assert first["error"] is None, first
+    by_sheet = {sid: sorted(f for _, f, _ in linked) for sid, linked in tabs(world).items()}
+    assert sorted(by_sheet.values()) == sorted([sorted([state.current("hoa-thanh").form_id,
+                                                        state.current("binh-thanh").form_id]),
+                                                [state.current("nam-dong").form_id]])
+    second, again = run(tmp_path, script, world)
+    assert second["error"] is None and tabs(again) == tabs(world)
+    assert again["calls"]["SpreadsheetApp.create"] == 2 and again["calls"]["Form.setDestination"] == 3
+
+
+def test_the_default_plan_spreads_a_province_and_the_nation(created):
+    """At the README's volumes (500 answers a quarter, 3 years at half the limit) with the shipped
+    template: how many communes share a spreadsheet, and how many spreadsheets a province of 170
+    and the nation's 3,321 communes need."""
+    from formkit.forms.linking import CELL_LIMIT, cells_per_commune, communes_per_spreadsheet
+
+    ws, _ = created
+    size = communes_per_spreadsheet(ws)
+    assert 10 <= size <= 40
+    assert size * cells_per_commune(ws) <= CELL_LIMIT / 2
+    assert -(-170 // size) <= 17 and -(-3321 // size) <= 333

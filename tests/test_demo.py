@@ -31,7 +31,7 @@ def test_demo_produces_every_artefact(demo):
 
 
 def test_call_back_lists_hold_whole_phone_numbers(demo):
-    """The linked sheet typed the phones as numbers (leading zero lost, as Google's does); each
+    """The linked sheet keeps the phones as text (a store pulled from an older sheet has them as numbers); each
     commune's own call-back list shows them as dialled, and nothing else shows them at all."""
     import csv
     import re

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from conftest import add_fault, bearer, server_calls
-from test_pull import BATCH_GET, SHEETS_GET, answers, reset_calls, stored, submit
+from test_pull import BATCH_GET, DRIVE_GET, SHEETS_GET, answers, reset_calls, stored, submit
 
 from formkit.errors import InputError
 from formkit.forms.state import State
@@ -58,13 +58,13 @@ def test_a_confirmed_link_is_trusted_for_the_window(published_workspace, store):
 
     reset_calls(base)  # within the window: no forms.get at all
     again = pull(ws, state, connect(), store, now=start + DAY - timedelta(seconds=1))
-    assert server_calls(base) == {SHEETS_GET: 1, BATCH_GET: 1}
+    assert server_calls(base) == {SHEETS_GET: 1, DRIVE_GET: 1, BATCH_GET: 1}
     assert (again.links_checked, again.links_trusted, again.oldest_trusted) == (0, forms, "2026-12-01T08:10:00Z")
     assert again.source == {c.id: "sheet" for c in ws.communes}
 
     reset_calls(base)  # the window over: one forms.get per form
     late = pull(ws, state, connect(), store, now=start + DAY)
-    assert server_calls(base) == {"forms.get": forms, SHEETS_GET: 1, BATCH_GET: 1}
+    assert server_calls(base) == {"forms.get": forms, SHEETS_GET: 1, DRIVE_GET: 1, BATCH_GET: 1}
     assert (late.links_checked, late.links_trusted) == (forms, 0)
 
     reset_calls(base)  # --check-links: every form, however recent its check
@@ -149,7 +149,7 @@ def test_a_form_unlinked_in_the_window_switches_to_the_api_at_its_check(publishe
     submit(hoa, answers(ws, hoa), "2026-11-30T10:00:00+07:00")
     after = pull(ws, state, connect(), store, now=start + DAY + timedelta(hours=1))
     assert after.added["hoa-thanh"] == 1 and after.source["hoa-thanh"] == "api"
-    assert server_calls(base) == {SHEETS_GET: 1, BATCH_GET: 1, "forms.responses.list": 1}
+    assert server_calls(base) == {SHEETS_GET: 1, DRIVE_GET: 1, BATCH_GET: 1, "forms.responses.list": 1}
     assert store.count() == 4
 
 
@@ -169,7 +169,7 @@ def test_a_trusted_form_whose_tab_is_gone_is_checked_in_the_same_pull(published_
 
     reset_calls(base)
     result = pull(ws, state, connect(), store, now=start + timedelta(hours=1))
-    assert server_calls(base) == {"forms.get": 1, SHEETS_GET: 2, BATCH_GET: 2}
+    assert server_calls(base) == {"forms.get": 1, SHEETS_GET: 2, DRIVE_GET: 2, BATCH_GET: 2}
     assert (result.links_checked, result.links_trusted) == (1, 2)
     assert result.added == {"hoa-thanh": 1, "binh-thanh": 0, "nam-dong": 0} and store.count() == 2
     assert result.source["hoa-thanh"] == "sheet"
@@ -202,7 +202,7 @@ def test_a_trusted_spreadsheet_refused_or_gone_is_checked_again(published_worksp
     result = pull(ws, state, connect(), store, now=start + timedelta(hours=1))
     # The time columns of the two trusted tabs; after the check, Bình Thạnh's time column, then its
     # whole tab (a new row).
-    assert server_calls(base) == {"forms.get": 1, SHEETS_GET: 2, BATCH_GET: 3}
+    assert server_calls(base) == {"forms.get": 1, SHEETS_GET: 2, DRIVE_GET: 1, BATCH_GET: 3}
     assert result.added["binh-thanh"] == 1 and state.current("binh-thanh").spreadsheet_id == real
 
     # 403 (access withdrawn): every trusted form of that spreadsheet is asked; one confirmed link

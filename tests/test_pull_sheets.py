@@ -13,6 +13,7 @@ import requests
 from conftest import bearer, server_calls
 from test_pull import (  # noqa: F401  (fixtures)
     BATCH_GET,
+    DRIVE_GET,
     SHEETS_GET,
     answers,
     created_workspace,
@@ -68,7 +69,7 @@ def test_a_sheet_on_gmt_puts_answers_in_the_right_quarter(created_workspace, sto
     reset_calls(base)
     result = pull(ws, state, connect(), store)
     assert result.added == {"hoa-thanh": 0, "binh-thanh": 0, "nam-dong": 0}
-    assert server_calls(base) == {"forms.get": 3, SHEETS_GET: 1, BATCH_GET: 1}
+    assert server_calls(base) == {"forms.get": 3, SHEETS_GET: 1, DRIVE_GET: 1, BATCH_GET: 1}
     assert [r[1] for r in stored(store, "hoa-thanh")] == ["2025-09-30 23:59:59", "2025-10-01 00:00:00"]
     assert any(t.startswith("hoa-thanh:") and f"'{hoa_tab}'" in t for t in result.tabs)
     # The two other forms have no answers and two empty tabs fit both: nothing to read, said so.
@@ -256,9 +257,9 @@ class Ranges:
     def __getattr__(self, name):
         return getattr(self.google, name)
 
-    def read_tabs(self, spreadsheet_id, tabs, cells=None):
+    def read_tabs(self, spreadsheet_id, tabs, cells=None, grids=None):
         self.asked.append(dict(zip(tabs, cells or [""] * len(tabs), strict=True)))
-        return self.google.read_tabs(spreadsheet_id, tabs, cells)
+        return self.google.read_tabs(spreadsheet_id, tabs, cells, grids)
 
 
 def test_a_repeat_pull_reads_the_time_column_and_only_changed_tabs_whole(published_workspace, store):

@@ -90,11 +90,12 @@ def test_defaults_stay_what_the_report_printed(tmp_path):
     assert (s.issuing_body, s.symbol, s.number, s.place) == (
         "ỦY BAN NHÂN DÂN TỈNH TÂY NINH", "/BC-UBND", "", "Tây Ninh")
     assert (s.authority, s.signer_title, s.signer_name, s.parent_body) == ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "", "")
-    assert s.recipients == ("Cơ quan nhận báo cáo;", "Lưu: VT.")
+    assert s.recipients == ("Lưu: VT.",) and not s.recipients_given  # no placeholder; `check` warns
     files = written(ws, hand_rows(ws.template), folder=tmp_path / "out")
     for text in (pdf_text(files[".pdf"]), docx_text(files[".docx"])):
         assert "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH" in text and "/BC-UBND" in text
         assert "(Ký, ghi rõ họ tên và đóng dấu)" in text and "- Lưu: VT." in text
+        assert "Cơ quan nhận báo cáo" not in text
 
 
 def test_pdf_and_docx_carry_the_signer_recipients_and_symbol(signed, tmp_path):
@@ -273,7 +274,7 @@ def test_docx_alone_in_a_fresh_process(example_dir, tmp_path):
 
 def test_an_issuing_body_whose_words_cannot_fit_the_header_is_refused_and_the_longest_allowed_prints(
         example_dir, formkit, tmp_path):
-    from formkit.workspace.config import HEADER_WORD_MAX
+    from formkit.workspace.signing import HEADER_WORD_MAX
 
     path = example_dir / "formkit.toml"
     original = path.read_text(encoding="utf-8")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..google.client import Google
+from ..google.client import Google, grid_cells
 from ..workspace.config import Workspace
 from .formspec import responders
+from .linking import CELL_LIMIT
 from .state import FormRecord, State, Step
 
 
@@ -37,6 +38,39 @@ class CommuneStatus:
         return "chưa ai trả lời được"
 
 
+WARN_FILL = 0.8  # a spreadsheet this full is named with what to do: years before it is full at the planned rate
+
+
+@dataclass
+class SheetUse:
+    spreadsheet_id: str
+    cells: int  # every tab's rowCount x columnCount: what Google's limit counts
+    communes: tuple[str, ...]
+    trashed: bool = False
+
+    @property
+    def share(self) -> float:
+        return self.cells / CELL_LIMIT
+
+    @property
+    def warn(self) -> bool:
+        return self.share >= WARN_FILL
+
+
+def spreadsheet_use(google: Google, rows: list[CommuneStatus]) -> list[SheetUse]:
+    """Each linked spreadsheet's cells against Google's 10,000,000 (one spreadsheets.get, one
+    Drive files.get each), fullest first."""
+    feeding: dict[str, list[str]] = {}
+    for row in rows:
+        if row.linked_sheet:
+            feeding.setdefault(row.linked_sheet, []).append(row.commune_id)
+    used = []
+    for sheet, communes in feeding.items():
+        cells = grid_cells(google.sheet_metadata(sheet))
+        used.append(SheetUse(sheet, cells, tuple(communes), google.file_trashed(sheet)))
+    return sorted(used, key=lambda u: -u.cells)
+
+
 def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list[CommuneStatus]:
     rows = []
     for commune in ws.select(commune_ids):
@@ -48,10 +82,11 @@ def collect(ws: Workspace, state: State, google: Google, commune_ids=()) -> list
                             template=f"{form.template} v{form.template_version}")
         if form.form_id:
             remote = google.get_form(form.form_id, fields="publishSettings,linkedSheetId,responderUri")
-            if "publishSettings" in remote:  # absent only on legacy forms; an absent field inside is false
-                publish = remote["publishSettings"].get("publishState", {})
-                row.published = bool(publish.get("isPublished", False))
-                row.accepting = bool(publish.get("isAcceptingResponses", False))
+            # Google leaves out an unpublished form's empty publishSettings (legacy forms have none
+            # either, but formkit makes none): absent, as any field inside, reads as false.
+            publish = (remote.get("publishSettings") or {}).get("publishState") or {}
+            row.published = bool(publish.get("isPublished", False))
+            row.accepting = bool(publish.get("isAcceptingResponses", False))
             row.responders = responders(google.responder_permissions(form.form_id))
             row.possible_duplicates = tuple(f["id"] for name in form.possible_duplicates
                                             for f in google.find_forms_named(name) if f["id"] != form.form_id)

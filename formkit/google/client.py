@@ -167,23 +167,54 @@ class Google:
         return http
 
     def sheet_metadata(self, spreadsheet_id: str) -> dict:
-        """The spreadsheet's time zone and its tabs (sheetId, title), nothing else: one spreadsheets.get."""
-        params: ParamsType = {"fields": "properties.timeZone,sheets.properties(sheetId,title,index)"}
+        """The spreadsheet's time zone and its tabs (sheetId, title, grid size), nothing else: one
+        spreadsheets.get."""
+        params: ParamsType = {"fields": "properties.timeZone,"
+                                        "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"}
         return self._call("sheets.get", lambda: self._sheets.fetch_sheet_metadata(spreadsheet_id, params))
 
-    def read_tabs(self, spreadsheet_id: str, tabs: list[str], cells: list[str] | None = None) -> list[dict]:
+    def file_trashed(self, file_id: str) -> bool:
+        """Whether the file is in Drive's trash: a trashed spreadsheet still answers the Sheets API."""
+        drive = self._service("drive", "v3", "drive/v3/")
+        return bool(self._call("drive.files.get", lambda: drive.files().get(
+            fileId=file_id, fields="trashed", supportsAllDrives=True).execute()).get("trashed", False))
+
+    def read_tabs(self, spreadsheet_id: str, tabs: list[str], cells: list[str] | None = None,
+                  grids: list[tuple[int, int]] | None = None) -> list[dict]:
         """Whole tabs (or, where `cells` gives them per tab, only those cells, e.g. "A:A"),
-        unformatted with serial-number dates (locale-proof), in as few values:batchGet calls as
-        keep each URL under URL_LIMIT (the ranges travel in the URL)."""
+        unformatted with serial-number dates (locale-proof), one value range per tab, in as few
+        values:batchGet calls as keep each URL under URL_LIMIT (the ranges travel in the URL) and,
+        where `grids` gives each tab's (rowCount, columnCount), each answer under RESPONSE_BUDGET
+        (Google advises under 2 MB): a whole tab bigger than that is read in pieces of rows."""
         params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
                   "majorDimension": "ROWS"}
-        ranges = []
-        wanted = [quote_tab(t) + (f"!{c}" if c else "") for t, c in zip(tabs, cells or [""] * len(tabs), strict=True)]
-        for chunk in url_chunks(spreadsheet_id, wanted, params, URL_LIMIT):
+        cells = cells or [""] * len(tabs)
+        pieces: list[tuple[int, str, int]] = []  # (tab's position, range, rows it spans or 0: to the end)
+        for i, (tab, cell) in enumerate(zip(tabs, cells, strict=True)):
+            rows, cols = grids[i] if grids else (0, 0)
+            step = max(1, RESPONSE_BUDGET // (max(cols, 1) * CELL_BYTES))
+            if cell or not grids or rows <= step:
+                pieces.append((i, quote_tab(tab) + (f"!{cell}" if cell else ""), 0))
+            else:
+                pieces += [(i, f"{quote_tab(tab)}!{start + 1}:{min(start + step, rows)}", min(step, rows - start))
+                           for start in range(0, rows, step)]
+        sizes = [_estimate(grids[i] if grids else None, cells[i], span) for i, _text, span in pieces]
+        got: list[dict] = []
+        for chunk in url_chunks(spreadsheet_id, [text for _i, text, _span in pieces], params, URL_LIMIT, sizes,
+                                RESPONSE_BUDGET):
             result = self._call("sheets.values.batchGet",
                                 functools.partial(self._sheets.values_batch_get, spreadsheet_id, chunk, dict(params)))
-            ranges.extend(result.get("valueRanges", []))
-        return ranges
+            got.extend(result.get("valueRanges", []))
+        merged: list[list] = [[] for _ in tabs]
+        for (i, _text, span), value_range in zip(pieces, got, strict=True):
+            values = value_range.get("values", [])
+            merged[i].extend(values)
+            if span:  # rows read in pieces: a piece's empty trailing rows (left out) still take their place
+                merged[i].extend([] for _ in range(span - len(values)))
+        for values in merged:  # and empty trailing rows of a whole tab are left out, as Google does
+            while values and not values[-1]:
+                values.pop()
+        return [{"values": values} if values else {} for values in merged]
 
 
 # Google publishes no URL length limit for the Sheets API; its front ends refuse very long request
@@ -194,20 +225,55 @@ URL_LIMIT = 8000
 _BATCH_GET = "https://sheets.googleapis.com/v4/spreadsheets/{}/values:batchGet?"
 
 
-def url_chunks(spreadsheet_id: str, ranges: list[str], params: dict, limit: int = URL_LIMIT) -> list[list[str]]:
-    """The ranges in order, split so that each batchGet URL (percent-encoded) stays under `limit`."""
+def tab_grids(meta: dict) -> dict[str, tuple[int, int]]:
+    """Tab title -> (rowCount, columnCount) from a spreadsheets.get answer; a tab without a grid (a
+    chart sheet, sheetType OBJECT) counts (0, 0)."""
+    grids = {}
+    for sheet in meta.get("sheets") or []:
+        props = sheet.get("properties") or {}
+        grid = props.get("gridProperties") or {}
+        grids[props.get("title", "")] = (int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0)))
+    return grids
+
+
+def grid_cells(meta: dict) -> int:
+    """The cells Google's 10,000,000-cell limit counts: every tab's grid, blank cells included."""
+    return sum(rows * cols for rows, cols in tab_grids(meta).values())
+
+
+# Google advises keeping a Sheets answer under 2 MB ("Usage limits"; larger reads are slow and end
+# in 503s). A read's size is estimated from the grid, which counts blank rows and spare columns
+# too (an over-estimate); a cell of a response row is taken as 24 bytes of JSON (Vietnamese text
+# is 2-3 bytes a letter), a time in column A alone as 24 with its brackets.
+RESPONSE_BUDGET = 2_000_000
+CELL_BYTES = 24
+
+
+def _estimate(grid: tuple[int, int] | None, cells: str, span: int) -> int:
+    if grid is None:
+        return 0
+    rows, cols = grid
+    return (span or rows) * (CELL_BYTES if cells else cols * CELL_BYTES)
+
+
+def url_chunks(spreadsheet_id: str, ranges: list[str], params: dict, limit: int = URL_LIMIT,
+               sizes: list[int] | None = None, budget: int = RESPONSE_BUDGET) -> list[list[str]]:
+    """The ranges in order, split so that each batchGet URL (percent-encoded) stays under `limit`
+    and, where `sizes` estimates each range's answer, each answer under `budget`."""
     from urllib.parse import quote_plus, urlencode
 
     base = len(_BATCH_GET.format(spreadsheet_id)) + len(urlencode(params)) + len("&alt=json")
     chunks: list[list[str]] = [[]]
-    length = base
-    for text in ranges:
+    length, size = base, 0
+    for i, text in enumerate(ranges):
         cost = len("&ranges=") + len(quote_plus(text, safe=""))  # as requests encodes it: a space is "+"
-        if chunks[-1] and length + cost > limit:
+        weight = sizes[i] if sizes else 0
+        if chunks[-1] and (length + cost > limit or size + weight > budget):
             chunks.append([])
-            length = base
+            length, size = base, 0
         chunks[-1].append(text)
         length += cost
+        size += weight
     return chunks if ranges else []
 
 

@@ -26,6 +26,9 @@ from ..i18n import _
 from .auth import refused_grant, sign_in_expired
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+# Drive answers its rate limits with 403 (Drive API guide "Resolve errors"): these reasons are
+# retried like a 429; any other 403 (a policy, no access) is final.
+RATE_LIMIT_REASONS = {"userRateLimitExceeded", "rateLimitExceeded", "sharingRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
 
 
 @dataclass
@@ -50,6 +53,12 @@ class Failure:
     status: int | None  # None: no HTTP answer (connection dropped, refused, timed out)
     message: str
     retry_after: float | None = None
+    reasons: frozenset[str] = frozenset()  # Google's error reasons (Drive's errors[].reason, ErrorInfo.reason)
+
+    @property
+    def retryable(self) -> bool:
+        return (self.status is None or self.status in RETRYABLE_STATUS
+                or (self.status == 403 and bool(self.reasons & RATE_LIMIT_REASONS)))
 
 
 def describe(exc: BaseException) -> Failure | None:
@@ -59,12 +68,13 @@ def describe(exc: BaseException) -> Failure | None:
     from gspread.exceptions import APIError
 
     if isinstance(exc, HttpError):
-        return Failure(exc.status_code, google_message(exc.content, exc.status_code), _retry_after(exc.resp))
+        return Failure(exc.status_code, google_message(exc.content, exc.status_code), _retry_after(exc.resp),
+                       error_reasons(exc.content))
     # gspread's errors, and requests' own for formkit's calls to the local backend (linking)
     response = exc.response if isinstance(exc, (APIError, requests.HTTPError)) else None
     if response is not None:
         return Failure(response.status_code, google_message(response.content, response.status_code),
-                       _retry_after(response.headers))
+                       _retry_after(response.headers), error_reasons(response.content))
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, http.client.HTTPException,
                         ConnectionError, socket.timeout, TimeoutError, TransportError)):
         return Failure(None, _("connection failed ({kind}: {error})").format(kind=exc.__class__.__name__, error=exc))
@@ -79,6 +89,17 @@ def google_message(content: bytes | str, status: int) -> str:
     except (ValueError, KeyError, TypeError):
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
         return f"HTTP {status}: {text[:200]}"
+
+
+def error_reasons(content: bytes | str) -> frozenset[str]:
+    """The reasons in a Google error body: Drive's `errors[].reason` and google.rpc.ErrorInfo's."""
+    try:
+        error = json.loads(content)["error"]
+        found = [e.get("reason") for e in error.get("errors") or []]
+        found += [d.get("reason") for d in error.get("details") or [] if str(d.get("@type", "")).endswith("ErrorInfo")]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return frozenset()
+    return frozenset(r for r in found if isinstance(r, str))
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -115,7 +136,7 @@ def call(fn: Callable[[], Any], what: str, policy: RetryPolicy,
                     _("{what}: Google rejected the credential ({message}). Sign in again: delete the cached token "
                       "(see README, 'Google credentials') and re-run.").format(what=what, message=failure.message)
                 ) from exc
-            if failure.status is not None and failure.status not in RETRYABLE_STATUS:
+            if not failure.retryable:
                 raise RemoteError(f"{what}: {failure.message}") from exc
             if attempt == policy.attempts - 1:
                 raise RemoteError(_("{what}: still failing after {attempts} attempts: {message}. Everything done "

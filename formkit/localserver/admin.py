@@ -11,6 +11,8 @@
   POST   /formkit/v1/faults   add a fault (see faults.py); GET lists them; DELETE clears them
   GET    /formkit/v1/calls    {"forms.create": n, ...}: Google API requests received, faulted ones
          included; GET /formkit/v1/calls/faulted counts the faulted ones only; DELETE resets both
+  PUT    /formkit/v1/limits   {"cells": n}: a spreadsheet's cell limit (Google's 10,000,000), lowered
+         so tests can fill a spreadsheet; answers {"cells": n}
 """
 
 from __future__ import annotations
@@ -79,3 +81,11 @@ def faulted_calls(req: Request) -> dict:
 def reset_calls(req: Request) -> dict:
     req.app.calls.reset()
     return {}
+
+
+def set_limits(req: Request) -> dict:
+    cells = _body(req).get("cells")
+    if not isinstance(cells, int) or isinstance(cells, bool) or cells < 1:
+        raise invalid("cells must be a positive whole number")
+    req.store.cell_limit = cells
+    return {"cells": cells}

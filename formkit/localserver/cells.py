@@ -21,8 +21,17 @@ _POINT_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?%?$")
 
 
+_CUSTOM_ZONE = re.compile(r"^GMT(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$")
+
+
 def zone(name: str) -> tzinfo:
-    """The spreadsheet's time zone; fixed offsets when the system has no tz database (Windows)."""
+    """The spreadsheet's time zone: an IANA name, or a custom "GMT+07:00" as Sheets allows; fixed
+    offsets when the system has no tz database (Windows)."""
+    custom = _CUSTOM_ZONE.match(name)
+    if custom:
+        sign, hours, minutes = custom.groups()
+        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+        return timezone(-offset if sign == "-" else offset)
     try:
         from zoneinfo import ZoneInfo
 

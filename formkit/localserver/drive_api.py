@@ -2,8 +2,9 @@
 terms joined by `and` (what formkit's recovery and gspread's open() send), files.get, files.create
 of a spreadsheet (gspread's create()), and permissions.list/create (who may answer a form).
 
-Forms are Drive files named by their documentTitle; spreadsheets by their title. Nothing is
-ever trashed here.
+Forms are Drive files named by their documentTitle; spreadsheets by their title. files.update
+moves a file to the trash and back (`{"trashed": true}`) and nothing else: a trashed spreadsheet
+still answers the Sheets API, and a trashed form the Forms API (only permanent deletion gives 404).
 
 Each Google behaviour modelled here is listed, with its public source and test, in docs/google-behaviour.md.
 """
@@ -32,10 +33,11 @@ def _bad_value(location: str, message: str = "Invalid Value") -> ApiError:
 
 
 def _files(req: Request) -> list[dict]:
-    found = [{"id": f["formId"], "name": f["info"]["documentTitle"], "mimeType": FORM, "createdTime": f["createdTime"]}
-             for f in req.store.all("form")]
+    found = [{"id": f["formId"], "name": f["info"]["documentTitle"], "mimeType": FORM,
+              "createdTime": f["createdTime"], "trashed": bool(f.get("trashed"))} for f in req.store.all("form")]
     found += [{"id": s["spreadsheetId"], "name": s["properties"]["title"], "mimeType": SPREADSHEET,
-               "createdTime": s["createdTime"]} for s in req.store.all("spreadsheet")]
+               "createdTime": s["createdTime"], "trashed": bool(s.get("trashed"))}
+              for s in req.store.all("spreadsheet")]
     return sorted(found, key=lambda f: f["createdTime"])
 
 
@@ -44,6 +46,8 @@ def _resource(file: dict, fields: str) -> dict:
     for extra in ("createdTime", "modifiedTime"):
         if extra in fields:
             out[extra] = file["createdTime"]
+    if "trashed" in fields:
+        out["trashed"] = file["trashed"]
     return out
 
 
@@ -70,7 +74,7 @@ def parse_query(q: str) -> list[tuple[str, str, str]]:
 
 def _matches(file: dict, terms: list[tuple[str, str, str]]) -> bool:
     for field, op, value in terms:
-        actual = "false" if field == "trashed" else file[field]
+        actual = str(file["trashed"]).lower() if field == "trashed" else file[field]
         if op == "contains":
             ok = value.lower() in actual.lower()
         else:
@@ -101,6 +105,27 @@ def get_file(req: Request) -> dict:
     file_id = req.params["fileId"]
     for file in _files(req):
         if file["id"] == file_id:
+            return _resource(file, req.arg("fields") or "")
+    raise ApiError(404, f"File not found: {file_id}.")
+
+
+def update_file(req: Request) -> dict:
+    """files.update: to the trash and back; any other change is not modelled."""
+    body = req.json or {}
+    other = sorted(k for k, v in body.items() if k != "trashed" and v is not None)
+    if other:
+        raise unsupported(f"files.update of {', '.join(other)} (only trashed)")
+    file_id = req.params["fileId"]
+    for kind in ("form", "spreadsheet"):
+        doc = req.store.get(kind, file_id)
+        if doc is not None:
+            if "trashed" in body:
+                doc["trashed"] = bool(body["trashed"])
+                if kind == "form":
+                    req.store.put(kind, file_id, doc, alias=doc["publishedId"])
+                else:
+                    spreadsheets.save(req.store, doc)
+            file = next(f for f in _files(req) if f["id"] == file_id)
             return _resource(file, req.arg("fields") or "")
     raise ApiError(404, f"File not found: {file_id}.")
 

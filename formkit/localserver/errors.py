@@ -18,8 +18,9 @@ class ApiError(Exception):
     """A Google API error; raised anywhere in a handler, answered by the server."""
 
     def __init__(self, code: int, message: str, status: str | None = None, details: list | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, errors: list[dict] | None = None) -> None:
         super().__init__(message)
+        self.errors = errors or []  # Drive v3's legacy "errors" list: [{domain, reason, message}]
         self.code = code
         self.message = message
         self.status = status or STATUS.get(code, "UNKNOWN")
@@ -30,6 +31,8 @@ class ApiError(Exception):
         error: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
         if self.details:
             error["details"] = self.details
+        if self.errors:
+            error["errors"] = self.errors
         return {"error": error}
 
 

@@ -3,7 +3,9 @@ half-done writes, and spends the number of Google calls it promises.
 
 Fault kinds:
   status      answer a Google error (429 RESOURCE_EXHAUSTED, 500 INTERNAL, 503 UNAVAILABLE, ...)
-              without doing anything; retryAfter adds a Retry-After header
+              without doing anything; retryAfter adds a Retry-After header; a 403 with a `reason`
+              (userRateLimitExceeded, rateLimitExceeded, sharingRateLimitExceeded) is Drive's
+              rate limit in Drive's shape (its "Resolve errors" page), without one a refusal
   drop        close the connection without doing anything or answering
   drop_after  do the work, then close the connection without answering
   stall_after do the work, then wait `seconds` before answering
@@ -32,6 +34,13 @@ MESSAGES = {
     503: "The service is currently unavailable.",
     504: "Deadline exceeded.",
 }
+# Drive answers its rate limits with 403 and a reason (Drive API guide "Resolve errors").
+DRIVE_LIMITS = {
+    "userRateLimitExceeded": "User Rate Limit Exceeded",
+    "rateLimitExceeded": "Rate Limit Exceeded",
+    "sharingRateLimitExceeded": 'Rate limit exceeded. User message: "These item(s) could not be shared because a '
+                                'rate limit was exceeded: formkit-test-form"',
+}
 _ids = itertools.count(1)
 
 
@@ -45,8 +54,13 @@ class Fault:
     retryAfter: float | None = None
     count: int = 1
     seconds: float = 0.0
+    reason: str = ""
 
     def error(self) -> ApiError:
+        if self.reason:
+            message = DRIVE_LIMITS[self.reason]
+            return ApiError(self.status, message, errors=[{"domain": "usageLimits", "reason": self.reason,
+                                                           "message": message}])
         headers = {"Retry-After": f"{self.retryAfter:g}"} if self.retryAfter is not None else {}
         details = []
         if self.status == 429:
@@ -64,7 +78,8 @@ class Faults:
         """A fault from its JSON description; ValueError says what is wrong with it."""
         if not isinstance(spec, dict):
             raise ValueError("a fault is a JSON object")
-        unknown = set(spec) - {"method", "path", "kind", "status", "retryAfter", "count", "seconds"}
+        unknown = set(spec) - {"method", "path", "kind", "status", "retryAfter", "count", "seconds",
+                                 "reason"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
         kind = spec.get("kind", "status")
@@ -73,10 +88,13 @@ class Faults:
         status = int(spec.get("status", 503))
         if kind == "status" and not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (429, 500, 503, ...)")
+        reason = str(spec.get("reason", ""))
+        if reason and (reason not in DRIVE_LIMITS or status != 403):
+            raise ValueError(f"reason goes with status 403 and is one of {', '.join(DRIVE_LIMITS)}")
         re.compile(spec.get("path", ""))  # re.error is a ValueError
         fault = Fault(next(_ids), str(spec.get("method", "")).upper(), spec.get("path", ""), kind, status,
                       None if spec.get("retryAfter") is None else float(spec["retryAfter"]),
-                      max(1, int(spec.get("count", 1))), float(spec.get("seconds", 0)))
+                      max(1, int(spec.get("count", 1))), float(spec.get("seconds", 0)), reason)
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -117,7 +117,8 @@ def list_responses(req: Request) -> Reply | dict:
     rows = req.store.responses(form_id, after, min_ns, strict, size + 1)
     result: dict = {}
     if rows:
-        result["responses"] = [data for _, _, data in rows[:size]]
+        # Google lists responses in no particular order (forms.responses.list): here newest first
+        result["responses"] = [data for _, _, data in rows[:size]][::-1]
     if len(rows) > size:
         t_us, seq, _ = rows[size - 1]
         result["nextPageToken"] = _token({"f": form_id, "q": text, "t": t_us, "s": seq})
@@ -129,7 +130,7 @@ def get_response(req: Request) -> dict:
     found = req.store.response(req.params["formId"], req.params["responseId"])
     if found is None:
         raise not_found()
-    return found
+    return {"formId": req.params["formId"], **found}  # stored (and listed) without it, as Google lists them
 
 
 def _parse_filter(text: str) -> tuple[int, bool]:

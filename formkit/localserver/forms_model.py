@@ -49,7 +49,12 @@ def resource(doc: dict, base_url: str) -> dict:
             "revisionId": revision_id(doc), "responderUri": responder_uri(doc, base_url),
             "linkedSheetId": (doc.get("link") or {}).get("spreadsheetId", ""),
             "publishSettings": {"publishState": doc["publishState"]}}
-    return omit_defaults(form)
+    form = omit_defaults(form)
+    # Google leaves out an empty settings and an unpublished form's empty publishSettings
+    for key, inner in (("settings", None), ("publishSettings", "publishState")):
+        if key in form and not (form[key].get(inner) if inner else form[key]):
+            del form[key]
+    return form
 
 
 def revision_id(doc: dict) -> str:

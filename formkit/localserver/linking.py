@@ -4,10 +4,11 @@ Google links in the Forms UI (or Apps Script's form.setDestination); the Forms A
 Like Google: the link adds a tab "Câu trả lời biểu mẫu N" (N the next free number) at the front,
 its first column "Dấu thời gian" holds each response's time as a date-time cell in the
 spreadsheet's time zone, then one column per question titled as the question, in form order.
-Answers are typed into cells the way Sheets types user input (so a phone number loses its
-leading zero, as it does in Google's own response sheets); checkbox answers are joined with
-", ". Columns belong to question ids: a question added later gets a new column at the end, and
-a retitled or deleted question keeps its old column and header.
+A text question's answer is written as text (a phone keeps its leading zero, as Google's own
+response sheets show it); other answers are typed the way Sheets types user input; checkbox
+answers are joined with ", ". (Links made before this kept no column kinds: their text answers
+are typed as user input, as they were.) Columns belong to question ids: a question added later
+gets a new column at the end, and a retitled or deleted question keeps its old column and header.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from .errors import invalid
 from .store import Store
 
 _WORDS = {True: ("Câu trả lời biểu mẫu ", "Dấu thời gian"), False: ("Form Responses ", "Timestamp")}
+# A tab a form makes starts small and grows a row per answer (a real one: rowCount 102 and
+# columnCount 12 for 2 answers to a 6-column header); its grid counts against the cell limit.
+FORM_TAB_ROWS, SPARE_COLUMNS = 100, 6
 
 
 def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: str = "",
@@ -37,16 +41,21 @@ def link(store: Store, form: dict, spreadsheet_id: str = "", spreadsheet_title: 
         title = spreadsheet_title or f"{form['info']['title'] or form['info']['documentTitle']} (Câu trả lời)"
         doc = spreadsheets.create(store, title, tabs=[])
     stem, timestamp = _WORDS[doc["properties"]["locale"].startswith("vi")]
-    tab = spreadsheets.add_tab(doc, {"title": spreadsheets.next_title(doc, stem), "index": 0})
+    width = 1 + len(forms_model.questions(form)) + SPARE_COLUMNS
+    tab = spreadsheets.add_tab(doc, {"title": spreadsheets.next_title(doc, stem), "index": 0,
+                                     "gridProperties": {"rowCount": FORM_TAB_ROWS, "columnCount": width}})
     if tab_name and tab_name != tab["title"]:
         if spreadsheets.tab_by_title(doc, tab_name):
             raise invalid(f'A sheet with the name "{tab_name}" already exists. Please enter another name.')
         tab["title"] = tab_name  # what formkit's Apps Script does right after linking
-    form["link"] = {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "columns": []}
+    form["link"] = {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "columns": [], "text": []}
     spreadsheets.put_row(store, doc, tab, 0, 0, [("s", timestamp)])
     _add_columns(store, form, doc, tab)
+    total: int | None = spreadsheets.grid_cells(doc)
+    if total is not None and total > store.cell_limit:
+        raise spreadsheets.over_limit(store)
     for _, _, response in store.responses(form["formId"]):
-        _append(store, form, doc, tab, response)
+        total = _append(store, form, doc, tab, response, total) if total is not None else None
     spreadsheets.save(store, doc)
     return {"spreadsheetId": doc["spreadsheetId"], "sheetId": tab["sheetId"], "tabName": tab["title"]}
 
@@ -84,7 +93,7 @@ def record(store: Store, form: dict, response: dict) -> bool:
         target = _target(store, form)  # the rare case: columns to add first, the whole document
         if target:
             _add_columns(store, form, *target)
-            _append(store, form, *target, response)
+            _append(store, form, *target, response, spreadsheets.grid_cells(target[0]))
             spreadsheets.save(store, target[0])
         return bool(target)
     append_row(store, current, response)
@@ -99,7 +108,7 @@ def append_row(store: Store, link: dict, response: dict) -> None:
         return
     tab = doc["sheets"][0]
     grid = dict(tab["gridProperties"])
-    _append(store, {"link": link}, doc, tab, response)
+    _append(store, {"link": link}, doc, tab, response, store.grid_cells(doc["spreadsheetId"]))
     if tab["gridProperties"] != grid:
         store.put_tab(doc["spreadsheetId"], tab)
 
@@ -110,24 +119,38 @@ def _question_ids(form: dict) -> list[str]:
 
 def _add_columns(store: Store, form: dict, doc: dict, tab: dict) -> bool:
     columns = form["link"]["columns"]
+    text = form["link"].setdefault("text", [])  # the columns of text questions, written as text
     added = False
     for item in forms_model.questions(form):
         question_id = forms_model.question_id(item)
         if question_id not in columns:
             columns.append(question_id)
+            if "textQuestion" in (forms_model.question_of(item) or {}):
+                text.append(question_id)
             spreadsheets.put_row(store, doc, tab, 0, len(columns), [("s", item.get("title", ""))])
             added = True
     return added
 
 
-def _append(store: Store, form: dict, doc: dict, tab: dict, response: dict) -> None:
+def _append(store: Store, form: dict, doc: dict, tab: dict, response: dict, total: int) -> int | None:
+    """The response as the tab's next row, the grid one row taller; `total` is the spreadsheet's
+    grid cells before it. A row that would take the spreadsheet past the cell limit is not written:
+    the answer stays in the form's own store only (what Google Forms does then is not documented;
+    see docs/google-behaviour.md). The new total, or None when the row was not written."""
+    grid = tab["gridProperties"]
+    if total + grid["columnCount"] > store.cell_limit:
+        return None
+    grid["rowCount"] += 1
     row = max(1, store.last_row(doc["spreadsheetId"], tab["sheetId"]) + 1)
     moment = datetime.fromisoformat(response["lastSubmittedTime"].replace("Z", "+00:00"))
     locale = doc["properties"]["locale"]
     row_cells: list[cells.Cell] = [("d", cells.serial(moment, doc["properties"]["timeZone"]))]
+    as_text = set(form["link"].get("text", ()))
     for question_id in form["link"]["columns"]:
         answer = response.get("answers", {}).get(question_id)
         values = [a.get("value", "") for a in (answer or {}).get("textAnswers", {}).get("answers", [])]
         text = ", ".join(values)
-        row_cells.append(cells.user_typed(text, locale) if text else ("", None))
+        cell: cells.Cell = ("s", text) if question_id in as_text else cells.user_typed(text, locale)
+        row_cells.append(cell if text else ("", None))
     spreadsheets.put_row(store, doc, tab, row, 0, row_cells)
+    return total + grid["columnCount"]

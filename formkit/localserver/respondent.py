@@ -164,8 +164,7 @@ def check(rules: list[list[forms_model.Question]], answers: dict[str, list[str]]
 
 def _record(req: Request, form_id: str, answers: dict[str, list[str]], moment: datetime) -> dict:
     stamp = ids.rfc3339(moment)
-    response: dict = {
-        "formId": form_id,
+    response: dict = {  # no formId: Google leaves it out of a listed response (responses.get adds it)
         "responseId": ids.response_id(),
         "createTime": stamp,
         "lastSubmittedTime": stamp,

@@ -31,6 +31,7 @@ ROUTES: list[Route] = [
     route("GET", "/drive/v3/files", drive_api.list_files, "drive.files.list"),
     route("POST", "/drive/v3/files", drive_api.create_file, "drive.files.create"),
     route("GET", "/drive/v3/files/{fileId}", drive_api.get_file, "drive.files.get"),
+    route("PATCH", "/drive/v3/files/{fileId}", drive_api.update_file, "drive.files.update"),
     route("GET", "/drive/v3/files/{fileId}/permissions", drive_api.list_permissions, "drive.permissions.list"),
     route("POST", "/drive/v3/files/{fileId}/permissions", drive_api.create_permission, "drive.permissions.create"),
     # What a citizen's phone opens
@@ -47,6 +48,7 @@ ROUTES: list[Route] = [
     route("GET", "/formkit/v1/calls", admin.calls, testing=True),
     route("GET", "/formkit/v1/calls/faulted", admin.faulted_calls, testing=True),
     route("DELETE", "/formkit/v1/calls", admin.reset_calls, testing=True),
+    route("PUT", "/formkit/v1/limits", admin.set_limits, testing=True),
 ]
 
 

@@ -3,6 +3,10 @@
 The metadata (title, locale, time zone, tabs) is one document; cells live in the store's cells
 table. Grids grow when something is written beyond them, rather than failing as Google's
 values.update can: tests edit sheets freely and nothing in formkit relies on that error.
+
+A spreadsheet holds at most `store.cell_limit` grid cells (10,000,000, empty cells included, as
+Google Drive counts them): a change that would take it past the limit is refused with Google's
+message, whatever makes it (a new tab, a grown grid, a value written beyond the grid).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import a1, cells, ids
-from .errors import invalid, not_found
+from .errors import ApiError, invalid, not_found
 from .store import Store
 
 DEFAULT_ROWS, DEFAULT_COLS = 1000, 26
@@ -45,7 +49,22 @@ def load(store: Store, spreadsheet_id: str, read_only: bool = False) -> dict:
     return doc
 
 
+def grid_cells(doc: dict) -> int:
+    """Every tab's rowCount x columnCount: what the cell limit counts."""
+    return sum(t["gridProperties"]["rowCount"] * t["gridProperties"]["columnCount"] for t in doc["sheets"])
+
+
+def over_limit(store: Store) -> ApiError:
+    return invalid(f"This action would increase the number of cells in the workbook above the limit of "
+                   f"{store.cell_limit} cells.")
+
+
 def save(store: Store, doc: dict) -> None:
+    """Store the whole document; refused if it grew past the cell limit (a change that does not add
+    cells passes even over it: only an increase is refused)."""
+    total = grid_cells(doc)
+    if total > store.cell_limit and total > store.grid_cells(doc["spreadsheetId"]):
+        raise over_limit(store)
     store.put("spreadsheet", doc["spreadsheetId"], doc)
 
 

@@ -60,6 +60,26 @@ END;
 CREATE TRIGGER IF NOT EXISTS tabs_deleted AFTER DELETE ON tabs BEGIN
     UPDATE tab_revisions SET rev = rev + 1 WHERE spreadsheet_id = OLD.spreadsheet_id;
 END;
+-- Each spreadsheet's grid cells (rowCount x columnCount summed over its tabs, empty cells included:
+-- what Google's 10,000,000-cell limit counts), kept by triggers so a response that grows one tab
+-- learns the total from one row whatever the number of tabs.
+CREATE TABLE IF NOT EXISTS grid_cells (spreadsheet_id TEXT PRIMARY KEY, cells INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS grid_inserted AFTER INSERT ON tabs BEGIN
+    INSERT OR IGNORE INTO grid_cells VALUES (NEW.spreadsheet_id, 0);
+    UPDATE grid_cells SET cells = cells + json_extract(NEW.data, '$.gridProperties.rowCount')
+        * json_extract(NEW.data, '$.gridProperties.columnCount') WHERE spreadsheet_id = NEW.spreadsheet_id;
+END;
+CREATE TRIGGER IF NOT EXISTS grid_updated AFTER UPDATE ON tabs BEGIN
+    UPDATE grid_cells SET cells = cells - json_extract(OLD.data, '$.gridProperties.rowCount')
+        * json_extract(OLD.data, '$.gridProperties.columnCount') WHERE spreadsheet_id = OLD.spreadsheet_id;
+    INSERT OR IGNORE INTO grid_cells VALUES (NEW.spreadsheet_id, 0);
+    UPDATE grid_cells SET cells = cells + json_extract(NEW.data, '$.gridProperties.rowCount')
+        * json_extract(NEW.data, '$.gridProperties.columnCount') WHERE spreadsheet_id = NEW.spreadsheet_id;
+END;
+CREATE TRIGGER IF NOT EXISTS grid_deleted AFTER DELETE ON tabs BEGIN
+    UPDATE grid_cells SET cells = cells - json_extract(OLD.data, '$.gridProperties.rowCount')
+        * json_extract(OLD.data, '$.gridProperties.columnCount') WHERE spreadsheet_id = OLD.spreadsheet_id;
+END;
 CREATE TABLE IF NOT EXISTS responses (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     response_id TEXT NOT NULL UNIQUE,
@@ -87,6 +107,7 @@ VARIABLES = 999  # parameters in one statement: SQLite's limit before 3.32 (Ubun
 COMPILED = 4096  # documents kept compiled (a nation has 3,321 communes): some 17 KiB each
 SHARED_TABS = 16  # spreadsheets whose decoded tabs are kept for readers
 BATCH = 64  # writes in one group commit at most: a request waits for no more than that
+CELL_LIMIT = 10_000_000  # cells in one spreadsheet, empty grid cells included (Google Drive's limit)
 
 
 def encode(value: Any) -> str:
@@ -127,12 +148,16 @@ class Store:
         self._compiled_lock = threading.Lock()
         self._tabs: OrderedDict[str, tuple[int, list[dict]]] = OrderedDict()  # spreadsheet -> (rev, tabs)
         self._local = threading.local()  # this thread's connection and nesting depth, in a transaction
+        self.cell_limit = CELL_LIMIT  # a backend started for tests may lower it (/formkit/v1/limits)
         db = self._connection()
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(SCHEMA)
         self._release(db)
         with self.transaction():  # a store written before tabs had rows of their own, or a revision
             self._run("INSERT OR IGNORE INTO tab_revisions SELECT DISTINCT spreadsheet_id, 0 FROM tabs")
+            self._run("INSERT OR IGNORE INTO grid_cells SELECT spreadsheet_id, SUM(json_extract(data, "
+                      "'$.gridProperties.rowCount') * json_extract(data, '$.gridProperties.columnCount')) "
+                      "FROM tabs GROUP BY spreadsheet_id")  # a store made before the totals were kept
             for doc_id, data in self._all("SELECT id, data FROM documents WHERE kind = 'spreadsheet' "
                                           "AND json_type(data, '$.sheets') IS NOT NULL"):
                 self.put("spreadsheet", doc_id, json.loads(data))
@@ -388,6 +413,11 @@ class Store:
         doc["sheets"], doc["_partial"] = [json.loads(rows[0][0])], True
         return doc
 
+    def grid_cells(self, spreadsheet_id: str) -> int:
+        """The spreadsheet's grid cells as stored (every tab's rowCount x columnCount)."""
+        rows = self._all("SELECT cells FROM grid_cells WHERE spreadsheet_id = ?", (spreadsheet_id,))
+        return int(rows[0][0]) if rows else 0
+
     def put_tab(self, spreadsheet_id: str, tab: dict) -> None:
         self._run("UPDATE tabs SET data = ? WHERE spreadsheet_id = ? AND sheet_id = ?",
                   (encode(tab), spreadsheet_id, tab["sheetId"]))
@@ -408,15 +438,19 @@ class Store:
 
     def response_page(self, form_id: str, after: tuple[int, int] | None, min_ns: int | None, strict: bool,
                       size: int) -> tuple[bytes, tuple[int, int] | None]:
-        """As responses(), for a listing: the page's responses as one UTF-8 JSON text, comma-joined
-        as stored (SQLite joins them, without the GIL: concurrent requests go on meanwhile), and the
-        position of its last response when more follow."""
+        """As responses(), for a listing (each page in no particular order): the page's responses as
+        one UTF-8 JSON text, comma-joined as stored (SQLite joins them, without the GIL: concurrent
+        requests go on meanwhile), and the position of its last response when more follow."""
         where, args = self._where(form_id, after, min_ns, strict)
         edge = self._all(f"SELECT t_us, seq FROM responses WHERE {where} ORDER BY t_us, seq LIMIT 2 OFFSET ?",
                          (*args, size - 1))
-        # The subquery's LIMIT keeps SQLite from flattening it: the rows reach group_concat in order.
+        # The page is the next `size` responses in time, listed in no particular order as Google
+        # lists them: here newest first, which the index gives read backwards (no sort of 13 MB of
+        # rows), bounded above by the page's last response. The subquery's LIMIT keeps SQLite from
+        # flattening it: the rows reach group_concat in the order asked.
+        upper, bounds = (" AND (t_us, seq) <= (?, ?)", [edge[0][0], edge[0][1]]) if edge else ("", [])
         joined = self._all(f"SELECT CAST(group_concat(data, ',') AS BLOB) FROM (SELECT data FROM responses "
-                           f"WHERE {where} ORDER BY t_us, seq LIMIT ?)", (*args, size))[0][0]
+                           f"WHERE {where}{upper} ORDER BY t_us DESC, seq DESC LIMIT ?)", (*args, *bounds, size))[0][0]
         return joined or b"", edge[0] if len(edge) == 2 else None
 
     @staticmethod

@@ -120,7 +120,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     report = Report(
         template=template, period=period,
         previous=PeriodSummary(previous, int(before.responses[0]), value(before.indices.overall[0])),
-        today=today, unit=ws.unit.display_name, signing=ws.report,
+        today=today, unit=ws.unit.display_name, signing=ws.signing(selected),
         office_hours=ws.office_hours, office_hours_text=integrity.hours_text(ws.office_hours),
         cluster_size=rules.cluster_size, cluster_minutes=rules.cluster_minutes, scope=scope,
         responses=int(total.responses[0]), sipas=value(total.indices.overall[0]),
@@ -129,8 +129,15 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
-        paper=paper)
+        paper=paper, commune_name=_single(selected, commune_rows))
     return replace(report, notes=tuple(build_notes(report)))
+
+
+def _single(selected, rows: list[CommuneRow]) -> str | None:
+    """The one commune a report is about (asked for, or the workspace's only one), if it is."""
+    if len(selected) == 1 and all(r.id == selected[0].id for r in rows):
+        return selected[0].display_name
+    return None
 
 
 def _scores(group: Group, g: int, factor_ids) -> dict:

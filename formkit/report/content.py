@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape
 from . import fmt, tables
 from .labels import KIND_NAMES
 from .model import Report
+from .notes import PERSONAL_DATA_LAW
+from .period import shown
 from .printable import printable
 from .privacy import mask_phone, mask_text
 
@@ -97,7 +99,8 @@ def _overall(report: Report) -> list[Block]:
     label = prev.period.label
     index = f"<b>{fmt.percent(r.sipas)} %</b>" if r.sipas is not None else "chưa có câu trả lời để tính"
     out: list[Block] = [
-        Para(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu của {len(r.communes)} xã, phường "
+        Para(f"1. Số phiếu khảo sát: <b>{fmt.number(r.responses)}</b> phiếu"
+             + ("" if r.commune_name else f" của {len(r.communes)} xã, phường") + " "
              f"({report.period.dates}); "
              f"{T(label)}: {fmt.number(prev.responses)} phiếu."),
         Para(f"2. {T(r.index_name)}: {index}"
@@ -134,11 +137,16 @@ def _communes(report: Report) -> list[Block]:
             for i, c in enumerate(report.communes, 1)]
     out: list[Block] = [Grid(head, rows, "ctn" + "n" * len(factor_ids) + "ncn"), Gap(4),
                         Chart("communes_ranked", report.communes)]
+    return out + _participation(report)
+
+
+def _participation(report: Report) -> list[Block]:
+    out: list[Block] = []
     p = report.participation
     if p is not None:
         out.append(Para(f"Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ đã giải quyết): <b>{fmt.percent(p.rate)} %</b> "
                      f"({fmt.number(p.responses)} phiếu / {fmt.number(p.dossiers)} hồ sơ)."))
-        rows = [[c.name, ", ".join(c.periods), fmt.number(c.dossiers), fmt.number(c.responses),
+        rows = [[c.name, ", ".join(shown(k) for k in c.periods), fmt.number(c.dossiers), fmt.number(c.responses),
                  fmt.percent(c.rate), "có" if c.over else ""] for c in p.communes]
         out.append(Grid([["Xã, phường", "Kỳ có số hồ sơ", "Số hồ sơ", "Số phiếu", "Tỷ lệ (%)",
                           "Phiếu nhiều hơn hồ sơ"]], rows, "ttnnnc", {0: 2, 1: 1}))
@@ -146,11 +154,14 @@ def _communes(report: Report) -> list[Block]:
 
 
 def _officers(report: Report) -> list[Block]:
-    rows = [[i, o.name + ("" if o.listed or not o.id else " (không còn trong danh sách)"), o.commune_name,
+    """One commune's report names no commune in its rows."""
+    where = [] if report.commune_name else ["Xã, phường"]
+    rows = [[i, o.name + ("" if o.listed or not o.id else " (không còn trong danh sách)"),
+             *([o.commune_name] if where else []),
              fmt.number(o.responses), fmt.percent(o.sipas), fmt.number(o.low_ratings), fmt.number(o.comments)]
             for i, o in enumerate(report.officers, 1)]
-    return [Grid([["STT", "Cán bộ, công chức", "Xã, phường", "Số phiếu", "Chỉ số (%)", "Phiếu có mức không hài lòng",
-                    "Có ý kiến"]], rows, "cttnnnn", {1: 1.4, 2: 1})]
+    return [Grid([["STT", "Cán bộ, công chức", *where, "Số phiếu", "Chỉ số (%)", "Phiếu có mức không hài lòng",
+                    "Có ý kiến"]], rows, "ctt"[:2 + len(where)] + "nnnn", {1: 1.4, 2: 1} if where else None)]
 
 
 def _fields(report: Report) -> list[Block]:
@@ -173,41 +184,56 @@ def _low(items) -> str:
     return "; ".join(f"{', '.join(ids)}: {answer}" for answer, ids in by_answer.items())
 
 
-def _follow_up_counts(report: Report) -> list[Block]:
-    """A report on many communes goes upward and is read by people: how many responses each
-    commune and officer has to follow up, not the responses themselves."""
+def _follow_up_counts(report: Report, intro: str) -> list[Block]:
+    """How many responses each commune and officer has to follow up, not the responses themselves:
+    a report on many communes goes upward and is read by people, and a list too long to read is
+    better worked through in the XLSX or CSV."""
     reasons = report.follow_up.reason_counts()
-    out: list[Block] = [
-        Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
-             "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "
-             "phường nằm trong tệp riêng của xã, phường đó (thư mục CSV “can-lien-he-lai”) và trong báo cáo của "
-             "riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân (Nghị định 13/2023/NĐ-CP).")]
+    out: list[Block] = [Para(intro)]
     if not report.follow_up:
         return out + [Para("Không có phiếu nào cần liên hệ lại.")]
-    rows = [[i, c.name, fmt.number(c.follow_up), fmt.number(reasons.get(c.id, Counter())["low_rating"]),
-             fmt.number(reasons.get(c.id, Counter())["comment"]), fmt.number(reasons.get(c.id, Counter())["phone"])]
-            for i, c in enumerate((c for c in report.communes if c.follow_up), 1)]
-    out += [*lead("1. Theo xã, phường:", "subheading"),
-            Grid([["STT", "Xã, phường", "Số phiếu cần liên hệ lại", "Có mức không hài lòng", "Có ý kiến",
-                    "Có số điện thoại"]], rows, "ctnnnn")]
-    rows = [[i, o.name, o.commune_name, fmt.number(o.follow_up), fmt.number(o.low_ratings), fmt.number(o.comments)]
-            for i, o in enumerate((o for o in report.officers if o.follow_up), 1)]
-    out += [*lead("2. Theo cán bộ, công chức:", "subheading"),
-            Grid([["STT", "Cán bộ, công chức", "Xã, phường", "Số phiếu cần liên hệ lại", "Có mức không hài lòng",
-                    "Có ý kiến"]], rows, "cttnnn", {1: 1.4, 2: 1})]
+    items = 1
+    if not report.commune_name:
+        rows = [[i, c.name, fmt.number(c.follow_up), fmt.number(reasons.get(c.id, Counter())["low_rating"]),
+                 fmt.number(reasons.get(c.id, Counter())["comment"]),
+                 fmt.number(reasons.get(c.id, Counter())["phone"])]
+                for i, c in enumerate((c for c in report.communes if c.follow_up), 1)]
+        out += [*lead("1. Theo xã, phường:", "subheading"),
+                Grid([["STT", "Xã, phường", "Số phiếu cần liên hệ lại", "Có mức không hài lòng", "Có ý kiến",
+                        "Có số điện thoại"]], rows, "ctnnnn")]
+        items = 2
+    where = [] if report.commune_name else ["Xã, phường"]
+    rows = [[i, o.name, *([o.commune_name] if where else []), fmt.number(o.follow_up), fmt.number(o.low_ratings),
+             fmt.number(o.comments)] for i, o in enumerate((o for o in report.officers if o.follow_up), 1)]
+    out += [*lead(f"{items}. Theo cán bộ, công chức:", "subheading"),
+            Grid([["STT", "Cán bộ, công chức", *where, "Số phiếu cần liên hệ lại", "Có mức không hài lòng",
+                    "Có ý kiến"]], rows, "ctt"[:2 + len(where)] + "nnn", {1: 1.4, 2: 1} if where else None)]
     return out
 
 
 def _follow_up(report: Report) -> list[Block]:
+    total = len(report.follow_up)
     if len(report.communes) > 1:
-        return _follow_up_counts(report)
+        return _follow_up_counts(report, (
+            f"Tổng số: <b>{fmt.number(total)}</b> phiếu cần liên hệ lại (có mức không hài lòng, "
+            "có ý kiến hoặc để lại số điện thoại). Báo cáo này chỉ ghi số lượng; danh sách đầy đủ của từng xã, "
+            "phường nằm trong tệp riêng của xã, phường đó (thư mục CSV “can-lien-he-lai”) và trong báo cáo của "
+            f"riêng xã, phường đó, chỉ dùng để liên hệ lại về ý kiến của người dân ({PERSONAL_DATA_LAW})."))
+    if total > report.signing.follow_up_listed:  # too long to read on paper: counts, and where the list is
+        return _follow_up_counts(report, (
+            f"Tổng số: <b>{fmt.number(total)}</b> phiếu cần liên hệ lại (có mức không hài lòng, có ý kiến hoặc để "
+            f"lại số điện thoại), nhiều hơn {fmt.number(report.signing.follow_up_listed)} phiếu nên báo cáo này "
+            f"chỉ ghi số lượng. Danh sách đầy đủ nằm trong trang tính “{tables.FOLLOW_UP_SHEET}” của tệp "
+            f"{T(report.stem)}.xlsx và trong tệp CSV {T(report.stem)}-csv/{tables.FOLLOW_UP_SLUG}/"
+            f"{T(report.communes[0].id if report.communes else '')}.csv, chỉ dùng để liên hệ lại về ý kiến "
+            f"của người dân, không công bố và không dùng cho mục đích khác ({PERSONAL_DATA_LAW})."))
     groups = report.follow_up_by_commune()
     out: list[Block] = [
-        Para(f"Tổng số: <b>{fmt.number(len(report.follow_up))}</b> phiếu. Số điện thoại được che trong báo cáo này; "
+        Para(f"Tổng số: <b>{fmt.number(total)}</b> phiếu. Số điện thoại được che trong báo cáo này; "
              "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
              "chỉ dùng để liên hệ lại về ý kiến của người dân, không công bố và không dùng cho mục đích khác "
-             "(Nghị định 13/2023/NĐ-CP).")]
-    if not len(report.follow_up):  # groups is a generator: always true
+             f"({PERSONAL_DATA_LAW}).")]
+    if not total:  # groups is a generator: always true
         return out + [Para("Không có phiếu nào cần liên hệ lại.")]
     for k, (_, name, items) in enumerate(groups, 1):
         rows = []
@@ -256,15 +282,19 @@ def _invalid(report: Report) -> list[Block]:
 def body(report: Report) -> list[Block]:
     """Everything between the heading block and the signature."""
     section = Sections()
-    where = report.unit[:1].lower() + report.unit[1:]  # "tỉnh Tây Ninh" inside a sentence
+    where = (f"tại {_inside(report.commune_name)}" if report.commune_name  # one commune speaks of itself
+             else f"trên địa bàn {_inside(report.unit)}")
     out: list[Block] = [Para(
         f"Thực hiện việc đo lường sự hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành "
-        f"chính nhà nước trên địa bàn {T(where)}, kết quả khảo sát {T(report.period.label)} theo bộ câu hỏi "
-        f"“{T(report.template.name)}” như sau:")]
+        f"chính nhà nước {T(where)}, kết quả khảo sát {T(report.period.label)} theo {T(report.template.cited)} "
+        "như sau:")]
     if report.responses == 0:
         out.append(Para(f"<b>{T(empty_sentence(report))}</b>"))
     out += [*section("Kết quả chung"), *_overall(report)]
-    out += [*section("Kết quả theo xã, phường"), *_communes(report)]
+    if not report.commune_name:
+        out += [*section("Kết quả theo xã, phường"), *_communes(report)]
+    elif report.participation is not None:
+        out += [*section("Tỷ lệ tham gia đánh giá"), *_participation(report)]
     out += [*section("Kết quả theo cán bộ, công chức"), *_officers(report)]
     out += [*section("Kết quả theo lĩnh vực thủ tục hành chính"), *_fields(report)]
     out += [*section("Danh sách cần liên hệ lại"), *_follow_up(report)]
@@ -276,6 +306,11 @@ def body(report: Report) -> list[Block]:
                 Grid([head], [[str(v) for v in row] for row in paper.rows], "t" + "n" * 8, {0: 2})]
     out += [*section("Ghi chú về cách tính"), *[Para("- " + T(n), "note") for n in report.notes]]
     return out
+
+
+def _inside(name: str) -> str:
+    """"Tỉnh Tây Ninh" inside a sentence: "tỉnh Tây Ninh"."""
+    return name[:1].lower() + name[1:]
 
 
 def empty_sentence(report: Report) -> str:

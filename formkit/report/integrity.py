@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..responses.coding import scale_questions
-from ..workspace.config import OfficeHours
+from ..workspace.config import WEEKDAY_NAMES, OfficeHours
 from ..workspace.templates import Template
 from .anomalies import volume_anomalies
 from .groups import Communes
@@ -27,7 +27,7 @@ from .load import Responses
 from .model import IntegrityWarning
 from .period import DAY, stamp
 
-WEEKDAYS = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
+WEEKDAYS = WEEKDAY_NAMES
 
 
 @dataclass(frozen=True)

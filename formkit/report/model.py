@@ -236,6 +236,7 @@ class Report:
     follow_up: FollowUps  # arrays; entries made a commune at a time
     notes: tuple[str, ...] = ()
     paper: Paper | None = None  # only once a ballot was issued
+    commune_name: str | None = None  # "Xã Hòa Thành" when the report is on one commune: it speaks of it alone
 
     @property
     def issuing_body(self) -> str:

@@ -15,6 +15,20 @@ def _ids(ids: list[str]) -> str:
     return ids[0] if len(ids) == 1 else (f"{ids[0]} … {ids[-1]}" if len(ids) > 4 else ", ".join(ids))
 
 
+PERSONAL_DATA_LAW = "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15"
+
+
+def _level_columns(levels: list[str]) -> str:
+    """The count columns as the criteria table heads them ("1" … "5" under "Số câu trả lời theo mức điểm")."""
+    shown = [fmt.score(float(k)).replace(",00", "") for k in levels]
+    if not shown:
+        return ""
+    span = f"{shown[0]}–{shown[-1]}" if len(shown) > 2 else " và ".join(shown)
+    each = (shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} hoặc {shown[-1]}" if len(shown) <= 6
+            else f"{shown[0]} … {shown[-1]}")
+    return f"các cột {span} dưới “Số câu trả lời theo mức điểm” là số câu trả lời được {each} điểm."
+
+
 def scale_notes(template: Template) -> list[str]:
     """One sentence per answer scale the criteria use."""
     by_scale: dict[str, list[Question]] = {}
@@ -43,7 +57,7 @@ def build_notes(report) -> list[str]:
         "Câu bỏ trống, câu chọn phương án không tính điểm và câu trả lời không hợp lệ không được tính.",
         *scale_notes(t),
         "Điểm trung bình của tiêu chí = tổng số điểm ÷ số câu trả lời ở các mức có tính điểm; "
-        "cột “Mức k” là số câu trả lời được k điểm.",
+        f"{_level_columns(report.levels)}",
         ("Chỉ số của mỗi yếu tố = trung bình cộng chỉ số các tiêu chí của yếu tố đó."
          if t.index.factor == "mean" else
          "Chỉ số của mỗi yếu tố = 100 × tổng số câu trả lời hài lòng ÷ tổng số câu trả lời có tính điểm "
@@ -70,15 +84,18 @@ def build_notes(report) -> list[str]:
     else:
         notes.append("Tiêu chí hoặc yếu tố không có câu trả lời nào thì không có chỉ số (ghi “–”) và không tính "
                      "vào các trung bình ở cấp trên.")
+    change = f"Thay đổi = chỉ số kỳ này − chỉ số {report.previous.period.label} (điểm phần trăm)."
+    if not report.commune_name:  # one commune's report ranks nothing
+        change += " Xếp hạng theo chỉ số, từ cao xuống thấp; xã, phường chưa có phiếu không được xếp hạng."
+    notes += ["Các chỉ số được làm tròn đến 2 chữ số thập phân khi trình bày; tệp JSON và XLSX giữ nguyên giá trị.",
+              change]
+    if report.participation is not None:  # only with a dossiers file
+        notes.append("Tỷ lệ tham gia = số phiếu ÷ số hồ sơ đã giải quyết, tính trong các kỳ có số liệu hồ sơ "
+                     "nằm trọn trong kỳ báo cáo.")
     notes += [
-        "Các chỉ số được làm tròn đến 2 chữ số thập phân khi trình bày; tệp JSON và XLSX giữ nguyên giá trị.",
-        f"Thay đổi = chỉ số kỳ này − chỉ số {report.previous.period.label} (điểm phần trăm). Xếp hạng theo chỉ số, "
-        "từ cao xuống thấp; xã, phường chưa có phiếu không được xếp hạng.",
-        "Tỷ lệ tham gia = số phiếu ÷ số hồ sơ đã giải quyết, tính trong các kỳ có số liệu hồ sơ "
-        "nằm trọn trong kỳ báo cáo.",
         "Danh sách cần liên hệ lại gồm các phiếu có tiêu chí (hoặc câu đánh giá chung) ở mức không hài lòng, "
         "có ý kiến, hoặc để lại số điện thoại. Số điện thoại chỉ ghi đầy đủ trong danh sách của từng xã, phường "
-        "để liên hệ lại, theo Nghị định 13/2023/NĐ-CP; các bảng và tệp khác che bớt (ví dụ 091****678).",
+        f"để liên hệ lại, theo {PERSONAL_DATA_LAW}; các bảng và tệp khác che bớt (ví dụ 091****678).",
         f"Cảnh báo (không loại bỏ phiếu nào): từ {report.cluster_size} phiếu trở lên trả lời giống hệt nhau cho cùng "
         f"một cán bộ trong vòng {report.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
         f"({report.office_hours_text}); số phiếu nhiều hơn số hồ sơ.",

@@ -22,7 +22,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    CondPageBreak,
     HRFlowable,
     KeepTogether,
     Paragraph,
@@ -39,8 +38,10 @@ from .content import MOTTO, NATION, NBSP, Block, Gap, Grid, Para, T, number_line
 from .labels import HEADING, SIGN_HERE, document_title
 from .model import Report
 from .page import BODY, MARGINS_MM, SMALL, WIDTH, balanced, column_widths
+from .pdf_pages import KeepStart, PagedTable
 
 TOP, BOTTOM, LEFT, RIGHT = (m * mm for m in MARGINS_MM)
+PAGED_ROWS = 40  # a longer table is laid out a page at a time (pdf_pages.PagedTable)
 HEADER_BG = colors.HexColor("#E8EDF3")
 # A table sets its cells' font on the canvas even when they hold paragraphs; without this the
 # layout tables would make the PDF reference Helvetica, a font it does not embed.
@@ -77,9 +78,7 @@ def P(text: str, style: str = "body") -> Paragraph:
 
 def _flowables(block: Block) -> list:
     if isinstance(block, Para):
-        # A paragraph that introduces what follows starts a new page rather than end one alone
-        # (not keepWithNext: that moves a page-long table whole to the next page).
-        return ([CondPageBreak(35 * mm)] if block.lead else []) + [P(block.markup, block.style)]
+        return [P(block.markup, block.style)]
     if isinstance(block, Grid):
         return [_grid(block.head, block.rows, block.kinds, block.weights, block.spans)]
     if isinstance(block, Gap):
@@ -88,14 +87,33 @@ def _flowables(block: Block) -> list:
     return drawn if isinstance(drawn, list) else [drawn]
 
 
+def body_story(blocks: list[Block]) -> list:
+    """The body's flowables. Paragraphs that introduce what follows (headings) go to a new page
+    unless they and the start of what follows fit on this one (not keepWithNext: that moves a
+    page-long table whole to the next page)."""
+    out: list = []
+    leads: list = []
+    for block in blocks:
+        drawn = _flowables(block)
+        if isinstance(block, Para) and block.lead:
+            leads += drawn
+            continue
+        if leads:
+            out += [KeepStart(leads, drawn[0] if drawn else None, WIDTH), *leads]
+            leads = []
+        out += drawn
+    if leads:
+        out += [KeepStart(leads, None, WIDTH), *leads]
+    return out
+
+
 def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int, float] | None = None,
-          spans: list | tuple = ()) -> Table:
+          spans: list | tuple = ()) -> Table | PagedTable:
     """A table at 11 pt (kinds and weights: content.Grid)."""
     widths = column_widths(head, rows, kinds, weights)
     body = [[P(T(h), "cell_head") if h else "" for h in row] for row in head]
     for r in rows:
         body.append([P(T(v), "cell") if k == "t" else str(v) for v, k in zip(r, kinds, strict=False)])
-    table = Table(body, colWidths=widths, repeatRows=len(head))
     style: list[tuple] = [("FONT", (0, 0), (-1, -1), SERIF, SMALL), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("VALIGN", (0, 0), (-1, len(head) - 1), "MIDDLE"),
              ("BACKGROUND", (0, 0), (-1, len(head) - 1), HEADER_BG),
@@ -105,6 +123,9 @@ def _grid(head: list[list[str]], rows: list[list], kinds: str, weights: dict[int
         if kind in "nc":
             style.append(("ALIGN", (i, len(head)), (i, -1), "RIGHT" if kind == "n" else "CENTER"))
     style += [("SPAN", a, b) for a, b in spans]
+    if len(rows) > PAGED_ROWS and all(r0 < len(head) and r1 < len(head) for (_, r0), (_, r1) in spans):
+        return PagedTable.of(body[:len(head)], body[len(head):], widths, style, space_after=6)
+    table = Table(body, colWidths=widths, repeatRows=len(head))
     table.setStyle(TableStyle(style))
     table.spaceAfter = 6
     return table
@@ -150,11 +171,16 @@ def _page_number(canvas, doc) -> None:
     canvas.restoreState()
 
 
+def _dated(canvas, report: Report) -> None:
+    """The PDF's creation date: the day the report is dated (Vietnam time), midnight."""
+    day = report.today
+    canvas.setDateFormatter(lambda *_: f"D:{day:%Y%m%d}000000+07'00'")
+
+
 def render(report: Report) -> bytes:
     register_fonts()
     story = _header(report)
-    for block in content.body(report):
-        story += _flowables(block)
+    story += body_story(content.body(report))
     story += _signature(report)
     out = io.BytesIO()
     with binary_pdf_streams():
@@ -162,7 +188,8 @@ def render(report: Report) -> bytes:
                                 rightMargin=RIGHT, title=document_title(report),
                                 author=report.issuing_body, creator="formkit", subject=report.template.name,
                                 pageCompression=1, invariant=1, initialFontName=SERIF, initialFontSize=BODY)
-        doc.build(story, onLaterPages=_page_number)
+        # invariant keeps the file the same for the same report; its date is the report's, not 2000-01-01
+        doc.build(story, onFirstPage=lambda canvas, _: _dated(canvas, report), onLaterPages=_page_number)
     return out.getvalue()
 
 

@@ -90,6 +90,17 @@ class Period:
         return f"{self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
 
     @property
+    def shown(self) -> str:
+        """Where people read a period in a table: "Quý IV/2026", "Tháng 9/2026", "Năm 2026"."""
+        if self.kind == "quarter":
+            return self.short_label
+        if self.kind == "month":
+            return f"Tháng {self.start.month}/{self.start.year}"
+        if self.kind == "year":
+            return f"Năm {self.start.year}"
+        return self.short_label
+
+    @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
@@ -174,6 +185,12 @@ def parse_code(text: str) -> Period | None:
     if m := _YEAR.match(text):
         return Period(date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31), "year")
     return None
+
+
+def shown(code: str) -> str:
+    """A period code as people read it ("2026Q4" -> "Quý IV/2026"); anything else as it is."""
+    period = parse_code(code)
+    return period.shown if period is not None else code
 
 
 def parse_day(text: str, option: str) -> date:

@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 
 from .labels import KIND_NAMES
 from .model import IntegrityWarning, Report, Scores
+from .period import shown
 from .privacy import mask_phone, mask_text
 
 CRITERION_CODE = re.compile(r"^\d+(\.\d+)*$")  # "3.1": a criterion's printed code
 KINDS = {"text", "int", "percent", "points", "score", "time", "date"}
+
+
+FOLLOW_UP_SLUG, FOLLOW_UP_SHEET = "can-lien-he-lai", "Cần liên hệ lại"  # the CSV folder and the XLSX sheet
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def participation(report: Report) -> Table | None:
     p = report.participation
     if p is None:
         return None
-    rows = [[c.name, ", ".join(c.periods), c.dossiers, c.responses, c.rate,
+    rows = [[c.name, ", ".join(shown(p) for p in c.periods), c.dossiers, c.responses, c.rate,
              "đủ" if c.complete else "thiếu", "có" if c.over else ""] for c in p.communes]
     rows.append(["Tổng cộng", "", p.dossiers, p.responses, p.rate, "", ""])
     return Table("ty-le-tham-gia", "Tỷ lệ tham gia", "Tỷ lệ tham gia đánh giá (số phiếu ÷ số hồ sơ)", [
@@ -169,7 +173,7 @@ def follow_up(report: Report, full_phone: bool = False) -> Table:
                      f.phone if full_phone else mask_phone(f.phone), f.response_id] for i, f in enumerate(items, 1)]
             yield cid, f"{name}: {len(items)} phiếu cần liên hệ lại", rows
 
-    return Table("can-lien-he-lai", "Cần liên hệ lại", "Danh sách cần liên hệ lại", FOLLOW_UP_COLUMNS, [], groups())
+    return Table(FOLLOW_UP_SLUG, FOLLOW_UP_SHEET, "Danh sách cần liên hệ lại", FOLLOW_UP_COLUMNS, [], groups())
 
 
 def warning_detail(w: IntegrityWarning) -> str:

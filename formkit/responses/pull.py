@@ -15,6 +15,11 @@ name formkit gives it, else what the data say (header titles, the officers named
 response times); only two tabs that both still fit stop the pull. Unlinked forms are read with
 forms.responses.list from the newest second already stored. Nothing is stored when a tab cannot
 be read: the problems are raised together, before any store write.
+
+A tab is read only while it can be trusted to hold every answer: the forms of a spreadsheet 95%
+full (Google's 10,000,000 cells; what Forms does at the limit is not documented) or in Drive's
+trash (one files.get per spreadsheet) are read through forms.responses.list instead, which holds
+every answer, and the result says which and why (`untrusted`).
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ from functools import cached_property
 from ..errors import Problems, RemoteError
 from ..forms.linking import tab_names
 from ..forms.state import FormRecord, State
-from ..google.client import Google
+from ..google.client import Google, grid_cells, tab_grids
 from ..google.retry import describe
-from ..i18n import _, ngettext
+from ..i18n import _, ngettext, whole
 from ..workspace.config import Commune, Workspace
 from ..workspace.templates import Template, load_template
 from .columns import FormShape, cell_text, clean, map_header, read_new_rows, title_key
@@ -37,6 +42,11 @@ from .store import ResponseRow, ResponseStore, local_second, response_key
 from .timestamps import cell_time, parse_rfc3339, parse_utc, rfc3339_utc, sheet_zone, timestamp_header, utc_stamp
 
 BATCH_ROWS = 50_000  # rows stored in one transaction, about: a batch is stored once past it, a form's rows never split
+CELL_LIMIT = 10_000_000  # cells in one spreadsheet, empty grid cells included (Google Drive's limit)
+# A spreadsheet this full is not trusted to hold every answer: what Google Forms does when it
+# cannot grow its tab is not documented (it may stop short of the exact limit), so from 95% on its
+# forms are read through the Forms API, which keeps every answer whatever the sheet does.
+UNTRUSTED_FILL = 0.95
 
 
 @dataclass
@@ -49,6 +59,9 @@ class PullResult:
     links_checked: int = 0  # forms asked with forms.get this pull
     links_trusted: int = 0  # forms whose recorded link was trusted (confirmed within the window)
     oldest_trusted: str = ""  # RFC 3339 UTC: when the oldest trusted link was confirmed
+    # per form read through the Forms API although linked: why its tab was not trusted
+    untrusted: dict[str, str] = field(default_factory=dict)  # "commune: form id" -> reason
+    cells: dict[str, int] = field(default_factory=dict)  # spreadsheet id -> grid cells it holds
 
 
 @dataclass(eq=False)  # compared by identity: `in` over jobs must not compare their forms field by field
@@ -62,6 +75,7 @@ class _Job:
     chosen_by: str = ""
     checked: str = ""  # RFC 3339 UTC when forms.get confirmed `sheet` this pull; "" = the state's link trusted
     read: bool = False  # rows were read for it (the newest stored time may have moved)
+    untrusted: str = ""  # why its linked tab may lack answers: read through the Forms API instead
 
     @cached_property  # only for a form whose answers are read: a repeat pull reads few
     def shape(self) -> FormShape:
@@ -87,7 +101,7 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     pending: dict[str, tuple[Template, list[ResponseRow]]] = {}
     added: Counter[str] = Counter()
     for job in jobs:
-        rows = sheet_rows.pop(id(job), []) if job.sheet else _read_api(google, store, job, result)
+        rows = sheet_rows.pop(id(job), []) if job.sheet and not job.untrusted else _read_api(google, store, job, result)
         job.read = bool(rows)
         batch = pending.setdefault(job.template.id, (job.template, []))[1]
         batch.extend(rows)
@@ -101,7 +115,9 @@ def pull(ws: Workspace, state: State, google: Google, store: ResponseStore, comm
     for job in jobs:
         changed |= _remember(job, store)
         result.added[job.commune.id] += added.pop(job.commune.id, 0)
-        result.source[job.commune.id] = "sheet" if job.sheet else "api"  # the commune's last form wins
+        result.source[job.commune.id] = "sheet" if job.sheet and not job.untrusted else "api"  # its last form wins
+        if job.sheet and job.untrusted:
+            result.untrusted[f"{job.commune.id}: {job.form.form_id}"] = job.untrusted
     trusted = [job.form.link_checked for job in jobs if not job.checked]
     result.links_checked, result.links_trusted = len(jobs) - len(trusted), len(trusted)
     result.oldest_trusted = min(trusted, key=parse_utc, default="")
@@ -165,6 +181,8 @@ class _Book:
     zone: tzinfo
     tables: dict[str, list[list]]  # tab -> its values, for the tabs read whole
     finder: TabFinder
+    grids: dict[str, tuple[int, int]] = field(default_factory=dict)  # tab -> (rowCount, columnCount)
+    untrusted: str = ""  # why none of its tabs can be trusted to hold every answer
 
     @property
     def file(self) -> str:
@@ -178,7 +196,8 @@ class _Book:
         if not titles:
             return {}
         calls_before = google.calls["sheets.values.batchGet"]
-        got = google.read_tabs(self.sheet, titles, [""] * len(whole) + ["A:A"] * len(first_column))
+        got = google.read_tabs(self.sheet, titles, [""] * len(whole) + ["A:A"] * len(first_column),
+                               [self.grids.get(t, (0, 0)) for t in titles])
         result.spreadsheets += google.calls["sheets.values.batchGet"] - calls_before
         # values:batchGet answers one value range per range asked, in order
         values = {title: r.get("values", []) for title, r in zip(titles, got, strict=True)}
@@ -213,6 +232,10 @@ def _read_sheets(google: Google, store: ResponseStore, jobs: list[_Job], result:
                 recheck.extend(group)
                 continue
             if book is None:
+                continue
+            if book.untrusted:  # every form of it through the Forms API, which holds every answer
+                for job in group:
+                    job.untrusted = book.untrusted
                 continue
             ids = set(book.finder.ids.values())
             gone = [job for job in group if not job.checked and job.tab_id not in ids]
@@ -285,7 +308,14 @@ def _open(google: Google, sheet: str, result: PullResult, problems: Problems) ->
         return None
     tabs = [(s["properties"]["sheetId"], s["properties"]["title"]) for s in meta.get("sheets", [])]
     tables: dict[str, list[list]] = {}
-    return _Book(sheet, zone, tables, TabFinder(google, tabs, tables, zone))
+    book = _Book(sheet, zone, tables, TabFinder(google, tabs, tables, zone), tab_grids(meta))
+    result.cells[sheet] = cells = grid_cells(meta)
+    if cells >= UNTRUSTED_FILL * CELL_LIMIT:
+        book.untrusted = _("its spreadsheet holds {cells} of Google's {limit} cells: a form may stop writing to "
+                           "it").format(cells=whole(cells), limit=whole(CELL_LIMIT))
+    elif google.file_trashed(sheet):
+        book.untrusted = _("its spreadsheet is in Drive's trash")
+    return book
 
 
 def _tab_rows(job: _Job, book: _Book, known: set[str], result: PullResult, problems: Problems) -> list[ResponseRow]:

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..files import nfc
@@ -96,11 +96,22 @@ def parse_text(text: str, day_first: bool) -> datetime:
     return local(moment)
 
 
+_CUSTOM_ZONE = re.compile(r"^GMT(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$")
+
+
 def sheet_zone(name: str | None) -> tzinfo:
-    """A spreadsheet's time zone by its IANA name; Vietnam's when none is given. Raises ValueError
+    """A spreadsheet's time zone by its IANA name, or a custom one such as "GMT+07:00" (Sheets
+    allows those: SpreadsheetProperties.timeZone); Vietnam's when none is given. Raises ValueError
     for a name the tz database does not know (the tzdata package provides it on Windows)."""
     if not name or name in ("Asia/Ho_Chi_Minh", "Asia/Saigon"):  # no tz database needed for these
         return VIETNAM
+    custom = _CUSTOM_ZONE.match(name.strip())
+    if custom:  # a fixed offset: no tz database needed
+        sign, hours, minutes = custom.groups()
+        offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
+        if offset > timedelta(hours=14):
+            raise ValueError(_("the spreadsheet's time zone '{name}' is not a valid offset").format(name=name))
+        return timezone(-offset if sign == "-" else offset)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -19,6 +19,7 @@ from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
 from ..i18n import N_, _
 from .roster import read_roster
+from .signing import ReportSettings, commune_settings, read_report, settings
 from .templates import Template, load_template
 from .toml import MAX_NAME, TomlReader, control_characters
 
@@ -29,6 +30,9 @@ TAB_FORBIDDEN = set(":\\/?*[]")  # what Excel refuses in a sheet name; a tab mus
 TAB_MAX = 100
 LINK_CHECK_HOURS = 24.0  # [pull] link_check_hours: how long `pull` trusts a form's link as forms.get last gave it
 LINK_CHECK_MAX = 24.0 * 366
+# [link]: what a spreadsheet of communes is sized for (see forms/linking.py `spreadsheet_groups`)
+ANSWERS_PER_QUARTER = 500  # answers a commune expects a quarter
+PLAN_YEARS = 3  # years of answers a spreadsheet must hold at half its cell limit
 
 
 def nfc(text: Any) -> str:
@@ -58,6 +62,7 @@ class Commune:
     officers: tuple[Officer, ...]
     sheet_tab: str  # the tab of the shared spreadsheet that collects this commune's answers
     short_link: str = ""  # Google's "Shorten URL" link (https://forms.gle/…), printed under the QR
+    report: ReportSettings | None = field(default=None, compare=False)  # its own report's letterhead
 
     @property
     def display_name(self) -> str:
@@ -82,6 +87,23 @@ class Unit:
         return f"{self.kind} {self.name}".strip()
 
 
+# The kinds of unit a name takes, with diacritics as printed ("ỦY BAN NHÂN DÂN XÃ …"): since
+# 1 July 2025 provinces (tỉnh, thành phố) over communes, wards and special zones; a workspace from
+# before may still name a district and its towns.
+COMMUNE_KINDS = ("Xã", "Phường", "Đặc khu", "Thị trấn")
+UNIT_KINDS = ("Tỉnh", "Thành phố", "Huyện", "Quận", "Thị xã")
+# [office_hours] weekdays as a Vietnamese writes them. Numbers are refused: "thứ 2" is Monday in
+# Vietnamese, ISO's 2 is Tuesday.
+WEEKDAY_NAMES = {1: "Thứ Hai", 2: "Thứ Ba", 3: "Thứ Tư", 4: "Thứ Năm", 5: "Thứ Sáu", 6: "Thứ Bảy", 7: "Chủ nhật"}
+WEEKDAY_WORDS = {name.casefold(): day for day, name in WEEKDAY_NAMES.items()} | {
+    f"thứ {day + 1}": day for day in range(1, 7)} | {"cn": 7, "chủ nhật": 7}
+
+
+def weekday(text: str) -> int | None:
+    """"Thứ Hai", "thứ 2", "Chủ nhật", "CN" -> ISO 1 … 7; None for anything else."""
+    return WEEKDAY_WORDS.get(" ".join(nfc(text).split()).casefold())
+
+
 @dataclass(frozen=True)
 class OfficeHours:
     weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO: Monday = 1
@@ -92,41 +114,6 @@ class OfficeHours:
         return moment.isoweekday() in self.weekdays and self.start <= moment.time() <= self.end
 
 
-COMMITTEE = "ỦY BAN NHÂN DÂN"
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    """The [report] table: who issues and signs the report, as Nghị định 30/2020 lays it out.
-    Every value is resolved (defaults filled in) when the workspace is read."""
-
-    issuing_body: str  # "ỦY BAN NHÂN DÂN TỈNH TÂY NINH"
-    parent_body: str = ""  # cơ quan chủ quản, printed above the issuing body; "" for none
-    symbol: str = "/BC-UBND"  # ký hiệu, after the number
-    number: str = ""  # "" leaves room to write the number by hand
-    place: str = ""  # the place-date line: "Tây Ninh, ngày … tháng … năm …"
-    authority: str = ""  # "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "Q. CHỦ TỊCH"; "" for none
-    signer_title: str = ""  # "CHỦ TỊCH", "PHÓ CHỦ TỊCH"
-    signer_name: str = ""  # "" leaves room to write the name by hand
-    recipients: tuple[str, ...] = ("Cơ quan nhận báo cáo;", "Lưu: VT.")
-
-    @classmethod
-    def defaults(cls, unit: Unit, issuing_body: str = "") -> ReportSettings:
-        """What the report printed before [report] existed: the unit's people's committee, signed
-        "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" (or "THỦ TRƯỞNG CƠ QUAN" for another body)."""
-        body = issuing_body or f"{COMMITTEE} {unit.display_name.upper()}"
-        committee = body.upper().startswith(COMMITTEE)
-        return cls(body, symbol="/BC-UBND" if committee else "/BC-……", place=unit.name,
-                   authority=f"TM. {COMMITTEE}" if committee else "THỦ TRƯỞNG CƠ QUAN",
-                   signer_title="CHỦ TỊCH" if committee else "")
-
-
-REPORT_KEYS = {"issuing_body", "parent_body", "symbol", "number", "place", "authority", "signer_title",
-               "signer_name", "recipients"}
-# The issuing bodies are printed in the report's header column (196 pt at 13 pt bold capitals),
-# broken between words: a longer word may not fit there in the widest capital (W, 1 em: 15 × 13 pt
-# = 195 pt; tests/test_report_signed.py prints it). Vietnamese syllables have at most 7 letters.
-HEADER_WORD_MAX = 15
 MOVED = N_("moved: write issuing_body under [report] (see the commented [report] example of `formkit init`)")
 
 
@@ -141,6 +128,8 @@ class Workspace:
     report: ReportSettings = None  # type: ignore[assignment]  # the [report] table, defaults filled in
     template: Template = field(default=None, compare=False)  # type: ignore[assignment]
     link_check_hours: float = LINK_CHECK_HOURS  # [pull]: 0 asks every form for its link at every pull
+    answers_per_quarter: int = ANSWERS_PER_QUARTER  # [link]
+    plan_years: int = PLAN_YEARS  # [link] years
 
     # Where things live inside the workspace.
     @property
@@ -170,6 +159,13 @@ class Workspace:
         raise UsageError(_("no commune '{commune_id}' in {file} (known: {known})").format(
                 commune_id=commune_id, file=self.root / CONFIG_NAME, known=', '.join(c.id for c in self.communes)))
 
+    def signing(self, communes: list[Commune]) -> ReportSettings:
+        """Who issues a report on these communes: a single commune's own [communes.report] (its
+        People's Committee), else the workspace's [report]."""
+        if len(communes) == 1 and communes[0].report is not None:
+            return communes[0].report
+        return self.report
+
     def select(self, commune_ids: tuple[str, ...] | list[str] | None) -> list[Commune]:
         if not commune_ids:
             return list(self.communes)
@@ -196,6 +192,7 @@ class _WorkspaceReader(TomlReader):
     def __init__(self, root: Path, path: Path, raw: dict, check_photos: bool) -> None:
         super().__init__(CONFIG_NAME, raw)
         self.root, self.path, self.check_photos = root, path, check_photos
+        self.commune_reports: list[dict[str, Any]] = []  # each [communes.report], as given
 
     def line(self, table: dict, key: str, place: str, required: bool = True, default: str = "",
              max_length: int = MAX_NAME) -> str:
@@ -208,7 +205,7 @@ class _WorkspaceReader(TomlReader):
         if "issuing_body" in raw:
             self.problem("issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
-                          {"template", "unit", "office_hours", "google", "report", "pull", "communes"})
+                          {"template", "unit", "office_hours", "google", "report", "pull", "link", "communes"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
@@ -223,7 +220,7 @@ class _WorkspaceReader(TomlReader):
         if "issuing_body" in unit_raw:
             self.problem("unit.issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in unit_raw.items() if k != "issuing_body"}, {"kind", "name"}, "unit")
-        unit = Unit(self.line(unit_raw, "kind", "unit"), self.line(unit_raw, "name", "unit"))
+        unit = Unit(self.kind(unit_raw, "unit", UNIT_KINDS, ""), self.line(unit_raw, "name", "unit"))
         hours = self.read_hours(raw.get("office_hours"))
         credentials = None
         google = self.table(raw, "google") or {}
@@ -232,39 +229,21 @@ class _WorkspaceReader(TomlReader):
         if credentials_text:
             credentials = (self.root / credentials_text).resolve()
         communes = self.read_communes(raw.get("communes"))
-        report = self.read_report(raw, unit)
+        given = read_report(self, self.table(raw, "report"), "report")
+        report = settings(unit.display_name, unit.name, given)
+        communes = [dataclasses.replace(c, report=commune_settings(c.display_name, c.name, report, given, own))
+                    for c, own in zip(communes, self.commune_reports, strict=True)]
         pull = self.table(raw, "pull") or {}
         self.unknown_keys(pull, {"link_check_hours"}, "pull")
         link_check_hours = self.number(pull, "link_check_hours", "pull", LINK_CHECK_HOURS, 0, LINK_CHECK_MAX)
+        link = self.table(raw, "link") or {}
+        self.unknown_keys(link, {"answers_per_quarter", "years"}, "link")
+        per_quarter = int(self.number(link, "answers_per_quarter", "link", ANSWERS_PER_QUARTER, 1, 1_000_000))
+        plan_years = int(self.number(link, "years", "link", PLAN_YEARS, 1, 50))
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
-                         link_check_hours=link_check_hours)
-
-    def read_report(self, raw: dict, unit: Unit) -> ReportSettings:
-        """[report]: every key optional; what is not given stays what the report printed before."""
-        table = self.table(raw, "report") or {}
-        self.unknown_keys(table, REPORT_KEYS, "report")
-        given = {k: self.line(table, k, "report", required=False) for k in sorted(REPORT_KEYS - {"recipients"})}
-        for key in ("issuing_body", "parent_body"):
-            long_words = [w for w in (given[key] or "").split() if len(w) > HEADER_WORD_MAX]
-            if long_words:
-                self.problem(f"report.{key}", _("'{word}' is too long to fit the report's header, which breaks "
-                                                "lines between words (at most {n} letters a word): put spaces "
-                                                "between its words").format(word=long_words[0], n=HEADER_WORD_MAX))
-        base = ReportSettings.defaults(unit, given.pop("issuing_body"))
-        values: dict[str, Any] = {k: v for k, v in given.items() if v}
-        symbol = values.get("symbol")
-        if symbol and not symbol.startswith("/"):
-            values["symbol"] = "/" + symbol  # "BC-UBND" as "/BC-UBND": the number goes before the slash
-        if "recipients" in table:
-            recipients = table["recipients"]
-            if not isinstance(recipients, list) or not all(isinstance(r, str) and r.strip() for r in recipients):
-                self.problem("report.recipients", _('must be a list of lines, e.g. ["Sở Nội vụ;", "Lưu: VT."]'))
-            else:
-                lines = [self.line({"line": r}, "line", f"report.recipients[{i}]") for i, r in enumerate(recipients, 1)]
-                values["recipients"] = tuple(r.lstrip("-– ").strip() for r in lines)
-        return dataclasses.replace(base, **values)
+                         link_check_hours=link_check_hours, answers_per_quarter=per_quarter, plan_years=plan_years)
 
     def read_hours(self, raw: Any) -> OfficeHours:
         if raw is None:
@@ -274,10 +253,7 @@ class _WorkspaceReader(TomlReader):
             return OfficeHours()
         self.unknown_keys(raw, {"weekdays", "start", "end"}, "office_hours")
         default = OfficeHours()
-        weekdays = raw.get("weekdays", list(default.weekdays))
-        if not isinstance(weekdays, list) or not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays):
-            self.problem("office_hours.weekdays", _("must list ISO weekdays 1 (Monday) … 7 (Sunday)"))
-            weekdays = list(default.weekdays)
+        weekdays = self.read_weekdays(raw.get("weekdays", [WEEKDAY_NAMES[d] for d in default.weekdays]))
         times = {}
         for key in ("start", "end"):
             value = raw.get(key, getattr(default, key))
@@ -297,6 +273,39 @@ class _WorkspaceReader(TomlReader):
             times = {"start": default.start, "end": default.end}
         return OfficeHours(tuple(weekdays), times["start"], times["end"])
 
+    def read_weekdays(self, raw: Any) -> list[int]:
+        """Day names; a list of numbers is refused with what to write instead (as formkit read them
+        until 2026, ISO numbers: 1 = Monday)."""
+        place = "office_hours.weekdays"
+        default = list(OfficeHours().weekdays)
+        if isinstance(raw, list) and raw and all(isinstance(d, int) and not isinstance(d, bool) for d in raw):
+            iso = ", ".join(f'"{WEEKDAY_NAMES[d]}"' for d in raw if d in WEEKDAY_NAMES)
+            self.problem(place, _("numbers are ambiguous (in Vietnamese \"thứ 2\" is Monday, in ISO 2 is "
+                                  "Tuesday): write the days by name. As formkit read {numbers} until now, write: "
+                                  "weekdays = [{names}]").format(numbers=raw, names=iso))
+            return default
+        names = ", ".join(f'"{n}"' for n in WEEKDAY_NAMES.values())
+        if not isinstance(raw, list) or not raw or not all(isinstance(d, str) for d in raw):
+            self.problem(place, _("must list the working days by name, e.g. [{names}]").format(names=names))
+            return default
+        days = [weekday(d) for d in raw]
+        unknown = [d for d, day in zip(raw, days, strict=True) if day is None]
+        if unknown:
+            self.problem(place, _("{unknown} is not a day of the week; write {names}").format(
+                unknown=", ".join(f'"{d}"' for d in unknown), names=names))
+            return default
+        return sorted({d for d in days if d is not None})
+
+    def kind(self, table: dict, place: str, kinds: tuple[str, ...], default: str) -> str:
+        """A kind of unit with its diacritics ("Xã", not "Xa"), as printed in the report's header."""
+        given = self.line(table, "kind", place, required=not default, default=default)
+        match = next((k for k in kinds if k.casefold() == given.casefold()), None)
+        if given and match is None:
+            self.problem(f"{place}.kind" if place else "kind",
+                         _("'{given}' is not a known kind; write one of: {kinds}").format(
+                             given=given, kinds=", ".join(kinds)))
+        return match or given
+
     def read_communes(self, raw: Any) -> list[Commune]:
         if not isinstance(raw, list) or not raw:
             self.problem("communes", _("missing: at least one [[communes]] entry"))
@@ -311,7 +320,7 @@ class _WorkspaceReader(TomlReader):
                 self.problem(place, _("must be a table"))
                 continue
             self.unknown_keys(c, {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab",
-                                 "short_link"}, place)
+                                 "short_link", "report"}, place)
             cid = self.line(c, "id", place)
             if cid and not ID_PATTERN.match(cid):
                 self.problem(f"{place}.id", _("'{cid}' must be lower-case letters, digits, - or _ (e.g. "
@@ -321,7 +330,7 @@ class _WorkspaceReader(TomlReader):
                         cid=cid, other=seen_communes[cid]))
             seen_communes.setdefault(cid, place)
             name = self.line(c, "name", place)
-            kind = self.line(c, "kind", place, required=False, default="Xã")
+            kind = self.kind(c, place, COMMUNE_KINDS, "Xã")
             fields = c.get("fields", [])
             if not isinstance(fields, list) or not all(isinstance(f, str) and f.strip() for f in fields):
                 self.problem(f"{place}.fields", _("must be a list of fields of procedure, e.g. [\"Hộ tịch\", "
@@ -344,6 +353,7 @@ class _WorkspaceReader(TomlReader):
                 self.problem(f"{place}.short_link", _("'{short}' is not a short form link like "
                                                       "https://forms.gle/AbC123").format(short=short))
             communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
+            self.commune_reports.append(read_report(self, self.table(c, "report", place), f"{place}.report"))
         return communes
 
     def check_tab(self, tab: str, place: str, seen: dict[str, str]) -> None:

@@ -12,52 +12,68 @@ from ..i18n import _
 from .config import CONFIG_NAME
 
 EXAMPLE_TOML = """\
-# Không gian làm việc formkit — dữ liệu MẪU, thay bằng dữ liệu thật của địa phương.
-# formkit workspace — SAMPLE data: replace with your own communes, officers and photos.
+# Không gian làm việc formkit — dữ liệu MẪU: thay bằng xã, phường, cán bộ và ảnh của địa phương.
+# Tệp này viết theo cú pháp TOML: dòng bắt đầu bằng # là ghi chú; chữ đặt trong dấu ngoặc kép.
 
-# Question set (templates/forms/<id>.toml, or this workspace's templates/ folder).
+# Bộ câu hỏi (templates/forms/<mã>.toml, hoặc thư mục templates/ của không gian làm việc này).
 template = "sipas-2640"
 
-# The unit above the communes: a province since 1 July 2025 (or a legacy district).
+# Đơn vị cấp trên của các xã, phường: từ 01/7/2025 là tỉnh, thành phố (chính quyền địa phương
+# hai cấp). kind là một trong: "Tỉnh", "Thành phố".
 [unit]
 kind = "Tỉnh"
 name = "Tây Ninh"
 
-# Who issues and signs the quarterly report (PDF and DOCX, Nghị định 30/2020/NĐ-CP).
-# Every key is optional; uncomment and fill in. Without them the report is issued by
-# "ỦY BAN NHÂN DÂN" + the unit, number left blank, signed "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".
+# Cơ quan ban hành và người ký báo cáo (PDF, DOCX theo Nghị định 30/2020/NĐ-CP). Mọi dòng đều
+# không bắt buộc: bỏ dấu # ở đầu dòng và điền. Nếu để trống, báo cáo do "ỦY BAN NHÂN DÂN" + đơn
+# vị ban hành, để trống số, ký "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH".
 [report]
-# parent_body = ""                                # cơ quan chủ quản, above the issuing body
+# parent_body = ""                                # cơ quan chủ quản, in phía trên cơ quan ban hành
 # issuing_body = "ỦY BAN NHÂN DÂN TỈNH TÂY NINH"  # cơ quan ban hành
-# number = "125"                                  # số; blank leaves room to write it
+# number = "125"                                  # số; để trống thì chừa chỗ viết tay
 # symbol = "/BC-UBND"                             # ký hiệu
-# place = "Tây Ninh"                              # địa danh of the date line
+# place = "Tây Ninh"                              # địa danh ở dòng ngày tháng
 # authority = "TM. ỦY BAN NHÂN DÂN"               # TM. / KT. CHỦ TỊCH / Q. CHỦ TỊCH
 # signer_title = "CHỦ TỊCH"                       # chức vụ người ký
 # signer_name = "Nguyễn Văn An"                   # họ và tên người ký
-# recipients = ["Sở Nội vụ;", "UBND các xã, phường;", "Lưu: VT."]  # nơi nhận
+# recipients = ["Sở Nội vụ;", "UBND các xã, phường;", "Lưu: VT."]  # nơi nhận (`check` nhắc khi chưa có)
+# follow_up_listed = 500   # báo cáo PDF, DOCX của một xã liệt kê tối đa ngần này phiếu cần liên hệ
+#                          # lại; nhiều hơn thì chỉ ghi số lượng (danh sách đầy đủ ở tệp XLSX, CSV)
 
-# Office hours: answers outside them are flagged (not removed) in reports.
+# Giờ làm việc: phiếu gửi ngoài giờ được đánh dấu để xem lại (không bị loại) trong báo cáo.
+# Ngày viết bằng chữ: "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"
+# (hoặc "Thứ 2" … "Thứ 7", "CN").
 [office_hours]
-weekdays = [1, 2, 3, 4, 5, 6]   # ISO weekdays: 1 = Monday … 7 = Sunday
+weekdays = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"]
 start = "07:00"
 end = "17:30"
 
-# `formkit pull` asks each form which spreadsheet it feeds (forms.get) only when the answer it
-# has is older than this many hours (0: at every pull; `formkit pull --check-links`: now).
+# `formkit pull` chỉ hỏi lại mỗi biểu mẫu đang ghi vào bảng tính nào (forms.get) khi lần hỏi trước
+# đã cũ hơn ngần này giờ (0: mỗi lần pull; `formkit pull --check-links`: hỏi ngay).
 [pull]
 # link_check_hours = 24
 
-# Google credentials: an OAuth client JSON (see README). Not needed for `formkit demo`.
+# Thông tin đăng nhập Google: tệp JSON của OAuth client (xem README). `formkit demo` không cần.
 [google]
 # credentials = "credentials.json"
 
+# Mỗi xã, phường một mục [[communes]]. kind là một trong: "Xã", "Phường", "Đặc khu".
+# Báo cáo riêng của một xã (`formkit report --commune hoa-thanh`) do Ủy ban nhân dân xã đó ban
+# hành; muốn ghi số, người ký… của xã thì thêm mục [communes.report] ngay dưới xã đó, cùng các
+# khóa như [report] ở trên (khóa không ghi thì lấy theo [report] của tỉnh, trừ cơ quan ban hành,
+# địa danh, số và người ký là của xã).
 [[communes]]
 id = "hoa-thanh"
 kind = "Xã"
 name = "Hòa Thành"
 fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]
-# short_link = "https://forms.gle/..."   # the form's "Shorten URL" link (Send → link): printed under the QR
+# short_link = "https://forms.gle/..."   # đường dẫn rút gọn của biểu mẫu (Gửi → liên kết → Rút gọn URL), in dưới mã QR
+
+# [communes.report]
+# number = "45"
+# signer_title = "PHÓ CHỦ TỊCH"
+# authority = "KT. CHỦ TỊCH"
+# signer_name = "Trần Thị Bình"
 
 [[communes.officers]]
 id = "nguyen-thi-lan"
@@ -80,7 +96,7 @@ title = "Công chức Địa chính - Xây dựng"
 counter = "Quầy 3"
 photo = "photos/le-hoang-phuong.jpg"
 
-# Officers may come from a roster exported from Excel (CSV UTF-8 or XLSX).
+# Danh sách cán bộ có thể lấy từ tệp xuất từ Excel (CSV UTF-8 hoặc XLSX).
 [[communes]]
 id = "binh-thanh"
 kind = "Xã"

@@ -28,6 +28,7 @@ PLACEHOLDERS = {"commune", "unit"}
 MAX_SPEC_WIDTH = MAX_NAME  # a {placeholder:spec}'s width or precision: "{commune:>300000000}" would take gigabytes
 # Python's format mini-language for text: [[fill]align][0][width][.precision][s]
 _TEXT_SPEC = re.compile(r"^(?:.?[<>=^])?0?(?P<width>\d*)(?:\.(?P<precision>\d+))?s?$", re.DOTALL)
+METHOD_MAX = 400  # one sentence in the report's first paragraph
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,16 @@ class Template:
     scales: dict[str, Scale]
     sections: tuple[Section, ...]
     source: Path
+    method: str = ""  # the method's official name, as a report cites it ("theo …"); "" cites the name
     questions: tuple[Question, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "questions", tuple(q for s in self.sections for q in s.questions))
+
+    @property
+    def cited(self) -> str:
+        """How a report names the question set after "theo": its method, else its name."""
+        return self.method or f"bộ câu hỏi “{self.name}”"
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:
@@ -235,7 +242,8 @@ class _TemplateReader(TomlReader):
 
     def read(self) -> Template:
         raw = self.raw
-        self.unknown_keys(raw, {"id", "version", "name", "form_title", "description", "index", "scales", "sections"})
+        self.unknown_keys(raw, {"id", "version", "name", "method", "form_title", "description", "index", "scales",
+                                "sections"})
         template_id = self.text(raw, "id", "")
         if template_id and template_id != self.path.stem:
             self.problem("id", _("'{template_id}' does not match the file name '{stem}.toml'").format(
@@ -245,13 +253,16 @@ class _TemplateReader(TomlReader):
             self.problem("version", _("must be a whole number ≥ 1"))
             version = 1
         name = self.text(raw, "name", "", max_length=MAX_NAME, newlines=False)
+        method = self.text(raw, "method", "", required=False, max_length=METHOD_MAX, newlines=False,
+                           blank_is_missing=True).strip()
         form_title = self.text(raw, "form_title", "", max_length=MAX_NAME, newlines=False)
         description = self.text(raw, "description", "", required=False)
         index = self.read_index(raw.get("index"))
         scales = self.read_scales(raw.get("scales"))
         sections = self.read_sections(raw.get("sections"), scales)
         self.problems.raise_if_any(_("template {path} is not valid").format(path=self.path))
-        return Template(template_id, version, name, form_title, description, index, scales, sections, self.path)
+        return Template(template_id, version, name, form_title, description, index, scales, sections, self.path,
+                        method)
 
     def read_index(self, table: Any) -> IndexRule:
         if not isinstance(table, dict):
