@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 import traceback
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -99,7 +100,8 @@ commune_option = click.option("--commune", "communes", multiple=True, metavar="I
 credentials_option = click.option("--credentials", type=click.Path(path_type=Path, dir_okay=False),
                                   help=N_("OAuth client or service-account JSON (overrides formkit.toml)."))
 strict_option = click.option("--strict", is_flag=True,
-                             help=N_("A missing or unreadable photo is an error (exit 2), not a warning."))
+                             help=N_("A missing or unreadable photo, or one without the officer's consent, is an "
+                                     "error (exit 2), not a warning."))
 
 
 def _debug_flag(_ctx, _param, value: bool) -> None:
@@ -202,7 +204,7 @@ def check(ctx: click.Context, strict: bool) -> None:
     from .workspace.signing import report_warnings
 
     ws = _workspace(ctx)
-    _warn_photos(check_workspace(ws, _state(ws), strict=strict))
+    _warn_photos(check_workspace(ws, _state(ws), strict=strict), ws)
     for message in report_warnings(ws.report, CONFIG_NAME):
         _warn(message)
     officers = sum(len(c.officers) for c in ws.communes)
@@ -233,7 +235,7 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
     state = _state(ws, writes=True)
     backend = None if dry_run else current()
     lines = creating.plan(ws, state, communes, new_version, backend)
-    _warn_photos(check_photos(ws, communes))
+    _warn_photos(check_photos(ws, communes), ws, communes)
     for line in lines:
         say(f"{line.commune.id:<20} {line.action:<15} {line.detail}")
     if dry_run:
@@ -265,9 +267,14 @@ def create(ctx: click.Context, communes: tuple[str, ...], dry_run: bool, new_ver
         raise RemoteError("\n".join(refusals))
 
 
-def _warn_photos(problems) -> None:
+def _warn_photos(problems, ws=None, communes: tuple[str, ...] = ()) -> None:
+    """Photos that cannot be read, then (given the workspace) photos without the officer's consent."""
+    from .posters.make import photo_consent_problems
+
     for problem in problems:
         _warn(_("{problem} (the posters print a placeholder; the form needs no photo)").format(problem=problem))
+    for problem in photo_consent_problems([o for c in ws.select(communes) for o in c.officers]) if ws else []:
+        _warn(str(problem))
 
 
 def _api_calls(n: int) -> str:
@@ -392,8 +399,13 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes, check_links=check_links)
         total = store.count()
+        past = _phones_past(ws, store)
     for warning in result.warnings:
         _warn(warning)
+    if past:
+        _warn(ngettext("{n} phone number is past its retention period ({months} months): run `formkit retention`",
+                       "{n} phone numbers are past their retention period ({months} months): run `formkit retention`",
+                       past).format(n=past, months=ws.phone_retention_months))
     for line in result.tabs:  # which tab each linked form was read from, and why that one
         say(_("tab: {line}").format(line=line))
     for form, reason in result.untrusted.items():  # linked, but read through the Forms API
@@ -407,6 +419,15 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
                         result.spreadsheets).format(n=result.spreadsheets)))
     say(_pull_links(result))
+
+
+def _phones_past(ws, store) -> int:
+    from datetime import UTC, datetime
+
+    from .report.retention import cutoff_of
+    from .responses.erasure import phones_past
+
+    return phones_past(store, cutoff_of(datetime.now(UTC), ws.phone_retention_months))
 
 
 def _pull_links(result) -> str:
@@ -533,13 +554,15 @@ def _responses(n: int, width: int = 0) -> str:
 @click.option("--combined", is_flag=True, help=N_("One PDF for the whole selection."))
 @click.option("--field", "fields", is_flag=True, help=N_("Also QR labels, one per field of procedure (lĩnh vực)."))
 @strict_option
+@click.option("--point", metavar="ID", help=N_("Only the officers of this reception point (điểm tiếp nhận), its name "
+                                               "printed."))
 @click.option("--list-layouts", is_flag=True, help=N_("List the poster layouts and exit."))
 @click.option("--allow-local", is_flag=True,
               help=N_("Print even when the forms' links only this computer can open (a trial on the embedded "
                       "backend)."))
 @click.pass_context
 @common_options
-def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, list_layouts,
+def posters(ctx: click.Context, communes, officers, layout, out, combined, fields, strict, point, list_layouts,
             allow_local) -> None:
     from .posters import PosterOptions, make_posters
     from .posters import list_layouts as layouts
@@ -551,7 +574,7 @@ def posters(ctx: click.Context, communes, officers, layout, out, combined, field
     ws = _workspace(ctx)  # a missing photo becomes a placeholder and a warning
     _lock(ctx, ws, "posters")
     options = PosterOptions(communes=communes, officers=officers, layout=layout, out_dir=out, combined=combined,
-                            fields=fields, strict=strict, local_links=_local_links(allow_local))
+                            fields=fields, strict=strict, local_links=_local_links(allow_local), point=point)
     result = make_posters(ws, _state(ws), options)
     for warning in result.warnings:
         _warn(warning)
@@ -579,17 +602,20 @@ def _local_links(allow_local: bool) -> str:
 @click.option("--commune", required=True, metavar="ID", help=N_("The commune the ballots are for."))
 @click.option("--count", required=True, type=int, help=N_("How many ballots (each gets its own serial)."))
 @click.option("--officer", metavar="ID", help=N_("Print this officer on the ballots instead of a list to mark."))
+@click.option("--point", metavar="ID", help=N_("For this reception point (điểm tiếp nhận): its officers, its name "
+                                               "printed."))
 @click.option("--layout", default="a4", show_default=True, help=N_("A ballot layout in ballots/."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/ballots)."))
 @click.pass_context
 @common_options
-def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, layout: str, out: Path | None) -> None:
+def ballots(ctx: click.Context, commune: str, count: int, officer: str | None, point: str | None, layout: str,
+            out: Path | None) -> None:
     from .ballots.issue import make_ballots
 
     ws = _workspace(ctx)
     _lock(ctx, ws, "ballots")  # serials are reserved under the lock: two runs never issue the same ones
-    issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out)
+    issued = make_ballots(ws, _state(ws), commune, count, officer, layout, out, point)
     say(f"{issued.pdf}\n{issued.geometry}")
     number = issued.last - issued.first + 1
     say(_("Ballots {first:06d}–{last:06d} ({ballots}, {pages} each) are in the register. Print at 100 % (actual "
@@ -637,6 +663,43 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
         counted=ngettext("{n} ballot", "{n} ballots", len(result.counted)).format(n=len(result.counted)),
         waiting=ngettext("{n} question", "{n} questions", waiting).format(n=waiting),
         where=_(" in {file}").format(file=result.review_csv) if waiting else ""))
+
+
+@cli.command(help=N_("Erase the phone numbers older than [privacy] phone_retention_months from the store, its "
+                     "columnar copy and the report files, and record what was erased in state/erasures.json.\n\n"
+                     "Example: formkit retention --dry-run"))
+@workspace_option
+@click.option("--dry-run", is_flag=True, help=N_("Only say what would be erased; change nothing."))
+@click.pass_context
+@common_options
+def retention(ctx: click.Context, dry_run: bool) -> None:
+    from datetime import datetime
+
+    from .report import retention as keeping
+    from .responses.store import ResponseStore
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "retention")
+    now = datetime.now(UTC)
+    with ResponseStore(ws.responses_file) as store:
+        todo = keeping.plan(ws, store, now)
+        say(_("Retention: phone numbers are kept {months} months; those sent before {cutoff} are erased.").format(
+            months=ws.phone_retention_months, cutoff=todo.cutoff))
+        say(_("To erase: {phones}, {comments} with a number typed in (masked), {files} of reports, {images} of "
+              "handwritten phone boxes.").format(
+            phones=ngettext("{n} phone number", "{n} phone numbers", todo.phones).format(n=todo.phones),
+            comments=ngettext("{n} comment", "{n} comments", todo.comments).format(n=todo.comments),
+            files=ngettext("{n} file", "{n} files", len(todo.files)).format(n=len(todo.files)),
+            images=ngettext("{n} picture", "{n} pictures", len(todo.images)).format(n=len(todo.images))))
+        for path in todo.files:
+            say(f"  {path}")
+        if dry_run or not todo:
+            say(_("Nothing was changed.") if todo else _("Nothing to erase."))
+        else:
+            record = keeping.apply(ws, store, todo, now)
+            say(_("Erased. What was erased and when is recorded in {record}.").format(record=record))
+    say(_("formkit cannot erase what Google keeps: the answers in each Google Form and its linked spreadsheet "
+          "(delete them there; see the README, \"Dữ liệu cá nhân\")."))
 
 
 @cli.command(help=N_("Run the embedded Google-compatible backend (Forms, Sheets, Drive subset + respondent "

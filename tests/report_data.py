@@ -29,11 +29,13 @@ def answers(template, factors: dict[str, int | str], gate: str | None = None, ov
     if overall is not None:
         out["hai-long-chung"] = LEVEL[overall]
     out.update({k.replace("_", "-"): v for k, v in extra.items()})
+    if out.get("so-dien-thoai"):
+        out.setdefault("dong-y-lien-he", "Đồng ý")  # a phone given as the form asks it: after consent
     return out
 
 
 def row(commune: str, when: str, answered: dict[str, str], officer: str | None = None, template_id: str = "sipas-2640",
-        version: int = 1, form: str = "form-1") -> ResponseRow:
+        version: int = 2, form: str = "form-1") -> ResponseRow:  # 2: the shipped sipas-2640's version
     return ResponseRow(commune, form, "api", template_id, version, datetime.fromisoformat(when), answered, officer)
 
 

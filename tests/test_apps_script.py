@@ -61,11 +61,9 @@ def tabs(world: dict) -> dict[str, list[tuple[str, str | None, int]]]:
 
 
 @pytest.fixture
-def created(example_dir, endpoint, formkit):
-    result = formkit("create", "-w", example_dir)
-    assert result.exit_code == 0, result.output
-    ws = load_workspace(example_dir)
-    return ws, State.load(ws.state_file)
+def created(created_workspace):
+    ws, state, _ = created_workspace
+    return ws, state
 
 
 def test_run_twice_changes_nothing(created, tmp_path):
@@ -104,9 +102,9 @@ def test_after_a_new_version_each_form_has_its_own_tab(created, tmp_path, formki
     ws, state = created
     _, world = run(tmp_path, apps_script(ws, state), world_of(state))
     ws, state = new_template_version(ws, formkit)
-    # The new forms are named "<tab> (v2)"; a tab of that name made by hand keeps the form's own name.
+    # The new forms are named "<tab> (v3)"; a tab of that name made by hand keeps the form's own name.
     [sheet_id] = world["spreadsheets"]
-    world["spreadsheets"][sheet_id]["tabs"].append({"name": "Phường Nam Đông (v2)", "formId": None, "rows": 4,
+    world["spreadsheets"][sheet_id]["tabs"].append({"name": "Phường Nam Đông (v3)", "formId": None, "rows": 4,
                                                     "sheetId": 99})
     outcome, world = run(tmp_path, apps_script(ws, state), world_of(state, world))
     assert outcome["error"] is None, outcome
@@ -114,10 +112,10 @@ def test_after_a_new_version_each_form_has_its_own_tab(created, tmp_path, formki
     for commune in ws.communes:
         old, new = state.forms(commune.id)
         assert by_form[old.form_id] == (commune.sheet_tab, 3)  # header + its 2 answers, untouched
-        expected = f"{commune.sheet_tab} (v2)" if commune.id != "nam-dong" else "Câu trả lời biểu mẫu 1"
+        expected = f"{commune.sheet_tab} (v3)" if commune.id != "nam-dong" else "Câu trả lời biểu mẫu 1"
         assert by_form[new.form_id][0] == expected
     assert any("name taken" in line for line in outcome["logs"])
-    assert [(n, r) for n, f, r in tabs(world)[sheet_id] if f is None] == [("Phường Nam Đông (v2)", 4)]
+    assert [(n, r) for n, f, r in tabs(world)[sheet_id] if f is None] == [("Phường Nam Đông (v3)", 4)]
 
 
 @pytest.mark.parametrize("costs, graceful", [({"Form.setDestination": 160_000}, True),
@@ -143,6 +141,7 @@ def test_a_run_stopped_by_the_time_limit_finishes_next_time(created, tmp_path, c
     assert world["calls"]["Form.setDestination"] == len(ws.communes)  # nothing linked twice
 
 
+@pytest.mark.slow
 def test_3321_forms_link_in_two_runs_and_rerun_in_one(created, tmp_path):
     """A province's worth of forms, with per-call costs assumed (docs/google-behaviour.md, Apps
     Script): the first run links as many as fit in its budget, the second the rest; a run with

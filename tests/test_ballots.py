@@ -253,3 +253,27 @@ def test_ink_thresholds_decide_or_ask_a_person(scores, answer, review):
 
     decision = decide(scores)
     assert (decision.answer, decision.review) == (answer, review)
+
+
+def test_a_phone_written_without_consent_is_not_kept(printed, formkit, tmp_path):
+    """Two ballots with ink in the phone box: the one whose consent bubble says "Đồng ý" keeps the
+    picture of its phone box; the other ("Không đồng ý") loses it — not stored, not on disk."""
+    ws, pdf, geometry = printed
+    rng = random.Random(11)
+    questions: dict[str, list[str]] = {}
+    for b in geometry["bubbles"]:
+        questions.setdefault(b["question"], []).append(b["option"])
+    assert questions["dong-y-lien-he"] == ["Đồng ý", "Không đồng ý"]
+    truth = [{q: o[0] for q, o in questions.items()} for _ in range(2)]
+    truth[1]["dong-y-lien-he"] = "Không đồng ý"
+    styles = {q: paper.STYLES[0] for q in questions}
+    files = []
+    for ballot in (0, 1):
+        files += _photos(pdf, geometry, tmp_path, ballot, truth[ballot], styles, rng, boxes=("comment", "phone"))
+    result = formkit("scan", "-w", ws.root, *files)
+    assert result.exit_code == 0, result.output
+    agreed, refused = (answers for _, _, answers in _stored(ws))
+    assert agreed["dong-y-lien-he"] == "Đồng ý" and "số điện thoại viết tay: " in agreed["y-kien-khac"]
+    assert refused["dong-y-lien-he"] == "Không đồng ý" and "số điện thoại" not in refused["y-kien-khac"]
+    pictures = sorted(p.name for p in (ws.root / "output" / "ballots" / "hoa-thanh" / "viet-tay").iterdir())
+    assert sum("phone" in name or "so-dien-thoai" in name for name in pictures) == 1, pictures

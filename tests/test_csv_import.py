@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from formkit.errors import InputError, UsageError
-from formkit.forms.formspec import build_bodies, form_title
+from formkit.forms.formspec import build_bodies, form_title, texts
 from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.responses.columns import NOT_OFFICER, cell_text, map_header
 from formkit.responses.csvfiles import read_exports
@@ -78,7 +78,7 @@ def state_with_form(ws, commune_id="hoa-thanh", form_id="1FAIpQLtest") -> State:
                         nonce="abc123", step="published", form_id=form_id)
     for b in bodies.questions:
         if b.question_id:
-            title = b.question.title.format(commune=commune.display_name, unit=ws.unit.display_name)
+            title = b.question.title.format(**texts(ws.template, commune, ws.unit))
             record.questions[b.question.id] = QuestionRecord(b.question_id, b.item_id, title, list(b.options))
     record.officer_options = dict(bodies.officer_options)
     record.field_options = list(bodies.field_options)
@@ -283,3 +283,29 @@ def test_overlapping_exports_count_each_response_once(tmp_path, ws, empty_state)
     assert len(rows) == 4
     with ResponseStore(":memory:") as store:
         assert store.add(rows, ws.template) == 4
+
+
+def test_a_phone_without_consent_is_never_stored(tmp_path, ws, empty_state):
+    """A phone typed into the sheet on a row whose consent is "Không đồng ý" (or blank, as in an
+    export of a form made before the consent question) is dropped before anything is stored: not in
+    the raw answers, not in the texts table, not flagged for the follow-up list."""
+    path = export(tmp_path, "export-vi.csv", VI_NAME)
+    text = path.read_text(encoding="utf-8")
+    assert text.count(",Đồng ý,0912345678") == 1
+    path.write_text(text.replace(",Đồng ý,0912345678", ",Không đồng ý,0912345678")
+                    .replace(",Không đồng ý,\n", ",,0987654321\n", 1), encoding="utf-8")
+    rows, _warnings = read_exports(ws, empty_state, [path])
+    assert sum(1 for r in rows if r.answers.get("so-dien-thoai")) == 2  # as read from the file
+    store = ResponseStore(tmp_path / "responses.sqlite")
+    assert store.add(rows, ws.template) == 3
+    everything = [a for (a,) in store.db.execute("SELECT answers FROM responses")]
+    assert not any("0912345678" in a or "0987654321" in a for a in everything)
+    assert store.db.execute("SELECT count(*) FROM texts WHERE phone IS NOT NULL").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM coded WHERE flags & 2").fetchone()[0] == 0
+    # The same phone with "Đồng ý" is kept.
+    (tmp_path / "again").mkdir()
+    agreed, _ = read_exports(ws, empty_state, [export(tmp_path / "again", "export-vi.csv", VI_NAME)])
+    with ResponseStore(tmp_path / "agreed.sqlite") as kept:
+        kept.add(agreed, ws.template)
+        assert kept.db.execute("SELECT phone FROM texts WHERE phone IS NOT NULL").fetchall() == [("0912345678",)]
+    store.close()

@@ -12,13 +12,23 @@ import pytest
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """One demo run, into a folder a previous demo left (its marker, a damaged state, a stale
+    report): the run must rebuild it from nothing. The tests below check what it produced."""
     from formkit.cli import main
+    from formkit.demo.run import MARKER
 
     out = tmp_path_factory.mktemp("demo") / "formkit-demo"
-    assert main(["demo", "--out", str(out)]) == 0
+    for name, text in ((MARKER, "made by formkit demo; rebuilt on each run\n"), ("state/forms.json", "{damaged"),
+                       ("output/reports/stale.pdf", "from an older run")):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    assert main(["demo", "--out", str(out)]) == 0  # its own folder: rebuilt
+    assert not (out / "output" / "reports" / "stale.pdf").exists()
     return out
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
 def test_demo_produces_every_artefact(demo):
     assert (demo / "state" / "forms.json").is_file()
     assert (demo / "output" / "link-forms.gs").is_file()
@@ -30,6 +40,8 @@ def test_demo_produces_every_artefact(demo):
     assert list(reports.rglob("*.csv"))
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
 def test_call_back_lists_hold_whole_phone_numbers(demo):
     """The linked sheet keeps the phones as text (a store pulled from an older sheet has them as numbers); each
     commune's own call-back list shows them as dialled, and nothing else shows them at all."""
@@ -71,15 +83,22 @@ def readable_text(path) -> str:
     return data.decode("utf-8", "replace")
 
 
-def test_demo_twice_rebuilds_its_folder(demo, tmp_path):
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
+def test_demo_rebuilds_its_own_folder_and_refuses_another(demo, tmp_path):
+    """Its own folder was rebuilt by the `demo` fixture's run (one demo run for this module, not
+    two: the rebuild is the run whose artefacts every test here checks)."""
     from formkit.cli import main
+    from formkit.demo.run import MARKER
 
-    assert main(["demo", "--out", str(demo)]) == 0  # its own folder: rebuilt
+    assert (demo / MARKER).is_file() and (demo / "state" / "forms.json").read_text(encoding="utf-8") != "{damaged"
     (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
     assert main(["demo", "--out", str(tmp_path)]) == 2  # someone else's: refused
     assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
 def test_report_agrees_with_the_answers_google_keeps(demo):
     """Recompute criterion indices straight from forms.responses.list on the demo's backend data
     (not through formkit's pull or store) and compare with the report's JSON."""

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from golden import check_golden
 
-from formkit.forms.formspec import build_bodies, entry_number, prefill_url, stable_id
+from formkit.forms.formspec import build_bodies, entry_number, prefill_url, stable_id, texts
 from formkit.workspace.config import load_workspace
 from formkit.workspace.templates import available_templates, load_template
 
@@ -41,7 +41,7 @@ def test_one_batch_holds_every_item_with_our_ids_and_the_jump(ws):
     bodies = build_bodies(template, ws.commune("hoa-thanh"), ws.unit, "x")
     created = items(bodies)
     questions = [i for i in created if "questionItem" in i]
-    assert len(questions) == len([q for q in template.questions if q.has_answer]) == 29
+    assert len(questions) == len([q for q in template.questions if q.has_answer]) == 30
     ids = [i["itemId"] for i in created] + [i["questionItem"]["question"]["questionId"] for i in questions]
     assert len(ids) == len(set(ids)) and all(len(i) == 8 and int(i, 16) < 2**31 for i in ids)
     # Bottom-up at index 0: the form ends up in template order, and every section exists before
@@ -68,8 +68,21 @@ def test_never_collects_email_and_nothing_personal_is_required(ws):
     settings = [r["updateSettings"] for r in bodies.batch_update["requests"] if "updateSettings" in r]
     assert settings == [{"settings": {"emailCollectionType": "DO_NOT_COLLECT"}, "updateMask": "emailCollectionType"}]
     by_title = {i["title"]: i for i in items(bodies) if "questionItem" in i}
-    phone = by_title["Số điện thoại để liên hệ lại (không bắt buộc)"]
+    phone = by_title["Số điện thoại để liên hệ lại"]
     assert phone["questionItem"]["question"]["required"] is False
+    # The phone's page is reached only by choosing "Đồng ý": an explicit, required choice that nothing
+    # ticks in advance (a RADIO question has no default); "Không đồng ý" sends the form as it is.
+    consent = by_title["Ông/Bà có đồng ý để lại số điện thoại để được liên hệ lại về ý kiến của mình không?"]
+    question = consent["questionItem"]["question"]
+    assert question["required"] is True and question["choiceQuestion"]["type"] == "RADIO"
+    pages = {i["itemId"]: i["title"] for i in items(bodies) if "pageBreakItem" in i}
+    agree, refuse = question["choiceQuestion"]["options"]
+    assert agree == {"value": "Đồng ý", "goToSectionId": agree["goToSectionId"]}
+    assert pages[agree["goToSectionId"]] == "Số điện thoại để liên hệ lại"
+    assert refuse == {"value": "Không đồng ý", "goToAction": "SUBMIT_FORM"}
+    for words in ("Ủy ban nhân dân xã Hòa Thành", "6 tháng", "91/2025/QH15", "356/2025/NĐ-CP",
+                  "Trung tâm Phục vụ hành chính công"):
+        assert words in consent["description"]
 
 
 def test_officer_and_field_dropdowns_come_from_the_commune(ws):
@@ -133,12 +146,11 @@ def test_every_shipped_template_builds(ws):
         bodies = build_bodies(template, commune, ws.unit, "x")
         created = form_order(bodies)
         headers = [i for i in created if "pageBreakItem" in i]
-        assert [h["title"] for h in headers] == [s.title.format(commune=commune.display_name, unit=ws.unit.display_name)
-                                                 for s in template.sections[1:]], template_id
+        values = texts(template, commune, ws.unit)
+        assert [h["title"] for h in headers] == [s.title.format(**values) for s in template.sections[1:]], template_id
         asked = [q for q in template.questions if q.kind != "info"]
         built = [i for i in created if "questionItem" in i]
-        assert [i["title"] for i in built] == [q.title.format(commune=commune.display_name, unit=ws.unit.display_name)
-                                               for q in asked], template_id
+        assert [i["title"] for i in built] == [q.title.format(**values) for q in asked], template_id
         for item, q in zip(built, asked, strict=False):
             question = item["questionItem"]["question"]
             assert question["required"] == q.required, (template_id, q.id)
@@ -150,8 +162,8 @@ def test_every_shipped_template_builds(ws):
             if section.ask_if is None:
                 continue
             gate = next(item for item, q in zip(built, asked, strict=False) if q.id == section.ask_if.question)
-            jumps = {o["value"]: o["goToSectionId"]
+            jumps = {o["value"]: o.get("goToSectionId", o.get("goToAction"))
                      for o in gate["questionItem"]["question"]["choiceQuestion"]["options"]}
-            following = section_of[template.sections[i + 1].id]
+            following = section_of[template.sections[i + 1].id] if i + 1 < len(template.sections) else "SUBMIT_FORM"
             assert jumps == {label: section_of[section.id] if label == section.ask_if.answer else following
                              for label in template.question(section.ask_if.question).scale.labels}, template_id

@@ -78,9 +78,9 @@ def _run(formkit, monkeypatch, lang_env, *args):
 def test_commands_speak_vietnamese_by_default_and_english_on_request(example_dir, formkit, monkeypatch):
     vi = _run(formkit, monkeypatch, None, "check", "-w", example_dir)
     assert vi.exit_code == 0
-    assert vi.out.strip() == "Hợp lệ: 3 xã, 8 cán bộ, bộ câu hỏi sipas-2640 v1, Tỉnh Tây Ninh"
+    assert vi.out.strip() == "Hợp lệ: 3 xã, 8 cán bộ, bộ câu hỏi sipas-2640 v2, Tỉnh Tây Ninh"
     en = _run(formkit, monkeypatch, "en_US.UTF-8", "check", "-w", example_dir)
-    assert en.out.strip() == "OK: 3 communes, 8 officers, template sipas-2640 v1, Tỉnh Tây Ninh"
+    assert en.out.strip() == "OK: 3 communes, 8 officers, template sipas-2640 v2, Tỉnh Tây Ninh"
     flag = _run(formkit, monkeypatch, None, "check", "-w", example_dir, "--lang", "en")
     assert flag.out == en.out
     back = _run(formkit, monkeypatch, "en_US.UTF-8", "--lang", "vi", "check", "-w", example_dir)

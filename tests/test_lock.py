@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from test_create import forms_on_server
 
 from formkit.forms.state import State
@@ -40,6 +41,7 @@ def test_a_second_run_waits_for_the_first_to_finish(example_dir, endpoint, formk
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_two_concurrent_creates_make_one_form_per_commune(example_dir, endpoint):
     env = {**os.environ, "PYTHONPATH": str(REPO), "FORMKIT_LOCK_WAIT": "60"}
     command = [sys.executable, "-m", "formkit", "create", "-w", str(example_dir)]

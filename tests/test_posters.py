@@ -26,7 +26,7 @@ from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.posters import PosterOptions, list_layouts, load_layout, make_posters
 from formkit.posters.layouts import load_layout_file
 from formkit.workspace.config import load_workspace
-from formkit.workspace.example import sample_photo, write_example_workspace
+from formkit.workspace.example import sample_photo
 
 DPI = 150
 REPO = Path(__file__).resolve().parent.parent
@@ -59,10 +59,8 @@ def publish(ws, state: State | None = None, skip: tuple[str, ...] = ()) -> State
 
 
 @pytest.fixture
-def root(tmp_path) -> Path:
-    root = tmp_path / "ws"
-    write_example_workspace(root)
-    return root
+def root(example_dir) -> Path:
+    return example_dir
 
 
 def load(root: Path):
@@ -211,7 +209,7 @@ def test_vietnamese_text_round_trips(root):
     form = state.published("hoa-thanh")
     link = form.responder_uri.removeprefix("https://")
     for text in texts:
-        for line in ("ỦY BAN NHÂN DÂN XÃ HÒA THÀNH", "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ", "ĐÁNH GIÁ MỨC ĐỘ HÀI LÒNG",
+        for line in ("ỦY BAN NHÂN DÂN XÃ HÒA THÀNH", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "ĐÁNH GIÁ MỨC ĐỘ HÀI LÒNG",
                      "Mở Zalo hoặc camera điện thoại", "Quét mã QR", "Chọn mức độ hài lòng và gửi",
                      "Không cần cung cấp thông tin cá nhân"):
             assert line in text
@@ -603,8 +601,8 @@ box = [10, 10, 30, 40]
 def test_a_workspace_layout_overrides_the_shipped_one(root):
     (root / "posters").mkdir()
     shipped = load_layout("a5-table-stand").source.read_text(encoding="utf-8")
-    custom = shipped.replace('accent = "#0b4f9c"', 'accent = "#1b5e20"').replace("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ",
-                                                                                  "BỘ PHẬN MỘT CỬA")
+    custom = shipped.replace('accent = "#0b4f9c"', 'accent = "#1b5e20"').replace('"{OFFICE}"',
+                                                                                  '"BỘ PHẬN MỘT CỬA"')
     (root / "posters" / "a5-table-stand.toml").write_text(custom, encoding="utf-8")
     ws, state = load(root)
     result = make_posters(ws, state, PosterOptions(communes=("nam-dong",)))

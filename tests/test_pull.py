@@ -40,6 +40,8 @@ def answers(ws, form, officer: int = 0, level: str = "Hài lòng", **extra: str)
             given[q.id] = record.options[officer if q.role == "officer" else 0]
         elif q.id == "co-gop-y":
             given[q.id] = "Không"
+        elif q.role == "consent":
+            given[q.id] = "Không đồng ý"
         elif q.scale is not None and not q.id.startswith("5."):
             given[q.id] = level
     given.update({k.replace("_", "-"): v for k, v in extra.items()})
@@ -91,7 +93,9 @@ def rename_tab(base: str, spreadsheet_id: str, old: str, new: str) -> None:
 
 def new_template_version(ws, formkit):
     """Version 2 of the workspace's template and `create --new-version`: (workspace, state) after."""
-    source = ws.template.source.read_text(encoding="utf-8").replace("version = 1", "version = 2", 1)
+    version = ws.template.version
+    source = ws.template.source.read_text(encoding="utf-8").replace(f"version = {version}", f"version = {version + 1}",
+                                                                    1)
     (ws.root / "templates").mkdir(exist_ok=True)
     (ws.root / "templates" / "sipas-2640.toml").write_text(source, encoding="utf-8")
     result = formkit("create", "--new-version", "-w", ws.root)
@@ -104,15 +108,6 @@ def new_template_version(ws, formkit):
 def store(tmp_path):
     with ResponseStore(tmp_path / "responses.sqlite") as s:
         yield s
-
-
-@pytest.fixture
-def created_workspace(example_dir, endpoint, formkit):
-    """Forms created and published, not linked: pull reads them through the Forms API."""
-    result = formkit("create", "-w", example_dir)
-    assert result.exit_code == 0, result.output
-    ws = load_workspace(example_dir)
-    return ws, State.load(ws.state_file), endpoint
 
 
 def stored(store, commune_id: str | None = None) -> list[tuple]:
@@ -172,7 +167,8 @@ def test_one_sheets_call_for_every_commune(published_workspace, store):
 def test_serial_times_numbers_and_edited_headers(published_workspace, store):
     ws, state, base = published_workspace
     form = state.current("hoa-thanh")
-    submit(form, answers(ws, form, so_dien_thoai="0912345678", so_bien_nhan="HS-17"), "2025-09-27T08:07:24+07:00")
+    submit(form, answers(ws, form, dong_y_lien_he="Đồng ý", so_dien_thoai="0912345678", so_bien_nhan="HS-17"),
+           "2025-09-27T08:07:24+07:00")
     header = read_header(base, form)
     titles = {q.title: qid for qid, q in form.questions.items()}
     edited = []
@@ -345,7 +341,7 @@ def test_old_form_versions_keep_their_answers(published_workspace, store, formki
     submit(old, answers(ws, old), "2025-09-27T08:07:24+07:00")
     ws, state = new_template_version(ws, formkit)  # each commune gets a new form beside the old one
     new = state.current("nam-dong")
-    assert new.form_id != old.form_id and new.template_version == 2
+    assert new.form_id != old.form_id and new.template_version == old.template_version + 1
     submit(new, answers(ws, new), "2026-01-05T10:00:00+07:00")
     reset_calls(base)
     result = pull(ws, state, connect(), store)
@@ -353,7 +349,7 @@ def test_old_form_versions_keep_their_answers(published_workspace, store, formki
     assert result.source["nam-dong"] == "api"  # the current form is not linked yet
     assert server_calls(base) == {"forms.get": 6, BATCH_GET: 1, SHEETS_GET: 1, DRIVE_GET: 1, "forms.responses.list": 3}
     versions = store.db.execute("SELECT form_id, template_version FROM responses ORDER BY submitted").fetchall()
-    assert versions == [(old.form_id, 1), (new.form_id, 2)]
+    assert versions == [(old.form_id, old.template_version), (new.form_id, old.template_version + 1)]
 
 
 def test_forms_of_another_backend_are_refused(published_workspace, store):
@@ -399,3 +395,25 @@ def test_sheet_problems_stop_the_pull_before_anything_is_stored(published_worksp
     assert problem.place == "commune hoa-thanh"
     assert "'Câu trả lời biểu mẫu 9'" in problem.message and "'Bản sao'" in problem.message
     assert store.count() == 0
+
+
+def test_a_phone_without_consent_is_never_stored(published_workspace, store):
+    """The form skips the phone's page on "Không đồng ý" (the backend drops that answer, as Google
+    does for a section not on the path); a phone typed into the sheet by hand on such a row is still
+    not stored. With "Đồng ý" the phone is kept."""
+    ws, state, base = published_workspace
+    form = state.current("hoa-thanh")
+    submit(form, answers(ws, form, dong_y_lien_he="Không đồng ý", so_dien_thoai="0912345678"),
+           "2025-09-27T08:07:24+07:00")
+    submit(form, answers(ws, form, dong_y_lien_he="Đồng ý", so_dien_thoai="0987654321"), "2025-09-27T08:09:00+07:00")
+    header = read_header(base, form)
+    column = column_letters(header.index(form.questions["so-dien-thoai"].title))
+    cells = requests.get(values_url(base, form, f"{column}2:{column}3"), timeout=5, headers=bearer()).json()
+    assert cells["values"][0] == [] and cells["values"][1][0].endswith("987654321")  # the form never took the first
+    write_cells(base, form, f"{column}2", [["0912345678"]])  # typed into the sheet afterwards
+    pull(ws, state, connect(), store)
+    rows = stored(store, "hoa-thanh")
+    assert [(given["dong-y-lien-he"], "so-dien-thoai" in given) for *_, given in rows] == [
+        ("Không đồng ý", False), ("Đồng ý", True)]
+    [(phone,)] = store.db.execute("SELECT phone FROM texts").fetchall()
+    assert phone.endswith("987654321") and "912345678" not in json.dumps(stored(store))

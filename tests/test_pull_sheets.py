@@ -16,7 +16,6 @@ from test_pull import (  # noqa: F401  (fixtures)
     DRIVE_GET,
     SHEETS_GET,
     answers,
-    created_workspace,
     new_template_version,
     rename_tab,
     reset_calls,
@@ -87,7 +86,7 @@ def test_a_new_version_is_pulled_from_its_own_tab(published_workspace, store, fo
     new_template_version(ws, formkit)
     result = formkit("link", "-w", ws.root)
     assert result.exit_code == 0, result.output
-    assert "Phường Nam Đông (v2)" in result.output
+    assert "Phường Nam Đông (v3)" in result.output
     ws, state = load_workspace(ws.root), State.load(ws.state_file)
     new = state.current("nam-dong")
     submit(new, answers(ws, new), "2026-01-05T10:00:00+07:00")
@@ -96,14 +95,14 @@ def test_a_new_version_is_pulled_from_its_own_tab(published_workspace, store, fo
     assert result.added["nam-dong"] == 3 and result.source["nam-dong"] == "sheet"
     rows = store.db.execute("SELECT form_id, template_version, submitted FROM responses WHERE commune_id = 'nam-dong'"
                             " ORDER BY submitted").fetchall()
-    assert rows == [(old.form_id, 1, "2025-09-27 08:07:24"), (new.form_id, 2, "2026-01-05 10:00:00"),
-                    (old.form_id, 1, "2026-01-05 10:00:01")]
+    assert rows == [(old.form_id, 2, "2025-09-27 08:07:24"), (new.form_id, 3, "2026-01-05 10:00:00"),
+                    (old.form_id, 2, "2026-01-05 10:00:01")]
     tabs = [t for t in result.tabs if t.startswith("nam-dong:")]
-    assert any("'Phường Nam Đông (v2)'" in t and new.form_id in t for t in tabs)
+    assert any("'Phường Nam Đông (v3)'" in t and new.form_id in t for t in tabs)
     assert any("'Phường Nam Đông'" in t and old.form_id in t for t in tabs)
     again = formkit("pull", "-w", ws.root)  # the CLI says which tab each form was read from
     assert again.exit_code == 0, again.output
-    assert f"tab: nam-dong: form {new.form_id} ← tab 'Phường Nam Đông (v2)'" in again.out
+    assert f"tab: nam-dong: form {new.form_id} ← tab 'Phường Nam Đông (v3)'" in again.out
 
 
 def test_two_versions_with_the_same_titles_are_told_apart_by_their_times(published_workspace, store, formkit):
@@ -176,7 +175,7 @@ def test_a_shortened_tab_keeps_what_the_store_has(published_workspace, store):
 
 
 def test_3321_tabs_split_into_few_urls():
-    names = [quote_tab(f"Xã Phước Vĩnh Đông {i} (v2)") for i in range(3321)]
+    names = [quote_tab(f"Xã Phước Vĩnh Đông {i} (v3)") for i in range(3321)]
     params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
               "majorDimension": "ROWS"}
     chunks = url_chunks("1" * 44, names, params)

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import unicodedata
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,13 +32,23 @@ def ws(example_dir):
     return load_workspace(example_dir)
 
 
-@pytest.fixture
-def written(ws, tmp_path):
-    """The hand-made quarter (see report_data.hand_rows) in every format."""
+@pytest.fixture(scope="module")
+def written_once(example_snapshot, tmp_path_factory):
+    ws = load_workspace(example_snapshot)
     store = store_of(hand_rows(ws.template), ws.template)
     report = build_report(ws, store, parse_period(quarter="2026Q3"), today=TODAY)
-    paths = write_report(report, ("pdf", "xlsx", "csv", "json"), tmp_path / "reports")
-    return report, {p.relative_to(tmp_path / "reports").as_posix(): p for p in paths}
+    folder = tmp_path_factory.mktemp("reports")
+    return report, folder, [p.relative_to(folder).as_posix() for p in write_report(
+        report, ("pdf", "xlsx", "csv", "json"), folder)]
+
+
+@pytest.fixture
+def written(written_once, tmp_path):
+    """The hand-made quarter (see report_data.hand_rows) in every format: built and written once
+    for this module; each test gets its own copy of the files."""
+    report, folder, names = written_once
+    shutil.copytree(folder, tmp_path / "reports")
+    return report, {name: tmp_path / "reports" / name for name in names}
 
 
 def pdf_text(path: Path) -> str:

@@ -122,8 +122,8 @@ def test_periods_and_the_question_set_are_named_as_people_say_them(example_dir, 
     for text in both(files):
         assert not re.search(r"\b20\d\dQ\d\b", text), re.search(r".{40}\b20\d\dQ\d\b.{20}", text)
         assert "Quý III/2026" in text  # the dossiers' period, in the participation table
-        assert ("kết quả khảo sát quý III năm 2026 theo phương pháp của Bộ Nội vụ tại Quyết định số 2640/QĐ-BNV "
-                "(bộ câu hỏi 22 tiêu chí thuộc 5 yếu tố) như sau:") in text
+        assert ("kết quả khảo sát quý III năm 2026 theo phương pháp giai đoạn 2017–2020 của Bộ Nội vụ tại Quyết định "
+                "số 2640/QĐ-BNV (bộ câu hỏi 22 tiêu chí thuộc 5 yếu tố) như sau:") in text
         assert "bộ câu hỏi Hòa Thành" not in text
     from openpyxl import load_workbook
 

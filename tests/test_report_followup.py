@@ -53,6 +53,7 @@ def random_rows(ws, n: int, seed: int = 13):
             answered["y-kien-khac"] = rng.choice(COMMENTS)
         if rng.random() < 0.15:
             answered["so-dien-thoai"] = rng.choice(["0912345678", "912345678", "+84 (0) 987 654 321"])
+            answered["dong-y-lien-he"] = "Đồng ý"
         officer = rng.choice([*officers, None, "old-officer"]) if officers else None
         when = f"2026-{rng.choice([6, 7, 8, 9]):02d}-{rng.randint(1, 28):02d} {rng.randint(6, 19):02d}:" \
                f"{rng.randint(0, 59):02d}:{k % 60:02d}"

@@ -254,6 +254,7 @@ def test_every_pdf_font_is_embedded(signed, tmp_path):
     assert fonts and all(fonts.values()), fonts  # Helvetica came in through the layout tables' cells
 
 
+@pytest.mark.slow
 def test_docx_alone_in_a_fresh_process(example_dir, tmp_path):
     """`--format docx` on its own: the DOCX measures its columns with the PDF's fonts, which must
     be registered even when no PDF is written in the same run."""

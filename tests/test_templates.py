@@ -9,7 +9,7 @@ import pytest
 
 from formkit.errors import InputError
 from formkit.resources import shipped_dir
-from formkit.workspace.templates import available_templates, load_template, load_template_file
+from formkit.workspace.templates import Condition, available_templates, load_template, load_template_file
 
 SHIPPED = shipped_dir("templates") / "forms"
 
@@ -74,10 +74,21 @@ def test_sipas_asks_factor_5_only_after_a_yes():
 def test_sipas_surrounding_questions_and_privacy():
     t = load_template("sipas-2640")
     roles = {q.role: q for q in t.questions if q.role}
-    assert set(roles) == {"officer", "field", "receipt", "overall", "comment", "phone"}
+    assert set(roles) == {"officer", "field", "receipt", "overall", "comment", "phone", "consent"}
     assert not roles["phone"].required and not roles["officer"].required
-    assert "Nghị định 13/2023/NĐ-CP" in roles["phone"].description
-    assert "Luật Bảo vệ dữ liệu cá nhân" in roles["phone"].description
+    consent = roles["consent"]
+    text = consent.title + " " + consent.description
+    assert "Nghị định 13/2023" not in text  # no longer in force since 1 January 2026
+    for words in ("Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15", "Nghị định 356/2025/NĐ-CP", "{controller}",
+                  "chỉ để liên hệ lại", "{retention}", "quyền", "rút lại sự đồng ý"):
+        assert words in text
+    # An explicit choice, nothing ticked in advance (a choice question has no default), and the phone's
+    # section reached only through "Đồng ý".
+    assert consent.required and consent.kind == "choice" and consent.scale.labels == ("Đồng ý", "Không đồng ý")
+    assert t.phone_consent == Condition("dong-y-lien-he", "Đồng ý")
+    assert t.section_of(roles["phone"].id).questions == (roles["phone"],)
+    assert t.phone_allowed({"dong-y-lien-he": "Đồng ý"})
+    assert not t.phone_allowed({"dong-y-lien-he": "Không đồng ý"}) and not t.phone_allowed({})
     assert roles["comment"].title == "Ý kiến đóng góp khác"
     assert "không yêu cầu cung cấp thông tin cá nhân" in t.description
     assert "3 phút" in t.description
@@ -177,7 +188,38 @@ title = "x"
     messages = " | ".join(p.message for p in err.value.problems)
     assert "'Maybe' is not an option" in messages
     assert "must be required" in messages
-    assert "cannot be the last one" in messages
+
+
+
+def test_a_phone_needs_a_consent_question_before_it(tmp_path):
+    """A template (a province's own, too) cannot ask for a phone without asking for consent first."""
+    path = write(tmp_path, "p", """
+id = "p"
+version = 1
+name = "P"
+form_title = "P"
+[index]
+name = "I"
+[scales.s]
+options = [{ label = "Tốt", score = 1, satisfied = true }, { label = "Kém", score = 0 }]
+[[sections]]
+id = "a"
+title = "A"
+factor = "1"
+[[sections.questions]]
+id = "1.1"
+kind = "choice"
+scale = "s"
+title = "x"
+[[sections.questions]]
+id = "sdt"
+kind = "text"
+role = "phone"
+title = "Số điện thoại"
+""")
+    with pytest.raises(InputError) as err:
+        load_template_file(path)
+    assert any("role \"consent\"" in p.message and p.place == "sections[1].questions[2]" for p in err.value.problems)
 
 
 def test_workspace_template_overrides_and_extends(tmp_path):

@@ -13,3 +13,4 @@ counted with the online answers under channel "giấy".
 from typing import Final
 
 CHANNEL_PAPER: Final = "giấy"  # the store's Channel of a scanned ballot
+HANDWRITTEN_PHONE: Final = "số điện thoại viết tay"  # how a scanned ballot's comment names its phone box picture

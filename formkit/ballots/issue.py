@@ -52,8 +52,16 @@ def form_template(ws: Workspace, template_id: str) -> Template:
 
 
 def make_ballots(ws: Workspace, state: State, commune_id: str, count: int, officer_id: str | None = None,
-                 layout_name: str = "a4", out_dir: Path | None = None) -> Issued:
+                 layout_name: str = "a4", out_dir: Path | None = None, point_id: str | None = None) -> Issued:
     commune = ws.commune(commune_id)
+    point = None
+    if point_id is not None:
+        try:
+            point = commune.point(point_id)
+        except KeyError:
+            raise UsageError(_("no reception point '{point}' in commune '{commune}' (known: {known})").format(
+                point=point_id, commune=commune_id, known=", ".join(p.id for p in commune.points) or _("none"))) \
+                from None
     if not 1 <= count <= MAX_COUNT:
         raise UsageError(_("--count must be from 1 to {MAX_COUNT}, not {count}").format(
                 MAX_COUNT=MAX_COUNT, count=count))
@@ -73,14 +81,21 @@ def make_ballots(ws: Workspace, state: State, commune_id: str, count: int, offic
         officer_printed = form.officer_options[officer_id]
     layout = load_layout(layout_name, ws.root)
     values = texts(template, commune, ws.unit)
-    plan = plan_ballot(template, layout, form_title(template, commune, ws.unit), template.description.format(**values),
-                       list(form.officer_options.items()), officer_printed, list(form.field_options),
+    description = template.description.format(**values)
+    officer_options = list(form.officer_options.items())
+    if point is not None:  # its officers to choose from, and its name under the title
+        at_point = {o.id for o in commune.officers if o.point == point.id}
+        officer_options = [(oid, label) for oid, label in officer_options if oid in at_point]
+        description = layout.texts["point"].format(point=point.name) + "\n" + description.lstrip("\n")
+    plan = plan_ballot(template, layout, form_title(template, commune, ws.unit), description,
+                       officer_options, officer_printed, list(form.field_options),
                        lambda text: text.format(**values))
     register = Register.load(ws.state_dir)
     secret = load_secret(ws.state_dir, create=True)
     first = register.next_serial(commune_id)
     out = Path(out_dir or ws.output_dir / "ballots")
-    pdf = out / f"phieu-{commune_id}-{first:06d}-{first + count - 1:06d}.pdf"
+    stem = f"{commune_id}-{point.id}" if point is not None else commune_id
+    pdf = out / f"phieu-{stem}-{first:06d}-{first + count - 1:06d}.pdf"
     geometry = plan.geometry({"layout": layout_name, "commune": commune_id, "form": form_number,
                               "form_id": form.form_id, "template": template.id,
                               "template_version": template.version, "officer": officer_id})

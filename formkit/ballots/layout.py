@@ -20,6 +20,8 @@ NUMBERS = {  # key: (smallest, largest) accepted
 }
 TEXTS = {"title": set(), "instructions": set(), "conditional": {"answer"}, "officer_printed": {"officer"},
          "serial": {"serial", "page", "pages"}}
+# Texts a layout may leave out (layouts copied before they existed): (placeholders, default).
+OPTIONAL_TEXTS = {"point": ({"point"}, "Điểm tiếp nhận: {point}")}
 
 
 @dataclass(frozen=True)
@@ -81,5 +83,14 @@ def load_layout(name: str, workspace_dir: Path | None = None) -> BallotLayout:
         except (KeyError, IndexError, ValueError) as exc:
             problems.add(path, f"texts.{key}", _("bad placeholder {exc} (allowed: {allowed})").format(
                     exc=exc, allowed=sorted(allowed) or _("none")))
+    optional = {}
+    for key, (allowed, default) in OPTIONAL_TEXTS.items():
+        text = texts.get(key, default)
+        try:
+            text.format(**{k: "x" for k in allowed})
+        except (AttributeError, KeyError, IndexError, ValueError) as exc:
+            problems.add(path, f"texts.{key}", _("bad placeholder {exc} (allowed: {allowed})").format(
+                    exc=exc, allowed=sorted(allowed)))
+        optional[key] = text
     problems.raise_if_any(_("ballot layout {path} is not valid").format(path=path))
-    return BallotLayout(name, paper, numbers, {k: texts[k] for k in TEXTS})
+    return BallotLayout(name, paper, numbers, {**{k: texts[k] for k in TEXTS}, **optional})

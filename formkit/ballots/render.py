@@ -154,7 +154,7 @@ class _Planner:
         self.y = top - row_h
         self.plan.pages[-1].append(("line", self.left, self.y + self.gap / 2, self.right, self.y + self.gap / 2))
 
-    def inline(self, title: str, choice: Choice, note: str = "") -> None:
+    def inline(self, title: str, choice: Choice, note: str = "", detail: str = "") -> None:
         item_gap = 7 * MM
         widths = [2 * self.r + 2 * MM + stringWidth(text, SANS, self.size) for text, _ in choice.options]
         rows: list[list] = []
@@ -169,9 +169,13 @@ class _Planner:
         rows.append(row)
         row_h = 2 * self.r + self.gap + 1
         title_lines = simpleSplit(title, SANS, self.size, self.full_width())
+        detail_lines = simpleSplit(detail, SANS, self.size * 0.8, self.full_width()) if detail else []
         # All of a question's bubbles on one page: the scanner decides a question from one image.
-        self.room(len(title_lines) * self.lead + len(rows) * row_h + (self.lead if note else 0))
+        self.room(len(title_lines) * self.lead + len(rows) * row_h + (self.lead if note else 0)
+                  + len(detail_lines) * self.lead * 0.8)
         self.text_lines([title], SANS, self.size, self.full_width())
+        if detail:  # what a citizen must know before consenting (the consent question's description)
+            self.text_lines([detail], SANS, self.size * 0.8, self.full_width())
         if note:
             self.text_lines([note], SANS_BOLD, self.size * 0.95, self.full_width())
         for row in rows:
@@ -219,7 +223,8 @@ def plan_ballot(template: Template, layout: BallotLayout, title: str, descriptio
         asked = [q for q in section.questions if q.kind in ("choice", "dropdown") or q.role in ("comment", "phone")]
         if not asked:
             continue
-        if any(q.kind in ("choice", "dropdown") for q in section.questions) or not boxes:
+        headed = any(q.kind in ("choice", "dropdown") for q in section.questions) or not boxes
+        if headed:
             p.heading(fill(section.title), notes)
         for q in asked:
             title = fill(q.title)
@@ -232,8 +237,11 @@ def plan_ballot(template: Template, layout: BallotLayout, title: str, descriptio
                 p.inline(title, Choice(q.id, [(f, None) for f in fields]))
             elif q.role == "comment":
                 p.box(q, "comment", layout.comment_box_mm, p.right - p.left, fill(q.description))
-            elif q.role == "phone":
-                p.box(q, "phone", layout.phone_box_mm, 80 * MM, fill(q.description))
+            elif q.role == "phone":  # its section's condition ("only if you chose Đồng ý") said with it
+                said = [] if headed or section.ask_if is None else notes[:1]
+                p.box(q, "phone", layout.phone_box_mm, 80 * MM, " ".join([*said, fill(q.description)]).strip())
+            elif q.role == "consent":
+                p.inline(title, Choice(q.id, [(o, None) for o in q.fixed_options]), detail=fill(q.description))
             elif len(q.fixed_options) >= 3:
                 p.rating(f"{q.id}. {title}" if q.is_criterion else title,
                          Choice(q.id, [(o, None) for o in q.fixed_options]))

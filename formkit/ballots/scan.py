@@ -33,7 +33,7 @@ from ..forms.state import State
 from ..i18n import _
 from ..responses.store import VIETNAM, ResponseRow, ResponseStore
 from ..workspace.config import Workspace
-from . import CHANNEL_PAPER, read
+from . import CHANNEL_PAPER, HANDWRITTEN_PHONE, read
 from .issue import ballots_dir, form_template
 from .register import Register, load_secret, verify
 
@@ -386,11 +386,16 @@ class Scanner:
             elif answers.get(officer_question.id):
                 officer = next((b["officer"] for b in geometry["bubbles"] if b["question"] == officer_question.id
                                 and b["option"] == answers[officer_question.id]), None)
+        if "phone" in boxes and not template.phone_allowed(answers):
+            # A phone written without "Đồng ý" ticked is not kept (Law 91/2025/QH15): its picture goes.
+            Path(boxes.pop("phone")).unlink(missing_ok=True)
+            for page in pages.values():
+                page["boxes"].pop("phone", None)
         comment = template.by_role("comment")
         if comment is not None and boxes:
             parts = [f"{HANDWRITTEN}: {boxes['comment']}"] if "comment" in boxes else []
             if "phone" in boxes:
-                parts.append(f"số điện thoại viết tay: {boxes['phone']}")
+                parts.append(f"{HANDWRITTEN_PHONE}: {boxes['phone']}")
             answers[comment.id] = "; ".join(parts)
         read_at = min(page["read_at"] for page in pages.values())
         return ResponseRow(commune, geometry["form_id"], "paper", template.id, geometry["template_version"],

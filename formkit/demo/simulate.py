@@ -55,7 +55,7 @@ def one_response(rng: random.Random, template: Template, form: FormRecord, commu
     gate_answers: dict[str, str] = {}
     for section in template.sections:
         for q in section.questions:
-            if q.scale is None or q.role in ("officer", "field"):
+            if q.scale is None or q.role in ("officer", "field", "consent"):
                 continue
             gated = section.ask_if is not None and gate_answers.get(section.ask_if.question) != section.ask_if.answer
             if gated:
@@ -67,11 +67,16 @@ def one_response(rng: random.Random, template: Template, form: FormRecord, commu
             else:
                 choice = _rated(rng, q, mood, content)
             put(q.id, choice)
-    comment, phone = template.by_role("comment"), template.by_role("phone")
+    comment, phone, consent = (template.by_role(r) for r in ("comment", "phone", "consent"))
+    agreed = False
     if comment and rng.random() < (0.03 if content else 0.2):
         put(comment.id, rng.choice(COMMENTS))
-        if phone and rng.random() < 0.5:
+        agreed = bool(phone and rng.random() < 0.5)
+        if phone and agreed:
             put(phone.id, "09" + "".join(str(rng.randrange(10)) for _ in range(8)))
+    if consent is not None and template.phone_consent is not None:  # an explicit choice either way
+        no = next(label for label in consent.fixed_options if label != template.phone_consent.answer)
+        put(consent.id, template.phone_consent.answer if agreed else no)
     return answers
 
 

@@ -76,7 +76,8 @@ class FormBodies:
 
 
 def texts(template: Template, commune: Commune, unit: Unit) -> dict[str, str]:
-    return {"commune": commune.display_name, "unit": unit.display_name}
+    return {"commune": commune.display_name, "unit": unit.display_name, "office": commune.office,
+            "controller": commune.controller, "retention": f"{commune.phone_retention_months} tháng"}
 
 
 def form_title(template: Template, commune: Commune, unit: Unit) -> str:
@@ -193,9 +194,10 @@ def _section_header(section: Section, position: int, item_id: str, values: dict)
     return item
 
 
-def _navigation(template: Template, section_item: dict[str, str]) -> dict[str, dict[str, str]]:
-    """question id -> {option -> section item id} for the questions that decide a skip."""
-    jumps: dict[str, dict[str, str]] = {}
+def _navigation(template: Template, section_item: dict[str, str]) -> dict[str, dict[str, dict[str, str]]]:
+    """question id -> {option -> where it goes} for the questions that decide a skip: a section,
+    or the end of the form when the section skipped is the last one."""
+    jumps: dict[str, dict[str, dict[str, str]]] = {}
     sections = template.sections
     for i, section in enumerate(sections):
         cond = section.ask_if
@@ -203,14 +205,16 @@ def _navigation(template: Template, section_item: dict[str, str]) -> dict[str, d
             continue
         gate = template.question(cond.question)
         assert gate.scale is not None  # the template checks that a section's gate is a choice question
-        skip_to = section_item[sections[i + 1].id]
+        skip_to = {"goToSectionId": section_item[sections[i + 1].id]} if i + 1 < len(sections) \
+            else {"goToAction": "SUBMIT_FORM"}
         jumps[gate.id] = {
-            label: section_item[section.id] if label == cond.answer else skip_to for label in gate.scale.labels
+            label: {"goToSectionId": section_item[section.id]} if label == cond.answer else skip_to
+            for label in gate.scale.labels
         }
     return jumps
 
 
-def _item(b: BuiltQuestion, values: dict, jumps: dict[str, str] | None) -> dict:
+def _item(b: BuiltQuestion, values: dict, jumps: dict[str, dict[str, str]] | None) -> dict:
     q = b.question
     item: dict = {"itemId": b.item_id, "title": q.title.format(**values)}
     if q.description:
@@ -224,7 +228,7 @@ def _item(b: BuiltQuestion, values: dict, jumps: dict[str, str] | None) -> dict:
         for label in b.options:
             option = {"value": label}
             if jumps:
-                option["goToSectionId"] = jumps[label]
+                option.update(jumps[label])
             options.append(option)
         question["choiceQuestion"] = {"type": "RADIO" if q.kind == "choice" else "DROP_DOWN", "options": options}
     else:

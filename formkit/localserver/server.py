@@ -373,7 +373,9 @@ class LocalGoogle:
         """Serve in a daemon thread; returns self."""
         if self._thread is None:
             httpd = self._bind()
-            self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            # stop() waits for serve_forever's next poll: at 10 ms, stopping takes a few ms, not 50
+            # (the test suite starts and stops a server for a hundred of its tests).
+            self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                             name="formkit-local-google", daemon=True)
             self._thread.start()
         return self

@@ -43,10 +43,12 @@ BUILTIN_COLOURS = {"white": "#ffffff", "black": "#000000"}
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 # What each page can fill in; every name also exists in capitals ({COMMUNE} → "XÃ HÒA THÀNH").
+# {office}: the office's name ([office] in formkit.toml); {point}: the reception point's name, ""
+# when the commune lists none (a text line that comes out empty is left out).
 _PAGE_VALUES = {
-    "officer": ("commune", "unit", "link", "name", "title", "counter"),
-    "commune": ("commune", "unit", "link", "duration"),
-    "label": ("commune", "unit", "link", "field"),
+    "officer": ("commune", "unit", "office", "point", "link", "name", "title", "counter"),
+    "commune": ("commune", "unit", "office", "point", "link", "duration"),
+    "label": ("commune", "unit", "office", "link", "field"),
 }
 PLACEHOLDERS = {page: frozenset(v for name in names for v in (name, name.upper()))
                 for page, names in _PAGE_VALUES.items()}

@@ -35,10 +35,11 @@ class PosterOptions:
     out_dir: Path | None = None  # default: <workspace>/output/posters
     combined: bool = False  # one PDF for the whole selection instead of one per commune
     fields: bool = False  # also a sheet of QR labels per commune, one per field of procedure
-    strict: bool = False  # a missing or unreadable photo is an error, not a warning
+    strict: bool = False  # a missing or unreadable photo (or one without consent) is an error, not a warning
     # Links only this computer can open (a form on the embedded backend at 127.0.0.1): "print" them,
     # print them with a loud "warn"ing (a trial), or "refuse" (the CLI's choice when the run is not a trial).
     local_links: str = "print"
+    point: str | None = None  # a reception point's id: only its officers, its name printed
 
 
 @dataclass
@@ -55,6 +56,7 @@ class _CommunePlan:
     pages: list[Page]  # commune page (unless officers were chosen), then one per officer
     labels: list[Page]  # field labels, when asked for
     officer_pages: list[tuple[int, Officer]]  # index into pages, officer
+    point: str = ""  # the reception point printed for (its id), when one was chosen
 
 
 def make_posters(workspace: Workspace, state: State, options: PosterOptions = PosterOptions()) -> PosterResult:
@@ -70,6 +72,10 @@ def make_posters(workspace: Workspace, state: State, options: PosterOptions = Po
     labels_layout = _labels_layout(layout, workspace) if options.fields else None
     selection = _select(workspace, options)
     _require_published(state, [commune for commune, _officers, _page in selection])
+    unconsented = photo_consent_problems([o for _c, officers, _p in selection for o in officers])
+    if options.strict and unconsented:
+        raise InputError(unconsented, _("photos without the officer's consent (--strict)"))
+    result.warnings.extend(str(p) for p in unconsented)
     local = _local_only(state, [commune for commune, _officers, _page in selection])
     if local and options.local_links == "refuse":
         raise UsageError(_("the forms of {communes} live at {url}, which only this computer can open: no phone could "
@@ -118,10 +124,11 @@ def _documents(plans: list[_CommunePlan], layout: Layout, labels_layout: Layout 
     documents = []
     for plan in plans:
         name = plan.commune.display_name
-        documents.append((out_dir / f"{plan.commune.id}-{layout.id}.pdf", layout, plan.pages,
+        stem = f"{plan.commune.id}-{plan.point}" if plan.point else plan.commune.id  # a point's own file
+        documents.append((out_dir / f"{stem}-{layout.id}.pdf", layout, plan.pages,
                           f"Đánh giá mức độ hài lòng – {name}"))
         if labels_layout is not None:
-            documents.append((out_dir / f"{plan.commune.id}-{labels_layout.id}.pdf", labels_layout, plan.labels,
+            documents.append((out_dir / f"{stem}-{labels_layout.id}.pdf", labels_layout, plan.labels,
                               f"Đánh giá mức độ hài lòng theo lĩnh vực – {name}"))
     return documents
 
@@ -142,6 +149,15 @@ def check_photos(workspace: Workspace, communes: tuple[str, ...] = ()) -> list[P
             problems.add(_shown(workspace, path), _("photo of officer '{id}' ({name})").format(
                 id=officer.id, name=officer.name), str(photo))
     return problems.items
+
+
+def photo_consent_problems(officers: list[Officer]) -> list[Problem]:
+    """Officers whose photo is named but whose consent to print it is not recorded: a person's
+    image is personal data (Law 91/2025/QH15). `check` and `posters` warn; --strict refuses."""
+    return [Problem(CONFIG_NAME, _("officer '{id}' ({name})").format(id=o.id, name=o.name),
+                    _("no consent recorded to print the photo: set photo_consent = true (in a roster: column "
+                      "'Đồng ý dùng ảnh' = có) once the officer has agreed, or remove the photo"))
+            for o in officers if o.photo is not None and not o.photo_consent]
 
 
 def _local_only(state: State, communes: list[Commune]) -> list[str]:
@@ -187,6 +203,13 @@ def _labels_layout(layout: Layout, ws: Workspace) -> Layout:
 def _select(ws: Workspace, options: PosterOptions) -> list[tuple[Commune, list[Officer], bool]]:
     """(commune, its officers to print, whether its commune page is printed)."""
     communes = ws.select(options.communes)
+    if options.point is not None:
+        communes = [c for c in communes if any(p.id == options.point for p in c.points)]
+        if not communes:
+            known = sorted({p.id for c in ws.select(options.communes) for p in c.points})
+            raise UsageError(_("no reception point '{point}' in the communes selected (known: {known})").format(
+                point=options.point, known=", ".join(known) or _("none")))
+        communes = [replace(c, officers=tuple(o for o in c.officers if o.point == options.point)) for c in communes]
     if not options.officers:
         return [(c, list(c.officers), True) for c in communes]
     home = {o.id: c for c in ws.communes for o in c.officers}
@@ -214,7 +237,8 @@ class _Planner:
         self.state_name = _shown(ws, ws.state_file)
 
     def plan(self, selection: list[tuple[Commune, list[Officer], bool]], options: PosterOptions) -> list[_CommunePlan]:
-        plans = [self.commune(c, officers, with_page, options.fields) for c, officers, with_page in selection]
+        plans = [self.commune(c, officers, with_page, options.fields, options.point or "")
+                 for c, officers, with_page in selection]
         self.problems.raise_if_any(_("the forms do not match the workspace: run `formkit create` to update them, "
                                      "then print again"))
         return plans
@@ -232,12 +256,15 @@ class _Planner:
                                                                          question=question.id))
         return record.question_id
 
-    def commune(self, commune: Commune, officers: list[Officer], with_page: bool, fields: bool) -> _CommunePlan:
+    def commune(self, commune: Commune, officers: list[Officer], with_page: bool, fields: bool,
+                point: str = "") -> _CommunePlan:
         form = self.state.published(commune.id)
         template = self.template(form.template)
-        base = {"commune": commune.display_name, "unit": self.ws.unit.display_name,
+        point_names = {p.id: p.name for p in commune.points}
+        base = {"commune": commune.display_name, "unit": self.ws.unit.display_name, "office": commune.office,
                 "link": short_link(commune.short_link or form.responder_uri)}
-        pages = [Page("commune", values(**base, duration=duration(template)), form.responder_uri,
+        pages = [Page("commune", values(**base, duration=duration(template), point=point_names.get(point, "")),
+                      form.responder_uri,
                       who=f"commune '{commune.id}'")] if with_page else []
         officer_pages: list[tuple[int, Officer]] = []
         officer_q = template.by_role("officer")
@@ -258,11 +285,12 @@ class _Planner:
                                            "'{current}'; run `formkit create` to update the form").format(
                         id=officer.id, value=value, current=current))
                 url = prefill_url(form.responder_uri, [(self.question_id(commune, form, officer_q), value)])
-            page_values = values(**base, name=officer.name, title=officer.title, counter=officer.counter)
+            page_values = values(**base, name=officer.name, title=officer.title, counter=officer.counter,
+                                 point=point_names.get(officer.point, ""))
             officer_pages.append((len(pages), officer))
             pages.append(Page("officer", page_values, url, who=f"officer '{officer.id}' ({officer.name})"))
         labels = self.labels(commune, form, template, base) if fields else []
-        return _CommunePlan(commune, form, pages, labels, officer_pages)
+        return _CommunePlan(commune, form, pages, labels, officer_pages, point)
 
     def labels(self, commune: Commune, form: FormRecord, template: Template, base: dict[str, str]) -> list[Page]:
         field_q = template.by_role("field")

@@ -138,7 +138,7 @@ class _Drawer:
     def draw_text(self, block: Block, page: Page) -> None:
         font = FONTS[block.font]
         x, y, w, h = self.rect(block.box)
-        paragraphs = [line.format_map(page.values) for line in block.text]
+        paragraphs = [text for line in block.text if (text := line.format_map(page.values)) or not line] or [""]
         fitted = textfit.fit(paragraphs, font, w, h, block.size, block.min_size, block.leading)
         if fitted.squeezed:
             self.warn(page, block, _("text shrunk to {size} pt to fit: {text}").format(

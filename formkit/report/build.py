@@ -45,6 +45,7 @@ from .model import (
 from .notes import build_notes
 from .participation import in_period, rates, read_dossiers
 from .period import Period, day_seconds, day_text, quarter_of
+from .points import point_rows
 
 
 def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune_ids=(),
@@ -91,6 +92,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     communes, commune_rows = _communes(ws, selected, resp, fine, now, fine.within(previous))
     officers = _officers(ws, selected, resp, by_officer, by_officer.within(period), communes)
     fields = _fields(selected, resp, by_field, by_field.within(period))
+    points = point_rows(ws, selected, resp, by_officer, by_officer.within(period), communes.names)
     trend_rows = _trend(fine, trend)
 
     # The lists: responses of the period itself.
@@ -129,7 +131,8 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         factors=_factor_rows(total.indices, scoring), criteria=_criterion_rows(total.indices, scoring),
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
-        paper=paper, commune_name=_single(selected, commune_rows))
+        paper=paper, commune_name=_single(selected, commune_rows), points=tuple(points),
+        office=_office(ws, selected))
     return replace(report, notes=tuple(build_notes(report)))
 
 
@@ -138,6 +141,12 @@ def _single(selected, rows: list[CommuneRow]) -> str | None:
     if len(selected) == 1 and all(r.id == selected[0].id for r in rows):
         return selected[0].display_name
     return None
+
+
+def _office(ws: Workspace, selected) -> str:
+    """The office's name as the report names it: the communes' own when they share one."""
+    names = {c.office for c in selected}
+    return names.pop() if len(names) == 1 else ws.office
 
 
 def _scores(group: Group, g: int, factor_ids) -> dict:

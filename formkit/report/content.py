@@ -164,6 +164,13 @@ def _officers(report: Report) -> list[Block]:
                     "Có ý kiến"]], rows, "ctt"[:2 + len(where)] + "nnnn", {1: 1.4, 2: 1} if where else None)]
 
 
+def _points(report: Report) -> list[Block]:
+    rows = [[i, p.name, p.commune_name, fmt.number(p.officers), fmt.number(p.responses), fmt.percent(p.sipas),
+             fmt.number(p.low_ratings), fmt.number(p.comments)] for i, p in enumerate(report.points, 1)]
+    return [Grid([["STT", "Điểm tiếp nhận", "Xã, phường", "Số cán bộ", "Số phiếu", "Chỉ số (%)",
+                   "Phiếu có mức không hài lòng", "Có ý kiến"]], rows, "cttnnnnn", {1: 1.4, 2: 1})]
+
+
 def _fields(report: Report) -> list[Block]:
     rows = [[i, f.name, fmt.number(f.responses), fmt.percent(f.sipas)] for i, f in enumerate(report.fields, 1)]
     return [Grid([["STT", "Lĩnh vực", "Số phiếu", "Chỉ số (%)"]], rows, "ctnn")]
@@ -230,9 +237,9 @@ def _follow_up(report: Report) -> list[Block]:
     groups = report.follow_up_by_commune()
     out: list[Block] = [
         Para(f"Tổng số: <b>{fmt.number(total)}</b> phiếu. Số điện thoại được che trong báo cáo này; "
-             "danh sách đầy đủ của từng xã, phường chỉ gửi cho Bộ phận Tiếp nhận và Trả kết quả của xã, phường đó, "
-             "chỉ dùng để liên hệ lại về ý kiến của người dân, không công bố và không dùng cho mục đích khác "
-             f"({PERSONAL_DATA_LAW}).")]
+             f"danh sách đầy đủ của từng xã, phường chỉ gửi cho {T(report.office)} của xã, phường đó, "
+             "chỉ dùng để liên hệ lại về ý kiến của người dân đã đồng ý để lại số điện thoại, không công bố và "
+             f"không dùng cho mục đích khác ({PERSONAL_DATA_LAW}).")]
     if not total:  # groups is a generator: always true
         return out + [Para("Không có phiếu nào cần liên hệ lại.")]
     for k, (_, name, items) in enumerate(groups, 1):
@@ -296,6 +303,8 @@ def body(report: Report) -> list[Block]:
     elif report.participation is not None:
         out += [*section("Tỷ lệ tham gia đánh giá"), *_participation(report)]
     out += [*section("Kết quả theo cán bộ, công chức"), *_officers(report)]
+    if report.points:
+        out += [*section(f"Kết quả theo điểm tiếp nhận của {report.office}"), *_points(report)]
     out += [*section("Kết quả theo lĩnh vực thủ tục hành chính"), *_fields(report)]
     out += [*section("Danh sách cần liên hệ lại"), *_follow_up(report)]
     out += [*section("Cảnh báo về tính toàn vẹn của số liệu"), *_integrity(report)]

@@ -123,7 +123,8 @@ def _from_columns(store: ResponseStore, columns: Columns, template: Template, st
     if not same.all():
         other = ids[~same].tolist()
         answers = answers_of(store, other)
-        flags = flags.copy()  # re-coded in place below (the columns may be a read-only file)
+        flags, field_index = flags.copy(), field_index.copy()  # re-coded in place below (the columns may be a
+        # read-only file: a store of an older template version read whole)
         _recode_rows(store, template, answers, ids, codes, field_index, flags, fields, recoded_invalid)
     return Responses(ids, commune, officer, field_index, np.asarray(take(columns.time)), codes, flags, communes,
                      officers, fields.values, recoded_invalid)

@@ -237,6 +237,8 @@ class Report:
     notes: tuple[str, ...] = ()
     paper: Paper | None = None  # only once a ballot was issued
     commune_name: str | None = None  # "Xã Hòa Thành" when the report is on one commune: it speaks of it alone
+    points: tuple = ()  # report/points.py's PointRow per reception point, for communes that list them
+    office: str = "Trung tâm Phục vụ hành chính công"  # the office's name ([office] in formkit.toml)
 
     @property
     def issuing_body(self) -> str:
@@ -348,6 +350,8 @@ def json_body(report: Report) -> dict:
         "communes": plain(r.communes),
         "officers": plain(r.officers),
         "fields": plain(r.fields),
+        "points": plain(r.points),
+        "office": r.office,
         "trend": plain(r.trend),
         "participation": plain(r.participation),
         "follow_up": None,

@@ -15,7 +15,7 @@ def _ids(ids: list[str]) -> str:
     return ids[0] if len(ids) == 1 else (f"{ids[0]} … {ids[-1]}" if len(ids) > 4 else ", ".join(ids))
 
 
-PERSONAL_DATA_LAW = "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15"
+PERSONAL_DATA_LAW = "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15, Nghị định 356/2025/NĐ-CP"
 
 
 def _level_columns(levels: list[str]) -> str:
@@ -95,7 +95,8 @@ def build_notes(report) -> list[str]:
     notes += [
         "Danh sách cần liên hệ lại gồm các phiếu có tiêu chí (hoặc câu đánh giá chung) ở mức không hài lòng, "
         "có ý kiến, hoặc để lại số điện thoại. Số điện thoại chỉ ghi đầy đủ trong danh sách của từng xã, phường "
-        f"để liên hệ lại, theo {PERSONAL_DATA_LAW}; các bảng và tệp khác che bớt (ví dụ 091****678).",
+        "để liên hệ lại, với sự đồng ý của người dân "
+        f"({PERSONAL_DATA_LAW}); các bảng và tệp khác che bớt (ví dụ 091****678).",
         f"Cảnh báo (không loại bỏ phiếu nào): từ {report.cluster_size} phiếu trở lên trả lời giống hệt nhau cho cùng "
         f"một cán bộ trong vòng {report.cluster_minutes} phút; phiếu gửi ngoài giờ làm việc "
         f"({report.office_hours_text}); số phiếu nhiều hơn số hồ sơ.",

@@ -1,6 +1,6 @@
 """Privacy in the report, in one place: how phone numbers, and phone-like numbers typed into free
 text, are masked ("091****678") everywhere but the per-commune follow-up outputs, and how a phone
-is shown to the office that calls back (Nghị định 13/2023/NĐ-CP: the full number only where it
+is shown to the office that calls back (Luật 91/2025/QH15 and Nghị định 356/2025/NĐ-CP: the full number only where it
 is needed)."""
 
 from __future__ import annotations

@@ -125,6 +125,18 @@ def fields(report: Report) -> Table:
         [[f.name, f.responses, *_factor_cells(f), f.sipas] for f in report.fields])
 
 
+def points(report: Report) -> Table | None:
+    """Per reception point, for communes that list them (report/points.py)."""
+    if not report.points:
+        return None
+    return Table("theo-diem-tiep-nhan", "Theo điểm tiếp nhận", "Kết quả theo điểm tiếp nhận", [
+        Column("Xã, phường", width=24), Column("Mã điểm", width=16), Column("Điểm tiếp nhận", width=36),
+        Column("Số cán bộ", "int"), Column("Số phiếu", "int"), *_factor_columns(report),
+        Column("Chỉ số (%)", "percent"), Column("Phiếu có mức không hài lòng", "int"), Column("Có ý kiến", "int")],
+        [[p.commune_name, p.id, p.name, p.officers, p.responses, *_factor_cells(p), p.sipas, p.low_ratings,
+          p.comments] for p in report.points])
+
+
 def participation(report: Report) -> Table | None:
     p = report.participation
     if p is None:
@@ -221,6 +233,7 @@ def all_tables(report: Report) -> list[Table]:
     tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
               officers(report), fields(report), participation(report), follow_up(report), warnings(report),
               invalid(report), paper(report)]
+    tables.insert(6, points(report))  # after the officers' sheet
     return [t for t in tables if t is not None]
 
 

@@ -175,6 +175,8 @@ class ResponseStore:
                     continue  # stored under its id already, perhaps at an earlier second before it was edited
                 answers = {k: normalize("NFC", str(v)) for k, v in row.answers.items()
                            if v is not None and str(v).strip() != ""}
+                if phone_q in answers and not template.phone_allowed(answers):
+                    del answers[phone_q]  # given without explicit consent: never stored (Law 91/2025/QH15)
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO responses (key, commune_id, form_id, source, template, template_version,"
                     " submitted, pulled_at, answers, channel, response_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",

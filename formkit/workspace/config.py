@@ -30,6 +30,11 @@ TAB_FORBIDDEN = set(":\\/?*[]")  # what Excel refuses in a sheet name; a tab mus
 TAB_MAX = 100
 LINK_CHECK_HOURS = 24.0  # [pull] link_check_hours: how long `pull` trusts a form's link as forms.get last gave it
 LINK_CHECK_MAX = 24.0 * 366
+# The commune's office since 1 July 2025 (Nghị định 118/2025/NĐ-CP); "Bộ phận Tiếp nhận và Trả kết quả"
+# before it, one setting away ([office] name, or a commune's own `office`).
+OFFICE_NAME = "Trung tâm Phục vụ hành chính công"
+PHONE_RETENTION_MONTHS = 6  # [privacy] phone_retention_months; the README says why
+PHONE_RETENTION_MAX = 120
 # [link]: what a spreadsheet of communes is sized for (see forms/linking.py `spreadsheet_groups`)
 ANSWERS_PER_QUARTER = 500  # answers a commune expects a quarter
 PLAN_YEARS = 3  # years of answers a spreadsheet must hold at half its cell limit
@@ -47,10 +52,20 @@ class Officer:
     title: str
     counter: str
     photo: Path | None  # absolute; None when the officer has no photo
+    point: str = ""  # the id of the reception point the officer works at; "" when the commune lists none
+    photo_consent: bool = False  # the officer agreed (on record) that the photo may be printed
 
     def option_label(self, pattern: str) -> str:
         """How this officer reads in the form's dropdown (the template chooses the pattern)."""
         return nfc(pattern.format(name=self.name, title=self.title, counter=self.counter, id=self.id))
+
+
+@dataclass(frozen=True)
+class Point:
+    """A reception point (điểm tiếp nhận) of the commune's office; one form serves them all."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,20 @@ class Commune:
     sheet_tab: str  # the tab of the shared spreadsheet that collects this commune's answers
     short_link: str = ""  # Google's "Shorten URL" link (https://forms.gle/…), printed under the QR
     report: ReportSettings | None = field(default=None, compare=False)  # its own report's letterhead
+    office: str = OFFICE_NAME  # the office's name as the commune's people read it
+    points: tuple[Point, ...] = ()  # its reception points, if it lists them
+    phone_retention_months: int = PHONE_RETENTION_MONTHS  # the workspace's [privacy] setting, as the form says it
+
+    @property
+    def controller(self) -> str:
+        """Who controls the personal data the form collects: the commune's People's Committee."""
+        return f"Ủy ban nhân dân {self.kind.lower()} {self.name}".strip()
+
+    def point(self, point_id: str) -> Point:
+        for p in self.points:
+            if p.id == point_id:
+                return p
+        raise KeyError(point_id)
 
     @property
     def display_name(self) -> str:
@@ -114,6 +143,8 @@ class OfficeHours:
         return moment.isoweekday() in self.weekdays and self.start <= moment.time() <= self.end
 
 
+CONSENT_YES = {"có", "co", "x", "đồng ý", "dong y", "yes", "true", "1"}
+CONSENT_NO = {"", "không", "khong", "no", "false", "0"}
 MOVED = N_("moved: write issuing_body under [report] (see the commented [report] example of `formkit init`)")
 
 
@@ -128,6 +159,8 @@ class Workspace:
     report: ReportSettings = None  # type: ignore[assignment]  # the [report] table, defaults filled in
     template: Template = field(default=None, compare=False)  # type: ignore[assignment]
     link_check_hours: float = LINK_CHECK_HOURS  # [pull]: 0 asks every form for its link at every pull
+    office: str = OFFICE_NAME  # [office] name: the default of every commune
+    phone_retention_months: int = PHONE_RETENTION_MONTHS  # [privacy]: phones older than this are erased
     answers_per_quarter: int = ANSWERS_PER_QUARTER  # [link]
     plan_years: int = PLAN_YEARS  # [link] years
 
@@ -193,6 +226,8 @@ class _WorkspaceReader(TomlReader):
         super().__init__(CONFIG_NAME, raw)
         self.root, self.path, self.check_photos = root, path, check_photos
         self.commune_reports: list[dict[str, Any]] = []  # each [communes.report], as given
+        self.office = OFFICE_NAME
+        self.retention = PHONE_RETENTION_MONTHS
 
     def line(self, table: dict, key: str, place: str, required: bool = True, default: str = "",
              max_length: int = MAX_NAME) -> str:
@@ -205,7 +240,8 @@ class _WorkspaceReader(TomlReader):
         if "issuing_body" in raw:
             self.problem("issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
-                          {"template", "unit", "office_hours", "google", "report", "pull", "link", "communes"})
+                          {"template", "unit", "office_hours", "google", "report", "pull", "link", "communes", "office",
+                           "privacy"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
@@ -228,6 +264,16 @@ class _WorkspaceReader(TomlReader):
         credentials_text = self.line(google, "credentials", "google", required=False, max_length=4096)
         if credentials_text:
             credentials = (self.root / credentials_text).resolve()
+        office_raw = self.table(raw, "office") or {}
+        self.unknown_keys(office_raw, {"name"}, "office")
+        self.office = self.line(office_raw, "name", "office", required=False) or OFFICE_NAME
+        privacy = self.table(raw, "privacy") or {}
+        self.unknown_keys(privacy, {"phone_retention_months"}, "privacy")
+        retention = self.number(privacy, "phone_retention_months", "privacy", PHONE_RETENTION_MONTHS, 1,
+                                PHONE_RETENTION_MAX)
+        if retention != int(retention):
+            self.problem("privacy.phone_retention_months", _("must be a whole number of months"))
+        self.retention = int(retention)
         communes = self.read_communes(raw.get("communes"))
         given = read_report(self, self.table(raw, "report"), "report")
         report = settings(unit.display_name, unit.name, given)
@@ -243,7 +289,8 @@ class _WorkspaceReader(TomlReader):
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
-                         link_check_hours=link_check_hours, answers_per_quarter=per_quarter, plan_years=plan_years)
+                         link_check_hours=link_check_hours, answers_per_quarter=per_quarter, plan_years=plan_years,
+                         office=self.office, phone_retention_months=int(retention))
 
     def read_hours(self, raw: Any) -> OfficeHours:
         if raw is None:
@@ -320,7 +367,7 @@ class _WorkspaceReader(TomlReader):
                 self.problem(place, _("must be a table"))
                 continue
             self.unknown_keys(c, {"id", "kind", "name", "fields", "officers", "roster", "roster_sheet", "sheet_tab",
-                                 "short_link", "report"}, place)
+                                 "short_link", "report", "office", "points"}, place)
             cid = self.line(c, "id", place)
             if cid and not ID_PATTERN.match(cid):
                 self.problem(f"{place}.id", _("'{cid}' must be lower-case letters, digits, - or _ (e.g. "
@@ -345,16 +392,41 @@ class _WorkspaceReader(TomlReader):
             fields = [nfc(f) for f in fields]
             for dup in sorted({f for f in fields if fields.count(f) > 1}):
                 self.problem(f"{place}.fields", _("'{dup}' is listed twice").format(dup=dup))
-            officers = self.read_officers(c, place, seen_officers)
+            points = self.read_points(c.get("points"), place)
+            officers = self.read_officers(c, place, seen_officers, points)
+            office = self.line(c, "office", place, required=False) or self.office
             sheet_tab = self.line(c, "sheet_tab", place, required=False) or f"{kind} {name}".strip()
             self.check_tab(sheet_tab, f"{place}.sheet_tab", seen_tabs)
             short = self.line(c, "short_link", place, required=False)
             if short and not SHORT_LINK.match(short):
                 self.problem(f"{place}.short_link", _("'{short}' is not a short form link like "
                                                       "https://forms.gle/AbC123").format(short=short))
-            communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short))
+            communes.append(Commune(cid, kind, name, tuple(fields), tuple(officers), sheet_tab, short,
+                                    office=office, points=tuple(points), phone_retention_months=self.retention))
             self.commune_reports.append(read_report(self, self.table(c, "report", place), f"{place}.report"))
         return communes
+
+    def read_points(self, raw: Any, place: str) -> list[Point]:
+        """[[communes.points]]: the commune's reception points, each an id and a name."""
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.problem(f"{place}.points", _("must be a list of [[communes.points]] tables with id and name"))
+            return []
+        points: list[Point] = []
+        for k, p in enumerate(raw, 1):
+            where = f"{place}.points[{k}]"
+            if not isinstance(p, dict):
+                self.problem(where, _("must be a table"))
+                continue
+            self.unknown_keys(p, {"id", "name"}, where)
+            pid, name = self.line(p, "id", where), self.line(p, "name", where)
+            if pid and not ID_PATTERN.match(pid):
+                self.problem(f"{where}.id", _("'{pid}' must be lower-case letters, digits, - or _").format(pid=pid))
+            if any(q.id == pid for q in points):
+                self.problem(f"{where}.id", _("reception point '{pid}' is listed twice").format(pid=pid))
+            points.append(Point(pid, name))
+        return points
 
     def check_tab(self, tab: str, place: str, seen: dict[str, str]) -> None:
         """A tab name every spreadsheet program takes (see docs/google-behaviour.md), used once."""
@@ -377,13 +449,14 @@ class _WorkspaceReader(TomlReader):
             return f"{where}.{key}"
         return _("{place}, column {column}").format(place=where, column=key)
 
-    def read_officers(self, c: dict, place: str, seen: dict[str, str]) -> list[Officer]:
+    def read_officers(self, c: dict, place: str, seen: dict[str, str], points: list[Point]) -> list[Officer]:
         records: list[tuple[dict, str, str]] = []  # (record, file shown, place)
         for j, o in enumerate(c.get("officers") or [], 1):
             if not isinstance(o, dict):
                 self.problem(f"{place}.officers[{j}]", _("must be a table"))
                 continue
-            self.unknown_keys(o, {"id", "name", "title", "counter", "photo"}, f"{place}.officers[{j}]")
+            self.unknown_keys(o, {"id", "name", "title", "counter", "photo", "point", "photo_consent"},
+                              f"{place}.officers[{j}]")
             records.append((o, self.shown, f"{place}.officers[{j}]"))
         shown = self.line(c, "roster", place, required=False, max_length=4096)
         if shown:
@@ -434,5 +507,27 @@ class _WorkspaceReader(TomlReader):
                     self.problem(self.field_place(file, where, "photo"),
                                  _("photo file not found: {photo_text} (looked in {parent})").format(
                                          photo_text=photo_text, parent=photo.parent), file)
-            officers.append(Officer(oid, field_text("name"), field_text("title"), field_text("counter"), photo))
+            point = field_text("point", required=bool(points))
+            if point and not any(p.id == point for p in points):
+                known = ", ".join(p.id for p in points)
+                self.problem(self.field_place(file, where, "point"),
+                             _("no reception point '{point}' in {place}.points (known: {known})").format(
+                                 point=point, place=place, known=known or _("none")), file)
+            consent = self.photo_consent(record.get("photo_consent"), self.field_place(file, where, "photo_consent"),
+                                         file)
+            officers.append(Officer(oid, field_text("name"), field_text("title"), field_text("counter"), photo,
+                                    point, consent))
         return officers
+
+    def photo_consent(self, value: Any, spot: str, file: str) -> bool:
+        """true/false in formkit.toml; in a roster "có"/"x"/"đồng ý"/"yes"/"1" or blank."""
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        text = nfc(value).casefold()
+        if text in CONSENT_YES:
+            return True
+        if text in CONSENT_NO:
+            return False
+        self.problem(spot, _("'{value}' is not a yes or no (write \"có\" or leave it blank)").format(value=value),
+                     file)
+        return False

@@ -40,6 +40,18 @@ name = "Tây Ninh"
 # follow_up_listed = 500   # báo cáo PDF, DOCX của một xã liệt kê tối đa ngần này phiếu cần liên hệ
 #                          # lại; nhiều hơn thì chỉ ghi số lượng (danh sách đầy đủ ở tệp XLSX, CSV)
 
+# Tên cơ quan tiếp dân của xã, in trên biểu mẫu, bảng mica, phiếu giấy và báo cáo. Từ 1/7/2025
+# (Nghị định 118/2025/NĐ-CP) là Trung tâm Phục vụ hành chính công; xã còn dùng tên cũ thì ghi
+# name = "Bộ phận Tiếp nhận và Trả kết quả". Một xã có tên riêng: office = "…" trong [[communes]].
+[office]
+name = "Trung tâm Phục vụ hành chính công"
+
+# Dữ liệu cá nhân (Luật 91/2025/QH15, Nghị định 356/2025/NĐ-CP): số điện thoại người dân để lại
+# (chỉ khi chọn "Đồng ý") được giữ bấy nhiêu tháng kể từ ngày gửi phiếu, rồi `formkit retention`
+# xóa khỏi kho dữ liệu và các tệp báo cáo. Biểu mẫu ghi rõ thời hạn này cho người dân.
+[privacy]
+phone_retention_months = 6
+
 # Giờ làm việc: phiếu gửi ngoài giờ được đánh dấu để xem lại (không bị loại) trong báo cáo.
 # Ngày viết bằng chữ: "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"
 # (hoặc "Thứ 2" … "Thứ 7", "CN").
@@ -75,26 +87,46 @@ fields = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng"]
 # authority = "KT. CHỦ TỊCH"
 # signer_name = "Trần Thị Bình"
 
+# Các điểm tiếp nhận của Trung tâm, nếu xã có nhiều nơi nhận hồ sơ: bỏ dấu # ở các dòng dưới và ở
+# dòng point của từng cán bộ. Mỗi cán bộ thuộc một điểm (point = mã điểm); vẫn một biểu mẫu chung
+# cho cả xã; báo cáo có thêm bảng theo điểm; `formkit posters --point pho-thanh` và
+# `formkit ballots --point pho-thanh` in riêng cho một điểm, có tên điểm.
+# [[communes.points]]
+# id = "tru-so"
+# name = "Trụ sở Ủy ban nhân dân xã"
+#
+# [[communes.points]]
+# id = "pho-thanh"
+# name = "Điểm tiếp nhận ấp Phố Thành"
+
+# photo_consent = true: cán bộ đã đồng ý (có lưu giấy tờ) cho in ảnh của mình lên bảng mica.
+# Thiếu sự đồng ý thì `formkit check` và `formkit posters` cảnh báo (với --strict: báo lỗi).
 [[communes.officers]]
 id = "nguyen-thi-lan"
 name = "Nguyễn Thị Lan"
 title = "Công chức Văn phòng - Thống kê"
 counter = "Quầy 1"
+# point = "tru-so"
 photo = "photos/nguyen-thi-lan.jpg"
+photo_consent = true
 
 [[communes.officers]]
 id = "tran-van-minh"
 name = "Trần Văn Minh"
 title = "Công chức Tư pháp - Hộ tịch"
 counter = "Quầy 2"
+# point = "tru-so"
 photo = "photos/tran-van-minh.jpg"
+photo_consent = true
 
 [[communes.officers]]
 id = "le-hoang-phuong"
 name = "Lê Hoàng Phương"
 title = "Công chức Địa chính - Xây dựng"
 counter = "Quầy 3"
+# point = "pho-thanh"
 photo = "photos/le-hoang-phuong.jpg"
+photo_consent = true
 
 # Danh sách cán bộ có thể lấy từ tệp xuất từ Excel (CSV UTF-8 hoặc XLSX).
 [[communes]]
@@ -116,6 +148,7 @@ name = "Phạm Thu Hà"
 title = "Công chức Văn phòng - Thống kê"
 counter = "Quầy 1"
 photo = "photos/pham-thu-ha.png"
+photo_consent = true
 
 [[communes.officers]]
 id = "vo-duc-thang"
@@ -123,13 +156,15 @@ name = "Võ Đức Thắng"
 title = "Công chức Tư pháp - Hộ tịch"
 counter = "Quầy 2"
 photo = "photos/vo-duc-thang.jpg"
+photo_consent = true
 """
 
 ROSTER = [
-    ("id", "name", "title", "counter", "photo"),
-    ("dang-thi-hong", "Đặng Thị Hồng", "Công chức Tư pháp - Hộ tịch", "Quầy 1", "photos/dang-thi-hong.jpg"),
-    ("bui-quang-huy", "Bùi Quang Huy", "Công chức Địa chính - Nông nghiệp", "Quầy 2", "photos/bui-quang-huy.jpg"),
-    ("ngo-thanh-tam", "Ngô Thanh Tâm", "Công chức Văn hóa - Xã hội", "Quầy 3", "photos/ngo-thanh-tam.jpg"),
+    ("id", "name", "title", "counter", "photo", "Đồng ý dùng ảnh"),
+    ("dang-thi-hong", "Đặng Thị Hồng", "Công chức Tư pháp - Hộ tịch", "Quầy 1", "photos/dang-thi-hong.jpg", "có"),
+    ("bui-quang-huy", "Bùi Quang Huy", "Công chức Địa chính - Nông nghiệp", "Quầy 2", "photos/bui-quang-huy.jpg",
+     "có"),
+    ("ngo-thanh-tam", "Ngô Thanh Tâm", "Công chức Văn hóa - Xã hội", "Quầy 3", "photos/ngo-thanh-tam.jpg", "có"),
 ]
 
 # (file, background colour, EXIF orientation): one is stored sideways as phones do.

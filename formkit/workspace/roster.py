@@ -1,7 +1,8 @@
 """Officer rosters kept in CSV or XLSX (staff lists live in Excel).
 
 Columns (first row), English or Vietnamese, any order, case and accents as typed:
-  id | mã, name | họ và tên, title | chức vụ, counter | quầy, photo | ảnh  (photo optional).
+  id | mã, name | họ và tên, title | chức vụ, counter | quầy, photo | ảnh  (photo optional),
+  point | điểm tiếp nhận (the officer's reception point), photo_consent | đồng ý dùng ảnh ("có" or blank).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ COLUMNS = {
     "title": {"title", "chức vụ", "chuc vu", "chức danh"},
     "counter": {"counter", "quầy", "quay", "quầy số"},
     "photo": {"photo", "ảnh", "anh", "ảnh chân dung"},
+    "point": {"point", "điểm tiếp nhận", "diem tiep nhan", "điểm"},
+    "photo_consent": {"photo_consent", "photo consent", "đồng ý dùng ảnh", "dong y dung anh", "đồng ý ảnh"},
 }
 REQUIRED = ("id", "name", "title", "counter")
 # What an XLSX roster may unzip to: 30,000 officers with photos' names take a few MB. Zip's own

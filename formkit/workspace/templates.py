@@ -22,9 +22,11 @@ from ..resources import first_file, shipped_dir
 from .toml import MAX_NAME, MAX_TEXT, TomlReader, at
 
 KINDS = {"choice", "dropdown", "text", "paragraph", "info"}
-ROLES = {"officer", "field", "receipt", "overall", "comment", "phone"}
+ROLES = {"officer", "field", "receipt", "overall", "comment", "phone", "consent"}
 ROLLUPS = {"mean", "pooled"}
-PLACEHOLDERS = {"commune", "unit"}
+# {office}: the office's name (workspace [office]); {controller}: the commune's People's Committee,
+# which controls the personal data; {retention}: how long a phone is kept ("6 tháng").
+PLACEHOLDERS = {"commune", "unit", "office", "controller", "retention"}
 MAX_SPEC_WIDTH = MAX_NAME  # a {placeholder:spec}'s width or precision: "{commune:>300000000}" would take gigabytes
 # Python's format mini-language for text: [[fill]align][0][width][.precision][s]
 _TEXT_SPEC = re.compile(r"^(?:.?[<>=^])?0?(?P<width>\d*)(?:\.(?P<precision>\d+))?s?$", re.DOTALL)
@@ -154,6 +156,18 @@ class Template:
 
     def section_of(self, question_id: str) -> Section:
         return next(s for s in self.sections if any(q.id == question_id for q in s.questions))
+
+    @property
+    def phone_consent(self) -> Condition | None:
+        """The consent a phone needs: the consent question and the answer that gives it (the
+        condition of the phone's section); None for a template that asks no phone."""
+        phone = self.by_role("phone")
+        return self.section_of(phone.id).ask_if if phone is not None else None
+
+    def phone_allowed(self, answers: dict[str, str]) -> bool:
+        """Whether a response's phone may be kept: consent given explicitly, as the form asked it."""
+        consent = self.phone_consent
+        return consent is not None and nfc(answers.get(consent.question) or "").strip() == consent.answer
 
 
 def template_dirs(workspace_dir: Path | None) -> list[Path]:
@@ -478,5 +492,20 @@ class _TemplateReader(TomlReader):
             gates = [q for q in previous.questions if any(s.ask_if and s.ask_if.question == q.id for s in sections)]
             if len(gates) > 1:
                 self.problem(place, _("section '{id}' holds more than one navigation question").format(id=previous.id))
-            if i == len(sections) - 1:
-                self.problem(place, _("a conditional section cannot be the last one (nowhere to skip to)"))
+        self.check_phone_consent(sections)
+
+    def check_phone_consent(self, sections: list[Section]) -> None:
+        """A phone is personal data (Law 91/2025/QH15): a template asks for it only in a section
+        reached by an explicit "yes" to a question with role "consent" just before it."""
+        for i, section in enumerate(sections):
+            for j, q in enumerate(section.questions, 1):
+                if q.role != "phone":
+                    continue
+                place = f"sections[{i + 1}].questions[{j}]"
+                cond = section.ask_if
+                gate = next((g for g in sections[i - 1].questions if g.id == cond.question), None) \
+                    if cond is not None and i > 0 else None
+                if gate is None or gate.role != "consent":
+                    self.problem(place, _("a phone is personal data: put it in a section of its own with ask_if "
+                                          "on a question with role \"consent\" (e.g. answer \"Đồng ý\") in the "
+                                          "section just before"))

@@ -1,0 +1,146 @@
+"""`formkit retention`: phone numbers past their retention period erased wherever formkit keeps
+them, with a record of what was erased and when (state/erasures.json).
+
+Where: the store (responses/erasure.py: raw answers, texts table, flags; the columnar copy is
+removed and rebuilt), the pictures of handwritten phone boxes from paper ballots, and the report
+files that hold phones in full — each commune's follow-up list (`<report>-csv/can-lien-he-lai/`),
+whose rows sent before the cutoff lose their phone and have numbers in comments masked. Every
+other report file only ever held masked phones (`091****678`) and is left as written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from calendar import monthrange
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..ballots import HANDWRITTEN_PHONE
+from ..files import atomic_write_bytes, atomic_write_text
+from ..responses import erasure
+from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
+from ..workspace.config import Workspace
+from ..workspace.templates import load_template
+from .followup import mask_text
+
+RECORD = "erasures.json"
+PHONE_HEADER, COMMENT_HEADER, TIME_HEADER = "Số điện thoại", "Ý kiến", "Thời gian"
+
+
+def cutoff_of(now: datetime, months: int) -> str:
+    """The local time `months` calendar months before `now` (31 August − 6 months: 28/29 February)."""
+    local = now.astimezone(VIETNAM).replace(tzinfo=None)
+    year, month = divmod(local.year * 12 + local.month - 1 - months, 12)
+    day = min(local.day, monthrange(year, month + 1)[1])
+    return local.replace(year=year, month=month + 1, day=day).strftime(TIME_FORMAT)
+
+
+@dataclass
+class Plan:
+    """What a retention run erases (shown before, recorded after)."""
+
+    cutoff: str
+    months: int
+    store: erasure.Expired
+    files: dict[Path, bytes] = field(default_factory=dict)  # report file -> its new content
+    images: list[Path] = field(default_factory=list)  # handwritten phone boxes to delete
+
+    @property
+    def phones(self) -> int:
+        return sum(self.store.phones.values())
+
+    @property
+    def comments(self) -> int:
+        return sum(self.store.comments.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.store or self.files or self.images)
+
+
+def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
+    cutoff = cutoff_of(now, ws.phone_retention_months)
+    templates = {ws.template.id: ws.template}
+    for template_id in erasure.templates_in(store):
+        templates.setdefault(template_id, load_template(template_id, ws.root))
+    phone_ids = {q.id for t in templates.values() if (q := t.by_role("phone"))}
+    comment_ids = {q.id for t in templates.values() if (q := t.by_role("comment"))}
+    images: list[Path] = []
+
+    def clean(comment: str) -> str:
+        kept = []
+        for part in comment.split("; "):
+            if part.startswith(f"{HANDWRITTEN_PHONE}: "):
+                images.append(Path(part.split(": ", 1)[1]))
+                continue
+            kept.append(mask_text(part))
+        return "; ".join(kept)
+
+    found = erasure.expired(store, cutoff, phone_ids, comment_ids, clean)
+    result = Plan(cutoff, ws.phone_retention_months, found, images=[p for p in images if p.exists()])
+    reports = ws.output_dir / "reports"
+    for path in sorted(reports.glob("*-csv/can-lien-he-lai/*.csv")) if reports.is_dir() else []:
+        changed = _scrubbed(path, cutoff)
+        if changed is not None:
+            result.files[path] = changed
+    return result
+
+
+def _scrubbed(path: Path, cutoff: str) -> bytes | None:
+    """A follow-up CSV with the phones of rows sent before `cutoff` erased; None if none is there."""
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    if not rows or PHONE_HEADER not in rows[0] or TIME_HEADER not in rows[0]:
+        return None
+    header = rows[0]
+    phone, time = header.index(PHONE_HEADER), header.index(TIME_HEADER)
+    comment = header.index(COMMENT_HEADER) if COMMENT_HEADER in header else None
+    changed = False
+    for row in rows[1:]:
+        if len(row) <= max(phone, time) or not row[time] or row[time] >= cutoff:
+            continue
+        if row[phone]:
+            row[phone], changed = "", True
+        if comment is not None and mask_text(row[comment]) != row[comment]:
+            row[comment], changed = mask_text(row[comment]), True
+    if not changed:
+        return None
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Path:
+    """Erase what `todo` lists, then append what was erased (never the numbers) to the record."""
+    phone_ids = {q.id for q in (ws.template.by_role("phone"),) if q} | _ids(store, ws, "phone")
+    comment_ids = {q.id for q in (ws.template.by_role("comment"),) if q} | _ids(store, ws, "comment")
+    erasure.erase(store, todo.store, phone_ids, comment_ids)
+    for path, data in todo.files.items():
+        atomic_write_bytes(path, data, mode=0o600)
+    for image in todo.images:
+        image.unlink(missing_ok=True)
+    record = ws.state_dir / RECORD
+    entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
+    entries.append({
+        "at": now.astimezone(VIETNAM).isoformat(timespec="seconds"),
+        "retention_months": todo.months,
+        "sent_before": todo.cutoff,
+        "phones_erased": dict(sorted(todo.store.phones.items())),
+        "comments_masked": dict(sorted(todo.store.comments.items())),
+        "store": str(store.path or ""),
+        "report_files": [str(p.relative_to(ws.root)) for p in todo.files],
+        "handwritten_phone_images_deleted": len(todo.images),
+        "columnar_copy": "removed, rebuilt by the next report" if todo.store else "unchanged",
+    })
+    atomic_write_text(record, json.dumps(entries, ensure_ascii=False, indent=1) + "\n", mode=0o600)
+    return record
+
+
+def _ids(store: ResponseStore, ws: Workspace, role: str) -> set[str]:
+    ids = set()
+    for template_id in erasure.templates_in(store):
+        q = load_template(template_id, ws.root).by_role(role)
+        if q is not None:
+            ids.add(q.id)
+    return ids

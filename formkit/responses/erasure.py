@@ -1,0 +1,96 @@
+"""Erasing the phone numbers whose retention period has ended, from the store itself.
+
+A phone is kept for `[privacy] phone_retention_months` after the response was sent, then erased:
+removed from the raw answers and from the texts table, its flag cleared in the coded rows, and
+phone-like numbers typed into comments masked (the caller says how: report/followup.py's rule).
+The store is then vacuumed with SQLite's secure_delete on, so the old bytes do not linger in free
+pages. The columnar copy holds no phone, but it holds the flags: it is removed and rebuilt by the
+next report.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import columnar
+from .coding import HAS_COMMENT, HAS_PHONE
+from .store import ResponseStore
+
+
+@dataclass
+class Expired:
+    """What an erasure changes: per response, its answers as they will be kept."""
+
+    cutoff: str  # responses sent before this local time ("YYYY-MM-DD HH:MM:SS") are past retention
+    answers: dict[int, dict[str, str]] = field(default_factory=dict)
+    phones: Counter[str] = field(default_factory=Counter)  # phones erased, per commune
+    comments: Counter[str] = field(default_factory=Counter)  # comments whose numbers were masked, per commune
+    cleared: set[int] = field(default_factory=set)  # responses whose phone goes (their flag too)
+
+    def __bool__(self) -> bool:
+        return bool(self.answers)
+
+
+def templates_in(store: ResponseStore) -> list[str]:
+    """The template ids the store holds responses of (their phone and comment questions)."""
+    return [t for (t,) in store.db.execute("SELECT DISTINCT template FROM responses")]
+
+
+def phones_past(store: ResponseStore, cutoff: str) -> int:
+    """How many stored phones were sent before `cutoff` (what `pull` warns about)."""
+    return store.db.execute("SELECT count(*) FROM coded WHERE submitted < ? AND flags & ? != 0",
+                            (cutoff, HAS_PHONE)).fetchone()[0]
+
+
+def expired(store: ResponseStore, cutoff: str, phone_ids: set[str], comment_ids: set[str],
+            clean_comment: Callable[[str], str]) -> Expired:
+    """The responses sent before `cutoff` that still hold a phone, or a comment that
+    `clean_comment` changes. Only responses flagged with a comment or a phone are read."""
+    found = Expired(cutoff)
+    rows = store.db.execute(
+        "SELECT r.id, r.commune_id, r.answers FROM responses r JOIN coded c ON c.id = r.id "
+        "WHERE r.submitted < ? AND c.flags & ? != 0", (cutoff, HAS_COMMENT | HAS_PHONE))
+    for response_id, commune_id, raw in rows:
+        answers = json.loads(raw)
+        kept = dict(answers)
+        if any(kept.pop(q, None) for q in phone_ids):
+            found.phones[commune_id] += 1
+            found.cleared.add(response_id)
+        for q in comment_ids & set(kept):
+            cleaned = clean_comment(kept[q])
+            if cleaned != kept[q]:
+                found.comments[commune_id] += 1
+                if cleaned:
+                    kept[q] = cleaned
+                else:
+                    del kept[q]
+        if kept != answers:
+            found.answers[response_id] = kept
+    return found
+
+
+def erase(store: ResponseStore, found: Expired, phone_ids: set[str], comment_ids: set[str]) -> None:
+    """Write `found` into the store in one transaction, then vacuum it and drop the columnar copy."""
+    db = store.db
+    db.execute("PRAGMA secure_delete = ON")  # freed pages are overwritten with zeros
+    with db:
+        for response_id, kept in found.answers.items():
+            db.execute("UPDATE responses SET answers = ? WHERE id = ?",
+                       (json.dumps(kept, ensure_ascii=False), response_id))
+            comment = next((kept[q] for q in comment_ids if q in kept), None)
+            phone = next((kept[q] for q in phone_ids if q in kept), None)
+            if comment or phone:
+                db.execute("UPDATE texts SET comment = ?, phone = ? WHERE id = ?", (comment, phone, response_id))
+            else:
+                db.execute("DELETE FROM texts WHERE id = ?", (response_id,))
+                db.execute("UPDATE coded SET flags = flags & ? WHERE id = ?", (~HAS_COMMENT & 0xFF, response_id))
+            if response_id in found.cleared:
+                db.execute("UPDATE coded SET flags = flags & ? WHERE id = ?", (~HAS_PHONE & 0xFF, response_id))
+    if found:
+        db.execute("VACUUM")
+        if store.path is not None:  # the flags changed: the copy is rebuilt from the store when next read
+            shutil.rmtree(columnar.folder_of(store.path), ignore_errors=True)
