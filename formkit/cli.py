@@ -18,8 +18,12 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .console import safe_streams
 from .errors import EXIT_EMPTY, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, FormkitError, InputError, RemoteError
 from .i18n import LANGUAGES, N_, _, choose, language, ngettext, percent, speaking, whole
+from .settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, Settings, set_variable
+from .settings import current as current_settings
+from .settings import use as use_settings
 
 _debug = {"on": False}
 
@@ -45,7 +49,22 @@ def _workspace(ctx: click.Context):
     """The workspace, its photos not read: `check` and `create` read them (a form needs no photo)."""
     from .workspace.config import load_workspace
 
-    return load_workspace(ctx.obj["workspace"], check_photos=False)
+    ws = load_workspace(ctx.obj["workspace"], check_photos=False)
+    _served_endpoint(ws.local_google_dir)
+    return ws
+
+
+def _served_endpoint(local_google_dir: Path) -> None:
+    """With no FORMKIT_GOOGLE_ENDPOINT, a `formkit serve` running in this workspace is this run's
+    backend: it recorded where it answers (local-google/endpoint)."""
+    from . import settings
+    from .google.transport import ENDPOINT_FILE, recorded_endpoint
+
+    now = settings.current()
+    if not now.google_endpoint:
+        url = recorded_endpoint(local_google_dir)
+        if url:
+            settings.refine(now.with_endpoint(url, str(local_google_dir / ENDPOINT_FILE)))
 
 
 def _lock(ctx: click.Context, ws, command: str) -> None:
@@ -468,6 +487,10 @@ def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
               help=N_("Output folder (default: output/reports)."))
 @click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help=N_("CSV of dossiers handled (commune, period, count) for participation rates."))
+@click.option("--receipts", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help=N_("CSV of the dossiers' receipt numbers: exact participation of counter ratings."))
+@click.option("--template", "template_id", metavar="ID",
+              help=N_("Report this question set's answers (e.g. can-bo-3 from counters) instead of the workspace's."))
 @click.option("--from-csv", "from_csv", is_flag=True,
               help=N_("Compute from Google's CSV exports given as FILE… instead of the pulled responses."))
 @click.option("--date-order", type=click.Choice(["dmy", "mdy"]),
@@ -476,8 +499,8 @@ def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
 @common_options
-def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, from_csv,
-           date_order, csv_files) -> None:
+def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, receipts,
+           template_id, from_csv, date_order, csv_files) -> None:
     from .errors import UsageError
     from .report import make_report, parse_period, write_report
 
@@ -487,7 +510,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     ws = _workspace(ctx)
     _lock(ctx, ws, "report")
     made = make_report(ws, period, communes, dossiers, csv_files, _state(ws) if from_csv else None,
-                       date_order)
+                       receipts=receipts, template_id=template_id, date_order=date_order)
     for warning in made.warnings:
         _warn(warning)
     result, holding = made.report, made.held
@@ -722,7 +745,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
 
     data = data or Path(ctx.obj["workspace"] or Path.cwd()) / "local-google"
     try:
-        server = LocalGoogle(data / "google.sqlite", host=host, port=port).start()
+        server = LocalGoogle(data / "google.sqlite", host=host, port=port, log_requests=current_settings().server_log,
+                             announce=True).start()
     except OSError as exc:  # the port is taken (another `formkit serve`?), or the address is not ours
         import errno
 
@@ -732,18 +756,139 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, show_toke
             hint = _("Is another `formkit serve` running? Stop it, or choose another port: formkit serve --port {next}")
         raise UsageError(_("cannot listen on {host}:{port}: {reason}.").format(host=host, port=port, reason=reason)
                          + " " + hint.format(next=port + 1)) from None
-    say(_("Local Google backend on {url} (data in {data}).\n"
-          "In another terminal:  export FORMKIT_GOOGLE_ENDPOINT={url}\nCtrl-C stops it.").format(
-        url=server.base_url, data=data))
-    reachable = reachable_url(host, server.base_url)
-    if reachable is not None:
+    url = reachable_url(host, server.base_url)
+    if url is not None:
+        server.record_endpoint(url)  # `formkit create` here gives the forms links phones can open
         say(_("warning: listening on {host}: every machine on the network can open the respondent pages (the API "
-              "still needs the token). Phones reach it at {reachable}, not 127.0.0.1: set "
-              "FORMKIT_GOOGLE_ENDPOINT={reachable} before `formkit create`, so the forms' links and QR codes carry "
-              "that address.").format(host=host, reachable=reachable), err=True)
+              "still needs the token). Phones reach it at {reachable}, not 127.0.0.1; formkit in this workspace "
+              "uses that address, so the forms' links and QR codes carry it.").format(host=host, reachable=url),
+            err=True)
+    say(_("Local Google backend on {url} (data in {data}).\n"
+          "formkit commands in this workspace use it while it runs, with nothing to set. Elsewhere, set {variable}:"
+          ).format(url=server.base_url, data=data, variable=ENDPOINT_VARIABLE))
+    for line in set_variable(ENDPOINT_VARIABLE, url or server.base_url):
+        say(f"  {line}")
     if show_token:
-        say(f"export FORMKIT_GOOGLE_TOKEN={server.token}")
+        for line in set_variable(TOKEN_VARIABLE, server.token):
+            say(f"  {line}")
+    say(_("Ctrl-C stops it."))
     serve_until_interrupted(server)
+
+
+@cli.group(cls=FormkitGroup, invoke_without_command=True,
+           help=N_("Counter tablets: serve the rating page on the office network; pair, list and revoke tablets.\n\n"
+                   "Ratings go straight into the workspace's response store (channel \"quầy\"); no internet and no "
+                   "Google account.\n\nExample: formkit kiosk --port 8470"))
+@workspace_option
+@click.option("--host", default="0.0.0.0", show_default=True, help=N_("The address to listen on."))
+@click.option("--port", default=8470, show_default=True, type=int, help=N_("The port to listen on."))
+@click.pass_context
+@common_options
+def kiosk(ctx: click.Context, host: str, port: int) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from .errors import UsageError
+    from .kiosk.server import KioskServer
+    from .localserver.foreground import reachable_url, serve_until_interrupted
+
+    ws = _workspace(ctx)
+    try:
+        server = KioskServer(ws, host, port).start()
+    except OSError as exc:
+        raise UsageError(_("cannot listen on {host}:{port}: {reason}. Choose another port: formkit kiosk --port "
+                           "{next}").format(host=host, port=port, reason=exc.strerror or exc, next=port + 1)) from None
+    url = reachable_url(host, f"http://{host}:{server.port}") or f"http://{host}:{server.port}"
+    say(_("Counter page on {url}/ — open it on each tablet (same network).\n"
+          "Pair a tablet: formkit kiosk pair --commune ID --counter \"Quầy 1\" --set can-bo-3\n"
+          "Ctrl-C stops it; tablets keep their ratings until it is back.").format(url=url))
+    serve_until_interrupted(server)
+
+
+@kiosk.command("pair", help=N_("Register a counter tablet and print its one-time pairing code (15 minutes).\n\n"
+                               "Example: formkit kiosk pair --commune hoa-thanh --counter \"Quầy 3\" --set can-bo-3"))
+@workspace_option
+@click.option("--commune", "commune_id", required=True, metavar="ID", help=N_("The commune of the counter."))
+@click.option("--counter", required=True, help=N_("The counter's name, as citizens read it (\"Quầy 3\")."))
+@click.option("--set", "template_id", required=True, metavar="TEMPLATE",
+              help=N_("The question set: can-bo-3 (intake) or tra-ket-qua-6 (result return)."))
+@click.option("--stage", type=click.Choice(["intake", "return"]), default=None,
+              help=N_("Which moment a receipt number is rated at (default: return for tra-ket-qua-6, else intake)."))
+@click.option("--field", default=None, help=N_("The counter's field of procedure (one of the commune's fields)."))
+@click.option("--port", default=8470, show_default=True, type=int, help=N_("The port `formkit kiosk` listens on."))
+@click.pass_context
+@common_options
+def kiosk_pair(ctx: click.Context, commune_id: str, counter: str, template_id: str, stage: str | None,
+               field: str | None, port: int) -> None:
+    from .kiosk.manage import pair, pairing_qr
+    from .localserver.access import lan_address
+
+    ws = _workspace(ctx)
+    stage = stage or ("return" if template_id == "tra-ket-qua-6" else "intake")
+    device, code = pair(ws, commune_id, counter, template_id, stage, field)
+    say(_("Tablet {id}: {counter}, {commune}, question set {set} ({stage}).").format(
+        id=device.id, counter=device.counter, commune=ws.commune(commune_id).display_name, set=template_id,
+        stage=_stage(stage)))
+    url = f"http://{lan_address()}:{port}/?code={code}"
+    say(_("Pairing code: {code} (valid 15 minutes, once). On the tablet open http://{address}:{port}/ and type it, "
+          "or open http://{address}:{port}/?code={code}").format(code=code, address=lan_address(), port=port))
+    say(_("Or scan this QR code with the tablet's camera: {path}").format(path=pairing_qr(ws, device, url)))
+
+
+@kiosk.command("pins", help=N_("New PINs for a commune's officers, to change who is serving at a tablet.\n\n"
+                               "Each PIN is shown once; hand it to its officer.\n\n"
+                               "Example: formkit kiosk pins --commune hoa-thanh --officer nguyen-van-an"))
+@workspace_option
+@click.option("--commune", "commune_id", required=True, metavar="ID", help=N_("The commune."))
+@click.option("--officer", "officer_ids", multiple=True, metavar="ID", help=N_("Only this officer (repeatable)."))
+@click.pass_context
+@common_options
+def kiosk_pins(ctx: click.Context, commune_id: str, officer_ids: tuple[str, ...]) -> None:
+    from .kiosk.manage import new_pins
+
+    ws = _workspace(ctx)
+    commune = ws.commune(commune_id)
+    for officer_id, pin in new_pins(ws, commune_id, officer_ids).items():
+        say(f"  {pin}  {officer_id:<24} {commune.officer(officer_id).name}")
+
+
+@kiosk.command("devices", help=N_("List the counter tablets: paired, waiting for a code, or revoked.\n\n"
+                                  "Example: formkit kiosk devices"))
+@workspace_option
+@click.pass_context
+@common_options
+def kiosk_devices(ctx: click.Context) -> None:
+    from .kiosk.manage import devices
+
+    ws = _workspace(ctx)
+    found = devices(ws)
+    if not found:
+        say(_("No counter tablets yet: formkit kiosk pair --commune ID --counter \"Quầy 1\" --set can-bo-3"))
+    status = {"paired": _("paired"), "waiting": _("waiting for its code"), "revoked": _("revoked")}
+    for d in found:
+        since = d.revoked or d.paired or d.created
+        where = f"{d.commune_id} · {d.counter} · {d.template} ({_stage(d.stage)})"
+        say(f"  {d.id:<5} {status[d.status]:<22} {since}  {where}" + (f" · {d.officer_id}" if d.officer_id else ""))
+        if d.last_seen and not d.revoked:
+            say("        " + _("last request {when}").format(when=d.last_seen))
+
+
+def _stage(stage: str) -> str:
+    """A counter's stage as people say it: "intake" / "tiếp nhận", "return" / "trả kết quả"."""
+    return {"intake": _("intake"), "return": _("result return")}.get(stage, stage)
+
+
+@kiosk.command("revoke", help=N_("Revoke a counter tablet: its token is refused from now on.\n\n"
+                                 "Example: formkit kiosk revoke q3"))
+@workspace_option
+@click.argument("device_id")
+@click.pass_context
+@common_options
+def kiosk_revoke(ctx: click.Context, device_id: str) -> None:
+    from .kiosk.manage import revoke
+
+    ws = _workspace(ctx)
+    device = revoke(ws, device_id)
+    say(_("Tablet {id} ({counter}) revoked.").format(id=device.id, counter=device.counter))
 
 
 @cli.command(help=N_("Run the whole pipeline on the embedded backend: no network, no Google account.\n\n"
@@ -791,7 +936,8 @@ def _localize(command: click.Command) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    with speaking(choose(_lang_argument(argv))):
+    with use_settings(Settings.from_environment()) as settings, speaking(choose(_lang_argument(argv))):
+        safe_streams((sys.stdout, sys.stderr), encoding_chosen=bool(settings.io_encoding))
         _localize(cli)
         return _run(argv)
 
@@ -824,7 +970,7 @@ def _run(argv: list[str]) -> int:
             return EXIT_OK
         raise
     except (OSError, sqlite3.OperationalError) as exc:
-        full = _no_room(exc)
+        full = _no_room(exc) or _held(exc)
         if full is None:
             return _internal(exc)
         say(_("Error: {message}").format(message=full), err=True)
@@ -857,6 +1003,15 @@ def _no_room(exc: OSError | sqlite3.OperationalError) -> str | None:
     return _("no room left to write {where} ({reason}). Free some disk space and run the command again: files are "
              "written whole or not at all, so what was there is intact.").format(
         where=where, reason=exc.strerror if isinstance(exc, OSError) else exc)
+
+
+def _held(exc: OSError | sqlite3.OperationalError) -> str | None:
+    """Windows refuses to replace a file another program holds open (Excel, an antivirus scan)."""
+    if not isinstance(exc, PermissionError) or not exc.filename:
+        return None
+    return _("cannot write {file}: another program has it open (Excel, Word, an antivirus scan?), or it is "
+             "read-only. Close it, or wait a moment, and run the command again: files are written whole or not "
+             "at all, so what was there is intact.").format(file=exc.filename)
 
 
 def _message(exc: FormkitError) -> str:

@@ -67,6 +67,20 @@ class UsageError(FormkitError):
     exit_code = EXIT_USAGE
 
 
+def seconds(value: str, variable: str, default: float) -> float:
+    """A duration from an environment variable (settings.py), or a UsageError naming it."""
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise UsageError(_("{variable}={value!r} must be a number of seconds, such as 10").format(
+            variable=variable, value=value))
+    return number
+
+
 class CredentialsError(FormkitError):
     """No usable Google credential: explained in one paragraph, never with the secret."""
 

@@ -25,7 +25,7 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes | str], mode: int | N
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if mode is not None:
-            os.fchmod(fd, mode)
+            _set_mode(fd, tmp, mode)
         with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
             for chunk in chunks:
                 handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
@@ -40,6 +40,17 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes | str], mode: int | N
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _set_mode(fd: int, path: str, mode: int) -> None:
+    """The file's permission bits, before anything is written into it. Windows Python has no
+    os.fchmod before 3.13; its os.chmod keeps only the read-only bit, and a file under the user's
+    profile is the user's alone by inheritance."""
+    fchmod = getattr(os, "fchmod", None)
+    if fchmod is not None:
+        fchmod(fd, mode)
+    else:
+        os.chmod(path, mode)
 
 
 def owner_only(path: Path) -> Path:
@@ -85,25 +96,39 @@ def read_versioned_json(path: Path, version: int) -> dict[str, Any]:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML data file (workspace, template, layout), every text NFC; a file that cannot be read
-    is an InputError naming it (and the line, for TOML syntax)."""
-    import tomllib
-
+    is an InputError naming it (and the line, for TOML syntax: tomlsyntax.py)."""
     from .errors import InputError, Problem
+    from .tomlsyntax import parse
 
     path = Path(path)
+    data = path.read_bytes()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(path), "", _("not UTF-8 text ({reason})").format(reason=exc.reason))) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(str(path), "", _("not valid TOML: {exc}").format(exc=exc))) from exc
-    return _nfc_all(raw)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # Notepad before Windows 10 1903 saved "ANSI" (cp1258, cp1252)
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(Problem(str(path), _("line {line}").format(line=line), _(
+            "not UTF-8 text ({reason}); in Notepad choose File → Save as, Encoding: UTF-8").format(
+                reason=exc.reason))) from exc
+    return _nfc_all(parse(text, str(path)))
 
 
 def nfc(text: str) -> str:
     """Text in Unicode NFC, the one form formkit keeps and compares (an editor or macOS may hand
     over NFD, the same letters spelled with combining marks)."""
     return unicodedata.normalize("NFC", text)
+
+
+def same_name_on_disk(path: Path) -> Path:
+    """`path`, or the file beside it whose name is the same letters in another normal form: a
+    photo copied from a Mac keeps its NFD name ("Trần" as T-r-a-combining marks), which neither
+    Windows nor Linux treats as the NFC name formkit.toml holds."""
+    if path.exists():
+        return path
+    try:
+        wanted = nfc(path.name)
+        return next((entry for entry in path.parent.iterdir() if nfc(entry.name) == wanted), path)
+    except OSError:
+        return path
 
 
 def _nfc_all(value: Any) -> Any:

@@ -11,17 +11,17 @@ catalog is out of date with the source. tools/catalogs.py extracts, updates and 
 from __future__ import annotations
 
 import gettext
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .settings import current, language_variable
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "formkit"
 CLICK_DOMAIN = "click"
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
-LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")  # gettext's order
 
 
 class _Current:
@@ -31,13 +31,12 @@ class _Current:
     catalog: gettext.NullTranslations = gettext.NullTranslations()
 
 
-def choose(explicit: str | None = None, environ: dict[str, str] | os._Environ = os.environ) -> str:
+def choose(explicit: str | None = None, locale: tuple[str, ...] | None = None) -> str:
     """The language to speak: --lang if given, else the first locale variable that is set
     ("en_US.UTF-8" → en); Vietnamese when nothing asks for a language formkit has (C, POSIX, fr)."""
     if explicit:
         return _code(explicit) or DEFAULT
-    for name in LANGUAGE_VARIABLES:
-        value = environ.get(name, "")
+    for value in current().locale if locale is None else locale:
         if value:
             # LANGUAGE may list several ("fr:en"): the first one formkit speaks wins.
             return next((code for part in value.split(":") if (code := _code(part))), DEFAULT)
@@ -76,20 +75,16 @@ def N_(message: str) -> str:
 def speaking(lang: str) -> Iterator[None]:
     """Run the CLI in `lang`: our catalog, and Click's strings through the stdlib gettext Click
     uses (domain "click", language from LANGUAGE). Restores the process's settings afterwards."""
-    saved_lang, saved_domain, saved_env = language(), gettext.textdomain(), os.environ.get("LANGUAGE")
+    saved_lang, saved_domain = language(), gettext.textdomain()
     use(lang)
     gettext.bindtextdomain(CLICK_DOMAIN, str(LOCALE_DIR))
     gettext.textdomain(CLICK_DOMAIN)
-    os.environ["LANGUAGE"] = lang
     try:
-        yield
+        with language_variable(lang):
+            yield
     finally:
         use(saved_lang)
         gettext.textdomain(saved_domain)
-        if saved_env is None:
-            os.environ.pop("LANGUAGE", None)
-        else:
-            os.environ["LANGUAGE"] = saved_env
 
 
 use(choose())  # the library speaks the environment's language too, not only the CLI

@@ -56,6 +56,15 @@ def isolated(tmp_path_factory, monkeypatch):
     i18n.use("en")
 
 
+@pytest.fixture(autouse=True)
+def simulated_windows(monkeypatch):
+    """FORMKIT_SIMULATE_WINDOWS=1 (.ci/run): every test meets Windows' limits (tests/winsim.py)."""
+    from winsim import ACTIVE, simulate
+
+    if ACTIVE:
+        simulate(monkeypatch)
+
+
 CLIENT_ID, CLIENT_SECRET = "123-test.apps.googleusercontent.com", "s3cret-client"
 
 

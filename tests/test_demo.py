@@ -172,3 +172,40 @@ def test_demo_reports_the_last_complete_quarter(today, expected):
 
     quarter, start, end = last_quarters(date.fromisoformat(today))
     assert (quarter, start.date().isoformat(), end.date().isoformat()) == expected
+
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
+def test_demo_shows_a_counter(demo):
+    """A simulated tablet rated six dossiers through the HTTP API (one resent): six stored, channel "quầy"."""
+    import sqlite3
+
+    with sqlite3.connect(demo / "state" / "responses.sqlite") as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM responses WHERE channel = 'quầy'")]
+    assert len(keys) == 6 and sum("|HS-" in k for k in keys) == 4
+    assert (demo / "output" / "reports" / "quay").is_dir()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")  # one worker runs the `demo` fixture, once
+def test_demo_serve_says_the_workspace_finds_the_backend_with_no_shell_instruction(demo, monkeypatch):
+    """`formkit demo --serve` tells a user (on Windows too) to use the workspace: no `export`."""
+    from formkit.demo.run import _keep_serving
+    from formkit.forms.state import State
+    from formkit.localserver import LocalGoogle
+    from formkit.workspace.config import load_workspace
+
+    ws = load_workspace(demo)
+    shown: list[str] = []
+
+    def stop(_seconds):
+        assert (ws.local_google_dir / "endpoint").is_file()  # while it serves, formkit here finds it
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("time.sleep", stop)
+    with LocalGoogle(ws.local_google_dir / "google.sqlite", announce=True).start() as server:
+        _keep_serving(server, State.load(ws.state_file), ws, shown.append)
+    text = "\n".join(shown)
+    assert f"formkit -w {ws.root} status" in text and "export " not in text and "$env:" not in text, text
+    assert not (ws.local_google_dir / "endpoint").exists()

@@ -17,6 +17,7 @@ import pytest
 
 from formkit import i18n
 from formkit.cli import cli
+from formkit.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,8 +63,9 @@ def test_the_vietnamese_catalog_renders_every_message():
     ({"LC_MESSAGES": "fr_FR"}, "vi"),
 ])
 def test_language_follows_the_environment_vietnamese_by_default(environ, expected):
-    assert i18n.choose(None, environ) == expected
-    assert i18n.choose("en", environ) == "en"
+    locale = Settings.from_environment(environ).locale
+    assert i18n.choose(None, locale) == expected
+    assert i18n.choose("en", locale) == "en"
 
 
 def _run(formkit, monkeypatch, lang_env, *args):

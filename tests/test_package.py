@@ -39,6 +39,8 @@ def test_wheel_carries_templates_layouts_fonts_and_licences(wheel):
     assert not any("credentials.json" in n or "token" in n.lower() for n in names)
     for domain in ("formkit", "click"):  # compiled catalogs: an installed formkit speaks Vietnamese
         assert f"formkit/locale/vi/LC_MESSAGES/{domain}.mo" in names
+    for page in ("index.html", "kiosk.css", "kiosk.js"):  # the counter tablet's page, served offline
+        assert f"formkit/kiosk/static/{page}" in names
 
 
 def test_an_installed_wheel_speaks_vietnamese_with_no_build_step(wheel, tmp_path):

@@ -110,7 +110,7 @@ class Register:
 
     def issue(self, commune: str, form: int, count: int, officer: str | None, pdf: Path) -> Batch:
         first = self.next_serial(commune)
-        batch = Batch(commune, form, first, first + count - 1, officer, getpass.getuser(),
+        batch = Batch(commune, form, first, first + count - 1, officer, _user(),
                       datetime.now().astimezone().isoformat(timespec="seconds"), str(pdf))
         self.batches.append(batch)
         return batch
@@ -120,3 +120,12 @@ class Register:
 
     def issued(self, commune: str) -> int:
         return sum(b.last - b.first + 1 for b in self.batches if b.commune == commune)
+
+
+def _user() -> str:
+    """Who issued a batch: the login name, or "" where none is known (Windows Python before 3.13
+    raises ImportError, not OSError, when USERNAME is unset: its fallback is the pwd module)."""
+    try:
+        return getpass.getuser()
+    except (ImportError, KeyError, OSError):
+        return ""

@@ -8,37 +8,26 @@ filled, photographed and scanned → report in every format.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..errors import UsageError
 from ..i18n import _, ngettext, percent
+from ..settings import current as current_settings
 
 MARKER = ".formkit-demo"
 RESPONSES = 300
 PAPER_BALLOTS = 4
 
 
-@contextmanager
 def endpoint(url: str, token: str):
-    """Point this process's Google traffic at the demo's own backend, with its token (not one a
+    """This run's Google traffic sent to the demo's own backend, with its token (not one a
     FORMKIT_GOOGLE_TOKEN in the environment names for another backend), for the demo's duration."""
-    from ..google.transport import ENDPOINT_VARIABLE, TOKEN_VARIABLE
+    from .. import settings
 
-    previous = {name: os.environ.get(name) for name in (ENDPOINT_VARIABLE, TOKEN_VARIABLE)}
-    os.environ.update({ENDPOINT_VARIABLE: url, TOKEN_VARIABLE: token})
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return settings.use(settings.current().with_endpoint(url, _("the demo's backend"), token=token))
 
 
 def prepare(out: Path) -> None:
@@ -122,6 +111,7 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
                           stored).format(n=stored, calls=calls))
             paths.update(_paper_ballots(ws, state, store, end - timedelta(days=1), echo))
             report = build_report(ws, store, parse_period(quarter=quarter))
+        paths.update(_counter(ws, echo))
         written = write_report(report, FORMATS, ws.output_dir / "reports")
         for path in written:  # the CSV tables share a folder: show it once
             paths.setdefault(f"report {path.suffix[1:]}", path.parent if path.suffix == ".csv" else path)
@@ -133,13 +123,40 @@ def run_demo(out: Path, echo: Callable[[str], None] = print, serve: bool = False
         if serve:  # the same data and address, without the test-only machinery
             port = int(server.base_url.rsplit(":", 1)[1])
             server.stop()
-            with LocalGoogle(db, port=port).start() as served:
+            served = LocalGoogle(db, port=port, announce=True, log_requests=current_settings().server_log)
+            with served.start():
                 _keep_serving(served, state, ws, echo)
     echo("")
     width = max(len(name) for name in paths)
     for name, path in paths.items():
         echo(f"{name:<{width}}  {path}")
     return paths
+
+
+def _counter(ws, echo: Callable[[str], None]) -> dict[str, Path]:
+    """A counter tablet at Hòa Thành's intake, paired and rating a few dossiers through the HTTP
+    API as the page does; then the counter's own report (can-bo-3) of this quarter."""
+    from ..kiosk.server import KioskServer
+    from ..report import build_report, parse_period, write_report
+    from ..responses.store import ResponseStore
+    from ..workspace.templates import load_template
+    from .counter import rate_dossiers
+
+    server = KioskServer(ws, "127.0.0.1", 0).start()
+    try:
+        rated = rate_dossiers(ws, server.port)
+    finally:
+        server.stop()
+    today = date.today()
+    template = load_template("can-bo-3", ws.root)
+    with ResponseStore(ws.responses_file) as store:
+        report = build_report(ws, store, parse_period(quarter=f"{today.year}Q{(today.month - 1) // 3 + 1}"),
+                              template=template)
+    written = write_report(report, ("pdf", "json"), ws.output_dir / "reports" / "quay")
+    echo(_("counter: tablet at {counter} ({commune}) rated {n} dossiers through the HTTP API; "
+           "index {index} (formkit report --template can-bo-3)").format(
+        counter=rated["counter"], commune=rated["commune"], n=rated["stored"], index=percent(report.sipas)))
+    return {"counter report": written[0]}
 
 
 def _paper_ballots(ws, state, store, day: date, echo: Callable[[str], None]) -> dict[str, Path]:
@@ -188,8 +205,8 @@ def _keep_serving(server, state, ws, echo: Callable[[str], None]) -> None:
     echo("\n" + _("The backend keeps running; open a form as a citizen would:"))
     for commune in ws.communes:
         echo(f"  {commune.display_name}: {state.published(commune.id).responder_uri}")
-    echo(_("Or use the workspace: export FORMKIT_GOOGLE_ENDPOINT={url}; formkit -w {workspace} status\n"
-           "Ctrl-C stops it.").format(url=server.base_url, workspace=ws.root))
+    echo(_("Or use the workspace while it runs (it finds the backend by itself): formkit -w {workspace} status\n"
+           "Ctrl-C stops it.").format(workspace=ws.root))
     try:
         while True:
             time.sleep(3600)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 
 from ..errors import CredentialsError, RemoteError
 from ..files import atomic_write_text
 from ..i18n import N_, _
+from ..settings import current
 
 SCOPES = [
     "https://www.googleapis.com/auth/forms.body",
@@ -56,11 +56,7 @@ def refused_grant(exc: Exception) -> bool:
 
 
 def config_dir() -> Path:
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "formkit"
+    return current().config_home / "formkit"
 
 
 def token_path(client_id: str) -> Path:
@@ -68,8 +64,7 @@ def token_path(client_id: str) -> Path:
 
 
 def credentials_file(cli_value: Path | None, workspace_value: Path | None) -> Path | None:
-    value = cli_value or (Path(os.environ["FORMKIT_CREDENTIALS"]) if os.environ.get("FORMKIT_CREDENTIALS") else None)
-    return value or workspace_value
+    return cli_value or current().credentials or workspace_value
 
 
 def load_credentials(file: Path | None, endpoint: str | None, interactive: bool = True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
 import socket
 import time
@@ -21,8 +20,9 @@ from typing import Any
 import requests
 from google.auth.exceptions import RefreshError
 
-from ..errors import CredentialsError, RemoteError
+from ..errors import CredentialsError, RemoteError, seconds
 from ..i18n import _
+from ..settings import RETRY_BASE_VARIABLE, current
 from .auth import refused_grant, sign_in_expired
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -41,8 +41,7 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
-        base = os.environ.get("FORMKIT_RETRY_BASE")
-        return cls(base=float(base)) if base else cls()
+        return cls(base=seconds(current().retry_base, RETRY_BASE_VARIABLE, cls.base))
 
     def backoff(self, attempt: int) -> float:
         return min(self.cap * self.base, self.base * 2**attempt) + random.uniform(0, self.base)

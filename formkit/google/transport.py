@@ -9,7 +9,6 @@ not, so formkit hands the client this small adapter and decides about repeats it
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import socket
 from pathlib import Path
@@ -20,39 +19,76 @@ import requests
 
 from ..errors import CredentialsError, RemoteError, UsageError
 from ..i18n import _
+from ..settings import ENDPOINT_VARIABLE, TOKEN_VARIABLE, current
 
-ENDPOINT_VARIABLE = "FORMKIT_GOOGLE_ENDPOINT"
-TOKEN_VARIABLE = "FORMKIT_GOOGLE_TOKEN"
 TOKEN_FILE = "api-token"  # the local backend's name for it (localserver/access.py)
+ENDPOINT_FILE = "endpoint"  # where a running `formkit serve` says it listens (localserver/server.py)
 TIMEOUT = (10, 120)  # connect, read (seconds)
 GOOGLE_HOSTS = re.compile(r"^https://(sheets\.googleapis\.com|www\.googleapis\.com|forms\.googleapis\.com)")
 
 
 def endpoint_override() -> str | None:
-    """FORMKIT_GOOGLE_ENDPOINT=http://127.0.0.1:PORT sends all Forms, Sheets and Drive traffic there."""
-    value = os.environ.get(ENDPOINT_VARIABLE, "").strip()
+    """FORMKIT_GOOGLE_ENDPOINT=http://127.0.0.1:PORT (or the endpoint a `formkit serve` running in
+    the workspace recorded) sends all Forms, Sheets and Drive traffic there."""
+    settings = current()
+    value = settings.google_endpoint
     if not value:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
         raise UsageError(_("{variable}={value!r} must look like http://127.0.0.1:8765").format(
-            variable=ENDPOINT_VARIABLE, value=value))
+            variable=settings.endpoint_source, value=value))
     return value.rstrip("/")
+
+
+def recorded_endpoint(local_google_dir: Path) -> str | None:
+    """The address a `formkit serve` running in this workspace recorded (local-google/endpoint),
+    if it answers there: one left behind by a killed server is ignored."""
+    try:
+        value = (Path(local_google_dir) / ENDPOINT_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "http" or not _on_this_network(parts.hostname or ""):
+        return None  # not what `formkit serve` writes
+    try:
+        socket.create_connection((parts.hostname, parts.port or 80), timeout=1).close()
+    except (OSError, ValueError):
+        return None  # the server stopped (killed, so it could not remove the file)
+    return value
+
+
+def _on_this_network(host: str) -> bool:
+    """A file in the workspace may send traffic only to this machine or its local network."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_private
+    except ValueError:
+        return False
 
 
 def require_answering(endpoint: str) -> None:
     """A stopped local backend fails at once: a refused connection to this machine is not
     something a retry cures, unlike a remote server that drops a connection now and then."""
+    if _refused(endpoint):
+        raise RemoteError(_("nothing answers at {endpoint} — start `formkit serve` or unset {variable}").format(
+            endpoint=endpoint, variable=ENDPOINT_VARIABLE)) from None
+
+
+def _refused(endpoint: str) -> bool:
+    """A backend on this machine that does not take a connection (one elsewhere is given the benefit
+    of the doubt)."""
     parts = urlsplit(endpoint)
     host = parts.hostname or ""
     if not _is_loopback(host):
-        return
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+        return False
     try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         socket.create_connection((host, port), timeout=1).close()
-    except OSError:
-        raise RemoteError(_("nothing answers at {endpoint} — start `formkit serve` or unset {variable}").format(
-            endpoint=endpoint, variable=ENDPOINT_VARIABLE)) from None
+    except (OSError, ValueError):
+        return True
+    return False
 
 
 def _is_loopback(host: str) -> bool:
@@ -66,7 +102,7 @@ def endpoint_token(endpoint: str, token_dir: Path | None) -> str:
     """The bearer token for the local backend at `endpoint`: FORMKIT_GOOGLE_TOKEN (what `formkit
     serve --show-token` prints, for another machine), else the backend's owner-only token file in
     the workspace (local-google/api-token), which `formkit serve` on this machine writes."""
-    value = os.environ.get(TOKEN_VARIABLE, "").strip()
+    value = current().google_token
     if value:
         return value
     path = Path(token_dir) / TOKEN_FILE if token_dir is not None else None

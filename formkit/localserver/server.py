@@ -55,10 +55,6 @@ class BadRequest(Exception):
         self.status = status
 
 
-def _logging() -> bool:
-    return os.environ.get("FORMKIT_SERVER_LOG", "") not in ("", "0")
-
-
 class App:
     """What every request shares: the data, the faults waiting to fire, the call counts."""
 
@@ -168,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
     def log_message(self, format: str, *args) -> None:
-        if _logging():
+        if getattr(self.server, "log_requests", False):
             super().log_message(format, *args)
 
     def _serve(self) -> None:
@@ -291,6 +287,7 @@ class _Server(HTTPServer):
     connection until its request head is whole, and a fixed number of workers answer."""
 
     request_queue_size = 128  # socketserver's 5 makes a burst of clients wait a second for a SYN retry
+    log_requests = False  # every request and every dropped connection on stderr (formkit serve --log)
 
     def server_activate(self) -> None:
         super().server_activate()
@@ -314,11 +311,21 @@ class _Server(HTTPServer):
         super().server_close()
 
     def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], _CONNECTION_ERRORS) or _logging():
+        if not isinstance(sys.exc_info()[1], _CONNECTION_ERRORS) or self.log_requests:
             super().handle_error(request, client_address)
 
 
 _reading = threading.local()  # the DeadlineReader of the request a worker is about to handle
+
+ENDPOINT_FILE = "endpoint"  # google/transport.py reads it
+
+
+def _address(httpd: _Server) -> str:
+    host, port = httpd.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
+    if host in ("0.0.0.0", "", "::"):
+        host = "127.0.0.1"
+    return f"{host}:{port}"
 
 
 class LocalGoogle:
@@ -336,8 +343,12 @@ class LocalGoogle:
 
     def __init__(self, db_path: Path, host: str = "127.0.0.1", port: int = 0, testing: bool = False,
                  clients: dict[str, str] | None = None, service_accounts: dict[str, str] | None = None,
-                 submit_rate: tuple[float, int] | None = None) -> None:
+                 submit_rate: tuple[float, int] | None = None, log_requests: bool = False,
+                 announce: bool | str = False) -> None:
         self.db_path = Path(db_path)
+        self.log_requests = log_requests
+        self.announce = announce  # record the address (or this one) beside the data while serving
+        self._announced = ""
         self.host, self.port = host, port
         self.testing = testing
         self.clients, self.service_accounts = clients, service_accounts
@@ -357,17 +368,14 @@ class LocalGoogle:
             self.app = App(store, self.token, self.testing, self.clients, self.service_accounts, limit)
             handler = type("Handler", (_Handler,), {"app": self.app})
             self._httpd = _Server((self.host, self.port), handler)
+            self._httpd.log_requests = self.log_requests
         return self._httpd
 
     @property
     def base_url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("the local Google backend is not started")
-        host, port = self._httpd.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host
-        if host in ("0.0.0.0", ""):
-            host = "127.0.0.1"
-        return f"http://{host}:{port}"
+        return f"http://{_address(self._httpd)}"
 
     def start(self) -> LocalGoogle:
         """Serve in a daemon thread; returns self."""
@@ -378,7 +386,22 @@ class LocalGoogle:
             self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                             name="formkit-local-google", daemon=True)
             self._thread.start()
+            if self.announce:
+                self.record_endpoint(self.announce if isinstance(self.announce, str) else None)
         return self
+
+    @property
+    def endpoint_file(self) -> Path:
+        return self.db_path.parent / ENDPOINT_FILE
+
+    def record_endpoint(self, url: str | None = None) -> None:
+        """Where this backend answers (`url`: the address phones reach), beside its data: formkit run
+        in the same workspace talks to it with no environment variable to set (google/transport.py
+        reads the file); stop() removes it."""
+        self._announced = url or self.base_url
+        tmp = self.endpoint_file.with_name(f".{ENDPOINT_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(self._announced + "\n", encoding="utf-8")
+        os.replace(tmp, self.endpoint_file)
 
     def serve_forever(self) -> None:
         """Serve in the foreground until Ctrl-C."""
@@ -393,6 +416,9 @@ class LocalGoogle:
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
+        if self._announced and self.endpoint_file.is_file():
+            if self.endpoint_file.read_text(encoding="utf-8").strip() == self._announced:
+                self.endpoint_file.unlink(missing_ok=True)  # not another server's, started since
         if self._thread is not None:
             httpd.shutdown()
             self._thread.join()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from ..errors import InputError, Problem, UsageError
 from ..files import read_toml
 from ..i18n import _, ngettext
 from ..resources import first_file, shipped_dir
+from ..tomlsyntax import parse
 from ..workspace.toml import MAX_TEXT, TomlReader, at
 from . import textfit
 
@@ -171,8 +171,8 @@ def layout_dirs(workspace_dir: Path | None) -> list[Path]:
 
 def _kind_of(path: Path) -> str | None:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raw = parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, InputError):
         return None
     return raw.get("kind", "poster")
 

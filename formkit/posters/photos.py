@@ -176,7 +176,7 @@ def _pool(workers: int) -> Executor:
     would re-run the caller's main script. Threads still help there: decoding, resizing and
     encoding release the GIL.
     """
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
+    if sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1:
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="formkit-photo")
 

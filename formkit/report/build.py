@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ..ballots.register import Register
+from ..kiosk.audit import counter_warnings, pairing_warnings, read_receipts, receipt_rates
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
-from ..responses.queries import other_templates
+from ..responses.queries import channel_ids, other_templates
 from ..responses.store import VIETNAM, ResponseStore
 from ..workspace.config import Workspace
 from ..workspace.templates import Template
@@ -30,6 +31,7 @@ from .invalid import invalid_list
 from .labels import NO_FIELD, NO_OFFICER
 from .model import (
     ChannelCount,
+    ChannelIndex,
     CommuneRow,
     CriterionRow,
     FactorRow,
@@ -39,6 +41,7 @@ from .model import (
     Paper,
     PaperBallots,
     PeriodSummary,
+    ReceiptRate,
     Report,
     TrendRow,
 )
@@ -50,11 +53,13 @@ from .points import point_rows
 
 def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune_ids=(),
                  dossiers: Path | None = None, template: Template | None = None,
-                 rules: integrity.IntegrityRules | None = None, today: date | None = None) -> Report:
+                 rules: integrity.IntegrityRules | None = None, today: date | None = None,
+                 receipts: Path | None = None) -> Report:
     """The report of `period` from the store (read only). commune_ids: only these (default all);
     dossiers: the CSV of dossiers handled, for participation; template: another template than the
     workspace's (its responses only; others are counted as left out); rules: integrity thresholds;
-    today: the date printed on the report."""
+    today: the date printed on the report; receipts: the dossiers' receipt numbers, for the exact
+    participation of counter ratings (kiosk/audit.py)."""
     template = template or ws.template
     rules = rules or integrity.IntegrityRules()
     today = today or datetime.now(VIETNAM).date()
@@ -65,6 +70,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     dossier_rows = in_period(read_dossiers(dossiers, ws), period) if dossiers else {}
     if scope:
         dossier_rows = {k: v for k, v in dossier_rows.items() if k in scope}
+    listed = read_receipts(receipts, ws) if receipts is not None else None  # bad input: said before any work
 
     first = min(period.start, previous.start, trend[0].start)
     start, end = day_text(first), period.bounds()[1]
@@ -119,6 +125,8 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         paper = Paper(tuple(PaperBallots(**{k: b[k] for k in fields_of}) for b in section["ballots"]),
                       tuple(ChannelCount(**c) for c in section["channels"]))
         warnings = [*warnings, *(IntegrityWarning.from_json(w) for w in section["warnings"])]
+    if (counters := _kiosk_warnings(ws, store, period, communes.names, rules, listed)):
+        warnings = [*warnings, *counters]
     report = Report(
         template=template, period=period,
         previous=PeriodSummary(previous, int(before.responses[0]), value(before.indices.overall[0])),
@@ -132,7 +140,8 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         communes=tuple(commune_rows), officers=tuple(officers), fields=tuple(fields), trend=tuple(trend_rows),
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
         paper=paper, commune_name=_single(selected, commune_rows), points=tuple(points),
-        office=_office(ws, selected))
+        office=_office(ws, selected), channels=_channels(store, period, resp, bins, in_now, scoring, total),
+        receipts=_receipts(store, period, listed, communes.names))
     return replace(report, notes=tuple(build_notes(report)))
 
 
@@ -147,6 +156,48 @@ def _office(ws: Workspace, selected) -> str:
     """The office's name as the report names it: the communes' own when they share one."""
     names = {c.office for c in selected}
     return names.pop() if len(names) == 1 else ws.office
+
+
+CHANNEL_NAMES = {"online": "Trực tuyến", "giấy": "Giấy", "quầy": "Quầy"}
+
+
+def _channels(store: ResponseStore, period: Period, resp: load.Responses, bins: np.ndarray, in_now: np.ndarray,
+              scoring: ix.Scoring, total: Group) -> tuple[ChannelIndex, ...]:
+    """Each channel's responses and index in the period, then all of them together; nothing while
+    every answer is online (the report reads as it did before paper and counters)."""
+    others = channel_ids(store, *period.bounds())
+    if not others:
+        return ()
+    names = ["online", *sorted(others)]
+    slot = np.zeros(len(resp), np.int64)
+    for k, channel in enumerate(names[1:], start=1):
+        slot[np.isin(resp.ids, np.array(others[channel], np.int64))] = k
+    rows = in_now.nonzero()[0]
+    counts = ix.tally(bins[rows], slot[rows], len(names), scoring.width)
+    indices = ix.compute(counts, scoring)
+    responses = np.bincount(slot[rows], minlength=len(names))
+    out = [ChannelIndex(CHANNEL_NAMES.get(c, c), int(responses[k]), value(indices.overall[k]),
+                        value(indices.overall_mean[k])) for k, c in enumerate(names) if k == 0 or responses[k]]
+    if len(out) == 1:  # the other channels' answers are of another question set
+        return ()
+    return (*out, ChannelIndex("Tổng hợp", int(total.responses[0]), value(total.indices.overall[0]),
+                               value(total.indices.overall_mean[0])))
+
+
+def _kiosk_warnings(ws: Workspace, store: ResponseStore, period: Period, names: dict[str, str],
+                    rules: integrity.IntegrityRules, listed: list[dict] | None) -> list[IntegrityWarning]:
+    """The counter tablets' pairings audit, and bursts and off-hours ratings per tablet."""
+    found = pairing_warnings(ws.state_dir, period.bounds(), names)
+    found += counter_warnings(store, ws.state_dir, period.bounds(), names, ws.office_hours, listed,
+                              rules.cluster_size, rules.cluster_minutes)
+    return [IntegrityWarning.from_json(w) for w in found]
+
+
+def _receipts(store: ResponseStore, period: Period, listed: list[dict] | None,
+              names: dict[str, str]) -> tuple[ReceiptRate, ...]:
+    if listed is None:
+        return ()
+    return tuple(ReceiptRate(**r) for r in receipt_rates(store, listed, period.bounds(), names))
 
 
 def _scores(group: Group, g: int, factor_ids) -> dict:

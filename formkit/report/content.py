@@ -313,6 +313,16 @@ def body(report: Report) -> list[Block]:
         head = ["Xã, phường", "Trực tuyến", "Giấy", "Đã phát", "Thu về", "Đã tính", "Chờ xem lại", "Bị loại", "Trùng"]
         out += [*section("Phiếu theo kênh và phiếu giấy"),
                 Grid([head], [[str(v) for v in row] for row in paper.rows], "t" + "n" * 8, {0: 2})]
+    if report.channels:
+        rows = [[c.channel, fmt.number(c.responses), fmt.percent(c.sipas), fmt.score(c.mean)] for c in report.channels]
+        out += [*section("Kết quả theo kênh đánh giá"),
+                Grid([["Kênh", "Số phiếu", "Chỉ số (%)", "Điểm trung bình"]], rows, "tnnn", {0: 2})]
+    if report.receipts:
+        rows = [[tables.LEVEL_NAMES[r.level], r.name, tables.STAGE_NAMES.get(r.stage, r.stage), fmt.number(r.dossiers),
+                 fmt.number(r.rated), fmt.percent(r.rate)] for r in report.receipts]
+        out += [*section("Tỷ lệ hồ sơ được đánh giá tại quầy (theo số biên nhận)"),
+                Grid([["Theo", "Đơn vị", "Bước", "Số hồ sơ", "Được đánh giá", "Tỷ lệ (%)"]], rows, "tttnnn",
+                     {0: 1, 1: 2.6, 2: 1.2, 3: 0.9, 4: 1.1, 5: 0.9})]
     out += [*section("Ghi chú về cách tính"), *[Para("- " + T(n), "note") for n in report.notes]]
     return out
 

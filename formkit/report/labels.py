@@ -21,6 +21,9 @@ NO_FIELD = "(không chọn lĩnh vực)"
 KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "off_hours": "Gửi ngoài giờ làm việc",
               "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ",
               "paper_not_returned": "Phiếu giấy phát ra không thu về",
+              "kiosk_pairings": "Quầy đánh giá: ghép nối và từ chối",
+              "counter_burst": "Quầy: đánh giá dồn dập không gắn hồ sơ",
+              "counter_off_hours": "Quầy: đánh giá ngoài giờ làm việc",
               # volume anomalies (anomalies.py), in the order it finds them
               "burst": "Số phiếu tăng đột biến", "beyond_capacity": "Nhiều phiếu hơn sức tiếp nhận của quầy",
               "straight_lining": "Chọn một mức cho mọi tiêu chí"}

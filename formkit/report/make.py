@@ -26,10 +26,15 @@ class Made:
 
 
 def make_report(ws: Workspace, period: Period, commune_ids: tuple[str, ...] = (), dossiers: Path | None = None,
-                csv_files: tuple[Path, ...] = (), state: State | None = None, date_order: str | None = None) -> Made:
+                csv_files: tuple[Path, ...] = (), state: State | None = None, receipts: Path | None = None,
+                template_id: str | None = None, date_order: str | None = None) -> Made:
     """The report of `period` from the pulled responses, or from `csv_files` (Google's exports,
     read with the workspace's `state`, their dates in `date_order` "dmy"/"mdy" where the dates
-    leave it open) with no Google access at all."""
+    leave it open) with no Google access at all; receipts: the dossiers' receipt numbers (counter
+    participation); template_id: another question set than the workspace's."""
+    from ..workspace.templates import load_template
+
+    template = load_template(template_id, ws.root) if template_id else None
     warnings: list[str] = []
     if csv_files:
         assert state is not None, "the CSV exports are matched to forms through the state file"
@@ -40,7 +45,8 @@ def make_report(ws: Workspace, period: Period, commune_ids: tuple[str, ...] = ()
     else:
         store = ResponseStore(ws.responses_file)
     with store:
-        result = build_report(ws, store, period, commune_ids=commune_ids, dossiers=dossiers)
+        result = build_report(ws, store, period, commune_ids=commune_ids, dossiers=dossiers, template=template,
+                              receipts=receipts)
         holding = held(store, result.template, result.scope) if result.responses == 0 else None
     return Made(result, holding, warnings)
 

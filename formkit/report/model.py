@@ -202,6 +202,28 @@ class ChannelCount:
 
 
 @dataclass(frozen=True)
+class ChannelIndex:
+    """One channel's responses and index in the period ("trực tuyến", "giấy", "quầy")."""
+
+    channel: str
+    responses: int
+    sipas: float | None
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class ReceiptRate:
+    """Counter ratings bound to receipt numbers ÷ the dossiers of a receipts file, for one group."""
+
+    level: str  # "commune", "counter", "officer", "field"
+    name: str
+    stage: str  # "intake" or "return"
+    dossiers: int
+    rated: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
 class Paper:
     ballots: tuple[PaperBallots, ...]
     channels: tuple[ChannelCount, ...]  # responses in the period, per commune and channel
@@ -239,6 +261,8 @@ class Report:
     commune_name: str | None = None  # "Xã Hòa Thành" when the report is on one commune: it speaks of it alone
     points: tuple = ()  # report/points.py's PointRow per reception point, for communes that list them
     office: str = "Trung tâm Phục vụ hành chính công"  # the office's name ([office] in formkit.toml)
+    channels: tuple[ChannelIndex, ...] = ()  # per channel, once paper or counter answers are in the period
+    receipts: tuple[ReceiptRate, ...] = ()  # exact participation of counter ratings (report --receipts)
 
     @property
     def issuing_body(self) -> str:
@@ -360,4 +384,6 @@ def json_body(report: Report) -> dict:
         "integrity": [w.to_json() for w in r.integrity],
         "invalid": plain(r.invalid),
         "notes": list(r.notes),
-    } | ({"paper": plain(r.paper)} if r.paper is not None else {})
+    } | ({"paper": plain(r.paper)} if r.paper is not None else {}) \
+      | ({"channels": plain(r.channels)} if r.channels else {}) \
+      | ({"receipts": plain(r.receipts)} if r.receipts else {})

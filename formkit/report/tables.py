@@ -228,11 +228,36 @@ def paper(report: Report) -> Table | None:
         Column("Chờ xem lại", "int"), Column("Bị loại", "int"), Column("Trùng", "int")], rows)
 
 
+def channels(report: Report) -> Table | None:
+    """Each channel's responses and index, and all together (once paper or counter answers exist)."""
+    if not report.channels:
+        return None
+    return Table("kenh", "Theo kênh", "Kết quả theo kênh đánh giá", [
+        Column("Kênh", width=16), Column("Số phiếu", "int"), Column("Chỉ số (%)", "percent"),
+        Column("Điểm trung bình", "score")],
+        [[c.channel, c.responses, c.sipas, c.mean] for c in report.channels])
+
+
+STAGE_NAMES = {"intake": "Tiếp nhận", "return": "Trả kết quả"}
+LEVEL_NAMES = {"commune": "Xã, phường", "counter": "Quầy", "officer": "Cán bộ", "field": "Lĩnh vực"}
+
+
+def receipts(report: Report) -> Table | None:
+    """Dossiers rated at the counter by receipt number ÷ dossiers (report --receipts)."""
+    if not report.receipts:
+        return None
+    return Table("bien-nhan", "Theo biên nhận", "Tỷ lệ hồ sơ được đánh giá tại quầy (theo số biên nhận)", [
+        Column("Theo", width=12), Column("Đơn vị", width=36), Column("Bước", width=12), Column("Số hồ sơ", "int"),
+        Column("Được đánh giá", "int"), Column("Tỷ lệ (%)", "percent")],
+        [[LEVEL_NAMES[r.level], r.name, STAGE_NAMES.get(r.stage, r.stage), r.dossiers, r.rated, r.rate]
+         for r in report.receipts])
+
+
 def all_tables(report: Report) -> list[Table]:
     """In sheet order; phone numbers masked everywhere (the report goes upward)."""
     tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
               officers(report), fields(report), participation(report), follow_up(report), warnings(report),
-              invalid(report), paper(report)]
+              invalid(report), paper(report), channels(report), receipts(report)]
     tables.insert(6, points(report))  # after the officers' sheet
     return [t for t in tables if t is not None]
 

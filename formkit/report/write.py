@@ -4,7 +4,9 @@ Every file is written into a temporary folder beside the outputs first; only whe
 complete are they moved into place (renames on one file system), the JSON last. The JSON names
 the response count and the SHA-256 of each sibling it was written with, so anyone can check that
 the PDF, DOCX, XLSX and CSV files in a folder belong to it. A failure while writing (a full disk, a
-kill) leaves the previous set as it was; a folder left over by a kill is removed by the next run.
+kill) leaves the previous set as it was; a folder left over by a kill is removed by the next run,
+after putting back any previous file a kill left aside. A previous file that cannot be moved (on
+Windows, one open in Excel or Word) stops the run before anything is replaced, naming it.
 """
 
 from __future__ import annotations
@@ -95,26 +97,60 @@ def _write_all(report: Report, formats: tuple[str, ...], folder: Path) -> list[P
 
 
 def _move_into_place(staging: Path, out_dir: Path, written: list[Path], stem: str) -> list[Path]:
-    """Top-level entries of the staging folder replace their namesakes; folders (the CSV tables)
-    are swapped whole, so no table of the previous set is left beside the new ones."""
+    """The previous files step aside first, then the new ones (folders, the CSV tables, whole) take
+    their places, the JSON last. A previous file that cannot be moved (open in Excel or Word on
+    Windows) stops the run before anything is replaced, with every file put back."""
     entries = sorted(staging.iterdir(), key=lambda p: p.suffix == ".json")  # the JSON last
-    for entry in entries:
-        target = out_dir / entry.name
-        if entry.is_dir():
-            old = None
+    aside = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{stem}.old-", dir=out_dir))
+    moved: list[str] = []
+    try:
+        for entry in entries:
+            target = out_dir / entry.name
             if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f"{PARTIAL}{stem}.old-", dir=out_dir))
-                os.replace(target, old / entry.name)
-            os.replace(entry, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(entry, target)
+                _step_aside(target, aside / entry.name)
+                moved.append(entry.name)
+        for entry in entries:
+            os.replace(entry, out_dir / entry.name)
+    except BaseException:
+        _put_back(aside, out_dir, moved, staging)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
     _fsync_dir(out_dir)
     return [out_dir / p.relative_to(staging) for p in written]
 
 
+def _step_aside(target: Path, aside: Path) -> None:
+    try:
+        os.replace(target, aside)
+    except PermissionError as exc:  # Windows: another program has it open
+        raise HeldOpen(target) from exc
+
+
+class HeldOpen(OSError):
+    """A report file another program holds open, so it cannot be replaced."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(errno.EACCES, "held open", str(path))
+        self.path = path
+
+
+def _put_back(aside: Path, out_dir: Path, moved: list[str], staging: Path) -> None:
+    """Undo a move that failed part-way: the new files back into staging, the previous ones back."""
+    for name in moved:
+        target = out_dir / name
+        if target.exists():
+            os.replace(target, staging / f"{name}.new")
+        os.replace(aside / name, target)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def _remove_leftovers(out_dir: Path, stem: str) -> None:
+    """A kill while the files were moving left the previous ones aside: back where they were, if
+    nothing took their place; then every leftover folder goes."""
+    for leftover in out_dir.glob(f"{PARTIAL}{stem}.old-*"):
+        for entry in leftover.iterdir():
+            if not (out_dir / entry.name).exists():
+                os.replace(entry, out_dir / entry.name)
     for leftover in out_dir.glob(f"{PARTIAL}{stem}.*"):
         shutil.rmtree(leftover, ignore_errors=True)
 
@@ -133,6 +169,10 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _write_error(out_dir: Path, exc: OSError) -> StateError:
+    if isinstance(exc, HeldOpen):
+        return StateError(_("cannot replace {file}: another program has it open (Excel or Word?), or it is read-only. "
+                            "Close it and run the command again; the previous report files are unchanged.")
+                          .format(file=exc.path))
     why = _("the disk is full") if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
     return StateError(_("cannot write the report into {folder}: {why}. The previous report files there are "
                         "unchanged; free some space (or choose another folder with --out) and run the command again.")

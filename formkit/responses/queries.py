@@ -172,3 +172,22 @@ def channel_rows(store: ResponseStore, bounds: tuple[str, str] = ("", "~")) -> l
     query = ("SELECT commune_id, channel, count(*) FROM responses WHERE submitted >= ? AND submitted < ?"
              " GROUP BY commune_id, channel ORDER BY 1, 2")
     return [{"commune": c, "channel": ch, "responses": n} for c, ch, n in store.db.execute(query, bounds)]
+
+
+def channel_keys(store: ResponseStore, channel: str, start: str = "", end: str = "~") -> list[tuple]:
+    """(key, commune, officer, field, submitted, form) of the responses of one channel submitted
+    in [start, end), in the order stored: a counter rating's key names the dossier it rated and its
+    form the tablet (kiosk/ratings.py)."""
+    return store.db.execute(
+        "SELECT r.key, r.commune_id, c.officer_id, c.field, r.submitted, r.form_id FROM responses r"
+        " JOIN coded c ON c.id = r.id"
+        " WHERE r.channel = ? AND r.submitted >= ? AND r.submitted < ? ORDER BY r.id", (channel, start, end)).fetchall()
+
+
+def channel_ids(store: ResponseStore, start: str = "", end: str = "~") -> dict[str, list[int]]:
+    """The response ids of every channel but "online" (paper, counter), submitted in [start, end)."""
+    found: dict[str, list[int]] = {}
+    for channel, rid in store.db.execute("SELECT channel, id FROM responses WHERE channel != 'online' AND"
+                                         " submitted >= ? AND submitted < ?", (start, end)):
+        found.setdefault(channel, []).append(rid)
+    return found

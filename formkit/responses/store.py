@@ -15,7 +15,9 @@ not include the answers, so a row edited in the sheet later is not counted a sec
 response read once from the Forms API and later from the linked sheet is the same response.
 Times are Vietnam local time (UTC+7, no daylight saving), as "YYYY-MM-DD HH:MM:SS".
 A paper ballot (source "paper", channel "giấy") is keyed by its serial instead, and timed when it
-was scanned; every other response has channel "online" (the column is added to older stores).
+was scanned; a counter tablet's rating (source "kiosk", channel "quầy") by its tablet-made id or
+its dossier (kiosk/ratings.py); every other response has channel "online" (the column is added
+to older stores).
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ from .coding import Coder
 
 VIETNAM = timezone(timedelta(hours=7))
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-Source = Literal["api", "sheet", "csv", "paper"]  # how a response reached the store
-Channel = Literal["online", "giấy"]  # how the citizen answered: the form, or a scanned paper ballot
+Source = Literal["api", "sheet", "csv", "paper", "kiosk"]  # how a response reached the store
+Channel = Literal["online", "giấy", "quầy"]  # how the citizen answered: the form, a paper ballot, a counter tablet
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -269,3 +271,4 @@ class ResponseStore:
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
+

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import files
 from ..errors import InputError, Problem, UsageError
-from ..files import read_toml
+from ..files import read_toml, same_name_on_disk
 from ..i18n import N_, _
 from .roster import read_roster
 from .signing import ReportSettings, commune_settings, read_report, settings
@@ -458,7 +458,7 @@ class _WorkspaceReader(TomlReader):
             self.unknown_keys(o, {"id", "name", "title", "counter", "photo", "point", "photo_consent"},
                               f"{place}.officers[{j}]")
             records.append((o, self.shown, f"{place}.officers[{j}]"))
-        shown = self.line(c, "roster", place, required=False, max_length=4096)
+        shown = self.line(c, "roster", place, required=False, max_length=4096).replace("\\", "/")
         if shown:
             roster_path = self.root / shown
             sheet = self.line(c, "roster_sheet", place, required=False) or None
@@ -479,8 +479,10 @@ class _WorkspaceReader(TomlReader):
                 text = nfc(value)
                 bad = control_characters(text)
                 if bad:
+                    hint = _(" (inside \"double quotes\" a \\ starts an escape: write the path with / or in single "
+                             "quotes)") if key == "photo" and file == self.shown else ""
                     self.problem(spot, _("contains control character(s) {characters}; remove them").format(
-                            characters=', '.join(bad)), file)
+                            characters=', '.join(bad)) + hint, file)
                     return ""
                 if len(text) > MAX_NAME:
                     self.problem(spot, _("is {n} characters long; at most {MAX_NAME} are allowed").format(
@@ -497,12 +499,13 @@ class _WorkspaceReader(TomlReader):
                              _("officer id '{oid}' is already used by {other}").format(oid=oid, other=seen[oid]), file)
             seen.setdefault(oid, f"{file}: {where}")
             photo = None
-            photo_text = field_text("photo", required=False)
+            photo_text = field_text("photo", required=False).replace("\\", "/")  # Windows' separator, anywhere
             if photo_text:
                 try:
                     photo = (self.root / photo_text).resolve()
                 except (OSError, RuntimeError):  # a symbolic-link loop: RuntimeError before Python 3.13
                     photo = self.root / photo_text
+                photo = same_name_on_disk(photo)
                 if self.check_photos and not photo.is_file():
                     self.problem(self.field_place(file, where, "photo"),
                                  _("photo file not found: {photo_text} (looked in {parent})").format(

@@ -8,35 +8,59 @@ run waits up to FORMKIT_LOCK_WAIT seconds (default 10) for the first to finish, 
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from ..errors import BusyError
+from ..errors import BusyError, seconds
 from ..i18n import _
+from ..settings import LOCK_WAIT_VARIABLE as WAIT_VARIABLE
+from ..settings import current
 
 LOCK_NAME = ".formkit.lock"
-WAIT_VARIABLE = "FORMKIT_LOCK_WAIT"
 DEFAULT_WAIT = 10.0
 
 
-def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
+LOCK_BYTE = 1 << 30  # Windows locks a byte range: one far past the holder's text, which stays readable
 
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-            return True
-        except OSError:
-            return False
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32" or _without_fcntl():
+        return _windows_lock(fd, unlock=False)
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except BlockingIOError:
         return False
+
+
+def _without_fcntl() -> bool:
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def _windows_lock(fd: int, unlock: bool) -> bool:
+    """msvcrt's byte-range lock (or its release) on LOCK_BYTE. A range another handle has locked
+    cannot even be read on Windows, so the lock must not cover the holder's text at the start."""
+    msvcrt: Any = importlib.import_module("msvcrt")  # typeshed has it on win32 only; tests simulate it
+
+    os.lseek(fd, LOCK_BYTE, os.SEEK_SET)
+    try:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK if unlock else msvcrt.LK_NBLCK, 1)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
 
 
 class WorkspaceLock:
@@ -47,7 +71,7 @@ class WorkspaceLock:
 
     def acquire(self, wait: float | None = None) -> WorkspaceLock:
         if wait is None:
-            wait = float(os.environ.get(WAIT_VARIABLE) or DEFAULT_WAIT)
+            wait = seconds(current().lock_wait, WAIT_VARIABLE, DEFAULT_WAIT)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + wait
@@ -72,6 +96,8 @@ class WorkspaceLock:
         fd, self._fd = self._fd, None
         if fd is not None:
             os.ftruncate(fd, 0)
+            if sys.platform == "win32" or _without_fcntl():
+                _windows_lock(fd, unlock=True)  # Windows releases a closed file's locks only "eventually"
             os.close(fd)  # closing the descriptor releases the lock
 
     def __enter__(self) -> WorkspaceLock:
