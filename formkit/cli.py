@@ -605,11 +605,14 @@ def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
               help=N_("Report this question set's answers (e.g. can-bo-3 from counters) instead of the workspace's."))
 @click.option("--from-csv", "from_csv", is_flag=True,
               help=N_("Compute from Google's CSV exports given as FILE… instead of the pulled responses."))
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]),
+              help=N_("With --from-csv: read dates as day/month/year or month/day/year, for files whose dates "
+                      "read both ways."))
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
 @common_options
 def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, receipts,
-           template_id, from_csv, csv_files) -> None:
+           template_id, from_csv, date_order, csv_files) -> None:
     from .errors import UsageError
     from .report import make_report, parse_period, write_report
 
@@ -619,7 +622,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     ws = _workspace(ctx)
     _lock(ctx, ws, "report")
     made = make_report(ws, period, communes, dossiers, csv_files, _state(ws) if from_csv else None,
-                       receipts=receipts, template_id=template_id)
+                       receipts=receipts, template_id=template_id, date_order=date_order)
     for warning in made.warnings:
         _warn(warning)
     result, holding = made.report, made.held

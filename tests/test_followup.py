@@ -36,6 +36,7 @@ def every_file_holding(root: Path, text: str) -> list[str]:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
                 parts += [z.read(name) for name in z.namelist()]
+        parts = [p.replace(b" ", b"").replace(b" \x00", b"") for p in parts]  # "0912 345 678" as a CSV writes it
         if any(n in part for n in needles for part in parts):
             found.append(str(path.relative_to(root)))
     return found
