@@ -130,7 +130,7 @@ def render(report: Report) -> str:
     ranked = sorted(r.communes, key=lambda c: (c.rank or 10**9, c.name))  # communes without answers last
     sections = [
         f"""<header><h1>{escape(r.index_name or "Chỉ số hài lòng")} — {escape(r.unit)}</h1>
-<p class="muted">{escape(r.period.label)} ({escape(r.period.dates)}) · bộ câu hỏi “{escape(r.template.name)}”</p>
+<p class="muted">{escape(r.period.label)} ({escape(r.period.dates)}) · theo {escape(r.template.cited)}</p>
 <div class="index" id="overall"><span class="big">{_num(r.sipas, fmt.percent(r.sipas))} %</span>
 <span>{_num(r.responses, fmt.number(r.responses))} phiếu</span>
 <span>so với kỳ trước: {_num(change, fmt.percent(change, True), trend_css)} điểm</span></div></header>""",
