@@ -408,6 +408,7 @@ def _sheet_use(used) -> None:
 @click.pass_context
 @common_options
 def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None, check_links: bool) -> None:
+    from .loop import open_cases
     from .responses.pull import pull as pull_responses
     from .responses.store import ResponseStore
 
@@ -418,6 +419,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes, check_links=check_links)
         total = store.count()
+        opened = open_cases(ws, store)
         past = _phones_past(ws, store)
     for warning in result.warnings:
         _warn(warning)
@@ -437,7 +439,117 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
         total=total, file=ws.responses_file, calls=_api_calls(sum(google.calls.values())),
         sheets=ngettext("{n} Sheets API call", "{n} Sheets API calls",
                         result.spreadsheets).format(n=result.spreadsheets)))
+    say(ngettext("{n} new case to call back (formkit followup export)",
+                 "{n} new cases to call back (formkit followup export)", len(opened)).format(n=len(opened)))
     say(_pull_links(result))
+
+
+@cli.group(cls=FormkitGroup, help=N_("The follow-up register: every answer the report lists to call back is "
+                                      "a case (chưa liên hệ, đã liên hệ, đã giải quyết, không liên lạc được), "
+                                      "worked in Excel or one at a time.\n\nExample: formkit followup export"))
+@common_options
+def followup() -> None:
+    pass
+
+
+@followup.command(help=N_("Write each commune's open cases as an XLSX (its own cases and phones only) with a "
+                          "status list to fill in.\n\nExample: formkit followup export --commune hoa-thanh"))
+@workspace_option
+@commune_option
+@click.pass_context
+@common_options
+def export(ctx: click.Context, communes: tuple[str, ...]) -> None:
+    from .loop import export_cases
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "followup")
+    for commune_id, path, n in export_cases(ws, communes):
+        say(f"{commune_id:<20} " + ngettext("{n} open case", "{n} open cases", n).format(n=n) + f"  {path}")
+
+
+@followup.command("import", help=N_("Read a filled export back: every row checked first, nothing applied unless "
+                                    "all are right; importing a file twice changes nothing more.\n\n"
+                                    "Example: formkit followup import output/followup/lien-he-lai-hoa-thanh.xlsx"))
+@workspace_option
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+@common_options
+def import_(ctx: click.Context, file: Path) -> None:
+    from .loop import import_cases
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "followup")
+    done = import_cases(ws, file)
+    say(_("{commune}: {rows} rows read, {changed} cases changed, {erased} phone numbers erased").format(
+        commune=done.commune, rows=done.rows, changed=done.changed, erased=done.erased))
+
+
+@followup.command("set", help=N_("Record what was done about one case.\n\n"
+                                 "Example: formkit followup set 42 \"đã giải quyết\" --by \"Nguyễn Thị Lan\" "
+                                 "--note \"Đã hướng dẫn bổ sung hồ sơ\""))
+@workspace_option
+@click.argument("case", type=int)
+@click.argument("status")
+@click.option("--by", "actor", default="", help=N_("Who contacted the citizen."))
+@click.option("--note", default="", help=N_("What came of it."))
+@click.option("--on", "day", default="", metavar="08/07/2026", help=N_("The day of the call (default: today)."))
+@click.pass_context
+@common_options
+def set_(ctx: click.Context, case: int, status: str, actor: str, note: str, day: str) -> None:
+    from .loop import set_case_status
+    from .responses.cases import STATUS_NAMES
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "followup")
+    done = set_case_status(ws, case, status, actor, note, day)
+    say(f"{done.response_id}  {done.commune}  {STATUS_NAMES[done.status]}  {done.actor}  {done.updated}")
+
+
+@followup.command("list", help=N_("The register's cases (phones are not shown).\n\n"
+                                  "Example: formkit followup list --status \"chưa liên hệ\""))
+@workspace_option
+@commune_option
+@click.option("--status", default="", help=N_("Only cases with this status."))
+@click.pass_context
+@common_options
+def list_(ctx: click.Context, communes: tuple[str, ...], status: str) -> None:
+    from .loop import list_cases
+    from .responses.cases import STATUS_NAMES
+
+    ws = _workspace(ctx)
+    for c in list_cases(ws, communes, status):
+        say(f"{c.response_id:>8}  {c.commune:<20} {c.opened}  {STATUS_NAMES[c.status]:<20} {c.actor}")
+
+
+@cli.command(help=N_("Tell the leaders what is new since the last digest: dissatisfied answers and integrity "
+                     "warnings, commune by commune, no phone numbers. Sent by e-mail ([digest] in formkit.toml), "
+                     "or written to output/digest/ when no mail server is set; a server that is down loses "
+                     "nothing, and nothing is told twice. Run it after `formkit pull`.\n\nExample: formkit digest"))
+@workspace_option
+@click.pass_context
+@common_options
+def digest(ctx: click.Context) -> None:
+    from .loop.digest import PROVINCE, run_digest
+
+    ws = _workspace(ctx)
+    _lock(ctx, ws, "digest")
+    told = [s for s in run_digest(ws) if s.digest is not None]
+    if not told:
+        say(_("Nothing new since the last digest."))
+    for sent in told:
+        assert sent.digest is not None
+        counts = ", ".join((
+            ngettext("{n} new dissatisfied answer", "{n} new dissatisfied answers", sent.digest.answers).format(
+                n=sent.digest.answers),
+            ngettext("{n} new integrity warning", "{n} new integrity warnings", sent.digest.warnings).format(
+                n=sent.digest.warnings)))
+        if sent.group != PROVINCE:
+            counts = f"{sent.group}: {counts}"
+        if ws.digest.smtp_host:
+            say(_("Digest sent to {addresses}: {counts}.").format(addresses=sent.where, counts=counts))
+        else:
+            say(_("Digest written to {file} (no [digest] smtp_host set): {counts}.").format(file=sent.where,
+                                                                                            counts=counts))
 
 
 def _phones_past(ws, store) -> int:
@@ -482,7 +594,7 @@ def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
 @click.option("--to", "end", metavar="2026-09-30", help=N_("Last day, inclusive (with --from)."))
 @commune_option
 @click.option("--format", "formats", default="pdf,docx,xlsx,csv,json", show_default=True, callback=_formats,
-              help=N_("Comma-separated: pdf, docx, xlsx, csv, json."))
+              help=N_("Comma-separated: pdf, docx, xlsx, csv, json, html."))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help=N_("Output folder (default: output/reports)."))
 @click.option("--dossiers", type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -493,11 +605,14 @@ def _formats(_ctx, _param, value: str) -> tuple[str, ...]:
               help=N_("Report this question set's answers (e.g. can-bo-3 from counters) instead of the workspace's."))
 @click.option("--from-csv", "from_csv", is_flag=True,
               help=N_("Compute from Google's CSV exports given as FILE… instead of the pulled responses."))
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]),
+              help=N_("With --from-csv: read dates as day/month/year or month/day/year, for files whose dates "
+                      "read both ways."))
 @click.argument("csv_files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.pass_context
 @common_options
 def report(ctx: click.Context, quarter, month, year, start, end, communes, formats, out, dossiers, receipts,
-           template_id, from_csv, csv_files) -> None:
+           template_id, from_csv, date_order, csv_files) -> None:
     from .errors import UsageError
     from .report import make_report, parse_period, write_report
 
@@ -507,7 +622,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
     ws = _workspace(ctx)
     _lock(ctx, ws, "report")
     made = make_report(ws, period, communes, dossiers, csv_files, _state(ws) if from_csv else None,
-                       receipts=receipts, template_id=template_id)
+                       receipts=receipts, template_id=template_id, date_order=date_order)
     for warning in made.warnings:
         _warn(warning)
     result, holding = made.report, made.held

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ENDPOINT_VARIABLE = "FORMKIT_GOOGLE_ENDPOINT"  # send Google traffic to a local backend
@@ -25,6 +25,7 @@ CREDENTIALS_VARIABLE = "FORMKIT_CREDENTIALS"  # the OAuth client or service-acco
 RETRY_BASE_VARIABLE = "FORMKIT_RETRY_BASE"  # seconds; scales the whole retry schedule
 LOCK_WAIT_VARIABLE = "FORMKIT_LOCK_WAIT"  # seconds a second run waits for the workspace lock
 SERVER_LOG_VARIABLE = "FORMKIT_SERVER_LOG"  # the local backend logs every request
+SMTP_PASSWORD_VARIABLE = "FORMKIT_SMTP_PASSWORD"  # the digest's mail server password ([digest] user)
 LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 WINDOWS = os.name == "nt"  # instructions for PowerShell and cmd.exe, tokens under %APPDATA%
 
@@ -42,6 +43,7 @@ class Settings:
     io_encoding: str = ""  # PYTHONIOENCODING: an output encoding the user chose
     endpoint_source: str = ENDPOINT_VARIABLE  # what set google_endpoint, for messages
     windows: bool = False
+    smtp_password: str = field(default="", repr=False)  # never shown, not even in a traceback's repr
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None, windows: bool | None = None) -> Settings:
@@ -63,6 +65,7 @@ class Settings:
             locale=tuple(env.get(name, "") for name in LANGUAGE_VARIABLES),
             io_encoding=env.get("PYTHONIOENCODING", ""),
             windows=windows,
+            smtp_password=env.get(SMTP_PASSWORD_VARIABLE, ""),
         )
 
     def with_endpoint(self, endpoint: str, source: str, token: str | None = None) -> Settings:

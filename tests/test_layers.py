@@ -15,7 +15,7 @@ FORMKIT = Path(__file__).resolve().parent.parent / "formkit"
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
-    {"demo"},
+    {"demo", "loop"},  # loop: the follow-up register, its spreadsheet, the daily digest
     {"report"},
     {"ballots", "kiosk"},  # paper: printed like posters, read into the responses store; counter tablets
     {"posters", "responses"},

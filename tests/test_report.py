@@ -66,7 +66,8 @@ def test_files_written(written):
     assert set(files) == {
         "bao-cao-2026Q3.pdf", "bao-cao-2026Q3.xlsx", "bao-cao-2026Q3.json",
         *(f"bao-cao-2026Q3-csv/{name}.csv" for name in ("tong-hop", "yeu-to", "tieu-chi", "xu-huong", "theo-xa",
-                                                          "theo-can-bo", "theo-linh-vuc", "canh-bao", "khong-hop-le")),
+                                                          "theo-can-bo", "theo-linh-vuc", "theo-doi-lien-he",
+                                                          "canh-bao", "khong-hop-le")),
         "bao-cao-2026Q3-csv/can-lien-he-lai/hoa-thanh.csv", "bao-cao-2026Q3-csv/can-lien-he-lai/nam-dong.csv"}
 
 
@@ -210,8 +211,8 @@ def test_xlsx_sheets_formats_and_formula_injection(written):
 
     report, files = written
     book = load_workbook(files["bao-cao-2026Q3.xlsx"])
-    assert book.sheetnames == ["Tổng hợp", "Theo xã", "Theo cán bộ", "Theo lĩnh vực", "Cần liên hệ lại", "Cảnh báo",
-                               "Không hợp lệ"]
+    assert book.sheetnames == ["Tổng hợp", "Theo xã", "Theo cán bộ", "Theo lĩnh vực", "Theo dõi liên hệ lại",
+                               "Cần liên hệ lại", "Cảnh báo", "Không hợp lệ"]
     sheet = book["Theo xã"]
     header = [c.value for c in sheet[1]]
     hoa = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "hoa-thanh")

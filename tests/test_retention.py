@@ -25,7 +25,8 @@ def follow_up_phones(folder) -> dict[str, str]:
     out = {}
     for path in folder.glob("*-csv/can-lien-he-lai/*.csv"):
         for line in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))):
-            out[line["Mã phiếu"]] = line["Số điện thoại"] + "|" + line["Ý kiến"]
+            phone = line["Số điện thoại"].replace(" ", "")  # written "0912 345 678" so that Excel keeps it text
+            out[line["Mã phiếu"]] = phone + "|" + line["Ý kiến"]
     return out
 
 

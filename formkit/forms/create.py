@@ -55,7 +55,7 @@ def plan(ws: Workspace, state: State, commune_ids=(), new_version: bool = False,
     communes = ws.select(commune_ids)
     problems = Problems()
     for commune in communes:
-        check_commune(ws.template, commune, problems)
+        check_commune(ws.template, commune, problems, ws.unit)
     problems.raise_if_any("the workspace cannot make valid forms")
     if backend:
         state.check_backend([c.id for c in communes], backend)

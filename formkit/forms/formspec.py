@@ -15,6 +15,7 @@ from ..errors import Problems
 from ..i18n import _
 from ..workspace.config import Commune, Unit
 from ..workspace.templates import Question, Section, Template
+from ..workspace.toml import MAX_NAME, MAX_TEXT
 
 # Google's own IDs are 8 hex digits; entry.<int(id, 16)> must stay a positive 31-bit number.
 _ID_LOW, _ID_SPAN = 0x10000000, 0x7FFFFFFF - 0x10000000
@@ -88,9 +89,11 @@ def document_title(template: Template, commune: Commune, unit: Unit, nonce: str)
     return f"{form_title(template, commune, unit)} [formkit {commune.id} {nonce}]"
 
 
-def check_commune(template: Template, commune: Commune, problems: Problems) -> None:
+def check_commune(template: Template, commune: Commune, problems: Problems, unit: Unit | None = None) -> None:
     """What a commune must have for this template's form to be valid in Google Forms."""
     place = f"communes[id={commune.id}]"
+    if unit is not None:
+        _check_expanded(template, commune, unit, problems)
     officer_q, field_q = template.by_role("officer"), template.by_role("field")
     if officer_q is not None:
         if not commune.officers:
@@ -103,6 +106,31 @@ def check_commune(template: Template, commune: Commune, problems: Problems) -> N
     if field_q is not None and not commune.fields:
         problems.add("formkit.toml", f"{place}.fields", _("template '{id}' asks the field of procedure: list the "
                                                           "commune's fields").format(id=template.id))
+
+
+def _check_expanded(template: Template, commune: Commune, unit: Unit, problems: Problems) -> None:
+    """Every templated text, expanded for this commune, within the limits a typed text has (the
+    template's format specs are bounded when it loads, so expanding them here is cheap)."""
+    values = texts(template, commune, unit)
+    checked: list[tuple[str, str, dict[str, str], int]] = [
+        ("form_title", template.form_title, values, MAX_NAME), ("description", template.description, values, MAX_TEXT)]
+    for s_index, section in enumerate(template.sections, 1):
+        checked += [(f"sections[{s_index}].title", section.title, values, MAX_TEXT),
+                    (f"sections[{s_index}].description", section.description, values, MAX_TEXT)]
+        for q_index, q in enumerate(section.questions, 1):
+            where = f"sections[{s_index}].questions[{q_index}]"
+            checked += [(f"{where}.title", q.title, values, MAX_TEXT),
+                        (f"{where}.description", q.description, values, MAX_TEXT)]
+            if q.role == "officer":
+                checked += [(f"{where}.option_label", q.option_label, {"name": o.name, "title": o.title,
+                                                                        "counter": o.counter, "id": o.id}, MAX_NAME)
+                            for o in commune.officers]
+    for place, pattern, given, limit in checked:
+        length = len(pattern.format(**given))
+        if length > limit:
+            problems.add(str(template.source), place, _(
+                "comes out {n} characters long for commune {commune}; at most {limit} are allowed").format(
+                n=length, commune=commune.id, limit=limit))
 
 
 def build_bodies(template: Template, commune: Commune, unit: Unit, nonce: str) -> FormBodies:

@@ -6,6 +6,13 @@ own token, kept owner-only next to its database (`api-token`, shown by `formkit 
 --show-token`), or one the OAuth /token endpoint issued to a configured client.
 
 A citizen answers in minutes: per client address, submissions are limited by a token bucket.
+
+Answers are taken only from the respondent page itself (from_own_page): a browser names the page
+a form was posted from in `Origin` (every current browser on a POST, Zalo's in-app browser too), or
+failing that in `Referer`. Another site's page posting to us is refused; so is `Origin: null`, which
+a sandboxed frame on another site sends. A request with neither header is not a browser posting
+from another site's page and is accepted (a script can forge any header; the per-address limit
+is what bounds it).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import secrets
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 TOKEN_FILE = "api-token"
 
@@ -59,8 +67,39 @@ class Tokens:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return False
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged header may hold any).
+        given = token.strip().encode("utf-8", "surrogateescape")
         with self._lock:
-            return any(secrets.compare_digest(token.strip(), good) for good in self._valid)
+            return any(secrets.compare_digest(given, good.encode()) for good in self._valid)
+
+
+def from_own_page(headers) -> bool:
+    """Whether a POST comes from a page of this server: the host (and port) of its Origin, else of
+    its Referer, is the one it was sent to (Host, or X-Forwarded-Host behind a proxy or a TLS
+    tunnel, which is why the scheme is not compared). See the module's docstring."""
+    origin = headers.get("Origin")
+    source = origin if origin is not None else headers.get("Referer")
+    if source is None:
+        return True
+    try:
+        parts = urlsplit(source.strip())
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False  # "null", or something no browser sends
+    seen = f"{parts.hostname}:{port or (443 if parts.scheme == 'https' else 80)}"
+    values = [value for name in ("Host", "X-Forwarded-Host") for value in headers.get_all(name) or []]
+    return any(seen == _host_port(host, parts.scheme) for value in values for host in value.split(",") if host.strip())
+
+
+def _host_port(host: str, scheme: str) -> str:
+    """'example.org' -> 'example.org:80' (':443' by the Origin's scheme); '[::1]:8765' -> '::1:8765'."""
+    host = host.strip().lower()
+    name, sep, port = host.rpartition(":")
+    if sep and port.isdigit() and (not name.startswith("[") or name.endswith("]")):
+        return f"{name.strip('[]')}:{port}"
+    return f"{host.strip('[]')}:{443 if scheme == 'https' else 80}"
 
 
 class RateLimit:

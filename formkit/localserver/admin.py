@@ -28,7 +28,7 @@ from .routing import Request
 def _body(req: Request) -> dict:
     try:
         body = json.loads(req.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise invalid("Invalid JSON payload received.") from None
     if not isinstance(body, dict):
         raise invalid("The body must be a JSON object.")

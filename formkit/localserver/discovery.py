@@ -236,8 +236,10 @@ def _query_value_ok(spec: dict, text: str) -> bool:
     kind = spec.get("type", "string")
     if kind == "boolean":
         return text.lower() in ("true", "false", "1", "0")
-    if kind == "integer":
-        return _int_in_range(text, spec.get("format", "int32"))
+    if kind == "integer":  # and within the method's own bounds (Drive's pageSize: 1 to 1000)
+        return _int_in_range(text, spec.get("format", "int32")) and all(
+            bound not in spec or cmp(int(text.strip()), int(spec[bound]))
+            for bound, cmp in (("minimum", int.__ge__), ("maximum", int.__le__)))
     if kind == "number":
         return bool(_NUMBER.match(text))
     return True

@@ -104,6 +104,13 @@ def not_found() -> Reply:
                    ["<p>Địa chỉ này không dẫn tới biểu mẫu nào. Hãy quét lại mã QR.</p>"], 404)
 
 
+def cross_site() -> Reply:
+    """403 for answers posted from another site's page (its visitors would answer unknowingly)."""
+    return _notice("Không gửi được câu trả lời", [
+        "<p>Câu trả lời này không được gửi từ trang của biểu mẫu nên không được ghi nhận.</p>",
+        "<p>Vui lòng quét lại mã QR hoặc mở lại đường link của biểu mẫu rồi gửi lại.</p>"], 403)
+
+
 def too_many(wait_seconds: float) -> Reply:
     """429 for a client sending answers faster than a person can; Retry-After says when to retry."""
     seconds = max(1, int(wait_seconds + 0.999))

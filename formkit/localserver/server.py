@@ -1,5 +1,6 @@
-"""The HTTP side of the local backend: ThreadingHTTPServer, request parsing with size and time
-limits, bearer-token checks (access.py), schema checks, and the LocalGoogle object that starts and
+"""The HTTP side of the local backend: an HTTPServer whose connections wait for their request
+heads in one thread and are answered by a fixed pool (connections.py), request parsing with size
+and time limits, bearer-token checks (access.py), schema checks, and the LocalGoogle object that starts and
 stops it all. Injected faults, call counts and back-dated submissions exist only on a backend
 started with testing=True (tests, benchmarks, the demo's simulated citizens), never on one that
 serves a network.
@@ -9,6 +10,7 @@ Quiet by default (the CLI and tests own stderr); FORMKIT_SERVER_LOG=1 logs each 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -17,13 +19,21 @@ import threading
 import time
 import traceback
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import masks, pages, respondent, routes
-from .access import INVALID_TOKEN, UNAUTHENTICATED, RateLimit, Tokens, load_or_create_token, owner_only
+from . import connections, masks, pages, respondent, routes
+from .access import (
+    INVALID_TOKEN,
+    UNAUTHENTICATED,
+    RateLimit,
+    Tokens,
+    from_own_page,
+    load_or_create_token,
+    owner_only,
+)
 from .discovery import check_query, check_request, check_selection, method
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults
@@ -33,7 +43,7 @@ from .store import Store
 _CONNECTION_ERRORS = (ConnectionError, TimeoutError, socket.timeout)
 SUBMIT_BODY_LIMIT = 1 << 20  # a form submission: answers to a few dozen questions
 API_BODY_LIMIT = 10 << 20  # Google API requests (a form's batchUpdate, a sheet's values)
-SOCKET_TIMEOUT = 30.0  # seconds a client may take to send headers or body, or to read the answer
+SOCKET_TIMEOUT = 30.0  # seconds a read or write may take (the whole head and body have deadlines: connections.py)
 SUBMITS_PER_MINUTE, SUBMIT_BURST = 10, 20  # per client address on the respondent page
 
 
@@ -94,7 +104,12 @@ def _check(route: Route, req: Request) -> None:
         req.json = json.loads(req.body.decode("utf-8")) if req.body.strip() else {}
     except ValueError as exc:
         raise ApiError(400, f"Invalid JSON payload received. {exc}.") from None
-    violations = check_request(api, version, route.api_method, req.json)
+    except RecursionError:  # Google's parser stops at 100 levels; Python's at about 1,000
+        raise ApiError(400, "Invalid JSON payload received. Message too deep.") from None
+    try:
+        violations = check_request(api, version, route.api_method, req.json)
+    except RecursionError:
+        raise ApiError(400, "Invalid JSON payload received. Message too deep.") from None
     if violations:
         raise invalid_payload(violations)
 
@@ -120,6 +135,25 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = SOCKET_TIMEOUT  # a slow or silent client cannot hold a thread forever
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     app: App  # set on the per-server subclass
+
+    leftover: bytes = b""
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the head and body are read through the deadline, not straight from the socket
+        self.reader = _reading.reader
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle(self) -> None:
+        """One request: a kept-alive connection waits for its next one in the Gatherer, not here."""
+        self.close_connection = True
+        self.handle_one_request()
+
+    def finish(self) -> None:
+        if not self.close_connection:
+            self.reader.stopped = True  # what is buffered past this request, without waiting for more
+            self.leftover = self.rfile.read() or b""
+        super().finish()
 
     def do_GET(self) -> None:
         try:
@@ -153,6 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
                 error = ApiError(401, INVALID_TOKEN if accepted is False else UNAUTHENTICATED,
                                  headers={"WWW-Authenticate": 'Bearer realm="formkit-local-google"'})
                 return self._send(json_reply(error.body(), 401, error.headers))
+        if route.handler is respondent.submit and not from_own_page(self.headers):
+            self._discard_body()
+            return self._send(pages.cross_site())
         if route.handler is respondent.submit and app.submit_limit is not None:
             wait = app.submit_limit.allow(self.client_address[0])
             if wait:
@@ -225,6 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send(self, reply: Reply) -> None:
+        self.connection.settimeout(self.timeout)  # reading had the request's deadline; writing has its own
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         pieces = reply.body if isinstance(reply.body, list) else [reply.body]
@@ -244,15 +282,40 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(HTTPServer):
+    """Accepts connections and gives them to a Gatherer (connections.py): no thread is held by a
+    connection until its request head is whole, and a fixed number of workers answer."""
+
     request_queue_size = 128  # socketserver's 5 makes a burst of clients wait a second for a SYN retry
     log_requests = False  # every request and every dropped connection on stderr (formkit serve --log)
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        # The handler's timeout (per read or write) also caps the whole head (tests make it short).
+        handler = cast("type[_Handler]", self.RequestHandlerClass)
+        self.gatherer = connections.Gatherer(self._dispatch, lambda: min(connections.HEAD_SECONDS, handler.timeout))
+
+    def process_request(self, request, client_address) -> None:
+        self.gatherer.add(request, client_address)
+
+    def _dispatch(self, sock, address, data: bytes, deadline: float) -> bytes | None:
+        """One request on a worker; the bytes read past it if the connection is kept alive, else None."""
+        _reading.reader = connections.DeadlineReader(sock, data, deadline)
+        handler = cast("type[_Handler]", self.RequestHandlerClass)(sock, address, self)
+        return None if handler.close_connection else handler.leftover
+
+    def server_close(self) -> None:
+        gatherer = getattr(self, "gatherer", None)
+        if gatherer is not None:
+            gatherer.close()
+        super().server_close()
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], _CONNECTION_ERRORS) or self.log_requests:
             super().handle_error(request, client_address)
 
+
+_reading = threading.local()  # the DeadlineReader of the request a worker is about to handle
 
 ENDPOINT_FILE = "endpoint"  # google/transport.py reads it
 

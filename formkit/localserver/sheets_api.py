@@ -28,6 +28,8 @@ def get(req: Request) -> dict:
     if req.flag("includeGridData"):
         raise unsupported("includeGridData=true")
     doc = spreadsheets.load(req.store, req.params["spreadsheetId"], read_only=True)
+    for text in req.query.get("ranges", []):  # Google refuses a range it cannot parse ("Unable to parse range")
+        spreadsheets.resolve(doc, text)
     return spreadsheets.metadata(doc, req.base_url)
 
 

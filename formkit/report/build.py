@@ -18,14 +18,15 @@ import numpy as np
 
 from ..ballots.register import Register
 from ..kiosk.audit import counter_warnings, pairing_warnings, read_receipts, receipt_rates
-from ..responses.coding import HAS_COMMENT, HAS_PHONE
+from ..responses.coding import HAS_COMMENT
 from ..responses.queries import channel_ids, other_templates
 from ..responses.store import VIETNAM, ResponseStore
 from ..workspace.config import Workspace
 from ..workspace.templates import Template
 from . import indices as ix
 from . import integrity, load
-from .followup_pick import follow_up_list
+from .casework import loop_rows
+from .followup_pick import follow_up_list, follow_up_rule
 from .groups import Communes, Fine, Group, value
 from .invalid import invalid_list
 from .labels import NO_FIELD, NO_OFFICER
@@ -76,8 +77,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     start, end = day_text(first), period.bounds()[1]
     resp = load.load(store, template, start, end, scope)
     bins = scoring.bins(resp.codes)
-    low = scoring.negative_rows(bins) | _other_negative(template, resp.codes)
-    follow = low | (resp.flags & (HAS_COMMENT | HAS_PHONE) > 0)
+    low, follow = follow_up_rule(template, scoring, bins, resp)
     cuts = {day_seconds(first)}
     for p in [period, previous, *trend, *(r.period for rows in dossier_rows.values() for r in rows)]:
         cuts.update(p.seconds())
@@ -141,7 +141,9 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         participation=participation, integrity=tuple(warnings), invalid=tuple(invalid), follow_up=follow_up,
         paper=paper, commune_name=_single(selected, commune_rows), points=tuple(points),
         office=_office(ws, selected), channels=_channels(store, period, resp, bins, in_now, scoring, total),
-        receipts=_receipts(store, period, listed, communes.names))
+        receipts=_receipts(store, period, listed, communes.names), contact_days=ws.followup.contact_days,
+        loop=loop_rows(store, period.bounds(), [(c, communes.names.get(c, c)) for c in communes.ids],
+                       ws.followup.contact_days, ws.office_hours.weekdays))
     return replace(report, notes=tuple(build_notes(report)))
 
 
@@ -236,14 +238,6 @@ def _trend(fine: Fine, quarters: list[Period]) -> list[TrendRow]:
     grouped = fine.group(slot, len(quarters))
     return [TrendRow(quarter_of(q.start).code, quarter_of(q.start).short_label, q.start.isoformat(), q.end.isoformat(),
                      int(grouped.responses[k]), value(grouped.indices.overall[k])) for k, q in enumerate(quarters)]
-
-
-def _other_negative(template: Template, codes: np.ndarray) -> np.ndarray:
-    """Negative answers to scored questions that are not criteria (the overall question)."""
-    hit = np.zeros(len(codes), bool)
-    for column, _, negative in ix.other_negatives(template):
-        hit |= negative[codes[:, column]]
-    return hit
 
 
 def _level_counts(ind: ix.Indices, scoring: ix.Scoring, members: list[int], g: int) -> dict[str, int]:

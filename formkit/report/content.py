@@ -286,6 +286,22 @@ def _invalid(report: Report) -> list[Block]:
 
 
 
+def _loop(report: Report) -> list[Block]:
+    """The follow-up register's figures per commune (counts only)."""
+    rows = [[i, r.commune_name, fmt.number(r.opened), fmt.number(r.contacted_in_time), fmt.number(r.resolved),
+             fmt.number(r.unreachable), fmt.number(r.still_open),
+             "–" if r.median_days is None else f"{r.median_days:g}".replace(".", ",")]
+            for i, r in enumerate((r for r in report.loop if r.opened), 1)]
+    if not rows:
+        return []
+    return [*lead("Kết quả liên hệ lại:"),
+            Para(f"Theo sổ theo dõi liên hệ lại (formkit followup), tính đến ngày {report.today:%d/%m/%Y}; "
+                 f"thời hạn liên hệ lần đầu: {report.contact_days} ngày làm việc."),
+            Grid([["STT", "Xã, phường", "Số trường hợp", f"Liên hệ trong {report.contact_days} ngày làm việc",
+                   "Đã giải quyết", "Không liên lạc được", "Còn đang xử lý", "Trung vị ngày đến lần liên hệ đầu"]],
+                 rows, "ctnnnnnn", {1: 1.6})]
+
+
 def body(report: Report) -> list[Block]:
     """Everything between the heading block and the signature."""
     section = Sections()
@@ -306,7 +322,7 @@ def body(report: Report) -> list[Block]:
     if report.points:
         out += [*section(f"Kết quả theo điểm tiếp nhận của {report.office}"), *_points(report)]
     out += [*section("Kết quả theo lĩnh vực thủ tục hành chính"), *_fields(report)]
-    out += [*section("Danh sách cần liên hệ lại"), *_follow_up(report)]
+    out += [*section("Danh sách cần liên hệ lại"), *_follow_up(report), *_loop(report)]
     out += [*section("Cảnh báo về tính toàn vẹn của số liệu"), *_integrity(report)]
     out += [*section("Câu trả lời không hợp lệ"), *_invalid(report)]
     if (paper := tables.paper(report)) is not None:

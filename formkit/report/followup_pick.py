@@ -18,6 +18,17 @@ from .load import Responses
 from .privacy import as_dialled
 
 
+def follow_up_rule(template: Template, scoring: ix.Scoring, bins: np.ndarray,
+                   resp: Responses) -> tuple[np.ndarray, np.ndarray]:
+    """(low, follow) per response: a negative answer to a criterion or to another scored question
+    (the overall one); on the list when low, or with a comment or a phone. The report's list and
+    the follow-up register (loop/register.py) both pick with this."""
+    low = scoring.negative_rows(bins)
+    for column, _, negative in ix.other_negatives(template):
+        low |= negative[resp.codes[:, column]]
+    return low, low | (resp.flags & (HAS_COMMENT | HAS_PHONE) > 0)
+
+
 def follow_up_list(store: ResponseStore, template: Template, scoring: ix.Scoring, current: Responses,
                    bins: np.ndarray, follow: np.ndarray, ws: Workspace, communes: Communes) -> FollowUps:
     """Vectorised per question, not per response; the texts read for the responses that have them."""

@@ -27,17 +27,18 @@ class Made:
 
 def make_report(ws: Workspace, period: Period, commune_ids: tuple[str, ...] = (), dossiers: Path | None = None,
                 csv_files: tuple[Path, ...] = (), state: State | None = None, receipts: Path | None = None,
-                template_id: str | None = None) -> Made:
+                template_id: str | None = None, date_order: str | None = None) -> Made:
     """The report of `period` from the pulled responses, or from `csv_files` (Google's exports,
-    read with the workspace's `state`) with no Google access at all; receipts: the dossiers'
-    receipt numbers (counter participation); template_id: another question set than the workspace's."""
+    read with the workspace's `state`, their dates in `date_order` "dmy"/"mdy" where the dates
+    leave it open) with no Google access at all; receipts: the dossiers' receipt numbers (counter
+    participation); template_id: another question set than the workspace's."""
     from ..workspace.templates import load_template
 
     template = load_template(template_id, ws.root) if template_id else None
     warnings: list[str] = []
     if csv_files:
         assert state is not None, "the CSV exports are matched to forms through the state file"
-        store = _store_from_exports(ws, state, list(csv_files), commune_ids, warnings)
+        store = _store_from_exports(ws, state, list(csv_files), commune_ids, warnings, date_order)
     elif not ws.responses_file.exists():
         raise UsageError(_("no responses yet in {file}: run `formkit pull` first, or use --from-csv FILE…").format(
             file=ws.responses_file))
@@ -51,14 +52,14 @@ def make_report(ws: Workspace, period: Period, commune_ids: tuple[str, ...] = ()
 
 
 def _store_from_exports(ws: Workspace, state: State, files: list[Path], communes: tuple[str, ...],
-                        warnings: list[str]) -> ResponseStore:
+                        warnings: list[str], date_order: str | None = None) -> ResponseStore:
     """Google's CSV exports into a store in memory: the same computation, no Google access."""
     from ..responses.csvfiles import read_exports
     from ..workspace.templates import load_template
 
     if len(communes) > 1:
         raise UsageError(_("with --from-csv, --commune names the commune of the files (one at most)"))
-    rows, found = read_exports(ws, state, files, communes[0] if communes else None)
+    rows, found = read_exports(ws, state, files, communes[0] if communes else None, date_order)
     warnings += found
     store = ResponseStore(":memory:")
     for template_id in sorted({r.template for r in rows}):

@@ -230,6 +230,20 @@ class Paper:
 
 
 @dataclass(frozen=True)
+class LoopRow:
+    """One commune's follow-up register (report/casework.py): the cases of the period's answers."""
+
+    commune: str
+    commune_name: str
+    opened: int
+    contacted_in_time: int  # first contact within the report's contact_days working days
+    resolved: int
+    unreachable: int
+    still_open: int  # chưa liên hệ or đã liên hệ when the report was made
+    median_days: float | None  # working days to the first contact; None when none was contacted
+
+
+@dataclass(frozen=True)
 class Report:
     template: Template
     period: Period
@@ -263,6 +277,8 @@ class Report:
     office: str = "Trung tâm Phục vụ hành chính công"  # the office's name ([office] in formkit.toml)
     channels: tuple[ChannelIndex, ...] = ()  # per channel, once paper or counter answers are in the period
     receipts: tuple[ReceiptRate, ...] = ()  # exact participation of counter ratings (report --receipts)
+    loop: tuple[LoopRow, ...] = ()  # the follow-up register per commune
+    contact_days: int = 2  # [followup] contact_days: the working days a first contact should take
 
     @property
     def issuing_body(self) -> str:
@@ -384,6 +400,7 @@ def json_body(report: Report) -> dict:
         "integrity": [w.to_json() for w in r.integrity],
         "invalid": plain(r.invalid),
         "notes": list(r.notes),
+        "follow_up_loop": {"contact_days": r.contact_days, "communes": plain(r.loop)},
     } | ({"paper": plain(r.paper)} if r.paper is not None else {}) \
       | ({"channels": plain(r.channels)} if r.channels else {}) \
       | ({"receipts": plain(r.receipts)} if r.receipts else {})

@@ -27,6 +27,7 @@ from ..workspace.templates import load_template
 from .followup import mask_text
 
 RECORD = "erasures.json"
+ID_HEADER = "Mã phiếu"  # the follow-up CSV's response id (tables.follow_up)
 PHONE_HEADER, COMMENT_HEADER, TIME_HEADER = "Số điện thoại", "Ý kiến", "Thời gian"
 
 
@@ -88,17 +89,39 @@ def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
     return result
 
 
-def _scrubbed(path: Path, cutoff: str) -> bytes | None:
-    """A follow-up CSV with the phones of rows sent before `cutoff` erased; None if none is there."""
+def scrub_cases(ws: Workspace, ids: set[int]) -> list[Path]:
+    """The follow-up register's closed cases (by response id): their phones erased, numbers in
+    their comments masked, in every commune's follow-up CSV; returns the files rewritten."""
+    reports = ws.output_dir / "reports"
+    written = []
+    for path in sorted(reports.glob("*-csv/can-lien-he-lai/*.csv")) if reports.is_dir() else []:
+        changed = _scrubbed(path, "", ids)
+        if changed is not None:
+            atomic_write_bytes(path, changed, mode=0o600)
+            written.append(path)
+    return written
+
+
+def _scrubbed(path: Path, cutoff: str, ids: set[int] | None = None) -> bytes | None:
+    """A follow-up CSV with the phones of rows sent before `cutoff` (or, given `ids`, of these
+    responses) erased; None if none is there."""
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
     if not rows or PHONE_HEADER not in rows[0] or TIME_HEADER not in rows[0]:
         return None
     header = rows[0]
     phone, time = header.index(PHONE_HEADER), header.index(TIME_HEADER)
     comment = header.index(COMMENT_HEADER) if COMMENT_HEADER in header else None
+    number = header.index(ID_HEADER) if ID_HEADER in header else None
+    if ids is not None and number is None:
+        return None
     changed = False
     for row in rows[1:]:
-        if len(row) <= max(phone, time) or not row[time] or row[time] >= cutoff:
+        if len(row) <= max(phone, time):
+            continue
+        if ids is None and (not row[time] or row[time] >= cutoff):
+            continue
+        if ids is not None and (number is None or len(row) <= number or not row[number].isdigit()
+                                or int(row[number]) not in ids):
             continue
         if row[phone]:
             row[phone], changed = "", True

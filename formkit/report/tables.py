@@ -125,6 +125,17 @@ def fields(report: Report) -> Table:
         [[f.name, f.responses, *_factor_cells(f), f.sipas] for f in report.fields])
 
 
+def loop(report: Report) -> Table:
+    """The follow-up register per commune: counts only (no case, no phone)."""
+    return Table("theo-doi-lien-he", "Theo dõi liên hệ lại", "Kết quả liên hệ lại theo xã, phường", [
+        Column("Mã xã", width=16), Column("Xã, phường", width=28), Column("Số trường hợp", "int"),
+        Column(f"Đã liên hệ trong {report.contact_days} ngày làm việc", "int"), Column("Đã giải quyết", "int"),
+        Column("Không liên lạc được", "int"), Column("Còn đang xử lý", "int"),
+        Column("Trung vị ngày làm việc đến lần liên hệ đầu", "score")],
+        [[r.commune, r.commune_name, r.opened, r.contacted_in_time, r.resolved, r.unreachable, r.still_open,
+          r.median_days] for r in report.loop])
+
+
 def points(report: Report) -> Table | None:
     """Per reception point, for communes that list them (report/points.py)."""
     if not report.points:
@@ -256,8 +267,8 @@ def receipts(report: Report) -> Table | None:
 def all_tables(report: Report) -> list[Table]:
     """In sheet order; phone numbers masked everywhere (the report goes upward)."""
     tables = [summary(report), factors(report), criteria(report), trend(report), communes(report),
-              officers(report), fields(report), participation(report), follow_up(report), warnings(report),
-              invalid(report), paper(report), channels(report), receipts(report)]
+              officers(report), fields(report), participation(report), loop(report), follow_up(report),
+              warnings(report), invalid(report), paper(report), channels(report), receipts(report)]
     tables.insert(6, points(report))  # after the officers' sheet
     return [t for t in tables if t is not None]
 

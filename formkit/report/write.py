@@ -46,9 +46,15 @@ def _csv(report: Report, folder: Path) -> list[Path]:
     return write_csv(report, folder)
 
 
+def _html(report: Report, folder: Path) -> list[Path]:
+    from .html_out import write_html
+    return [write_html(report, folder)]
+
+
 # One writer per format, in the order they are written (each imported only when asked for). The
 # JSON is not here: it is written last, naming the others' checksums.
-WRITERS: dict[str, Callable[[Report, Path], list[Path]]] = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx, "csv": _csv}
+WRITERS: dict[str, Callable[[Report, Path], list[Path]]] = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx, "csv": _csv,
+                                                           "html": _html}
 FORMATS = (*WRITERS, "json")
 
 

@@ -24,7 +24,7 @@ from ..i18n import _
 from ..workspace.config import Commune, Unit
 from ..workspace.templates import Template
 from .store import VIETNAM, ResponseRow, Source, local_second, response_key
-from .timestamps import cell_time, timestamp_header
+from .timestamps import cell_time, order_from_dates, timestamp_header
 
 NOT_OFFICER = "not an officer of this commune's form"
 NOT_FIELD = "not one of this commune's fields of procedure"
@@ -103,6 +103,11 @@ def map_header(header: list, titles: dict[str, str], where: str) -> ColumnMap:
     return result
 
 
+def time_cells(values: list[list], column: int):
+    """The time column's cells below the header, lazily (a deciding date is usually in the first rows)."""
+    return (cells[column] for cells in values[1:] if column < len(cells))
+
+
 @dataclass
 class FormShape:
     """One form as its answers are read: titles, officers and fields it was created with."""
@@ -153,26 +158,38 @@ class FormShape:
 
 
 def read_table(shape: FormShape, values: list[list], source: Source, where: str, file: str,
-               place: str = "", zone: tzinfo = VIETNAM) -> tuple[list[ResponseRow], list[str], list[Problem]]:
+               place: str = "", zone: tzinfo = VIETNAM, day_first: bool | None = None,
+               ) -> tuple[list[ResponseRow], list[str], list[Problem]]:
     """A header row and answer rows -> (rows, warnings, problems). Row numbers in problems are
-    the sheet's (the header is row 1); blank rows are skipped; times are read in `zone`."""
-    rows, _, warnings, problems = read_new_rows(shape, values, source, where, file, place, zone)
+    the sheet's (the header is row 1); blank rows are skipped; times are read in `zone`; text
+    dates day first or not as `day_first` says, else as the dates show, else as the header's
+    language says (see read_new_rows)."""
+    rows, _, warnings, problems = read_new_rows(shape, values, source, where, file, place, zone, day_first=day_first)
     return rows, warnings, problems
 
 
 def read_new_rows(shape: FormShape, values: list[list], source: Source, where: str, file: str, place: str = "",
-                  zone: tzinfo = VIETNAM, known: set[str] | None = None,
+                  zone: tzinfo = VIETNAM, known: set[str] | None = None, day_first: bool | None = None,
                   ) -> tuple[list[ResponseRow], int, list[str], list[Problem]]:
     """read_table, and with `known` (the store's keys for this form) only the rows not stored yet,
     each carrying its key: every row's time is still read (its second and n-th-in-second make the
     key, and a bad time is still a problem), the answers only of rows the store lacks. Also returns
-    how many rows hold answers (stored or not)."""
+    how many rows hold answers (stored or not).
+
+    Text dates (a sheet's are serial numbers) are read day first or month first as `day_first`
+    says; if None, as the first date that can only be read one way shows (order_from_dates), and
+    only when every date reads both ways as the header's language says (a CSV export is refused
+    before it gets here in that case: csvfiles.py)."""
     if not values:
         return [], 0, [], []
     try:
         columns = map_header(values[0], shape.titles, where)
     except ValueError as exc:
         return [], 0, [], [Problem(file, place + _("row {n}").format(n=1), str(exc))]
+    if day_first is None:
+        day_first = order_from_dates(time_cells(values, columns.time_column))
+    if day_first is not None:
+        columns.day_first = day_first
     rows, problems = [], []
     seen: dict[str, int] = {}  # local second -> rows in it so far, in sheet order (as the store counts)
     answered = 0

@@ -47,13 +47,16 @@ def phones_past(store: ResponseStore, cutoff: str) -> int:
 
 
 def expired(store: ResponseStore, cutoff: str, phone_ids: set[str], comment_ids: set[str],
-            clean_comment: Callable[[str], str]) -> Expired:
-    """The responses sent before `cutoff` that still hold a phone, or a comment that
-    `clean_comment` changes. Only responses flagged with a comment or a phone are read."""
+            clean_comment: Callable[[str], str], ids: list[int] | None = None) -> Expired:
+    """The responses sent before `cutoff` (or, given `ids`, these responses: the follow-up
+    register's closed cases) that still hold a phone, or a comment that `clean_comment` changes.
+    Only responses flagged with a comment or a phone are read."""
     found = Expired(cutoff)
+    chosen, value = ("r.submitted < ?", cutoff) if ids is None else (
+        "r.id IN (SELECT value FROM json_each(?))", json.dumps(ids))
     rows = store.db.execute(
         "SELECT r.id, r.commune_id, r.answers FROM responses r JOIN coded c ON c.id = r.id "
-        "WHERE r.submitted < ? AND c.flags & ? != 0", (cutoff, HAS_COMMENT | HAS_PHONE))
+        f"WHERE {chosen} AND c.flags & ? != 0", (value, HAS_COMMENT | HAS_PHONE))
     for response_id, commune_id, raw in rows:
         answers = json.loads(raw)
         kept = dict(answers)

@@ -224,11 +224,14 @@ class ResponseStore:
             return
         if self.path is not None:
             shutil.rmtree(columnar.folder_of(self.path), ignore_errors=True)
+        # a case opened for it goes too (the follow-up register, responses/cases.py, when there is one)
+        register = [("cases", "response_id")] if self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cases'").fetchone() else []
         with self.db:
             for key in keys:
                 row = self.db.execute("SELECT id FROM responses WHERE key = ?", (key,)).fetchone()
                 if row is not None:
-                    for table, column in (("invalid", "response_id"), ("texts", "id"), ("coded", "id"),
+                    for table, column in (*register, ("invalid", "response_id"), ("texts", "id"), ("coded", "id"),
                                           ("responses", "id")):
                         self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", row)
 

@@ -26,6 +26,7 @@ SERIAL_MARGIN = timedelta(microseconds=10)
 HEADERS = {"dấu thời gian": True, "timestamp": False}
 
 _TEXT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+TEXT_TIME = _TEXT
 _FRACTION = re.compile(r"\.(\d+)")
 
 
@@ -33,6 +34,33 @@ def timestamp_header(title: object) -> bool | None:
     """Day first (True) or month first (False) if this header names the timestamp column, else None."""
     key = nfc(str(title or "")).strip().casefold()
     return HEADERS.get(key)
+
+
+def order_from_dates(stamps) -> bool | None:
+    """Day first (True) or month first (False) as the text dates themselves show it: a first
+    number above 12 is a day, a second one above 12 is a day. None when no date decides (every
+    one reads both ways) — the header's language does not: a sheet's locale writes the dates, the
+    form's language names the column, and the two may disagree. The first deciding date wins;
+    a date written the other way is then an invalid time of its row."""
+    for stamp in stamps:
+        if type(stamp) is not str:  # a sheet's serial number
+            continue
+        match = _TEXT.match(stamp.strip())
+        if match is None:
+            continue
+        if int(match.group(1)) > 12:
+            return True
+        if int(match.group(2)) > 12:
+            return False
+    return None
+
+
+def without_seconds(stamps) -> bool:
+    """True when a text time is to the minute ("27/09/2025 8:07"): Google writes the seconds, Excel
+    drops them from every date it recognised when it saves a file again (and leaves a date it could
+    not read in its region, "27/09/2025 8:07:24" in a month-first one, as it was)."""
+    # One ":" is a time without seconds; the count (C, fast) spares the pattern for Google's own rows.
+    return any(type(s) is str and s.count(":") == 1 and _TEXT.match(s.strip()) is not None for s in stamps)
 
 
 def from_serial(serial: float) -> datetime:

@@ -18,6 +18,7 @@ from .. import files
 from ..errors import InputError, Problem, UsageError
 from ..files import read_toml, same_name_on_disk
 from ..i18n import N_, _
+from .loop_settings import DigestSettings, FollowupSettings, read_digest, read_followup
 from .roster import read_roster
 from .signing import ReportSettings, commune_settings, read_report, settings
 from .templates import Template, load_template
@@ -163,6 +164,8 @@ class Workspace:
     phone_retention_months: int = PHONE_RETENTION_MONTHS  # [privacy]: phones older than this are erased
     answers_per_quarter: int = ANSWERS_PER_QUARTER  # [link]
     plan_years: int = PLAN_YEARS  # [link] years
+    followup: FollowupSettings = FollowupSettings()  # [followup]: the register's contact deadline, phones kept
+    digest: DigestSettings = DigestSettings()  # [digest]: where the daily digest goes
 
     # Where things live inside the workspace.
     @property
@@ -241,7 +244,7 @@ class _WorkspaceReader(TomlReader):
             self.problem("issuing_body", _(MOVED))
         self.unknown_keys({k: v for k, v in raw.items() if k != "issuing_body"},
                           {"template", "unit", "office_hours", "google", "report", "pull", "link", "communes", "office",
-                           "privacy"})
+                           "privacy", "followup", "digest"})
         template_id = self.line(raw, "template", "", default="sipas-2640", required=False)
         template = None
         try:
@@ -286,11 +289,12 @@ class _WorkspaceReader(TomlReader):
         self.unknown_keys(link, {"answers_per_quarter", "years"}, "link")
         per_quarter = int(self.number(link, "answers_per_quarter", "link", ANSWERS_PER_QUARTER, 1, 1_000_000))
         plan_years = int(self.number(link, "years", "link", PLAN_YEARS, 1, 50))
+        followup, digest = read_followup(self, raw), read_digest(self, raw, self.root, [c.id for c in communes])
         self.problems.raise_if_any(_("the workspace {root} is not valid").format(root=self.root))
         assert template is not None  # else load_template's problems were raised just above
         return Workspace(self.root, template_id, unit, tuple(communes), hours, credentials, report, template,
                          link_check_hours=link_check_hours, answers_per_quarter=per_quarter, plan_years=plan_years,
-                         office=self.office, phone_retention_months=int(retention))
+                         office=self.office, phone_retention_months=int(retention), followup=followup, digest=digest)
 
     def read_hours(self, raw: Any) -> OfficeHours:
         if raw is None:

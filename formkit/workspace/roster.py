@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 from ..errors import Problems
@@ -25,6 +26,9 @@ COLUMNS = {
     "photo_consent": {"photo_consent", "photo consent", "đồng ý dùng ảnh", "dong y dung anh", "đồng ý ảnh"},
 }
 REQUIRED = ("id", "name", "title", "counter")
+# What an XLSX roster may unzip to: 30,000 officers with photos' names take a few MB. Zip's own
+# directory says each part's size, and Python's zipfile reads no more than that (CRC-checked).
+MAX_XLSX_UNZIPPED = 64 << 20
 
 
 def _key(header: str) -> str | None:
@@ -105,6 +109,16 @@ def _csv_rows(path: Path, shown: str, problems: Problems) -> list[list[str]] | N
 def _xlsx_rows(path: Path, shown: str, problems: Problems, sheet: str | None) -> list[list] | None:
     from openpyxl import load_workbook  # only rosters in Excel need it
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        unzipped = 0  # not a zip at all: openpyxl says what is wrong below
+    if unzipped > MAX_XLSX_UNZIPPED:
+        problems.add(shown, "", _("unzips to {size} MB, far more than any roster (at most {limit} MB): is it a "
+                                  "roster? Save the officers' list again from Excel, or as CSV UTF-8").format(
+            size=unzipped >> 20, limit=MAX_XLSX_UNZIPPED >> 20))
+        return None
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file

@@ -8,6 +8,7 @@ workspace's own `templates/` folder, then the templates shipped with formkit.
 from __future__ import annotations
 
 import math
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,9 @@ ROLLUPS = {"mean", "pooled"}
 # {office}: the office's name (workspace [office]); {controller}: the commune's People's Committee,
 # which controls the personal data; {retention}: how long a phone is kept ("6 tháng").
 PLACEHOLDERS = {"commune", "unit", "office", "controller", "retention"}
+MAX_SPEC_WIDTH = MAX_NAME  # a {placeholder:spec}'s width or precision: "{commune:>300000000}" would take gigabytes
+# Python's format mini-language for text: [[fill]align][0][width][.precision][s]
+_TEXT_SPEC = re.compile(r"^(?:.?[<>=^])?0?(?P<width>\d*)(?:\.(?P<precision>\d+))?s?$", re.DOTALL)
 METHOD_MAX = 400  # one sentence in the report's first paragraph
 
 
@@ -202,6 +206,20 @@ def load_template_file(path: Path) -> Template:
     return _TemplateReader(path, read_toml(path)).read()
 
 
+def spec_problem(spec: str) -> str:
+    """What is wrong with a placeholder's format spec ("" if nothing): only text alignment, width
+    and precision, each at most MAX_SPEC_WIDTH, checked before anything is expanded."""
+    if not spec:
+        return ""
+    match = _TEXT_SPEC.match(spec)
+    if match is None:
+        return _("only alignment, width and precision are allowed, e.g. {{commune:<30}}")
+    for number in (match.group("width"), match.group("precision")):
+        if number and int(number) > MAX_SPEC_WIDTH:
+            return _("a width or precision of {n} is more than {limit}").format(n=number, limit=MAX_SPEC_WIDTH)
+    return ""
+
+
 class _TemplateReader(TomlReader):
     """Turns the parsed TOML into a Template, collecting every problem before failing."""
 
@@ -220,10 +238,17 @@ class _TemplateReader(TomlReader):
 
     def check_placeholders(self, value: str, place: str, allowed: set[str] = PLACEHOLDERS) -> None:
         try:
-            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+            fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value) if name is not None]
         except ValueError as exc:
             self.problem(place, _("bad placeholder syntax: {exc}").format(exc=exc))
             return
+        names = {name for name, _ in fields}
+        for name, spec in fields:
+            spec = spec or ""
+            problem = spec_problem(spec)
+            if problem:
+                self.problem(place, _("placeholder {{{name}:{spec}}}: {problem}").format(
+                    name=name, spec=spec if len(spec) <= 40 else spec[:40] + "…", problem=problem))
         unknown = names - allowed
         if unknown:
             self.problem(place, _("unknown placeholder(s) {unknown}; allowed: {allowed}").format(
