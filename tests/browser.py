@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,14 @@ def ensure_chromium() -> Path:
         return CHROMIUM
     apt = shutil.which("apt-get")
     if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run([apt, "update", "-q"], check=True, env=env, capture_output=True)
-        subprocess.run([apt, "install", "-y", "-q", "chromium"], check=True, env=env, capture_output=True)
+        import fcntl  # a fresh Debian machine: both test workers may get here at once
+
+        with open(Path(tempfile.gettempdir()) / "formkit-tests-chromium.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not CHROMIUM.exists():
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                subprocess.run([apt, "update", "-q"], check=True, env=env, capture_output=True)
+                subprocess.run([apt, "install", "-y", "-q", "chromium"], check=True, env=env, capture_output=True)
     if not CHROMIUM.exists():
         pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: `sudo apt-get install chromium` "
                     "(Debian/Ubuntu), or set FORMKIT_TEST_CHROMIUM to a Chromium binary")

@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 def _server(ws, port: int, **options) -> KioskServer:
     return KioskServer(ws, "127.0.0.1", port, idle_seconds=options.get("idle", 3),
-                       thanks_seconds=options.get("thanks", 1)).start()
+                       thanks_seconds=options.get("thanks", 1), resend_seconds=2).start()
 
 
 def _counter_rows(ws) -> list[tuple]:

@@ -40,6 +40,7 @@ SOCKET_TIMEOUT = 10.0
 BODY_LIMIT = 256 << 10  # a batch of 50 ratings with comments
 BATCH = 50  # ratings per request at most (the tablet sends its queue in pieces)
 IDLE_SECONDS, THANKS_SECONDS = 30, 6
+RESEND_SECONDS = 10  # how often a tablet tries its queue again while anything waits
 SEEN_EVERY = 60.0  # seconds between two notes of a tablet's last request
 
 
@@ -49,9 +50,10 @@ class KioskServer(ThreadingHTTPServer):
 
     def __init__(self, ws: Workspace, host: str = "0.0.0.0", port: int = 8470,
                  rate_limits: dict[str, limits.Limit] | None = None, idle_seconds: float = IDLE_SECONDS,
-                 thanks_seconds: float = THANKS_SECONDS) -> None:
+                 thanks_seconds: float = THANKS_SECONDS, resend_seconds: float = RESEND_SECONDS) -> None:
         self.ws = ws
         self.idle_seconds, self.thanks_seconds = idle_seconds, thanks_seconds
+        self.resend_seconds = resend_seconds
         self.registry = Registry(ws.state_dir)
         self.templates: dict[str, Template] = {}
         for device in self.registry.devices():
@@ -131,6 +133,7 @@ class KioskServer(ThreadingHTTPServer):
             "officer": None if officer is None else {"id": officer.id, "name": officer.name, "title": officer.title,
                                                      "photo": self.photo(officer)},
             "idle_seconds": self.idle_seconds, "thanks_seconds": self.thanks_seconds,
+            "resend_seconds": self.resend_seconds,
         }
 
     def photo(self, officer) -> str | None:

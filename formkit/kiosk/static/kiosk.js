@@ -6,7 +6,6 @@
 
 const KEYS = { token: 'formkit.kiosk.token', config: 'formkit.kiosk.config', queue: 'formkit.kiosk.queue' };
 const TAP_GUARD_MS = 2000;   // a second tap on the same question within this is a bounce, ignored
-const RESEND_MS = 10000;     // the queue is tried again this often while anything waits
 const CONFIG_MS = 60000;     // who is serving, and whether the tablet is still paired
 const BATCH = 50;
 
@@ -315,7 +314,11 @@ setInterval(() => {
   if (!config || !['rate', 'followup', 'staff'].includes(screen)) return;
   if (Date.now() - lastTouch >= (config.idle_seconds || 30) * 1000) showIdle();
 }, 500);
-setInterval(flush, RESEND_MS);
+// The queue is tried again every resend_seconds (the server says how often) while anything waits.
+let lastTry = Date.now();
+setInterval(() => {
+  if (Date.now() - lastTry >= ((config && config.resend_seconds) || 10) * 1000) { lastTry = Date.now(); flush(); }
+}, 1000);
 setInterval(refreshConfig, CONFIG_MS);
 window.addEventListener('online', flush);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) { flush(); refreshConfig(); } });
