@@ -247,6 +247,26 @@ def test_bursts_without_dossiers_and_off_hours_ratings_are_flagged_per_tablet(ws
     assert [w.count for w in bursts] == [6]  # the 6 without receipts; the one unlisted receipt is alone
 
 
+def test_a_single_communes_report_names_no_other_communes_tablets_or_receipts(ws, served, tmp_path):
+    template = load_template("can-bo-3")
+    answers = {"1.1": "Tốt", "1.2": "Dễ hiểu", "1.3": "Tốt"}
+    monday = _last_monday_at_nine()
+    for commune in ("hoa-thanh", "binh-thanh"):
+        token = _paired(ws, served.port, commune=commune)
+        burst = [_rating(answers, monday + timedelta(minutes=i)) for i in range(6)]
+        assert _call(served.port, "/api/ratings", {"ratings": burst}, token)[0] == 200
+    listed = tmp_path / "bien-nhan.csv"
+    listed.write_text("receipt,commune\nHS-1,hoa-thanh\nHS-2,binh-thanh\n", encoding="utf-8")
+    with ResponseStore(ws.responses_file) as store:
+        every = build_report(ws, store, _day_of(monday), template=template, receipts=listed)
+        mine = build_report(ws, store, _day_of(monday), template=template, receipts=listed,
+                            commune_ids=("hoa-thanh",))
+    assert {w.commune for w in every.integrity if w.kind.startswith(("kiosk_", "counter_"))} == \
+        {"hoa-thanh", "binh-thanh"}
+    assert {w.commune for w in mine.integrity} == {"hoa-thanh"}
+    assert [r.name for r in mine.receipts] == ["Xã Hòa Thành"]
+
+
 def test_a_tablet_whose_commune_left_the_workspace_gets_an_answer_not_a_dropped_connection(ws, served):
     import dataclasses
 

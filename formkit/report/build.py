@@ -72,6 +72,8 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     if scope:
         dossier_rows = {k: v for k, v in dossier_rows.items() if k in scope}
     listed = read_receipts(receipts, ws) if receipts is not None else None  # bad input: said before any work
+    if scope and listed is not None:  # a commune's report names no other commune
+        listed = [d for d in listed if d["commune"] in scope]
 
     first = min(period.start, previous.start, trend[0].start)
     start, end = day_text(first), period.bounds()[1]
@@ -120,13 +122,16 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     if Register.load(ws.state_dir).batches:  # ballots were issued (the scanning code, cv2 included, loads only then)
         from ..ballots.summary import paper_section
         section = paper_section(ws, store, period.bounds(), communes.names)
+    if section is not None and scope:  # the ballot register and channel counts cover every commune
+        section = {k: [r for r in rows if r["commune"] in scope] for k, rows in section.items()}
+        section = section if section["ballots"] else None
     if section is not None:
         fields_of = [f.name for f in dataclasses.fields(PaperBallots)]
         paper = Paper(tuple(PaperBallots(**{k: b[k] for k in fields_of}) for b in section["ballots"]),
                       tuple(ChannelCount(**c) for c in section["channels"]))
         warnings = [*warnings, *(IntegrityWarning.from_json(w) for w in section["warnings"])]
     if (counters := _kiosk_warnings(ws, store, period, communes.names, rules, listed)):
-        warnings = [*warnings, *counters]
+        warnings = [*warnings, *(w for w in counters if not scope or w.commune in scope)]
     report = Report(
         template=template, period=period,
         previous=PeriodSummary(previous, int(before.responses[0]), value(before.indices.overall[0])),
