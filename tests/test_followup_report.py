@@ -112,3 +112,13 @@ def test_the_reports_loop_figures_equal_an_independent_count(worked, tmp_path):
     loop_grid = next(g for g in grids if len(g[0]) > 2 and g[0][2] == "Số trường hợp")
     hoa = next(r for r in loop_grid if r[1] == by_id["hoa-thanh"]["commune_name"])
     assert hoa[2:] == ["4", "2", "1", "1", "2", "1"]
+
+
+def test_a_single_communes_html_page_has_no_ranking_and_names_no_other_commune(worked, tmp_path):
+    from formkit.report.html_out import render
+
+    with ResponseStore(worked.responses_file) as store:
+        page = render(build_report(worked, store, parse_period(quarter="2026Q3"), commune_ids=("hoa-thanh",)))
+    assert 'id="ranking"' not in page and "Xếp hạng" not in page
+    assert "<h1>" in page and "Xã Hòa Thành</h1>" in page and worked.unit.display_name not in page
+    assert [c.display_name for c in worked.communes if c.display_name in page] == ["Xã Hòa Thành"]

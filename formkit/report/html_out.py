@@ -128,24 +128,25 @@ def render(report: Report) -> str:
     trend_css = "" if change is None else ("up" if change >= 0 else "down")
     factor_head = [f"Yếu tố {f.id} (%)" for f in r.factors]
     ranked = sorted(r.communes, key=lambda c: (c.rank or 10**9, c.name))  # communes without answers last
+    one = r.commune_name  # a commune's own report: no ranking, no table of communes (README)
+    total = one or ("Toàn tỉnh" if r.unit.lower().startswith("tỉnh") else "Chung")
     sections = [
-        f"""<header><h1>{escape(r.index_name or "Chỉ số hài lòng")} — {escape(r.unit)}</h1>
+        f"""<header><h1>{escape(r.index_name or "Chỉ số hài lòng")} — {escape(one or r.unit)}</h1>
 <p class="muted">{escape(r.period.label)} ({escape(r.period.dates)}) · theo {escape(r.template.cited)}</p>
 <div class="index" id="overall"><span class="big">{_num(r.sipas, fmt.percent(r.sipas))} %</span>
 <span>{_num(r.responses, fmt.number(r.responses))} phiếu</span>
 <span>so với kỳ trước: {_num(change, fmt.percent(change, True), trend_css)} điểm</span></div></header>""",
         f"""<section id="trend"><h2>Diễn biến qua các quý</h2>{_trend_svg(r)}</section>""",
-        f"""<section id="ranking"><h2>Xếp hạng xã, phường</h2>{_ranking_svg(r)}
+        "" if one else f"""<section id="ranking"><h2>Xếp hạng xã, phường</h2>{_ranking_svg(r)}
 {_table(["Xã, phường", "Xếp hạng", "Số phiếu", "Chỉ số (%)", "Thay đổi (điểm %)"],
         [[c.name, (c.rank, str(c.rank or "–")), _count(c.responses), _pct(c.sipas),
           (c.change, fmt.percent(c.change, True))] for c in ranked])}
 </section>""",
-        f"""<section id="factors"><h2>Chỉ số từng yếu tố theo xã, phường</h2>
+        f"""<section id="factors"><h2>Chỉ số từng yếu tố{"" if one else " theo xã, phường"}</h2>
 <p class="muted">{"; ".join(f"Yếu tố {escape(f.id)}: {escape(f.title)}" for f in r.factors)}</p>
 {_table(["Xã, phường", *factor_head, "Chỉ số (%)"],
-        [[c.name, *[_pct(c.factors[f.id]) for f in r.factors], _pct(c.sipas)] for c in r.communes]
-        + [["Toàn tỉnh" if r.unit.lower().startswith("tỉnh") else "Chung",
-            *[_pct(f.index) for f in r.factors], _pct(r.sipas)]])}
+        [[c.name, *[_pct(c.factors[f.id]) for f in r.factors], _pct(c.sipas)] for c in r.communes if not one]
+        + [[total, *[_pct(f.index) for f in r.factors], _pct(r.sipas)]])}
 </section>""",
         f"""<section id="followup"><h2>Liên hệ lại người dân chưa hài lòng</h2>
 <p class="muted">Thời hạn liên hệ lần đầu: {r.contact_days} ngày làm việc; số liệu tính đến ngày
@@ -156,11 +157,11 @@ def render(report: Report) -> str:
           _count(x.still_open), (x.median_days, "–" if x.median_days is None else fmt.score(x.median_days))]
          for x in r.loop])}
 </section>"""]
-    title = f"{r.index_name or 'Chỉ số hài lòng'} — {r.unit} — {r.period.label}"
+    title = f"{r.index_name or 'Chỉ số hài lòng'} — {one or r.unit} — {r.period.label}"
     return (f'<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-            + "\n".join(sections) + f'\n<p class="muted">Lập ngày {r.today:%d/%m/%Y} bằng formkit.</p>\n'
+            + "\n".join(filter(None, sections)) + f'\n<p class="muted">Lập ngày {r.today:%d/%m/%Y} bằng formkit.</p>\n'
             "</main>\n</body>\n</html>\n")
 
 
