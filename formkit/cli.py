@@ -377,11 +377,13 @@ def status(ctx: click.Context, communes: tuple[str, ...], credentials: Path | No
 
 def _sheet_use(used) -> None:
     """Each linked spreadsheet's cells against Google's limit; a warning, with what to do, from 80%."""
+    from .forms.linking import CELL_LIMIT
+
     for use in used:
         say(ngettext("spreadsheet {sheet}: {cells} of {limit} cells ({share:.0%}), {n} commune",
                      "spreadsheet {sheet}: {cells} of {limit} cells ({share:.0%}), {n} communes",
                      len(use.communes)).format(sheet=use.spreadsheet_id, cells=whole(use.cells),
-                                               limit=whole(10_000_000), share=use.share, n=len(use.communes)))
+                                               limit=whole(CELL_LIMIT), share=use.share, n=len(use.communes)))
         if use.trashed:
             _warn(_("spreadsheet {sheet} is in Drive's trash: `formkit pull` reads its forms through the Forms API; "
                     "restore it from the trash, or link its forms to another spreadsheet").format(

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cached_property
 
 from ..errors import Problems, RemoteError
-from ..forms.linking import tab_names
+from ..forms.linking import CELL_LIMIT, tab_names
 from ..forms.state import FormRecord, State
 from ..google.client import Google, grid_cells, tab_grids
 from ..google.retry import describe
@@ -42,7 +42,6 @@ from .store import ResponseRow, ResponseStore, local_second, response_key
 from .timestamps import cell_time, parse_rfc3339, parse_utc, rfc3339_utc, sheet_zone, timestamp_header, utc_stamp
 
 BATCH_ROWS = 50_000  # rows stored in one transaction, about: a batch is stored once past it, a form's rows never split
-CELL_LIMIT = 10_000_000  # cells in one spreadsheet, empty grid cells included (Google Drive's limit)
 # A spreadsheet this full is not trusted to hold every answer: what Google Forms does when it
 # cannot grow its tab is not documented (it may stop short of the exact limit), so from 95% on its
 # forms are read through the Forms API, which keeps every answer whatever the sheet does.
