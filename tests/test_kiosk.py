@@ -140,6 +140,19 @@ def _online_row(commune: str, answers: dict, at: datetime, template) -> Response
     return ResponseRow(commune, "form-1", "sheet", template.id, template.version, at, answers)
 
 
+def test_channel_counts_are_of_the_reports_question_set(ws):
+    """The paper table's channel counts, like every other table, count only the report's template."""
+    from formkit.responses.queries import channel_rows
+
+    counter_set, day = load_template("can-bo-3"), _last_monday_at_nine()
+    with ResponseStore(ws.responses_file) as store:
+        store.add([_online_row("hoa-thanh", {"1.1": "Tốt"}, day, counter_set)], counter_set)
+        store.add([_online_row("hoa-thanh", {}, day + timedelta(minutes=1), ws.template)], ws.template)
+        assert channel_rows(store, template="can-bo-3") == [{"commune": "hoa-thanh", "channel": "online",
+                                                              "responses": 1}]
+        assert channel_rows(store)[0]["responses"] == 2
+
+
 def test_report_of_three_channels_equals_an_independent_computation(ws, served, tmp_path):
     template = load_template("can-bo-3")
     day = _last_monday_at_nine()  # the tablet's clock is trusted two weeks back

@@ -55,7 +55,8 @@ def paper_warning(row: dict) -> str:
             f"({100 * row['returned'] / row['issued']:.0f} %): kiểm tra việc phát, thu và niêm phong thùng phiếu")
 
 
-def paper_section(ws: Workspace, store: ResponseStore, bounds: tuple[str, str], names: dict[str, str]) -> dict | None:
+def paper_section(ws: Workspace, store: ResponseStore, bounds: tuple[str, str], names: dict[str, str],
+                  template: str | None = None) -> dict | None:
     """The report's "paper" part, or None for a workspace that never issued a ballot (its report
     stays as it was). The short-return warnings take the shape of the report's integrity warnings."""
     rows = [{"commune_name": names.get(r["commune"], r["commune"]), **r} for r in paper_rows(ws)]
@@ -65,4 +66,4 @@ def paper_section(ws: Workspace, store: ResponseStore, bounds: tuple[str, str], 
                  "commune_name": names.get(r["commune"], r["commune"]), "count": r["issued"] - r["returned"],
                  "message": message}
                 for r, message in ((r, paper_warning(r)) for r in rows) if message]
-    return {"channels": channel_rows(store, bounds), "ballots": rows, "warnings": warnings}
+    return {"channels": channel_rows(store, bounds, template), "ballots": rows, "warnings": warnings}

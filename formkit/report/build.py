@@ -121,7 +121,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     section = None
     if Register.load(ws.state_dir).batches:  # ballots were issued (the scanning code, cv2 included, loads only then)
         from ..ballots.summary import paper_section
-        section = paper_section(ws, store, period.bounds(), communes.names)
+        section = paper_section(ws, store, period.bounds(), communes.names, template.id)
     if section is not None and scope:  # the ballot register and channel counts cover every commune
         section = {k: [r for r in rows if r["commune"] in scope] for k, rows in section.items()}
         section = section if section["ballots"] else None

@@ -167,11 +167,13 @@ def texts_of(store: ResponseStore, ids, question_ids: tuple[str | None, str | No
     return found
 
 
-def channel_rows(store: ResponseStore, bounds: tuple[str, str] = ("", "~")) -> list[dict]:
-    """Responses per commune and channel ("online", "giấy") submitted within [start, end)."""
+def channel_rows(store: ResponseStore, bounds: tuple[str, str] = ("", "~"), template: str | None = None) -> list[dict]:
+    """Responses per commune and channel ("online", "giấy") submitted within [start, end), of one
+    question set when `template` is given (as the report's other tables count)."""
     query = ("SELECT commune_id, channel, count(*) FROM responses WHERE submitted >= ? AND submitted < ?"
-             " GROUP BY commune_id, channel ORDER BY 1, 2")
-    return [{"commune": c, "channel": ch, "responses": n} for c, ch, n in store.db.execute(query, bounds)]
+             + (" AND template = ?" if template else "") + " GROUP BY commune_id, channel ORDER BY 1, 2")
+    params = (*bounds, template) if template else bounds
+    return [{"commune": c, "channel": ch, "responses": n} for c, ch, n in store.db.execute(query, params)]
 
 
 def channel_keys(store: ResponseStore, channel: str, start: str = "", end: str = "~") -> list[tuple]:
