@@ -154,9 +154,7 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
         atomic_write_bytes(path, data, mode=0o600)
     for image in todo.images:
         image.unlink(missing_ok=True)
-    record = ws.state_dir / RECORD
-    entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
-    entries.append({
+    return append_record(ws, {
         "at": now.astimezone(VIETNAM).isoformat(timespec="seconds"),
         "retention_months": todo.months,
         "sent_before": todo.cutoff,
@@ -167,6 +165,14 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
         "handwritten_phone_images_deleted": len(todo.images),
         "columnar_copy": "removed, rebuilt by the next report" if todo.store else "unchanged",
     })
+
+
+def append_record(ws: Workspace, entry: dict) -> Path:
+    """Add one erasure (counts, never the numbers) to state/erasures.json: `formkit retention`'s
+    and the follow-up register's closed cases' alike."""
+    record = ws.state_dir / RECORD
+    entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
+    entries.append(entry)
     atomic_write_text(record, json.dumps(entries, ensure_ascii=False, indent=1) + "\n", mode=0o600)
     return record
 
