@@ -812,6 +812,7 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 def retention(ctx: click.Context, dry_run: bool) -> None:
     from datetime import datetime
 
+    from .loop import rewrite_exports
     from .report import retention as keeping
     from .responses.store import ResponseStore
 
@@ -834,6 +835,7 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
             say(_("Nothing was changed.") if todo else _("Nothing to erase."))
         else:
             record = keeping.apply(ws, store, todo, now)
+            rewrite_exports(ws, store, set(todo.store.phones) | set(todo.store.comments))  # the register's XLSX
             say(_("Erased. What was erased and when is recorded in {record}.").format(record=record))
     say(_("formkit cannot erase what Google keeps: the answers in each Google Form and its linked spreadsheet "
           "(delete them there; see the README, \"Dữ liệu cá nhân\")."))

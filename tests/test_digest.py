@@ -206,3 +206,19 @@ def test_the_password_comes_from_the_environment_and_is_never_shown(example_dir,
     assert sent.exit_code == 0, sent.output
     assert "mat-khau" not in sent.output and len(smtp.inbox.messages) == 1
     assert logins[-1] == (b"formkit", b"mat-khau-bi-mat")
+
+
+def test_a_paper_ballots_phone_picture_is_not_named_in_the_digest(example_dir, formkit):
+    # A scanned ballot's comment names its pictures (ballots/scan.py); the one of the phone box is
+    # the number itself, so the digest, which goes beyond the commune, leaves that part out.
+    from formkit.ballots import HANDWRITTEN_PHONE
+
+    with open(example_dir / "formkit.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[digest]\nto = ["lanhdao@tayninh.gov.vn"]\n')
+    ws = load_workspace(example_dir)
+    comment = f"ý kiến viết tay: giay/000007-comment.png; {HANDWRITTEN_PHONE}: giay/000007-phone.png"
+    store_rows(ws, [unhappy(ws, "hoa-thanh", "2026-07-06T09:00:00+07:00", so_dien_thoai=PHONE, y_kien_khac=comment)])
+    assert formkit("digest", "-w", example_dir, "--lang", "en").exit_code == 0
+    [path] = (example_dir / "output" / "digest").iterdir()
+    text = path.read_text(encoding="utf-8")
+    assert "Ý kiến: ý kiến viết tay: giay/000007-comment.png\n" in text and "000007-phone" not in text

@@ -100,3 +100,25 @@ def test_a_password_file_others_can_read_is_refused(example_dir, formkit):
     assert "chmod 600" in str(caught.value) and "mat-khau" not in str(caught.value)
     secret.chmod(0o600)
     assert password(ws) == "mat-khau-bi-mat"
+
+
+def test_closing_a_paper_ballots_case_deletes_its_handwritten_phone_picture(example_dir):
+    # A scanned ballot keeps the phone as a picture, named in its comment (ballots/scan.py); the
+    # closed case's erasure deletes it, as `formkit retention` does, and drops the part naming it.
+    from formkit.ballots import HANDWRITTEN_PHONE
+
+    ws = load_workspace(example_dir)
+    picture = ws.root / "phone-box.png"
+    picture.write_bytes(b"\x89PNG handwritten digits")
+    comment = f"Chờ lâu; {HANDWRITTEN_PHONE}: {picture}"
+    with ResponseStore(ws.responses_file) as store:
+        store.add([row("hoa-thanh", "2026-07-06T09:00:00+07:00",
+                       answers(ws.template, {"1": 1}, gate="Không", overall=1, so_dien_thoai="0912345678",
+                               y_kien_khac=comment))], ws.template)
+        [case] = open_cases(ws, store)
+    set_case_status(ws, case, "Đã giải quyết", "Nguyễn Thị Lan", "Đã gọi lại",
+                    now=datetime(2026, 9, 1, 9, 0, tzinfo=VIETNAM))  # keep_phone_days = 0: erased as it closes
+    assert stored_phone(ws.responses_file) is None
+    assert not picture.exists()
+    with sqlite3.connect(ws.responses_file) as db:
+        assert db.execute("SELECT comment FROM texts").fetchone() == ("Chờ lâu",)

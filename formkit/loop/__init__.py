@@ -36,10 +36,18 @@ def open_cases(ws: Workspace, store: ResponseStore, now: datetime | None = None)
 def _erase(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> list[tuple[int, str]]:
     """Erase the phones due, and write again each export file that held one (it lists open cases only)."""
     erased = erase_due(ws, store, now)
-    for commune_id in sorted({c for _i, c in erased}):
-        if sheet.path_of(ws, commune_id).exists():
-            sheet.export(ws, store, commune_id)
+    rewrite_exports(ws, store, {c for _i, c in erased})
     return erased
+
+
+def rewrite_exports(ws: Workspace, store: ResponseStore, commune_ids: set[str]) -> list[Path]:
+    """Write again each of these communes' exports that exists, from the store as it now is: after
+    an erasure (a closed case, or `formkit retention`) the file must not keep the phone."""
+    written = []
+    for commune_id in sorted(commune_ids):
+        if sheet.path_of(ws, commune_id).exists():
+            written.append(sheet.export(ws, store, commune_id)[0])
+    return written
 
 
 def export_cases(ws: Workspace, commune_ids: tuple[str, ...] = ()) -> list[tuple[str, Path, int]]:

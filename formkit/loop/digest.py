@@ -26,6 +26,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from .. import settings
+from ..ballots import HANDWRITTEN_PHONE
 from ..errors import DamagedFileError, RemoteError, UsageError
 from ..files import atomic_write_json, atomic_write_text
 from ..i18n import _
@@ -117,8 +118,8 @@ class Digest:
                 for a in c.answers[:LISTED]:
                     low = _low(a)
                     lines.append(f"  - {_day(a.submitted)} {a.submitted[11:16]}, {a.officer_name}, tiêu chí {low}")
-                    if a.comment:
-                        lines.append(f"    Ý kiến: {mask_text(a.comment)}")
+                    if shown := _shown(a.comment):
+                        lines.append(f"    Ý kiến: {shown}")
                 if len(c.answers) > LISTED:
                     lines.append(f"  … và {len(c.answers) - LISTED} phiếu khác (xem danh sách liên hệ lại của xã).")
             if c.warnings:
@@ -281,3 +282,10 @@ def _deliver(ws: Workspace, digest: Digest, group: str, to: tuple[str, ...]) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, digest.text())
     return str(path)
+
+
+def _shown(comment: str) -> str:
+    """A comment as the digest shows it: numbers masked, and without the part naming a paper
+    ballot's picture of the handwritten phone box (that picture is the number)."""
+    return "; ".join(mask_text(part) for part in (comment or "").split("; ")
+                     if part and not part.startswith(f"{HANDWRITTEN_PHONE}: "))

@@ -4,21 +4,19 @@ have passed (0: as they close)."""
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import UsageError
-from ..files import atomic_write_text
 from ..i18n import _
 from ..report import indices as ix
 from ..report import load
 from ..report.followup_pick import follow_up_rule
 from ..report.period import stamps
-from ..report.privacy import mask_text
-from ..report.retention import RECORD, scrub_cases
+from ..report.retention import append_record, cleaner, question_ids, scrub_cases
 from ..responses import cases as register
 from ..responses import erasure
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
@@ -129,19 +127,18 @@ def erase_due(ws: Workspace, store: ResponseStore, now: datetime | None = None) 
     due = register.phones_to_erase(store, before)
     if not due:
         return []
-    phone_ids = {q.id for q in (ws.template.by_role("phone"),) if q}
-    comment_ids = {q.id for q in (ws.template.by_role("comment"),) if q}
-    found = erasure.expired(store, "", phone_ids, comment_ids, mask_text, ids=[i for i, _c in due])
+    phone_ids, comment_ids = question_ids(ws, store)  # as `formkit retention` erases (report/retention.py)
+    images: list[Path] = []
+    found = erasure.expired(store, "", phone_ids, comment_ids, cleaner(images), ids=[i for i, _c in due])
     erasure.erase(store, found, phone_ids, comment_ids)
+    for image in images:  # a paper ballot's handwritten phone box
+        image.unlink(missing_ok=True)
     register.mark_erased(store, [i for i, _c in due], now_text(now))
     files = scrub_cases(ws, {i for i, _c in due})  # the commune's follow-up CSVs of reports already written
     if found.phones or found.comments:
-        record = ws.state_dir / RECORD
-        entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
-        entries.append({"at": (now or datetime.now(VIETNAM)).astimezone(VIETNAM).isoformat(timespec="seconds"),
-                        "follow_up_cases_closed": len(due), "keep_phone_days": ws.followup.keep_phone_days,
-                        "phones_erased": dict(sorted(found.phones.items())),
-                        "comments_masked": dict(sorted(found.comments.items())), "store": str(store.path or ""),
-                        "report_files": [str(p.relative_to(ws.root)) for p in files]})
-        atomic_write_text(record, json.dumps(entries, ensure_ascii=False, indent=1) + "\n")
+        append_record(ws, {"at": (now or datetime.now(VIETNAM)).astimezone(VIETNAM).isoformat(timespec="seconds"),
+                           "follow_up_cases_closed": len(due), "keep_phone_days": ws.followup.keep_phone_days,
+                           "phones_erased": dict(sorted(found.phones.items())),
+                           "comments_masked": dict(sorted(found.comments.items())), "store": str(store.path or ""),
+                           "report_files": [str(p.relative_to(ws.root)) for p in files]})
     return due

@@ -7,9 +7,9 @@ to be called back).
 This module holds the list as values (the report model's part); followup_pick.py picks its
 entries from the responses, privacy.py masks what is shown.
 
-Privacy: the full phone number appears only in the per-commune follow-up outputs (the PDF's
-section per commune, the XLSX sheet "Cần liên hệ lại", one CSV per commune), which go to the
-commune that must call back. Everywhere else, JSON included, it is masked like "091****678", and
+Privacy: the full phone number appears only in the per-commune follow-up CSVs (one per
+commune), which go to the commune that must call back. Everywhere else, the PDF, the XLSX sheet
+"Cần liên hệ lại" and the JSON included, it is masked like "091****678", and
 phone-like numbers typed into comments are masked the same way.
 """
 

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from calendar import monthrange
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -63,22 +64,9 @@ class Plan:
 
 def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
     cutoff = cutoff_of(now, ws.phone_retention_months)
-    templates = {ws.template.id: ws.template}
-    for template_id in erasure.templates_in(store):
-        templates.setdefault(template_id, load_template(template_id, ws.root))
-    phone_ids = {q.id for t in templates.values() if (q := t.by_role("phone"))}
-    comment_ids = {q.id for t in templates.values() if (q := t.by_role("comment"))}
+    phone_ids, comment_ids = question_ids(ws, store)
     images: list[Path] = []
-
-    def clean(comment: str) -> str:
-        kept = []
-        for part in comment.split("; "):
-            if part.startswith(f"{HANDWRITTEN_PHONE}: "):
-                images.append(Path(part.split(": ", 1)[1]))
-                continue
-            kept.append(mask_text(part))
-        return "; ".join(kept)
-
+    clean = cleaner(images)
     found = erasure.expired(store, cutoff, phone_ids, comment_ids, clean)
     result = Plan(cutoff, ws.phone_retention_months, found, images=[p for p in images if p.exists()])
     reports = ws.output_dir / "reports"
@@ -87,6 +75,30 @@ def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
         if changed is not None:
             result.files[path] = changed
     return result
+
+
+def question_ids(ws: Workspace, store: ResponseStore) -> tuple[set[str], set[str]]:
+    """The phone and the comment questions of the workspace's template and of every template the
+    store holds responses of (a template changed since keeps its old answers' question ids)."""
+    templates = {ws.template.id: ws.template}
+    for template_id in erasure.templates_in(store):
+        templates.setdefault(template_id, load_template(template_id, ws.root))
+    return ({q.id for t in templates.values() if (q := t.by_role("phone"))},
+            {q.id for t in templates.values() if (q := t.by_role("comment"))})
+
+
+def cleaner(images: list[Path]) -> Callable[[str], str]:
+    """How an erased response's comment is kept: phone-like numbers masked, and the part naming
+    a paper ballot's handwritten phone box dropped, its picture added to `images` (to delete)."""
+    def clean(comment: str) -> str:
+        kept = []
+        for part in comment.split("; "):
+            if part.startswith(f"{HANDWRITTEN_PHONE}: "):
+                images.append(Path(part.split(": ", 1)[1]))
+                continue
+            kept.append(mask_text(part))
+        return "; ".join(kept)
+    return clean
 
 
 def scrub_cases(ws: Workspace, ids: set[int]) -> list[Path]:
@@ -136,16 +148,13 @@ def _scrubbed(path: Path, cutoff: str, ids: set[int] | None = None) -> bytes | N
 
 def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Path:
     """Erase what `todo` lists, then append what was erased (never the numbers) to the record."""
-    phone_ids = {q.id for q in (ws.template.by_role("phone"),) if q} | _ids(store, ws, "phone")
-    comment_ids = {q.id for q in (ws.template.by_role("comment"),) if q} | _ids(store, ws, "comment")
+    phone_ids, comment_ids = question_ids(ws, store)
     erasure.erase(store, todo.store, phone_ids, comment_ids)
     for path, data in todo.files.items():
         atomic_write_bytes(path, data, mode=0o600)
     for image in todo.images:
         image.unlink(missing_ok=True)
-    record = ws.state_dir / RECORD
-    entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
-    entries.append({
+    return append_record(ws, {
         "at": now.astimezone(VIETNAM).isoformat(timespec="seconds"),
         "retention_months": todo.months,
         "sent_before": todo.cutoff,
@@ -156,14 +165,14 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
         "handwritten_phone_images_deleted": len(todo.images),
         "columnar_copy": "removed, rebuilt by the next report" if todo.store else "unchanged",
     })
+
+
+def append_record(ws: Workspace, entry: dict) -> Path:
+    """Add one erasure (counts, never the numbers) to state/erasures.json: `formkit retention`'s
+    and the follow-up register's closed cases' alike."""
+    record = ws.state_dir / RECORD
+    entries = json.loads(record.read_text(encoding="utf-8")) if record.exists() else []
+    entries.append(entry)
     atomic_write_text(record, json.dumps(entries, ensure_ascii=False, indent=1) + "\n", mode=0o600)
     return record
 
-
-def _ids(store: ResponseStore, ws: Workspace, role: str) -> set[str]:
-    ids = set()
-    for template_id in erasure.templates_in(store):
-        q = load_template(template_id, ws.root).by_role(role)
-        if q is not None:
-            ids.add(q.id)
-    return ids

@@ -3,7 +3,8 @@ they are written, so a province's year of follow-up rows costs no memory): one s
 section, real numbers and dates with number formats. Indices are stored as fractions (0.8266) formatted
 0.00%, so Excel shows 82.66% and sums or averages them correctly; changes the same way with a
 sign. Every text is written as text (never a formula), and text a spreadsheet would run as a
-formula is neutralised too. Phones in full only on "Cần liên hệ lại", grouped by commune.
+formula is neutralised too. Phones masked, "Cần liên hệ lại" included (in full only in each
+commune's own follow-up CSV).
 """
 
 from __future__ import annotations
