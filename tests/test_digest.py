@@ -206,3 +206,17 @@ def test_the_password_comes_from_the_environment_and_is_never_shown(example_dir,
     assert sent.exit_code == 0, sent.output
     assert "mat-khau" not in sent.output and len(smtp.inbox.messages) == 1
     assert logins[-1] == (b"formkit", b"mat-khau-bi-mat")
+
+
+def test_a_login_without_a_password_is_a_setting_missing_before_any_connection(example_dir, formkit, monkeypatch):
+    configure(example_dir, free_port())  # nothing listens there: a connection attempt would be exit 1
+    text = (example_dir / "formkit.toml").read_text(encoding="utf-8")
+    (example_dir / "formkit.toml").write_text(text.replace('security = "none"', 'security = "none"\nuser = "formkit"'),
+                                              encoding="utf-8")
+    ws = load_workspace(example_dir)
+    store_rows(ws, [unhappy(ws, "hoa-thanh", "2026-07-06T09:00:00+07:00")])
+    monkeypatch.delenv("FORMKIT_SMTP_PASSWORD", raising=False)
+    result = formkit("digest", "-w", example_dir, "--lang", "en")
+    assert result.exit_code == 2, result.output
+    assert "FORMKIT_SMTP_PASSWORD" in result.output and "password_file" in result.output
+    assert not (example_dir / "state" / "digest.json").exists()
