@@ -288,7 +288,7 @@ class _Server(ExclusivePort, HTTPServer):
     connection until its request head is whole, and a fixed number of workers answer."""
 
     request_queue_size = 128  # socketserver's 5 makes a burst of clients wait a second for a SYN retry
-    log_requests = False  # every request and every dropped connection on stderr (formkit serve --log)
+    log_requests = False  # every request and every dropped connection on stderr (FORMKIT_SERVER_LOG=1)
 
     def server_activate(self) -> None:
         super().server_activate()
