@@ -810,6 +810,7 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 def retention(ctx: click.Context, dry_run: bool) -> None:
     from datetime import datetime
 
+    from .loop import rewrite_exports
     from .report import retention as keeping
     from .responses.store import ResponseStore
 
@@ -833,6 +834,8 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
         else:
             record = keeping.apply(ws, store, todo, now)
             say(_("Erased. What was erased and when is recorded in {record}.").format(record=record))
+            for path in rewrite_exports(ws, store):  # follow-up exports hold phones in full
+                say(_("Written again without them: {file}").format(file=path))
     say(_("formkit cannot erase what Google keeps: the answers in each Google Form and its linked spreadsheet "
           "(delete them there; see the README, \"Dữ liệu cá nhân\")."))
 

@@ -42,6 +42,12 @@ def _erase(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> 
     return erased
 
 
+def rewrite_exports(ws: Workspace, store: ResponseStore) -> list[Path]:
+    """Write again every commune's export that exists, from the store as it is now: after
+    `formkit retention` erased phones, an export written before must not keep them in full."""
+    return [sheet.export(ws, store, c.id)[0] for c in ws.communes if sheet.path_of(ws, c.id).exists()]
+
+
 def export_cases(ws: Workspace, commune_ids: tuple[str, ...] = ()) -> list[tuple[str, Path, int]]:
     """(commune, file, open cases) per commune: one XLSX each, its own cases and phones only."""
     with _store(ws) as store:
