@@ -618,6 +618,9 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
 
     if from_csv != bool(csv_files):
         raise UsageError(_("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3"))
+    if date_order and not from_csv:  # the stored answers' times are already read: it would change nothing
+        raise UsageError(_("--date-order is for Google's CSV exports: formkit report --from-csv FILE… "
+                           "--date-order dmy"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
     ws = _workspace(ctx)
     _lock(ctx, ws, "report")
