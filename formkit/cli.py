@@ -620,6 +620,9 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
 
     if from_csv != bool(csv_files):
         raise UsageError(_("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3"))
+    if date_order and not from_csv:  # the stored answers' times are already read: it would change nothing
+        raise UsageError(_("--date-order is for Google's CSV exports: formkit report --from-csv FILE… "
+                           "--date-order dmy"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
     ws = _workspace(ctx)
     _lock(ctx, ws, "report")
@@ -835,8 +838,10 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
             say(_("Nothing was changed.") if todo else _("Nothing to erase."))
         else:
             record = keeping.apply(ws, store, todo, now)
-            rewrite_exports(ws, store, set(todo.store.phones) | set(todo.store.comments))  # the register's XLSX
             say(_("Erased. What was erased and when is recorded in {record}.").format(record=record))
+            # the follow-up register's exports hold phones in full
+            for path in rewrite_exports(ws, store, set(todo.store.phones) | set(todo.store.comments)):
+                say(_("Written again without them: {file}").format(file=path))
     say(_("formkit cannot erase what Google keeps: the answers in each Google Form and its linked spreadsheet "
           "(delete them there; see the README, \"Dữ liệu cá nhân\")."))
 

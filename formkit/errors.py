@@ -4,7 +4,8 @@ Exit codes (documented in the README):
   0  success
   1  a remote or runtime failure (Google refused, network gone, quota exhausted after retries)
   2  bad usage, configuration, template, input data or credentials, or a damaged state file
-     (DamagedFileError: forms.json, its journal, ballots.json, paper-scans.json, responses.sqlite)
+     (DamagedFileError: forms.json, its journal, ballots.json, paper-scans.json, responses.sqlite,
+     kiosk.sqlite, digest.json); an address or port `serve` or `kiosk` cannot listen on
   3  nothing to report: `formkit report` found no answers in the period asked for (the files are
      still written and say so); the terminal says what the store holds and which period was meant
 """

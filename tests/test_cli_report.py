@@ -66,3 +66,10 @@ def test_report_from_csv_exports_needs_no_google(example_dir, formkit, tmp_path)
     assert again.exit_code == 0 and "3 responses appear in more than one file" in again.err
     data = json.loads((example_dir / "output" / "reports" / "bao-cao-2025.json").read_text(encoding="utf-8"))
     assert data["responses"] == 2
+
+
+def test_date_order_without_the_csv_exports_is_refused_not_ignored(example_dir, formkit):
+    result = formkit("report", "-w", example_dir, "--quarter", "2026Q3", "--date-order", "dmy", "--lang", "en")
+    assert result.exit_code == 2
+    assert "--date-order is for Google's CSV exports" in result.err
+    assert not (example_dir / "output" / "reports").exists()

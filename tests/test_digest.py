@@ -222,3 +222,17 @@ def test_a_paper_ballots_phone_picture_is_not_named_in_the_digest(example_dir, f
     [path] = (example_dir / "output" / "digest").iterdir()
     text = path.read_text(encoding="utf-8")
     assert "Ý kiến: ý kiến viết tay: giay/000007-comment.png\n" in text and "000007-phone" not in text
+
+
+def test_a_login_without_a_password_is_a_setting_missing_before_any_connection(example_dir, formkit, monkeypatch):
+    configure(example_dir, free_port())  # nothing listens there: a connection attempt would be exit 1
+    text = (example_dir / "formkit.toml").read_text(encoding="utf-8")
+    (example_dir / "formkit.toml").write_text(text.replace('security = "none"', 'security = "none"\nuser = "formkit"'),
+                                              encoding="utf-8")
+    ws = load_workspace(example_dir)
+    store_rows(ws, [unhappy(ws, "hoa-thanh", "2026-07-06T09:00:00+07:00")])
+    monkeypatch.delenv("FORMKIT_SMTP_PASSWORD", raising=False)
+    result = formkit("digest", "-w", example_dir, "--lang", "en")
+    assert result.exit_code == 2, result.output
+    assert "FORMKIT_SMTP_PASSWORD" in result.output and "password_file" in result.output
+    assert not (example_dir / "state" / "digest.json").exists()

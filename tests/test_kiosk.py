@@ -362,3 +362,12 @@ def test_a_busy_store_is_answered_try_again_and_nothing_is_acknowledged(ws, serv
                                                                                       "rejected": []})
     with ResponseStore(ws.responses_file) as store:
         assert store.db.execute("SELECT count(*) FROM responses WHERE channel = 'quầy'").fetchone()[0] == 1
+
+
+def test_a_damaged_tablet_registry_is_a_damaged_state_file_exit_2(example_dir, formkit):
+    """One kind of damage, one exit code (README): kiosk.sqlite as forms.json or responses.sqlite."""
+    (example_dir / "state").mkdir(exist_ok=True)
+    (example_dir / "state" / "kiosk.sqlite").write_bytes(b"not a database, a file some editor saved" * 100)
+    result = formkit("kiosk", "devices", "-w", example_dir, "--lang", "en")
+    assert result.exit_code == 2, result.output
+    assert "kiosk.sqlite" in result.err and "pair the tablets again" in result.err

@@ -89,23 +89,27 @@ def test_the_cutoff_counts_calendar_months():
     assert cutoff_of(datetime(2026, 1, 15, 8, 30, tzinfo=vietnam), 6) == "2025-07-15 08:30:00"
 
 
-def test_a_retention_run_reaches_the_follow_up_registers_exported_sheet(example_dir, formkit):
-    # A case still open when its phone's retention period ends: the commune's export of open
-    # cases (written by `formkit followup export`) is written again without it.
+def test_a_follow_up_export_written_before_loses_the_erased_phones(example_dir, formkit):
+    """output/followup/ holds phones in full: `formkit retention` must reach it too."""
     from openpyxl import load_workbook
-
-    from formkit.loop import export_cases
 
     ws = load_workspace(example_dir)
     now = datetime.now(UTC)
     old = (now - timedelta(days=220)).astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m-%d 09:00:00")
-    rows = [row("hoa-thanh", old, answers(ws.template, {"1": 2}, "Không", so_dien_thoai=OLD_PHONE), "nguyen-thi-lan")]
+    recent = (now - timedelta(days=20)).astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m-%d 09:00:00")
+    rows = [row("hoa-thanh", old, answers(ws.template, {"1": 2}, "Không", so_dien_thoai=OLD_PHONE), "nguyen-thi-lan"),
+            row("hoa-thanh", recent, answers(ws.template, {"1": 2}, "Không", so_dien_thoai=NEW_PHONE), "tran-van-minh")]
     with ResponseStore(ws.responses_file) as store:
         store.add(rows, ws.template)
-    [(_, path, n)] = export_cases(ws, ("hoa-thanh",))
-    phones = lambda: [r[5] for r in load_workbook(path)["Cần liên hệ lại"].iter_rows(min_row=2, values_only=True)]  # noqa: E731
-    assert n == 1 and phones() == [OLD_PHONE]
+    exported = formkit("followup", "export", "-w", example_dir, "--commune", "hoa-thanh")
+    assert exported.exit_code == 0, exported.output
+    (path,) = (ws.output_dir / "followup").glob("*.xlsx")
 
+    def cells() -> str:
+        return " ".join(str(c.value) for r in load_workbook(path).worksheets[0].iter_rows() for c in r)
+
+    assert OLD_PHONE in cells() and NEW_PHONE in cells()
     done = formkit("--lang", "en", "retention", "-w", example_dir)
     assert done.exit_code == 0, done.err
-    assert phones() == [None]  # the case is still listed, its phone gone
+    assert OLD_PHONE not in cells() and NEW_PHONE in cells()
+    assert str(path) in done.out

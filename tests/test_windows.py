@@ -302,3 +302,26 @@ def test_a_backslash_that_is_a_valid_escape_in_a_photo_path_gets_the_same_advice
     _edit(_config(example_dir), 'photo = "photos/tran-van-minh.jpg"', 'photo = "photos\\new.jpg"')
     [problem] = _problems(example_dir)
     assert "photo: contains control character(s) U+000A" in problem and "single quotes" in problem, problem
+
+
+def test_servers_take_their_port_exclusively_where_windows_would_share_it(monkeypatch, example_dir, tmp_path):
+    """Windows' SO_REUSEADDR lets a second server bind a port in use; SO_EXCLUSIVEADDRUSE (Windows
+    only, played here by SO_KEEPALIVE, which Linux has and which changes nothing that matters) must
+    replace it, so a second `formkit kiosk` or `formkit serve` stops with "port in use"."""
+    import socket
+
+    from formkit.kiosk.server import KioskServer
+    from formkit.localserver import LocalGoogle
+
+    monkeypatch.setattr(socket, "SO_EXCLUSIVEADDRUSE", socket.SO_KEEPALIVE, raising=False)
+    kiosk = KioskServer(load_workspace(example_dir), "127.0.0.1", 0).start()
+    try:
+        backend = LocalGoogle(tmp_path / "google.sqlite", testing=True).start()
+        try:
+            for listening in (kiosk.socket, backend._httpd.socket):
+                assert listening.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+                assert listening.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) == 0
+        finally:
+            backend.stop()
+    finally:
+        kiosk.stop()

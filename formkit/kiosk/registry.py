@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 
-from ..errors import StateError, UsageError
+from ..errors import DamagedFileError, UsageError
 from ..files import owner_only
 from ..i18n import _
 from ..responses.store import TIME_FORMAT, VIETNAM
@@ -111,8 +111,7 @@ class Registry:
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            raise StateError(_("{path} is damaged ({error}). Move it aside and pair the tablets again.").format(
-                path=self.path, error=exc)) from exc
+            raise DamagedFileError(self.path, "", str(exc), _("move it aside and pair the tablets again")) from exc
 
     def close(self) -> None:
         self.db.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
 import threading
 import time
 from datetime import datetime
@@ -68,6 +69,16 @@ class KioskServer(ThreadingHTTPServer):
         except BaseException:  # the port is taken, or the address is not this machine's
             self.registry.close()
             raise
+
+    def server_bind(self) -> None:
+        # On Windows SO_REUSEADDR (http.server's default) lets a second `formkit kiosk` bind the port
+        # this one listens on; SO_EXCLUSIVEADDRUSE is the POSIX meaning. The embedded backend does the
+        # same (localserver/ports.py; a leaf that this package may not import).
+        exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)  # Windows only
+        if exclusive is not None:
+            self.allow_reuse_address = False
+            self.socket.setsockopt(socket.SOL_SOCKET, exclusive, 1)
+        super().server_bind()
 
     def seen(self, device_id: str) -> None:
         """Note the tablet's request for `formkit kiosk devices`, at most once a minute (not a write per request)."""

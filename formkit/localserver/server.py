@@ -37,6 +37,7 @@ from .access import (
 from .discovery import check_query, check_request, check_selection, method
 from .errors import ApiError, invalid_payload, not_found
 from .faults import Calls, Faults
+from .ports import ExclusivePort
 from .routing import Reply, Request, Route, json_reply
 from .store import Store
 
@@ -282,12 +283,12 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(HTTPServer):
+class _Server(ExclusivePort, HTTPServer):
     """Accepts connections and gives them to a Gatherer (connections.py): no thread is held by a
     connection until its request head is whole, and a fixed number of workers answer."""
 
     request_queue_size = 128  # socketserver's 5 makes a burst of clients wait a second for a SYN retry
-    log_requests = False  # every request and every dropped connection on stderr (formkit serve --log)
+    log_requests = False  # every request and every dropped connection on stderr (FORMKIT_SERVER_LOG=1)
 
     def server_activate(self) -> None:
         super().server_activate()

@@ -202,8 +202,10 @@ def password(ws: Workspace) -> str:
     if given:
         return given
     path = ws.digest.password_file
-    if path is None:
-        return ""
+    if path is None:  # a login without a password is a setting missing here, not the server's refusal
+        raise UsageError(_("[digest] user is set but no SMTP password is given: set {variable} or [digest] "
+                           "password_file").format(variable=settings.SMTP_PASSWORD_VARIABLE) + "\n  "
+                         + "\n  ".join(settings.set_variable(settings.SMTP_PASSWORD_VARIABLE, "…")))
     try:
         mode = path.stat().st_mode
         if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -255,6 +257,8 @@ def run_digest(ws: Workspace, now: datetime | None = None) -> list[Sent]:
         raise UsageError(_("[digest] to: no address to send the digest to"))
     if not ws.responses_file.exists():
         raise UsageError(_("no responses yet in {file}: run `formkit pull` first").format(file=ws.responses_file))
+    if ws.digest.smtp_host and ws.digest.user:
+        password(ws)  # its problems before any message is sent
     told = load_told(state_path(ws))
     out = []
     with ResponseStore(ws.responses_file) as store:
