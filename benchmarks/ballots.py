@@ -54,13 +54,7 @@ def main() -> None:
         return pdf_memory(args.pdf_pages)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        server = LocalGoogle(Path(tmp) / "google.sqlite").start()
-        os.environ["FORMKIT_GOOGLE_ENDPOINT"] = server.base_url
-        os.environ["FORMKIT_GOOGLE_TOKEN"] = server.token
-        root = Path(tmp) / "ws"
-        write_example_workspace(root)
-        assert formkit(["create", "-w", str(root)]) == 0
-        ws = load_workspace(root, check_photos=False)
+        server, ws = created_workspace(Path(tmp))
         issued = make_ballots(ws, State.load(ws.state_file), "hoa-thanh", args.ballots)
 
         geometry = json.loads(issued.geometry.read_text(encoding="utf-8"))
@@ -151,23 +145,28 @@ def measure(root: Path, pdf: Path) -> None:
     print(f"{result.pages} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale} {elapsed:.1f}")
 
 
+def created_workspace(tmp: Path):
+    """A local backend and the example workspace with its forms created on it."""
+    server = LocalGoogle(tmp / "google.sqlite").start()
+    os.environ["FORMKIT_GOOGLE_ENDPOINT"] = server.base_url
+    os.environ["FORMKIT_GOOGLE_TOKEN"] = server.token
+    root = tmp / "ws"
+    write_example_workspace(root)
+    assert formkit(["create", "-w", str(root)]) == 0
+    return server, load_workspace(root, check_photos=False)
+
+
 def pdf_memory(pages: int) -> None:
     import subprocess
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = LocalGoogle(Path(tmp) / "google.sqlite").start()
-        os.environ["FORMKIT_GOOGLE_ENDPOINT"] = server.base_url
-        os.environ["FORMKIT_GOOGLE_TOKEN"] = server.token
-        root = Path(tmp) / "ws"
-        write_example_workspace(root)
-        assert formkit(["create", "-w", str(root)]) == 0
-        ws = load_workspace(root, check_photos=False)
+        server, ws = created_workspace(Path(tmp))
         figures = []
         for count in (max(pages // 10, 2), pages):
             state = State.load(ws.state_file)
             per = make_ballots(ws, state, "hoa-thanh", 1, out_dir=Path(tmp) / "probe").pages  # pages a ballot
             issued = make_ballots(ws, state, "hoa-thanh", -(-count // per), out_dir=Path(tmp) / f"pdf{count}")
-            child = subprocess.run([sys.executable, __file__, "--measure", str(root), str(issued.pdf)],
+            child = subprocess.run([sys.executable, __file__, "--measure", str(ws.root), str(issued.pdf)],
                                    capture_output=True, text=True, check=True)
             read, peak, seconds = child.stdout.split()
             figures.append((int(read), int(peak)))

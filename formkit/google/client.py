@@ -108,24 +108,21 @@ class Google:
 
     # Drive -------------------------------------------------------------------------------------
     def find_forms_named(self, name: str) -> list[dict]:
-        drive = self._service("drive", "v3", "drive/v3/")
-        quoted = name.replace("\\", "\\\\").replace("'", "\\'")
-        query = f"name = '{quoted}' and mimeType = '{FORM_MIME}' and trashed = false"
-        result = self._call("drive.files.list", lambda: drive.files().list(
-            q=query, fields="files(id,name)", pageSize=10, supportsAllDrives=True,
-            includeItemsFromAllDrives=True).execute())
-        return result.get("files", [])
+        return self._find_forms("=", name, 10)
 
     def find_forms_starting(self, prefix: str) -> list[dict]:
         """Forms whose Drive name starts with `prefix`: Drive's `name contains` matches the start
         of a name (the only match its documentation promises); the start is checked here too."""
+        return [f for f in self._find_forms("contains", prefix, 100) if f.get("name", "").startswith(prefix)]
+
+    def _find_forms(self, operator: str, name: str, page_size: int) -> list[dict]:
         drive = self._service("drive", "v3", "drive/v3/")
-        quoted = prefix.replace("\\", "\\\\").replace("'", "\\'")
-        query = f"name contains '{quoted}' and mimeType = '{FORM_MIME}' and trashed = false"
+        quoted = name.replace("\\", "\\\\").replace("'", "\\'")
+        query = f"name {operator} '{quoted}' and mimeType = '{FORM_MIME}' and trashed = false"
         result = self._call("drive.files.list", lambda: drive.files().list(
-            q=query, fields="files(id,name)", pageSize=100, supportsAllDrives=True,
+            q=query, fields="files(id,name)", pageSize=page_size, supportsAllDrives=True,
             includeItemsFromAllDrives=True).execute())
-        return [f for f in result.get("files", []) if f.get("name", "").startswith(prefix)]
+        return result.get("files", [])
 
     def responder_permissions(self, form_id: str) -> list[dict]:
         """The form's Drive permissions, responders (view "published") included — Google lists

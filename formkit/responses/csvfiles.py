@@ -22,6 +22,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import Problems
@@ -114,18 +115,29 @@ def once_each(files: list[list[ResponseRow]]) -> tuple[list[ResponseRow], int]:
     same second); across files a response counts as often as the file holding it most often."""
     kept: dict[tuple, int] = {}
     rows: list[ResponseRow] = []
-    dropped = 0
-    for got in files:
-        seen: dict[tuple, int] = {}
-        for row in got:
-            key = (row.commune_id, row.template, local_second(row.submitted), tuple(sorted(row.answers.items())))
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] > kept.get(key, 0):
-                kept[key] = seen[key]
-                rows.append(row)
-            else:
-                dropped += 1
+    dropped = sum(_add_new(got, rows, kept, _second_key) for got in files)
     return rows, dropped
+
+
+def _second_key(row: ResponseRow) -> tuple:
+    return row.commune_id, row.template, local_second(row.submitted), tuple(sorted(row.answers.items()))
+
+
+def _add_new(got: list[ResponseRow], rows: list[ResponseRow], kept: dict[tuple, int],
+             key_of: Callable[[ResponseRow], tuple]) -> int:
+    """Adds to `rows` the rows of one file that `kept` (key -> times held by the file holding it
+    most often) does not hold yet; returns how many were already there."""
+    seen: dict[tuple, int] = {}
+    dropped = 0
+    for row in got:
+        key = key_of(row)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > kept.get(key, 0):
+            kept[key] = seen[key]
+            rows.append(row)
+        else:
+            dropped += 1
+    return dropped
 
 
 def _once_at_the_minute(rows: list[ResponseRow], minute_files: list[tuple[str, list[ResponseRow]]],
@@ -141,16 +153,7 @@ def _once_at_the_minute(rows: list[ResponseRow], minute_files: list[tuple[str, l
         kept[key] = kept.get(key, 0) + 1
     matched = []
     for name, got in minute_files:
-        seen: dict[tuple, int] = {}
-        dropped = 0
-        for row in got:
-            key = _minute_key(row)
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] > kept.get(key, 0):
-                kept[key] = seen[key]
-                rows.append(row)
-            else:
-                dropped += 1
+        dropped = _add_new(got, rows, kept, _minute_key)
         if dropped:
             matched.append((name, dropped))
     return matched
