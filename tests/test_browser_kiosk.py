@@ -1,7 +1,11 @@
 """The counter tablet in a real Chromium at tablet size: pairing, a rating, the idle reset,
 repeated taps, a receipt number from a barcode scanner, and the office PC stopped mid-session and
 started again with every rating stored exactly once. Screenshots of the idle, rating and thank-you
-screens go to docs/ (FORMKIT_UPDATE_SCREENSHOTS=1) and, always, under the test's folder."""
+screens go to docs/ (FORMKIT_UPDATE_SCREENSHOTS=1) and, always, under the test's folder.
+
+The tablet's clock is Playwright's, paused: its timers (back to idle, the thank-you screen, the
+resend) keep the shipped durations and fire only when a test runs the clock on, so no test waits
+for them and a slow machine never resets a rating half-way through a test."""
 
 from __future__ import annotations
 
@@ -9,13 +13,14 @@ import os
 import socket
 import sqlite3
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from browser import TABLET_LANDSCAPE, TABLET_PORTRAIT, no_horizontal_scroll
 
 from formkit.kiosk import manage
-from formkit.kiosk.server import KioskServer
+from formkit.kiosk.server import IDLE_SECONDS, RESEND_SECONDS, THANKS_SECONDS, KioskServer
 from formkit.workspace.config import load_workspace
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -27,9 +32,28 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server(ws, port: int, **options) -> KioskServer:
-    return KioskServer(ws, "127.0.0.1", port, idle_seconds=options.get("idle", 3),
-                       thanks_seconds=options.get("thanks", 1), resend_seconds=2).start()
+def _server(ws, port: int) -> KioskServer:
+    return KioskServer(ws, "127.0.0.1", port).start()  # the shipped idle, thank-you and resend seconds
+
+
+def _tablet(chromium, viewport):
+    """A browser context and its page with the clock installed and paused (see the docstring)."""
+    context = chromium.new_context(viewport=viewport, locale="vi-VN")
+    now = datetime.now()
+    context.clock.install(time=now)
+    context.clock.pause_at(now + timedelta(seconds=1))
+    return context, context.new_page()
+
+
+def _run_clock(page, seconds: float) -> None:
+    page.clock.run_for(round(seconds * 1000))
+
+
+def _thanked(page) -> None:
+    """The thank-you screen, kept for the shipped seconds, then idle again."""
+    page.wait_for_selector("#thanks:not([hidden])")
+    _run_clock(page, THANKS_SECONDS)
+    page.wait_for_selector("#idle:not([hidden])")
 
 
 def _counter_rows(ws) -> list[tuple]:
@@ -70,8 +94,8 @@ def test_pair_rate_and_return_to_idle(chromium, counter, viewport, tmp_path):
     ws, device, code, pins = counter
     port = _free_port()
     server = _server(ws, port)
+    context, page = _tablet(chromium, viewport)
     try:
-        page = chromium.new_context(viewport=viewport, locale="vi-VN").new_page()
         page.goto(f"http://127.0.0.1:{port}/")
         page.fill("#pair-code", "000000" if code != "000000" else "111111")
         page.click("#pair-form button")
@@ -110,12 +134,18 @@ def test_pair_rate_and_return_to_idle(chromium, counter, viewport, tmp_path):
         for folder in shots:
             page.screenshot(path=str(folder / "kiosk-thanks.png"))
         _wait(lambda: len(_counter_rows(ws)) == 1)
-        page.wait_for_selector("#idle:not([hidden])")  # after the thank-you seconds
+        _run_clock(page, THANKS_SECONDS - 0.5)
+        assert page.is_visible("#thanks")
+        _run_clock(page, 0.5)
+        page.wait_for_selector("#idle:not([hidden])")
 
-        # A partial rating left alone goes back to idle, and is never sent.
+        # A partial rating left alone goes back to idle after the idle seconds, and is never sent.
         page.click("#start")
         page.locator(".question").nth(0).get_by_role("button", name="Kém", exact=True).click()
-        page.wait_for_selector("#idle:not([hidden])", timeout=8000)
+        _run_clock(page, IDLE_SECONDS - 1)
+        assert page.is_visible("#rate")
+        _run_clock(page, 1)
+        page.wait_for_selector("#idle:not([hidden])")
 
         # A low rating asks the follow-up question.
         _rate(page, ["Kém", "Khó hiểu", "Bình thường"])
@@ -124,7 +154,7 @@ def test_pair_rate_and_return_to_idle(chromium, counter, viewport, tmp_path):
         page.click("#followup-send")
         page.wait_for_selector("#thanks:not([hidden])")
         _wait(lambda: len(_counter_rows(ws)) == 2)
-        time.sleep(0.5)
+        _run_clock(page, RESEND_SECONDS)  # a resend finds nothing left to send: the partial rating never went
         rows = _counter_rows(ws)
         assert len(rows) == 2
         assert all(officer_id == "tran-van-minh" for _, _, officer_id in rows)
@@ -135,15 +165,16 @@ def test_pair_rate_and_return_to_idle(chromium, counter, viewport, tmp_path):
         assert sorted(kept) == ["formkit.kiosk.config", "formkit.kiosk.queue", "formkit.kiosk.token"]
         assert kept["formkit.kiosk.queue"] == "[]" and "Chờ lâu quá" not in str(kept)
     finally:
+        context.close()
         server.stop()
 
 
 def test_repeated_taps_and_receipts_count_once(chromium, counter):
     ws, device, code, pins = counter
     port = _free_port()
-    server = _server(ws, port, thanks=2)
+    server = _server(ws, port)
+    context, page = _tablet(chromium, TABLET_PORTRAIT)
     try:
-        page = chromium.new_context(viewport=TABLET_PORTRAIT, locale="vi-VN").new_page()
         page.goto(f"http://127.0.0.1:{port}/?code={code}")
         page.wait_for_selector("#idle:not([hidden])")
         # A barcode scanner types the receipt number and Enter, with nothing focused.
@@ -165,16 +196,17 @@ def test_repeated_taps_and_receipts_count_once(chromium, counter):
         page.locator(".question").nth(2).get_by_role("button", name="Tốt", exact=True).click()
         page.dblclick("#send")  # a double tap on "Gửi" is one rating
         page.mouse.click(400, 400)  # taps on the thank-you screen do nothing
-        page.wait_for_selector("#idle:not([hidden])")
+        _thanked(page)
         # The same dossier rated again (another citizen, the same receipt): refused, counted once.
         _rate(page, ["Bình thường", "Bình thường", "Bình thường"], receipt="000.12.34.h56-241007-0012")
-        page.wait_for_selector("#idle:not([hidden])")
+        _thanked(page)
         _wait(lambda: page.evaluate("localStorage.getItem('formkit.kiosk.queue')") == "[]")
         rows = _counter_rows(ws)
         assert len(rows) == 1, rows
         assert rows[0][0] == "hoa-thanh|quầy|intake|000.12.34.H56-241007-0012"
         assert '"1.1": "Tốt"' in rows[0][1]
     finally:
+        context.close()
         server.stop()
 
 
@@ -182,19 +214,18 @@ def test_office_pc_stopped_mid_session_every_rating_stored_once(chromium, counte
     ws, device, code, pins = counter
     port = _free_port()
     server = _server(ws, port)
-    context = chromium.new_context(viewport=TABLET_LANDSCAPE, locale="vi-VN")
-    page = context.new_page()
+    context, page = _tablet(chromium, TABLET_LANDSCAPE)
     page.goto(f"http://127.0.0.1:{port}/?code={code}")
     page.wait_for_selector("#idle:not([hidden])")
     _rate(page, ["Tốt", "Dễ hiểu", "Tốt"])
-    page.wait_for_selector("#idle:not([hidden])")
+    _thanked(page)
     _wait(lambda: len(_counter_rows(ws)) == 1)
     server.stop()
 
     # The PC is gone: the tablet keeps rating, and shows staff how many wait.
     for choices in (["Tốt", "Bình thường", "Tốt"], ["Bình thường", "Dễ hiểu", "Tốt"], ["Tốt", "Dễ hiểu", "Tốt"]):
         _rate(page, choices)
-        page.wait_for_selector("#idle:not([hidden])")
+        _thanked(page)
     assert page.inner_text("#waiting") == "Chờ gửi: 3 đánh giá"
     # The tablet sleeps and wakes (the page hidden and shown), still offline: nothing is lost.
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
@@ -203,7 +234,8 @@ def test_office_pc_stopped_mid_session_every_rating_stored_once(chromium, counte
     # Back: the queue goes by itself on the page's timer (no reload, no event), each rating once.
     server = _server(ws, port)
     try:
-        _wait(lambda: len(_counter_rows(ws)) == 4, seconds=25)
+        _run_clock(page, RESEND_SECONDS)
+        _wait(lambda: len(_counter_rows(ws)) == 4)
         page.wait_for_selector("text=Đã gửi hết")
         # A reload resends nothing twice: the tablet-made ids are already stored.
         queued = [{"id": "6f1c1c3e-8a51-4b51-9f0e-1d2a3b4c5d6e", "at": int(time.time() * 1000), "officer": None,
@@ -224,13 +256,16 @@ def test_a_revoked_tablet_is_refused(chromium, counter):
     ws, device, code, pins = counter
     port = _free_port()
     server = _server(ws, port)
+    context, page = _tablet(chromium, TABLET_PORTRAIT)
     try:
-        page = chromium.new_context(viewport=TABLET_PORTRAIT, locale="vi-VN").new_page()
         page.goto(f"http://127.0.0.1:{port}/?code={code}")
         page.wait_for_selector("#idle:not([hidden])")
         manage.revoke(ws, device.id)
-        # A citizen rates meanwhile: refused (401), kept on the tablet, and the tablet asks to be paired again.
+        # A citizen rates meanwhile: refused (401), kept on the tablet, and after the thank-you screen
+        # the tablet asks to be paired again.
         _rate(page, ["Tốt", "Dễ hiểu", "Tốt"])
+        page.wait_for_selector("#thanks:not([hidden])")
+        _run_clock(page, THANKS_SECONDS)
         page.wait_for_selector("#pair:not([hidden])")
         assert len(page.evaluate("JSON.parse(localStorage.getItem('formkit.kiosk.queue'))")) == 1
         assert _counter_rows(ws) == []
@@ -246,6 +281,7 @@ def test_a_revoked_tablet_is_refused(chromium, counter):
         _wait(lambda: len(_counter_rows(ws)) == 1)  # the kept rating, sent under the new pairing
         assert _counter_rows(ws)[0][0].startswith("hoa-thanh|quầy|")
     finally:
+        context.close()
         server.stop()
 
 
@@ -255,8 +291,8 @@ def test_the_six_return_criteria_fit_a_tablet_screen(chromium, example_dir, view
     device, code = manage.pair(ws, "hoa-thanh", "Quầy 6", "tra-ket-qua-6", "return", "Chứng thực")
     port = _free_port()
     server = _server(ws, port)
+    context, page = _tablet(chromium, viewport)
     try:
-        page = chromium.new_context(viewport=viewport, locale="vi-VN").new_page()
         page.goto(f"http://127.0.0.1:{port}/?code={code}")
         page.wait_for_selector("#idle:not([hidden])")
         page.fill("#receipt", "HS-0042")
@@ -273,6 +309,7 @@ def test_the_six_return_criteria_fit_a_tablet_screen(chromium, example_dir, view
         assert key == "hoa-thanh|quầy|return|HS-0042"
         assert '"so-bien-nhan": "HS-0042"' in answers and '"linh-vuc": "Chứng thực"' in answers
     finally:
+        context.close()
         server.stop()
 
 
@@ -280,7 +317,7 @@ def test_a_full_tablet_storage_keeps_the_ratings_in_memory_until_sent(chromium, 
     ws, device, code, pins = counter
     port = _free_port()
     server = _server(ws, port)
-    context = chromium.new_context(viewport=TABLET_PORTRAIT, locale="vi-VN")
+    context, page = _tablet(chromium, TABLET_PORTRAIT)
     # The tablet's storage holds one queued rating at most (a full tablet, simulated).
     context.add_init_script("""(() => {
         const set = Storage.prototype.setItem;
@@ -290,17 +327,17 @@ def test_a_full_tablet_storage_keeps_the_ratings_in_memory_until_sent(chromium, 
             return set.call(this, key, value);
         };
     })()""")
-    page = context.new_page()
     page.goto(f"http://127.0.0.1:{port}/?code={code}")
     page.wait_for_selector("#idle:not([hidden])")
     server.stop()
     for _ in range(3):
         _rate(page, ["Tốt", "Dễ hiểu", "Tốt"])
-        page.wait_for_selector("#idle:not([hidden])")
+        _thanked(page)
     assert page.inner_text("#waiting").startswith("Chờ gửi: 3 đánh giá — bộ nhớ máy đầy, 2 chưa lưu được")
     server = _server(ws, port)
     try:
-        _wait(lambda: len(_counter_rows(ws)) == 3, seconds=25)
+        _run_clock(page, RESEND_SECONDS)
+        _wait(lambda: len(_counter_rows(ws)) == 3)
         page.wait_for_selector("text=Đã gửi hết")
         assert page.evaluate("localStorage.getItem('formkit.kiosk.queue')") == "[]"
     finally:
