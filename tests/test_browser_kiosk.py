@@ -89,6 +89,11 @@ def _wait(condition, seconds: float = 15.0) -> None:
         time.sleep(0.1)
 
 
+def _wait_sent(page) -> None:
+    """Until the tablet's queue is empty: the PC has acknowledged every rating."""
+    _wait(lambda: page.evaluate("localStorage.getItem('formkit.kiosk.queue')") == "[]")
+
+
 @pytest.mark.parametrize("viewport", [TABLET_PORTRAIT, TABLET_LANDSCAPE], ids=["portrait", "landscape"])
 def test_pair_rate_and_return_to_idle(chromium, counter, viewport, tmp_path):
     ws, device, code, pins = counter
@@ -154,12 +159,12 @@ def test_pair_rate_and_return_to_idle(chromium, counter, viewport, tmp_path):
         page.click("#followup-send")
         page.wait_for_selector("#thanks:not([hidden])")
         _wait(lambda: len(_counter_rows(ws)) == 2)
-        _run_clock(page, RESEND_SECONDS)  # a resend finds nothing left to send: the partial rating never went
+        # The tablet empties its queue once the PC acknowledges; the partial rating was never in it.
+        _wait_sent(page)
         rows = _counter_rows(ws)
         assert len(rows) == 2
         assert all(officer_id == "tran-van-minh" for _, _, officer_id in rows)
         assert "Chờ lâu quá" in rows[1][1] and "Hộ tịch" in rows[1][1]
-        assert page.evaluate("localStorage.getItem('formkit.kiosk.queue')") == "[]"
         # Nothing of the citizen stays on the tablet once the PC has the rating.
         kept = page.evaluate("Object.fromEntries(Object.entries(localStorage))")
         assert sorted(kept) == ["formkit.kiosk.config", "formkit.kiosk.queue", "formkit.kiosk.token"]
@@ -200,7 +205,7 @@ def test_repeated_taps_and_receipts_count_once(chromium, counter):
         # The same dossier rated again (another citizen, the same receipt): refused, counted once.
         _rate(page, ["Bình thường", "Bình thường", "Bình thường"], receipt="000.12.34.h56-241007-0012")
         _thanked(page)
-        _wait(lambda: page.evaluate("localStorage.getItem('formkit.kiosk.queue')") == "[]")
+        _wait_sent(page)
         rows = _counter_rows(ws)
         assert len(rows) == 1, rows
         assert rows[0][0] == "hoa-thanh|quầy|intake|000.12.34.H56-241007-0012"
@@ -220,6 +225,7 @@ def test_office_pc_stopped_mid_session_every_rating_stored_once(chromium, counte
     _rate(page, ["Tốt", "Dễ hiểu", "Tốt"])
     _thanked(page)
     _wait(lambda: len(_counter_rows(ws)) == 1)
+    _wait_sent(page)  # acknowledged before the PC goes
     server.stop()
 
     # The PC is gone: the tablet keeps rating, and shows staff how many wait.
@@ -243,7 +249,7 @@ def test_office_pc_stopped_mid_session_every_rating_stored_once(chromium, counte
         page.evaluate("q => localStorage.setItem('formkit.kiosk.queue', JSON.stringify(q))", queued + queued)
         page.reload()
         page.wait_for_selector("#idle:not([hidden])")
-        _wait(lambda: page.evaluate("localStorage.getItem('formkit.kiosk.queue')") == "[]")
+        _wait_sent(page)
         assert len(_counter_rows(ws)) == 5
         keys = [key for key, _, _ in _counter_rows(ws)]
         assert len(set(keys)) == 5
