@@ -820,18 +820,25 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
     from .responses.store import ResponseStore
 
     ws = _workspace(ctx)
-    _lock(ctx, ws, "retention")
+    if ws.state_dir.exists():  # a fresh workspace has nothing to guard, and gets no new file
+        _lock(ctx, ws, "retention")
     now = datetime.now(UTC)
-    with ResponseStore(ws.responses_file) as store:
+    stored = ws.responses_file.exists()
+    if not stored:  # nothing pulled yet; report files written --from-csv may still hold phones
+        say(_("No responses stored yet ({file} does not exist).").format(file=ws.responses_file))
+    with ResponseStore(ws.responses_file if stored else ":memory:") as store:
         todo = keeping.plan(ws, store, now)
         say(_("Retention: phone numbers are kept {months} months; those sent before {cutoff} are erased.").format(
             months=ws.phone_retention_months, cutoff=todo.cutoff))
-        say(_("To erase: {phones}, {comments} with a number typed in (masked), {files} of reports, {images} of "
-              "handwritten phone boxes.").format(
+        say(_("To erase: {phones}, {comments} with a number typed in (masked), {notes} of the follow-up register "
+              "(cleared), {files} of reports, {images} of handwritten phone boxes, {orphans} of handwritten boxes "
+              "no answer points to.").format(
             phones=ngettext("{n} phone number", "{n} phone numbers", todo.phones).format(n=todo.phones),
             comments=ngettext("{n} comment", "{n} comments", todo.comments).format(n=todo.comments),
+            notes=ngettext("{n} note", "{n} notes", todo.notes).format(n=todo.notes),
             files=ngettext("{n} file", "{n} files", len(todo.files)).format(n=len(todo.files)),
-            images=ngettext("{n} picture", "{n} pictures", len(todo.images)).format(n=len(todo.images))))
+            images=ngettext("{n} picture", "{n} pictures", todo.phone_images).format(n=todo.phone_images),
+            orphans=ngettext("{n} picture", "{n} pictures", len(todo.orphans)).format(n=len(todo.orphans))))
         for path in todo.files:
             say(f"  {path}")
         if dry_run or not todo:
@@ -839,8 +846,9 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
         else:
             record = keeping.apply(ws, store, todo, now)
             say(_("Erased. What was erased and when is recorded in {record}.").format(record=record))
-            # the follow-up register's exports hold phones in full
-            for path in rewrite_exports(ws, store, set(todo.store.phones) | set(todo.store.comments)):
+            # the follow-up register's exports hold phones and notes in full
+            changed = set(todo.store.phones) | set(todo.store.comments) | set(todo.store.notes_changed)
+            for path in rewrite_exports(ws, store, changed):
                 say(_("Written again without them: {file}").format(file=path))
     say(_("formkit cannot erase what Google keeps: the answers in each Google Form and its linked spreadsheet "
           "(delete them there; see the README, \"Dữ liệu cá nhân\")."))

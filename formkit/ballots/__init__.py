@@ -7,10 +7,12 @@ counted with the online answers under channel "giấy".
   issue     `formkit ballots`: serials → register → PDF
   read      one image → one page: markers, perspective, ink per bubble
   scan      `formkit scan`: files → pages → ballots → review list / response store
+  pictures  the handwritten boxes' pictures a scan keeps, and which of them anything points to
   summary   the paper statistics for the report
 """
 
 from typing import Final
 
 CHANNEL_PAPER: Final = "giấy"  # the store's Channel of a scanned ballot
+HANDWRITTEN_COMMENT: Final = "ý kiến viết tay"  # how a scanned ballot's comment names its comment box picture
 HANDWRITTEN_PHONE: Final = "số điện thoại viết tay"  # how a scanned ballot's comment names its phone box picture

@@ -31,9 +31,9 @@ from ..errors import Problems
 from ..files import atomic_write_bytes, atomic_write_json, atomic_write_text, read_versioned_json
 from ..forms.state import State
 from ..i18n import _
-from ..responses.store import VIETNAM, ResponseRow, ResponseStore
+from ..responses.store import TIME_FORMAT, VIETNAM, ResponseRow, ResponseStore
 from ..workspace.config import Workspace
-from . import CHANNEL_PAPER, HANDWRITTEN_PHONE, read
+from . import CHANNEL_PAPER, HANDWRITTEN_COMMENT, HANDWRITTEN_PHONE, pictures, read
 from .issue import ballots_dir, form_template
 from .register import Register, load_secret, verify
 
@@ -41,7 +41,6 @@ FORMAT = 1
 PDF_DPI = 200
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 BLANK_WORDS = {"", "trống", "-"}
-HANDWRITTEN = "ý kiến viết tay"
 SAVE_EVERY = 5.0  # seconds between saves of the scan state during a scan (it grows with every page)
 
 
@@ -83,6 +82,24 @@ class ScanState:
                                       "counted": self.counted, "duplicates": self.duplicates,
                                       "rejected": self.rejected, "unreadable": self.unreadable,
                                       "stale": self.stale})
+
+    def waiting_pictures(self) -> list[tuple[str, str, str, str]]:
+        """(page key, box role, picture, local time read) of the boxes on pages of ballots not
+        counted yet (a page or a review still missing): no stored answer names them so far."""
+        found = []
+        for key, page in self.pages.items():
+            if key.rsplit("|", 1)[0] in self.counted:
+                continue
+            read_at = datetime.fromisoformat(page["read_at"]).astimezone(VIETNAM).strftime(TIME_FORMAT)
+            found += [(key, role, picture, read_at) for role, picture in page["boxes"].items()]
+        return found
+
+    def forget_picture(self, key: str, role: str) -> None:
+        """A waiting page's box picture deleted (its retention period ended): the page no longer
+        names it, but remembers that the box held ink (it stays a marked page)."""
+        page = self.pages[key]
+        if page["boxes"].pop(role, None) is not None:
+            page.setdefault("erased", []).append(role)
 
     def in_review(self) -> list[tuple[str, str, dict]]:
         """(page key, question, item) still waiting for a person."""
@@ -157,7 +174,8 @@ def file_hash(path: Path) -> hashlib._Hash:
 def marked(page: dict) -> bool:
     """Whether a page read holds any ink a citizen put there: an answer, a mark for a person to
     look at, or writing in a box. A ballot none of whose pages is marked is not a response."""
-    return any(a is not None for a in page["answers"].values()) or bool(page["review"]) or bool(page["boxes"])
+    return (any(a is not None for a in page["answers"].values()) or bool(page["review"]) or bool(page["boxes"])
+            or bool(page.get("erased")))  # a box whose picture was deleted held ink
 
 
 def check_files(files: list[Path]) -> None:
@@ -267,7 +285,7 @@ class Scanner:
 
     def read_page(self, name: str, page: read.PageImage, geometry: dict) -> dict:
         pid = page.page_id
-        folder = self.out / pid.commune / "viet-tay"
+        folder = pictures.folder_of(self.ws, pid.commune)
         questions: dict[str, dict[str, float]] = {}
         where: dict[str, list[dict]] = {}
         for bubble in geometry["bubbles"]:
@@ -393,7 +411,7 @@ class Scanner:
                 page["boxes"].pop("phone", None)
         comment = template.by_role("comment")
         if comment is not None and boxes:
-            parts = [f"{HANDWRITTEN}: {boxes['comment']}"] if "comment" in boxes else []
+            parts = [f"{HANDWRITTEN_COMMENT}: {boxes['comment']}"] if "comment" in boxes else []
             if "phone" in boxes:
                 parts.append(f"{HANDWRITTEN_PHONE}: {boxes['phone']}")
             answers[comment.id] = "; ".join(parts)

@@ -35,8 +35,8 @@ def open_cases(ws: Workspace, store: ResponseStore, now: datetime | None = None)
 
 def _erase(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> list[tuple[int, str]]:
     """Erase the phones due, and write again each export file that held one (it lists open cases only)."""
-    erased = erase_due(ws, store, now)
-    rewrite_exports(ws, store, {c for _i, c in erased})
+    erased, communes = erase_due(ws, store, now)
+    rewrite_exports(ws, store, communes)
     return erased
 
 

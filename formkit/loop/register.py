@@ -12,10 +12,12 @@ import numpy as np
 
 from ..errors import UsageError
 from ..i18n import _
+from ..ballots import pictures
 from ..report import indices as ix
 from ..report import load
 from ..report.followup_pick import follow_up_rule
 from ..report.period import stamps
+from ..report.privacy import mask_text
 from ..report.retention import append_record, cleaner, question_ids, scrub_cases
 from ..responses import cases as register
 from ..responses import erasure
@@ -116,29 +118,36 @@ def set_case(ws: Workspace, store: ResponseStore, response_id: int, status: str,
     return register.cases(store, ids=[response_id])[0]
 
 
-def erase_due(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> list[tuple[int, str]]:
+def erase_due(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> tuple[list[tuple[int, str]], set[str]]:
     """Erase the phones of cases closed at least keep_phone_days ago, as the retention rule erases
-    one (responses/erasure.py), and add what was erased (counts, never the numbers) to the
-    retention record, state/erasures.json; returns (id, commune) erased."""
+    one (responses/erasure.py), numbers in their notes masked as in comments — and in the note of
+    any case whose phone is already erased (staff may write one after); add what was erased
+    (counts, never the numbers) to the retention record, state/erasures.json. Returns the (id,
+    commune) whose phone was erased, and every commune whose cases changed."""
     moment = datetime.strptime(now_text(now), TIME_FORMAT)
     before = (moment - timedelta(days=ws.followup.keep_phone_days)).strftime(TIME_FORMAT)
     if ws.followup.keep_phone_days == 0:
         before = "9999"  # closed at any time up to now
     due = register.phones_to_erase(store, before)
-    if not due:
-        return []
+    ids = [i for i, _c in due]
     phone_ids, comment_ids = question_ids(ws, store)  # as `formkit retention` erases (report/retention.py)
     images: list[Path] = []
-    found = erasure.expired(store, "", phone_ids, comment_ids, cleaner(images), ids=[i for i, _c in due])
+    found = (erasure.expired(store, "", phone_ids, comment_ids, cleaner(images), ids=ids) if due
+             else erasure.Expired(""))
+    erasure.add_notes(found, register.notes(store, ids=ids) + register.notes(store, erased=True), mask_text)
+    if not due and not found:
+        return [], set()
     erasure.erase(store, found, phone_ids, comment_ids)
     for image in images:  # a paper ballot's handwritten phone box
-        image.unlink(missing_ok=True)
-    register.mark_erased(store, [i for i, _c in due], now_text(now))
-    files = scrub_cases(ws, {i for i, _c in due})  # the commune's follow-up CSVs of reports already written
-    if found.phones or found.comments:
+        pictures.located(ws, image).unlink(missing_ok=True)
+    register.mark_erased(store, ids, now_text(now))
+    files = scrub_cases(ws, set(ids))  # the commune's follow-up CSVs of reports already written
+    if found.phones or found.comments or found.notes:
         append_record(ws, {"at": (now or datetime.now(VIETNAM)).astimezone(VIETNAM).isoformat(timespec="seconds"),
                            "follow_up_cases_closed": len(due), "keep_phone_days": ws.followup.keep_phone_days,
                            "phones_erased": dict(sorted(found.phones.items())),
-                           "comments_masked": dict(sorted(found.comments.items())), "store": str(store.path or ""),
+                           "comments_masked": dict(sorted(found.comments.items())),
+                           "follow_up_notes_masked": dict(sorted(found.notes_changed.items())),
+                           "store": str(store.path or ""),
                            "report_files": [str(p.relative_to(ws.root)) for p in files]})
-    return due
+    return due, {c for _i, c in due} | set(found.notes_changed)

@@ -2,10 +2,13 @@
 them, with a record of what was erased and when (state/erasures.json).
 
 Where: the store (responses/erasure.py: raw answers, texts table, flags; the columnar copy is
-removed and rebuilt), the pictures of handwritten phone boxes from paper ballots, and the report
-files that hold phones in full — each commune's follow-up list (`<report>-csv/can-lien-he-lai/`),
-whose rows sent before the cutoff lose their phone and have numbers in comments masked. Every
-other report file only ever held masked phones (`091****678`) and is left as written.
+removed and rebuilt; the follow-up register's notes of those answers cleared), the pictures of
+handwritten phone boxes from paper ballots (a stored answer's, or a ballot's still waiting for a
+page or a review), and the report files that hold phones in full — each commune's follow-up list
+(`<report>-csv/can-lien-he-lai/`), whose rows sent before the cutoff lose their phone and have
+numbers in comments masked. Every other report file only ever held masked phones (`091****678`)
+and is left as written. Pictures of handwritten boxes that nothing points to any more (ballots/
+pictures.py) are deleted whatever their age: nothing would ever read them.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ import csv
 import io
 import json
 from calendar import monthrange
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..ballots import HANDWRITTEN_PHONE
+from ..ballots import HANDWRITTEN_PHONE, pictures
+from ..ballots.scan import ScanState
 from ..files import atomic_write_bytes, atomic_write_text
-from ..responses import erasure
+from ..responses import cases, erasure
 from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
 from ..workspace.config import Workspace
 from ..workspace.templates import load_template
@@ -49,6 +54,9 @@ class Plan:
     store: erasure.Expired
     files: dict[Path, bytes] = field(default_factory=dict)  # report file -> its new content
     images: list[Path] = field(default_factory=list)  # handwritten phone boxes to delete
+    scans: ScanState | None = None  # the paper scan state, when a waiting ballot's phone picture goes
+    waiting: list[tuple[str, Path]] = field(default_factory=list)  # (page key, phone box) of ballots not counted
+    orphans: list[Path] = field(default_factory=list)  # handwritten boxes nothing points to
 
     @property
     def phones(self) -> int:
@@ -58,23 +66,53 @@ class Plan:
     def comments(self) -> int:
         return sum(self.store.comments.values())
 
+    @property
+    def notes(self) -> int:
+        return sum(self.store.notes_changed.values())
+
+    @property
+    def phone_images(self) -> int:
+        return len(self.images) + len(self.waiting)
+
     def __bool__(self) -> bool:
-        return bool(self.store or self.files or self.images)
+        return bool(self.store or self.files or self.images or self.waiting or self.orphans)
 
 
 def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
+    """What is past the period, in `store` (one in memory when nothing was pulled yet: then only the
+    report files are looked at, and no picture counts as an orphan) and beside it."""
     cutoff = cutoff_of(now, ws.phone_retention_months)
     phone_ids, comment_ids = question_ids(ws, store)
     images: list[Path] = []
     clean = cleaner(images)
     found = erasure.expired(store, cutoff, phone_ids, comment_ids, clean)
-    result = Plan(cutoff, ws.phone_retention_months, found, images=[p for p in images if p.exists()])
+    # A staff note may hold the number or a name no pattern finds: it goes whole with the period.
+    erasure.add_notes(found, cases.notes(store, opened_before=cutoff), lambda _note: "")
+    result = Plan(cutoff, ws.phone_retention_months, found,
+                  images=[q for p in images if (q := pictures.located(ws, p)).exists()])
+    _plan_pictures(ws, store, result)
     reports = ws.output_dir / "reports"
     for path in sorted(reports.glob("*-csv/can-lien-he-lai/*.csv")) if reports.is_dir() else []:
         changed = _scrubbed(path, cutoff)
         if changed is not None:
             result.files[path] = changed
     return result
+
+
+def _plan_pictures(ws: Workspace, store: ResponseStore, todo: Plan) -> None:
+    """The phone pictures of ballots still waiting (for a page or a review) read before the cutoff,
+    and the pictures nothing points to: no stored answer, no waiting ballot."""
+    scans = ScanState.load(ws)
+    waiting = scans.waiting_pictures()
+    todo.waiting = [(key, pictures.located(ws, picture)) for key, role, picture, read_at in waiting
+                    if role == "phone" and read_at < todo.cutoff]
+    if todo.waiting:
+        todo.scans = scans
+    if store.path is None:  # nothing stored yet: no proof that nothing points to a picture
+        return
+    named = [path for answers in erasure.paper_answers(store) for text in answers.values()
+             for path in pictures.named_in(text)]
+    todo.orphans = pictures.unreferenced(ws, named + [picture for _k, _r, picture, _t in waiting])
 
 
 def question_ids(ws: Workspace, store: ResponseStore) -> tuple[set[str], set[str]]:
@@ -150,10 +188,16 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
     """Erase what `todo` lists, then append what was erased (never the numbers) to the record."""
     phone_ids, comment_ids = question_ids(ws, store)
     erasure.erase(store, todo.store, phone_ids, comment_ids)
+    cases.mark_erased(store, sorted(todo.store.cleared), now.astimezone(VIETNAM).strftime(TIME_FORMAT))
     for path, data in todo.files.items():
         atomic_write_bytes(path, data, mode=0o600)
-    for image in todo.images:
+    if todo.scans is not None:  # the waiting page forgets the picture before it goes
+        for key, _picture in todo.waiting:
+            todo.scans.forget_picture(key, "phone")
+        todo.scans.save()
+    for image in [*todo.images, *(picture for _key, picture in todo.waiting), *todo.orphans]:
         image.unlink(missing_ok=True)
+    orphans = Counter(pictures.commune_of(p) for p in todo.orphans)
     return append_record(ws, {
         "at": now.astimezone(VIETNAM).isoformat(timespec="seconds"),
         "retention_months": todo.months,
@@ -162,7 +206,9 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
         "comments_masked": dict(sorted(todo.store.comments.items())),
         "store": str(store.path or ""),
         "report_files": [str(p.relative_to(ws.root)) for p in todo.files],
-        "handwritten_phone_images_deleted": len(todo.images),
+        "handwritten_phone_images_deleted": todo.phone_images,
+        "orphan_handwritten_images_deleted": dict(sorted(orphans.items())),
+        "follow_up_notes_cleared": dict(sorted(todo.store.notes_changed.items())),
         "columnar_copy": "removed, rebuilt by the next report" if todo.store else "unchanged",
     })
 

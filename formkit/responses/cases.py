@@ -5,9 +5,10 @@ A case's status is one of STATUSES: "open" (chưa liên hệ) until staff record
 (đã liên hệ) when someone spoke to the citizen and the matter is not settled yet; "resolved" (đã
 giải quyết) and "unreachable" (không liên lạc được) close it. The time of the first change away
 from "open" is kept as the first contact (an unanswered call is an attempt: it counts), and a
-closed case keeps its outcome, who, when and note for good, while its phone number is erased the
-way the retention rule erases one (responses/erasure.py: the raw answers, the texts table, the
-flag, numbers typed into the comment masked, the file vacuumed with secure_delete).
+closed case keeps its outcome, who and when for good, while its phone number is erased the way
+the retention rule erases one (responses/erasure.py: the raw answers, the texts table, the flag,
+numbers typed into the comment and into the staff's note masked, the file vacuumed with
+secure_delete). The note itself is cleared once the answer's retention period ends.
 
 Every statement over this table lives here (the store's SQL stays in responses/).
 """
@@ -172,10 +173,42 @@ def phones_to_erase(store: ResponseStore, closed_before: str) -> list[tuple[int,
 
 
 def mark_erased(store: ResponseStore, ids: list[int], when: str) -> None:
-    """Record that these cases' phones were erased (responses/erasure.py does the erasing)."""
+    """Record that these cases' phones were erased (responses/erasure.py does the erasing); a case
+    erased before keeps its first date."""
+    if not has_register(store):
+        return
     with store.db:
-        store.db.execute("UPDATE cases SET phone_erased = ? WHERE response_id IN (SELECT value FROM json_each(?))",
-                         (when, json.dumps(ids)))
+        store.db.execute("UPDATE cases SET phone_erased = ? WHERE response_id IN (SELECT value FROM json_each(?))"
+                         " AND phone_erased IS NULL", (when, json.dumps(ids)))
+
+
+def notes(store: ResponseStore, ids: Iterable[int] = (), opened_before: str = "",
+          erased: bool = False) -> list[tuple[int, str, str]]:
+    """(response id, commune, note) of the cases with a note that are one of `ids`, or were opened
+    before that local time, or (erased) whose phone was erased: what an erasure looks at."""
+    if not has_register(store):
+        return []
+    chosen, params = [], []
+    if ids:
+        chosen.append("response_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in ids]))
+    if opened_before:
+        chosen.append("opened < ?")
+        params.append(opened_before)
+    if erased:
+        chosen.append("phone_erased IS NOT NULL")
+    if not chosen:
+        return []
+    return store.db.execute(f"SELECT response_id, commune_id, note FROM cases WHERE note != '' AND"
+                            f" ({' OR '.join(chosen)}) ORDER BY response_id", params).fetchall()
+
+
+def set_notes(store: ResponseStore, kept: dict[int, str]) -> None:
+    """Write these notes as they are kept, in the caller's transaction (responses/erasure.py)."""
+    if not kept:
+        return
+    store.db.executemany("UPDATE cases SET note = ? WHERE response_id = ?",
+                         [(note, response_id) for response_id, note in kept.items()])
 
 
 def newest_response(store: ResponseStore) -> int:

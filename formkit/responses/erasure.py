@@ -3,7 +3,9 @@
 A phone is kept for `[privacy] phone_retention_months` after the response was sent, then erased:
 removed from the raw answers and from the texts table, its flag cleared in the coded rows, and
 phone-like numbers typed into comments masked (the caller says how: report/followup.py's rule).
-The store is then vacuumed with SQLite's secure_delete on, so the old bytes do not linger in free
+The follow-up register's notes (staff's free text, which may hold the number or a name) are kept
+as the caller says too: numbers masked when a case's phone goes, cleared when the answer's
+retention period ends. The store is then vacuumed with SQLite's secure_delete on, so the old bytes do not linger in free
 pages. The columnar copy holds no phone, but it holds the flags: it is removed and rebuilt by the
 next report.
 """
@@ -16,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import columnar
+from . import cases, columnar
 from .coding import HAS_COMMENT, HAS_PHONE
 from .store import ResponseStore
 
@@ -30,14 +32,30 @@ class Expired:
     phones: Counter[str] = field(default_factory=Counter)  # phones erased, per commune
     comments: Counter[str] = field(default_factory=Counter)  # comments whose numbers were masked, per commune
     cleared: set[int] = field(default_factory=set)  # responses whose phone goes (their flag too)
+    notes: dict[int, str] = field(default_factory=dict)  # follow-up case (response id) -> its note as kept
+    notes_changed: Counter[str] = field(default_factory=Counter)  # per commune
 
     def __bool__(self) -> bool:
-        return bool(self.answers)
+        return bool(self.answers or self.notes)
+
+
+def add_notes(found: Expired, rows: list[tuple[int, str, str]], keep: Callable[[str], str]) -> None:
+    """The notes of these (response id, commune, note) follow-up cases that `keep` changes."""
+    for response_id, commune_id, note in rows:
+        kept = keep(note)
+        if kept != note and response_id not in found.notes:
+            found.notes[response_id] = kept
+            found.notes_changed[commune_id] += 1
 
 
 def templates_in(store: ResponseStore) -> list[str]:
     """The template ids the store holds responses of (their phone and comment questions)."""
     return [t for (t,) in store.db.execute("SELECT DISTINCT template FROM responses")]
+
+
+def paper_answers(store: ResponseStore) -> list[dict[str, str]]:
+    """Every stored paper ballot's answers: their comment names the pictures of its handwritten boxes."""
+    return [json.loads(raw) for (raw,) in store.db.execute("SELECT answers FROM responses WHERE source = 'paper'")]
 
 
 def phones_past(store: ResponseStore, cutoff: str) -> int:
@@ -93,7 +111,8 @@ def erase(store: ResponseStore, found: Expired, phone_ids: set[str], comment_ids
                 db.execute("UPDATE coded SET flags = flags & ? WHERE id = ?", (~HAS_COMMENT & 0xFF, response_id))
             if response_id in found.cleared:
                 db.execute("UPDATE coded SET flags = flags & ? WHERE id = ?", (~HAS_PHONE & 0xFF, response_id))
+        cases.set_notes(store, found.notes)
     if found:
         db.execute("VACUUM")
-        if store.path is not None:  # the flags changed: the copy is rebuilt from the store when next read
+        if found.answers and store.path is not None:  # the flags changed: the copy is rebuilt from the store when next read
             shutil.rmtree(columnar.folder_of(store.path), ignore_errors=True)
