@@ -519,8 +519,13 @@ def list_(ctx: click.Context, communes: tuple[str, ...], status: str) -> None:
     from .responses.cases import STATUS_NAMES
 
     ws = _workspace(ctx)
-    for c in list_cases(ws, communes, status):
+    found = list_cases(ws, communes, status)
+    for c in found:
         say(f"{c.response_id:>8}  {c.commune:<20} {c.opened}  {STATUS_NAMES[c.status]:<20} {c.actor}")
+    if not found:
+        say(_("No follow-up cases.") if ws.responses_file.exists() else
+            _("No follow-up cases: no responses stored yet ({file}); `formkit pull` brings them.").format(
+                file=ws.responses_file))
 
 
 @cli.command(help=N_("Tell the leaders what is new since the last digest: dissatisfied answers and integrity "
@@ -617,6 +622,7 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
            template_id, from_csv, date_order, csv_files) -> None:
     from .errors import UsageError
     from .report import make_report, parse_period, write_report
+    from .report.make import nothing_pulled
 
     if from_csv != bool(csv_files):
         raise UsageError(_("--from-csv takes the export files: formkit report --from-csv FILE… --quarter 2026Q3"))
@@ -625,6 +631,9 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
                            "--date-order dmy"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
     ws = _workspace(ctx)
+    if not from_csv and (why := nothing_pulled(ws)) is not None:  # nothing to report, and no new file
+        _warn(why)
+        ctx.exit(EXIT_EMPTY)
     _lock(ctx, ws, "report")
     made = make_report(ws, period, communes, dossiers, csv_files, _state(ws) if from_csv else None,
                        receipts=receipts, template_id=template_id, date_order=date_order)

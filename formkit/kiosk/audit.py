@@ -30,7 +30,7 @@ from ..responses.queries import channel_keys
 from ..responses.store import ResponseStore
 from ..workspace.config import OfficeHours, Workspace
 from .ratings import CHANNEL_COUNTER, Rejected, normal_receipt, receipt_of
-from .registry import Registry
+from .registry import Registry, registry_file
 
 HEADERS = {
     "receipt": {"receipt", "số biên nhận", "so bien nhan", "mã hồ sơ", "ma ho so", "số hồ sơ"},
@@ -128,7 +128,7 @@ def receipt_rates(store: ResponseStore, dossiers: list[dict], bounds: tuple[str,
 def pairing_warnings(state_dir: Path, bounds: tuple[str, str], names: dict[str, str]) -> list[dict]:
     """Per commune with counter tablets: paired, revoked, and the refusals of the period (wrong or
     revoked tokens, rate limits, wrong PINs and pairing codes, unreadable ratings)."""
-    if not (Path(state_dir) / "kiosk.sqlite").exists():
+    if not registry_file(state_dir).exists():
         return []
     with Registry(state_dir) as registry:
         devices = registry.devices()
@@ -162,7 +162,7 @@ def counter_warnings(store: ResponseStore, state_dir: Path, bounds: tuple[str, s
     if not rows:
         return []
     counters: dict[str, str] = {}
-    if (Path(state_dir) / "kiosk.sqlite").exists():
+    if registry_file(state_dir).exists():
         with Registry(state_dir) as registry:
             counters = {f"quay-{d.id}": d.counter for d in registry.devices()}
     listed = {(d["commune"], d["stage"], d["receipt"]) for d in dossiers} if dossiers is not None else None

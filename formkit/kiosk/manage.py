@@ -10,7 +10,7 @@ from ..i18n import _
 from ..workspace.config import CONFIG_NAME, Workspace
 from ..workspace.templates import Template, find_template, load_template
 from .ratings import kiosk_questions
-from .registry import STAGES, Device, Registry
+from .registry import STAGES, Device, Registry, registry_file, unknown_device
 
 MAX_CRITERIA = 8  # a counter rating takes seconds: a long question set belongs on the form
 COUNTER_MAX = 60
@@ -89,10 +89,15 @@ def new_pins(ws: Workspace, commune_id: str, officer_ids: tuple[str, ...]) -> di
 
 
 def devices(ws: Workspace) -> list[Device]:
+    """The tablets; none (and no new file) before the first is paired."""
+    if not registry_file(ws.state_dir).exists():
+        return []
     with Registry(ws.state_dir) as registry:
         return registry.devices()
 
 
 def revoke(ws: Workspace, device_id: str) -> Device:
+    if not registry_file(ws.state_dir).exists():
+        raise unknown_device(device_id)
     with Registry(ws.state_dir) as registry:
         return registry.revoke(device_id)

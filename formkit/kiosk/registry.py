@@ -102,9 +102,19 @@ def _locked(method):
     return run
 
 
+def registry_file(state_dir: Path) -> Path:
+    """state/kiosk.sqlite: made by the first `formkit kiosk pair` (or `pins`, or the server), never
+    by a command that only reads it."""
+    return Path(state_dir) / "kiosk.sqlite"
+
+
+def unknown_device(device_id: str) -> UsageError:
+    return UsageError(_("no counter tablet {id}: `formkit kiosk devices` lists them").format(id=device_id))
+
+
 class Registry:
     def __init__(self, state_dir: Path) -> None:
-        self.path = owner_only(Path(state_dir) / "kiosk.sqlite")
+        self.path = owner_only(registry_file(state_dir))
         self.lock = threading.RLock()
         self.db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False, isolation_level=None)
         try:
@@ -187,7 +197,7 @@ class Registry:
     def device(self, device_id: str) -> Device:
         row = self.db.execute(f"SELECT {COLUMNS} FROM devices WHERE id = ?", (device_id,)).fetchone()
         if row is None:
-            raise UsageError(_("no counter tablet {id}: `formkit kiosk devices` lists them").format(id=device_id))
+            raise unknown_device(device_id)
         return Device(*row)
 
     @_locked

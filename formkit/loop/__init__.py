@@ -88,5 +88,7 @@ def list_cases(ws: Workspace, commune_ids: tuple[str, ...] = (), status: str = "
         raise UsageError(_("'{status}' is not a status: choose {choices}").format(status=status,
                                                                                   choices=status_choices()))
     ws.select(commune_ids)  # an unknown commune is a usage error
+    if not ws.responses_file.exists():  # nothing pulled: no case, and no store made by a listing
+        return []
     with _store(ws) as store:
         return case_table.cases(store, commune_ids, [code] if code else ())

@@ -39,9 +39,8 @@ def make_report(ws: Workspace, period: Period, commune_ids: tuple[str, ...] = ()
     if csv_files:
         assert state is not None, "the CSV exports are matched to forms through the state file"
         store = _store_from_exports(ws, state, list(csv_files), commune_ids, warnings, date_order)
-    elif not ws.responses_file.exists():
-        raise UsageError(_("no responses yet in {file}: run `formkit pull` first, or use --from-csv FILE…").format(
-            file=ws.responses_file))
+    elif (why := nothing_pulled(ws)) is not None:
+        raise UsageError(why)
     else:
         store = ResponseStore(ws.responses_file)
     with store:
@@ -49,6 +48,15 @@ def make_report(ws: Workspace, period: Period, commune_ids: tuple[str, ...] = ()
                               receipts=receipts)
         holding = held(store, result.template, result.scope) if result.responses == 0 else None
     return Made(result, holding, warnings)
+
+
+def nothing_pulled(ws: Workspace) -> str | None:
+    """Why there is nothing to report from the store yet (it does not exist: a report must not make
+    it), else None."""
+    if ws.responses_file.exists():
+        return None
+    return _("no responses yet in {file}: run `formkit pull` first, or use --from-csv FILE…").format(
+        file=ws.responses_file)
 
 
 def _store_from_exports(ws: Workspace, state: State, files: list[Path], communes: tuple[str, ...],
