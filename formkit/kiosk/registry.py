@@ -108,10 +108,6 @@ def registry_file(state_dir: Path) -> Path:
     return Path(state_dir) / "kiosk.sqlite"
 
 
-def unknown_device(device_id: str) -> UsageError:
-    return UsageError(_("no counter tablet {id}: `formkit kiosk devices` lists them").format(id=device_id))
-
-
 class Registry:
     def __init__(self, state_dir: Path) -> None:
         self.path = owner_only(registry_file(state_dir))
@@ -258,3 +254,7 @@ class Registry:
 
 
 COLUMNS = "id, commune_id, counter, template, stage, field, officer_id, created, paired, revoked, last_seen"
+
+
+def unknown_device(device_id: str) -> UsageError:
+    return UsageError(_("no counter tablet {id}: `formkit kiosk devices` lists them").format(id=device_id))

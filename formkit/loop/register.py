@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ballots import pictures
 from ..errors import UsageError
 from ..i18n import _
-from ..ballots import pictures
 from ..report import indices as ix
 from ..report import load
 from ..report.followup_pick import follow_up_rule
@@ -118,7 +118,8 @@ def set_case(ws: Workspace, store: ResponseStore, response_id: int, status: str,
     return register.cases(store, ids=[response_id])[0]
 
 
-def erase_due(ws: Workspace, store: ResponseStore, now: datetime | None = None) -> tuple[list[tuple[int, str]], set[str]]:
+def erase_due(ws: Workspace, store: ResponseStore,
+              now: datetime | None = None) -> tuple[list[tuple[int, str]], set[str]]:
     """Erase the phones of cases closed at least keep_phone_days ago, as the retention rule erases
     one (responses/erasure.py), numbers in their notes masked as in comments — and in the note of
     any case whose phone is already erased (staff may write one after); add what was erased

@@ -114,5 +114,5 @@ def erase(store: ResponseStore, found: Expired, phone_ids: set[str], comment_ids
         cases.set_notes(store, found.notes)
     if found:
         db.execute("VACUUM")
-        if found.answers and store.path is not None:  # the flags changed: the copy is rebuilt from the store when next read
+        if found.answers and store.path is not None:  # flags changed: the copy is rebuilt from the store when read
             shutil.rmtree(columnar.folder_of(store.path), ignore_errors=True)
