@@ -7,7 +7,8 @@ Exit codes (documented in the README):
      (DamagedFileError: forms.json, its journal, ballots.json, paper-scans.json, responses.sqlite,
      kiosk.sqlite, digest.json); an address or port `serve` or `kiosk` cannot listen on
   3  nothing to report: `formkit report` found no answers in the period asked for (the files are
-     still written and say so); the terminal says what the store holds and which period was meant
+     still written and say so); the terminal says what the store holds and which period was meant.
+     Before any pull (no store) nothing is written at all
 """
 
 from __future__ import annotations
