@@ -840,8 +840,8 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
         say(_("Retention: phone numbers are kept {months} months; those sent before {cutoff} are erased.").format(
             months=ws.phone_retention_months, cutoff=todo.cutoff))
         say(_("To erase: {phones}, {comments} with a number typed in (masked), {notes} of the follow-up register "
-              "(cleared), {files} of reports, {images} of handwritten phone boxes, {orphans} of handwritten boxes "
-              "no answer points to.").format(
+              "(cleared), {files} of reports, {images} of handwritten phone boxes, {orphans} of phone boxes no "
+              "answer points to.").format(
             phones=ngettext("{n} phone number", "{n} phone numbers", todo.phones).format(n=todo.phones),
             comments=ngettext("{n} comment", "{n} comments", todo.comments).format(n=todo.comments),
             notes=ngettext("{n} note", "{n} notes", todo.notes).format(n=todo.notes),

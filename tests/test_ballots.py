@@ -326,3 +326,7 @@ def test_a_phone_written_without_consent_is_not_kept(printed, formkit, tmp_path)
     assert refused["dong-y-lien-he"] == "Không đồng ý" and "số điện thoại" not in refused["y-kien-khac"]
     pictures = sorted(p.name for p in (ws.root / "output" / "ballots" / "hoa-thanh" / "viet-tay").iterdir())
     assert sum("phone" in name or "so-dien-thoai" in name for name in pictures) == 1, pictures
+    # The stored answers name every picture a real scan kept: `formkit retention` finds no orphan.
+    kept = formkit("--lang", "en", "retention", "-w", ws.root)
+    assert kept.exit_code == 0 and "Nothing to erase." in kept.out, kept.output
+    assert sorted(p.name for p in (ws.root / "output" / "ballots" / "hoa-thanh" / "viet-tay").iterdir()) == pictures

@@ -285,7 +285,6 @@ class Scanner:
 
     def read_page(self, name: str, page: read.PageImage, geometry: dict) -> dict:
         pid = page.page_id
-        folder = pictures.folder_of(self.ws, pid.commune)
         questions: dict[str, dict[str, float]] = {}
         where: dict[str, list[dict]] = {}
         for bubble in geometry["bubbles"]:
@@ -309,7 +308,7 @@ class Scanner:
         boxes = {}
         for box in geometry["boxes"]:
             if box["page"] == pid.page and read.box_ink(page, box):
-                image = folder / f"{pid.serial:06d}-{box['role']}.png"
+                image = pictures.picture_of(self.ws, pid.commune, pid.serial, box["role"])
                 _write_png(image, read.crop(page, box["x"], box["y"], box["x"] + box["w"], box["y"] + box["h"]))
                 boxes[box["role"]] = str(image)
         return {"file": name, "answers": answers, "review": review, "boxes": boxes,

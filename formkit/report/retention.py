@@ -7,8 +7,8 @@ handwritten phone boxes from paper ballots (a stored answer's, or a ballot's sti
 page or a review), and the report files that hold phones in full — each commune's follow-up list
 (`<report>-csv/can-lien-he-lai/`), whose rows sent before the cutoff lose their phone and have
 numbers in comments masked. Every other report file only ever held masked phones (`091****678`)
-and is left as written. Pictures of handwritten boxes that nothing points to any more (ballots/
-pictures.py) are deleted whatever their age: nothing would ever read them.
+and is left as written. Pictures of handwritten phone boxes that nothing points to any more
+(ballots/pictures.py) are deleted whatever their age: nothing would ever read them.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Plan:
     images: list[Path] = field(default_factory=list)  # handwritten phone boxes to delete
     scans: ScanState | None = None  # the paper scan state, when a waiting ballot's phone picture goes
     waiting: list[tuple[str, Path]] = field(default_factory=list)  # (page key, phone box) of ballots not counted
-    orphans: list[Path] = field(default_factory=list)  # handwritten boxes nothing points to
+    orphans: list[Path] = field(default_factory=list)  # handwritten phone boxes nothing points to
 
     @property
     def phones(self) -> int:
@@ -101,18 +101,19 @@ def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
 
 def _plan_pictures(ws: Workspace, store: ResponseStore, todo: Plan) -> None:
     """The phone pictures of ballots still waiting (for a page or a review) read before the cutoff,
-    and the pictures nothing points to: no stored answer, no waiting ballot."""
+    and the phone pictures nothing points to: no stored answer, no waiting ballot."""
     scans = ScanState.load(ws)
     waiting = scans.waiting_pictures()
     todo.waiting = [(key, pictures.located(ws, picture)) for key, role, picture, read_at in waiting
-                    if role == "phone" and read_at < todo.cutoff]
+                    if role == pictures.PHONE and read_at < todo.cutoff]
     if todo.waiting:
         todo.scans = scans
-    if store.path is None:  # nothing stored yet: no proof that nothing points to a picture
+    found = [p for p in pictures.on_disk(ws) if pictures.is_phone(p)]
+    if store.path is None or not found:  # nothing stored yet: no proof that nothing points to a picture
         return
     named = [path for answers in erasure.paper_answers(store) for text in answers.values()
              for path in pictures.named_in(text)]
-    todo.orphans = pictures.unreferenced(ws, named + [picture for _k, _r, picture, _t in waiting])
+    todo.orphans = pictures.unreferenced(found, named + [picture for _k, _r, picture, _t in waiting])
 
 
 def question_ids(ws: Workspace, store: ResponseStore) -> tuple[set[str], set[str]]:
@@ -193,7 +194,7 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
         atomic_write_bytes(path, data, mode=0o600)
     if todo.scans is not None:  # the waiting page forgets the picture before it goes
         for key, _picture in todo.waiting:
-            todo.scans.forget_picture(key, "phone")
+            todo.scans.forget_picture(key, pictures.PHONE)
         todo.scans.save()
     for image in [*todo.images, *(picture for _key, picture in todo.waiting), *todo.orphans]:
         image.unlink(missing_ok=True)
@@ -207,7 +208,7 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
         "store": str(store.path or ""),
         "report_files": [str(p.relative_to(ws.root)) for p in todo.files],
         "handwritten_phone_images_deleted": todo.phone_images,
-        "orphan_handwritten_images_deleted": dict(sorted(orphans.items())),
+        "orphan_phone_images_deleted": dict(sorted(orphans.items())),
         "follow_up_notes_cleared": dict(sorted(todo.store.notes_changed.items())),
         "columnar_copy": "removed, rebuilt by the next report" if todo.store else "unchanged",
     })
