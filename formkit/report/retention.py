@@ -210,7 +210,7 @@ def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Pat
         "handwritten_phone_images_deleted": todo.phone_images,
         "orphan_phone_images_deleted": dict(sorted(orphans.items())),
         "follow_up_notes_cleared": dict(sorted(todo.store.notes_changed.items())),
-        "columnar_copy": "removed, rebuilt by the next report" if todo.store else "unchanged",
+        "columnar_copy": "removed, rebuilt by the next report" if todo.store.answers else "unchanged",
     })
 
 
