@@ -74,6 +74,13 @@ def _lock(ctx: click.Context, ws, command: str) -> None:
     ctx.call_on_close(WorkspaceLock(ws.state_dir, command).acquire().release)
 
 
+def _lock_if_any_state(ctx: click.Context, ws, command: str) -> None:
+    """The workspace lock, for a command that may find nothing to do: a workspace with no state/
+    yet has nothing to guard (no run ever held the lock), and gets no new file from it."""
+    if ws.state_dir.exists():
+        _lock(ctx, ws, command)
+
+
 def _state(ws, writes: bool = False):
     """The workspace state. Only a command that writes the step journal (create, link, pull: under
     the workspace lock) folds it into forms.json at its end; a reader leaves it alone, since a
@@ -631,10 +638,13 @@ def report(ctx: click.Context, quarter, month, year, start, end, communes, forma
                            "--date-order dmy"))
     period = parse_period(quarter=quarter, month=month, year=year, start=start, end=end)
     ws = _workspace(ctx)
-    if not from_csv and (why := nothing_pulled(ws)) is not None:  # nothing to report, and no new file
-        _warn(why)
-        ctx.exit(EXIT_EMPTY)
-    _lock(ctx, ws, "report")
+    if from_csv:
+        _lock(ctx, ws, "report")
+    else:
+        _lock_if_any_state(ctx, ws, "report")  # waits for a `pull` that may be making the store
+        if (why := nothing_pulled(ws)) is not None:  # nothing to report, and no file written
+            _warn(why)
+            ctx.exit(EXIT_EMPTY)
     made = make_report(ws, period, communes, dossiers, csv_files, _state(ws) if from_csv else None,
                        receipts=receipts, template_id=template_id, date_order=date_order)
     for warning in made.warnings:
@@ -829,8 +839,7 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
     from .responses.store import ResponseStore
 
     ws = _workspace(ctx)
-    if ws.state_dir.exists():  # a fresh workspace has nothing to guard, and gets no new file
-        _lock(ctx, ws, "retention")
+    _lock_if_any_state(ctx, ws, "retention")
     now = datetime.now(UTC)
     stored = ws.responses_file.exists()
     if not stored:  # nothing pulled yet; report files written --from-csv may still hold phones

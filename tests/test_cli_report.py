@@ -39,8 +39,10 @@ def test_pull_then_report_every_format(published_workspace, formkit):
 
 
 def test_report_without_pulling_says_what_to_do(example_dir, formkit):
+    # Nothing to report (exit 3), as for a store that holds no answer: said, and nothing written.
     result = formkit("report", "-w", example_dir, "--quarter", "2026Q3")
-    assert result.exit_code == 2 and "formkit pull" in result.err
+    assert result.exit_code == 3 and "formkit pull" in result.err
+    assert not (example_dir / "state").exists() and not (example_dir / "output").exists()
 
 
 def test_report_period_and_format_are_checked(example_dir, formkit):
