@@ -22,15 +22,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..ballots import HANDWRITTEN_PHONE, pictures
-from ..ballots.scan import ScanState
 from ..files import atomic_write_bytes, atomic_write_text
 from ..responses import cases, erasure
 from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
 from ..workspace.config import Workspace
 from ..workspace.templates import load_template
 from .followup import mask_text
+
+if TYPE_CHECKING:
+    from ..ballots.scan import ScanState
 
 RECORD = "erasures.json"
 ID_HEADER = "Mã phiếu"  # the follow-up CSV's response id (tables.follow_up)
@@ -102,6 +105,8 @@ def plan(ws: Workspace, store: ResponseStore, now: datetime) -> Plan:
 def _plan_pictures(ws: Workspace, store: ResponseStore, todo: Plan) -> None:
     """The phone pictures of ballots still waiting (for a page or a review) read before the cutoff,
     and the phone pictures nothing points to: no stored answer, no waiting ballot."""
+    from ..ballots.scan import ScanState  # here: its image libraries take a tenth of a second to import
+
     scans = ScanState.load(ws)
     waiting = scans.waiting_pictures()
     todo.waiting = [(key, pictures.located(ws, picture)) for key, role, picture, read_at in waiting
