@@ -5,9 +5,9 @@ removed from the raw answers and from the texts table, its flag cleared in the c
 phone-like numbers typed into comments masked (the caller says how: report/followup.py's rule).
 The follow-up register's notes (staff's free text, which may hold the number or a name) are kept
 as the caller says too: numbers masked when a case's phone goes, cleared when the answer's
-retention period ends. The store is then vacuumed with SQLite's secure_delete on, so the old bytes do not linger in free
-pages. The columnar copy holds no phone, but it holds the flags: it is removed and rebuilt by the
-next report.
+retention period ends. The store is then vacuumed with SQLite's secure_delete on, so the old
+bytes do not linger in free pages. The columnar copy holds no phone, but it holds the flags: it is
+removed and rebuilt by the next report.
 """
 
 from __future__ import annotations
