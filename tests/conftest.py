@@ -256,6 +256,16 @@ def published_workspace(example_dir, endpoint, published_snapshot):
     return workspace_from(published_snapshot, example_dir, endpoint)
 
 
+@pytest.fixture
+def short_busy_wait(monkeypatch) -> float:
+    """formkit waits a twentieth of a second, not BUSY_WAIT, for a database another connection holds
+    (name it before a fixture that opens one, such as test_kiosk.py's `served`)."""
+    from formkit.responses import store
+
+    monkeypatch.setattr(store, "BUSY_WAIT", 0.05)
+    return store.BUSY_WAIT
+
+
 # The real browser (Debian Chromium via Playwright) for the page tests: tests/browser.py.
 from browser import chromium  # noqa: E402,F401
 
