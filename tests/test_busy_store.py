@@ -89,3 +89,11 @@ def test_a_held_tablet_registry_is_busy_not_damaged(example_dir, formkit, short_
         result = formkit("kiosk", "devices", "-w", example_dir)
     assert busy_said(result, registry), result.output
     assert formkit("kiosk", "devices", "-w", example_dir).exit_code == 0
+
+
+def test_the_readme_says_how_long_formkit_waits():
+    from formkit.responses.store import BUSY_WAIT
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"waits up to {BUSY_WAIT:g} seconds, then stops with exit code 1 naming" in " ".join(readme.split())
+    assert f"still holds after {BUSY_WAIT:g} seconds" in readme
