@@ -46,8 +46,9 @@ Source = Literal["api", "sheet", "csv", "paper", "kiosk"]  # how a response reac
 Channel = Literal["online", "giấy", "quầy"]  # how the citizen answered: the form, a paper ballot, a counter tablet
 # Seconds a command waits for the store while another connection holds it (SQLite's busy timeout,
 # for every formkit connection to it and to kiosk.sqlite): `formkit kiosk` committing ratings, a
-# pull storing a batch of BATCH_ROWS (responses/pull.py; a few seconds, benchmarks/busy_store.py),
-# a retention VACUUM. After it, StoreBusyError: the file, who may hold it, run again.
+# pull storing a batch of BATCH_ROWS (responses/pull.py: 1.8 s here, benchmarks/busy_store.py; a
+# slow office PC may take several times that), a retention VACUUM (1.8 s at 250,000 responses).
+# After it, StoreBusyError: the file, who may hold it, run again. README's exit codes say 30.
 BUSY_WAIT = 30.0
 
 SCHEMA = """
