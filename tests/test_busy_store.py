@@ -6,7 +6,10 @@ waits 0.05 s (short_busy_wait)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime
@@ -74,8 +77,14 @@ def test_the_counter_server_does_not_start_on_a_held_store(example_dir, formkit,
     """`formkit kiosk` opens the store before serving: held, it stops at once with the message."""
     store = example_dir / "state" / "responses.sqlite"
     ResponseStore(store).close()
-    with held(store, "EXCLUSIVE"):
-        result = formkit("kiosk", "-w", example_dir, "--host", "127.0.0.1", "--port", "0")
+    # were it to serve, Ctrl-C after 20 s (it then exits 0 and the test fails) rather than a hung suite
+    guard = threading.Timer(20, os.kill, (os.getpid(), signal.SIGINT))
+    guard.start()
+    try:
+        with held(store, "EXCLUSIVE"):
+            result = formkit("kiosk", "-w", example_dir, "--host", "127.0.0.1", "--port", "0")
+    finally:
+        guard.cancel()
     assert busy_said(result, store), result.output
     assert count(store) == 0
 
