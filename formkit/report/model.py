@@ -231,7 +231,8 @@ class Paper:
 
 @dataclass(frozen=True)
 class LoopRow:
-    """One commune's follow-up register (report/casework.py): the cases of the period's answers."""
+    """One commune's follow-up register (report/casework.py): the cases of the period's answers
+    of the report's question set."""
 
     commune: str
     commune_name: str
