@@ -14,11 +14,15 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..workspace.config import OfficeHours, ReportSettings
 from ..workspace.templates import Template
 from .followup import FollowUp, FollowUps
 from .period import Period
+
+if TYPE_CHECKING:  # the store's codes, for the type checker only: the model stays a leaf at run time
+    from ..responses.store import Channel
 
 
 @dataclass(frozen=True)
@@ -197,13 +201,14 @@ class PaperBallots:
 @dataclass(frozen=True)
 class ChannelCount:
     commune: str
-    channel: str  # "online" (the form) or "giấy" (a scanned ballot)
+    channel: Channel  # as stored: "online" (the form), "giấy" (a scanned ballot), "quầy" (a counter tablet)
     responses: int
 
 
 @dataclass(frozen=True)
 class ChannelIndex:
-    """One channel's responses and index in the period ("trực tuyến", "giấy", "quầy")."""
+    """One channel's responses and index in the period, under the name a reader sees ("Trực tuyến",
+    "Giấy", "Quầy", "Tổng hợp")."""
 
     channel: str
     responses: int
