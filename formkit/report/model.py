@@ -14,15 +14,11 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from ..workspace.config import OfficeHours, ReportSettings
 from ..workspace.templates import Template
 from .followup import FollowUp, FollowUps
 from .period import Period
-
-if TYPE_CHECKING:  # the store's codes, for the type checker only: the model stays a leaf at run time
-    from ..responses.store import Channel
 
 
 @dataclass(frozen=True)
@@ -201,7 +197,9 @@ class PaperBallots:
 @dataclass(frozen=True)
 class ChannelCount:
     commune: str
-    channel: Channel  # as stored: "online" (the form), "giấy" (a scanned ballot), "quầy" (a counter tablet)
+    # as stored (responses.store.Channel; a plain str here, the model imports nothing of the store):
+    # "online" (the form), "giấy" (a scanned ballot), "quầy" (a counter tablet)
+    channel: str
     responses: int
 
 
