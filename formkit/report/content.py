@@ -296,7 +296,6 @@ def _own_commune(report: Report, grid: Grid, column: int) -> Grid:
                 "".join(grid.kinds[i] for i in keep), weights or None)
 
 
-
 def _loop(report: Report) -> list[Block]:
     """The follow-up register's figures per commune (counts only)."""
     rows = [[i, r.commune_name, fmt.number(r.opened), fmt.number(r.contacted_in_time), fmt.number(r.resolved),
