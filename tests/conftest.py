@@ -284,10 +284,10 @@ def pytest_xdist_auto_num_workers(config):
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """A test in the browser is end to end (slow). The counter tablet's tests wait on its timers
-    (about a minute together): they are one xdist_group and the other pages another, so the two
-    workers share the browser time; each worker starts one Chromium (tests/browser.py installs it
-    once, under a lock, on a fresh machine)."""
+    """A test in the browser is end to end (slow). The counter tablet's tests are one xdist_group
+    and the other pages another, so the two workers share the browser time (about 15 s and 10 s);
+    each worker starts one Chromium (tests/browser.py installs it once, under a lock, on a fresh
+    machine)."""
     for item in items:
         if "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
