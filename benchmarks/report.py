@@ -85,6 +85,8 @@ def synthetic_rows(ws, commune, n: int, rng: np.random.Generator, start: datetim
         for c, q in enumerate(questions):
             if q.id == "co-gop-y":
                 answers[q.id] = "Có" if feedback[k] else "Không"
+            elif q.role == "consent":  # asked after a comment; "Đồng ý" only with the phone, below
+                continue
             elif q.factor == "5" and not feedback[k]:
                 continue
             elif not blank[k, c]:
@@ -93,14 +95,17 @@ def synthetic_rows(ws, commune, n: int, rng: np.random.Generator, start: datetim
             answers["linh-vuc"] = FIELDS[k % len(FIELDS)]
         if rng.random() < 0.02:
             answers["y-kien-khac"] = COMMENTS[k % len(COMMENTS)]
-            if rng.random() < 0.4:
+            consent = template.phone_consent
+            if rng.random() < 0.4 and consent is not None:  # a phone only after explicit consent (sipas-2640 v2)
+                answers[consent.question] = consent.answer
                 answers["so-dien-thoai"] = f"09{rng.integers(10_000_000, 99_999_999)}"
         if rng.random() < 0.0005:
             answers["1.1"] = "Tàm tạm"
         rows.append(ResponseRow(commune.id, f"form-{commune.id}", "api", template.id, template.version, times[k],
                                 answers, officers[who[k]] if rng.random() < 0.9 else None))
     # One burst of identical answers for one officer (what the integrity check should flag).
-    burst = {q.id: labels[q.id][-1] for q in questions if q.factor != "5" and q.id != "co-gop-y"}
+    burst = {q.id: labels[q.id][-1] for q in questions
+             if q.factor != "5" and q.id != "co-gop-y" and q.role != "consent"}
     burst["co-gop-y"] = "Không"
     moment = start + timedelta(days=40, hours=9)
     rows += [ResponseRow(commune.id, f"form-{commune.id}", "api", template.id, template.version,

@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README):
   0  success
-  1  a remote or runtime failure (Google refused, network gone, quota exhausted after retries)
+  1  a remote or runtime failure (Google refused, network gone, quota exhausted after retries);
+     a workspace or a database another formkit command holds (BusyError, StoreBusyError): run again
   2  bad usage, configuration, template, input data or credentials, or a damaged state file
      (DamagedFileError: forms.json, its journal, ballots.json, paper-scans.json, responses.sqlite,
      kiosk.sqlite, digest.json); an address or port `serve` or `kiosk` cannot listen on
@@ -99,6 +100,22 @@ class BusyError(FormkitError):
     """Another formkit run holds the workspace lock (workspace/lock.py)."""
 
     exit_code = EXIT_RUNTIME
+
+
+class StoreBusyError(FormkitError):
+    """A database formkit keeps (state/responses.sqlite, state/kiosk.sqlite) stayed locked by another
+    connection for as long as formkit waits (responses/store.py BUSY_WAIT). Not damage: the file is
+    whole, and the command's last transaction was rolled back, so running it again finishes the job."""
+
+    exit_code = EXIT_RUNTIME
+
+    def __init__(self, path: str | os.PathLike[str], waited: float) -> None:
+        self.path = str(path)
+        super().__init__(_(
+            "{path} is busy: another formkit command is using it (`formkit kiosk` storing counter ratings, "
+            "`pull`, `retention`, `followup import`…), or another program holds the file open (a database "
+            "browser?); formkit waited {wait:g} s. Nothing was lost and nothing is half-written: run this "
+            "command again when the other has finished.").format(path=self.path, wait=waited))
 
 
 class StateError(FormkitError):

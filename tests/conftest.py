@@ -256,6 +256,16 @@ def published_workspace(example_dir, endpoint, published_snapshot):
     return workspace_from(published_snapshot, example_dir, endpoint)
 
 
+@pytest.fixture
+def short_busy_wait(monkeypatch) -> float:
+    """formkit waits a twentieth of a second, not BUSY_WAIT, for a database another connection holds
+    (name it before a fixture that opens one, such as test_kiosk.py's `served`)."""
+    from formkit.responses import store
+
+    monkeypatch.setattr(store, "BUSY_WAIT", 0.05)
+    return store.BUSY_WAIT
+
+
 # The real browser (Debian Chromium via Playwright) for the page tests: tests/browser.py.
 from browser import chromium  # noqa: E402,F401
 
@@ -274,10 +284,10 @@ def pytest_xdist_auto_num_workers(config):
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """A test in the browser is end to end (slow). The counter tablet's tests wait on its timers
-    (about a minute together): they are one xdist_group and the other pages another, so the two
-    workers share the browser time; each worker starts one Chromium (tests/browser.py installs it
-    once, under a lock, on a fresh machine)."""
+    """A test in the browser is end to end (slow). The counter tablet's tests are one xdist_group
+    and the other pages another, so the two workers share the browser time (about 15 s and 10 s);
+    each worker starts one Chromium (tests/browser.py installs it once, under a lock, on a fresh
+    machine)."""
     for item in items:
         if "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)

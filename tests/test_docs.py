@@ -41,6 +41,7 @@ def test_exit_codes_in_the_readme_match_the_code():
     for kind, words in ((errors.RemoteError, "remote"), (errors.StateError, "could not be written"),
                         (errors.DamagedFileError, "damaged state file"),
                         (errors.BusyError, "another formkit run"), (errors.UsageError, "bad usage"),
+                        (errors.StoreBusyError, "another formkit command or a program still holds"),
                         (errors.InputError, "configuration, template, roster"),
                         (errors.CredentialsError, "credentials")):
         assert words in meaning[kind.exit_code], (kind.__name__, meaning[kind.exit_code])

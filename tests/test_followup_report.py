@@ -32,9 +32,13 @@ CASES = [
 ]
 
 
-def independent(db_path, start: str, end: str, days: int, weekdays=(1, 2, 3, 4, 5, 6)) -> dict[str, dict]:
+def independent(db_path, start: str, end: str, days: int, weekdays=(1, 2, 3, 4, 5, 6),
+                template: str | None = None) -> dict[str, dict]:
+    """template: only the cases of that question set's answers (the stored answer says which)."""
     with sqlite3.connect(db_path) as db:
-        rows = db.execute("SELECT commune_id, opened, status, first_contact FROM cases").fetchall()
+        rows = db.execute("SELECT c.commune_id, c.opened, c.status, c.first_contact FROM cases c"
+                          " JOIN responses r ON r.id = c.response_id WHERE ? IS NULL OR r.template = ?",
+                          (template, template)).fetchall()
     out: dict[str, dict] = {}
     for commune, opened, status, first in rows:
         if not start <= opened < end:
@@ -122,3 +126,57 @@ def test_a_single_communes_html_page_has_no_ranking_and_names_no_other_commune(w
     assert 'id="ranking"' not in page and "Xếp hạng" not in page
     assert "<h1>" in page and "Xã Hòa Thành</h1>" in page and worked.unit.display_name not in page
     assert [c.display_name for c in worked.communes if c.display_name in page] == ["Xã Hòa Thành"]
+
+
+
+def _loop_figures(row: dict) -> tuple:
+    return (row["opened"], row["contacted_in_time"], row["resolved"], row["unreachable"], row["still_open"],
+            row["median_days"])
+
+
+def _expected_figures(want: dict) -> tuple:
+    return (want["opened"], want["in_time"], want["resolved"], want["unreachable"], want["open"],
+            statistics.median(want["waits"]) if want["waits"] else None)
+
+
+def test_a_question_sets_report_counts_only_the_cases_of_its_own_answers(example_dir, tmp_path):
+    """SIPAS answers open cases; the workspace then moves to the counter's set (formkit.toml), whose
+    answers open cases of their own. Each set's report counts its own cases only, in the JSON and
+    the CSV (the PDF, DOCX, XLSX and HTML draw the same rows: the test above)."""
+    from formkit.workspace.templates import load_template
+
+    ws = load_workspace(example_dir)
+    sipas, counter = ws.template, load_template("can-bo-3")
+    low_sipas = answers(sipas, {"1": 2, "2": 4, "3": 4, "4": 4}, gate="Không", overall=2)
+    low_counter = {"1.1": "Kém", "1.2": "Dễ hiểu", "1.3": "Tốt"}
+    with ResponseStore(ws.responses_file) as store:
+        store.add([row("hoa-thanh", f"2026-07-0{d}T09:00:00+07:00", low_sipas) for d in (6, 7, 8)]
+                  + [row("nam-dong", "2026-07-06T10:00:00+07:00", low_sipas)], sipas)
+        assert len(open_cases(ws, store)) == 4
+        toml = example_dir / "formkit.toml"
+        toml.write_text(toml.read_text(encoding="utf-8").replace('template = "sipas-2640"', 'template = "can-bo-3"'),
+                        encoding="utf-8")
+        store.add([row("hoa-thanh", f"2026-07-{d}T09:00:00+07:00", low_counter, template_id="can-bo-3", version=1)
+                   for d in ("09", "10")], counter)
+        counter_cases = open_cases(load_workspace(example_dir), store)
+        assert len(counter_cases) == 2
+        sipas_first = min(c.response_id for c in register.cases(store))
+        register.apply(store, [
+            register.Change(counter_cases[0], "resolved", "Lan", "", "2026-07-13 08:00:00"),  # Thu → Mon: 3 days
+            register.Change(sipas_first, "unreachable", "Lan", "", "2026-07-07 08:00:00")])  # Mon → Tue: 1
+        quarter = parse_period(quarter="2026Q3")
+        for template in (sipas, counter):
+            want = independent(ws.responses_file, "2026-07-01", "2026-10-01", 2, template=template.id)
+            report = build_report(ws, store, quarter, template=template, today=date(2026, 10, 1))
+            out = tmp_path / template.id
+            write_report(report, "json,csv", out)
+            loop = json.loads((out / "bao-cao-2026Q3.json").read_text(encoding="utf-8"))["follow_up_loop"]
+            got = {r["commune"]: _loop_figures(r) for r in loop["communes"] if r["opened"]}
+            assert got == {k: _expected_figures(v) for k, v in want.items()}, template.id
+            with open(out / "bao-cao-2026Q3-csv" / "theo-doi-lien-he.csv", encoding="utf-8-sig") as handle:
+                table = {r[0]: r[2:7] for r in csv.reader(handle)}
+            assert table["hoa-thanh"] == [str(n) for n in _expected_figures(want["hoa-thanh"])[:5]]
+            if template is sipas:
+                assert got == {"hoa-thanh": (3, 1, 0, 1, 2, 1), "nam-dong": (1, 0, 0, 0, 1, None)}
+            else:
+                assert got == {"hoa-thanh": (2, 0, 1, 0, 1, 3)}

@@ -343,9 +343,10 @@ def test_a_bad_receipts_file_lists_every_problem_with_its_line(example_dir, form
         assert expected in result.err, result.err
 
 
-def test_a_busy_store_is_answered_try_again_and_nothing_is_acknowledged(ws, served):
-    """`formkit pull` holding the store (a write transaction) while a tablet sends: 503, the rating
-    stays on the tablet, and the resend once the store is free is stored once."""
+def test_a_busy_store_is_answered_try_again_and_nothing_is_acknowledged(ws, short_busy_wait, served):
+    """`formkit pull` holding the store (a write transaction) while a tablet sends: 503 once the
+    writer has waited BUSY_WAIT (here 0.05 s), saying the store is busy; the rating stays on the
+    tablet, and the resend once the store is free is stored once."""
     import sqlite3
 
     token = _paired(ws, served.port)
@@ -357,7 +358,7 @@ def test_a_busy_store_is_answered_try_again_and_nothing_is_acknowledged(ws, serv
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert status == 503 and "stay on the tablet" in body["error"]
+    assert status == 503 and "busy" in body["error"] and "stay on the tablet" in body["error"]
     assert _call(served.port, "/api/ratings", {"ratings": [rating]}, token) == (200, {"acked": [rating["id"]],
                                                                                       "rejected": []})
     with ResponseStore(ws.responses_file) as store:

@@ -206,6 +206,28 @@ def test_pdf_follow_up_counts_for_many_communes_and_the_list_for_one(written, ws
     assert text.count("06/07/202609:00") == 1
 
 
+def test_a_single_communes_warnings_and_invalid_answers_do_not_repeat_its_name(written, ws, tmp_path):
+    """Hòa Thành's own report has R3's off-hours warning and R5's invalid answer, without a commune
+    column in the PDF; the province's report keeps it, and so do the single report's CSV files."""
+    def tail(lines: list[str], first: str) -> str:  # from the integrity section to the notes
+        start = next(i for i, x in enumerate(lines) if x.endswith(first))
+        return "\n".join(lines[start:next(i for i, x in enumerate(lines) if x.endswith("GHI CHÚ VỀ CÁCH TÍNH"))])
+
+    _, files = written
+    province = tail(pdf_table_lines(files["bao-cao-2026Q3.pdf"]), "CẢNH BÁO VỀ TÍNH TOÀN VẸN CỦA SỐ LIỆU")
+    assert "Loại | Xã, phường | Cán bộ" in province and "Xã, phường | Thời gian" in province
+    single = build_report(ws, store_of(hand_rows(ws.template), ws.template), parse_period(quarter="2026Q3"),
+                          commune_ids=("hoa-thanh",), today=TODAY)
+    paths = write_report(single, ("pdf", "csv"), tmp_path)
+    own = tail(pdf_table_lines(next(p for p in paths if p.suffix == ".pdf")), "CẢNH BÁO VỀ TÍNH TOÀN VẸN CỦA SỐ LIỆU")
+    assert "Gửi ngoài giờ" in own and "12/07/2026" in own and "Tàm tạm" in own  # the rows are there
+    assert "Xã, phường" not in own and "Hòa Thành" not in own
+    assert "Loại | Cán bộ" in own and "Thời gian | Câu trả lời | Lý do" in own
+    for name in ("canh-bao", "khong-hop-le"):  # machine-readable files keep the column (a province merges them)
+        text = (tmp_path / "bao-cao-2026Q3-hoa-thanh-csv" / f"{name}.csv").read_text(encoding="utf-8-sig")
+        assert "Xã, phường" in text.splitlines()[0] and "Xã Hòa Thành" in text
+
+
 def test_xlsx_sheets_formats_and_formula_injection(written):
     from openpyxl import load_workbook
 

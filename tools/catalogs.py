@@ -71,7 +71,11 @@ def compiled(catalog: Catalog) -> bytes:
 
 def update(domain: str) -> None:
     template = extract(domain)
-    _write_po(LOCALE / f"{domain}.pot", template)
+    pot = LOCALE / f"{domain}.pot"
+    if pot.exists():  # its date kept: a run that changes no message changes no file (fewer merge conflicts)
+        with pot.open("rb") as f:
+            template.creation_date = read_po(f, domain=domain).creation_date
+    _write_po(pot, template)
     path = po_path(domain)
     if path.exists():
         catalog = read(domain)

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 
-from ..errors import DamagedFileError, UsageError
+from ..errors import DamagedFileError, StoreBusyError, UsageError
 from ..files import owner_only
 from ..i18n import _
-from ..responses.store import TIME_FORMAT, VIETNAM
+from ..responses import store as response_store
+from ..responses.store import TIME_FORMAT, VIETNAM, busy
 
 STAGES = ("intake", "return")
 CODE_MINUTES = 15  # how long a pairing code may wait to be typed on the tablet
@@ -112,11 +113,14 @@ class Registry:
     def __init__(self, state_dir: Path) -> None:
         self.path = owner_only(registry_file(state_dir))
         self.lock = threading.RLock()
-        self.db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False, isolation_level=None)
+        self.db = sqlite3.connect(str(self.path), timeout=response_store.BUSY_WAIT, check_same_thread=False,
+                                  isolation_level=None)
         try:
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             self.db.close()
+            if busy(exc):  # only held (a `kiosk pair` meanwhile, a database browser): not damaged
+                raise StoreBusyError(self.path, response_store.BUSY_WAIT) from exc
             raise DamagedFileError(self.path, "", str(exc), _("move it aside and pair the tablets again")) from exc
 
     def close(self) -> None:
@@ -125,8 +129,10 @@ class Registry:
     def __enter__(self) -> Registry:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, exc, traceback) -> None:
         self.close()
+        if busy(exc):
+            raise StoreBusyError(self.path, response_store.BUSY_WAIT) from exc
 
     @_locked
     def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:

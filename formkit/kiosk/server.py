@@ -25,6 +25,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ..errors import StoreBusyError
 from ..responses.store import VIETNAM
 from ..workspace.config import Workspace
 from ..workspace.templates import Template, load_template
@@ -95,7 +96,9 @@ class KioskServer(ThreadingHTTPServer):
     def start(self) -> KioskServer:
         self.writer.start()
         self.writer.ready.wait()
-        if self.writer.error is not None:
+        if self.writer.error is not None:  # the store is damaged, or busy for BUSY_WAIT: nothing is served
+            self.server_close()
+            self.registry.close()
             raise self.writer.error
         # stop() waits for serve_forever's next poll: every 50 ms rather than the default 0.5 s
         threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="formkit-kiosk",
@@ -265,7 +268,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self._json(429, {"error": "too many ratings from this tablet"}, retry=30)
             try:
                 result = self.server.store_ratings(device, items[:allowed])
-            except Exception:  # noqa: BLE001 - the store refused (disk full, locked): nothing acknowledged
+            except StoreBusyError:  # another command held the store for BUSY_WAIT: nothing acknowledged
+                return self._json(503, {"error": "the store is busy (another formkit command is using it); the "
+                                                 "ratings stay on the tablet"}, retry=RESEND_SECONDS)
+            except Exception:  # noqa: BLE001 - the store refused (disk full): nothing acknowledged
                 return self._json(503, {"error": "the ratings could not be stored; they stay on the tablet"},
                                   retry=30)
             return self._json(200, result)

@@ -9,11 +9,21 @@ import queue
 import threading
 from pathlib import Path
 
-from ..responses.store import ResponseRow, ResponseStore
+from ..errors import StoreBusyError
+from ..responses import store as response_store
+from ..responses.store import ResponseRow, ResponseStore, busy
 from ..workspace.templates import Template
 
-WRITE_WAIT = 60.0  # seconds a request waits for its ratings to be committed (a pull may hold the store a while)
 MAX_JOBS = 200  # requests' rows committed together at most
+COMMIT_TIME = 10.0  # seconds to write MAX_JOBS requests' rows once the store is free, with room to spare
+
+
+def write_wait() -> float:
+    """Seconds a request waits for its ratings to be committed. The writer's connection rules: it
+    waits BUSY_WAIT for a store another command holds (a pull, a retention VACUUM) and then fails
+    the batch as StoreBusyError, which the request reports. A request's rows may first wait for the
+    batch before theirs to do the same, hence twice; past this the writer is stuck or gone."""
+    return 2 * response_store.BUSY_WAIT + COMMIT_TIME
 
 
 class Writer(threading.Thread):
@@ -61,7 +71,7 @@ class Writer(threading.Thread):
                 store.add(rows, self.templates[template_id])
             outcome: BaseException | None = None
         except BaseException as exc:  # not acknowledged: the tablets keep them and send again
-            outcome = exc
+            outcome = StoreBusyError(self.path, response_store.BUSY_WAIT) if busy(exc) else exc
         for _rows, done, result in jobs:
             result.append(outcome)
             done.set()
@@ -70,7 +80,7 @@ class Writer(threading.Thread):
         """Returns once the rows are committed; raises if they could not be."""
         done, result = threading.Event(), list[BaseException | None]()
         self.jobs.put((rows, done, result))
-        if not done.wait(WRITE_WAIT):  # the writer is stuck or gone: not acknowledged, the tablet keeps them
+        if not done.wait(write_wait()):  # the writer is stuck or gone: not acknowledged, the tablet keeps them
             raise TimeoutError("the store did not answer")
         if result[0] is not None:
             raise result[0]

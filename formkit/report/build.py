@@ -148,7 +148,7 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
         office=_office(ws, selected), channels=_channels(store, period, resp, bins, in_now, scoring, total),
         receipts=_receipts(store, period, listed, communes.names), contact_days=ws.followup.contact_days,
         loop=loop_rows(store, period.bounds(), [(c, communes.names.get(c, c)) for c in communes.ids],
-                       ws.followup.contact_days, ws.office_hours.weekdays))
+                       ws.followup.contact_days, ws.office_hours.weekdays, template.id))
     return replace(report, notes=tuple(build_notes(report)))
 
 

@@ -29,10 +29,11 @@ def working_days(start: date, end: date, weekdays: tuple[int, ...]) -> int:
 
 
 def loop_rows(store: ResponseStore, bounds: tuple[str, str], communes: list[tuple[str, str]], contact_days: int,
-              weekdays: tuple[int, ...]) -> tuple[LoopRow, ...]:
-    """One row per commune (the report's, in its order) with the cases of answers in `bounds`."""
+              weekdays: tuple[int, ...], template: str) -> tuple[LoopRow, ...]:
+    """One row per commune (the report's, in its order) with the cases of answers in `bounds` of
+    the report's question set (another set's cases are another report's)."""
     by_commune: dict[str, list[register.Case]] = {}
-    for case in register.cases(store, [c for c, _n in communes], opened=bounds):
+    for case in register.cases(store, [c for c, _n in communes], opened=bounds, template=template):
         by_commune.setdefault(case.commune, []).append(case)
     rows = []
     for commune_id, name in communes:

@@ -267,8 +267,8 @@ def _integrity(report: Report) -> list[Block]:
     rows = [[KIND_NAMES.get(w.kind, w.kind), w.commune_name, w.officer_name or "", fmt.number(w.count),
              (fmt.when(w.first) + " – " + fmt.when(w.last)) if w.first else "", tables.warning_detail(w)]
             for w in r.integrity]
-    return out + [Grid([["Loại", "Xã, phường", "Cán bộ", "Số phiếu", "Thời gian", "Chi tiết"]], rows, "tttntt",
-                        {0: 1, 1: 1, 2: 1, 4: 1, 5: 2})]
+    return out + [_own_commune(report, Grid([["Loại", "Xã, phường", "Cán bộ", "Số phiếu", "Thời gian", "Chi tiết"]],
+                                            rows, "tttntt", {0: 1, 1: 1, 2: 1, 4: 1, 5: 2}), 1)]
 
 
 def _invalid(report: Report) -> list[Block]:
@@ -280,10 +280,20 @@ def _invalid(report: Report) -> list[Block]:
     if items:
         rows = [[e.commune_name, fmt.when(e.submitted), e.question, _clip(e.raw, 200), _clip(e.reason, 300)]
                 for e in items[:INVALID_SHOWN]]
-        out.append(Grid([["Xã, phường", "Thời gian", "Câu hỏi", "Câu trả lời", "Lý do"]], rows, "ttctt",
-                         {0: 1, 1: 0.8, 3: 1, 4: 1.6}))
+        out.append(_own_commune(report, Grid([["Xã, phường", "Thời gian", "Câu hỏi", "Câu trả lời", "Lý do"]], rows,
+                                             "ttctt", {0: 1, 1: 0.8, 3: 1, 4: 1.6}), 0))
     return out
 
+
+def _own_commune(report: Report, grid: Grid, column: int) -> Grid:
+    """The grid without its commune column in one commune's report (its name is the report's own;
+    the XLSX, CSV and JSON keep the column, for a province that merges communes' files)."""
+    if not report.commune_name:
+        return grid
+    keep = [i for i in range(len(grid.kinds)) if i != column]
+    weights = {keep.index(i): w for i, w in (grid.weights or {}).items() if i != column}
+    return Grid([[h[i] for i in keep] for h in grid.head], [[r[i] for i in keep] for r in grid.rows],
+                "".join(grid.kinds[i] for i in keep), weights or None)
 
 
 def _loop(report: Report) -> list[Block]:

@@ -197,13 +197,16 @@ class PaperBallots:
 @dataclass(frozen=True)
 class ChannelCount:
     commune: str
-    channel: str  # "online" (the form) or "giấy" (a scanned ballot)
+    # as stored (responses.store.Channel; a plain str here, the model imports nothing of the store):
+    # "online" (the form), "giấy" (a scanned ballot), "quầy" (a counter tablet)
+    channel: str
     responses: int
 
 
 @dataclass(frozen=True)
 class ChannelIndex:
-    """One channel's responses and index in the period ("trực tuyến", "giấy", "quầy")."""
+    """One channel's responses and index in the period, under the name a reader sees ("Trực tuyến",
+    "Giấy", "Quầy", "Tổng hợp")."""
 
     channel: str
     responses: int
@@ -231,7 +234,8 @@ class Paper:
 
 @dataclass(frozen=True)
 class LoopRow:
-    """One commune's follow-up register (report/casework.py): the cases of the period's answers."""
+    """One commune's follow-up register (report/casework.py): the cases of the period's answers
+    of the report's question set."""
 
     commune: str
     commune_name: str

@@ -124,9 +124,10 @@ def has_register(store: ResponseStore) -> bool:
 
 def cases(store: ResponseStore, commune_ids: Iterable[str] = (), statuses: Iterable[str] = (),
           ids: Iterable[int] = (), since_id: int = 0, texts: bool = False,
-          opened: tuple[str, str] = ("", "~")) -> list[Case]:
+          opened: tuple[str, str] = ("", "~"), template: str | None = None) -> list[Case]:
     """The register's cases, by commune then time; texts: with the phone and comment (for the
-    commune's own list) and the officer; opened: [start, end) of the answers' times."""
+    commune's own list) and the officer; opened: [start, end) of the answers' times; template:
+    only the cases of that question set's answers (a case keeps no template: its answer's does)."""
     if not has_register(store):
         return []
     where, params = ["c.response_id > ? AND c.opened >= ? AND c.opened < ?"], [since_id, *opened]
@@ -135,6 +136,9 @@ def cases(store: ResponseStore, commune_ids: Iterable[str] = (), statuses: Itera
         if values:
             where.append(f"{column} IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(values))
+    if template is not None:  # one primary-key lookup per case, in `coded`, which the report reads
+        where.append("EXISTS (SELECT 1 FROM coded k WHERE k.id = c.response_id AND k.template = ?)")
+        params.append(template)
     extra = (", ifnull(t.phone, ''), ifnull(t.comment, ''), d.officer_id" if texts else "")
     joins = " LEFT JOIN texts t ON t.id = c.response_id LEFT JOIN coded d ON d.id = c.response_id" if texts else ""
     sql = (f"SELECT {_COLUMNS}{extra} FROM cases c{joins} WHERE {' AND '.join(where)}"

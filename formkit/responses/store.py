@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
 
-from ..errors import DamagedFileError
+from ..errors import DamagedFileError, StoreBusyError
 from ..files import owner_only
 from ..i18n import _
 from ..workspace.templates import Template
@@ -44,6 +44,12 @@ VIETNAM = timezone(timedelta(hours=7))
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 Source = Literal["api", "sheet", "csv", "paper", "kiosk"]  # how a response reached the store
 Channel = Literal["online", "giấy", "quầy"]  # how the citizen answered: the form, a paper ballot, a counter tablet
+# Seconds a command waits for the store while another connection holds it (SQLite's busy timeout,
+# for every formkit connection to it and to kiosk.sqlite): `formkit kiosk` committing ratings, a
+# pull storing a batch of BATCH_ROWS (responses/pull.py: 1.8 s here, benchmarks/busy_store.py; a
+# slow office PC may take several times that), a retention VACUUM (1.8 s at 250,000 responses).
+# After it, StoreBusyError: the file, who may hold it, run again. README's exit codes say 30.
+BUSY_WAIT = 30.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -102,6 +108,12 @@ class ResponseRow:
     response_id: str | None = None  # the Forms API's responseId (API rows only)
 
 
+def busy(exc: BaseException | None) -> bool:
+    """SQLite gave up waiting for a database another connection holds ("database is locked")."""
+    code = getattr(exc, "sqlite_errorcode", 0) if isinstance(exc, sqlite3.OperationalError) else 0
+    return code & 0xFF == sqlite3.SQLITE_BUSY  # its extended codes too (SQLITE_BUSY_TIMEOUT, …)
+
+
 def response_key(commune_id: str, form_id: str, second: str, nth: int) -> str:
     """The key of the nth response (from 1) of a form in one local second."""
     return f"{commune_id}|{form_id}|{second}|{nth}"
@@ -119,12 +131,14 @@ class ResponseStore:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             owner_only(self.path)  # it holds phone numbers: 0600 before the first byte
-        self.db = sqlite3.connect(str(path))
+        self.db = sqlite3.connect(str(path), timeout=BUSY_WAIT)
         try:
             self.db.executescript(SCHEMA)
             self._add_columns()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
             self.db.close()
+            if busy(exc):  # only held: moving it aside would lose the answers no sheet has (paper, counter)
+                raise StoreBusyError(path, BUSY_WAIT) from exc
             raise DamagedFileError(path, "", str(exc), _("move it aside (keep it for a backup restore) and run "
                                                          "`formkit pull` again: every answer is still in Google "
                                                          "and is read back")) from exc
@@ -148,8 +162,10 @@ class ResponseStore:
     def __enter__(self) -> ResponseStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, exc, traceback) -> None:
         self.close()
+        if busy(exc):  # any read or write of the block: the whole command stops there, with the file named
+            raise StoreBusyError(self.path or ":memory:", BUSY_WAIT) from exc
 
     def add(self, rows: Iterable[ResponseRow], template: Template, counts: Counter[str] | None = None) -> int:
         """Store the responses not stored yet; returns how many were new (and adds them up per
