@@ -199,8 +199,13 @@ def test_a_pdf_scan_of_several_pages_is_read_whichever_way_up(printed, formkit, 
 
 
 def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_path):
+    from datetime import datetime
+
+    from docx import Document
+
     from formkit.ballots.summary import channel_rows, paper_rows, paper_warning
-    from formkit.responses.store import ResponseStore
+    from formkit.report import build_report, parse_period, write_report
+    from formkit.responses.store import VIETNAM, ResponseStore
 
     ws, pdf, geometry = printed
     rng = random.Random(3)
@@ -215,6 +220,13 @@ def test_paper_statistics_and_the_short_return_warning(printed, formkit, tmp_pat
     assert paper_warning(dict(rows[0], issued=40, returned=35)) == ""
     with ResponseStore(ws.responses_file) as store:
         assert {"commune": "hoa-thanh", "channel": "giấy", "responses": 1} in channel_rows(store)
+        own = build_report(ws, store, parse_period(year=str(datetime.now(VIETNAM).year)), commune_ids=("hoa-thanh",))
+    # In the commune's own report the paper table does not repeat its name in a column.
+    [path] = write_report(own, "docx", tmp_path / "own")
+    [grid] = [[[c.text for c in r.cells] for r in t.rows] for t in Document(path).tables if t.rows[0].cells[0].text
+              in ("Trực tuyến", "Xã, phường") and len(t.rows[0].cells) >= 8]
+    assert grid == [["Trực tuyến", "Giấy", "Đã phát", "Thu về", "Đã tính", "Chờ xem lại", "Bị loại", "Trùng"],
+                    ["0", "1", "4", "1", "1", "0", "0", "0"]]
 
 
 @pytest.mark.parametrize("secret", [hashlib.sha256(f"secret-{n}".encode()).hexdigest() for n in (15, 30)],

@@ -128,6 +128,17 @@ def test_a_single_communes_html_page_has_no_ranking_and_names_no_other_commune(w
     assert [c.display_name for c in worked.communes if c.display_name in page] == ["Xã Hòa Thành"]
 
 
+def test_a_single_communes_loop_table_does_not_repeat_its_name(worked, tmp_path):
+    from docx import Document
+
+    with ResponseStore(worked.responses_file) as store:
+        report = build_report(worked, store, parse_period(quarter="2026Q3"), commune_ids=("hoa-thanh",))
+    [path] = write_report(report, "docx", tmp_path)
+    grids = [[[c.text for c in r.cells] for r in t.rows] for t in Document(path).tables]
+    loop_grid = next(g for g in grids if "Số trường hợp" in g[0])
+    assert loop_grid[0][:2] == ["STT", "Số trường hợp"] and "Xã, phường" not in loop_grid[0]
+    assert loop_grid[1:] == [["1", "4", "2", "1", "1", "2", "1"]]
+
 
 def _loop_figures(row: dict) -> tuple:
     return (row["opened"], row["contacted_in_time"], row["resolved"], row["unreachable"], row["still_open"],

@@ -307,9 +307,10 @@ def _loop(report: Report) -> list[Block]:
     return [*lead("Kết quả liên hệ lại:"),
             Para(f"Theo sổ theo dõi liên hệ lại (formkit followup), tính đến ngày {report.today:%d/%m/%Y}; "
                  f"thời hạn liên hệ lần đầu: {report.contact_days} ngày làm việc."),
-            Grid([["STT", "Xã, phường", "Số trường hợp", f"Liên hệ trong {report.contact_days} ngày làm việc",
-                   "Đã giải quyết", "Không liên lạc được", "Còn đang xử lý", "Trung vị ngày đến lần liên hệ đầu"]],
-                 rows, "ctnnnnnn", {1: 1.6})]
+            _own_commune(report, Grid([["STT", "Xã, phường", "Số trường hợp",
+                                        f"Liên hệ trong {report.contact_days} ngày làm việc", "Đã giải quyết",
+                                        "Không liên lạc được", "Còn đang xử lý", "Trung vị ngày đến lần liên hệ đầu"]],
+                                      rows, "ctnnnnnn", {1: 1.6}), 1)]
 
 
 def body(report: Report) -> list[Block]:
@@ -338,7 +339,8 @@ def body(report: Report) -> list[Block]:
     if (paper := tables.paper(report)) is not None:
         head = ["Xã, phường", "Trực tuyến", "Giấy", "Đã phát", "Thu về", "Đã tính", "Chờ xem lại", "Bị loại", "Trùng"]
         out += [*section("Phiếu theo kênh và phiếu giấy"),
-                Grid([head], [[str(v) for v in row] for row in paper.rows], "t" + "n" * 8, {0: 2})]
+                _own_commune(report, Grid([head], [[str(v) for v in row] for row in paper.rows], "t" + "n" * 8, {0: 2}),
+                             0)]
     if report.channels:
         rows = [[c.channel, fmt.number(c.responses), fmt.percent(c.sipas), fmt.score(c.mean)] for c in report.channels]
         out += [*section("Kết quả theo kênh đánh giá"),
