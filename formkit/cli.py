@@ -523,12 +523,14 @@ def set_(ctx: click.Context, case: int, status: str, actor: str, note: str, day:
 @common_options
 def list_(ctx: click.Context, communes: tuple[str, ...], status: str) -> None:
     from .loop import list_cases
+    from .report.labels import CHANNEL_NAMES
     from .responses.cases import STATUS_NAMES
 
     ws = _workspace(ctx)
     found = list_cases(ws, communes, status)
     for c in found:
-        say(f"{c.response_id:>8}  {c.commune:<20} {c.opened}  {STATUS_NAMES[c.status]:<20} {c.actor}")
+        say(f"{c.response_id:>8}  {c.commune:<20} {c.opened}  {CHANNEL_NAMES.get(c.channel, c.channel):<10} "
+            f"{STATUS_NAMES[c.status]:<20} {c.actor}")
     if not found:
         say(_("No follow-up cases.") if ws.responses_file.exists() else
             _("No follow-up cases: no responses stored yet ({file}); `formkit pull` brings them.").format(

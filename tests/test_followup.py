@@ -49,14 +49,16 @@ def register_rows(path: Path) -> list[tuple]:
 
 
 def fill(path: Path, by_row: dict[int, tuple]) -> None:
-    """What staff do in Excel: choose a status, write who, the day (a date cell) and a note, save."""
+    """What staff do in Excel: choose a status, write who, the day (a date cell) and a note, save
+    (columns I–L; a file exported before the channel and receipt columns had them in G–J: first)."""
     book = load_workbook(path)
     sheet = book["Cần liên hệ lại"]
+    first = 9 if sheet.cell(1, 9).value == "Trạng thái" else 7
     for r, (status, actor, day, note) in by_row.items():
-        sheet.cell(r, 7, status)
-        sheet.cell(r, 8, actor)
-        sheet.cell(r, 9, day)
-        sheet.cell(r, 10, note)
+        sheet.cell(r, first, status)
+        sheet.cell(r, first + 1, actor)
+        sheet.cell(r, first + 2, day)
+        sheet.cell(r, first + 3, note)
     book.save(path)
 
 
@@ -82,10 +84,11 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     sheet = load_workbook(path)["Cần liên hệ lại"]
     values = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
     assert [v[3] for v in values] == ["không hài lòng, để lại số điện thoại", "có ý kiến"]
-    assert [v[5] for v in values] == [HOA_PHONE, None] and [v[6] for v in values] == ["chưa liên hệ"] * 2
+    assert [v[5] for v in values] == [HOA_PHONE, None] and [v[8] for v in values] == ["chưa liên hệ"] * 2
+    assert [v[6:8] for v in values] == [["Trực tuyến", None]] * 2  # the channel; an online answer has no receipt
     assert every_file_holding(ws.output_dir, NAM_PHONE) == []  # only the commune's own phones
     [rule] = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
-    assert rule.type == "list" and "G2:G3" in str(rule.sqref)
+    assert rule.type == "list" and "I2:I3" in str(rule.sqref)
     assert rule.formula1 == '"chưa liên hệ,đã liên hệ,đã giải quyết,không liên lạc được"'
 
     report = formkit("report", "-w", ws.root, "--quarter", "2026Q3", "--format", "csv,json")
@@ -146,19 +149,19 @@ def test_a_bad_file_is_refused_with_row_and_column_and_nothing_applied(stored_wo
     before = register_rows(ws.responses_file)
     book = load_workbook(path)
     sheet = book["Cần liên hệ lại"]
-    sheet.cell(2, 7, "đã gọi")  # not a status
-    sheet.cell(3, 7, "đã giải quyết")  # no one named
-    sheet.cell(3, 9, "31/02/2026")  # no such day
+    sheet.cell(2, 9, "đã gọi")  # not a status
+    sheet.cell(3, 9, "đã giải quyết")  # no one named
+    sheet.cell(3, 11, "31/02/2026")  # no such day
     sheet.cell(4, 1, 999)  # not a case of this commune
     sheet.cell(5, 1, sheet.cell(2, 1).value)  # a row copied
-    sheet.cell(5, 7, "đã liên hệ")
+    sheet.cell(5, 9, "đã liên hệ")
     sheet.cell(6, 1, "")  # an empty row is skipped
     book.save(path)
     with pytest.raises(InputError) as caught:
         import_cases(ws, path)
     places = [p.place for p in caught.value.problems]
-    assert places == ["row 2, column G (Trạng thái)", "row 3, column H (Người liên hệ)",
-                      "row 3, column I (Ngày liên hệ)", "row 4, column A (Mã phiếu)",
+    assert places == ["row 2, column I (Trạng thái)", "row 3, column J (Người liên hệ)",
+                      "row 3, column K (Ngày liên hệ)", "row 4, column A (Mã phiếu)",
                       "row 5, column A (Mã phiếu)"]
     assert register_rows(ws.responses_file) == before  # nothing half-applied
     assert every_file_holding(ws.root / "state", "0912345676")  # no phone erased either

@@ -91,4 +91,4 @@ def list_cases(ws: Workspace, commune_ids: tuple[str, ...] = (), status: str = "
     if not ws.responses_file.exists():  # nothing pulled: no case, and no store made by a listing
         return []
     with _store(ws) as store:
-        return case_table.cases(store, commune_ids, [code] if code else ())
+        return case_table.cases(store, commune_ids, [code] if code else (), origin=True)

@@ -1,6 +1,6 @@
-"""The follow-up register's life: cases opened from the report's follow-up rule, one case changed
-from the command line, and the phones of closed cases erased when [followup] keep_phone_days
-have passed (0: as they close)."""
+"""The follow-up register's life: cases opened from the report's follow-up rule (each question
+set's own: online, paper and counter answers alike), one case changed from the command line, and
+the phones of closed cases erased when [followup] keep_phone_days have passed (0: as they close)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from ..responses import erasure
 from ..responses.coding import HAS_COMMENT, HAS_PHONE
 from ..responses.store import TIME_FORMAT, VIETNAM, ResponseStore
 from ..workspace.config import Workspace
+from ..workspace.templates import Template, load_template
 
 
 def now_text(now: datetime | None = None) -> str:
@@ -35,15 +36,24 @@ def now_text(now: datetime | None = None) -> str:
 
 
 def open_from_store(ws: Workspace, store: ResponseStore) -> list[int]:
-    """A case for every answer of the workspace's question set stored since the last look that
-    the follow-up rule picks; returns the new ids. Safe to repeat: a case is opened once. Only the
-    days the new answers were given are read (a pull adds the last few days, not a year)."""
-    template = ws.template
+    """A case for every answer stored since the last look that the follow-up rule of its own
+    question set picks (the workspace's set, a counter's, …); returns the new ids. Safe to
+    repeat: a case is opened once. Only the days the new answers were given are read, per set (a
+    pull adds the last few days, not a year)."""
     after, newest = register.scanned_up_to(store), register.newest_response(store)
     if newest <= after:
         return []
-    first, last = register.submitted_between(store, after, newest)
-    assert first is not None and last is not None
+    rows: list[tuple[int, str, str, int]] = []
+    for template_id, first, last in register.sets_between(store, after, newest):
+        template = ws.template if template_id == ws.template.id else load_template(template_id, ws.root)
+        rows += _picked(store, template, first, last, after, newest)
+    return register.open_cases(store, rows, newest)
+
+
+def _picked(store: ResponseStore, template: Template, first: str, last: str, after: int,
+            newest: int) -> list[tuple[int, str, str, int]]:
+    """(id, commune, submitted, reasons) of the answers of one set with ids in (after, newest]
+    that its follow-up rule picks."""
     end = (datetime.strptime(last, TIME_FORMAT) + timedelta(seconds=1)).strftime(TIME_FORMAT)
     resp = load.load(store, template, first, end)
     scoring = ix.Scoring.from_template(template)
@@ -53,9 +63,8 @@ def open_from_store(ws: Workspace, store: ResponseStore) -> list[int]:
                + (resp.flags[rows] & HAS_COMMENT > 0) * register.COMMENT
                + (resp.flags[rows] & HAS_PHONE > 0) * register.PHONE)
     opened = stamps(resp.time[rows]).astype("U19").tolist()
-    return register.open_cases(store, zip(resp.ids[rows].tolist(), [resp.communes[c] for c in
-                                                                     resp.commune[rows].tolist()],
-                                          opened, reasons.tolist(), strict=True), newest)
+    return list(zip(resp.ids[rows].tolist(), [resp.communes[c] for c in resp.commune[rows].tolist()], opened,
+                    reasons.tolist(), strict=True))
 
 
 def parse_status(text: str) -> str | None:

@@ -2,8 +2,11 @@
 
 The sheet "Cần liên hệ lại" lists one case a row: its id (Mã phiếu), when it was answered, the
 officer, why it is listed, the comment, the phone in full (this file goes to the commune that
-calls back, and to no one else), then three columns to fill: the status (a drop-down list of the
-four statuses), who contacted the citizen and a note. A hidden sheet names the commune.
+calls back, and to no one else), the channel (Trực tuyến, Giấy, Quầy) and a counter rating's
+receipt number (a counter asks no phone: the office finds the citizen from its own dossier), then
+four columns to fill: the status (a drop-down list of the four statuses), who contacted the
+citizen, the day and a note. A hidden sheet names the commune. A file exported before the channel
+and receipt columns existed is read back too: the columns are found by their headers.
 
 Reading it back checks every row first and applies nothing unless every row is right; a row
 that says what the register already says changes nothing, so importing a file twice is
@@ -23,6 +26,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..errors import InputError, Problem, Problems
 from ..files import atomic_write_bytes
 from ..i18n import _
+from ..kiosk.ratings import receipt_of
+from ..report.labels import CHANNEL_NAMES
 from ..report.privacy import as_dialled
 from ..responses import cases as register
 from ..responses.store import ResponseStore
@@ -30,10 +35,14 @@ from ..workspace.config import Workspace
 from .register import contact_time, now_text, parse_status
 
 SHEET, META = "Cần liên hệ lại", "formkit"
-HEADERS = ("Mã phiếu", "Thời gian đánh giá", "Cán bộ", "Lý do", "Ý kiến", "Số điện thoại", "Trạng thái",
-           "Người liên hệ", "Ngày liên hệ", "Ghi chú")
-STATUS, ACTOR, DAY, NOTE = 7, 8, 9, 10  # columns staff fill (1-based)
-LETTERS = "ABCDEFGHIJ"
+HEADERS = ("Mã phiếu", "Thời gian đánh giá", "Cán bộ", "Lý do", "Ý kiến", "Số điện thoại", "Kênh", "Số biên nhận",
+           "Trạng thái", "Người liên hệ", "Ngày liên hệ", "Ghi chú")
+# The headers of a file exported before the channel and receipt columns: still read back.
+EARLIER_HEADERS = tuple(h for h in HEADERS if h not in ("Kênh", "Số biên nhận"))
+FILLED = ("Trạng thái", "Người liên hệ", "Ngày liên hệ", "Ghi chú")  # the columns staff fill
+STATUS, ACTOR, DAY, NOTE = (HEADERS.index(h) + 1 for h in FILLED)  # 1-based, in the file formkit writes
+LETTERS = "ABCDEFGHIJKL"
+WIDTHS = (10, 20, 22, 28, 50, 16, 12, 26, 22, 22, 14, 50)
 REASON_NAMES = ((register.LOW, "không hài lòng"), (register.COMMENT, "có ý kiến"),
                 (register.PHONE, "để lại số điện thoại"))
 MAX_NOTE = 2000
@@ -51,39 +60,47 @@ def reasons_text(bits: int) -> str:
     return ", ".join(name for bit, name in REASON_NAMES if bits & bit)
 
 
+def receipt_text(case: register.Case) -> str:
+    """The dossier's receipt number a counter rating carries ("" for any other answer)."""
+    bound = receipt_of(case.key)
+    return bound[1] if bound else ""
+
+
 def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, int]:
     """Write the commune's open cases (chưa liên hệ, đã liên hệ); returns the file and how many."""
     commune = ws.commune(commune_id)
     officers = {o.id: o.name for o in commune.officers}
-    rows = register.cases(store, [commune_id], (register.OPEN, register.CONTACTED), texts=True)
+    rows = register.cases(store, [commune_id], (register.OPEN, register.CONTACTED), texts=True, origin=True)
     book = Workbook()
     sheet = book.create_sheet(SHEET, 0)
     book.remove(book.worksheets[1])  # the empty sheet a new workbook starts with
     sheet.append(list(HEADERS))
     for c in rows:
         sheet.append([c.response_id, c.opened, officers.get(c.officer or "", c.officer or ""), reasons_text(c.reasons),
-                      c.comment, as_dialled(c.phone) or None, register.STATUS_NAMES[c.status], c.actor, None,
-                      c.note])
+                      c.comment, as_dialled(c.phone) or None, CHANNEL_NAMES.get(c.channel, c.channel),
+                      receipt_text(c) or None, register.STATUS_NAMES[c.status], c.actor, None, c.note])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for letter, width in zip(LETTERS, (10, 20, 22, 28, 50, 16, 22, 22, 14, 50), strict=True):
+    for letter, width in zip(LETTERS, WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         row[5].number_format = "@"  # a phone stays text: Excel must not drop its leading 0
+        row[7].number_format = "@"  # a receipt number too
     sheet.freeze_panes = "B2"
     choices = ",".join(register.STATUS_NAMES.values())
     rule = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=False, showErrorMessage=True,
                           errorTitle="Trạng thái", error="Chọn một trạng thái trong danh sách.")
     sheet.add_data_validation(rule)
-    rule.add(f"G2:G{max(len(rows) + 1, 2)}")
+    status, day = LETTERS[STATUS - 1], LETTERS[DAY - 1]
+    rule.add(f"{status}2:{status}{max(len(rows) + 1, 2)}")
     day_rule = DataValidation(type="date", operator="greaterThan", formula1="DATE(2000,1,1)", allow_blank=True,
                               showErrorMessage=True, errorTitle="Ngày liên hệ",
                               error="Nhập ngày liên hệ, ví dụ 08/07/2026; để trống là hôm nay.")
     sheet.add_data_validation(day_rule)
-    day_rule.add(f"I2:I{max(len(rows) + 1, 2)}")
+    day_rule.add(f"{day}2:{day}{max(len(rows) + 1, 2)}")
     meta = book.create_sheet(META)
     meta.append(["commune", commune_id])
     meta.append(["exported", now_text()])
@@ -111,16 +128,20 @@ def read_changes(path: Path, store: ResponseStore, now: datetime | None = None) 
     commune_id = str(meta.get("commune") or "")
     rows = list(book[SHEET].iter_rows(values_only=True))
     book.close()
-    if not rows or tuple(str(v or "").strip() for v in rows[0][:len(HEADERS)]) != HEADERS:
+    found = tuple(str(v or "").strip() for v in rows[0]) if rows else ()
+    layout = next((h for h in (HEADERS, EARLIER_HEADERS) if found[:len(h)] == h), None)
+    if layout is None:
         problems.add(shown, _("row 1"), _("the headers must stay {headers}").format(headers=", ".join(HEADERS)))
         problems.raise_if_any()
+    assert layout is not None
+    status_at, actor_at, day_at, note_at = (layout.index(h) for h in FILLED)  # 0-based, in this file
     known = {c.response_id: c for c in register.cases(store, [commune_id])}
     when = now_text(now)
     changes: list[register.Change] = []
     seen: dict[int, int] = {}
     for number, values in enumerate(rows[1:], 2):
-        values = tuple(values) + (None,) * (len(HEADERS) - len(values))
-        if all(v is None or str(v).strip() == "" for v in values[:len(HEADERS)]):
+        values = tuple(values) + (None,) * (len(layout) - len(values))
+        if all(v is None or str(v).strip() == "" for v in values[:len(layout)]):
             continue  # an empty row
         where = _("row {row}, column {column} ({header})")
         raw_id = values[0]
@@ -139,24 +160,24 @@ def read_changes(path: Path, store: ResponseStore, now: datetime | None = None) 
                          _("case {id} is also on row {other}").format(id=response_id, other=seen[response_id]))
             continue
         seen[response_id] = number
-        status = parse_status(str(values[STATUS - 1] or ""))
-        actor = " ".join(str(values[ACTOR - 1] or "").split())
-        note = str(values[NOTE - 1] or "").strip()
+        status = parse_status(str(values[status_at] or ""))
+        actor = " ".join(str(values[actor_at] or "").split())
+        note = str(values[note_at] or "").strip()
         if status is None:
-            problems.add(shown, where.format(row=number, column=LETTERS[STATUS - 1], header=HEADERS[STATUS - 1]),
+            problems.add(shown, where.format(row=number, column=LETTERS[status_at], header=layout[status_at]),
                          _("'{value}' is not a status: choose {choices}").format(
-                             value=values[STATUS - 1] or "", choices=", ".join(register.STATUS_NAMES.values())))
+                             value=values[status_at] or "", choices=", ".join(register.STATUS_NAMES.values())))
             continue
         if status != register.OPEN and not actor:
-            problems.add(shown, where.format(row=number, column=LETTERS[ACTOR - 1], header=HEADERS[ACTOR - 1]),
+            problems.add(shown, where.format(row=number, column=LETTERS[actor_at], header=layout[actor_at]),
                          _("missing: who contacted the citizen"))
         if len(note) > MAX_NOTE:
-            problems.add(shown, where.format(row=number, column=LETTERS[NOTE - 1], header=HEADERS[NOTE - 1]),
+            problems.add(shown, where.format(row=number, column=LETTERS[note_at], header=layout[note_at]),
                          _("is {n} characters long; at most {max_length} are allowed").format(
                              n=len(note), max_length=MAX_NOTE))
-        contact, why = contact_time(values[DAY - 1], known[response_id].opened, when)
+        contact, why = contact_time(values[day_at], known[response_id].opened, when)
         if why:
-            problems.add(shown, where.format(row=number, column=LETTERS[DAY - 1], header=HEADERS[DAY - 1]), why)
+            problems.add(shown, where.format(row=number, column=LETTERS[day_at], header=layout[day_at]), why)
         changes.append(register.Change(response_id, status, actor, note, when, contact))
     problems.raise_if_any(_("{file}: nothing was imported").format(file=shown))
     return commune_id, changes

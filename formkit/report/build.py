@@ -29,7 +29,7 @@ from .casework import loop_rows
 from .followup_pick import follow_up_list, follow_up_rule
 from .groups import Communes, Fine, Group, value
 from .invalid import invalid_list
-from .labels import NO_FIELD, NO_OFFICER
+from .labels import CHANNEL_NAMES, NO_FIELD, NO_OFFICER
 from .model import (
     ChannelCount,
     ChannelIndex,
@@ -163,9 +163,6 @@ def _office(ws: Workspace, selected) -> str:
     """The office's name as the report names it: the communes' own when they share one."""
     names = {c.office for c in selected}
     return names.pop() if len(names) == 1 else ws.office
-
-
-CHANNEL_NAMES = {"online": "Trực tuyến", "giấy": "Giấy", "quầy": "Quầy"}
 
 
 def _channels(store: ResponseStore, period: Period, resp: load.Responses, bins: np.ndarray, in_now: np.ndarray,

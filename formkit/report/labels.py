@@ -17,6 +17,8 @@ def document_title(report: Report) -> str:
 
 NO_OFFICER = "(không chọn cán bộ)"  # how a response without an officer reads in the tables
 NO_FIELD = "(không chọn lĩnh vực)"
+# A response's channel as the report (and the follow-up register's export) names it.
+CHANNEL_NAMES = {"online": "Trực tuyến", "giấy": "Giấy", "quầy": "Quầy"}
 
 KIND_NAMES = {"identical_answers": "Phiếu giống hệt nhau dồn dập", "off_hours": "Gửi ngoài giờ làm việc",
               "more_than_dossiers": "Số phiếu nhiều hơn số hồ sơ",

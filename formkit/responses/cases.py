@@ -69,6 +69,8 @@ class Case:
     phone: str = ""  # only when asked for (the commune's own list)
     comment: str = ""
     officer: str | None = None
+    channel: str = ""  # when asked for: "online", "giấy" (paper), "quầy" (a counter tablet)
+    key: str = ""  # its answer's key: a counter rating's names the dossier's receipt (kiosk/ratings.py)
 
 
 @dataclass(frozen=True)
@@ -124,10 +126,11 @@ def has_register(store: ResponseStore) -> bool:
 
 def cases(store: ResponseStore, commune_ids: Iterable[str] = (), statuses: Iterable[str] = (),
           ids: Iterable[int] = (), since_id: int = 0, texts: bool = False,
-          opened: tuple[str, str] = ("", "~"), template: str | None = None) -> list[Case]:
+          opened: tuple[str, str] = ("", "~"), template: str | None = None, origin: bool = False) -> list[Case]:
     """The register's cases, by commune then time; texts: with the phone and comment (for the
     commune's own list) and the officer; opened: [start, end) of the answers' times; template:
-    only the cases of that question set's answers (a case keeps no template: its answer's does)."""
+    only the cases of that question set's answers (a case keeps no template: its answer's does);
+    origin: with the answer's channel and key (how staff find a citizen who left no phone)."""
     if not has_register(store):
         return []
     where, params = ["c.response_id > ? AND c.opened >= ? AND c.opened < ?"], [since_id, *opened]
@@ -141,9 +144,16 @@ def cases(store: ResponseStore, commune_ids: Iterable[str] = (), statuses: Itera
         params.append(template)
     extra = (", ifnull(t.phone, ''), ifnull(t.comment, ''), d.officer_id" if texts else "")
     joins = " LEFT JOIN texts t ON t.id = c.response_id LEFT JOIN coded d ON d.id = c.response_id" if texts else ""
+    if origin:
+        extra += ", ifnull(r.channel, ''), ifnull(r.key, '')"
+        joins += " LEFT JOIN responses r ON r.id = c.response_id"
     sql = (f"SELECT {_COLUMNS}{extra} FROM cases c{joins} WHERE {' AND '.join(where)}"
            " ORDER BY c.commune_id, c.opened, c.response_id")
-    return [Case(*row) for row in store.db.execute(sql, params)]
+    found = []
+    for row in store.db.execute(sql, params):
+        more = dict(zip(("channel", "key"), row[-2:], strict=True)) if origin else {}
+        found.append(Case(*(row[:-2] if origin else row), **more))
+    return found
 
 
 def apply(store: ResponseStore, changes: list[Change]) -> int:
@@ -218,6 +228,13 @@ def set_notes(store: ResponseStore, kept: dict[int, str]) -> None:
 def newest_response(store: ResponseStore) -> int:
     """The highest response id stored (0 for none): what a digest has seen up to."""
     return store.db.execute("SELECT ifnull(max(id), 0) FROM responses").fetchone()[0]
+
+
+def sets_between(store: ResponseStore, after_id: int, up_to_id: int) -> list[tuple[str, str, str]]:
+    """(question set, first, last submission time) of each set with responses whose ids are in
+    (after_id, up_to_id]: which sets' follow-up rules a look at the new answers applies."""
+    return store.db.execute("SELECT template, min(submitted), max(submitted) FROM responses WHERE id > ? AND id <= ?"
+                            " GROUP BY template ORDER BY template", (after_id, up_to_id)).fetchall()
 
 
 def submitted_between(store: ResponseStore, after_id: int, up_to_id: int) -> tuple[str | None, str | None]:
