@@ -83,6 +83,9 @@ def test_an_unhappy_counter_rating_opens_one_case_staff_can_reach_by_its_receipt
     assert counter_row["Ý kiến"] == "Chờ lâu quá." and counter_row["Cán bộ"] == "Trần Văn Minh"
     assert (by_id[opened[1]]["Kênh"], by_id[opened[1]]["Số biên nhận"]) == ("Quầy", None)
     assert [by_id[i]["Kênh"] for i in sipas_cases if i in by_id] == ["Trực tuyến", "Giấy"]
+    listed = {int(line.split()[0]): line for line in formkit("followup", "list", "-w", ws.root, "--lang",
+                                                               "en").out.splitlines()}
+    assert " Quầy " in listed[opened[0]] and " Giấy " in listed[sipas_cases[2]]
 
     # Staff found the citizen from dossier HS-0042 and settled it; the file reads back.
     book = load_workbook(path)
