@@ -46,3 +46,20 @@ def test_a_counter_rating_of_kem_is_told_once_with_its_counter_and_officer(examp
     assert second.exit_code == 0 and "1 new dissatisfied answer, 0 new integrity warnings" in second.out
     body = decoded(smtp.inbox.messages[1][1]).get_body().get_content()
     assert "10/07/2026 09:00" in body and "Quầy" not in body and "Kém" not in body  # each told once
+
+
+def test_a_communes_leaders_get_its_counter_news_and_an_unknown_tablet_is_at_the_counter(example_dir, formkit):
+    with open(example_dir / "formkit.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[digest]\nto = ["lanhdao@tayninh.gov.vn"]\n'
+                     '\n[digest.communes]\nhoa-thanh = ["chutich@hoathanh.tayninh.gov.vn"]\n'
+                     'nam-dong = ["chutich@namdong.tayninh.gov.vn"]\n')
+    ws = load_workspace(example_dir, check_photos=False)
+    with ResponseStore(ws.responses_file) as store:  # no tablet registered (kiosk.sqlite moved aside, say)
+        store.add([rated(ws, "2026-07-09T10:00:00", UNHAPPY)], load_template("can-bo-3", ws.root))
+    assert formkit("digest", "-w", example_dir, "--lang", "en").exit_code == 0
+    written = {p.name.rsplit("-", 4)[0]: p.read_text(encoding="utf-8")
+               for p in (example_dir / "output" / "digest").iterdir()}
+    assert set(written) == {"ban-tin", "ban-tin-hoa-thanh"}  # nam-dong: nothing new, no message
+    for text in written.values():
+        assert "  - 09/07/2026 10:00, tại quầy, Trần Văn Minh, tiêu chí 1.1: Kém\n" in text
+    assert not (ws.state_dir / "kiosk.sqlite").exists()  # the digest only reads it
