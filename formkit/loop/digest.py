@@ -190,14 +190,12 @@ def make_digest(ws: Workspace, store: ResponseStore, told: Told, now: datetime |
             answers.setdefault(commune_id, []).extend(e for e in entries if e.response_id in new_low and e.low)
         keys += _new_warnings(one, set(told.warnings) | set(keys), warnings)
     places = _counters(ws, store, [a.response_id for found in answers.values() for a in found])
-    names = {c.id: c.name for one in reversed(reports) for c in one.communes}  # the workspace's set's name first
-    news = [CommuneNews(cid, name, sorted(answers.get(cid, []), key=lambda a: (a.submitted, a.response_id)),
-                        warnings.get(cid, []))
-            for cid, name in names.items()]
-    order = {c.id: k for k, c in enumerate(report.communes)}
-    news = sorted((n for n in news if n.answers or n.warnings), key=lambda n: (order.get(n.id, len(order)), n.id))
-    for n in news:
-        n.counters = {a.response_id: places[a.response_id] for a in n.answers if a.response_id in places}
+    news = []
+    for commune_id, name in _communes(reports).items():
+        found = sorted(answers.get(commune_id, []), key=lambda a: (a.submitted, a.response_id))
+        if found or commune_id in warnings:
+            news.append(CommuneNews(commune_id, name, found, warnings.get(commune_id, []),
+                                    {a.response_id: places[a.response_id] for a in found if a.response_id in places}))
     if not news:
         told.last_response = up_to  # nothing to tell about these: not looked at again
         return Digest(report.commune_name or report.unit, made, [], up_to, [])
@@ -209,6 +207,14 @@ def _sets(ws: Workspace, store: ResponseStore, after: int, up_to: int) -> list[s
     as they always did), then every other set with answers among ids (after, up_to]."""
     others = [t for t, _first, _last in case_table.sets_between(store, after, up_to) if t != ws.template.id]
     return [ws.template.id, *others]
+
+
+def _communes(reports: list[Report]) -> dict[str, str]:
+    """Every commune's name, in the order of the workspace's report (then any only another set names)."""
+    names: dict[str, str] = {}
+    for one in reports:
+        names.update((c.id, c.name) for c in one.communes if c.id not in names)
+    return names
 
 
 def _new_warnings(report: Report, told: set[str], into: dict[str, list[IntegrityWarning]]) -> list[str]:
