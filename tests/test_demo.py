@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -158,6 +159,13 @@ def test_report_agrees_with_the_answers_google_keeps(demo):
         assert report["criteria"][q.id]["index"] == pytest.approx(100 * satisfied / total)
     # Identical answers planted in a burst by the demo are flagged, not removed.
     assert any(w["kind"] == "identical_answers" and w["count"] >= 8 for w in report["integrity"])
+    # The overall question reads "… sự phục vụ của {office}?" in the template: filled wherever a
+    # report prints its title (the follow-up lists), never the placeholder.
+    placeholder = re.compile(r"\{(?:commune|unit|office|controller|retention)\}")
+    read = [p for p in (demo / "output" / "reports").rglob("*") if p.suffix in (".csv", ".json", ".html")]
+    assert len(read) > 10 and not [p.name for p in read if placeholder.search(p.read_text(encoding="utf-8-sig"))]
+    assert any("sự phục vụ của Trung tâm Phục vụ hành chính công?" in p.read_text(encoding="utf-8-sig")
+               for p in read if p.parent.name == "can-lien-he-lai")
 
 
 @pytest.mark.parametrize("today, expected", [

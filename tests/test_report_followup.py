@@ -70,6 +70,8 @@ def eager_list(ws, store: ResponseStore, report) -> list[dict]:
     asked = {q.id: s.ask_if for s in t.sections for q in s.questions}
     others = [q for q in t.questions if q.scale is not None and not q.is_criterion
               and any(o.negative for o in q.scale_options)]
+    every_commune = {"commune": "xã, phường", "unit": ws.unit.display_name, "office": ws.office,
+                     "controller": "Ủy ban nhân dân xã, phường", "retention": f"{ws.phone_retention_months} tháng"}
     start, end = report.period.bounds()
     entries = []
     for response_id, commune, submitted, answers_json, officer in store.db.execute(
@@ -82,8 +84,8 @@ def eager_list(ws, store: ResponseStore, report) -> list[dict]:
             if q.is_criterion and condition and answers.get(condition.question) != condition.answer:
                 continue
             option = next((o for o in q.scale_options if o.label == answers.get(q.id)), None)
-            if option is not None and option.negative:
-                low.append((q.id, q.title, option.label))
+            if option is not None and option.negative:  # the title as a province's report words it
+                low.append((q.id, q.title.format(**every_commune), option.label))
         comment, phone = answers.get("y-kien-khac", ""), as_dialled(answers.get("so-dien-thoai", ""))
         if not (low or comment or phone):
             continue

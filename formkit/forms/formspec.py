@@ -76,8 +76,7 @@ class FormBodies:
 
 
 def texts(template: Template, commune: Commune, unit: Unit) -> dict[str, str]:
-    return {"commune": commune.display_name, "unit": unit.display_name, "office": commune.office,
-            "controller": commune.controller, "retention": f"{commune.phone_retention_months} tháng"}
+    return commune.texts(unit)
 
 
 def form_title(template: Template, commune: Commune, unit: Unit) -> str:

@@ -52,6 +52,15 @@ from .period import Period, day_seconds, day_text, quarter_of
 from .points import point_rows
 
 
+def _texts(ws: Workspace, selected) -> dict[str, str]:
+    """What the question titles' {placeholders} read in this report: one commune's own words in its
+    own report, words true of every commune in a report of several (the office as [office] names it)."""
+    if len(selected) == 1:
+        return selected[0].texts(ws.unit)
+    return {"commune": "xã, phường", "unit": ws.unit.display_name, "office": ws.office,
+            "controller": "Ủy ban nhân dân xã, phường", "retention": f"{ws.phone_retention_months} tháng"}
+
+
 def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune_ids=(),
                  dossiers: Path | None = None, template: Template | None = None,
                  rules: integrity.IntegrityRules | None = None, today: date | None = None,
@@ -61,10 +70,10 @@ def build_report(ws: Workspace, store: ResponseStore, period: Period, *, commune
     workspace's (its responses only; others are counted as left out); rules: integrity thresholds;
     today: the date printed on the report; receipts: the dossiers' receipt numbers, for the exact
     participation of counter ratings (kiosk/audit.py)."""
-    template = template or ws.template
     rules = rules or integrity.IntegrityRules()
     today = today or datetime.now(VIETNAM).date()
     selected = ws.select(tuple(commune_ids))  # UsageError for an unknown id
+    template = (template or ws.template).with_texts(_texts(ws, selected if commune_ids else ()))
     scope = tuple(c.id for c in selected) if commune_ids else ()
     scoring = ix.Scoring.from_template(template)
     previous, trend = period.previous(), period.trend_quarters()

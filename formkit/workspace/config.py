@@ -98,6 +98,11 @@ class Commune:
     def display_name(self) -> str:
         return f"{self.kind} {self.name}".strip()
 
+    def texts(self, unit: Unit) -> dict[str, str]:
+        """What a template's {placeholders} read for this commune: its form, ballots and own report."""
+        return {"commune": self.display_name, "unit": unit.display_name, "office": self.office,
+                "controller": self.controller, "retention": f"{self.phone_retention_months} tháng"}
+
     def officer(self, officer_id: str) -> Officer:
         for o in self.officers:
             if o.id == officer_id:

@@ -7,6 +7,7 @@ workspace's own `templates/` folder, then the templates shipped with formkit.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import string
@@ -132,6 +133,15 @@ class Template:
     def cited(self) -> str:
         """How a report names the question set after "theo": its method, else its name."""
         return self.method or f"bộ câu hỏi “{self.name}”"
+
+    def with_texts(self, values: dict[str, str]) -> Template:
+        """The template with its section and question titles' {placeholders} filled in, as a report
+        prints them (the form fills them per commune when it is made: formspec.texts)."""
+        sections = tuple(dataclasses.replace(
+            s, title=s.title.format(**values),
+            questions=tuple(dataclasses.replace(q, title=q.title.format(**values)) for q in s.questions))
+            for s in self.sections)
+        return dataclasses.replace(self, sections=sections)
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:
