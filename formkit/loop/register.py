@@ -140,7 +140,9 @@ def erase_due(ws: Workspace, store: ResponseStore,
         before = "9999"  # closed at any time up to now
     due = register.phones_to_erase(store, before)
     ids = [i for i, _c in due]
-    phone_ids, comment_ids = question_ids(ws, store)  # as `formkit retention` erases (report/retention.py)
+    # as `formkit retention` erases (report/retention.py); asked only when a phone is due: it loads
+    # every question set the store holds, and one no longer installed must not stop `followup set`
+    phone_ids, comment_ids = question_ids(ws, store) if due else (set(), set())
     images: list[Path] = []
     found = (erasure.expired(store, "", phone_ids, comment_ids, cleaner(images), ids=ids) if due
              else erasure.Expired(""))
