@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from docx import Document
@@ -11,7 +12,7 @@ from test_office import POINT
 from formkit.loop import open_cases
 from formkit.report import build_report, parse_period, write_report
 from formkit.responses import cases as register
-from formkit.responses.store import ResponseStore
+from formkit.responses.store import VIETNAM, ResponseStore
 from formkit.workspace.config import load_workspace
 
 
@@ -54,3 +55,53 @@ def test_a_single_communes_participation_and_points_tables_do_not_repeat_its_nam
     points = next(h for h in heads.values() if "Điểm tiếp nhận" in h)
     assert participation[:2] == ["Kỳ có số hồ sơ", "Số hồ sơ"] and "Xã, phường" not in participation
     assert points[:3] == ["STT", "Điểm tiếp nhận", "Số cán bộ"] and "Xã, phường" not in points
+
+
+def test_a_retention_whose_vacuum_meets_a_held_store_still_finishes_the_erasure(example_dir, short_busy_wait):
+    """The erasure is committed, then VACUUM compacts the file. A reader arriving in between (the
+    counter server, a database browser) made the VACUUM fail busy: the record, the pictures and the
+    commune's export were left undone, and a run again found nothing left to erase, so the export
+    kept the phone. secure_delete has already overwritten the erased bytes: the VACUUM may wait."""
+    from contextlib import closing
+    from datetime import UTC, datetime, timedelta
+
+    from formkit.loop import export_cases, rewrite_exports
+    from formkit.report import retention as keeping
+
+    ws = load_workspace(example_dir, check_photos=False)
+    phone = "0912345678"
+    when = (datetime.now(UTC) - timedelta(days=220)).astimezone(VIETNAM).strftime("%Y-%m-%d 09:00:00")
+    with ResponseStore(ws.responses_file) as store:
+        store.add([row("hoa-thanh", when, answers(ws.template, {"1": 2}, "Không", so_dien_thoai=phone))],
+                  ws.template)
+        open_cases(ws, store)
+    [(_, export, _n)] = export_cases(ws, ("hoa-thanh",))
+    assert phone in _cells(export)
+
+    readers = []
+
+    def reader_arrives(statement: str) -> None:  # another connection starts reading as the VACUUM starts
+        if statement.strip().upper() == "VACUUM" and not readers:
+            other = sqlite3.connect(ws.responses_file, isolation_level=None)
+            other.execute("BEGIN")
+            other.execute("SELECT count(*) FROM responses").fetchone()
+            readers.append(other)
+
+    now = datetime.now(UTC)
+    with ResponseStore(ws.responses_file) as store:
+        store.db.set_trace_callback(reader_arrives)
+        todo = keeping.plan(ws, store, now)
+        keeping.apply(ws, store, todo, now)
+        rewrite_exports(ws, store, set(todo.store.phones))
+    assert readers, "the VACUUM ran"
+    with closing(readers[0]):
+        assert phone.encode() not in ws.responses_file.read_bytes()  # gone from the file's free pages too
+        records = json.loads((ws.state_dir / "erasures.json").read_text(encoding="utf-8"))
+        assert records[-1]["phones_erased"] == {"hoa-thanh": 1}
+        assert phone not in _cells(export)
+
+
+def _cells(path) -> str:
+    from openpyxl import load_workbook
+
+    return " ".join(str(c.value) for r in load_workbook(path).worksheets[0].iter_rows() for c in r)

@@ -149,10 +149,9 @@ def erase_due(ws: Workspace, store: ResponseStore,
     erasure.add_notes(found, register.notes(store, ids=ids) + register.notes(store, erased=True), mask_text)
     if not due and not found:
         return [], set()
-    erasure.erase(store, found, phone_ids, comment_ids)
+    erasure.erase(store, found, phone_ids, comment_ids, ids, now_text(now))
     for image in images:  # a paper ballot's handwritten phone box
         pictures.located(ws, image).unlink(missing_ok=True)
-    register.mark_erased(store, ids, now_text(now))
     files = scrub_cases(ws, set(ids))  # the commune's follow-up CSVs of reports already written
     if found.phones or found.comments or found.notes:
         append_record(ws, {"at": (now or datetime.now(VIETNAM)).astimezone(VIETNAM).isoformat(timespec="seconds"),
