@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 
 from docx import Document
 from report_data import answers, row, store_of
+from test_erasure_leftovers import _cells
 from test_office import POINT
 
-from formkit.loop import open_cases
+from formkit.loop import export_cases, open_cases, rewrite_exports
 from formkit.report import build_report, parse_period, write_report
+from formkit.report import retention as keeping
 from formkit.responses import cases as register
 from formkit.responses.store import VIETNAM, ResponseStore
 from formkit.workspace.config import load_workspace
@@ -62,12 +66,6 @@ def test_a_retention_whose_vacuum_meets_a_held_store_still_finishes_the_erasure(
     counter server, a database browser) made the VACUUM fail busy: the record, the pictures and the
     commune's export were left undone, and a run again found nothing left to erase, so the export
     kept the phone. secure_delete has already overwritten the erased bytes: the VACUUM may wait."""
-    from contextlib import closing
-    from datetime import UTC, datetime, timedelta
-
-    from formkit.loop import export_cases, rewrite_exports
-    from formkit.report import retention as keeping
-
     ws = load_workspace(example_dir, check_photos=False)
     phone = "0912345678"
     when = (datetime.now(UTC) - timedelta(days=220)).astimezone(VIETNAM).strftime("%Y-%m-%d 09:00:00")
@@ -100,8 +98,3 @@ def test_a_retention_whose_vacuum_meets_a_held_store_still_finishes_the_erasure(
         assert records[-1]["phones_erased"] == {"hoa-thanh": 1}
         assert phone not in _cells(export)
 
-
-def _cells(path) -> str:
-    from openpyxl import load_workbook
-
-    return " ".join(str(c.value) for r in load_workbook(path).worksheets[0].iter_rows() for c in r)
