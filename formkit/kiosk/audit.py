@@ -154,6 +154,15 @@ def pairing_warnings(state_dir: Path, bounds: tuple[str, str], names: dict[str, 
     return out
 
 
+def counter_names(state_dir: Path) -> dict[str, str]:
+    """The counter's name ("Quầy 3") by the form id its tablet's ratings are stored under; none
+    before the first tablet was paired (a reader never makes state/kiosk.sqlite)."""
+    if not registry_file(state_dir).exists():
+        return {}
+    with Registry(state_dir) as registry:
+        return {f"quay-{d.id}": d.counter for d in registry.devices()}
+
+
 def counter_warnings(store: ResponseStore, state_dir: Path, bounds: tuple[str, str], names: dict[str, str],
                      hours: OfficeHours, dossiers: list[dict] | None = None, size: int = 5,
                      minutes: int = 10) -> list[dict]:
@@ -161,10 +170,7 @@ def counter_warnings(store: ResponseStore, state_dir: Path, bounds: tuple[str, s
     rows = channel_keys(store, CHANNEL_COUNTER, *bounds)
     if not rows:
         return []
-    counters: dict[str, str] = {}
-    if registry_file(state_dir).exists():
-        with Registry(state_dir) as registry:
-            counters = {f"quay-{d.id}": d.counter for d in registry.devices()}
+    counters = counter_names(state_dir)
     listed = {(d["commune"], d["stage"], d["receipt"]) for d in dossiers} if dossiers is not None else None
     by_tablet: dict[tuple[str, str], list[tuple[datetime, bool]]] = {}
     for key, commune, _officer, _field, submitted, form in rows:

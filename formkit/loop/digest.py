@@ -1,6 +1,8 @@
 """The daily digest: after a pull, the new dissatisfied answers and the new integrity warnings,
 commune by commune, for the province's leaders ([digest] to), by e-mail (SMTP, stdlib smtplib)
-or, when no mail server is set, as a text file in output/digest/.
+or, when no mail server is set, as a text file in output/digest/. Every question set with new
+answers is read with its own follow-up rule and integrity checks: the workspace's (online and
+paper) and a counter's (can-bo-3, …), whose answers say at which counter they were given.
 
 The province's addresses ([digest] to) get every commune's news; a commune's leaders ([digest.communes])
 get their own commune's. What each of them was told is remembered in state/digest.json (the newest
@@ -30,16 +32,19 @@ from ..ballots import HANDWRITTEN_PHONE
 from ..errors import DamagedFileError, RemoteError, UsageError
 from ..files import atomic_write_json, atomic_write_text
 from ..i18n import _
+from ..kiosk.audit import counter_names
+from ..kiosk.ratings import CHANNEL_COUNTER
 from ..report import build_report
 from ..report.followup import FollowUp
-from ..report.model import IntegrityWarning
+from ..report.model import IntegrityWarning, Report
 from ..report.period import Period
 from ..report.privacy import mask_text
 from ..report.tables import question_code
 from ..responses import cases as case_table
+from ..responses.queries import forms_of
 from ..responses.store import ResponseStore
 from ..workspace.config import Workspace
-from .register import now_text, open_from_store
+from .register import now_text, open_from_store, question_set
 
 VERSION = 1
 LISTED = 20  # answers shown per commune (the first digest of a long-used store would list them all)
@@ -81,8 +86,9 @@ def save_told(path: Path, told: dict[str, Told]) -> None:
 class CommuneNews:
     id: str
     name: str
-    answers: list[FollowUp]
+    answers: list[FollowUp]  # of every question set, by time
     warnings: list[IntegrityWarning]
+    counters: dict[int, str] = field(default_factory=dict)  # response id -> its counter's name ("" unknown)
 
 
 @dataclass
@@ -114,10 +120,12 @@ class Digest:
         for c in self.communes:
             lines.append(f"{c.name.upper()}")
             if c.answers:
-                lines.append(f"  Phiếu không hài lòng mới: {len(c.answers)}")
+                at_counter = f" ({len(c.counters)} tại quầy)" if c.counters else ""
+                lines.append(f"  Phiếu không hài lòng mới: {len(c.answers)}{at_counter}")
                 for a in c.answers[:LISTED]:
-                    low = _low(a)
-                    lines.append(f"  - {_day(a.submitted)} {a.submitted[11:16]}, {a.officer_name}, tiêu chí {low}")
+                    low, where = _low(a), _where(c.counters.get(a.response_id))
+                    lines.append(f"  - {_day(a.submitted)} {a.submitted[11:16]}, {where}{a.officer_name}, "
+                                 f"tiêu chí {low}")
                     if shown := _shown(a.comment):
                         lines.append(f"    Ý kiến: {shown}")
                 if len(c.answers) > LISTED:
@@ -138,6 +146,14 @@ def _low(answer: FollowUp) -> str:
     for a in answer.low:
         by_answer.setdefault(a.answer, []).append(question_code(a))
     return "; ".join(f"{', '.join(codes)}: {given}" for given, codes in by_answer.items())
+
+
+def _where(counter: str | None) -> str:
+    """"tại Quầy 3, " before the officer of a counter rating (as the counter warnings name it),
+    "tại quầy, " when the tablet is no longer known; nothing for an online or paper answer."""
+    if counter is None:
+        return ""
+    return f"tại {counter}, " if counter else "tại quầy, "
 
 
 def _day(stamp: str) -> str:
@@ -162,25 +178,63 @@ def make_digest(ws: Workspace, store: ResponseStore, told: Told, now: datetime |
         return None
     new_low = {c.response_id for c in case_table.cases(store, scope, since_id=told.last_response)
                if c.reasons & case_table.LOW and c.response_id <= up_to}
-    report = build_report(ws, store, Period(date.fromisoformat(first[:10]), date.fromisoformat(last[:10]), "range"),
-                          commune_ids=scope)
+    period = Period(date.fromisoformat(first[:10]), date.fromisoformat(last[:10]), "range")
+    reports = [build_report(ws, store, period, commune_ids=scope, template=question_set(ws, template_id))
+               for template_id in _sets(ws, store, told.last_response, up_to)]
+    report = reports[0]  # the workspace's own
     answers: dict[str, list[FollowUp]] = {}
-    for commune_id, _name, entries in report.follow_up_by_commune():
-        answers[commune_id] = [e for e in entries if e.response_id in new_low and e.low]
-    seen = set(told.warnings)
     warnings: dict[str, list[IntegrityWarning]] = {}
-    keys = []
-    for w in report.integrity:
-        key = warning_key(w)
-        if key not in seen:
-            warnings.setdefault(w.commune, []).append(w)
-            keys.append(key)
-    news = [CommuneNews(c.id, c.name, answers.get(c.id, []), warnings.get(c.id, [])) for c in report.communes]
-    news = [n for n in news if n.answers or n.warnings]
+    keys: list[str] = []
+    for one in reports:
+        for commune_id, _name, entries in one.follow_up_by_commune():
+            answers.setdefault(commune_id, []).extend(e for e in entries if e.response_id in new_low and e.low)
+        keys += _new_warnings(one, set(told.warnings) | set(keys), warnings)
+    places = _counters(ws, store, [a.response_id for found in answers.values() for a in found])
+    news = []
+    for commune_id, name in _communes(reports).items():
+        found = sorted(answers.get(commune_id, []), key=lambda a: (a.submitted, a.response_id))
+        if found or commune_id in warnings:
+            news.append(CommuneNews(commune_id, name, found, warnings.get(commune_id, []),
+                                    {a.response_id: places[a.response_id] for a in found if a.response_id in places}))
     if not news:
         told.last_response = up_to  # nothing to tell about these: not looked at again
         return Digest(report.commune_name or report.unit, made, [], up_to, [])
     return Digest(report.commune_name or report.unit, made, news, up_to, keys)
+
+
+def _sets(ws: Workspace, store: ResponseStore, after: int, up_to: int) -> list[str]:
+    """The question sets a digest reads: the workspace's (its warnings come with any new answer,
+    as they always did), then every other set with answers among ids (after, up_to]."""
+    others = [t for t, _first, _last in case_table.sets_between(store, after, up_to) if t != ws.template.id]
+    return [ws.template.id, *others]
+
+
+def _communes(reports: list[Report]) -> dict[str, str]:
+    """Every commune's name, in the order of the workspace's report (then any only another set names)."""
+    names: dict[str, str] = {}
+    for one in reports:
+        names.update((c.id, c.name) for c in one.communes if c.id not in names)
+    return names
+
+
+def _new_warnings(report: Report, told: set[str], into: dict[str, list[IntegrityWarning]]) -> list[str]:
+    """Add the report's warnings not told yet (nor by the digest's other sets: the counter tablets'
+    checks are in every set's report) to `into`, per commune; their keys."""
+    keys = []
+    for w in report.integrity:
+        key = warning_key(w)
+        if key not in told:
+            into.setdefault(w.commune, []).append(w)
+            keys.append(key)
+    return keys
+
+
+def _counters(ws: Workspace, store: ResponseStore, ids: list[int]) -> dict[int, str]:
+    """The counter's name of each of these answers given at a counter tablet ("" when its tablet
+    is no longer known)."""
+    forms = forms_of(store, ids, CHANNEL_COUNTER)
+    names = counter_names(ws.state_dir) if forms else {}
+    return {response_id: names.get(form, "") for response_id, form in forms.items()}
 
 
 def message(ws: Workspace, digest: Digest, to: tuple[str, ...]) -> EmailMessage:

@@ -45,9 +45,13 @@ def open_from_store(ws: Workspace, store: ResponseStore) -> list[int]:
         return []
     rows: list[tuple[int, str, str, int]] = []
     for template_id, first, last in register.sets_between(store, after, newest):
-        template = ws.template if template_id == ws.template.id else load_template(template_id, ws.root)
-        rows += _picked(store, template, first, last, after, newest)
+        rows += _picked(store, question_set(ws, template_id), first, last, after, newest)
     return register.open_cases(store, rows, newest)
+
+
+def question_set(ws: Workspace, template_id: str) -> Template:
+    """The workspace's own set, or another one stored answers name (a counter's)."""
+    return ws.template if template_id == ws.template.id else load_template(template_id, ws.root)
 
 
 def _picked(store: ResponseStore, template: Template, first: str, last: str, after: int,

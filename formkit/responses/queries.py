@@ -186,6 +186,13 @@ def channel_keys(store: ResponseStore, channel: str, start: str = "", end: str =
         " WHERE r.channel = ? AND r.submitted >= ? AND r.submitted < ? ORDER BY r.id", (channel, start, end)).fetchall()
 
 
+def forms_of(store: ResponseStore, ids, channel: str) -> dict[int, str]:
+    """The form of each of these responses given through `channel`: a counter rating's names the
+    tablet (kiosk/ratings.py), which the digest names the counter by."""
+    return dict(store.db.execute("SELECT id, form_id FROM responses WHERE channel = ? AND id IN"
+                                 " (SELECT value FROM json_each(?))", (channel, json.dumps([int(i) for i in ids]))))
+
+
 def channel_ids(store: ResponseStore, start: str = "", end: str = "~") -> dict[str, list[int]]:
     """The response ids of every channel but "online" (paper, counter), submitted in [start, end)."""
     found: dict[str, list[int]] = {}
