@@ -144,17 +144,18 @@ def erase_due(ws: Workspace, store: ResponseStore,
         before = "9999"  # closed at any time up to now
     due = register.phones_to_erase(store, before)
     ids = [i for i, _c in due]
-    phone_ids, comment_ids = question_ids(ws, store)  # as `formkit retention` erases (report/retention.py)
+    # as `formkit retention` erases (report/retention.py); asked only when a phone is due: it loads
+    # every question set the store holds, and one no longer installed must not stop `followup set`
+    phone_ids, comment_ids = question_ids(ws, store) if due else (set(), set())
     images: list[Path] = []
     found = (erasure.expired(store, "", phone_ids, comment_ids, cleaner(images), ids=ids) if due
              else erasure.Expired(""))
     erasure.add_notes(found, register.notes(store, ids=ids) + register.notes(store, erased=True), mask_text)
     if not due and not found:
         return [], set()
-    erasure.erase(store, found, phone_ids, comment_ids)
+    erasure.erase(store, found, phone_ids, comment_ids, ids, now_text(now))
     for image in images:  # a paper ballot's handwritten phone box
         pictures.located(ws, image).unlink(missing_ok=True)
-    register.mark_erased(store, ids, now_text(now))
     files = scrub_cases(ws, set(ids))  # the commune's follow-up CSVs of reports already written
     if found.phones or found.comments or found.notes:
         append_record(ws, {"at": (now or datetime.now(VIETNAM)).astimezone(VIETNAM).isoformat(timespec="seconds"),

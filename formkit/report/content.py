@@ -148,8 +148,8 @@ def _participation(report: Report) -> list[Block]:
                      f"({fmt.number(p.responses)} phiếu / {fmt.number(p.dossiers)} hồ sơ)."))
         rows = [[c.name, ", ".join(shown(k) for k in c.periods), fmt.number(c.dossiers), fmt.number(c.responses),
                  fmt.percent(c.rate), "có" if c.over else ""] for c in p.communes]
-        out.append(Grid([["Xã, phường", "Kỳ có số hồ sơ", "Số hồ sơ", "Số phiếu", "Tỷ lệ (%)",
-                          "Phiếu nhiều hơn hồ sơ"]], rows, "ttnnnc", {0: 2, 1: 1}))
+        out.append(_own_commune(report, Grid([["Xã, phường", "Kỳ có số hồ sơ", "Số hồ sơ", "Số phiếu", "Tỷ lệ (%)",
+                                               "Phiếu nhiều hơn hồ sơ"]], rows, "ttnnnc", {0: 2, 1: 1}), 0))
     return out
 
 
@@ -167,8 +167,9 @@ def _officers(report: Report) -> list[Block]:
 def _points(report: Report) -> list[Block]:
     rows = [[i, p.name, p.commune_name, fmt.number(p.officers), fmt.number(p.responses), fmt.percent(p.sipas),
              fmt.number(p.low_ratings), fmt.number(p.comments)] for i, p in enumerate(report.points, 1)]
-    return [Grid([["STT", "Điểm tiếp nhận", "Xã, phường", "Số cán bộ", "Số phiếu", "Chỉ số (%)",
-                   "Phiếu có mức không hài lòng", "Có ý kiến"]], rows, "cttnnnnn", {1: 1.4, 2: 1})]
+    return [_own_commune(report, Grid([["STT", "Điểm tiếp nhận", "Xã, phường", "Số cán bộ", "Số phiếu", "Chỉ số (%)",
+                                        "Phiếu có mức không hài lòng", "Có ý kiến"]], rows, "cttnnnnn", {1: 1.4, 2: 1}),
+                         2)]
 
 
 def _fields(report: Report) -> list[Block]:

@@ -193,8 +193,8 @@ def _scrubbed(path: Path, cutoff: str, ids: set[int] | None = None) -> bytes | N
 def apply(ws: Workspace, store: ResponseStore, todo: Plan, now: datetime) -> Path:
     """Erase what `todo` lists, then append what was erased (never the numbers) to the record."""
     phone_ids, comment_ids = question_ids(ws, store)
-    erasure.erase(store, todo.store, phone_ids, comment_ids)
-    cases.mark_erased(store, sorted(todo.store.cleared), now.astimezone(VIETNAM).strftime(TIME_FORMAT))
+    erasure.erase(store, todo.store, phone_ids, comment_ids, sorted(todo.store.cleared),
+                  now.astimezone(VIETNAM).strftime(TIME_FORMAT))
     for path, data in todo.files.items():
         atomic_write_bytes(path, data, mode=0o600)
     if todo.scans is not None:  # the waiting page forgets the picture before it goes

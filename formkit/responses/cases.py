@@ -186,14 +186,13 @@ def phones_to_erase(store: ResponseStore, closed_before: str) -> list[tuple[int,
                             (*CLOSED, closed_before)).fetchall()
 
 
-def mark_erased(store: ResponseStore, ids: list[int], when: str) -> None:
-    """Record that these cases' phones were erased (responses/erasure.py does the erasing); a case
-    erased before keeps its first date."""
+def mark_erased(store: ResponseStore, ids: Iterable[int], when: str) -> None:
+    """Record that these cases' phones were erased, in the caller's transaction (responses/erasure.py,
+    which erases them); a case erased before keeps its first date."""
     if not has_register(store):
         return
-    with store.db:
-        store.db.execute("UPDATE cases SET phone_erased = ? WHERE response_id IN (SELECT value FROM json_each(?))"
-                         " AND phone_erased IS NULL", (when, json.dumps(ids)))
+    store.db.execute("UPDATE cases SET phone_erased = ? WHERE response_id IN (SELECT value FROM json_each(?))"
+                     " AND phone_erased IS NULL", (when, json.dumps([int(i) for i in ids])))
 
 
 def notes(store: ResponseStore, ids: Iterable[int] = (), opened_before: str = "",

@@ -5,8 +5,10 @@ removed from the raw answers and from the texts table, its flag cleared in the c
 phone-like numbers typed into comments masked (the caller says how: report/followup.py's rule).
 The follow-up register's notes (staff's free text, which may hold the number or a name) are kept
 as the caller says too: numbers masked when a case's phone goes, cleared when the answer's
-retention period ends. The store is then vacuumed with SQLite's secure_delete on, so the old
-bytes do not linger in free pages. The columnar copy holds no phone, but it holds the flags: it is
+retention period ends. SQLite's secure_delete is on, so the old bytes are overwritten as they are
+freed, and the store is then vacuumed (compacted) — unless another connection holds it by then:
+the erasure is committed, and what the caller does after it (the record, pictures, exports) must
+not be left undone for a compaction. The columnar copy holds no phone, but it holds the flags: it is
 removed and rebuilt by the next report.
 """
 
@@ -14,13 +16,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from . import cases, columnar
 from .coding import HAS_COMMENT, HAS_PHONE
-from .store import ResponseStore
+from .store import ResponseStore, busy
 
 
 @dataclass
@@ -94,8 +97,10 @@ def expired(store: ResponseStore, cutoff: str, phone_ids: set[str], comment_ids:
     return found
 
 
-def erase(store: ResponseStore, found: Expired, phone_ids: set[str], comment_ids: set[str]) -> None:
-    """Write `found` into the store in one transaction, then vacuum it and drop the columnar copy."""
+def erase(store: ResponseStore, found: Expired, phone_ids: set[str], comment_ids: set[str],
+          cases_erased: Iterable[int] = (), when: str = "") -> None:
+    """Write `found` into the store in one transaction — with `cases_erased`, the follow-up cases
+    whose phone goes, marked erased at `when` — then vacuum it and drop the columnar copy."""
     db = store.db
     db.execute("PRAGMA secure_delete = ON")  # freed pages are overwritten with zeros
     with db:
@@ -112,7 +117,12 @@ def erase(store: ResponseStore, found: Expired, phone_ids: set[str], comment_ids
             if response_id in found.cleared:
                 db.execute("UPDATE coded SET flags = flags & ? WHERE id = ?", (~HAS_PHONE & 0xFF, response_id))
         cases.set_notes(store, found.notes)
+        cases.mark_erased(store, cases_erased, when)
     if found:
-        db.execute("VACUUM")
+        try:
+            db.execute("VACUUM")
+        except sqlite3.OperationalError as exc:
+            if not busy(exc):  # held since the commit: the erased bytes are already zeros (secure_delete)
+                raise
         if found.answers and store.path is not None:  # flags changed: the copy is rebuilt from the store when read
             shutil.rmtree(columnar.folder_of(store.path), ignore_errors=True)
