@@ -489,7 +489,7 @@ def import_(ctx: click.Context, file: Path) -> None:
     ws = _workspace(ctx)
     _lock(ctx, ws, "followup")
     done = import_cases(ws, file)
-    say(_("{commune}: {rows} rows read, {changed} cases changed, {erased} phone numbers erased").format(
+    say(_("{commune}: rows read: {rows}, cases changed: {changed}, phone numbers erased: {erased}").format(
         commune=done.commune, rows=done.rows, changed=done.changed, erased=done.erased))
 
 

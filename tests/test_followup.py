@@ -101,10 +101,10 @@ def test_a_pull_opens_cases_worked_in_excel_imported_twice_once(published_worksp
     filled.write_bytes(path.read_bytes())  # staff send back a copy
     first = formkit("followup", "import", "-w", ws.root, filled, "--lang", "en")
     assert first.exit_code == 0, first.output
-    assert "2 rows read, 2 cases changed, 1 phone numbers erased" in first.out
+    assert "rows read: 2, cases changed: 2, phone numbers erased: 1" in first.out
     after_once = register_rows(ws.responses_file)
     second = formkit("followup", "import", "-w", ws.root, filled, "--lang", "en")
-    assert "2 rows read, 0 cases changed, 0 phone numbers erased" in second.out
+    assert "rows read: 2, cases changed: 0, phone numbers erased: 0" in second.out
     assert register_rows(ws.responses_file) == after_once
     statuses = {r[1:5] for r in after_once}
     assert ("hoa-thanh", "resolved", "Nguyễn Thị Lan", "Đã hướng dẫn bổ sung hồ sơ") in statuses
