@@ -428,7 +428,8 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     with ResponseStore(ws.responses_file) as store:
         result = pull_responses(ws, state, google, store, communes, check_links=check_links)
         total = store.count()
-        opened = open_cases(ws, store)
+        lost: list = []
+        opened = open_cases(ws, store, lost=lost)
         past = _phones_past(ws, store)
     for warning in result.warnings:
         _warn(warning)
@@ -451,6 +452,7 @@ def pull(ctx: click.Context, communes: tuple[str, ...], credentials: Path | None
     say(ngettext("{n} new case to call back (formkit followup export)",
                  "{n} new cases to call back (formkit followup export)", len(opened)).format(n=len(opened)))
     say(_pull_links(result))
+    _say_lost(lost)
 
 
 @cli.group(cls=FormkitGroup, help=N_("The follow-up register: every answer the report lists to call back is "
@@ -472,8 +474,10 @@ def export(ctx: click.Context, communes: tuple[str, ...]) -> None:
 
     ws = _workspace(ctx)
     _lock(ctx, ws, "followup")
-    for commune_id, path, n in export_cases(ws, communes):
+    lost: list = []
+    for commune_id, path, n in export_cases(ws, communes, lost=lost):
         say(f"{commune_id:<20} " + ngettext("{n} open case", "{n} open cases", n).format(n=n) + f"  {path}")
+    _say_lost(lost)
 
 
 @followup.command("import", help=N_("Read a filled export back: every row checked first, nothing applied unless "
@@ -491,6 +495,7 @@ def import_(ctx: click.Context, file: Path) -> None:
     done = import_cases(ws, file)
     say(_("{commune}: rows read: {rows}, cases changed: {changed}, phone numbers erased: {erased}").format(
         commune=done.commune, rows=done.rows, changed=done.changed, erased=done.erased))
+    _say_lost(done.lost)
 
 
 @followup.command("set", help=N_("Record what was done about one case.\n\n"
@@ -510,8 +515,24 @@ def set_(ctx: click.Context, case: int, status: str, actor: str, note: str, day:
 
     ws = _workspace(ctx)
     _lock(ctx, ws, "followup")
-    done = set_case_status(ws, case, status, actor, note, day)
+    lost: list = []
+    done = set_case_status(ws, case, status, actor, note, day, lost=lost)
     say(f"{done.response_id}  {done.commune}  {STATUS_NAMES[done.status]}  {done.actor}  {done.updated}")
+    _say_lost(lost)
+
+
+def _say_lost(lost) -> None:
+    """The rows staff typed in an export, not imported, whose case the file written again no longer
+    lists (closed): how many, and what was typed (numbers masked), on stderr; nothing of them is kept."""
+    for path in dict.fromkeys(row.path for row in lost):
+        rows = [row for row in lost if row.path == path]
+        _warn(ngettext("{file}: {n} row typed in it and not imported could not be kept: its case is no longer open. "
+                       "What was typed (phone numbers masked):",
+                       "{file}: {n} rows typed in it and not imported could not be kept: their cases are no longer "
+                       "open. What was typed (phone numbers masked):", len(rows)).format(file=path, n=len(rows)))
+        for row in rows:
+            say("  " + _("case {id}: {cells}").format(id=row.response_id,
+                                                       cells="; ".join(f"{h}: {v}" for h, v in row.cells)), err=True)
 
 
 @followup.command("list", help=N_("The register's cases (phones are not shown).\n\n"
@@ -836,7 +857,7 @@ def scan(ctx: click.Context, review_file: Path | None, files: tuple[Path, ...]) 
 def retention(ctx: click.Context, dry_run: bool) -> None:
     from datetime import datetime
 
-    from .loop import rewrite_exports
+    from .loop import carry, rewrite_exports
     from .report import retention as keeping
     from .responses.store import ResponseStore
 
@@ -864,12 +885,15 @@ def retention(ctx: click.Context, dry_run: bool) -> None:
         if dry_run or not todo:
             say(_("Nothing was changed.") if todo else _("Nothing to erase."))
         else:
+            found = carry.read(ws, store)  # what staff typed in the exports, before anything is erased
             record = keeping.apply(ws, store, todo, now)
             say(_("Erased. What was erased and when is recorded in {record}.").format(record=record))
             # the follow-up register's exports hold phones and notes in full
             changed = set(todo.store.phones) | set(todo.store.comments) | set(todo.store.notes_changed)
-            for path in rewrite_exports(ws, store, changed):
+            rewritten = rewrite_exports(ws, store, changed, found)
+            for path in rewritten.files:
                 say(_("Written again without them: {file}").format(file=path))
+            _say_lost(rewritten.lost)
     say(_("formkit cannot erase what Google keeps: the answers in each Google Form and its linked spreadsheet "
           "(delete them there; see the README, \"Dữ liệu cá nhân\")."))
 

@@ -15,6 +15,7 @@ importing it once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -35,6 +36,7 @@ from ..workspace.config import Workspace
 from .register import contact_time, now_text, parse_status
 
 SHEET, META = "Cần liên hệ lại", "formkit"
+WRITTEN = "formkit-written"  # what formkit wrote in the filled columns (loop/carry.py)
 HEADERS = ("Mã phiếu", "Thời gian đánh giá", "Cán bộ", "Lý do", "Ý kiến", "Số điện thoại", "Kênh", "Số biên nhận",
            "Trạng thái", "Người liên hệ", "Ngày liên hệ", "Ghi chú")
 # The headers of a file exported before the channel and receipt columns: still read back.
@@ -66,8 +68,14 @@ def receipt_text(case: register.Case) -> str:
     return bound[1] if bound else ""
 
 
-def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, int]:
-    """Write the commune's open cases (chưa liên hệ, đã liên hệ); returns the file and how many."""
+def export(ws: Workspace, store: ResponseStore, commune_id: str, typed: dict[int, dict[str, object]] | None = None,
+           carried: Callable[[register.Case, dict[str, object]], dict[str, object]] | None = None,
+           ) -> tuple[Path, int, set[int]]:
+    """Write the commune's open cases (chưa liên hệ, đã liên hệ), with the cells staff `typed` in
+    the file before (loop/carry.py: `carried` says how each is kept); returns the file, how many
+    and their ids. What formkit wrote from the register goes to the hidden sheet WRITTEN: a cell
+    that differs from it next time was typed by staff."""
+    typed = typed or {}
     commune = ws.commune(commune_id)
     officers = {o.id: o.name for o in commune.officers}
     rows = register.cases(store, [commune_id], (register.OPEN, register.CONTACTED), texts=True, origin=True)
@@ -75,10 +83,18 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
     sheet = book.create_sheet(SHEET, 0)
     book.remove(book.worksheets[1])  # the empty sheet a new workbook starts with
     sheet.append(list(HEADERS))
+    written = [("Mã phiếu", *FILLED[:2], FILLED[3])]
     for c in rows:
+        filled: dict[str, object] = dict(zip(FILLED, (register.STATUS_NAMES[c.status], c.actor, None, c.note),
+                                             strict=True))
+        written.append((c.response_id, filled["Trạng thái"], c.actor, c.note))
+        if c.response_id in typed and carried is not None:
+            filled.update(carried(c, typed[c.response_id]))
         sheet.append([c.response_id, c.opened, officers.get(c.officer or "", c.officer or ""), reasons_text(c.reasons),
                       c.comment, as_dialled(c.phone) or None, CHANNEL_NAMES.get(c.channel, c.channel),
-                      receipt_text(c) or None, register.STATUS_NAMES[c.status], c.actor, None, c.note])
+                      receipt_text(c) or None, *filled.values()])
+        if isinstance(filled["Ngày liên hệ"], datetime):
+            sheet.cell(sheet.max_row, DAY).number_format = "DD/MM/YYYY"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -105,12 +121,16 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str) -> tuple[Path, 
     meta.append(["commune", commune_id])
     meta.append(["exported", now_text()])
     meta.sheet_state = "hidden"
+    kept = book.create_sheet(WRITTEN)
+    for line in written:
+        kept.append(list(line))
+    kept.sheet_state = "hidden"
     target = path_of(ws, commune_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     buffer = BytesIO()
     book.save(buffer)
     atomic_write_bytes(target, buffer.getvalue())  # owner-only, as every file mkstemp makes: it holds phones
-    return target, len(rows)
+    return target, len(rows), {c.response_id for c in rows}
 
 
 def read_changes(path: Path, store: ResponseStore, now: datetime | None = None) -> tuple[str, list[register.Change]]:
