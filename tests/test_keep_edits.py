@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from openpyxl import load_workbook
 from report_data import answers, row
@@ -37,10 +38,10 @@ def three_cases(example_dir):
     return ws, cases, path
 
 
-def type_in(path, by_case: dict[int, dict[str, object]]) -> None:
+def type_in(path, by_case: dict[int, dict[str, Any]]) -> None:
     """What staff do in Excel: fill cells found by their headers, save."""
     book = load_workbook(path)
-    sheet = book[SHEET]
+    sheet: Any = book[SHEET]
     at = {c.value: c.column for c in sheet[1]}
     for r in range(2, sheet.max_row + 1):
         for header, value in by_case.get(sheet.cell(r, 1).value, {}).items():
@@ -48,8 +49,8 @@ def type_in(path, by_case: dict[int, dict[str, object]]) -> None:
     book.save(path)
 
 
-def listed(path) -> dict[int, dict[str, object]]:
-    sheet = load_workbook(path)[SHEET]
+def listed(path) -> dict[int, dict[str, Any]]:
+    sheet: Any = load_workbook(path)[SHEET]
     head = [c.value for c in sheet[1]]
     return {r[0]: dict(zip(head, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
 

@@ -37,7 +37,7 @@ def open_cases(ws: Workspace, store: ResponseStore, now: datetime | None = None,
 
 
 def _erase(ws: Workspace, store: ResponseStore, found: dict[str, carry.Found], now: datetime | None = None,
-           lost: list[carry.Left] | None = None, besides: set[str] = frozenset()) -> list[tuple[int, str]]:
+           lost: list[carry.Left] | None = None, besides: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """Erase the phones due, and write again each export file that held one (it lists open cases
     only), but the communes `besides` (the caller writes them)."""
     erased, communes = erase_due(ws, store, now)
@@ -54,7 +54,7 @@ class Rewritten:
 
 
 def rewrite_exports(ws: Workspace, store: ResponseStore, commune_ids: set[str],
-                    found: dict[str, carry.Found] | None = None, besides: set[str] = frozenset()) -> Rewritten:
+                    found: dict[str, carry.Found] | None = None, besides: frozenset[str] = frozenset()) -> Rewritten:
     """Write again each of these communes' exports that exists, from the store as it now is: after
     an erasure (a closed case, or `formkit retention`) the file must not keep the phone. What staff
     typed in it (`found`, read before the erasure) is carried. An export that still holds a phone the
@@ -79,7 +79,7 @@ def export_cases(ws: Workspace, commune_ids: tuple[str, ...] = (),
     with _store(ws) as store:
         found = carry.read(ws, store)
         open_from_store(ws, store)
-        _erase(ws, store, found, None, lost, {c.id for c in communes})
+        _erase(ws, store, found, None, lost, frozenset(c.id for c in communes))
         written = []
         for c in communes:
             path, n, left = carry.write(ws, store, c.id, found.get(c.id))

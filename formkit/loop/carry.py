@@ -89,11 +89,12 @@ def read_one(path: Path, store: ResponseStore, commune_id: str) -> Found:
     layout = next((h for h in (sheet.HEADERS, sheet.EARLIER_HEADERS) if found[:len(h)] == h), None)
     if layout is None:
         raise _damaged(path, _("row 1"), _("the headers must stay {headers}").format(headers=", ".join(sheet.HEADERS)))
-    now = {c.response_id: (register.STATUS_NAMES[c.status], c.actor, c.note) for c in register.cases(store, [commune_id])}
+    now: dict[int, tuple[str, ...]] = {c.response_id: (register.STATUS_NAMES[c.status], c.actor, c.note)
+                                       for c in register.cases(store, [commune_id])}
     if written_rows is None:  # written before formkit kept what it wrote: the register is what it wrote
         written = now
     else:
-        written = {int(r[0]): tuple(_text(v) for v in r[1:4]) for r in written_rows if r and str(r[0]).isdigit()}
+        written = {int(str(r[0])): tuple(_text(v) for v in r[1:4]) for r in written_rows if r and str(r[0]).isdigit()}
     result = Found(path)
     phone_at = layout.index("Số điện thoại")
     for values in rows[1:]:
@@ -103,7 +104,7 @@ def read_one(path: Path, store: ResponseStore, commune_id: str) -> Found:
         except ValueError:
             continue  # no case to carry it to (the import names such a row)
         # typed: not what formkit wrote, nor what the register says now (a file already imported)
-        typed = {h: values[layout.index(h)] for h in sheet.FILLED
+        typed: Cells = {h: values[layout.index(h)] for h in sheet.FILLED
                  if not _same(h, values[layout.index(h)], _cell(written.get(response_id), h))
                  and not _same(h, values[layout.index(h)], _cell(now.get(response_id), h))}
         if typed:

@@ -83,7 +83,7 @@ def export(ws: Workspace, store: ResponseStore, commune_id: str, typed: dict[int
     sheet = book.create_sheet(SHEET, 0)
     book.remove(book.worksheets[1])  # the empty sheet a new workbook starts with
     sheet.append(list(HEADERS))
-    written = [("Mã phiếu", *FILLED[:2], FILLED[3])]
+    written: list[tuple[object, ...]] = [("Mã phiếu", *FILLED[:2], FILLED[3])]
     for c in rows:
         filled: dict[str, object] = dict(zip(FILLED, (register.STATUS_NAMES[c.status], c.actor, None, c.note),
                                              strict=True))
