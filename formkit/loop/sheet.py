@@ -5,7 +5,9 @@ officer, why it is listed, the comment, the phone in full (this file goes to the
 calls back, and to no one else), the channel (Trực tuyến, Giấy, Quầy) and a counter rating's
 receipt number (a counter asks no phone: the office finds the citizen from its own dossier), then
 four columns to fill: the status (a drop-down list of the four statuses), who contacted the
-citizen, the day and a note. A hidden sheet names the commune. A file exported before the channel
+citizen, the day and a note. A hidden sheet names the commune, another keeps what formkit wrote in
+the columns to fill (a cell that differs from it was typed by staff: loop/carry.py keeps it when
+the file is written again). A file exported before the channel
 and receipt columns existed is read back too: the columns are found by their headers.
 
 Reading it back checks every row first and applies nothing unless every row is right; a row
