@@ -6,7 +6,8 @@ Exit codes (documented in the README):
      a workspace or a database another formkit command holds (BusyError, StoreBusyError): run again
   2  bad usage, configuration, template, input data or credentials, or a damaged state file
      (DamagedFileError: forms.json, its journal, ballots.json, paper-scans.json, responses.sqlite,
-     kiosk.sqlite, digest.json); an address or port `serve` or `kiosk` cannot listen on
+     kiosk.sqlite, digest.json, a follow-up export formkit would write again); an address or port
+     `serve` or `kiosk` cannot listen on
   3  nothing to report: `formkit report` found no answers in the period asked for (the files are
      still written and say so); the terminal says what the store holds and which period was meant.
      Before any pull (no store) nothing is written at all
