@@ -31,7 +31,9 @@ class Office:
     the tablets' pages; the fixture closes whatever is still open after the test."""
 
     def __init__(self, ws, chromium) -> None:
-        self.ws, self.chromium, self.server, self.contexts = ws, chromium, None, []
+        self.ws, self.chromium = ws, chromium
+        self.server: KioskServer | None = None
+        self.contexts: list = []
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -41,6 +43,7 @@ class Office:
         self.server = KioskServer(self.ws, "127.0.0.1", self.port).start()  # the shipped seconds
 
     def stop(self) -> None:
+        assert self.server is not None
         self.server.stop()
         self.server = None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from formkit.errors import InputError, UsageError
-from formkit.forms.formspec import build_bodies, form_title, texts
+from formkit.forms.formspec import build_bodies, form_title
 from formkit.forms.state import FormRecord, QuestionRecord, State
 from formkit.responses.columns import NOT_OFFICER, cell_text, map_header
 from formkit.responses.csvfiles import read_exports
@@ -78,7 +78,7 @@ def state_with_form(ws, commune_id="hoa-thanh", form_id="1FAIpQLtest") -> State:
                         nonce="abc123", step="published", form_id=form_id)
     for b in bodies.questions:
         if b.question_id:
-            title = b.question.title.format(**texts(ws.template, commune, ws.unit))
+            title = b.question.title.format(**commune.texts(ws.unit))
             record.questions[b.question.id] = QuestionRecord(b.question_id, b.item_id, title, list(b.options))
     record.officer_options = dict(bodies.officer_options)
     record.field_options = list(bodies.field_options)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from golden import check_golden
 
-from formkit.forms.formspec import build_bodies, entry_number, prefill_url, stable_id, texts
+from formkit.forms.formspec import build_bodies, entry_number, prefill_url, stable_id
 from formkit.workspace.config import load_workspace
 from formkit.workspace.templates import available_templates, load_template
 
@@ -146,7 +146,7 @@ def test_every_shipped_template_builds(ws):
         bodies = build_bodies(template, commune, ws.unit, "x")
         created = form_order(bodies)
         headers = [i for i in created if "pageBreakItem" in i]
-        values = texts(template, commune, ws.unit)
+        values = commune.texts(ws.unit)
         assert [h["title"] for h in headers] == [s.title.format(**values) for s in template.sections[1:]], template_id
         asked = [q for q in template.questions if q.kind != "info"]
         built = [i for i in created if "questionItem" in i]

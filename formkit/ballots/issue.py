@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..errors import UsageError
 from ..files import atomic_write_text
-from ..forms.formspec import form_title, texts
+from ..forms.formspec import form_title
 from ..forms.state import State
 from ..i18n import _
 from ..typography import binary_pdf_streams
@@ -80,7 +80,7 @@ def make_ballots(ws: Workspace, state: State, commune_id: str, count: int, offic
                     officer_id=officer_id, commune_id=commune_id, known=', '.join(form.officer_options) or _("none")))
         officer_printed = form.officer_options[officer_id]
     layout = load_layout(layout_name, ws.root)
-    values = texts(template, commune, ws.unit)
+    values = commune.texts(ws.unit)
     description = template.description.format(**values)
     officer_options = list(form.officer_options.items())
     if point is not None:  # its officers to choose from, and its name under the title

@@ -75,12 +75,8 @@ class FormBodies:
     nonce: str
 
 
-def texts(template: Template, commune: Commune, unit: Unit) -> dict[str, str]:
-    return commune.texts(unit)
-
-
 def form_title(template: Template, commune: Commune, unit: Unit) -> str:
-    return template.form_title.format(**texts(template, commune, unit))
+    return template.form_title.format(**commune.texts(unit))
 
 
 def document_title(template: Template, commune: Commune, unit: Unit, nonce: str) -> str:
@@ -110,7 +106,7 @@ def check_commune(template: Template, commune: Commune, problems: Problems, unit
 def _check_expanded(template: Template, commune: Commune, unit: Unit, problems: Problems) -> None:
     """Every templated text, expanded for this commune, within the limits a typed text has (the
     template's format specs are bounded when it loads, so expanding them here is cheap)."""
-    values = texts(template, commune, unit)
+    values = commune.texts(unit)
     checked: list[tuple[str, str, dict[str, str], int]] = [
         ("form_title", template.form_title, values, MAX_NAME), ("description", template.description, values, MAX_TEXT)]
     for s_index, section in enumerate(template.sections, 1):
@@ -133,7 +129,7 @@ def _check_expanded(template: Template, commune: Commune, unit: Unit, problems: 
 
 
 def build_bodies(template: Template, commune: Commune, unit: Unit, nonce: str) -> FormBodies:
-    values = texts(template, commune, unit)
+    values = commune.texts(unit)
     officer_q = template.by_role("officer")
     officer_options = {o.id: o.option_label(officer_q.option_label) for o in commune.officers} if officer_q else {}
     built: list[BuiltQuestion] = []

@@ -29,7 +29,7 @@ h1 { font-size: 1.3rem; margin: 0 0 4px; } h2 { font-size: 1.1rem; margin: 0 0 8
 p { margin: 4px 0; } .muted { color: var(--muted); font-size: .9rem; }
 .index { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: baseline; }
 .index .big { font-size: 2.4rem; font-weight: 700; color: var(--accent); }
-svg { width: 100%; max-width: 440px; height: auto; display: block; }  /* drawn 400 wide: its text near the size it is set at */
+svg { width: 100%; max-width: 440px; height: auto; display: block; }  /* drawn 400 wide: text near its size */
 svg text { font-family: inherit; }
 table { width: 100%; border-collapse: collapse; font-size: .95rem; }
 th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; }

@@ -18,7 +18,7 @@ from datetime import tzinfo
 from functools import cached_property, lru_cache
 
 from ..errors import Problem
-from ..forms.formspec import build_bodies, texts
+from ..forms.formspec import build_bodies
 from ..forms.state import FormRecord
 from ..i18n import _
 from ..workspace.config import Commune, Unit
@@ -132,7 +132,7 @@ class FormShape:
     def from_workspace(cls, commune: Commune, unit: Unit, template: Template, form_id: str) -> FormShape:
         """For a commune with no form in the state: the form `create` would make."""
         bodies = build_bodies(template, commune, unit, nonce="")
-        values = texts(template, commune, unit)
+        values = commune.texts(unit)
         titles = {b.question.id: b.question.title.format(**values) for b in bodies.questions if b.question_id}
         officers = {clean(label): oid for oid, label in bodies.officer_options.items()}
         return cls(commune.id, form_id, template, template.version, titles, officers,
